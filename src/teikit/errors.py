@@ -1,0 +1,97 @@
+"""The one exception root and the Diagnostic record every engine reports with."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is. Ordered so that ``max()`` gives the worst one."""
+
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+    FATAL = 3  # the file could not be processed at all (unreadable, malformed)
+
+    def __str__(self) -> str:
+        # FATAL is printed as "error": editors and CI parsers know only error/warning/info.
+        return "error" if self is Severity.FATAL else self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding, located as precisely as the engine allows.
+
+    ``line``/``column`` are 1-based; 0 means unknown. ``source`` names the
+    engine or schema that produced it (``xml``, ``rng``, ``schematron`` …) and
+    ``code`` a stable rule identifier within that source.
+    """
+
+    file: str
+    line: int
+    column: int
+    severity: Severity
+    message: str
+    code: str = ""
+    source: str = ""
+    xpath: str = ""
+    schema: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def format(self) -> str:
+        """``path:line:col: severity: message [source:code]``, one line."""
+        message = " ".join(self.message.split())  # never more than one line
+        tag = ":".join(part for part in (self.source, self.code) if part)
+        suffix = f" [{tag}]" if tag else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {message}{suffix}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": str(self.severity),
+            "message": self.message,
+            "code": self.code,
+            "source": self.source,
+            "xpath": self.xpath,
+            "schema": self.schema,
+        }
+
+
+class TeikitError(Exception):
+    """Root of every error teikit raises on purpose.
+
+    Carries the diagnostics that explain it, so the CLI can print them as
+    located one-liners instead of a traceback.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+
+
+class LoadError(TeikitError):
+    """A document could not be read or parsed (missing, malformed, hostile)."""
+
+    exit_code = 1
+
+
+class SchemaError(TeikitError):
+    """A schema could not be found, read or compiled."""
+
+
+class UsageError(TeikitError):
+    """The caller asked for something that cannot be done (bad option or path)."""
+
+    exit_code = 2
+
+
+class ValidationError(TeikitError):
+    """Raised by ``validate(..., raise_on_error=True)`` when a document is invalid."""
+
+    exit_code = 1
