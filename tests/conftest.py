@@ -1,0 +1,31 @@
+"""Shared fixtures. Set TEIKIT_STRICT=1 (as .ci/run does) to turn every skip
+into a failure, so CI never passes with a test that did not run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEI = ROOT / "tei"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = Path(os.environ.get("TEIKIT_SHARED", ROOT.parent / "shared"))
+TEI_ALL_CURRENT = SHARED / "schemas" / "tei_all-4.12.0.rng"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("TEIKIT_STRICT") == "1" and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under TEIKIT_STRICT=1: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def shared_tei_all() -> Path:
+    if not TEI_ALL_CURRENT.is_file():
+        pytest.skip(f"reference schema not found: {TEI_ALL_CURRENT} (set TEIKIT_SHARED)")
+    return TEI_ALL_CURRENT
