@@ -29,3 +29,13 @@ def shared_tei_all() -> Path:
     if not TEI_ALL_CURRENT.is_file():
         pytest.skip(f"reference schema not found: {TEI_ALL_CURRENT} (set TEIKIT_SHARED)")
     return TEI_ALL_CURRENT
+
+
+SOURCE_TEXT = SHARED / "source" / "tito-khrushchev-1954.txt"
+
+
+@pytest.fixture(scope="session")
+def source_text() -> str:
+    if not SOURCE_TEXT.is_file():
+        pytest.skip(f"source text not found: {SOURCE_TEXT} (set TEIKIT_SHARED)")
+    return SOURCE_TEXT.read_text(encoding="utf-8")

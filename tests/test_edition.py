@@ -4,6 +4,7 @@ validity against tei_all and the project's schema."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from conftest import TEI
@@ -301,3 +302,110 @@ def test_register_has_variants_dates_and_coordinates():
     }
     assert ("renamed", "#cpy", "#lcy") in relations
     assert ("organOf", "#cc-cpsu", "#cpsu") in relations
+
+
+# Note markers printed as digits glued to words, and what stands there once removed.
+GLUED_MARKERS = [
+    ("CORRESPONDENCE, 19541", "CORRESPONDENCE, 1954"),
+    ("Yuogslavia]2", "Yuogslavia]"),
+    ("countries.3", "countries."),
+    ("Yugoslavia ]4", "Yugoslavia ]"),
+    ("24 July 19545", "24 July 1954"),
+    ("Patriots6", "Patriots"),
+    ("GOSPOLITIZDAT7", "GOSPOLITIZDAT"),
+]
+
+
+def word_counts(text: str) -> Counter:
+    # Hyphens and dashes are dropped so that resolved line-end hyphenation and
+    # kept compounds compare equal; single digits (note numbers) are ignored.
+    text = re.sub(r"[-–—]", "", text.replace("’", "'"))
+    return Counter(w.lower() for w in re.findall(r"[\w']+", text) if not re.fullmatch(r"\d", w))
+
+
+def source_words(source: str) -> Counter:
+    lines = source.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("—————"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("[Reprinted from the NHD"))
+    kept = [
+        line for line in lines[:start] + lines[end + 1 :] if "Teachers Become Students" not in line
+    ]
+    text = re.sub(r"-\n\s*", "", "\n".join(kept))
+    for glued, clean in GLUED_MARKERS:
+        assert glued in text, glued
+        text = text.replace(glued, clean)
+    return word_counts(text)
+
+
+def edition_words() -> Counter:
+    total: Counter = Counter()
+    for name in ["introduction.xml", *LETTER_FILES]:
+        text = parse(name).find("t:text", NS)
+        # Read the source layer: sic not corr, and no text the encoders supplied.
+        for el in text.xpath(
+            ".//t:corr | .//t:supplied[@reason='omitted-in-source']", namespaces=NS
+        ):
+            tail, parent = el.tail, el.getparent()
+            parent.remove(el)
+            _append_text(parent, tail)
+        notes = text.xpath(".//t:note", namespaces=NS)
+        for note in notes:
+            total += word_counts("".join(note.itertext()))
+            note.text, tail = None, note.tail
+            for child in list(note):
+                note.remove(child)
+            note.tail = tail
+        total += word_counts(_flow(text))
+    return total
+
+
+def _append_text(parent: etree._Element, tail: str | None) -> None:
+    """Append ``tail`` where a removed child stood (its tail is lost with it)."""
+    if not tail:
+        return
+    children = list(parent)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+
+
+def _flow(text: etree._Element) -> str:
+    """Text with inline markup joined as printed (Khrushchev</persName>’s) and a
+    space between blocks and at line breaks."""
+    for el in text.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if etree.QName(el).localname not in INLINE:
+            el.text = " " + (el.text or "")
+            el.tail = " " + (el.tail or "")
+    return "".join(text.itertext())
+
+
+INLINE = {
+    "persName",
+    "placeName",
+    "orgName",
+    "date",
+    "title",
+    "choice",
+    "sic",
+    "corr",
+    "supplied",
+    "idno",
+    "hi",
+    "foreign",
+    "q",
+    "quote",
+    "emph",
+    "term",
+    "name",
+    "rs",
+    "note",
+}
+
+
+def test_transcription_has_every_word_of_the_source(source_text):
+    expected, actual = source_words(source_text), edition_words()
+    assert expected - actual == Counter(), "words of the source missing from the edition"
+    assert actual - expected == Counter(), "words in the edition that the source does not have"
