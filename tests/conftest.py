@@ -39,3 +39,15 @@ def source_text() -> str:
     if not SOURCE_TEXT.is_file():
         pytest.skip(f"source text not found: {SOURCE_TEXT} (set TEIKIT_SHARED)")
     return SOURCE_TEXT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_schema_cache(tmp_path_factory):
+    """Tests never see the user's cached TEI releases (teikit schema update)."""
+    old = os.environ.get("TEIKIT_CACHE_DIR")
+    os.environ["TEIKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("teikit-cache"))
+    yield
+    if old is None:
+        os.environ.pop("TEIKIT_CACHE_DIR", None)
+    else:
+        os.environ["TEIKIT_CACHE_DIR"] = old

@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, TEI
 from lxml import etree
 
 from teikit.document import load
 from teikit.schemas import tei_all
 from teikit.validate import validate_files
 from teikit.validate.rng import compile_rng
+
+from conftest import FIXTURES, ROOT, TEI
 
 SCHEMA_FIXTURES = FIXTURES / "schema"
 EDITION = sorted(str(p) for p in TEI.glob("*.xml"))
@@ -56,7 +57,7 @@ def test_fixtures_valid_for_teikit_are_valid_for_tei_all():
 
 def errors(path: Path, schema: str) -> list[tuple[int, str]]:
     report = validate_files([str(path)], [schema])
-    return [(d.line, d.code or d.message) for d in report.diagnostics]
+    return [(d.line, d.code or d.message) for d in report.diagnostics if d.source != "xml"]
 
 
 def test_valid_letter_fixture_passes_everything():

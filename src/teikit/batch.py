@@ -1,13 +1,29 @@
-"""The shared runner: file discovery (and, later, the worker pool)."""
+"""The one runner every command uses: file discovery, a process pool, progress,
+keep-going, stable output order, and a clean stop on Ctrl-C.
+
+Workers are forked *after* the caller has warmed its caches (compiled schemas,
+stylesheets), so each worker starts with them already in memory instead of
+compiling its own copy.
+"""
 
 from __future__ import annotations
 
 import glob
+import multiprocessing
 import os
-from collections.abc import Iterable
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 STDIN = "-"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def discover(paths: Iterable[str], suffix: str = ".xml") -> list[str]:
@@ -15,6 +31,7 @@ def discover(paths: Iterable[str], suffix: str = ".xml") -> list[str]:
 
     A path that does not exist is passed through unchanged, so that the loader
     reports it as a located diagnostic instead of it silently disappearing.
+    Hidden files and folders inside a searched folder are skipped.
     """
     found: list[str] = []
     for raw in paths:
@@ -30,9 +47,131 @@ def discover(paths: Iterable[str], suffix: str = ".xml") -> list[str]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif not path.exists() and glob.has_magic(raw):
-            matches = sorted(glob.glob(raw, recursive=True))
-            found.extend(m for m in matches if os.path.isfile(m)) if matches else found.append(raw)
+            matches = [m for m in sorted(glob.glob(raw, recursive=True)) if os.path.isfile(m)]
+            found.extend(matches or [raw])
         else:
             found.append(raw)
     seen: set[str] = set()
     return [p for p in found if not (p in seen or seen.add(p))]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass
+class Progress:
+    """A one-line progress bar on a terminal; silent when output is a pipe."""
+
+    total: int
+    stream: TextIO = sys.stderr
+    enabled: bool | None = None
+    done: int = 0
+    _last: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.enabled is None:
+            self.enabled = self.stream.isatty() and self.total > 1
+
+    def step(self, label: str = "") -> None:
+        self.done += 1
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and self.done < self.total):
+            return
+        self._last = now
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[-40:]:<40}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 90 + "\r")
+            self.stream.flush()
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a batch; ``results`` holds what finished, in input order."""
+
+    def __init__(self, results: list[Any]):
+        super().__init__("interrupted")
+        self.results = results
+
+
+def run(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    jobs: int | None = None,
+    on_result: Callable[[T, R], None] | None = None,
+    chunksize: int | None = None,
+) -> list[R]:
+    """Apply ``func`` to every item, in parallel when ``jobs`` > 1.
+
+    ``func`` must not raise for bad input (it returns its findings); results
+    come back in input order whatever the parallelism. On Ctrl-C the pool is
+    stopped and :class:`Interrupted` carries the results finished so far.
+    """
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    jobs = min(jobs, len(items)) or 1
+    results: list[R] = []
+
+    def collect(iterator: Iterator[R]) -> None:
+        for item, result in zip(items, iterator, strict=False):
+            results.append(result)
+            if on_result is not None:
+                on_result(item, result)
+
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        try:
+            collect(func(item) for item in items)
+        except KeyboardInterrupt:
+            raise Interrupted(results) from None
+        return results
+
+    # fork: workers inherit the parent's warmed caches (compiled schemas). An
+    # executor, not a Pool: a worker that dies raises BrokenProcessPool instead
+    # of hanging the run, and the unfinished items are then done here, serially.
+    context = multiprocessing.get_context("fork")
+    size = chunksize or max(1, min(16, len(items) // (jobs * 8) or 1))
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    try:
+        collect(executor.map(func, items, chunksize=size))
+    except BrokenProcessPool:
+        done = len(results)
+        for item in items[done:]:
+            result = func(item)
+            results.append(result)
+            if on_result is not None:
+                on_result(item, result)
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.terminate()
+        raise Interrupted(results) from None
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8") -> Path:
+    """Write a file so that readers see the old content or the new, never half.
+
+    The temporary file lives in the target folder, so ``os.replace`` is a rename
+    on the same file system.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

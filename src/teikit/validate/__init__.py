@@ -1,5 +1,9 @@
-"""Validation: load each document once, check it against every schema, and
-collect the findings in a :class:`Report`.
+"""Validation: load each document once, check it against every schema that
+applies, and collect the findings in a :class:`Report`.
+
+Which schemas apply: those given explicitly, else those the document declares
+in ``<?xml-model?>``, else ``tei_all``. A RELAX NG schema brings the Schematron
+embedded in it (as Oxygen runs it) unless that is switched off.
 
 The triad, as in xmlschema: :func:`validate` returns a Report (and raises only
 when asked), :func:`is_valid` answers yes or no, :func:`iter_errors` yields
@@ -17,13 +21,31 @@ from lxml import etree
 
 from teikit import schemas as schema_lookup
 from teikit import xslt
+from teikit.batch import Interrupted, run
 from teikit.document import Document, load
-from teikit.errors import Diagnostic, LoadError, Severity, ValidationError
+from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
-from teikit.validate.schematron import compile_schematron, svrl_diagnostics
+from teikit.validate.schematron import (
+    compile_schematron,
+    embedded_schematron,
+    svrl_diagnostics,
+)
 
 DEFAULT_SCHEMAS = ("tei_all", "teikit")
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """How to validate. The defaults are what ``teikit validate`` does."""
+
+    schemas: tuple[str, ...] = ()  # names or paths; empty: xml-model, else tei_all
+    embedded_schematron: bool = True
+    phase: str | None = None
+    max_errors: int | None = None  # per file
+    catalogs: tuple[str, ...] = ()
+    svrl: bool = False  # keep the SVRL of each Schematron run
 
 
 @dataclass
@@ -32,6 +54,10 @@ class FileResult:
 
     file: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    schemas: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    svrl: list[str] = field(default_factory=list)
+    truncated: int = 0  # errors left out by --max-errors
 
     @property
     def valid(self) -> bool:
@@ -45,6 +71,7 @@ class Report:
     files: list[FileResult] = field(default_factory=list)
     schemas: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -57,65 +84,278 @@ class Report:
     def count(self, *severities: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity in severities)
 
+    def used_schemas(self) -> list[str]:
+        seen: dict[str, None] = dict.fromkeys(self.schemas)
+        for result in self.files:
+            seen.update(dict.fromkeys(result.schemas))
+        return list(seen)
+
     def summary(self) -> str:
         valid = sum(1 for f in self.files if f.valid)
+        schemas = ", ".join(self.used_schemas()) or "no schema"
+        stopped = "interrupted: " if self.interrupted else ""
         return (
-            f"{len(self.files)} files, {valid} valid, {len(self.files) - valid} invalid, "
+            f"{stopped}{len(self.files)} files, {valid} valid, {len(self.files) - valid} invalid, "
             f"{self.count(Severity.ERROR, Severity.FATAL)} errors, "
             f"{self.count(Severity.WARNING)} warnings "
-            f"({', '.join(self.schemas)}; {self.seconds:.1f} s)"
+            f"({schemas}; {self.seconds:.1f} s)"
         )
 
 
-def _schematron_check(doc: Document, source: SchemaSource) -> list[Diagnostic]:
-    compiled = compile_schematron(source.path, name=source.name)
-    executable = xslt.compile_stylesheet(compiled.xslt, name=source.name)
-    base = Path(doc.path).resolve().as_uri() if Path(doc.path).exists() else "file:///stdin.xml"
-    node = xslt.parse(etree.tostring(doc.tree, encoding="unicode"), base)
-    out, messages = xslt.run(executable, node, file=doc.path)
-    svrl = etree.fromstring(out.encode("utf-8"))
-    return messages + svrl_diagnostics(svrl, doc.root, doc.path, source.name, doc.xpath_of)
+class Validator:
+    """Holds the compiled schemas for a run, so a batch compiles each once."""
+
+    def __init__(self, options: ValidateOptions | None = None):
+        self.options = options or ValidateOptions()
+        self.catalogs = tuple(Path(c) for c in self.options.catalogs)
+        # Resolve explicit schemas up front: a bad --schema is a usage error
+        # before any file is read.
+        self.explicit = [
+            s for spec in self.options.schemas for s in schema_lookup.resolve(spec, self.catalogs)
+        ]
+
+    # -- which schemas ------------------------------------------------------
+
+    def schemas_for(self, doc: Document) -> list[SchemaSource]:
+        if self.explicit:
+            return self.explicit
+        declared = schema_lookup.schemas_for(doc, self.catalogs)
+        return declared or schema_lookup.resolve("tei_all", self.catalogs)
+
+    def warm(self, sources: Iterable[SchemaSource]) -> None:
+        """Compile schemas now (before workers fork) so that workers share them."""
+        for source in sources:
+            if source.kind == "rng":
+                rng.compile_rng(source.path)
+                if self.options.embedded_schematron:
+                    self._embedded(source)
+            elif source.kind == "rng-sch":
+                self._embedded(source)
+
+    # -- checks ---------------------------------------------------------------
+
+    def check(self, doc: Document) -> FileResult:
+        started = time.perf_counter()
+        result = FileResult(doc.path)
+        try:
+            sources = self.schemas_for(doc)
+        except SchemaError as exc:
+            # A schema the document declares but we cannot use is this file's
+            # problem, reported at the xml-model PI, not a reason to stop.
+            result.diagnostics.extend(
+                exc.diagnostics
+                or [
+                    Diagnostic(
+                        doc.path,
+                        1,
+                        1,
+                        Severity.ERROR,
+                        exc.message,
+                        code="schema-unavailable",
+                        source="xml-model",
+                    )
+                ]
+            )
+            return result
+        found = self._duplicate_ids(doc)
+        for source in sources:
+            result.schemas.append(str(source))
+            if source.kind == "rng":
+                found += self._rng(doc, source)
+                if self.options.embedded_schematron:
+                    found += self._schematron(doc, source, embedded=True, result=result)
+            elif source.kind == "rng-sch":
+                found += self._schematron(doc, source, embedded=True, result=result)
+            elif source.kind == "sch":
+                found += self._schematron(doc, source, embedded=False, result=result)
+            elif source.kind == "xsd":
+                from teikit.validate import xsd
+
+                found += xsd.check(doc, source)
+        found = sorted(set(found), key=lambda d: (d.line, d.column, d.source, d.message))
+        result.diagnostics = self._cap(found, result)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _cap(self, found: list[Diagnostic], result: FileResult) -> list[Diagnostic]:
+        limit = self.options.max_errors
+        if limit is None:
+            return found
+        kept, errors = [], 0
+        for diagnostic in found:
+            if diagnostic.severity >= Severity.ERROR:
+                errors += 1
+                if errors > limit:
+                    result.truncated += 1
+                    continue
+            kept.append(diagnostic)
+        return kept
+
+    def _duplicate_ids(self, doc: Document) -> list[Diagnostic]:
+        # The loader parses with collect_ids=False (a repeated xml:id inside an
+        # egXML example is legal), so real duplicates are reported here.
+        return [
+            Diagnostic(
+                doc.path,
+                line,
+                0,
+                Severity.ERROR,
+                f'xml:id "{ident}" is already used on line {first}; xml:id values must be '
+                "unique in a document",
+                code="duplicate-id",
+                source="xml",
+            )
+            for ident, line, first in doc.duplicate_ids
+        ]
+
+    def _rng(self, doc: Document, source: SchemaSource) -> list[Diagnostic]:
+        """xsi:schemaLocation on the root is common and tei_all rejects it. Report
+        it once, with a hint, and validate the rest as if it were absent, so it
+        neither hides real errors nor cascades."""
+        root = doc.root
+        foreign = {
+            name: root.get(name) for name in root.attrib if str(name).startswith(f"{{{XSI}}}")
+        }
+        found = []
+        for name in foreign:
+            local = etree.QName(name).localname
+            found.append(
+                Diagnostic(
+                    doc.path,
+                    root.sourceline or 1,
+                    0,
+                    Severity.ERROR,
+                    f'attribute "xsi:{local}" not allowed on "{etree.QName(root).localname}": '
+                    f"{source} allows no foreign attributes; remove it and declare the schema "
+                    'with <?xml-model href="..." '
+                    'schematypens="http://relaxng.org/ns/structure/1.0"?> instead',
+                    code="foreign-attribute",
+                    source="rng",
+                    xpath=f"/{etree.QName(root).localname}/@xsi:{local}",
+                    schema=str(source),
+                )
+            )
+            del root.attrib[name]
+        try:
+            found += rng.check(
+                doc.tree, source.path, file=doc.path, schema_name=str(source), doc=doc
+            )
+        finally:
+            for name, value in foreign.items():
+                root.set(name, value)
+        return found
+
+    def _embedded(self, source: SchemaSource):
+        key = ("embedded", source.path.resolve())
+        cached = _executables.get(key)
+        if cached is None:
+            schema = embedded_schematron(rng.parse_schema(source.path))
+            cached = (
+                None
+                if schema is None
+                else xslt.compile_stylesheet(
+                    compile_schematron(schema, name=f"{source.name} (embedded)").xslt,
+                    name=f"{source.name} (embedded Schematron)",
+                )
+            )
+            _executables[key] = cached or False
+        return cached or None
+
+    def _schematron(
+        self, doc: Document, source: SchemaSource, *, embedded: bool, result: FileResult
+    ) -> list[Diagnostic]:
+        if embedded:
+            executable = self._embedded(source)
+            if executable is None:
+                return []
+            name = f"{source.name} (embedded)"
+        else:
+            phase = self.options.phase or getattr(source, "phase", "") or None
+            key = ("sch", source.path.resolve(), phase)
+            executable = _executables.get(key)
+            if executable is None:
+                compiled = compile_schematron(source.path, phase=phase, name=source.name)
+                executable = xslt.compile_stylesheet(compiled.xslt, name=source.name)
+                _executables[key] = executable
+            name = source.name
+        base = (
+            Path(doc.path).resolve().as_uri() if Path(doc.path).is_file() else "file:///stdin.xml"
+        )
+        node = xslt.parse(etree.tostring(doc.tree, encoding="unicode"), base)
+        out, messages = xslt.run(executable, node, file=doc.path)
+        if self.options.svrl:
+            result.svrl.append(out)
+        svrl = etree.fromstring(out.encode("utf-8"))
+        return messages + svrl_diagnostics(svrl, doc.root, doc.path, name, doc.xpath_of)
 
 
-def check_document(doc: Document, sources: Sequence[SchemaSource]) -> list[Diagnostic]:
-    """All findings for one loaded document against the given schemas."""
-    found: list[Diagnostic] = []
-    for source in sources:
-        if source.kind == "rng":
-            found += rng.check(doc.tree, source.path, file=doc.path, schema_name=source.name)
-        elif source.kind == "sch":
-            found += _schematron_check(doc, source)
-        elif source.kind == "xsd":
-            from teikit.validate import xsd
+_executables: dict[tuple, object] = {}
 
-            found += xsd.check(doc, source)
-    return sorted(found, key=lambda d: (d.line, d.column))
+# The validator of the current run, set before workers fork so they inherit it.
+_current: Validator | None = None
 
 
-def resolve_schemas(specs: Iterable[str]) -> list[SchemaSource]:
-    return [source for spec in specs for source in schema_lookup.resolve(spec)]
+def _check_path(path: str) -> FileResult:
+    assert _current is not None
+    try:
+        doc = load(path)
+    except LoadError as exc:
+        return FileResult(
+            exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
+        )
+    return _current.check(doc)
 
 
 def validate_files(
-    paths: Iterable[str], schemas: Iterable[str] = DEFAULT_SCHEMAS, *, raise_on_error: bool = False
+    paths: Sequence[str],
+    schemas: Iterable[str] | None = None,
+    *,
+    options: ValidateOptions | None = None,
+    jobs: int | None = 1,
+    on_result=None,
+    raise_on_error: bool = False,
 ) -> Report:
-    """Validate files; unreadable or malformed files are findings, never a stop."""
+    """Validate files; unreadable or malformed files are findings, never a stop.
+
+    ``schemas`` is a shortcut for ``options.schemas``. ``jobs`` > 1 validates in
+    forked worker processes; the results keep the input order.
+    """
+    global _current
     started = time.perf_counter()
-    sources = resolve_schemas(schemas)
-    report = Report(schemas=[str(s) for s in sources])
-    for path in paths:
-        result = FileResult(path)
-        try:
-            doc = load(path)
-        except LoadError as exc:
-            result.diagnostics.extend(exc.diagnostics)
-        else:
-            result.diagnostics.extend(check_document(doc, sources))
-        report.files.append(result)
+    if options is None:
+        options = ValidateOptions(schemas=tuple(schemas or ()))
+    elif schemas is not None:
+        raise TypeError("give schemas or options, not both")
+    validator = Validator(options)
+    report = Report(schemas=[str(s) for s in validator.explicit])
+    paths = list(paths)
+    if validator.explicit:
+        validator.warm(validator.explicit)
+    elif paths and (jobs or 1) > 1:
+        _warm_from_first(validator, paths)
+    _current = validator
+    try:
+        report.files = run(_check_path, paths, jobs=jobs, on_result=on_result)
+    except Interrupted as stop:
+        report.files = stop.results
+        report.interrupted = True
+    finally:
+        _current = None
     report.seconds = time.perf_counter() - started
     if raise_on_error and not report.valid:
         raise ValidationError(report.summary(), report.diagnostics)
     return report
+
+
+def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
+    """With xml-model schemas, compile those of the first readable file before
+    forking: a corpus nearly always declares one schema for all its files."""
+    for path in paths[:5]:
+        try:
+            validator.warm(validator.schemas_for(load(path)))
+            return
+        except (LoadError, SchemaError):
+            continue
 
 
 def validate(
@@ -124,10 +364,10 @@ def validate(
     *,
     raise_on_error: bool = False,
 ) -> Report:
-    """Validate one path or many; see :func:`validate_files`."""
+    """Validate one path or many against ``schemas`` (default: tei_all and teikit)."""
     if isinstance(paths, str):
         paths = [paths]
-    return validate_files(paths, schemas, raise_on_error=raise_on_error)
+    return validate_files(list(paths), schemas, raise_on_error=raise_on_error)
 
 
 def is_valid(paths: str | Iterable[str], schemas: Iterable[str] = DEFAULT_SCHEMAS) -> bool:

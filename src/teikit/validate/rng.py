@@ -1,4 +1,6 @@
-"""RELAX NG validation with libxml2 (through lxml), errors as Diagnostics."""
+"""RELAX NG validation: libxml2 (through lxml) gives the verdict fast; our own
+checker (:mod:`teikit.validate.relaxng`) explains invalid documents the way jing
+does, naming what was expected, at the offending element or attribute."""
 
 from __future__ import annotations
 
@@ -6,43 +8,65 @@ from pathlib import Path
 
 from lxml import etree
 
+from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 
 _compiled: dict[Path, etree.RelaxNG] = {}
+_parsed: dict[Path, etree._ElementTree] = {}
+
+
+def parse_schema(path: Path) -> etree._Element:
+    """The schema's XML tree, parsed once per process."""
+    key = path.resolve()
+    if key not in _parsed:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        try:
+            _parsed[key] = etree.parse(str(path), parser)
+        except (OSError, etree.XMLSyntaxError) as exc:
+            raise SchemaError(f"{path}: cannot read RELAX NG schema: {exc}") from exc
+    return _parsed[key].getroot()
 
 
 def compile_rng(path: Path) -> etree.RelaxNG:
     """Compile once per process: tei_all takes seconds to compile."""
     key = path.resolve()
     if key not in _compiled:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True)
         try:
-            _compiled[key] = etree.RelaxNG(etree.parse(str(path), parser))
-        except (OSError, etree.XMLSyntaxError, etree.RelaxNGParseError) as exc:
+            _compiled[key] = etree.RelaxNG(parse_schema(path).getroottree())
+        except etree.RelaxNGParseError as exc:
             raise SchemaError(f"{path}: cannot compile RELAX NG schema: {exc}") from exc
     return _compiled[key]
 
 
-def check(
-    tree: etree._ElementTree, schema_path: Path, *, file: str, schema_name: str
+def libxml2_diagnostics(
+    validator: etree.RelaxNG, *, file: str, schema_name: str
 ) -> list[Diagnostic]:
-    """Validate ``tree`` and report every error libxml2 logged."""
+    return [
+        Diagnostic(
+            file=file,
+            line=entry.line or 0,
+            column=entry.column or 0,
+            severity=Severity.ERROR,
+            message=entry.message,
+            code=entry.type_name.lower().replace("_", "-") if entry.type_name else "",
+            source="rng",
+            xpath=entry.path or "",
+            schema=schema_name,
+        )
+        for entry in validator.error_log
+    ]
+
+
+def check(
+    tree: etree._ElementTree,
+    schema_path: Path,
+    *,
+    file: str,
+    schema_name: str,
+    doc: Document | None = None,
+) -> list[Diagnostic]:
+    """Validate ``tree``; explain every error when it is invalid."""
     validator = compile_rng(schema_path)
     if validator.validate(tree):
         return []
-    found = []
-    for entry in validator.error_log:
-        found.append(
-            Diagnostic(
-                file=file,
-                line=entry.line or 0,
-                column=entry.column or 0,
-                severity=Severity.ERROR,
-                message=entry.message,
-                code=entry.type_name.lower().replace("_", "-") if entry.type_name else "",
-                source="rng",
-                xpath=entry.path or "",
-                schema=schema_name,
-            )
-        )
-    return found
+    return libxml2_diagnostics(validator, file=file, schema_name=schema_name)

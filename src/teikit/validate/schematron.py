@@ -182,11 +182,16 @@ class _Compiler:
         ns_decls = [(n.get("prefix"), n.get("uri")) for n in self.schema.iter(S + "ns")]
         for prefix, uri in ns_decls:
             nsmap[prefix] = uri
+        # Rules written for XSLT 2/3 routinely use xs: (xs:date(...)) without
+        # declaring it, as Oxygen and SchXslt accept: bind it unless taken.
+        nsmap.setdefault("xs", "http://www.w3.org/2001/XMLSchema")
         sheet = etree.Element(
             f"{{{XSL}}}stylesheet",
             nsmap=nsmap,
             version="3.0",
-            attrib={"exclude-result-prefixes": " ".join(p for p, _ in ns_decls) or "#default"},
+            attrib={
+                "exclude-result-prefixes": " ".join(p for p in nsmap if p not in ("xsl", "svrl"))
+            },
         )
         etree.SubElement(sheet, f"{{{XSL}}}output", method="xml", indent="no")
         self.lets(sheet, self.schema)

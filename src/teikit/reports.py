@@ -1,0 +1,100 @@
+"""Machine-readable validation reports: JSON (versioned) and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+
+from lxml import etree
+
+from teikit.errors import Diagnostic, Severity
+from teikit.validate import Report
+
+JSON_SCHEMA_VERSION = 1
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, object]:
+    return {
+        "severity": str(d.severity),
+        "message": d.message,
+        "file": d.file,
+        "line": d.line,
+        "column": d.column,
+        "xpath": d.xpath,
+        "schema": d.schema,
+        "rule": d.code,
+        "engine": d.source,
+    }
+
+
+def to_json(report: Report) -> str:
+    """One object: the summary and, per file, its verdict and findings."""
+    data = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "summary": {
+            "files": len(report.files),
+            "valid": sum(1 for f in report.files if f.valid),
+            "invalid": sum(1 for f in report.files if not f.valid),
+            "errors": report.count(Severity.ERROR, Severity.FATAL),
+            "warnings": report.count(Severity.WARNING),
+            "schemas": report.used_schemas(),
+            "seconds": round(report.seconds, 3),
+            "interrupted": report.interrupted,
+        },
+        "files": [
+            {
+                "file": f.file,
+                "valid": f.valid,
+                "schemas": f.schemas,
+                "errors_not_shown": f.truncated,
+                "diagnostics": [diagnostic_json(d) for d in f.diagnostics],
+            }
+            for f in report.files
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_junit(report: Report) -> str:
+    """JUnit XML: each file is a test case, so CI systems list them."""
+    failures = sum(1 for f in report.files if not f.valid)
+    suites = etree.Element(
+        "testsuites",
+        name="teikit validate",
+        tests=str(len(report.files)),
+        failures=str(failures),
+        time=f"{report.seconds:.3f}",
+    )
+    suite = etree.SubElement(
+        suites,
+        "testsuite",
+        name="teikit validate",
+        tests=str(len(report.files)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+        time=f"{report.seconds:.3f}",
+    )
+    for result in report.files:
+        case = etree.SubElement(
+            suite,
+            "testcase",
+            classname="teikit.validate",
+            name=result.file,
+            file=result.file,
+            time=f"{result.seconds:.3f}",
+        )
+        errors = [d for d in result.diagnostics if d.severity >= Severity.ERROR]
+        if errors:
+            failure = etree.SubElement(
+                case,
+                "failure",
+                type="invalid",
+                message=f"{len(errors)} error(s): {errors[0].message}"[:500],
+            )
+            failure.text = "\n".join(d.format() for d in result.diagnostics)
+        elif result.diagnostics:
+            out = etree.SubElement(case, "system-out")
+            out.text = "\n".join(d.format() for d in result.diagnostics)
+    return etree.tostring(
+        suites, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    ).decode()
