@@ -1,0 +1,96 @@
+"""Places as a GeoJSON FeatureCollection following Linked Places Format (LPF)
+conventions: ``properties.title``, ``names``, ``types``, ``links`` to authority
+records, ``descriptions``; plus the letters sent from and mentioning each place.
+
+Coordinates are ``[longitude, latitude]`` as GeoJSON requires (TEI ``geo`` is
+"lat lon"); a place without coordinates has ``"geometry": null``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from teikit.document import Document
+from teikit.exports.common import (
+    ExportOptions,
+    entry_iri,
+    letter_iri,
+    letters_by_file,
+    text_occurrences,
+    write_text,
+)
+from teikit.index import EntityIndex, Entry, Letter
+
+__all__ = ["LPF_CONTEXT", "build_geojson", "write"]
+
+# The context the LPF specification names; written into the output, never fetched.
+LPF_CONTEXT = (
+    "https://raw.githubusercontent.com/LinkedPasts/linked-places/master/"
+    "linkedplaces-context-v1.1.jsonld"
+)
+
+
+def _letter(letter: Letter, options: ExportOptions) -> dict[str, str]:
+    return {
+        "@id": letter_iri(letter, options),
+        "id": letter.id,
+        "title": letter.short_title or letter.title,
+        "date": letter.date,
+        "file": letter.file,
+    }
+
+
+def _feature(
+    place: Entry, index: EntityIndex, options: ExportOptions, by_file: dict[str, list[Letter]]
+) -> dict[str, Any]:
+    sent = [lt for lt in index.letters if any(p.key == place.key for p in lt.places_sent)]
+    mentioning = [lt for file in text_occurrences(place, by_file) for lt in by_file[file]]
+    feature: dict[str, Any] = {
+        "@id": entry_iri(place, options),
+        "type": "Feature",
+        "properties": {
+            "title": place.name,
+            "id": place.id,
+            "letters_sent": [_letter(lt, options) for lt in sent],
+            "letters_mentioning": [_letter(lt, options) for lt in mentioning],
+        },
+        "geometry": (
+            {"type": "Point", "coordinates": [place.coordinates[1], place.coordinates[0]]}
+            if place.coordinates
+            else None
+        ),
+        "names": [{"toponym": name} for name in [place.name, *place.variants]],
+    }
+    if place.subtype:
+        feature["types"] = [{"label": place.subtype}]
+    if place.authorities:
+        feature["links"] = [{"type": "closeMatch", "identifier": u} for u in place.authorities]
+    if place.note:
+        feature["descriptions"] = [{"value": place.note}]
+    return feature
+
+
+def build_geojson(index: EntityIndex, options: ExportOptions | None = None) -> dict[str, Any]:
+    """The FeatureCollection of the registered places of ``index``."""
+    options = options or ExportOptions()
+    by_file = letters_by_file(index)
+    return {
+        "type": "FeatureCollection",
+        "@context": LPF_CONTEXT,
+        "features": [_feature(p, index, options, by_file) for p in index.places if p.registered],
+    }
+
+
+def write(
+    docs: Sequence[Document],
+    index: EntityIndex,
+    output: str | os.PathLike[str],
+    options: ExportOptions,
+) -> list[Path]:
+    """Write the places of ``index`` as GeoJSON to ``output``."""
+    text = json.dumps(build_geojson(index, options), ensure_ascii=False, indent=2)
+    return [write_text(output, text + "\n")]

@@ -1,0 +1,206 @@
+"""Clean reading text, as plain text or Markdown, one file per document or combined.
+
+The reading follows the edition's decisions: ``corr`` over ``sic`` (``reg`` over
+``orig``, ``expan`` over ``abbr``), ``supplied`` text kept in square brackets as
+the print has it, deletions left out, notes (optionally) as numbered footnotes
+at the end of each document. Registers are not reading text and are skipped;
+other documents come first in path order, then the letters in date order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from lxml import etree
+
+from teikit.document import TEI_NS, Document
+from teikit.exports.common import ExportOptions, output_directory, write_text
+from teikit.index import EntityIndex, choose_reading, date_sort_key, is_tei, localname
+
+__all__ = ["render", "write"]
+
+T = f"{{{TEI_NS}}}"
+_BREAK = "\ue000"  # stands for <lb/> until whitespace is normalised
+_CONTAINERS = frozenset(
+    {
+        "front", "body", "back", "div", "div1", "div2", "div3", "div4", "div5", "div6", "div7",
+        "group", "opener", "closer", "list", "lg", "listBibl", "floatingText", "postscript",
+        "epigraph", "argument", "titlePage", "docImprint", "sp",
+    }
+)  # fmt: skip
+_SILENT = frozenset(
+    {"del", "fw", "pb", "cb", "anchor", "index", "interp", "interpGrp", "figDesc", "surplus"}
+)
+_DIVS = frozenset({"div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"})
+_MD_INLINE = re.compile(r"([\\`*_<>])")
+_MD_LINE_START = re.compile(r"^(\s*)(#|>|[-+*] )")  # headings, quotes, bullets
+_MD_NUMBERED = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")  # "1948. " starts a list
+
+
+@dataclass
+class _State:
+    markdown: bool
+    notes: bool
+    footnotes: list[tuple[str, str]] = field(default_factory=list)
+    counter: int = 0
+
+    def escape(self, text: str | None) -> str:
+        if not text:
+            return ""
+        return _MD_INLINE.sub(r"\\\1", text) if self.markdown else text
+
+
+def _inline(el: etree._Element, state: _State) -> str:
+    parts = [state.escape(el.text)]
+    for child in el:
+        parts.append(_child(child, state))
+        parts.append(state.escape(child.tail))
+    return "".join(parts)
+
+
+def _child(el: etree._Element, state: _State) -> str:
+    name = localname(el)
+    if not is_tei(el) or name in _SILENT:
+        return ""
+    if name == "choice":
+        chosen = choose_reading(el)
+        return _child(chosen, state) if chosen is not None else ""
+    if name == "supplied":
+        return f"[{_inline(el, state)}]"
+    if name == "lb":
+        return "" if el.get("break") == "no" else _BREAK
+    if name == "gap":
+        return "[…]"
+    if name == "note":
+        return _footnote(el, state)
+    return _inline(el, state)
+
+
+def _footnote(note: etree._Element, state: _State) -> str:
+    if not state.notes:
+        return ""
+    state.counter += 1
+    mark = (note.get("n") or str(state.counter)).strip().replace(" ", "-")
+    slot = len(state.footnotes)
+    state.footnotes.append((mark, ""))
+    state.footnotes[slot] = (mark, _clean(_inline(note, state), state))  # nested notes follow
+    return f"[^{mark}]"
+
+
+def _clean(text: str, state: _State) -> str:
+    """Normalise whitespace; <lb/> becomes a line break (Markdown: a backslash break)."""
+    lines = [" ".join(part.split()) for part in text.split(_BREAK)]
+    return ("\\\n" if state.markdown else "\n").join(line for line in lines if line)
+
+
+def _block(text: str, state: _State, prefix: str = "") -> str:
+    if state.markdown and not prefix:
+        lines = (_MD_LINE_START.sub(r"\1\\\2", line) for line in text.split("\n"))
+        text = "\n".join(_MD_NUMBERED.sub(r"\1\\\2", line) for line in lines)
+    return prefix + text
+
+
+def _depth(el: etree._Element) -> int:
+    return sum(1 for a in el.iterancestors() if localname(a) in _DIVS)
+
+
+def _blocks(container: etree._Element, state: _State) -> Iterator[str]:
+    loose = state.escape(container.text)
+    for child in container:
+        if loose.strip():
+            yield _block(_clean(loose, state), state)
+        loose = ""
+        yield from _element_blocks(child, state)
+        loose = state.escape(child.tail)
+    if loose.strip():
+        yield _block(_clean(loose, state), state)
+
+
+def _element_blocks(el: etree._Element, state: _State) -> Iterator[str]:
+    name = localname(el)
+    if not is_tei(el) or name in _SILENT or name in ("lb",):
+        return
+    if name == "note":
+        _footnote(el, state)  # a note between blocks: listed, without an anchor
+        return
+    if name == "milestone":
+        if el.get("rend"):
+            yield "* * *" if state.markdown else el.get("rend", "")
+        return
+    if name in _CONTAINERS:
+        yield from _blocks(el, state)
+        return
+    text = _clean(_inline(el, state), state)
+    if not text:
+        return
+    if name == "head":
+        level = min(_depth(el) + 1, 6)
+        yield ("#" * level + " " + text) if state.markdown else text
+    elif name == "item":
+        yield _block(text, state, "- ")
+    else:
+        yield _block(text, state)
+
+
+def render(doc: Document, *, markdown: bool = False, notes: bool = True) -> str:
+    """The reading text of one document (title first, footnotes last)."""
+    state = _State(markdown=markdown, notes=notes)
+    title = doc.title()
+    out = [f"# {state.escape(title)}" if markdown else f"{title}\n{'=' * min(len(title), 72)}"]
+    for text in doc.root.iterfind(f"{T}text"):
+        out.extend(_blocks(text, state))
+    if state.footnotes:
+        out.append("---" if markdown else "Notes\n-----")
+        out.extend(f"[^{mark}]: {body}" for mark, body in state.footnotes)
+    return "\n\n".join(out) + "\n"
+
+
+def _reading_order(docs: Sequence[Document], index: EntityIndex) -> list[Document]:
+    kinds = {d.file: d.kind for d in index.documents}
+    dates = {lt.file: lt.date for lt in index.letters}
+    files = {d.path: f for d, f in zip(docs, _relative(docs, index), strict=True)}
+
+    def key(doc: Document) -> tuple[int, tuple[object, ...], str]:
+        file = files[doc.path]
+        if kinds.get(file) == "letter":
+            return (1, date_sort_key(dates.get(file, "")), file)
+        return (0, (), file)
+
+    return sorted((d for d in docs if kinds.get(files[d.path]) != "register"), key=key)
+
+
+def _relative(docs: Sequence[Document], index: EntityIndex) -> list[str]:
+    out = []
+    for doc in docs:
+        try:
+            out.append(PurePath(os.path.relpath(os.path.abspath(doc.path), index.root)).as_posix())
+        except ValueError:  # another drive on Windows
+            out.append(doc.path)
+    return out
+
+
+def write(
+    docs: Sequence[Document],
+    index: EntityIndex,
+    output: str | os.PathLike[str],
+    options: ExportOptions,
+    *,
+    markdown: bool = False,
+) -> list[Path]:
+    """One ``<stem>.txt``/``.md`` per document into the directory ``output``, or one
+    combined file when ``options.single_file`` (default: ``output`` has a suffix)."""
+    ordered = _reading_order(docs, index)
+    single = options.single_file
+    if single is None:
+        single = bool(PurePath(os.fspath(output)).suffix)
+    texts = [(d, render(d, markdown=markdown, notes=options.notes)) for d in ordered]
+    if single:
+        rule = "\n---\n\n" if markdown else "\n" + "=" * 72 + "\n\n"
+        return [write_text(output, rule.join(text for _, text in texts))]
+    folder = output_directory(output)
+    suffix = ".md" if markdown else ".txt"
+    return [write_text(folder / (PurePath(d.path).stem + suffix), text) for d, text in texts]

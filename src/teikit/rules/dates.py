@@ -1,0 +1,192 @@
+"""Dates: valid W3C/ISO values, ranges the right way round, letters received after
+they were sent and written while their correspondents were alive."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from teikit.document import TEI_NS, Document
+from teikit.errors import Diagnostic, Severity
+from teikit.index import (
+    XML_ID,
+    W3CDate,
+    iter_attributes,
+    localname,
+    parse_date,
+    text_value,
+)
+from teikit.rules.context import Context, finding
+
+INVALID = "date-invalid"
+REVERSED = "date-range-reversed"
+RECEIVED_BEFORE_SENT = "received-before-sent"
+OUTSIDE_LIFETIME = "date-outside-lifetime"
+
+T = f"{{{TEI_NS}}}"
+W3C_ATTRIBUTES = ("when", "notBefore", "notAfter", "from", "to")
+# @from/@to of these elements are page numbers, pointers or offsets, not dates.
+_FROM_TO_NOT_DATES = frozenset({"rt", "span", "locus", "app", "arc", "biblScope", "citedRange"})
+# ISO 8601 beyond W3C (att.datable.iso): basic format, week and ordinal dates,
+# reduced precision, durations and intervals.
+_ISO_PART = (
+    r"(?:[+-]?\d{4,}(?:-?(?:\d\d(?:-?\d\d)?|W\d\d(?:-?\d)?|\d{3}))?"
+    r"(?:T\d\d(?::?\d\d(?::?\d\d(?:[.,]\d+)?)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
+    r"|\d\d(?::?\d\d(?::?\d\d(?:[.,]\d+)?)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?"
+    r"|P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?)"
+)
+_ISO_RE = re.compile(rf"{_ISO_PART}(?:/{_ISO_PART})?")
+
+Bound = tuple[int, int, int, str]
+
+
+def _is_date_attribute(el: etree._Element, attr: str) -> bool:
+    return not (attr in ("from", "to") and localname(el) in _FROM_TO_NOT_DATES)
+
+
+def _w3c(el: etree._Element, attr: str) -> W3CDate | None:
+    value = el.get(attr)
+    if value is None or not _is_date_attribute(el, attr):
+        return None
+    parsed = parse_date(value)
+    return parsed if parsed is not None and parsed.comparable else None
+
+
+def interval(el: etree._Element | None) -> tuple[Bound | None, Bound | None]:
+    """Earliest and latest instant a dated element can mean (None: open)."""
+    if el is None:
+        return None, None
+    lows = [d.earliest() for a in ("when", "from", "notBefore") if (d := _w3c(el, a))]
+    highs = [d.latest() for a in ("when", "to", "notAfter") if (d := _w3c(el, a))]
+    return (min(lows) if lows else None), (max(highs) if highs else None)
+
+
+def _show(el: etree._Element | None) -> str:
+    if el is None:
+        return ""
+    shown = [f"{a}={el.get(a)}" for a in W3C_ATTRIBUTES if el.get(a)]
+    return ", ".join(shown) or text_value(el)
+
+
+def _check_values(doc: Document) -> Iterator[Diagnostic]:
+    names = [n for a in W3C_ATTRIBUTES for n in (a, f"{a}-iso")]
+    for el, name, value in iter_attributes(doc, names):
+        base = name.removesuffix("-iso")
+        if not _is_date_attribute(el, base):
+            continue
+        if name.endswith("-iso"):
+            ok = bool(_ISO_RE.fullmatch(value.strip()))
+            expected = "an ISO 8601 date"
+        else:
+            ok = parse_date(value) is not None and value == value.strip()
+            expected = "a W3C date such as 1954, 1954-06 or 1954-06-22"
+        if not ok:
+            yield finding(
+                doc,
+                el,
+                INVALID,
+                f"@{name} {value!r} is not a valid date: write {expected} "
+                "(month 01-12, a day that exists in that month)",
+            )
+
+
+def _check_ranges(doc: Document) -> Iterator[Diagnostic]:
+    for low_attr, high_attr in (("notBefore", "notAfter"), ("from", "to")):
+        for el in doc.root.iter(f"{T}*"):
+            if el.get(low_attr) is None or el.get(high_attr) is None:
+                continue
+            low, high = _w3c(el, low_attr), _w3c(el, high_attr)
+            if low and high and low.earliest() > high.latest():
+                yield finding(
+                    doc,
+                    el,
+                    REVERSED,
+                    f"@{low_attr} {low.value} is after @{high_attr} {high.value}: "
+                    "the range is reversed; swap the two values",
+                )
+
+
+def _action_date(desc: etree._Element, kind: str) -> etree._Element | None:
+    for action in desc.iterfind(f"{T}correspAction"):
+        if action.get("type") == kind:
+            date = action.find(f"{T}date")
+            if date is not None:
+                return date
+    return None
+
+
+def _correspondents(
+    ctx: Context, doc: Document, action: etree._Element
+) -> Iterator[tuple[etree._Element, etree._Element]]:
+    """(persName, register person entry) for each resolvable person of an action."""
+    for name in action.iterfind(f"{T}persName"):
+        targets = [ctx.corpus.resolve(t, doc) for t in (name.get("ref") or "").split()]
+        if name.get("key"):
+            targets.append(ctx.corpus.resolve_key(name.get("key", "")))
+        for target in targets:
+            hit = ctx.corpus.entry_at(target)
+            if hit is not None and hit[2] == "person":
+                yield name, hit[1]
+
+
+def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
+    for desc in doc.root.iter(f"{T}correspDesc"):
+        sent, received = _action_date(desc, "sent"), _action_date(desc, "received")
+        sent_low, _ = interval(sent)
+        _, received_high = interval(received)
+        if sent_low and received_high and received_high < sent_low:
+            yield finding(
+                doc,
+                received,
+                RECEIVED_BEFORE_SENT,
+                f"the letter is received ({_show(received)}) before it is sent "
+                f"({_show(sent)}): correct one of the two dates",
+            )
+        dated = sent if sent is not None else received
+        low, high = interval(dated)
+        if dated is None or (low is None and high is None):
+            continue
+        for action in desc.iterfind(f"{T}correspAction"):
+            role = {"sent": "sender", "received": "addressee"}.get(action.get("type", ""))
+            if role is None:
+                continue
+            # An addressee may have died before the news reached the writer: a warning.
+            severity = Severity.ERROR if role == "sender" else Severity.WARNING
+            for name, entry in _correspondents(ctx, doc, action):
+                outside = _outside_life(entry, low, high)
+                if outside is None:
+                    continue
+                side, event, life = outside
+                who = text_value(name) or entry.get(XML_ID, "")
+                yield finding(
+                    doc,
+                    name,
+                    OUTSIDE_LIFETIME,
+                    f"the letter ({_show(dated)}) is dated {side} the {event} of its {role} "
+                    f"{who} (#{entry.get(XML_ID, '')}: {event} {_show(life)}): correct the "
+                    f"letter's date, the {role}, or the register's {event} date",
+                    severity,
+                )
+
+
+def _outside_life(
+    entry: etree._Element, low: Bound | None, high: Bound | None
+) -> tuple[str, str, etree._Element] | None:
+    """("after", "death", <death>) or ("before", "birth", <birth>) when the letter's
+    dates cannot fall within the person's life; None when they can or it is unknown."""
+    birth, death = entry.find(f"{T}birth"), entry.find(f"{T}death")
+    died, born = interval(death)[1], interval(birth)[0]
+    if death is not None and died and low and low > died:
+        return "after", "death", death
+    if birth is not None and born and high and high < born:
+        return "before", "birth", birth
+    return None
+
+
+def check(ctx: Context) -> Iterator[Diagnostic]:
+    for doc in ctx.documents:
+        yield from _check_values(doc)
+        yield from _check_ranges(doc)
+        yield from _check_letters(ctx, doc)

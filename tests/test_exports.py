@@ -1,0 +1,448 @@
+"""teikit.exports: every format read back by a real consumer.
+
+CMIF: cmif_check, the official CMIF schema (cmi-customization.rng, from
+$TEIKIT_SHARED/schemas) and tei_all, with lxml's RELAX NG; CSV: the csv module;
+GEXF: lxml with the expected nodes and edges; GeoJSON: json, [lon, lat];
+JSON-LD: rdflib, the expected triples; txt/md: the corrected reading.
+The CMIF of the edition is a golden file: TEIKIT_UPDATE_GOLDEN=1 rewrites it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from teikit.document import load
+from teikit.errors import Severity, UsageError
+from teikit.exports import CmifOptions, ExportError, ExportOptions, Format, cmif_check, export
+from teikit.exports.cmif import bibl_id, build_cmif
+from teikit.exports.network import build_network
+from teikit.exports.text import render
+from teikit.index import build_index
+from teikit.schemas import tei_all as bundled_tei_all
+from teikit.validate.rng import compile_rng
+
+from conftest import FIXTURES, SHARED, TEI
+
+EXPECTED = FIXTURES / "expected"
+CMI_RNG = SHARED / "schemas" / "cmi-customization.rng"
+UPDATE_GOLDEN = os.environ.get("TEIKIT_UPDATE_GOLDEN") == "1"
+NS = {"t": "http://www.tei-c.org/ns/1.0"}
+BASE = "https://edition.example.org/"
+CMIF_OPTIONS = CmifOptions(editor_email="editors@example.org")
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return [load(p) for p in sorted(TEI.glob("*.xml"))]
+
+
+@pytest.fixture(scope="module")
+def index(docs):
+    return build_index(docs)
+
+
+@pytest.fixture(scope="module")
+def fixture_docs():
+    return [load(p) for p in sorted((FIXTURES / "index").glob("*.xml"))]
+
+
+def options(**kwargs) -> ExportOptions:
+    return ExportOptions(base_url=BASE, cmif=CMIF_OPTIONS, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def cmi_schema() -> etree.RelaxNG:
+    if not CMI_RNG.is_file():
+        pytest.skip(f"CMIF schema not found: {CMI_RNG} (set TEIKIT_SHARED)")
+    return compile_rng(CMI_RNG)
+
+
+@pytest.fixture(scope="module")
+def tei_all() -> etree.RelaxNG:
+    return compile_rng(bundled_tei_all().path)  # compiled once per process
+
+
+# --------------------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("out/letters.cmif.xml", Format.CMIF),
+        ("cmif.xml", Format.CMIF),
+        ("net.gexf", Format.GEXF),
+        (".geojson", Format.GEOJSON),
+        ("x.jsonld", Format.JSONLD),
+        ("all.txt", Format.TXT),
+        ("all.md", Format.MD),
+    ],
+)
+def test_format_inference(name, fmt):
+    assert Format.infer(name) is fmt
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("x.xml", "ambiguous"), ("x.csv", "directory"), ("out", "--to"), ("x.pdf", "--to")],
+)
+def test_format_inference_refuses(name, message):
+    with pytest.raises(UsageError, match=message):
+        Format.infer(name)
+
+
+def test_format_parse():
+    assert Format.parse("JSON-LD") is Format.JSONLD and Format.parse("markdown") is Format.MD
+    with pytest.raises(UsageError, match="unknown export format"):
+        Format.parse("docx")
+
+
+# --------------------------------------------------------------------------- CMIF
+
+
+def test_cmif_passes_its_checks_and_both_schemas(docs, index, tmp_path, cmi_schema, tei_all):
+    (path,) = export(docs, tmp_path / "edition.cmif.xml", index=index, options=options())
+    findings = cmif_check(path)
+    assert [d for d in findings if d.severity >= Severity.ERROR] == []
+    assert {d.code for d in findings} == {"cmif-no-authority"}  # the register has no IDs yet
+    tree = etree.parse(str(path))
+    assert cmi_schema.validate(tree), cmi_schema.error_log
+    assert tei_all.validate(tree), tei_all.error_log
+
+
+def test_cmif_content(docs, index):
+    tree = build_cmif(docs, index, CMIF_OPTIONS, base_url=BASE, file_name="e.cmif.xml")
+    descs = tree.findall(".//t:correspDesc", NS)
+    assert len(descs) == 5
+    first = descs[0]
+    uuid = bibl_id("The Tito–Khrushchev Correspondence, 1954: A Digital Edition")
+    assert first.get("source") == f"#{uuid}" and uuid[0].isalpha()
+    assert first.get("ref") == f"{BASE}letter-1954-06-22.html"
+    sent = first.find("t:correspAction[@type='sent']", NS)
+    assert sent.findtext("t:persName", namespaces=NS) == "Nikita Sergeyevich Khrushchev"
+    assert sent.find("t:date", NS).get("when") == "1954-06-22"
+    reply = descs[2]
+    assert reply.findtext("t:correspAction[@type='sent']/t:placeName", namespaces=NS) == "Belgrade"
+    header = tree.find("t:teiHeader/t:fileDesc", NS)
+    assert header.findtext("t:publicationStmt/t:idno[@type='url']", namespaces=NS) == (
+        f"{BASE}e.cmif.xml"
+    )
+    assert header.find("t:publicationStmt/t:availability/t:licence", NS).get("target") == (
+        "https://creativecommons.org/licenses/by/4.0/"
+    )
+    assert header.findtext("t:titleStmt/t:editor/t:email", namespaces=NS) == "editors@example.org"
+    assert header.find("t:publicationStmt/t:date", NS).get("when") == "2026"
+
+
+def test_cmif_golden(docs, index, tmp_path):
+    (path,) = export(docs, tmp_path / "edition.cmif.xml", index=index, options=options())
+    text = path.read_text(encoding="utf-8")
+    golden = EXPECTED / "edition.cmif.xml"
+    if UPDATE_GOLDEN:
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), "golden file missing: rerun with TEIKIT_UPDATE_GOLDEN=1"
+    assert text == golden.read_text(encoding="utf-8"), "rerun with TEIKIT_UPDATE_GOLDEN=1"
+
+
+def test_cmif_uses_authority_uris(fixture_docs, tmp_path, cmi_schema):
+    opts = ExportOptions(
+        cmif=CmifOptions(
+            editor_email="e@example.org",
+            editor="Test Editor",
+            publisher="Test Publisher",
+            publisher_url="https://example.org/",
+            edition_title="Test edition",
+            licence="CC0",
+            date="2026-11-29",
+            cmif_url="https://example.org/cmif.xml",
+        )
+    )
+    (path,) = export(fixture_docs, tmp_path / "t.cmif.xml", options=opts)
+    tree = etree.parse(str(path))
+    assert cmi_schema.validate(tree), cmi_schema.error_log
+    refs = {
+        el.text: el.get("ref") for el in tree.iterfind(".//t:correspAction/*", NS) if el.get("ref")
+    }
+    assert refs == {
+        "Vyacheslav Mikhailovich Molotov": "https://viaf.org/viaf/100000001",
+        "Josip Broz Tito": "https://d-nb.info/gnd/100000003X",
+        "Belgrade": "https://www.geonames.org/100000004",
+    }
+    assert tree.find(".//t:licence", NS).get("target").endswith("/publicdomain/zero/1.0/")
+    assert "@ref" not in str(tree.find(".//t:correspDesc", NS).attrib)  # no base_url: no @ref
+    received = tree.findall(".//t:correspAction[@type='received']/t:date", NS)
+    assert [d.get("when") for d in received] == ["1953-05-03"]
+    assert [d for d in cmif_check(path) if d.severity >= Severity.ERROR] == []
+
+
+def test_cmif_says_which_option_is_missing(docs, index, tmp_path):
+    with pytest.raises(UsageError) as info:
+        export(docs, tmp_path / "x.cmif.xml", index=index)
+    assert "CmifOptions.editor_email" in info.value.message
+    assert "CmifOptions.cmif_url" in info.value.message
+    with pytest.raises(UsageError, match=r"CmifOptions\.licence"):
+        export(
+            docs,
+            tmp_path / "x.cmif.xml",
+            index=index,
+            options=ExportOptions(
+                base_url=BASE, cmif=CmifOptions(editor_email="a@b.org", licence="CC-BY-NC")
+            ),
+        )
+    assert not (tmp_path / "x.cmif.xml").exists()
+
+
+BROKEN_CMIF = b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>T</title><editor>E</editor></titleStmt>
+<publicationStmt><publisher>P</publisher><date when="2026-02-30"/></publicationStmt>
+<sourceDesc><bibl type="book" xml:id="b1">An edition</bibl></sourceDesc></fileDesc>
+<profileDesc>
+<correspDesc source="#nowhere"><correspAction type="sent"><persName ref="https://d-nb.info/gnd/x1">A</persName><date/></correspAction></correspDesc>
+<correspDesc source="#b1"><correspAction type="received"><placeName>X</placeName></correspAction></correspDesc>
+</profileDesc></teiHeader><text><body><p/></body></text></TEI>"""
+
+
+def test_cmif_check_finds_each_problem():
+    codes = {(d.code, d.severity) for d in cmif_check(BROKEN_CMIF)}
+    for code in (
+        "cmif-editor-email",
+        "cmif-idno",
+        "cmif-date",
+        "cmif-licence",
+        "cmif-bibl-id",
+        "cmif-bibl-type",
+        "cmif-source",
+        "cmif-received",
+        "cmif-sent",
+        "cmif-action-name",
+        "cmif-authority",
+        "cmif-date-attribute",
+    ):
+        assert (code, Severity.ERROR) in codes, code
+    assert ("cmif-no-authority", Severity.WARNING) in codes
+    assert all(d.source == "cmif" and d.line > 0 for d in cmif_check(BROKEN_CMIF))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_csv_tables(docs, index, tmp_path):
+    written = export(docs, tmp_path / "csv", "csv", index=index)
+    assert sorted(p.name for p in written) == sorted(
+        [
+            "letters.csv",
+            "persons.csv",
+            "places.csv",
+            "organisations.csv",
+            "works.csv",
+            "mentions.csv",
+            "edges.csv",
+        ]
+    )
+    letters = read_csv(tmp_path / "csv" / "letters.csv")
+    assert [r["date"] for r in letters] == [lt.date for lt in index.letters]
+    reply = letters[2]
+    assert reply["id"] == "letter-1954-08-11"
+    assert reply["sender_id"] == "tito | lcy-executive-committee"
+    assert reply["addressee"] == (
+        "Nikita Sergeyevich Khrushchev | Central Committee of the Communist Party of the Soviet Union"
+    )
+    assert reply["place_sent"] == "Belgrade"
+    assert reply["archival_reference"] == "Arhiv Jugoslavije, Arhiv CK SKJ, 507 / IX, 119/I-50"
+    persons = {r["id"]: r for r in read_csv(tmp_path / "csv" / "persons.csv")}
+    assert persons["djilas"]["mentions"] == "6" and persons["stalin"]["death"] == "1953"
+    places = {r["id"]: r for r in read_csv(tmp_path / "csv" / "places.csv")}
+    assert (places["moscow"]["latitude"], places["moscow"]["longitude"]) == ("55.7558", "37.6173")
+    mentions = read_csv(tmp_path / "csv" / "mentions.csv")
+    assert len(mentions) == sum(len(e.occurrences) for e in index.entries)
+    edges = read_csv(tmp_path / "csv" / "edges.csv")
+    assert list(edges[0]) == [
+        "Source",
+        "Target",
+        "Type",
+        "Weight",
+        "Relation",
+        "Source Label",
+        "Target Label",
+        "Letters",
+    ]
+    k_to_t = next(
+        e
+        for e in edges
+        if (e["Source"], e["Target"], e["Relation"]) == ("khrushchev", "tito", "correspondence")
+    )
+    assert (k_to_t["Type"], k_to_t["Weight"]) == ("Directed", "3")
+
+
+def test_csv_refuses_a_file_as_directory(docs, index, tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(ExportError, match="not a directory"):
+        export(docs, tmp_path / "taken", "csv", index=index)
+
+
+# --------------------------------------------------------------------------- GEXF
+
+GEXF = {"g": "http://gexf.net/1.3"}
+
+
+def test_gexf_network(docs, index, tmp_path):
+    (path,) = export(docs, tmp_path / "net.gexf", index=index)
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+    nodes = {n.get("id"): n for n in root.iterfind(".//g:node", GEXF)}
+    assert nodes["khrushchev"].get("label") == "Nikita Sergeyevich Khrushchev"
+    kind = nodes["cc-cpsu"].find("g:attvalues/g:attvalue[@for='type']", GEXF)
+    assert kind.get("value") == "org"
+    edges = [
+        (e.get("source"), e.get("target"), e.get("type"), e.get("weight"), e.get("label"))
+        for e in root.iterfind(".//g:edge", GEXF)
+    ]
+    assert ("khrushchev", "tito", "directed", "3", "correspondence") in edges
+    assert ("tito", "khrushchev", "directed", "1", "correspondence") in edges
+    # Djilas and Beria are both mentioned in the texts of the June and August letters
+    assert ("beria", "djilas", "undirected", "2", "co-mention") in edges
+    assert len(edges) == len(build_network(index).edges)
+    assert set(nodes) >= {e[0] for e in edges} | {e[1] for e in edges}
+    assert len({e.get("id") for e in root.iterfind(".//g:edge", GEXF)}) == len(edges)
+
+
+# --------------------------------------------------------------------------- GeoJSON
+
+
+def test_geojson_places(docs, index, tmp_path):
+    (path,) = export(docs, tmp_path / "places.geojson", index=index, options=options())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection"
+    features = {f["properties"]["id"]: f for f in data["features"]}
+    belgrade = features["belgrade"]
+    assert belgrade["type"] == "Feature"
+    assert belgrade["geometry"] == {"type": "Point", "coordinates": [20.4612, 44.8125]}  # lon, lat
+    assert belgrade["properties"]["title"] == "Belgrade"
+    assert belgrade["names"] == [{"toponym": "Belgrade"}, {"toponym": "Beograd"}]
+    assert belgrade["@id"] == f"{BASE}register.html#belgrade"
+    assert [lt["id"] for lt in belgrade["properties"]["letters_sent"]] == ["letter-1954-08-11"]
+    moscow = features["moscow"]
+    assert [lt["id"] for lt in moscow["properties"]["letters_sent"]] == [
+        "letter-1954-09-23",
+        "letter-1954-09-27",
+    ]
+    assert "letter-1954-06-22" in [lt["id"] for lt in moscow["properties"]["letters_mentioning"]]
+    for feature in data["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
+
+
+def test_geojson_links_authorities(fixture_docs, tmp_path):
+    (path,) = export(fixture_docs, tmp_path / "p.geojson")
+    features = {f["properties"]["id"]: f for f in json.loads(path.read_text())["features"]}
+    assert features["belgrade"]["links"] == [
+        {"type": "closeMatch", "identifier": "https://www.geonames.org/100000004"}
+    ]
+    assert features["belgrade"]["@id"] == "register.xml#belgrade"  # no base_url: relative
+
+
+# --------------------------------------------------------------------------- JSON-LD
+
+
+def test_jsonld_triples(docs, index, tmp_path):
+    rdflib = pytest.importorskip("rdflib")
+    (path,) = export(docs, tmp_path / "edition.jsonld", index=index, options=options())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data["@context"], dict)  # embedded: nothing is fetched
+    graph = rdflib.Graph().parse(str(path), format="json-ld")
+    schema = rdflib.Namespace("https://schema.org/")
+    xsd = rdflib.namespace.XSD
+    letter = rdflib.URIRef(f"{BASE}letter-1954-06-22.html")
+    khrushchev = rdflib.URIRef(f"{BASE}register.html#khrushchev")
+    tito = rdflib.URIRef(f"{BASE}register.html#tito")
+    belgrade = rdflib.URIRef(f"{BASE}register.html#belgrade")
+    assert (letter, rdflib.RDF.type, schema.Message) in graph
+    assert (letter, schema.sender, khrushchev) in graph
+    assert (letter, schema.recipient, tito) in graph
+    assert (letter, schema.dateSent, rdflib.Literal("1954-06-22", datatype=xsd.date)) in graph
+    assert (letter, schema.mentions, rdflib.URIRef(f"{BASE}register.html#djilas")) in graph
+    assert (tito, rdflib.RDF.type, schema.Person) in graph
+    assert (tito, schema.birthDate, rdflib.Literal("1892", datatype=xsd.gYear)) in graph
+    reply = rdflib.URIRef(f"{BASE}letter-1954-08-11.html")
+    assert (reply, schema.locationCreated, belgrade) in graph
+    geo = graph.value(belgrade, schema.geo)
+    assert float(graph.value(geo, schema.latitude)) == 44.8125
+    assert float(graph.value(geo, schema.longitude)) == 20.4612
+    cc = rdflib.URIRef(f"{BASE}register.html#cc-cpsu")
+    assert (cc, rdflib.RDF.type, schema.Organization) in graph
+    assert len(set(graph.subjects(rdflib.RDF.type, schema.Message))) == 5
+
+
+def test_jsonld_same_as(fixture_docs, tmp_path):
+    rdflib = pytest.importorskip("rdflib")
+    (path,) = export(fixture_docs, tmp_path / "f.jsonld", options=options())
+    graph = rdflib.Graph().parse(str(path), format="json-ld")
+    molotov = rdflib.URIRef(f"{BASE}register.html#molotov")
+    same = set(graph.objects(molotov, rdflib.URIRef("https://schema.org/sameAs")))
+    assert same == {
+        rdflib.URIRef("https://viaf.org/viaf/100000001"),
+        rdflib.URIRef("https://www.wikidata.org/entity/Q100000002"),
+    }
+
+
+# --------------------------------------------------------------------------- txt / md
+
+
+def test_txt_reading_text(docs, index, tmp_path):
+    written = export(docs, tmp_path / "txt", "txt", index=index)
+    assert "register.txt" not in {p.name for p in written}
+    text = (tmp_path / "txt" / "letter-1954-06-22.txt").read_text(encoding="utf-8")
+    assert "[Communist Party of Yugoslavia]" in text  # corr over sic, supplied in brackets
+    assert "Yuogslavia" not in text and "Peoples Republic" not in text
+    assert "[former secret police chief Lavrenty] Beria" in text
+    assert "CC CPSU\nN. Khrushchev" in text  # <lb/> in the signature
+    assert text.count("[^2]") == 2 and "[^2]: Communist Party of Yugoslavia, renamed" in text
+
+
+def test_txt_without_notes_and_md_combined(docs, index, tmp_path):
+    (path,) = export(docs, tmp_path / "all.txt", index=index, options=ExportOptions(notes=False))
+    text = path.read_text(encoding="utf-8")
+    assert "[^" not in text and "renamed as League" not in text
+    assert text.index("Contents") < text.index("DOCUMENT No. 1") < text.index("DOCUMENT No. 5")
+    (md,) = export(docs, tmp_path / "all.md", index=index)
+    markdown = md.read_text(encoding="utf-8")
+    assert markdown.startswith("# The Tito–Khrushchev Correspondence, 1954: A Digital Edition\n")
+    assert "CC CPSU\\\nN. Khrushchev" in markdown
+    assert "\n* * *\n" in markdown  # the introduction's section breaks
+
+
+def test_markdown_escapes_what_would_be_markup():
+    doc = load(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>T'
+        b"</title></titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/>"
+        b"</sourceDesc></fileDesc></teiHeader><text><body><p>1948. A *star* and <hi>_x_</hi>"
+        b"</p></body></text></TEI>"
+    )
+    assert "1948\\. A \\*star\\* and \\_x\\_" in render(doc, markdown=True)
+    assert "1948. A *star* and _x_" in render(doc)
+
+
+# --------------------------------------------------------------------------- all formats
+
+
+@pytest.mark.parametrize("fmt", [f for f in Format])
+def test_exports_are_deterministic_and_atomic(docs, index, tmp_path, fmt):
+    out = tmp_path / ("out" if fmt in (Format.CSV, Format.TXT, Format.MD) else f"x.{fmt.value}")
+    first = {p.name: p.read_bytes() for p in export(docs, out, fmt, index=index, options=options())}
+    again = export(docs, out, fmt, index=build_index(docs), options=options())
+    assert {p.name: p.read_bytes() for p in again} == first
+    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+    for data in first.values():
+        data.decode("utf-8")
+        assert b"\r\n" not in data

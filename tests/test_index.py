@@ -1,0 +1,398 @@
+"""teikit.index: the entity index of the bundled edition, pointer resolution,
+suggestions of untagged names, and the index writers (JSON, CSV, TEI, Markdown).
+
+Counts on the edition are checked against independent XPath counts, not against
+numbers copied from the output. The JSON of the small corpus in
+tests/fixtures/index/ is a golden file: TEIKIT_UPDATE_GOLDEN=1 rewrites it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from teikit.document import load
+from teikit.errors import UsageError
+from teikit.exports.index_formats import (
+    SCHEMA_VERSION,
+    IndexFormat,
+    dumps,
+    parse_types,
+    to_dict,
+    write_index,
+)
+from teikit.index import (
+    Corpus,
+    build_index,
+    date_sort_key,
+    fold,
+    parse_date,
+    suggest,
+)
+from teikit.schemas import tei_all
+from teikit.validate.rng import compile_rng
+
+from conftest import FIXTURES, TEI
+
+NS = {"t": "http://www.tei-c.org/ns/1.0"}
+INDEX_FIXTURES = FIXTURES / "index"
+EXPECTED = FIXTURES / "expected"
+UPDATE_GOLDEN = os.environ.get("TEIKIT_UPDATE_GOLDEN") == "1"
+MENTION_XPATH = "//t:persName[@ref] | //t:placeName[@ref] | //t:orgName[@ref] | //t:title[@ref]"
+
+
+@pytest.fixture(scope="module")
+def edition_docs():
+    return [load(p) for p in sorted(TEI.glob("*.xml"))]
+
+
+@pytest.fixture(scope="module")
+def edition_index(edition_docs):
+    return build_index(edition_docs)
+
+
+@pytest.fixture(scope="module")
+def fixture_docs():
+    return [load(p) for p in sorted(INDEX_FIXTURES.glob("*.xml"))]
+
+
+@pytest.fixture(scope="module")
+def fixture_index(fixture_docs):
+    return build_index(fixture_docs)
+
+
+def xpath_counts() -> Counter[str]:
+    """Mentions per register id, counted with plain XPath over the files."""
+    counts: Counter[str] = Counter()
+    for path in TEI.glob("*.xml"):
+        tree = etree.parse(str(path))
+        prefix = "#" if path.name == "register.xml" else "register.xml#"
+        for el in tree.xpath(MENTION_XPATH, namespaces=NS):
+            for token in el.get("ref").split():
+                if token.startswith(prefix):
+                    counts[token[len(prefix) :]] += 1
+    return counts
+
+
+def line_of(file: str, ident: str) -> int:
+    tree = etree.parse(str(TEI / file))
+    return tree.xpath("//*[@xml:id=$id]", id=ident)[0].sourceline
+
+
+# --------------------------------------------------------------------------- the edition
+
+
+def test_occurrence_counts_match_an_independent_xpath_count(edition_index):
+    expected = xpath_counts()
+    got = {e.id: len(e.occurrences) for e in edition_index.entries if e.registered}
+    assert got == {ident: expected.get(ident, 0) for ident in got}
+    register = etree.parse(str(TEI / "register.xml"))
+    ids = register.xpath(
+        "//t:person/@xml:id | //t:place/@xml:id | //t:org/@xml:id | //t:bibl/@xml:id",
+        namespaces=NS,
+    )
+    assert sorted(got) == sorted(ids)  # every register entry is in the index
+
+
+def test_djilas_is_mentioned_in_two_letters_and_the_introduction(edition_index):
+    djilas = edition_index.get("djilas")
+    assert djilas is not None
+    assert djilas.files == ["introduction.xml", "letter-1954-06-22.xml", "letter-1954-08-11.xml"]
+    assert Counter(o.file for o in djilas.occurrences) == {
+        "introduction.xml": 2,
+        "letter-1954-06-22.xml": 3,
+        "letter-1954-08-11.xml": 1,
+    }
+    assert djilas.name == "Milovan Đilas"
+    assert djilas.sort_name == "Đilas, Milovan"
+    assert djilas.variants == ["Milovan Djilas", "Djilas", "Milovan Dilas"]
+    assert (djilas.birth, djilas.death) == ("1911", "1995")
+    assert djilas.roles == ["Member of the Yugoslav Politburo until his expulsion in January 1954"]
+
+
+def test_register_data_is_carried(edition_index):
+    belgrade = edition_index.get("register.xml#belgrade")
+    assert belgrade.type == "place"
+    assert belgrade.coordinates == (44.8125, 20.4612)
+    assert belgrade.variants == ["Beograd"]
+    assert belgrade.subtype == "city"
+    assert belgrade.note == "Capital of Yugoslavia."
+    assert (belgrade.register, belgrade.line) == (
+        "register.xml",
+        line_of("register.xml", "belgrade"),
+    )
+    work = edition_index.get("historical-materialism")
+    assert work.type == "work"
+    assert {o.file for o in work.occurrences} == {"introduction.xml", "letter-1954-09-27.xml"}
+
+
+def test_where_each_mention_occurs(edition_index):
+    khrushchev = edition_index.get("khrushchev")
+    wheres = Counter(o.where for o in khrushchev.occurrences)
+    assert wheres["sender"] == 3  # correspAction type="sent" of three letters
+    assert wheres["addressee"] == 1  # and the received action of Tito's reply
+    assert wheres["header"] > 0 and wheres["body"] > 0
+    note = next(o for o in edition_index.get("cpy").occurrences if o.where == "note")
+    assert note.file == "letter-1954-06-22.xml"
+    back = [o for o in edition_index.get("cwihp").occurrences if o.where == "back"]
+    assert back, "the source line in <back> is a mention in the back"
+    lse = [o.where for o in edition_index.get("lse").occurrences if o.file == "register.xml"]
+    assert lse == ["register", "register"]  # affiliations of Rajak and Westad
+
+
+def test_occurrence_location_and_snippet(edition_index):
+    first = edition_index.get("djilas").occurrences[2]  # 22 June letter, first mention
+    tree = etree.parse(str(TEI / "letter-1954-06-22.xml"))
+    line = tree.xpath("//t:body//t:persName[@ref='register.xml#djilas']", namespaces=NS)[
+        0
+    ].sourceline
+    assert (first.file, first.line, first.where) == ("letter-1954-06-22.xml", line, "body")
+    assert first.xpath == "/TEI/text/body/div/p[11]/persName[1]"
+    assert first.text == "Milovan Djilas"
+    assert "outbursts by Milovan Djilas did not" in first.snippet
+    assert first.title.startswith("Letter from Nikita S. Khrushchev")
+    for entry in edition_index.entries:
+        for o in entry.occurrences:
+            assert o.snippet == " ".join(o.snippet.split())
+            assert len(o.snippet) <= len(o.text) + 2 * 41 + 2
+            assert o.text in o.snippet
+
+
+def test_sic_is_not_in_texts_or_snippets(edition_index):
+    cpy = edition_index.get("cpy")
+    texts = " ".join(o.text + o.snippet for o in cpy.occurrences)
+    assert "Yuogslavia" not in texts
+    assert "Communist Party of Yugoslavia" in texts
+
+
+def test_dates_are_normalised_and_sorted(edition_index):
+    values = [d.value for d in edition_index.dates]
+    assert values == sorted(values, key=date_sort_key)
+    assert values[0] == "1948" and "2026" in values
+    expected = Counter()
+    for path in TEI.glob("*.xml"):
+        tree = etree.parse(str(path))
+        for attr in ("when", "from", "to", "notBefore", "notAfter"):
+            for value in tree.xpath(f"//t:date/@{attr}", namespaces=NS):
+                expected[value.strip()] += 1
+    assert {d.value: len(d.occurrences) for d in edition_index.dates} == expected
+    fifties = [(d.value, o.attribute, o.text) for d in edition_index.dates for o in d.occurrences]
+    assert ("1950", "from", "the fifties") in fifties and ("1959", "to", "the fifties") in fifties
+
+
+def test_chronology_of_the_letters(edition_index):
+    letters = edition_index.letters
+    assert [lt.date for lt in letters] == [
+        "1954-06-22",
+        "1954-07-24",
+        "1954-08-11",
+        "1954-09-23",
+        "1954-09-27",
+    ]
+    reply = letters[2]
+    assert reply.file == "letter-1954-08-11.xml"
+    assert [p.id for p in reply.senders] == ["tito", "lcy-executive-committee"]
+    assert [p.id for p in reply.addressees] == ["khrushchev", "cc-cpsu"]
+    assert [p.id for p in reply.places_sent] == ["belgrade"]
+    assert reply.archival == ["Arhiv Jugoslavije, Arhiv CK SKJ, 507 / IX, 119/I-50"]
+    assert reply.prev == ["cable-1954-07-24.xml"] and reply.next == ["letter-1954-09-23.xml"]
+    assert letters[1].senders[0].type == "org"
+
+
+def test_relations_of_the_register(edition_index):
+    renamed = [r for r in edition_index.relations if r.name == "renamed"]
+    assert {(r.active, r.passive, r.when) for r in renamed} == {
+        (("register.xml#cpy",), ("register.xml#lcy",), "1952"),
+        (("register.xml#cc-cpy",), ("register.xml#cc-lcy",), "1952"),
+    }
+
+
+def test_index_is_deterministic(edition_docs):
+    first = dumps(build_index(edition_docs))
+    again = dumps(build_index(list(reversed(edition_docs))))
+    assert first == again
+
+
+def test_single_letter_loads_its_register(edition_docs):
+    letter = load(TEI / "letter-1954-06-22.xml")
+    index = build_index([letter])
+    assert index.get("djilas") is not None and len(index.get("djilas").occurrences) == 3
+    assert index.get("nasser") is None  # register entries not mentioned are left out
+    alone = build_index([letter], follow_refs=False)
+    assert not any(e.registered for e in alone.entries)
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def test_every_way_of_pointing_resolves(fixture_index):
+    molotov = fixture_index.get("molotov")
+    assert {(o.file, o.attribute) for o in molotov.occurrences} == {
+        ("a-letter.xml", "key"),  # @key="molotov"
+        ("a-letter.xml", "ref"),  # @ref = the Wikidata URI in the register's idno
+        ("b-letter.xml", "ref"),  # @ref = the VIAF URI (from a bare VIAF idno)
+    }
+    tito = fixture_index.get("tito")
+    assert ("a-letter.xml", "sender") in {(o.file, o.where) for o in tito.occurrences}  # psn:tito
+    bled = fixture_index.get("a-letter.xml#bled")  # "#bled": standOff of the same file
+    assert bled is not None and bled.coordinates == (46.3683, 14.1146)
+    belgrade = fixture_index.get("belgrade")
+    assert [o.text for o in belgrade.occurrences] == ["Belgrade", "Beograd"]
+    assert belgrade.authorities == ["https://www.geonames.org/100000004"]
+    kardelj = next(e for e in fixture_index.persons if not e.registered)
+    assert (kardelj.key, kardelj.name) == ("~person:edvard kardelj", "Edvard Kardelj")
+
+
+def test_corpus_resolve_reports_why(fixture_docs):
+    corpus = Corpus(fixture_docs)
+    letter = next(d for d in fixture_docs if d.path.endswith("a-letter.xml"))
+    assert corpus.resolve("psn:djilas", letter).expanded == "register.xml#djilas"
+    assert corpus.resolve("register.xml#nobody", letter).problem == "no-such-id"
+    assert corpus.resolve("missing.xml#x", letter).problem == "no-such-file"
+    assert corpus.resolve("xyz:abc", letter).problem == "undeclared-prefix"
+    assert corpus.resolve("psn:NOT-LOWER", letter).problem == "no-prefix-match"
+    assert corpus.resolve("https://example.org/x", letter).kind == "external"
+    assert corpus.resolve("register.xml", letter).kind == "document"
+    assert corpus.resolve_key("djilas").kind == "element"
+    assert corpus.resolve_key("nobody").problem == "no-such-id"
+
+
+def test_parse_date():
+    assert parse_date("1954-06-22").day == 22
+    assert parse_date("1954-06").month == 6
+    assert parse_date("-0044-03-15").year == -44
+    assert parse_date("--06-22") is not None and parse_date("10:15:00") is not None
+    assert parse_date("1954-06-22T10:00:00Z").time == "10:00:00"
+    for bad in ("1954-02-30", "1954-13", "54", "1954/06/22", "1954-6-2", "2023-02-29"):
+        assert parse_date(bad) is None, bad
+    assert parse_date("2024-02-29") is not None
+
+
+def test_fold():
+    assert fold("Đilas") == fold("Djilas") == "djilas"
+    assert fold("Đilas", dj="d") == "dilas"
+    assert fold("Hruščov  ČĆŠŽ") == "hruscov ccsz"
+
+
+# --------------------------------------------------------------------------- suggest
+
+
+def test_suggest_finds_planted_untagged_names(fixture_docs, fixture_index):
+    found = suggest(fixture_docs, fixture_index)
+    assert [(Path(s.file).name, s.line, s.text, s.candidates[0].id) for s in found] == [
+        ("a-letter.xml", 43, "Dilas", "djilas"),
+        ("a-letter.xml", 43, "Molotov", "molotov"),
+        ("a-letter.xml", 43, "ĐILAS", "djilas"),  # accents and case do not matter
+        ("a-letter.xml", 44, "Tito", "tito"),  # "Tito’s", but not "Titograd"
+    ]
+    molotov = found[1]
+    assert molotov.where == "body" and molotov.matched == "Molotov"
+    assert "Đilas disagreed. Molotov wrote again" in molotov.snippet
+    assert molotov.format().endswith(molotov.snippet)
+
+
+def test_suggest_ignores_header_and_tagged_names(fixture_docs, fixture_index):
+    # b-letter.xml names Tito and Moscow only inside tagged names, and Molotov only
+    # in its header: nothing to suggest there
+    found = suggest(fixture_docs, fixture_index)
+    assert not [s for s in found if not s.file.endswith("a-letter.xml")]
+    # a-letter.xml names Molotov and Djilas in its header (lines before <standOff>)
+    tree = etree.parse(str(INDEX_FIXTURES / "a-letter.xml"))
+    header_end = tree.find("t:standOff", NS).sourceline
+    assert all(s.line > header_end for s in found)
+
+
+def test_suggest_on_the_edition_finds_only_post_stalin(edition_docs, edition_index):
+    found = suggest(edition_docs, edition_index)
+    assert {(Path(s.file).name, s.text) for s in found} == {("introduction.xml", "Stalin")}
+    assert all("post-Stalin" in s.snippet for s in found)
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def test_json_golden(fixture_index):
+    text = dumps(fixture_index, "json")
+    data = json.loads(text)
+    assert data["schema_version"] == SCHEMA_VERSION == 1
+    golden = EXPECTED / "index-fixture.json"
+    if UPDATE_GOLDEN:
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), "golden file missing: rerun with TEIKIT_UPDATE_GOLDEN=1"
+    assert text == golden.read_text(encoding="utf-8"), "rerun with TEIKIT_UPDATE_GOLDEN=1"
+
+
+def test_json_structure_and_type_filter(edition_index):
+    data = to_dict(edition_index)
+    assert set(data) == {
+        "schema_version", "types", "documents", "persons", "places", "organisations", "works",
+        "dates", "letters", "relations",
+    }  # fmt: skip
+    persons = to_dict(edition_index, "person")
+    assert persons["types"] == ["person"]
+    assert set(persons) == {"schema_version", "types", "documents", "persons"}
+    tito = next(p for p in data["persons"] if p["id"] == "tito")
+    assert tito["occurrence_count"] == len(tito["occurrences"]) == xpath_counts()["tito"]
+    assert tito["register"] == {"file": "register.xml", "line": line_of("register.xml", "tito")}
+    assert set(tito["occurrences"][0]) == {
+        "file", "title", "line", "id", "xpath", "where", "attribute", "text", "snippet",
+    }  # fmt: skip
+    assert "timestamp" not in json.dumps(data) and "generated" not in data
+
+
+def test_parse_types():
+    assert parse_types("all") == ("person", "place", "org", "work", "date")
+    assert parse_types("places,persons") == ("person", "place")
+    assert parse_types(["organisations", "dates"]) == ("org", "date")
+    with pytest.raises(UsageError, match="unknown index type"):
+        parse_types("animals")
+
+
+def test_csv_writer(edition_index):
+    rows = list(csv.DictReader(io.StringIO(dumps(edition_index, "csv", "place,date"))))
+    belgrade = next(r for r in rows if r["id"] == "belgrade")
+    assert (belgrade["latitude"], belgrade["longitude"]) == ("44.8125", "20.4612")
+    assert {r["type"] for r in rows} == {"place", "date"}
+
+
+def test_tei_writer_is_valid_tei(edition_index):
+    text = dumps(edition_index, IndexFormat.TEI)
+    tree = etree.fromstring(text.encode())
+    validator = compile_rng(tei_all().path)  # compiled once per process
+    assert validator.validate(tree), validator.error_log
+    renamed = tree.findall(".//t:relation[@name='renamed']", NS)
+    assert {(r.get("active"), r.get("passive")) for r in renamed} == {
+        ("#cpy", "#lcy"),
+        ("#cc-cpy", "#cc-lcy"),
+    }
+    person = tree.find(
+        ".//t:person[@xml:id='djilas']", {**NS, "xml": "http://www.w3.org/XML/1998/namespace"}
+    )
+    assert len(person.findall("t:note[@type='mentions']/t:list/t:item", NS)) == 6
+
+
+def test_markdown_writer(edition_index):
+    text = dumps(edition_index, "md")
+    assert text.startswith("# Index\n")
+    assert "### Đilas, Milovan (1911–1995)" in text
+    assert "| 1954-08-11 | Tito to Khrushchev, 11 August 1954 |" in text
+
+
+def test_write_index_infers_and_writes_atomically(edition_index, tmp_path):
+    for name in ("index.json", "index.csv", "index.xml", "index.md"):
+        write_index(edition_index, tmp_path / name, types="person")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "index.csv",
+        "index.json",
+        "index.md",
+        "index.xml",
+    ]  # fmt: skip  -- no temporary files left behind
+    with pytest.raises(UsageError, match="cannot infer"):
+        write_index(edition_index, tmp_path / "index.yaml")
