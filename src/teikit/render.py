@@ -1,0 +1,989 @@
+"""Render TEI documents: HTML pages, Typst sources, PDFs and plain reading text.
+
+The work is done by teikit's XSLT 3.0 stylesheets (``xslt/html``, ``xslt/print``,
+``xslt/text``), run by saxonche through :mod:`teikit.xslt`; PDFs are compiled
+in-process by the ``typst`` package. This module adds what the stylesheets
+cannot do themselves:
+
+* typed parameters (``xsl:param/@as`` is read from the stylesheet and every
+  string is converted to that type; the register goes in as a document node);
+* located diagnostics: ``xsl:message`` output (``tk:diagnostic`` elements, or
+  plain text) and Saxon's compile and runtime errors become
+  :class:`~teikit.errors.Diagnostic` records with file, line and column;
+* a sandbox for Typst: the compile root is a fresh temporary folder holding
+  only the ``.typ`` file, system fonts are ignored (Typst's embedded
+  Libertinus Serif covers Latin with Đ, Ž and Cyrillic with Ћ), and TEI text
+  is escaped by the stylesheets so it can never become Typst code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lxml import etree
+
+from teikit import xslt
+from teikit.document import TEI_NS, Document, load
+from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitError, UsageError
+
+__all__ = [
+    "ASSETS_DIR",
+    "PDF_STANDARDS",
+    "XSLT_DIR",
+    "RenderError",
+    "Rendered",
+    "Stylesheet",
+    "StylesheetError",
+    "compile_typst",
+    "load_stylesheet",
+    "render",
+    "render_edition_pdf",
+    "render_html",
+    "render_pdf",
+    "render_text",
+    "render_typst",
+    "write_assets",
+    "write_atomic",
+]
+
+TK_NS = "https://teikit.org/ns/xslt"
+XSL_NS = "http://www.w3.org/1999/XSL/Transform"
+
+
+def _xslt_dir() -> Path:
+    """The stylesheet tree: packaged under teikit/data/xslt, else the repository's xslt/."""
+    packaged = Path(__file__).resolve().parent / "data" / "xslt"
+    if (packaged / "html" / "html.xsl").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "xslt"
+
+
+XSLT_DIR: Path = _xslt_dir()
+ASSETS_DIR: Path = XSLT_DIR / "html" / "assets"  # teikit.css, teikit.js
+FONTS_DIR: Path = Path(__file__).resolve().parent / "data" / "fonts"  # optional extra fonts
+
+STYLESHEETS: dict[str, Path] = {
+    "html": XSLT_DIR / "html" / "html.xsl",
+    "typst": XSLT_DIR / "print" / "print.xsl",
+    "txt": XSLT_DIR / "text" / "text.xsl",
+}
+EDITION_TEMPLATE = f"{{{TK_NS}}}edition"
+
+PDF_STANDARDS = frozenset(
+    {"1.4", "1.5", "1.6", "1.7", "2.0", "a-1a", "a-1b", "a-2a", "a-2b", "a-2u", "a-3a"}
+    | {"a-3b", "a-3u", "a-4", "a-4e", "a-4f", "ua-1"}
+)
+REGISTER_SECTIONS = ("persons", "places", "organisations", "works")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class RenderError(TeikitError):
+    """A document could not be rendered (transformation or Typst failed)."""
+
+
+class StylesheetError(SchemaError):
+    """A stylesheet could not be read or compiled; diagnostics point into it."""
+
+
+@dataclass
+class Rendered:
+    """The output of one rendering and what the stylesheet reported on the way."""
+
+    text: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- stylesheets
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A global ``xsl:param`` as declared: name, ``@as`` type, required, where."""
+
+    name: str
+    type: str  # the @as sequence type, "" when undeclared
+    required: bool
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class MessageSite:
+    """An ``xsl:message`` of an instrumented stylesheet: where it is, its error code."""
+
+    file: str
+    line: int
+    code: str
+
+
+@dataclass
+class Stylesheet:
+    """A compiled stylesheet plus what teikit read from its source."""
+
+    path: Path
+    executable: Any
+    params: dict[str, ParamSpec]
+    modules: dict[str, Path]  # file name -> path, to place Saxon's error locations
+    method: str  # xsl:output/@method of the main module ("" if not declared)
+    sites: dict[int, MessageSite] = field(default_factory=dict)
+    stamps: dict[Path, int] = field(default_factory=dict)  # module -> mtime/size, for the cache
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_sheets: dict[tuple[str, bool], Stylesheet] = {}
+_sheets_lock = threading.Lock()
+
+# A marker the instrumented xsl:message writes first: site number and the context path.
+_MARK_OPEN, _MARK_SEP, _MARK_CLOSE = "\ue000", "\ue001", "\ue002"
+_MARK_RE = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_SEP}([^{_MARK_CLOSE}]*){_MARK_CLOSE}")
+
+
+def load_stylesheet(path: str | os.PathLike[str], *, instrument: bool = False) -> Stylesheet:
+    """Read, inspect and compile a stylesheet once (cached by path and mtime).
+
+    ``instrument=True`` (used for users' own stylesheets) makes every
+    ``xsl:message`` of the main module report its line and the context node,
+    so plain messages still become located diagnostics.
+
+    Raises :class:`StylesheetError` with located diagnostics when the file is
+    missing, malformed or does not compile.
+    """
+    sheet_path = Path(path).resolve()
+    key = (str(sheet_path), instrument)
+    with _sheets_lock:
+        cached = _sheets.get(key)
+    if cached is not None and cached.stamps == _stamps(cached.stamps):
+        return cached
+    try:
+        text = sheet_path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        diag = _diag(str(path), 0, 0, f"cannot read stylesheet: {exc.strerror or exc}", "not-found")
+        raise StylesheetError(diag.format(), [diag]) from None
+    modules: dict[str, Path] = {}
+    params: dict[str, ParamSpec] = {}
+    tree = _scan_module(sheet_path, text, modules, params)
+    method = ""
+    for out in tree.getroot().iterchildren(f"{{{XSL_NS}}}output"):
+        method = out.get("method", method) or method
+    stamps = _stamps(dict.fromkeys(modules.values(), 0))
+    # teikit.xslt caches by the main module's text alone: a trailing comment with
+    # the modules' times makes an edited xsl:include/xsl:import a new entry.
+    salt = "\n<!-- teikit modules: " + " ".join(str(t) for t in stamps.values()) + " -->\n"
+    executable = _compile(text + salt, sheet_path, modules)
+    sites: dict[int, MessageSite] = {}
+    if instrument:
+        # The user's text compiled, so the instrumented one should too; if not, run
+        # the original: its messages then lack a location, but nothing is lost.
+        with contextlib.suppress(StylesheetError):
+            instrumented = _instrument(tree, text, sheet_path, sites) + salt
+            executable = _compile(instrumented, sheet_path, modules)
+    sheet = Stylesheet(sheet_path, executable, params, modules, method, sites, stamps)
+    with _sheets_lock:
+        _sheets[key] = sheet
+    return sheet
+
+
+def _stamps(paths: Mapping[Path, int]) -> dict[Path, int]:
+    """Modification time and size of each module, to notice edits."""
+    stamps = {}
+    for module in paths:
+        try:
+            st = module.stat()
+            stamps[module] = st.st_mtime_ns ^ st.st_size
+        except OSError:
+            stamps[module] = -1
+    return stamps
+
+
+def _compile(text: str, path: Path, modules: Mapping[str, Path]) -> Any:
+    with _capture_native_stderr():  # compile warnings (unused variables …) are noise here
+        try:
+            return xslt.compile_stylesheet(text, name=str(path), base_uri=str(path))
+        except SchemaError as exc:
+            raw = str(exc.__cause__) if exc.__cause__ is not None else exc.message
+            diags = _saxon_diagnostics(raw, path, modules) or [
+                _diag(str(path), 0, 0, exc.message, "compile-error")
+            ]
+            raise StylesheetError(f"{path}: stylesheet does not compile", diags) from None
+
+
+def _scan_module(
+    path: Path, text: str, modules: dict[str, Path], params: dict[str, ParamSpec]
+) -> etree._ElementTree:
+    """Parse one module (no DTD, no network), record its global params, follow includes."""
+    modules.setdefault(path.name, path)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser, base_url=str(path))
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (0, 0)
+        diag = _diag(str(path), line, col, f"stylesheet is not well-formed XML: {exc.msg}", "xml")
+        raise StylesheetError(diag.format(), [diag]) from None
+    if etree.QName(root).namespace != XSL_NS:
+        diag = _diag(str(path), root.sourceline or 0, 0, "not an XSLT stylesheet", "not-xslt")
+        raise StylesheetError(diag.format(), [diag])
+    for child in root:
+        if not isinstance(child.tag, str) or etree.QName(child).namespace != XSL_NS:
+            continue
+        local = etree.QName(child).localname
+        if local == "param" and child.get("name"):
+            name = child.get("name", "")
+            params.setdefault(
+                name,
+                ParamSpec(
+                    name,
+                    " ".join(child.get("as", "").split()),
+                    child.get("required", "no").strip() in ("yes", "true", "1"),
+                    str(path),
+                    child.sourceline or 0,
+                ),
+            )
+        elif local in ("include", "import") and child.get("href"):
+            target = _local_href(path, child.get("href", ""))
+            if target is not None and target.name not in modules and target.is_file():
+                _scan_module(target, target.read_text("utf-8", "replace"), modules, params)
+    return root.getroottree()
+
+
+def _local_href(base: Path, href: str) -> Path | None:
+    parsed = urlparse(href)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme and len(parsed.scheme) > 1:  # http: and friends: Saxon's business
+        return None
+    return (base.parent / unquote(href)).resolve()
+
+
+def _instrument(
+    tree: etree._ElementTree, text: str, path: Path, sites: dict[int, MessageSite]
+) -> str:
+    """Put a marker at the start of each xsl:message: site number and path() of the
+    context node. Saxon's API hands back message text only; the marker gives it a place.
+
+    The marker goes into the source text right after the start tag, on the same
+    line, so Saxon's line numbers stay those of the user's file. xsl:try absorbs
+    the error when there is no context node (e.g. in a named template).
+    """
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    edits: list[tuple[int, int, str]] = []
+    for message in tree.getroot().iter(f"{{{XSL_NS}}}message"):
+        line = message.sourceline or 0
+        qname = f"{message.prefix}:message" if message.prefix else "message"
+        xsl = f"{message.prefix}:" if message.prefix else ""
+        start_re = re.compile(f"<{re.escape(qname)}(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+        found = start_re.search(text, line_starts[max(0, min(line, len(line_starts)) - 1)])
+        if found is None:
+            continue
+        index = len(sites)
+        code = (message.get("error-code") or "").split("}")[-1].split(":")[-1]
+        sites[index] = MessageSite(str(path), line, code)
+        in_function = next(message.iterancestors(f"{{{XSL_NS}}}function"), None) is not None
+        where = "''" if in_function else "if (. instance of node()) then path(.) else ''"
+        marker = (
+            f'<{xsl}try version="3.0"><{xsl}value-of select="'
+            f"'{_MARK_OPEN}{index}{_MARK_SEP}' || ({where}) || '{_MARK_CLOSE}'\"/>"
+            f'<{xsl}catch><{xsl}value-of select="'
+            f"'{_MARK_OPEN}{index}{_MARK_SEP}{_MARK_CLOSE}'\"/></{xsl}catch></{xsl}try>"
+        )
+        if found.group(1):  # <xsl:message .../>: give it content
+            tag = found.group(0)[:-2] + ">"
+            edits.append((found.start(), found.end(), f"{tag}{marker}</{qname}>"))
+        else:
+            edits.append((found.end(), found.end(), marker))
+    for begin, end, replacement in sorted(edits, reverse=True):
+        text = text[:begin] + replacement + text[end:]
+    return text
+
+
+# Saxon: "Error in {1 +} at char 4 in xsl:value-of/@select on line 3 column 31 of x.xsl:"
+_SAXON_HEAD_RE = re.compile(
+    r"^\s*(?P<kind>(?:[A-Z][a-z]+ )?(?:[Ee]rror|[Ww]arning))\b.*?"
+    r" on line (?P<line>\d+)(?: column (?P<col>\d+))? of (?P<where>.*?):\s*$"
+)
+_SAXON_CODE_RE = re.compile(r"^\s*(?P<code>[A-Z]{4}\d{4}|[\w.-]+:[\w.-]+)\s+(?P<msg>.*)$")
+
+
+def _saxon_diagnostics(
+    raw: str, main: Path, modules: Mapping[str, Path], file: str | None = None
+) -> list[Diagnostic]:
+    """Saxon's multi-error report as one Diagnostic per error, located in the stylesheet
+    (or, with ``file``, attributed to that document with the stylesheet place in the text)."""
+    diags: list[Diagnostic] = []
+    current: dict[str, Any] | None = None
+    for line in raw.splitlines():
+        head = _SAXON_HEAD_RE.match(line)
+        if head:
+            if current:
+                diags.append(_saxon_diag(current, main, modules, file))
+            current = {**head.groupdict(), "text": []}
+        elif current is not None and line.strip():
+            if line.lstrip().startswith(("In template", "In function", "During ", "invoked by")):
+                current["stack"] = True  # the stack trace adds nothing to a one-liner
+            elif not current.get("stack"):
+                current["text"].append(line.strip())
+    if current:
+        diags.append(_saxon_diag(current, main, modules, file))
+    return diags
+
+
+def _saxon_diag(
+    found: dict[str, Any], main: Path, modules: Mapping[str, Path], file: str | None
+) -> Diagnostic:
+    where = str(found["where"]).strip()
+    if where.endswith("/") or not where:  # compiled from text: Saxon names the folder
+        sheet = main
+    elif where.startswith("file:"):
+        sheet = Path(unquote(urlparse(where).path))
+    else:
+        sheet = modules.get(Path(where).name, main.parent / where)
+    text = " ".join(found["text"])
+    code = ""
+    match = _SAXON_CODE_RE.match(text)
+    if match:
+        code, text = match.group("code"), match.group("msg")
+    code = code.split(":")[-1] if code.startswith("tk:") else code
+    text = re.sub(r"^\[tk:[\w.-]+\]\s*", "", text)
+    severity = Severity.WARNING if "arning" in found["kind"] else Severity.ERROR
+    line, col = int(found["line"]), int(found["col"] or 0)
+    if file is None:
+        return _diag(str(sheet), line, col, text, code, severity)
+    return _diag(file, 0, 0, f"{text} (at {sheet.name}:{line}:{col})", code, severity)
+
+
+def _diag(
+    file: str,
+    line: int,
+    column: int,
+    message: str,
+    code: str = "",
+    severity: Severity = Severity.ERROR,
+    xpath: str = "",
+) -> Diagnostic:
+    return Diagnostic(file, line, column, severity, " ".join(message.split()), code, "xslt", xpath)
+
+
+# --------------------------------------------------------------------------- native stderr
+
+_stderr_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _capture_native_stderr() -> Iterator[list[str]]:
+    """Collect what the native Saxon library writes to file descriptor 2.
+
+    SaxonC prints runtime errors (with code and stylesheet line) to stderr
+    and raises an exception with the description only. A library must not
+    print, and the location is worth having, so fd 2 is pointed at a
+    temporary file while Saxon runs. Yields a list that holds the text after
+    the ``with`` block.
+    """
+    captured: list[str] = []
+    with _stderr_lock, tempfile.TemporaryFile() as sink:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no fd 2 (embedded interpreter): nothing to capture
+            yield captured
+            return
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured.append(sink.read().decode("utf-8", "replace"))
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def as_document(doc: Document | str | os.PathLike[str]) -> Document:
+    """A Document as given, or loaded from a path with the hardened loader."""
+    return doc if isinstance(doc, Document) else load(doc)
+
+
+def _base_uri(doc: Document) -> str:
+    if doc.path in ("<stdin>", "<bytes>") or not doc.path:
+        return (Path.cwd() / "stdin.xml").as_uri()
+    return Path(doc.path).resolve().as_uri()
+
+
+_nodes: dict[int, tuple[Document, Any]] = {}
+_NODE_CACHE = 16
+
+
+def xdm_node(doc: Document) -> Any:
+    """The document as a Saxon node (cached per Document object).
+
+    Only the root element is serialised for Saxon: no DOCTYPE, so Saxon's own
+    parser has nothing external to fetch.
+    """
+    cached = _nodes.get(id(doc))
+    if cached is not None and cached[0] is doc:
+        return cached[1]
+    text = etree.tostring(doc.root, encoding="unicode", with_tail=False)
+    node = xslt.parse(text, _base_uri(doc))
+    if len(_nodes) >= _NODE_CACHE:
+        _nodes.pop(next(iter(_nodes)))
+    _nodes[id(doc)] = (doc, node)
+    return node
+
+
+def is_register(doc: Document) -> bool:
+    """True for a register document (listPerson, listPlace or listOrg in the body)."""
+    t = f"{{{TEI_NS}}}"
+    body = doc.root.find(f"{t}text/{t}body")
+    return body is not None and any(
+        next(body.iter(f"{t}{name}"), None) is not None
+        for name in ("listPerson", "listPlace", "listOrg")
+    )
+
+
+_registers: dict[tuple[str, int], Document] = {}
+
+
+def find_register(doc: Document) -> Document | None:
+    """The register a document points to: the file most of its ``@ref="file#id"`` name,
+    next to the document. ``None`` when there is none (entities are then not linked)."""
+    if is_register(doc):
+        return doc
+    if doc.path in ("<stdin>", "<bytes>"):
+        return None
+    counts: dict[str, int] = {}
+    for ref in doc.root.xpath("//@ref[contains(., '#')]"):
+        target = str(ref).split()[0].split("#")[0]
+        if target and not urlparse(target).scheme:
+            counts[target] = counts.get(target, 0) + 1
+    for target in sorted(counts, key=lambda t: -counts[t]):
+        path = (Path(doc.path).parent / unquote(target)).resolve()
+        try:
+            key = (str(path), path.stat().st_mtime_ns)
+        except OSError:
+            continue
+        if key not in _registers:
+            try:
+                _registers[key] = load(path)
+            except LoadError:
+                continue
+        return _registers[key]
+    return None
+
+
+def _resolve_register(
+    doc: Document, register: Document | str | os.PathLike[str] | None
+) -> Document | None:
+    if register is None:
+        return find_register(doc)
+    return as_document(register)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def typed_value(spec: ParamSpec | None, name: str, value: object) -> Any:
+    """Convert a parameter value to the stylesheet's declared ``@as`` type.
+
+    Strings are converted with Saxon's own casting rules (xs:integer,
+    xs:decimal, xs:date …; xs:boolean also takes yes/no); values for
+    ``document-node()`` parameters are files, read with the hardened loader.
+    Raises :class:`UsageError` with a diagnostic at the ``xsl:param``.
+    """
+    proc = xslt.processor()
+    if isinstance(value, Document):
+        return xdm_node(value)
+    if not isinstance(value, str | int | float | bool | os.PathLike):
+        return value  # already an XDM value
+    declared = spec.type if spec else ""
+    raw = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if isinstance(raw, bool):
+        raw = "true" if raw else "false"
+    raw = str(raw)
+    base = declared.rstrip("?*+ ").strip()
+    many = declared.endswith(("*", "+"))
+    where = (spec.file, spec.line) if spec else ("<params>", 0)
+
+    def bad(reason: str) -> UsageError:
+        diag = _diag(where[0], where[1], 0, f"parameter {name!r}: {reason}", "bad-param")
+        return UsageError(diag.format(), [diag])
+
+    if base.startswith(("document-node", "node", "element")):
+        try:
+            return xdm_node(load(raw, require_tei=False))
+        except LoadError as exc:
+            raise bad(f"cannot read {raw!r}: {exc.diagnostics[0].message}") from None
+    if base.startswith(("map(", "array(", "function(")) or base == "map" or base == "array":
+        raise bad(f"values of type {declared} cannot be given as text")
+    if base in ("", "item()", "xs:anyAtomicType", "xs:untypedAtomic"):
+        return proc.make_atomic_value("untypedAtomic", raw)
+    local = base.split(":", 1)[1] if base.startswith("xs:") else base
+    if not re.fullmatch(r"[A-Za-z]+", local):
+        raise bad(f"values of type {declared} cannot be given as text")
+    if local == "string" and not many:
+        return proc.make_string_value(raw)
+    if declared.endswith("?") and raw.strip() == "":
+        return proc.empty_sequence()
+    items = raw.replace(",", " ").split() if many and local != "string" else [raw]
+    values = proc.empty_sequence()
+    for item in items:
+        text = item.strip()
+        if local == "boolean":
+            text = {"yes": "true", "no": "false", "on": "true", "off": "false"}.get(
+                text.lower(), text.lower()
+            )
+        try:
+            atom = proc.make_atomic_value(local, text)
+        except Exception as exc:
+            message = " ".join(str(exc).split())
+            raise bad(f"{raw!r} is not a valid {declared}: {message}") from None
+        if not many:
+            return atom
+        values.add_xdm_item(atom)
+    return values
+
+
+def _set_params(sheet: Stylesheet, params: Mapping[str, object]) -> None:
+    sheet.executable.clear_parameters()
+    for name, value in params.items():
+        if value is None:
+            continue
+        sheet.executable.set_parameter(name, typed_value(sheet.params.get(name), name, value))
+
+
+def run(
+    sheet: Stylesheet,
+    doc: Document | None,
+    *,
+    params: Mapping[str, object] | None = None,
+    context: Sequence[Document] = (),
+    template: str | None = None,
+) -> Rendered:
+    """Run a stylesheet over one document (or call a named ``template``).
+
+    ``context`` lists further documents passed in as parameters (the register,
+    the edition's documents), so that messages about their nodes are located
+    in the right file. Raises :class:`RenderError` if the transformation fails.
+    """
+    docs = {_base_uri(d): d for d in ([doc] if doc else []) + list(context)}
+    file = doc.path if doc else (context[0].path if context else str(sheet.path))
+    with sheet.lock:
+        _set_params(sheet, params or {})
+        executable = sheet.executable
+        executable.set_save_xsl_message(True, None)
+        executable.clear_xsl_messages()
+        failure: Exception | None = None
+        result = ""
+        with _capture_native_stderr() as noise:
+            try:
+                if template is not None:
+                    result = executable.call_template_returning_string(template) or ""
+                else:
+                    result = executable.transform_to_string(xdm_node=xdm_node(doc)) or ""
+            except Exception as exc:  # PySaxonApiError is not importable portably
+                failure = exc
+        messages = executable.get_xsl_messages()
+        diagnostics = _message_diagnostics(messages, sheet, docs, file)
+        executable.clear_xsl_messages()
+        executable.clear_parameters()
+    if failure is not None:
+        described = " ".join(str(failure).split())
+        located = _saxon_diagnostics("".join(noise), sheet.path, sheet.modules, file)
+        code_match = re.match(r"\[tk:([\w.-]+)\]\s*", described)
+        if located:
+            errors = [d for d in located if d.severity >= Severity.ERROR] or located
+        else:
+            code = code_match.group(1) if code_match else "transform-failed"
+            text = described[code_match.end() :] if code_match else described
+            errors = [_diag(file, 0, 0, f"transformation failed: {text}", code)]
+        raise RenderError(f"{file}: transformation failed: {described}", diagnostics + errors)
+    return Rendered(result, diagnostics)
+
+
+_SEVERITIES = {
+    "info": Severity.INFO,
+    "warning": Severity.WARNING,
+    "error": Severity.ERROR,
+    "fatal": Severity.ERROR,
+}
+
+
+def _message_diagnostics(
+    messages: Any, sheet: Stylesheet, docs: Mapping[str, Document], file: str
+) -> list[Diagnostic]:
+    """xsl:message output as Diagnostics.
+
+    A ``tk:diagnostic`` element gives code, severity and the path() of the node
+    concerned; other messages are plain text, located through the instrumented
+    marker when there is one. Severity may also be given as a text prefix
+    ("error: …", "warning: …", "info: …"); the default is a warning.
+    """
+    out: list[Diagnostic] = []
+    if messages is None:
+        return out
+    for i in range(messages.size):
+        item = messages.item_at(i)
+        element = None
+        for child in getattr(item, "children", None) or []:
+            if child.node_kind_str == "element":
+                if child.name == f"Q{{{TK_NS}}}diagnostic":
+                    element = child
+                break
+        if element is not None:
+            attrs = {a.local_name: a.string_value for a in element.attributes}
+            text = " ".join(element.string_value.split())
+            target = docs.get(attrs.get("document", ""))
+            line, xpath = _locate(target, attrs.get("path", ""))
+            out.append(
+                Diagnostic(
+                    target.path if target else file,
+                    line,
+                    0,
+                    _SEVERITIES.get(attrs.get("severity", "warning"), Severity.WARNING),
+                    text,
+                    attrs.get("code", ""),
+                    "xslt",
+                    xpath,
+                )
+            )
+            continue
+        text = str(item.string_value)
+        site: MessageSite | None = None
+        path = ""
+        mark = _MARK_RE.search(text)
+        if mark:
+            site = sheet.sites.get(int(mark.group(1)))
+            path = mark.group(2)
+            text = _MARK_RE.sub("", text)
+        text = " ".join(text.split())
+        severity = Severity.WARNING
+        prefix = re.match(r"(error|warning|info)\s*:\s*", text, re.IGNORECASE)
+        if prefix:
+            severity = _SEVERITIES[prefix.group(1).lower()]
+            text = text[prefix.end() :]
+        target = next(iter(docs.values()), None)
+        line, xpath = _locate(target, path)
+        if site is not None:
+            text = f"{text} (xsl:message at {Path(site.file).name}:{site.line})"
+        out.append(
+            Diagnostic(
+                target.path if target else file,
+                line,
+                0,
+                severity,
+                text,
+                site.code if site else "",
+                "xslt",
+                xpath,
+            )
+        )
+    return out
+
+
+# "/Q{ns}TEI[1]/Q{ns}text[1]/@target", "text()[2]", "@Q{ns}id"
+_STEP_RE = re.compile(r"/(Q\{[^}]*\}[^/\[]+\[\d+\]|@(?:Q\{[^}]*\})?[^/]+|[^/]+)")
+_ELEMENT_STEP_RE = re.compile(r"Q\{(?P<ns>[^}]*)\}(?P<local>[^\[]+)\[(?P<pos>\d+)\]")
+
+
+def _locate(doc: Document | None, path: str) -> tuple[int, str]:
+    """Line number and readable XPath of the element an XPath 3 ``path()`` names."""
+    if doc is None or not path.startswith("/"):
+        return 0, ""
+    current: etree._Element | None = None
+    for step in _STEP_RE.findall(path):
+        match = _ELEMENT_STEP_RE.fullmatch(step)
+        if not match:
+            break  # attribute, text() …: report the owning element
+        tag = f"{{{match['ns']}}}{match['local']}" if match["ns"] else match["local"]
+        candidates = [doc.root] if current is None else list(current.iterchildren(tag))
+        candidates = [c for c in candidates if c.tag == tag]
+        index = int(match["pos"]) - 1
+        if index >= len(candidates):
+            break
+        current = candidates[index]
+    if current is None:
+        return 0, ""
+    return current.sourceline or 0, doc.xpath_of(current)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _builtin(kind: str, stylesheet: str | os.PathLike[str] | None) -> Stylesheet:
+    return load_stylesheet(stylesheet if stylesheet is not None else STYLESHEETS[kind])
+
+
+def render(
+    doc: Document | str | os.PathLike[str],
+    to: str,
+    *,
+    register: Document | str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+) -> Rendered:
+    """Render one document as ``"html"``, ``"typst"`` or ``"txt"``, with diagnostics.
+
+    ``register`` is the register document (default: the file the document's
+    ``@ref`` values point to, next to it); ``stylesheet`` a profile that
+    imports the built-in one; ``params`` stylesheet parameters (converted to
+    their declared types).
+    """
+    if to not in STYLESHEETS:
+        raise UsageError(f"cannot render as {to!r}: choose one of {', '.join(STYLESHEETS)}")
+    document = as_document(doc)
+    sheet = _builtin(to, stylesheet)
+    reg = _resolve_register(document, register)
+    all_params: dict[str, object] = dict(params or {})
+    if reg is not None and "register" in sheet.params:
+        all_params.setdefault("register", reg)
+    return run(sheet, document, params=all_params, context=[reg] if reg else [])
+
+
+def render_html(
+    doc: Document | str | os.PathLike[str],
+    *,
+    register: Document | str | os.PathLike[str] | None = None,
+    out_path: str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+    diagnostics: list[Diagnostic] | None = None,
+) -> str:
+    """One HTML5 page for a TEI document (see xslt/html/html.xsl for the parameters).
+
+    With ``out_path`` the page is written there atomically, and teikit.css and
+    teikit.js are copied to ``assets/`` beside it (unless ``assets-path`` or
+    ``site-root`` is given: then the site layout is the caller's). Stylesheet
+    messages are appended to ``diagnostics`` when a list is given.
+    """
+    result = render(doc, "html", register=register, params=params, stylesheet=stylesheet)
+    if diagnostics is not None:
+        diagnostics.extend(result.diagnostics)
+    if out_path is not None:
+        target = Path(out_path)
+        write_atomic(target, result.text.encode("utf-8"))
+        if not {"assets-path", "site-root"} & set(params or {}):
+            write_assets(target.parent)
+    return result.text
+
+
+def render_typst(
+    doc: Document | str | os.PathLike[str],
+    *,
+    register: Document | str | os.PathLike[str] | None = None,
+    out_path: str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+    diagnostics: list[Diagnostic] | None = None,
+) -> str:
+    """The Typst source of the PDF of a TEI document (xslt/print/print.xsl)."""
+    result = render(doc, "typst", register=register, params=params, stylesheet=stylesheet)
+    if diagnostics is not None:
+        diagnostics.extend(result.diagnostics)
+    if out_path is not None:
+        write_atomic(Path(out_path), result.text.encode("utf-8"))
+    return result.text
+
+
+def render_text(
+    doc: Document | str | os.PathLike[str],
+    *,
+    register: Document | str | os.PathLike[str] | None = None,
+    out_path: str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+    diagnostics: list[Diagnostic] | None = None,
+) -> str:
+    """The plain reading text of a TEI document (xslt/text/text.xsl)."""
+    result = render(doc, "txt", register=register, params=params, stylesheet=stylesheet)
+    if diagnostics is not None:
+        diagnostics.extend(result.diagnostics)
+    if out_path is not None:
+        write_atomic(Path(out_path), result.text.encode("utf-8"))
+    return result.text
+
+
+def render_pdf(
+    doc: Document | str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    pdf_standard: str | Sequence[str] | None = None,
+    register: Document | str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+    font_paths: Iterable[str | os.PathLike[str]] = (),
+    diagnostics: list[Diagnostic] | None = None,
+) -> Path:
+    """A PDF of one TEI document: A4, running head, page numbers, real footnotes,
+    metadata block, PDF metadata, tagged; ``pdf_standard="a-2b"`` for PDF/A."""
+    document = as_document(doc)
+    result = render(document, "typst", register=register, params=params, stylesheet=stylesheet)
+    pdf, warnings = compile_typst(
+        result.text, pdf_standard=pdf_standard, font_paths=font_paths, file=document.path
+    )
+    if diagnostics is not None:
+        diagnostics.extend(result.diagnostics + warnings)
+    target = Path(out_path)
+    write_atomic(target, pdf)
+    return target
+
+
+def render_edition_pdf(
+    docs: Iterable[Document | str | os.PathLike[str]],
+    out_path: str | os.PathLike[str],
+    *,
+    pdf_standard: str | Sequence[str] | None = None,
+    register: Document | str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+    font_paths: Iterable[str | os.PathLike[str]] = (),
+    diagnostics: list[Diagnostic] | None = None,
+) -> Path:
+    """One PDF of the whole edition: title page, contents (#outline), front matter,
+    the letters in date order, the registers; every part is a PDF bookmark.
+
+    Files that cannot be loaded are skipped with their diagnostics; the
+    register defaults to the register document among ``docs``.
+    """
+    loaded: list[Document] = []
+    found: list[Diagnostic] = []
+    for item in docs:
+        try:
+            loaded.append(as_document(item))
+        except LoadError as exc:
+            found.extend(exc.diagnostics)
+    if not loaded:
+        raise UsageError("no documents to put into the edition", found)
+    reg = (
+        as_document(register)
+        if register is not None
+        else next((d for d in loaded if is_register(d)), None)
+    )
+    sheet = _builtin("typst", stylesheet)
+    proc = xslt.processor()
+    sequence = proc.empty_sequence()
+    for document in loaded:
+        sequence.add_xdm_item(xdm_node(document))
+    all_params: dict[str, object] = {**(params or {}), "documents": sequence}
+    if reg is not None:
+        all_params["register"] = reg
+    context = loaded + ([reg] if reg is not None and all(reg is not d for d in loaded) else [])
+    result = run(sheet, None, params=all_params, context=context, template=EDITION_TEMPLATE)
+    pdf, warnings = compile_typst(
+        result.text, pdf_standard=pdf_standard, font_paths=font_paths, file=str(out_path)
+    )
+    if diagnostics is not None:
+        diagnostics.extend(found + result.diagnostics + warnings)
+    target = Path(out_path)
+    write_atomic(target, pdf)
+    return target
+
+
+# --------------------------------------------------------------------------- Typst
+
+_TYPST_LOC_RE = re.compile(r"┌─ [^\n]*?:(\d+):(\d+)")
+
+
+def compile_typst(
+    source: str,
+    *,
+    pdf_standard: str | Sequence[str] | None = None,
+    font_paths: Iterable[str | os.PathLike[str]] = (),
+    file: str = "<typst>",
+) -> tuple[bytes, list[Diagnostic]]:
+    """Compile Typst source to PDF bytes, in-process and sandboxed.
+
+    The compile root is a new temporary folder that holds only ``main.typ``:
+    the document can read no other file. System fonts are ignored (the
+    result does not depend on the machine); fonts come from Typst's embedded
+    set, teikit's ``data/fonts`` (if present) and ``font_paths``. The PDF is
+    tagged; ``pdf_standard`` adds e.g. ``"a-2b"`` (PDF/A-2b). The creation
+    date is ``$SOURCE_DATE_EPOCH`` when set, else now.
+    """
+    try:
+        import typst
+    except ImportError as exc:  # pragma: no cover - typst is a dependency
+        raise RenderError("PDF output needs the 'typst' package: pip install typst") from exc
+    standards = [pdf_standard] if isinstance(pdf_standard, str) else list(pdf_standard or [])
+    unknown = [s for s in standards if s not in PDF_STANDARDS]
+    if unknown:
+        raise UsageError(
+            f"unknown PDF standard {unknown[0]!r}; choose from {', '.join(sorted(PDF_STANDARDS))}"
+        )
+    fonts = [str(p) for p in font_paths]
+    if FONTS_DIR.is_dir():
+        fonts.append(str(FONTS_DIR))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    timestamp = int(epoch) if epoch.isdigit() else int(time.time())
+    with tempfile.TemporaryDirectory(prefix="teikit-typst-") as root:
+        main = Path(root) / "main.typ"
+        main.write_text(source, encoding="utf-8")
+        try:
+            pdf, warnings = typst.compile_with_warnings(
+                str(main),
+                root=root,
+                font_paths=fonts,
+                ignore_system_fonts=True,
+                pdf_standards=standards,
+                timestamp=timestamp,
+                pdf_tags=True,
+            )
+        except typst.TypstError as exc:
+            where = _TYPST_LOC_RE.search(getattr(exc, "diagnostic", "") or "")
+            hints = "; ".join(getattr(exc, "hints", []) or [])
+            detail = f"Typst: {exc.message}" + (f" (hint: {hints})" if hints else "")
+            if where:
+                detail += f" at main.typ:{where.group(1)}:{where.group(2)}"
+            diag = Diagnostic(file, 0, 0, Severity.ERROR, detail, "typst-error", "typst")
+            raise RenderError(f"{file}: PDF compilation failed: {exc.message}", [diag]) from None
+    found = [
+        Diagnostic(file, 0, 0, Severity.WARNING, f"Typst: {w.message}", "typst-warning", "typst")
+        for w in warnings
+    ]
+    return bytes(pdf or b""), found
+
+
+# --------------------------------------------------------------------------- files
+
+_UMASK = os.umask(0o22)
+os.umask(_UMASK)  # read once at import: os.umask can only be read by setting it
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename: readers never
+    see half a file, and a failure leaves the old file in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_assets(site_dir: str | os.PathLike[str]) -> list[Path]:
+    """Copy teikit.css and teikit.js to ``site_dir/assets/`` (atomically); return the paths."""
+    target = Path(site_dir) / "assets"
+    written = []
+    for source in sorted(ASSETS_DIR.iterdir()):
+        if source.is_file() and source.suffix in (".css", ".js"):
+            dest = target / source.name
+            write_atomic(dest, source.read_bytes())
+            written.append(dest)
+    return written

@@ -1,0 +1,34 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit common layer: params.xsl
+  ===============================
+  Global parameters shared by every output format. Format-specific parameters
+  live in the format's entry stylesheet (html/html.xsl, print/print.xsl).
+  All parameters are typed; teikit converts the strings it is given to these types.
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:tk="https://teikit.org/ns/xslt"
+    exclude-result-prefixes="#all">
+
+  <!-- The register (TEI with listPerson/listPlace/listOrg/listBibl) as a document node; wins over register-uri. -->
+  <xsl:param name="register" as="document-node()?" select="()"/>
+
+  <!-- URI of the register, read with doc() when no register document node is given (for use outside teikit). -->
+  <xsl:param name="register-uri" as="xs:string?" select="()"/>
+
+  <!-- Relative path from the generated page to the site root, ending in "/" (or empty: same folder). -->
+  <xsl:param name="site-root" as="xs:string" select="''"/>
+
+  <!-- Language used when the document declares none on its root (BCP 47). -->
+  <xsl:param name="default-lang" as="xs:string" select="'en'"/>
+
+  <!-- The register actually used: the node, else the URI, else nothing (entities are then not linked). -->
+  <xsl:variable name="tk:register" as="document-node()?"
+      select="if (exists($register)) then $register
+              else if ($register-uri and doc-available($register-uri)) then doc($register-uri)
+              else ()"/>
+
+</xsl:stylesheet>

@@ -1,0 +1,239 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit HTML: core.xsl (TEI chapter "Elements Available in All TEI Documents")
+  ============================================================================
+  Paragraphs, highlighting, quotations, titles, dates, pointers and links,
+  lists, line breaks and milestones, and notes: inline markers in the text,
+  the numbered notes section with back-links at the end of the page.
+  Included by html.xsl; relies on its modes and on common/functions.xsl.
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:tk="https://teikit.org/ns/xslt"
+    exclude-result-prefixes="#all">
+
+  <!-- ========================================================== blocks -->
+
+  <xsl:template match="tei:p">
+    <p>
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="tei:quote[not(ancestor::tei:p)] | tei:cit[not(ancestor::tei:p)]">
+    <blockquote>
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </blockquote>
+  </xsl:template>
+
+  <xsl:template match="tei:list">
+    <xsl:apply-templates select="tei:head"/>
+    <xsl:element name="{if (@type = ('ordered', 'numbered')) then 'ol' else 'ul'}">
+      <xsl:attribute name="class" select="'tk-list'"/>
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates select="tei:item"/>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="tei:item">
+    <li>
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </li>
+  </xsl:template>
+
+  <xsl:template match="tei:milestone[@unit = 'section']">
+    <p class="tk-milestone" role="separator">
+      <xsl:value-of select="(normalize-space(@rend)[. ne ''], '* * *')[1]"/>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="tei:milestone"/>
+
+  <!-- ========================================================== inline -->
+
+  <xsl:template match="tei:lb">
+    <br/>
+  </xsl:template>
+
+  <xsl:template match="tei:pb">
+    <xsl:variable name="facs" as="xs:string?" select="tk:safe-url(@facs, (@facs, .)[1])"/>
+    <span class="tk-pb" role="note">
+      <xsl:attribute name="title" select="'page ' || (@n, '')[1]"/>
+      <xsl:text>|</xsl:text>
+      <xsl:value-of select="@n"/>
+      <xsl:if test="exists($facs)">
+        <xsl:text> </xsl:text>
+        <a class="tk-facs" href="{$facs}">facsimile</a>
+      </xsl:if>
+      <xsl:text>|</xsl:text>
+    </span>
+  </xsl:template>
+
+  <xsl:template match="tei:hi">
+    <xsl:variable name="rend" as="xs:string" select="lower-case(normalize-space(@rend))"/>
+    <xsl:element name="{if (matches($rend, 'italic')) then 'i'
+        else if (matches($rend, 'bold')) then 'b'
+        else if (matches($rend, 'sup')) then 'sup'
+        else if (matches($rend, 'sub')) then 'sub'
+        else 'span'}">
+      <xsl:attribute name="class" select="'tk-hi'"/>
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="tei:emph">
+    <em>
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </em>
+  </xsl:template>
+
+  <xsl:template match="tei:foreign | tei:term">
+    <i class="tk-{local-name()}">
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </i>
+  </xsl:template>
+
+  <xsl:template match="tei:q | tei:quote | tei:said | tei:soCalled">
+    <q class="tk-{local-name()}">
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </q>
+  </xsl:template>
+
+  <xsl:template match="tei:title">
+    <cite class="tk-title tk-title-{(@level, 'm')[1]}">
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </cite>
+  </xsl:template>
+
+  <xsl:template match="tei:date">
+    <xsl:variable name="iso" as="xs:string?"
+        select="(@when, @from, @notBefore)[1][matches(., '^\d{4}(-\d{2}(-\d{2})?)?$')]"/>
+    <xsl:choose>
+      <xsl:when test="exists($iso) and not(@to or @notAfter)">
+        <time class="tk-date" datetime="{$iso}">
+          <xsl:call-template name="tk:lang-attribute"/>
+          <xsl:apply-templates/>
+        </time>
+      </xsl:when>
+      <xsl:otherwise>
+        <span class="tk-date">
+          <xsl:if test="@from or @to or @notBefore or @notAfter">
+            <xsl:attribute name="title" select="string-join(((@from, @notBefore)[1], (@to, @notAfter)[1]), ' – ')"/>
+          </xsl:if>
+          <xsl:call-template name="tk:lang-attribute"/>
+          <xsl:apply-templates/>
+        </span>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="tei:idno | tei:num | tei:measure | tei:seg | tei:abbr[not(parent::tei:choice)]
+      | tei:expan[not(parent::tei:choice)] | tei:biblScope | tei:edition | tei:publisher
+      | tei:pubPlace | tei:author[not(ancestor::tei:teiHeader)] | tei:editor[not(ancestor::tei:teiHeader)]">
+    <span class="tk-{local-name()}{if (@type) then ' tk-' || local-name() || '-' || tk:safe-id(@type) else ''}">
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </span>
+  </xsl:template>
+
+  <!-- ================================================== links and pointers -->
+
+  <!-- The href for a TEI pointer, or () (with a warning) when it is unsafe. -->
+  <xsl:function name="tk:href" as="xs:string?">
+    <xsl:param name="attribute" as="attribute()?"/>
+    <xsl:variable name="url" as="xs:string?" select="$attribute ! tk:safe-url(., .)"/>
+    <xsl:sequence select="if ($rewrite-xml-links and exists($url)) then tk:xml-to-html($url) else $url"/>
+  </xsl:function>
+
+  <xsl:template match="tei:ref">
+    <xsl:variable name="href" as="xs:string?" select="tk:href(@target)"/>
+    <xsl:choose>
+      <xsl:when test="exists($href) and not(ancestor::tei:ref or ancestor::*[@ref and tk:links(.)])">
+        <a class="tk-ref" href="{$href}">
+          <xsl:call-template name="tk:lang-attribute"/>
+          <xsl:apply-templates/>
+        </a>
+      </xsl:when>
+      <xsl:otherwise>
+        <span class="tk-ref">
+          <xsl:call-template name="tk:lang-attribute"/>
+          <xsl:apply-templates/>
+        </span>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="tei:ptr">
+    <xsl:variable name="href" as="xs:string?" select="tk:href(@target)"/>
+    <xsl:if test="exists($href)">
+      <a class="tk-ptr" href="{$href}"><xsl:value-of select="$href"/></a>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="tei:graphic">
+    <xsl:variable name="src" as="xs:string?" select="tk:safe-url(@url, (@url, .)[1])"/>
+    <xsl:if test="exists($src)">
+      <img class="tk-graphic" src="{$src}" alt="{tk:plain(tei:desc)}"/>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- ============================================================= notes -->
+
+  <!-- In the text: a numbered marker linking to the note, with an id to link back to. -->
+  <xsl:template match="tei:text//tei:note">
+    <xsl:variable name="id" as="xs:string" select="tk:note-id(.)"/>
+    <sup class="tk-noteref">
+      <a id="noteref-{$id}" href="#{$id}" role="doc-noteref"
+          aria-label="Note {tk:note-label(.)}">
+        <xsl:value-of select="tk:note-label(.)"/>
+      </a>
+    </sup>
+  </xsl:template>
+
+  <!-- In the header (metadata panel): notes stay inline, in parentheses. -->
+  <xsl:template match="tei:teiHeader//tei:note">
+    <span class="tk-note-inline">
+      <xsl:text> (</xsl:text>
+      <xsl:apply-templates/>
+      <xsl:text>)</xsl:text>
+    </span>
+  </xsl:template>
+
+  <!-- The notes section, after the text. -->
+  <xsl:template name="tk:notes">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:variable name="notes" as="element(tei:note)*" select="$tei/tei:text//tei:note"/>
+    <xsl:if test="exists($notes)">
+      <section class="tk-notes" aria-labelledby="tk-notes-heading" role="doc-endnotes">
+        <h2 id="tk-notes-heading">Notes</h2>
+        <ol class="tk-notes-list">
+          <xsl:apply-templates select="$notes" mode="tk:notes"/>
+        </ol>
+      </section>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="tei:note" mode="tk:notes">
+    <xsl:variable name="id" as="xs:string" select="tk:note-id(.)"/>
+    <li id="{$id}" class="tk-note" role="doc-endnote">
+      <xsl:call-template name="tk:lang-attribute"/>
+      <span class="tk-note-label"><xsl:value-of select="tk:note-label(.)"/></span>
+      <xsl:text> </xsl:text>
+      <span class="tk-note-body"><xsl:apply-templates/></span>
+      <xsl:text> </xsl:text>
+      <a class="tk-backlink" href="#noteref-{$id}" role="doc-backlink"
+          aria-label="Back to the text of note {tk:note-label(.)}">↩</a>
+    </li>
+  </xsl:template>
+
+</xsl:stylesheet>

@@ -1,0 +1,133 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit HTML: header.xsl (TEI chapter "The TEI Header")
+  =====================================================
+  The metadata panel (mode tk:metadata): a <dl> with sender, addressee,
+  date and place (from correspondence.xsl), author, archival reference
+  (msIdentifier: repository, collection, idno, settlement, country), printed
+  source (sourceDesc/bibl), translator (respStmt whose resp mentions
+  translation), summary and languages. Rows without content are left out.
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:tk="https://teikit.org/ns/xslt"
+    exclude-result-prefixes="#all">
+
+  <xsl:template match="tei:teiHeader" mode="tk:metadata">
+    <xsl:variable name="file" as="element(tei:fileDesc)?" select="tei:fileDesc"/>
+    <xsl:variable name="ms" as="element(tei:msIdentifier)?"
+        select="($file/tei:sourceDesc//tei:msIdentifier)[1]"/>
+    <xsl:variable name="printed" as="element(tei:bibl)?"
+        select="($file/tei:sourceDesc/tei:bibl[@type = 'printed'], $file/tei:sourceDesc/tei:bibl)[1]"/>
+    <xsl:variable name="translators" as="element()*"
+        select="$file/tei:titleStmt/tei:respStmt[matches(tei:resp, 'translated|translator', 'i')]
+                /(tei:persName | tei:name | tei:orgName)"/>
+    <xsl:variable name="corresp" as="element(tei:correspDesc)?" select="tei:profileDesc/tei:correspDesc"/>
+    <xsl:variable name="rows" as="element()*">
+        <xsl:apply-templates select="$corresp" mode="tk:metadata"/>
+        <xsl:if test="empty($corresp)">
+          <xsl:call-template name="tk:meta-row">
+            <xsl:with-param name="key" select="'author'"/>
+            <xsl:with-param name="label" select="'Author'"/>
+            <xsl:with-param name="content" as="node()*">
+              <xsl:call-template name="tk:name-list">
+                <xsl:with-param name="names" select="$file/tei:titleStmt/tei:author"/>
+              </xsl:call-template>
+            </xsl:with-param>
+          </xsl:call-template>
+        </xsl:if>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'archive'"/>
+          <xsl:with-param name="label" select="'Archival reference'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="$ms" mode="tk:metadata"/>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'source'"/>
+          <xsl:with-param name="label" select="'Printed source'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="$printed/node()"/>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'translator'"/>
+          <xsl:with-param name="label" select="'Translator'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:call-template name="tk:name-list">
+              <xsl:with-param name="names" select="$translators"/>
+            </xsl:call-template>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'summary'"/>
+          <xsl:with-param name="label" select="'Summary'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="($file/tei:sourceDesc//tei:msContents/tei:summary)[1]/node()"/>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'language'"/>
+          <xsl:with-param name="label" select="'Language'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="(tei:profileDesc/tei:langUsage/tei:language[@usage = '100'],
+                tei:profileDesc/tei:langUsage/tei:language)[1]/node()"/>
+          </xsl:with-param>
+        </xsl:call-template>
+    </xsl:variable>
+    <xsl:if test="exists($rows)">
+      <aside class="tk-metadata" aria-labelledby="tk-metadata-heading">
+        <h2 id="tk-metadata-heading">About this document</h2>
+        <dl>
+          <xsl:sequence select="$rows"/>
+        </dl>
+      </aside>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- "Repository, Collection, idno (Settlement, Country)" -->
+  <xsl:template match="tei:msIdentifier" mode="tk:metadata">
+    <xsl:variable name="parts" as="element()*"
+        select="(tei:institution, tei:repository, tei:collection, tei:idno)"/>
+    <xsl:for-each select="$parts">
+      <xsl:if test="position() gt 1">, </xsl:if>
+      <span class="tk-{local-name()}"><xsl:apply-templates/></span>
+    </xsl:for-each>
+    <xsl:variable name="where" as="element()*" select="(tei:settlement, tei:region, tei:country)"/>
+    <xsl:if test="exists($where)">
+      <xsl:text> (</xsl:text>
+      <xsl:for-each select="$where">
+        <xsl:if test="position() gt 1">, </xsl:if>
+        <xsl:apply-templates/>
+      </xsl:for-each>
+      <xsl:text>)</xsl:text>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- One row of the panel, written only when it has content. -->
+  <xsl:template name="tk:meta-row">
+    <xsl:param name="key" as="xs:string"/>
+    <xsl:param name="label" as="xs:string"/>
+    <xsl:param name="content" as="node()*"/>
+    <xsl:if test="normalize-space(string-join($content ! string(.), ''))">
+      <div class="tk-meta-row tk-meta-{$key}">
+        <dt><xsl:value-of select="$label"/></dt>
+        <dd><xsl:sequence select="$content"/></dd>
+      </div>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Names joined with commas and "and", each rendered (linked) in the default mode. -->
+  <xsl:template name="tk:name-list">
+    <xsl:param name="names" as="element()*"/>
+    <xsl:for-each select="$names">
+      <xsl:if test="position() gt 1">
+        <xsl:value-of select="if (position() = last()) then ' and ' else ', '"/>
+      </xsl:if>
+      <xsl:apply-templates select="."/>
+    </xsl:for-each>
+  </xsl:template>
+
+</xsl:stylesheet>

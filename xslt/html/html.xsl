@@ -1,0 +1,247 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit HTML: html.xsl (entry point)
+  ===================================
+  One HTML5 page per TEI document: letters, the introduction, the contents
+  file, and the register (one page per section: persons, places,
+  organisations, works, plus an index page).
+
+  Layout, like the TEI Stylesheets: this file declares the output, the
+  parameters, the modes and the hooks; one module per TEI chapter does the work:
+
+    core.xsl            p, hi, title, date, ref, note, list, lb, milestone …
+    textstructure.xsl   TEI, text, div, head, opener/closer, salute, signed …
+    namesdates.xsl      persName/placeName/orgName links, register pages
+    transcr.xsl         supplied, choice (sic/corr, orig/reg, abbr/expan), gap …
+    header.xsl          the metadata panel from the teiHeader
+    correspondence.xsl  correspDesc: sender, addressee, previous/next letter
+
+  Profiles: write a stylesheet that imports this one and overrides named
+  hook templates (tk:hook-head, tk:hook-before-body, tk:hook-after-body,
+  tk:hook-footer) or any template rule; see ../profiles/example.xsl.
+
+  Safety: all TEI content is escaped by the serializer (nothing disables
+  output escaping), URLs pass tk:safe-url, and no event-handler attribute or
+  inline script is ever written. CSS and JS are local files under
+  $assets-path (xslt/html/assets/ in teikit), so pages work from file://.
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:tk="https://teikit.org/ns/xslt"
+    exclude-result-prefixes="#all"
+    expand-text="no">
+
+  <xsl:import href="../common/common.xsl"/>
+
+  <xsl:include href="core.xsl"/>
+  <xsl:include href="textstructure.xsl"/>
+  <xsl:include href="namesdates.xsl"/>
+  <xsl:include href="transcr.xsl"/>
+  <xsl:include href="header.xsl"/>
+  <xsl:include href="correspondence.xsl"/>
+
+  <xsl:output method="html" html-version="5" encoding="UTF-8" indent="yes"
+      include-content-type="no"/>
+
+  <xsl:strip-space elements="tei:TEI tei:teiHeader tei:fileDesc tei:titleStmt tei:respStmt
+      tei:publicationStmt tei:sourceDesc tei:msDesc tei:msIdentifier tei:msContents
+      tei:profileDesc tei:correspDesc tei:correspAction tei:correspContext tei:langUsage
+      tei:text tei:front tei:body tei:back tei:div tei:opener tei:closer tei:list
+      tei:listPerson tei:listPlace tei:listOrg tei:listBibl tei:listRelation
+      tei:person tei:place tei:org tei:location tei:choice"/>
+
+  <!-- ========================================================== parameters -->
+
+  <!-- Folder of teikit.css and teikit.js, relative to the page. -->
+  <xsl:param name="assets-path" as="xs:string" select="$site-root || 'assets/'"/>
+
+  <!-- Register page for persons, relative to the site root. -->
+  <xsl:param name="persons-page" as="xs:string" select="'persons.html'"/>
+
+  <!-- Register page for places, relative to the site root. -->
+  <xsl:param name="places-page" as="xs:string" select="'places.html'"/>
+
+  <!-- Register page for organisations, relative to the site root. -->
+  <xsl:param name="organisations-page" as="xs:string" select="'organisations.html'"/>
+
+  <!-- Register page for works (bibliography), relative to the site root. -->
+  <xsl:param name="works-page" as="xs:string" select="'works.html'"/>
+
+  <!-- Register index page (and page for other entry kinds), relative to the site root. -->
+  <xsl:param name="register-page" as="xs:string" select="'register.html'"/>
+
+  <!-- For a register document: which page to write ('' index, persons, places, organisations, works). -->
+  <xsl:param name="register-section" as="xs:string" select="''"/>
+
+  <!-- Home page of the edition, relative to the site root; '' for no link. -->
+  <xsl:param name="home-page" as="xs:string" select="''"/>
+
+  <!-- Point relative links to other TEI files (x.xml) at their pages (x.html). -->
+  <xsl:param name="rewrite-xml-links" as="xs:boolean" select="true()"/>
+
+  <!-- Show the reading/diplomatic switch when the text has editorial interventions. -->
+  <xsl:param name="view-toggle" as="xs:boolean" select="true()"/>
+
+  <!-- =============================================================== modes -->
+
+  <!-- The text: unknown elements pass their text through. -->
+  <xsl:mode on-no-match="text-only-copy" on-multiple-match="fail"/>
+
+  <!-- Plain text for attributes (title=""): reading text without notes or markup. -->
+  <xsl:mode name="tk:plain" on-no-match="text-only-copy" on-multiple-match="fail"/>
+
+  <!-- The metadata panel built from the teiHeader. -->
+  <xsl:mode name="tk:metadata" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
+  <!-- The notes section at the end of the page. -->
+  <xsl:mode name="tk:notes" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
+  <!-- Register pages: entries of listPerson, listPlace, listOrg, listBibl. -->
+  <xsl:mode name="tk:register" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
+  <!-- ================================================================ page -->
+
+  <xsl:template match="/">
+    <xsl:variable name="tei" as="element(tei:TEI)" select="tk:require-tei(.)"/>
+    <xsl:variable name="kind" as="xs:string" select="tk:kind($tei)"/>
+    <xsl:if test="empty($tk:register) and exists($tei/tei:text//@ref[contains(., '#')])">
+      <xsl:sequence select="tk:report('info', 'no-register',
+          'no register given: names are not linked to register entries', $tei)"/>
+    </xsl:if>
+    <html lang="{(tk:lang($tei), $default-lang)[1]}">
+      <head>
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title>
+          <xsl:value-of select="string-join((tk:page-title($tei), tk:edition-title($tei)), ' · ')"/>
+        </title>
+        <meta name="generator" content="teikit"/>
+        <link rel="stylesheet" href="{$assets-path}teikit.css"/>
+        <script src="{$assets-path}teikit.js" defer="defer"></script>
+        <xsl:call-template name="tk:hook-head"/>
+      </head>
+      <body class="tk-page tk-kind-{$kind}">
+        <a class="tk-skip-link" href="#tk-main">Skip to the text</a>
+        <header class="tk-site-header">
+          <xsl:call-template name="tk:site-title">
+            <xsl:with-param name="tei" select="$tei"/>
+          </xsl:call-template>
+          <xsl:call-template name="tk:hook-before-body"/>
+        </header>
+        <main id="tk-main" class="tk-main">
+          <xsl:choose>
+            <xsl:when test="$kind = 'register'">
+              <xsl:apply-templates select="$tei" mode="tk:register"/>
+            </xsl:when>
+            <xsl:otherwise>
+              <xsl:apply-templates select="$tei"/>
+            </xsl:otherwise>
+          </xsl:choose>
+        </main>
+        <xsl:call-template name="tk:hook-after-body"/>
+        <footer class="tk-site-footer">
+          <xsl:call-template name="tk:hook-footer">
+            <xsl:with-param name="tei" select="$tei"/>
+          </xsl:call-template>
+        </footer>
+      </body>
+    </html>
+  </xsl:template>
+
+  <!-- The page's <title> and <h1> text for non-register pages. -->
+  <xsl:function name="tk:page-title" as="xs:string">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="if (tk:kind($tei) = 'register')
+        then (tk:register-heading($register-section), tk:title($tei))[1]
+        else tk:short-title($tei)"/>
+  </xsl:function>
+
+  <!-- The edition (series) title, if the document names one. -->
+  <xsl:function name="tk:edition-title" as="xs:string?">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="normalize-space(string-join(
+        $tei/tei:teiHeader/tei:fileDesc/tei:seriesStmt/tei:title[1]//text(), ''))[. ne '']"/>
+  </xsl:function>
+
+  <xsl:template name="tk:site-title">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:variable name="title" as="xs:string?" select="tk:edition-title($tei)"/>
+    <xsl:if test="$title">
+      <p class="tk-edition-title">
+        <xsl:choose>
+          <xsl:when test="$home-page ne '' and tk:url-is-safe($home-page)">
+            <a href="{$site-root}{$home-page}"><xsl:value-of select="$title"/></a>
+          </xsl:when>
+          <xsl:otherwise><xsl:value-of select="$title"/></xsl:otherwise>
+        </xsl:choose>
+      </p>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- ===================================================== hook templates -->
+
+  <!-- Extra elements at the end of <head> (meta, link). Default: none. -->
+  <xsl:template name="tk:hook-head"/>
+
+  <!-- Content at the end of the site header, before <main>. Default: none. -->
+  <xsl:template name="tk:hook-before-body"/>
+
+  <!-- Content after <main>, before the site footer. Default: none. -->
+  <xsl:template name="tk:hook-after-body"/>
+
+  <!-- Content of the site footer. Default: publisher, licence and a generator note. -->
+  <xsl:template name="tk:hook-footer">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:variable name="pub" as="element(tei:publicationStmt)?"
+        select="$tei/tei:teiHeader/tei:fileDesc/tei:publicationStmt"/>
+    <xsl:if test="$pub/tei:publisher">
+      <p class="tk-publisher">Published by <xsl:apply-templates select="$pub/tei:publisher/node()"/>
+        <xsl:if test="$pub/tei:date">, <xsl:apply-templates select="$pub/tei:date"/></xsl:if>.</p>
+    </xsl:if>
+    <xsl:for-each select="$pub/tei:availability/tei:licence">
+      <xsl:variable name="href" as="xs:string?" select="tk:safe-url(@target, (@target, .)[1])"/>
+      <p class="tk-licence">
+        <xsl:choose>
+          <xsl:when test="exists($href)">
+            <a rel="license" href="{$href}"><xsl:apply-templates/></a>
+          </xsl:when>
+          <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+        </xsl:choose>
+      </p>
+    </xsl:for-each>
+    <p class="tk-generator">Generated from TEI with teikit.</p>
+  </xsl:template>
+
+  <!-- ============================================================ helpers -->
+
+  <!-- lang="" for an element that carries xml:lang. -->
+  <xsl:template name="tk:lang-attribute">
+    <xsl:param name="node" as="element()" select="."/>
+    <xsl:if test="$node/@xml:lang[normalize-space()]">
+      <xsl:attribute name="lang" select="normalize-space($node/@xml:lang)"/>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- The plain reading text of nodes, for title attributes. -->
+  <xsl:function name="tk:plain" as="xs:string">
+    <xsl:param name="nodes" as="node()*"/>
+    <xsl:variable name="text" as="xs:string*">
+      <xsl:apply-templates select="$nodes" mode="tk:plain"/>
+    </xsl:variable>
+    <xsl:sequence select="normalize-space(string-join($text, ''))"/>
+  </xsl:function>
+
+  <xsl:template match="tei:note" mode="tk:plain"/>
+  <xsl:template match="tei:choice" mode="tk:plain">
+    <xsl:apply-templates select="(tei:corr, tei:reg, tei:expan, *)[1]" mode="tk:plain"/>
+  </xsl:template>
+  <xsl:template match="tei:supplied" mode="tk:plain">
+    <xsl:text>[</xsl:text><xsl:apply-templates mode="tk:plain"/><xsl:text>]</xsl:text>
+  </xsl:template>
+  <xsl:template match="tei:lb" mode="tk:plain">
+    <xsl:text> </xsl:text>
+  </xsl:template>
+
+</xsl:stylesheet>

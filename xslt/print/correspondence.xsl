@@ -1,0 +1,50 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit print: correspondence.xsl (TEI correspDesc, in "The TEI Header")
+  ======================================================================
+  Metadata rows for a letter: sender, addressee, date and place
+  (correspAction sent/received; the place falls back to the closer's dateline).
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:tk="https://teikit.org/ns/xslt"
+    exclude-result-prefixes="#all">
+
+  <xsl:template match="tei:correspDesc" mode="tk:metadata" as="xs:string*">
+    <xsl:variable name="sent" as="element(tei:correspAction)?" select="tei:correspAction[@type = 'sent'][1]"/>
+    <xsl:variable name="received" as="element(tei:correspAction)?"
+        select="tei:correspAction[@type = 'received'][1]"/>
+    <xsl:call-template name="tk:meta-row">
+      <xsl:with-param name="label" select="'From'"/>
+      <xsl:with-param name="content">
+        <xsl:call-template name="tk:name-list">
+          <xsl:with-param name="names" select="$sent/(tei:persName | tei:orgName | tei:name)"/>
+        </xsl:call-template>
+      </xsl:with-param>
+    </xsl:call-template>
+    <xsl:call-template name="tk:meta-row">
+      <xsl:with-param name="label" select="'To'"/>
+      <xsl:with-param name="content">
+        <xsl:call-template name="tk:name-list">
+          <xsl:with-param name="names" select="$received/(tei:persName | tei:orgName | tei:name)"/>
+        </xsl:call-template>
+      </xsl:with-param>
+    </xsl:call-template>
+    <xsl:call-template name="tk:meta-row">
+      <xsl:with-param name="label" select="'Date'"/>
+      <xsl:with-param name="content">
+        <xsl:apply-templates select="$sent/tei:date[1]"/>
+      </xsl:with-param>
+    </xsl:call-template>
+    <xsl:call-template name="tk:meta-row">
+      <xsl:with-param name="label" select="'Place'"/>
+      <xsl:with-param name="content">
+        <xsl:apply-templates select="($sent/tei:placeName,
+            ancestor::tei:TEI[1]/tei:text//tei:closer//tei:dateline//tei:placeName)[1]"/>
+      </xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
+
+</xsl:stylesheet>
