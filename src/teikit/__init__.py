@@ -30,8 +30,12 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "__version__",
+    "build_index",
+    "build_site",
+    "export",
     "is_valid",
     "iter_errors",
     "load",
+    "transform",
     "validate",
 ]

@@ -20,6 +20,8 @@ from teikit.errors import Severity, TeikitError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
 DEFAULT_TEI = "tei/"
+# Mirrors teikit.render.PDF_STANDARDS without importing the renderer at start-up.
+PDF_STANDARDS_CHOICES = ("1.7", "2.0", "a-1b", "a-2b", "a-2u", "a-3b", "a-3u", "a-4", "ua-1")
 
 
 def _emit(line: str) -> None:
@@ -191,6 +193,279 @@ def validate(
     if report.interrupted:
         sys.exit(130)
     sys.exit(EXIT_OK if report.valid else EXIT_FINDINGS)
+
+
+def _load_all(files: Sequence[str]) -> tuple[list[Any], list[Any]]:
+    """Load every file; unreadable ones become diagnostics, the rest go on."""
+    from teikit.document import load
+    from teikit.errors import LoadError
+
+    docs, problems = [], []
+    for path in files:
+        try:
+            docs.append(load(path))
+        except LoadError as exc:
+            problems.extend(exc.diagnostics)
+    return docs, problems
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=str)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (format inferred from .json, .csv, .xml or .md); default stdout.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "tei", "md"]),
+    help="Output format (default: from -o's suffix, else json).",
+)
+@click.option(
+    "--type",
+    "types",
+    default="all",
+    show_default=True,
+    metavar="TYPES",
+    help="Entity types, comma-separated: person, place, org, work, date, or all.",
+)
+@click.option(
+    "--suggest",
+    is_flag=True,
+    help="Also list register names that occur in the text without being tagged.",
+)
+@click.option(
+    "--no-follow",
+    is_flag=True,
+    help="Do not load register files that pointers name but PATHS do not include.",
+)
+def index_command(
+    paths: Sequence[str],
+    output: Path | None,
+    fmt: str | None,
+    types: str,
+    suggest: bool,
+    no_follow: bool,
+) -> None:
+    """Build the named-entity index: persons, places, organisations, works and dates.
+
+    Every register entry comes with its names, dates, coordinates and authority
+    links, and every occurrence with file, line, XPath, where it stands (body,
+    note, header, sender, addressee) and a snippet. The JSON follows a
+    versioned schema (docs/index-schema.md). Diagnostics and --suggest lines go
+    to stderr; exit status 1 if a file could not be read or names were found
+    untagged.
+
+    Example:
+
+        teikit index tei/ --type person -o persons.json --suggest
+    """
+    from teikit.exports.index_formats import dumps, write_index
+    from teikit.index import build_index
+    from teikit.index import suggest as find_untagged
+
+    docs, problems = _load_all(_files(paths))
+    for diagnostic in problems:
+        _emit(diagnostic.format())
+    try:
+        entity_index = build_index(docs, follow_refs=not no_follow)
+        if output is None:
+            click.echo(dumps(entity_index, fmt or "json", types), nl=False)
+        else:
+            written = write_index(entity_index, output, fmt, types)
+            _emit(f"wrote {written}")
+        suggestions = find_untagged(docs, entity_index) if suggest else []
+    except TeikitError as exc:
+        _fail(exc)
+    for suggestion in suggestions:
+        _emit(suggestion.format())
+    sys.exit(EXIT_FINDINGS if problems or suggestions else EXIT_OK)
+
+
+@cli.command("export")
+@click.argument("paths", nargs=-1, type=str)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file or folder (csv, and txt/md per document, write a folder).",
+)
+@click.option(
+    "--to",
+    "fmt",
+    type=click.Choice(["cmif", "csv", "gexf", "geojson", "jsonld", "txt", "md"]),
+    help="Format; default: inferred from -o (.cmif.xml, .gexf, .geojson, .jsonld, .txt, .md).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the edition is published; letters link to BASE_URL<file>.html.",
+)
+@click.option("--page-suffix", default=".html", show_default=True, help="Suffix of letter pages.")
+@click.option("--no-notes", is_flag=True, help="txt/md: leave the notes out.")
+@click.option(
+    "--single-file/--per-document",
+    default=None,
+    help="txt/md: one combined file or one per document (default: from -o).",
+)
+@click.option("--editor", help="CMIF: the editor's name (default: from the edition).")
+@click.option("--editor-email", help="CMIF: the editor's email (correspSearch requires one).")
+@click.option("--title", help="CMIF: title of the CMIF file.")
+@click.option("--publisher", help="CMIF: publisher.")
+@click.option("--publisher-url", help="CMIF: publisher's URL.")
+@click.option("--licence", type=click.Choice(["CC-BY-4.0", "CC0-1.0"]), help="CMIF: licence.")
+@click.option("--date", "cmif_date", help="CMIF: publication date (YYYY-MM-DD).")
+@click.option("--cmif-url", help="CMIF: the URL the file will be published at.")
+@click.option("--edition-title", help="CMIF: the edition's title.")
+@click.option("--edition-url", help="CMIF: the edition's URL.")
+def export_command(
+    paths: Sequence[str],
+    output: Path,
+    fmt: str | None,
+    base_url: str | None,
+    page_suffix: str,
+    no_notes: bool,
+    single_file: bool | None,
+    editor: str | None,
+    editor_email: str | None,
+    title: str | None,
+    publisher: str | None,
+    publisher_url: str | None,
+    licence: str | None,
+    cmif_date: str | None,
+    cmif_url: str | None,
+    edition_title: str | None,
+    edition_url: str | None,
+) -> None:
+    """Export the edition to other platforms: CMIF, CSV, GEXF, GeoJSON, JSON-LD, text.
+
+    cmif: CMIF v1 for correspSearch (checked with the local CMIF check after
+    writing); csv: letters, persons, places, organisations, mentions and a
+    network edge list; gexf: the correspondence and co-mention network;
+    geojson: places (Linked Places conventions); jsonld: schema.org linked data;
+    txt/md: the reading text. Outputs are written atomically and are
+    deterministic.
+
+    Example:
+
+        teikit export tei/ -o edition.cmif.xml --editor-email ed@example.org --licence CC0-1.0
+    """
+    from teikit.exports import CmifOptions, ExportOptions, Format, cmif_check, export
+
+    docs, problems = _load_all(_files(paths))
+    for diagnostic in problems:
+        _emit(diagnostic.format())
+    options = ExportOptions(
+        base_url=base_url,
+        page_suffix=page_suffix,
+        notes=not no_notes,
+        single_file=single_file,
+        cmif=CmifOptions(
+            editor_email=editor_email,
+            editor=editor,
+            title=title,
+            publisher=publisher,
+            publisher_url=publisher_url,
+            licence=licence,
+            date=cmif_date,
+            cmif_url=cmif_url,
+            edition_title=edition_title,
+            edition_url=edition_url,
+        ),
+    )
+    try:
+        written = export(docs, output, fmt, options=options)
+        chosen = Format.parse(fmt) if fmt else Format.infer(str(output))
+        checked = cmif_check(written[0]) if chosen is Format.CMIF and written else []
+    except TeikitError as exc:
+        _fail(exc)
+    for diagnostic in checked:
+        _emit(diagnostic.format())
+    _emit(f"wrote {len(written)} file(s) to {output}")
+    failed = problems or any(d.severity >= Severity.ERROR for d in checked)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _parse_params(values: Sequence[str]) -> dict[str, str]:
+    params = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{value!r}: use NAME=VALUE", param_hint="--param")
+        params[name.strip()] = text
+    return params
+
+
+@cli.command("transform")
+@click.argument("paths", nargs=-1, type=str)
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(["html", "pdf", "txt", "xml"]),
+    default="html",
+    show_default=True,
+    help="Output: HTML pages, PDFs (Typst), reading text, or XML (with --xsl).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option(
+    "--xsl",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own XSLT 1.0/2.0/3.0 stylesheet instead of teikit's.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Stylesheet parameter, repeatable; typed where the stylesheet declares as=.",
+)
+@click.option(
+    "--pdf-standard",
+    type=click.Choice(sorted(PDF_STANDARDS_CHOICES)),
+    help="PDF standard, e.g. a-2b for archival PDF/A.",
+)
+def transform_command(
+    paths: Sequence[str],
+    to: str,
+    out_dir: Path,
+    xsl: Path | None,
+    params: Sequence[str],
+    pdf_standard: str | None,
+) -> None:
+    """Transform TEI with XSLT 3.0 (saxonche): HTML pages, PDFs through Typst, text.
+
+    One output per document, written atomically; a file that fails is reported
+    and the batch goes on. xsl:message output becomes diagnostics located in the
+    TEI file; a stylesheet that does not compile is reported at its own line and
+    column (exit 3).
+
+    Example:
+
+        teikit transform tei/ --to pdf -o out/pdf --pdf-standard a-2b
+    """
+    from teikit.transform import transform
+
+    files = _files(paths)
+    try:
+        report = transform(
+            files, to, out_dir, xsl=xsl, params=_parse_params(params), pdf_standard=pdf_standard
+        )
+    except TeikitError as exc:
+        _fail(exc)
+    for diagnostic in report.diagnostics:
+        _emit(diagnostic.format())
+    _emit(report.summary())
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
 @cli.group()

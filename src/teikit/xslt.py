@@ -50,10 +50,21 @@ def compile_stylesheet(text: str, *, name: str = "stylesheet", base_uri: str | N
 
 def parse(text: str, base_uri: str) -> Any:
     """Parse already-checked XML text into a Saxon node with a base URI, so that
-    relative ``doc()`` calls resolve against the document's own folder."""
+    relative ``doc()`` calls resolve against the document's own folder.
+
+    Give it what :func:`document_text` returns: Saxon's parser would load an
+    external DTD named in a DOCTYPE, so only the root element is passed on."""
     builder = processor().new_document_builder()
     builder.set_base_uri(base_uri)
     return builder.parse_xml(xml_text=text)
+
+
+def document_text(root: Any) -> str:
+    """The root element of a hardened-loaded tree as text, without DOCTYPE or
+    prolog: entities are already resolved and no DTD is left to fetch."""
+    from lxml import etree
+
+    return etree.tostring(root, encoding="unicode")
 
 
 def run(

@@ -281,7 +281,7 @@ class Validator:
         base = (
             Path(doc.path).resolve().as_uri() if Path(doc.path).is_file() else "file:///stdin.xml"
         )
-        node = xslt.parse(etree.tostring(doc.tree, encoding="unicode"), base)
+        node = xslt.parse(xslt.document_text(doc.root), base)
         out, messages = xslt.run(executable, node, file=doc.path)
         if self.options.svrl:
             result.svrl.append(out)
