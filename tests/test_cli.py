@@ -34,7 +34,7 @@ def test_validate_the_edition(runner):
     lines = result.stderr.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(
-        "8 files, 8 valid, 0 invalid, 0 errors, 0 warnings (teikit, teikit.sch;"
+        "8 files, 8 valid, 0 invalid, 0 errors, 0 warnings (teikit, teikit.sch, teikit rules;"
     )
 
 

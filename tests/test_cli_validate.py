@@ -221,3 +221,40 @@ def test_schema_update_failure_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 3
     [line] = result.stderr.splitlines()
     assert line.startswith("teikit: error: cannot download http://127.0.0.1:9/tei_all.rng")
+
+
+def test_known_errors_give_exactly_the_expected_diagnostics():
+    """One fixture per error shape, against tei_all: exact lines, columns and messages."""
+    names = [
+        "wrong-element-1_error.xml",
+        "missing-attribute-1_error.xml",
+        "bad-attribute-value-1_error.xml",
+        "several-errors-3_errors.xml",
+    ]
+    result = invoke(
+        "validate",
+        *(str(V / n) for n in names),
+        "--schema",
+        "tei_all",
+        "-j",
+        "1",
+        "--no-embedded-schematron",
+    )
+    assert result.exit_code == 1
+    lines = [line.split("/validate/", 1)[1] for line in result.stderr.splitlines()[:-1]]
+    assert [line.split(" [")[0].split("; expected")[0] for line in lines] == [
+        'wrong-element-1_error.xml:13:9: error: element "div" not allowed here',
+        'missing-attribute-1_error.xml:11:9: error: element "language" missing required '
+        'attribute "ident"',
+        'bad-attribute-value-1_error.xml:13:15: error: value of attribute "when" is invalid; must '
+        "be an ISO date or time (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDThh:mm:ss, hh:mm:ss, --MM, "
+        '--MM-DD or ---DD), got "22 June 1954"',
+        'several-errors-3_errors.xml:12:20: error: value of attribute "when" is invalid; must be '
+        "an ISO date or time (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDThh:mm:ss, hh:mm:ss, --MM, "
+        '--MM-DD or ---DD), got "yesterday"',
+        'several-errors-3_errors.xml:13:14: error: element "foo" not allowed anywhere',
+        'several-errors-3_errors.xml:14:19: error: attribute "bogus" not allowed here',
+    ]
+    assert lines[0].endswith("[rng:element-not-allowed]")
+    assert '; expected the element end-tag, text or element "abbr", "add",' in lines[0]
+    assert lines[-1].split("; expected ")[1].startswith('attribute "ana", "cert", "change",')

@@ -7,8 +7,9 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import TEI
 from lxml import etree
+
+from conftest import TEI
 
 NS = {"t": "http://www.tei-c.org/ns/1.0"}
 REGISTER = "register.xml"

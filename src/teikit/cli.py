@@ -117,6 +117,20 @@ def cli() -> None:
     metavar="N",
     help="Report at most N errors per file.",
 )
+@click.option(
+    "--rules/--no-rules",
+    default=True,
+    show_default=True,
+    help="Run the edition's integrity rules (references, ids across files, dates, registers) "
+    "when the files include a register.",
+)
+@click.option(
+    "--cmif",
+    "cmif_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Check FILE as CMIF for correspSearch (a local CMIF Check), repeatable.",
+)
 @jobs_option
 def validate(
     paths: Sequence[str],
@@ -129,6 +143,8 @@ def validate(
     report_path: Path | None,
     quiet: bool,
     max_errors: int | None,
+    rules: bool,
+    cmif_files: Sequence[str],
     jobs: int | None,
 ) -> None:
     """Validate TEI files against RELAX NG, Schematron and XSD schemas.
@@ -138,15 +154,17 @@ def validate(
     checked against what its <?xml-model?> declares (falling back to tei_all),
     including the Schematron embedded in RELAX NG schemas. Diagnostics go to
     stderr as path:line:col: severity: message [source:code], then a summary.
+    With a register among the files, the edition's integrity rules run too.
+    --cmif FILE checks a CMIF file the way correspSearch's CMIF Check does.
 
     Example:
 
         teikit validate tei/ --schema tei_all --format junit --report validate.xml
     """
     from teikit import reports
-    from teikit.validate import ValidateOptions, validate_files
+    from teikit.validate import FileResult, Report, ValidateOptions, validate_files
 
-    files = _files(paths)
+    files = _files(paths) if paths or not cmif_files else []
     options = ValidateOptions(
         schemas=tuple(schema_specs),
         embedded_schematron=not no_embedded_schematron,
@@ -154,6 +172,7 @@ def validate(
         max_errors=max_errors,
         catalogs=tuple(catalogs),
         svrl=svrl_path is not None,
+        rules=rules,
     )
     progress = Progress(len(files))
 
@@ -172,7 +191,16 @@ def validate(
                 _emit(line)
 
     try:
-        report = validate_files(files, options=options, jobs=jobs, on_result=show)
+        report = (
+            validate_files(files, options=options, jobs=jobs, on_result=show) if files else Report()
+        )
+        if cmif_files:
+            from teikit.exports import cmif_check
+
+            for path in cmif_files:
+                result = FileResult(path, cmif_check(path), ["CMIF check"])
+                report.files.append(result)
+                show(path, result)
     except TeikitError as exc:
         progress.close()
         _fail(exc)

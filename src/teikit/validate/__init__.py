@@ -46,6 +46,7 @@ class ValidateOptions:
     max_errors: int | None = None  # per file
     catalogs: tuple[str, ...] = ()
     svrl: bool = False  # keep the SVRL of each Schematron run
+    rules: bool = True  # the edition's integrity rules, when registers are found
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Report:
     schemas: list[str] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    rules_ran: bool = False
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -88,7 +90,7 @@ class Report:
         seen: dict[str, None] = dict.fromkeys(self.schemas)
         for result in self.files:
             seen.update(dict.fromkeys(result.schemas))
-        return list(seen)
+        return [*seen, "teikit rules"] if self.rules_ran else list(seen)
 
     def summary(self) -> str:
         valid = sum(1 for f in self.files if f.valid)
@@ -238,7 +240,12 @@ class Validator:
             del root.attrib[name]
         try:
             found += rng.check(
-                doc.tree, source.path, file=doc.path, schema_name=str(source), doc=doc
+                doc.tree,
+                source.path,
+                file=doc.path,
+                schema_name=str(source),
+                doc=doc,
+                max_errors=self.options.max_errors,
             )
         finally:
             for name, value in foreign.items():
@@ -334,17 +341,46 @@ def validate_files(
     elif paths and (jobs or 1) > 1:
         _warm_from_first(validator, paths)
     _current = validator
+    rules = options.rules and len(paths) > 1
     try:
-        report.files = run(_check_path, paths, jobs=jobs, on_result=on_result)
+        report.files = run(_check_path, paths, jobs=jobs, on_result=None if rules else on_result)
     except Interrupted as stop:
         report.files = stop.results
         report.interrupted = True
     finally:
         _current = None
+    if rules and not report.interrupted:
+        _apply_rules(report)
+        if on_result is not None:
+            for path, result in zip(paths, report.files, strict=False):
+                on_result(path, result)
     report.seconds = time.perf_counter() - started
     if raise_on_error and not report.valid:
         raise ValidationError(report.summary(), report.diagnostics)
     return report
+
+
+def _apply_rules(report: Report) -> None:
+    """Run the corpus-level integrity rules (references resolve, ids unique
+    across files, dates plausible, registers used) when the files include a
+    register, and file each finding with its document."""
+    from teikit import rules
+
+    docs = []
+    for result in report.files:
+        try:
+            docs.append(load(result.file))
+        except LoadError:
+            continue  # already reported by the schema pass
+    if not rules.registers_found(docs):
+        return
+    by_file = {result.file: result for result in report.files}
+    for diagnostic in rules.check(docs):
+        target = by_file.get(diagnostic.file)
+        if target is not None:
+            target.diagnostics.append(diagnostic)
+            target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
+    report.rules_ran = True
 
 
 def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ from lxml import etree
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
+from teikit.validate.relaxng import compile_grammar, explain
 
 _compiled: dict[Path, etree.RelaxNG] = {}
 _parsed: dict[Path, etree._ElementTree] = {}
@@ -64,9 +65,38 @@ def check(
     file: str,
     schema_name: str,
     doc: Document | None = None,
+    max_errors: int | None = None,
 ) -> list[Diagnostic]:
-    """Validate ``tree``; explain every error when it is invalid."""
+    """Validate ``tree``; explain every error when it is invalid.
+
+    libxml2 decides; teikit's own checker explains, jing-style, at the
+    offending element or attribute. Should the two ever disagree, libxml2's
+    messages are kept, so no verdict is silently lost.
+    """
     validator = compile_rng(schema_path)
     if validator.validate(tree):
         return []
-    return libxml2_diagnostics(validator, file=file, schema_name=schema_name)
+    fallback = libxml2_diagnostics(validator, file=file, schema_name=schema_name)
+    try:
+        explained = explain(
+            doc if doc is not None else tree,
+            compile_grammar(schema_path),
+            file=file,
+            max_errors=max_errors,
+            schema=schema_name,
+        )
+    except SchemaError:
+        return fallback  # a construct the explainer does not support
+    if explained:
+        return explained
+    note = Diagnostic(
+        file,
+        0,
+        0,
+        Severity.INFO,
+        "teikit's RELAX NG checker found no error where libxml2 did; libxml2's messages are shown",
+        code="explainer-disagrees",
+        source="rng",
+        schema=schema_name,
+    )
+    return [*fallback, note]

