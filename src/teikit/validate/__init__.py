@@ -21,7 +21,7 @@ from lxml import etree
 
 from teikit import schemas as schema_lookup
 from teikit import xslt
-from teikit.batch import Interrupted, run
+from teikit.batch import Interrupted, default_jobs, run
 from teikit.document import Document, load
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
 from teikit.schemas import SchemaSource
@@ -128,11 +128,13 @@ class Validator:
         """Compile schemas now (before workers fork) so that workers share them."""
         for source in sources:
             if source.kind == "rng":
-                rng.compile_rng(source.path)
+                rng.parse_schema(source.path)  # compiled per name set, when documents come
                 if self.options.embedded_schematron:
                     self._embedded(source)
             elif source.kind == "rng-sch":
                 self._embedded(source)
+            elif source.kind == "sch":
+                self._compiled_schematron(source)
 
     # -- checks ---------------------------------------------------------------
 
@@ -268,6 +270,16 @@ class Validator:
             _executables[key] = cached or False
         return cached or None
 
+    def _compiled_schematron(self, source: SchemaSource):
+        phase = self.options.phase or getattr(source, "phase", "") or None
+        key = ("sch", source.path.resolve(), phase)
+        executable = _executables.get(key)
+        if executable is None:
+            compiled = compile_schematron(source.path, phase=phase, name=source.name)
+            executable = xslt.compile_stylesheet(compiled.xslt, name=source.name)
+            _executables[key] = executable
+        return executable
+
     def _schematron(
         self, doc: Document, source: SchemaSource, *, embedded: bool, result: FileResult
     ) -> list[Diagnostic]:
@@ -277,13 +289,7 @@ class Validator:
                 return []
             name = f"{source.name} (embedded)"
         else:
-            phase = self.options.phase or getattr(source, "phase", "") or None
-            key = ("sch", source.path.resolve(), phase)
-            executable = _executables.get(key)
-            if executable is None:
-                compiled = compile_schematron(source.path, phase=phase, name=source.name)
-                executable = xslt.compile_stylesheet(compiled.xslt, name=source.name)
-                _executables[key] = executable
+            executable = self._compiled_schematron(source)
             name = source.name
         base = (
             Path(doc.path).resolve().as_uri() if Path(doc.path).is_file() else "file:///stdin.xml"
@@ -338,7 +344,7 @@ def validate_files(
     paths = list(paths)
     if validator.explicit:
         validator.warm(validator.explicit)
-    elif paths and (jobs or 1) > 1:
+    elif paths and (default_jobs() if jobs is None else jobs) > 1:
         _warm_from_first(validator, paths)
     _current = validator
     rules = options.rules and len(paths) > 1
