@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from teikit.dates import date_sort_key, parse_date
 from teikit.document import load
 from teikit.errors import UsageError
 from teikit.exports.index_formats import (
@@ -28,14 +29,9 @@ from teikit.exports.index_formats import (
     to_dict,
     write_index,
 )
-from teikit.index import (
-    Corpus,
-    build_index,
-    date_sort_key,
-    fold,
-    parse_date,
-    suggest,
-)
+from teikit.index import build_index, suggest
+from teikit.reading import fold
+from teikit.refs import Corpus
 from teikit.schemas import tei_all
 from teikit.validate.rng import compile_rng
 
@@ -279,6 +275,21 @@ def test_fold():
     assert fold("Đilas") == fold("Djilas") == "djilas"
     assert fold("Đilas", dj="d") == "dilas"
     assert fold("Hruščov  ČĆŠŽ") == "hruscov ccsz"
+
+
+def test_moved_names_are_still_importable_from_teikit_index():
+    # Pointer resolution, dates and reading text moved out of teikit.index; code that
+    # imports them from there must get the very same objects.
+    import teikit.dates
+    import teikit.index
+    import teikit.reading
+    import teikit.refs
+
+    for module in (teikit.dates, teikit.reading, teikit.refs):
+        for name in set(teikit.index.__all__) & set(module.__all__):
+            assert getattr(teikit.index, name) is getattr(module, name), name
+    moved = {"Corpus", "Target", "XML_ID", "parse_date", "W3CDate", "fold", "flatten", "localname"}
+    assert moved <= set(teikit.index.__all__)
 
 
 # --------------------------------------------------------------------------- suggest

@@ -3,16 +3,18 @@ which date is mentioned where, resolved against the edition's registers.
 
 ``build_index(docs)`` walks every mention (``persName``, ``placeName``,
 ``orgName``, ``title``, and ``rs``/``name``/``settlement``… that carry a
-pointer), resolves it through a :class:`Corpus` and returns an
+pointer), resolves it through a :class:`~teikit.refs.Corpus` and returns an
 :class:`EntityIndex`: one :class:`Entry` per register entry (or unregistered
 name) with its register data and every :class:`Occurrence`, the dates, the
 chronology of the letters and the registers' relations. ``suggest()`` finds
 register names that occur in the text without being tagged.
 
-Resolution (:meth:`Corpus.resolve`) understands ``#id``, ``file.xml#id``
-(relative to the mentioning file), ``prefixDef`` prefixes and ``@key``; it is
-shared with :mod:`teikit.rules`, so the index and the integrity checks never
-disagree about what a pointer means.
+The index builds on three modules, each with one concern: :mod:`teikit.refs`
+resolves pointers (shared with :mod:`teikit.rules`, so the index and the
+integrity checks never disagree about what a pointer means), :mod:`teikit.dates`
+parses W3C dates and :mod:`teikit.reading` gives the reading text of a mention
+and folds names for matching and sorting. The names they took with them are
+re-exported here, so imports from :mod:`teikit.index` keep working.
 
 Writers for the index (JSON, CSV, TEI, Markdown) live in
 :mod:`teikit.exports.index_formats`.
@@ -21,27 +23,49 @@ Writers for the index (JSON, CSV, TEI, Markdown) live in
 from __future__ import annotations
 
 import bisect
-import calendar
 import os
 import re
-import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
-from teikit.document import EG_NS, TEI_NS, Document, load
-from teikit.errors import LoadError
+from teikit.dates import DATE_ATTRIBUTES, W3CDate, date_sort_key, parse_date
+from teikit.document import TEI_NS, Document
+from teikit.reading import (
+    choose_reading,
+    flatten,
+    fold,
+    fold_char,
+    in_egxml,
+    is_tei,
+    localname,
+    normalize_space,
+    reading_text,
+    snippet,
+    text_value,
+)
+from teikit.refs import (
+    EXTERNAL_SCHEMES,
+    REGISTER_ENTRY_TYPES,
+    REGISTER_LISTS,
+    XML_ID,
+    Corpus,
+    Target,
+    has_register,
+    is_pseudo_path,
+    iter_attributes,
+    pointer_tokens,
+    register_entries,
+    registers_present,
+)
 
 __all__ = [
-    "DATE_ATTRIBUTES",
     "ENTITY_TYPES",
     "INDEX_TYPES",
     "Candidate",
-    "Corpus",
     "DateEntry",
     "DocumentInfo",
     "EntityIndex",
@@ -51,28 +75,38 @@ __all__ = [
     "Party",
     "Relation",
     "Suggestion",
-    "Target",
-    "W3CDate",
     "build_index",
+    "suggest",
+    "where_of",
+]
+# Re-exports: these names were defined here before pointer resolution, dates and
+# reading text moved to modules of their own; imports from teikit.index keep working.
+__all__ += ["DATE_ATTRIBUTES", "W3CDate", "date_sort_key", "parse_date"]  # teikit.dates
+__all__ += [  # teikit.reading
     "choose_reading",
-    "date_sort_key",
+    "flatten",
     "fold",
+    "is_tei",
+    "localname",
+    "normalize_space",
+    "snippet",
+    "text_value",
+]
+__all__ += [  # teikit.refs
+    "EXTERNAL_SCHEMES",
+    "XML_ID",
+    "Corpus",
+    "Target",
     "iter_attributes",
-    "parse_date",
     "pointer_tokens",
     "register_entries",
     "registers_present",
-    "suggest",
-    "text_value",
-    "where_of",
 ]
 
 T = f"{{{TEI_NS}}}"
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 ENTITY_TYPES = ("person", "place", "org", "work")
 INDEX_TYPES = (*ENTITY_TYPES, "date")
-DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
 
 # Elements that name an entity whatever their attributes …
 _NAME_TYPES = {"persName": "person", "placeName": "place", "orgName": "org", "title": "work"}
@@ -101,22 +135,6 @@ _RS_TYPES = {
     "bibl": "work",
     "title": "work",
 }
-# Register entries: element -> entity type; only inside these lists.
-_ENTRY_TYPES = {
-    "person": "person",
-    "personGrp": "person",
-    "place": "place",
-    "org": "org",
-    "bibl": "work",
-    "biblStruct": "work",
-}
-_REGISTER_LISTS = frozenset({"listPerson", "listPlace", "listOrg", "listBibl"})
-_ENTRY_XPATH = etree.XPath(
-    "//t:listPerson//t:person[@xml:id] | //t:listPerson//t:personGrp[@xml:id]"
-    " | //t:listPlace//t:place[@xml:id] | //t:listOrg//t:org[@xml:id]"
-    " | //t:listBibl//t:bibl[@xml:id] | //t:listBibl//t:biblStruct[@xml:id]",
-    namespaces={"t": TEI_NS},
-)
 # Titles of the file itself, not mentions of a work.
 _OWN_TITLE_PARENTS = frozenset({"titleStmt", "seriesStmt", "editionStmt"})
 # Text blocks a context snippet is cut from.
@@ -129,434 +147,6 @@ _BLOCKS = frozenset(
         "closer", "opener", "postscript", "msIdentifier", "event", "relation",
     }
 )  # fmt: skip
-# Alternatives inside <choice>: the reading shown is the first of these present.
-_READINGS = ("corr", "reg", "expan", "ex")
-_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(.*)\Z", re.S)
-# Schemes that are URIs, never prefixDef prefixes.
-EXTERNAL_SCHEMES = frozenset(
-    {"http", "https", "mailto", "ftp", "urn", "doi", "data", "tel", "file", "info", "geo", "isbn"}
-)
-_SNIPPET_SIDE = 40  # characters of context on each side: about 80 around the mention
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-def localname(el: etree._Element) -> str:
-    """Local name of an element; "" for comments and processing instructions."""
-    tag = el.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2]
-
-
-def is_tei(el: etree._Element) -> bool:
-    tag = el.tag
-    return isinstance(tag, str) and tag.startswith(T)
-
-
-def normalize_space(text: str) -> str:
-    return " ".join(text.split())
-
-
-def text_value(el: etree._Element) -> str:
-    """The XPath string value of ``el``, whitespace-normalised (no choice handling)."""
-    return normalize_space(str(el.xpath("string()")))
-
-
-_FOLD_SPECIAL = {
-    "Đ": "dj", "đ": "dj", "Ł": "l", "ł": "l", "Ø": "o", "ø": "o", "Æ": "ae", "æ": "ae",
-    "Œ": "oe", "œ": "oe", "ß": "ss", "ẞ": "ss", "ı": "i", "Þ": "th", "þ": "th", "Ð": "d",
-    "ð": "d", "’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-", "—": "-",
-}  # fmt: skip
-
-
-def _fold_char(ch: str, dj: str = "dj") -> str:
-    if ch in ("Đ", "đ"):
-        return dj
-    special = _FOLD_SPECIAL.get(ch)
-    if special is not None:
-        return special
-    if ch.isascii():
-        return ch.lower()
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def fold(text: str, *, dj: str = "dj") -> str:
-    """Accent- and case-insensitive form for matching and sorting.
-
-    Serbo-Croatian letters fold as they are commonly transliterated: Đ/đ to
-    ``dj`` (or ``d`` with ``dj="d"``), Ć/Č to ``c``, Š to ``s``, Ž to ``z``;
-    whitespace runs become one space.
-    """
-    return normalize_space("".join(_fold_char(c, dj) for c in text))
-
-
-def _abspath(path: str) -> str:
-    return os.path.normpath(os.path.abspath(path))
-
-
-def _is_pseudo_path(path: str) -> bool:
-    return path in ("<stdin>", "<bytes>")
-
-
-def choose_reading(choice: etree._Element) -> etree._Element | None:
-    """The child of ``<choice>`` a reading text shows: corr, reg, expan … else the first."""
-    children = [c for c in choice if is_tei(c)]
-    for name in _READINGS:
-        for child in children:
-            if localname(child) == name:
-                return child
-    return children[0] if children else None
-
-
-def _in_egxml(el: etree._Element) -> bool:
-    return any(a.tag == f"{{{EG_NS}}}egXML" for a in el.iterancestors())
-
-
-# --------------------------------------------------------------------------- dates
-
-
-@dataclass(frozen=True)
-class W3CDate:
-    """A parsed W3C (XML Schema) date value, as TEI's ``att.datable.w3c`` takes."""
-
-    value: str
-    year: int | None
-    month: int | None = None
-    day: int | None = None
-    time: str = ""
-
-    @property
-    def comparable(self) -> bool:
-        return self.year is not None
-
-    def earliest(self) -> tuple[int, int, int, str]:
-        """First instant the value can mean (1954 -> 1954-01-01)."""
-        assert self.year is not None
-        return (self.year, self.month or 1, self.day or 1, self.time or "")
-
-    def latest(self) -> tuple[int, int, int, str]:
-        """Last instant the value can mean (1954 -> 1954-12-31)."""
-        assert self.year is not None
-        month = self.month or 12
-        day = self.day or _days_in_month(self.year, month)
-        return (self.year, month, day, self.time or "~")  # "~" sorts after any time
-
-
-_W3C_RE = re.compile(
-    r"""^(?:
-        (?P<year>-?(?:[1-9]\d{4,}|\d{4}))
-        (?:-(?P<month>\d\d)(?:-(?P<day>\d\d)(?:T(?P<time>\d\d:\d\d:\d\d(?:\.\d+)?))?)?)?
-      | --(?P<gmonth>\d\d)(?:-(?P<gmday>\d\d))?
-      | ---(?P<gday>\d\d)
-      | (?P<clock>\d\d:\d\d:\d\d(?:\.\d+)?)
-    )(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?\Z""",
-    re.X,
-)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    # calendar rejects year 0 and negatives; the proleptic rule is the same every 400 years.
-    return calendar.monthrange(year % 400 + 2000, month)[1]
-
-
-def _valid_clock(text: str) -> bool:
-    h, m, s = text.split(":")
-    return (int(h) < 24 and int(m) < 60 and float(s) < 60) or text == "24:00:00"
-
-
-def parse_date(value: str) -> W3CDate | None:
-    """Parse a W3C date (``1954``, ``1954-06``, ``1954-06-22``, ``…T10:00:00``,
-    ``--06-22``, ``10:00:00``); None when the value is not a valid one."""
-    text = value.strip()
-    m = _W3C_RE.match(text)
-    if not m:
-        return None
-    if m.group("clock"):
-        return W3CDate(text, None, time=m.group("clock")) if _valid_clock(m["clock"]) else None
-    if m.group("gday"):
-        return W3CDate(text, None, day=int(m["gday"])) if 1 <= int(m["gday"]) <= 31 else None
-    if m.group("gmonth"):
-        g_month = int(m["gmonth"])
-        g_day = int(m["gmday"]) if m["gmday"] else None
-        if not 1 <= g_month <= 12 or (
-            g_day is not None and not 1 <= g_day <= _days_in_month(4, g_month)
-        ):
-            return None
-        return W3CDate(text, None, g_month, g_day)
-    year = int(m["year"])
-    month, day = (int(m["month"]) if m["month"] else None), (int(m["day"]) if m["day"] else None)
-    if month is not None and not 1 <= month <= 12:
-        return None
-    if day is not None and (month is None or not 1 <= day <= _days_in_month(year, month)):
-        return None
-    if m["time"] and not _valid_clock(m["time"]):
-        return None
-    return W3CDate(text, year, month, day, m["time"] or "")
-
-
-def date_sort_key(value: str) -> tuple[int, tuple[int, int, int, str], str]:
-    """Chronological order; values without a year, then invalid ones, go last."""
-    parsed = parse_date(value)
-    if parsed is not None and parsed.comparable:
-        return (0, parsed.earliest(), value)
-    return (1 if parsed is not None else 2, (0, 0, 0, ""), value)
-
-
-# --------------------------------------------------------------------------- resolution
-
-
-@dataclass(frozen=True)
-class Target:
-    """What one pointer token resolves to.
-
-    ``kind`` is ``element`` (an element with that xml:id), ``document`` (a whole
-    file, or a fragment teikit does not interpret), ``external`` (a URI such as
-    ``https:`` or ``mailto:``) or ``missing``; then ``problem`` is a stable code
-    (``no-such-file``, ``no-such-id``, ``undeclared-prefix``, ``no-prefix-match``,
-    ``unreadable-file``, ``empty``) and ``reason`` says it in words.
-    """
-
-    pointer: str
-    kind: str
-    doc: Document | None = None
-    element: etree._Element | None = None
-    expanded: str = ""  # the pointer after prefixDef expansion, when that applied
-    problem: str = ""
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.kind != "missing"
-
-
-@dataclass(frozen=True)
-class _PrefixDef:
-    ident: str
-    match: re.Pattern[str]
-    replacement: str
-
-    def expand(self, rest: str) -> str | None:
-        m = self.match.fullmatch(rest)
-        if m is None:
-            return None
-        return re.sub(r"\$(\d)", lambda g: m.group(int(g.group(1))) or "", self.replacement)
-
-
-class Corpus:
-    """The documents of an edition, and the one place pointers are resolved.
-
-    ``docs`` are the documents asked for. With ``follow=True`` (the default) an
-    XML file that a pointer names but that was not given (typically the
-    register when indexing a single letter) is loaded on demand with
-    :func:`teikit.document.load`; it can be resolved against but is never
-    itself indexed or checked.
-    """
-
-    def __init__(self, docs: Iterable[Document], *, follow: bool = True) -> None:
-        self.documents: list[Document] = list(docs)
-        self.follow = follow
-        self.extra: list[Document] = []  # loaded on demand, in load order
-        self.failed: dict[str, LoadError] = {}
-        self._by_path: dict[str, Document] = {}
-        for doc in self.documents:
-            self._by_path.setdefault(self.key_of(doc), doc)
-        self._prefix_cache: dict[str, list[_PrefixDef]] = {}
-        self._prefixes_seen: dict[tuple[str, int], list[_PrefixDef]] = {}
-        self._entries: dict[tuple[str, str], tuple[Document, etree._Element, str]] | None = None
-        self._entries_by_id: dict[str, list[tuple[Document, etree._Element, str]]] = {}
-        self._entries_seen = -1
-
-    # -- documents
-
-    @staticmethod
-    def key_of(doc: Document) -> str:
-        return doc.path if _is_pseudo_path(doc.path) else _abspath(doc.path)
-
-    @property
-    def all_documents(self) -> list[Document]:
-        return self.documents + self.extra
-
-    def directory_of(self, doc: Document) -> str:
-        return os.getcwd() if _is_pseudo_path(doc.path) else os.path.dirname(_abspath(doc.path))
-
-    def document(self, abs_path: str) -> Document | None:
-        """The document at ``abs_path``: given, already loaded, or loaded now."""
-        found = self._by_path.get(abs_path)
-        if found is not None or not self.follow or abs_path in self.failed:
-            return found
-        if not os.path.isfile(abs_path):
-            return None
-        try:
-            doc = load(abs_path)
-        except LoadError as exc:
-            self.failed[abs_path] = exc
-            return None
-        self._by_path[abs_path] = doc
-        self.extra.append(doc)
-        return doc
-
-    # -- register entries
-
-    def _refresh_entries(self) -> None:
-        docs = self.all_documents
-        if self._entries is not None and self._entries_seen == len(docs):
-            return
-        entries: dict[tuple[str, str], tuple[Document, etree._Element, str]] = {}
-        by_id: dict[str, list[tuple[Document, etree._Element, str]]] = defaultdict(list)
-        for doc in docs:
-            for el, kind in register_entries(doc):
-                ident = el.get(XML_ID, "").strip()
-                entries.setdefault((self.key_of(doc), ident), (doc, el, kind))
-                by_id[ident].append((doc, el, kind))
-        self._entries, self._entries_by_id, self._entries_seen = entries, dict(by_id), len(docs)
-
-    def entries(self) -> Iterator[tuple[Document, etree._Element, str]]:
-        """Every register entry (document, element, entity type), documents in corpus order."""
-        self._refresh_entries()
-        assert self._entries is not None
-        yield from self._entries.values()
-
-    def entry_at(self, target: Target) -> tuple[Document, etree._Element, str] | None:
-        """The register entry a resolved target is, if it is one."""
-        if target.kind != "element" or target.doc is None or target.element is None:
-            return None
-        self._refresh_entries()
-        assert self._entries is not None
-        ident = target.element.get(XML_ID, "").strip()
-        return self._entries.get((self.key_of(target.doc), ident))
-
-    # -- pointers
-
-    def prefixes(self, doc: Document) -> list[_PrefixDef]:
-        """prefixDefs of ``doc``, then of every other document (a shared header)."""
-        key = (self.key_of(doc), len(self.all_documents))
-        if key not in self._prefixes_seen:
-            others = [p for d in self.all_documents if d is not doc for p in self._prefixes_of(d)]
-            self._prefixes_seen[key] = self._prefixes_of(doc) + others
-        return self._prefixes_seen[key]
-
-    def _prefixes_of(self, doc: Document) -> list[_PrefixDef]:
-        key = self.key_of(doc)
-        if key not in self._prefix_cache:
-            found = []
-            for el in doc.root.iter(f"{T}prefixDef"):
-                try:
-                    pattern = re.compile(el.get("matchPattern", ""))
-                except re.error:
-                    continue  # reported by teikit.rules (invalid-prefixdef)
-                found.append(
-                    _PrefixDef(el.get("ident", ""), pattern, el.get("replacementPattern", ""))
-                )
-            self._prefix_cache[key] = found
-        return self._prefix_cache[key]
-
-    def resolve(self, pointer: str, doc: Document, *, _depth: int = 0) -> Target:
-        """Resolve one pointer token written in ``doc``."""
-        value = pointer.strip()
-        if not value:
-            return Target(pointer, "missing", problem="empty", reason="the pointer is empty")
-        scheme = _SCHEME_RE.match(value)
-        if scheme and not (len(scheme.group(1)) == 1 and os.name == "nt"):  # C:\ on Windows
-            ident, rest = scheme.group(1), scheme.group(2)
-            defs = [p for p in self.prefixes(doc) if p.ident == ident]
-            if defs and _depth < 5:
-                for prefix in defs:
-                    expanded = prefix.expand(rest)
-                    if expanded is not None:
-                        target = self.resolve(expanded, doc, _depth=_depth + 1)
-                        return Target(
-                            pointer,
-                            target.kind,
-                            target.doc,
-                            target.element,
-                            expanded,
-                            target.problem,
-                            target.reason,
-                        )
-                return Target(
-                    pointer,
-                    "missing",
-                    problem="no-prefix-match",
-                    reason=f"{rest!r} does not match the matchPattern of prefixDef {ident!r}",
-                )
-            if ident.lower() in EXTERNAL_SCHEMES:
-                return Target(pointer, "external")
-            return Target(
-                pointer,
-                "missing",
-                problem="undeclared-prefix",
-                reason=f"no prefixDef declares the prefix {ident!r}",
-            )
-        file_part, _, fragment = value.partition("#")
-        target_doc: Document | None = doc
-        if file_part:
-            abs_path = os.path.normpath(os.path.join(self.directory_of(doc), unquote(file_part)))
-            target_doc = self.document(abs_path)
-            if target_doc is None:
-                if abs_path in self.failed:
-                    why = self.failed[abs_path].message
-                    return Target(pointer, "missing", problem="unreadable-file", reason=why)
-                if not os.path.exists(abs_path):
-                    return Target(
-                        pointer, "missing", problem="no-such-file", reason=f"no file {file_part}"
-                    )
-                return Target(pointer, "document")  # exists, not loaded (not XML, or follow off)
-        if not fragment or "(" in fragment:  # whole file, or a TEI pointer scheme like xpath()
-            return Target(pointer, "document", target_doc)
-        assert target_doc is not None
-        element = target_doc.ids.get(fragment)
-        if element is None:
-            where = file_part or "this file"
-            return Target(
-                pointer,
-                "missing",
-                target_doc,
-                problem="no-such-id",
-                reason=f"{where} has no element with xml:id {fragment!r}",
-            )
-        return Target(pointer, "element", target_doc, element)
-
-    def resolve_key(self, key: str) -> Target:
-        """``@key``: matched against the xml:id of register entries, then of any element."""
-        value = key.strip()
-        self._refresh_entries()
-        hits = self._entries_by_id.get(value)
-        if hits:
-            doc, el, _ = hits[0]
-            return Target(key, "element", doc, el)
-        for doc in self.all_documents:
-            if value in doc.ids:
-                return Target(key, "element", doc, doc.ids[value])
-        return Target(
-            key, "missing", problem="no-such-id", reason=f"no register entry has xml:id {value!r}"
-        )
-
-
-def register_entries(doc: Document) -> Iterator[tuple[etree._Element, str]]:
-    """Register entries of one document: (element, entity type), in document order.
-
-    Entries are person/place/org/bibl elements with an xml:id inside
-    listPerson/listPlace/listOrg/listBibl, outside sourceDesc (a bibliography of
-    the file's own sources is not a register) and outside examples.
-    """
-    found = _ENTRY_XPATH(doc.root)
-    for el in found if isinstance(found, list) else []:
-        if not isinstance(el, etree._Element):
-            continue
-        if any(localname(a) == "sourceDesc" for a in el.iterancestors()) or _in_egxml(el):
-            continue
-        yield el, _ENTRY_TYPES[localname(el)]
-
-
-def registers_present(docs: Iterable[Document]) -> bool:
-    return any(next(register_entries(doc), None) is not None for doc in docs)
-
-
-def pointer_tokens(value: str | None) -> list[str]:
-    return value.split() if value else []
 
 
 # --------------------------------------------------------------------------- model
@@ -711,52 +301,7 @@ class EntityIndex:
         return None
 
 
-# --------------------------------------------------------------------------- text flattening
-
-
-def _skip_in_reading(el: etree._Element) -> bool:
-    return localname(el) in ("", "del", "fw") or not is_tei(el)
-
-
-def flatten(
-    block: etree._Element, *, keep: etree._Element | None = None
-) -> tuple[str, dict[etree._Element, tuple[int, int]]]:
-    """The reading text of ``block`` and the (start, end) offset of each element in it.
-
-    Reading text: the chosen alternative of ``choice`` (corr, reg, expan), no
-    ``del``, no notes other than ``block`` itself (or ``keep``), ``lb`` as a space.
-    """
-    parts: list[str] = []
-    spans: dict[etree._Element, tuple[int, int]] = {}
-    pos = 0
-
-    def emit(text: str | None) -> None:
-        nonlocal pos
-        if text:
-            parts.append(text)
-            pos += len(text)
-
-    def walk(el: etree._Element) -> None:
-        start = pos
-        name = localname(el)
-        if name in ("lb", "cb", "pb"):
-            emit("" if el.get("break") == "no" else " ")
-        elif name == "choice":
-            chosen = choose_reading(el)
-            if chosen is not None:
-                walk(chosen)
-        else:
-            emit(el.text)
-            for child in el:
-                if not (
-                    _skip_in_reading(child) or (localname(child) == "note" and child is not keep)
-                ):
-                    walk(child)
-                emit(child.tail)
-        spans[el] = (start, pos)
-
-    walk(block)
-    return "".join(parts), spans
+# --------------------------------------------------------------------------- snippets
 
 
 def _block_of(el: etree._Element) -> etree._Element:
@@ -765,30 +310,6 @@ def _block_of(el: etree._Element) -> etree._Element:
             return anc
     parent = el.getparent()
     return parent if parent is not None else el
-
-
-def _cut_before(text: str, width: int) -> str:
-    text = normalize_space(text) + (" " if text[-1:].isspace() else "")
-    if len(text) <= width:
-        return text
-    cut = text[-width:]
-    space = cut.find(" ")
-    return "…" + (cut[space + 1 :] if 0 <= space < width // 2 else cut)
-
-
-def _cut_after(text: str, width: int) -> str:
-    text = (" " if text[:1].isspace() else "") + normalize_space(text)
-    if len(text) <= width:
-        return text
-    cut = text[:width]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > width // 2 else cut) + "…"
-
-
-def snippet(text: str, start: int, end: int, width: int = _SNIPPET_SIDE) -> str:
-    """``text[start:end]`` with up to ``width`` characters of context on each side."""
-    middle = normalize_space(text[start:end])
-    return (_cut_before(text[:start], width) + middle + _cut_after(text[end:], width)).strip()
 
 
 class _Snippets:
@@ -803,7 +324,7 @@ class _Snippets:
             self._cache[block] = flatten(block)
         text, spans = self._cache[block]
         if el not in spans:  # inside something the reading text leaves out (sic, del)
-            own = normalize_space(flatten(el)[0])
+            own = reading_text(el)
             return own, own
         start, end = spans[el]
         return normalize_space(text[start:end]), snippet(text, start, end)
@@ -823,7 +344,7 @@ def where_of(el: etree._Element) -> str:
             return {"sent": "sender", "received": "addressee"}.get(kind, "header")
         if name == "teiHeader":
             return "header"
-        if name in _REGISTER_LISTS or name in ("listRelation", "standOff"):
+        if name in REGISTER_LISTS or name in ("listRelation", "standOff"):
             in_register = True
         elif name == "note":
             in_note = True
@@ -835,10 +356,6 @@ def where_of(el: etree._Element) -> str:
 
 
 # --------------------------------------------------------------------------- building
-
-
-def _text_of(el: etree._Element | None) -> str:
-    return normalize_space(flatten(el)[0]) if el is not None else ""
 
 
 def _children(el: etree._Element, *names: str) -> list[etree._Element]:
@@ -884,7 +401,7 @@ def _life_date(el: etree._Element | None) -> str:
     high = el.get("notAfter") or el.get("to")
     if low or high:
         return f"{(low or '').strip()}/{(high or '').strip()}"
-    return _text_of(el)
+    return reading_text(el)
 
 
 def _geo(el: etree._Element) -> tuple[float, float] | None:
@@ -919,18 +436,18 @@ def _entry_from_register(el: etree._Element, kind: str, key: str, register_file:
         if kind == "place" and not names:
             names = _children(el, "geogName", "settlement", "country", "region", "bloc")
     preferred = _preferred(names, "preferred", "full", "main", "reg")
-    name = _text_of(preferred) or el.get(XML_ID, "")
-    variants = [t for t in dict.fromkeys(_text_of(n) for n in names) if t and t != name]
+    name = reading_text(preferred) or el.get(XML_ID, "")
+    variants = [t for t in dict.fromkeys(reading_text(n) for n in names) if t and t != name]
     surname = ""
     sort_name = name
     if kind == "person" and preferred is not None:
-        surnames = [_text_of(s) for s in preferred.iter(f"{T}surname")]
-        forenames = [_text_of(f) for f in preferred.iter(f"{T}forename")]
+        surnames = [reading_text(s) for s in preferred.iter(f"{T}surname")]
+        forenames = [reading_text(f) for f in preferred.iter(f"{T}forename")]
         if surnames:
             surname = " ".join(surnames)
             sort_name = ", ".join(x for x in (surname, " ".join(forenames)) if x)
     note = _children(el, "note")
-    note_text = _text_of(note[0]) if note else ""
+    note_text = reading_text(note[0]) if note else ""
     if len(note_text) > 500:
         note_text = note_text[:499].rstrip() + "…"
     return Entry(
@@ -944,7 +461,7 @@ def _entry_from_register(el: etree._Element, kind: str, key: str, register_file:
         subtype=el.get("type", ""),
         birth=_life_date(next(iter(_children(el, "birth")), None)),
         death=_life_date(next(iter(_children(el, "death")), None)),
-        roles=[t for t in (_text_of(o) for o in _children(el, "occupation")) if t],
+        roles=[t for t in (reading_text(o) for o in _children(el, "occupation")) if t],
         coordinates=_geo(el) if kind == "place" else None,
         authorities=_authorities(el),
         note=note_text,
@@ -973,9 +490,9 @@ class _Builder:
         self.dates: dict[str, DateEntry] = {}
 
     def rel(self, doc: Document) -> str:
-        if _is_pseudo_path(doc.path) or not self.root:
+        if is_pseudo_path(doc.path) or not self.root:
             return doc.path
-        return PurePath(os.path.relpath(_abspath(doc.path), self.root)).as_posix()
+        return PurePath(os.path.relpath(self.corpus.key_of(doc), self.root)).as_posix()
 
     def entry_key(self, doc: Document, ident: str) -> str:
         return f"{self.rel(doc)}#{ident}"
@@ -1011,12 +528,6 @@ class _Builder:
             return _POINTING_NAME_TYPES[name] or _RS_TYPES.get(el.get("type", ""), "")
         return None
 
-    def targets(self, el: etree._Element, doc: Document) -> list[tuple[str, Target]]:
-        found = [("ref", self.corpus.resolve(t, doc)) for t in pointer_tokens(el.get("ref"))]
-        if el.get("key"):
-            found.append(("key", self.corpus.resolve_key(el.get("key", ""))))
-        return found
-
     def entry_for(self, target: Target, kind: str, text: str) -> Entry | None:
         hit = self.corpus.entry_at(target)
         if hit is not None:
@@ -1050,7 +561,7 @@ class _Builder:
             kind = self.mention_type(el)
             if kind is None or _skipped_mention(el):
                 continue
-            targets = self.targets(el, doc)
+            targets = self.corpus.targets(el, doc)
             text, context = snippets.text_and_snippet(el)
             hits: list[tuple[Entry, str]] = []
             for attribute, target in targets:
@@ -1088,7 +599,7 @@ class _Builder:
     def index_dates(self, doc: Document, snippets: _Snippets) -> None:
         title, file = doc.title(), self.rel(doc)
         for position, el in enumerate(doc.root.iter(f"{T}date", f"{T}origDate")):
-            if _in_egxml(el):
+            if in_egxml(el):
                 continue
             text, context = snippets.text_and_snippet(el)
             for attribute in DATE_ATTRIBUTES:
@@ -1117,8 +628,8 @@ class _Builder:
     # -- letters
 
     def party(self, el: etree._Element, doc: Document, kind: str) -> Party:
-        text = _text_of(el)
-        for _, target in self.targets(el, doc):
+        text = reading_text(el)
+        for _, target in self.corpus.targets(el, doc):
             entry = self.entry_for(target, "", text)
             if entry is not None and entry.registered:
                 return Party(entry.type, entry.key, entry.id, entry.name, text)
@@ -1130,7 +641,7 @@ class _Builder:
         base_id = doc.root.get(XML_ID) or PurePath(doc.path).stem
         short = next(
             (
-                _text_of(t)
+                reading_text(t)
                 for t in doc.root.iterfind(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title")
                 if t.get("type") == "short"
             ),
@@ -1138,7 +649,7 @@ class _Builder:
         )
         archival = [_archival_reference(ms) for ms in _own_msidentifiers(doc)]
         for n, desc in enumerate(descs, 1):
-            if _in_egxml(desc):
+            if in_egxml(desc):
                 continue
             letter = Letter(
                 id=desc.get(XML_ID) or (base_id if len(descs) == 1 else f"{base_id}-{n}"),
@@ -1188,7 +699,7 @@ class _Builder:
     def relations(self, doc: Document) -> list[Relation]:
         found = []
         for rel in doc.root.iter(f"{T}relation"):
-            if _in_egxml(rel):
+            if in_egxml(rel):
                 continue
 
             def keys(attr: str, rel: etree._Element = rel) -> tuple[str, ...]:
@@ -1207,7 +718,7 @@ class _Builder:
                     passive=keys("passive"),
                     mutual=keys("mutual"),
                     when=rel.get("when", ""),
-                    desc=_text_of(next(iter(_children(rel, "desc")), None)),
+                    desc=reading_text(next(iter(_children(rel, "desc")), None)),
                     file=self.rel(doc),
                     type=rel.get("type", ""),
                 )
@@ -1229,21 +740,21 @@ def _own_msidentifiers(doc: Document) -> list[etree._Element]:
     return [
         ms
         for ms in header.iterfind(f"{T}fileDesc/{T}sourceDesc//{T}msIdentifier")
-        if not _in_egxml(ms)
+        if not in_egxml(ms)
     ]
 
 
 def _archival_reference(ms: etree._Element) -> str:
     """``repository, collection, idno``: the shelfmark as a citation."""
-    parts = [_text_of(c) for c in ms if localname(c) in ("repository", "collection", "idno")]
+    parts = [reading_text(c) for c in ms if localname(c) in ("repository", "collection", "idno")]
     return ", ".join(p for p in parts if p)
 
 
 def _skipped_mention(el: etree._Element) -> bool:
     """Quoted examples, and the alternatives a reading text does not show."""
+    if in_egxml(el):
+        return True
     for anc in el.iterancestors():
-        if anc.tag == f"{{{EG_NS}}}egXML":
-            return True
         parent = anc.getparent()
         if (
             parent is not None
@@ -1256,10 +767,10 @@ def _skipped_mention(el: etree._Element) -> bool:
 
 def _inside_entry(el: etree._Element) -> bool:
     for anc in el.iterancestors():
-        if localname(anc) in _ENTRY_TYPES and anc.get(XML_ID):
+        if localname(anc) in REGISTER_ENTRY_TYPES and anc.get(XML_ID):
             parent = anc.getparent()
             while parent is not None:
-                if localname(parent) in _REGISTER_LISTS:
+                if localname(parent) in REGISTER_LISTS:
                     return True
                 parent = parent.getparent()
     return False
@@ -1268,7 +779,7 @@ def _inside_entry(el: etree._Element) -> bool:
 def _document_kind(doc: Document) -> str:
     if any(True for _ in doc.root.iter(f"{T}correspDesc")):
         return "letter"
-    return "register" if next(register_entries(doc), None) is not None else "text"
+    return "register" if has_register(doc) else "text"
 
 
 def _occurrence_order(files: dict[str, int]) -> Callable[[Occurrence], tuple[int, str, int, int]]:
@@ -1384,7 +895,7 @@ _SKIP_SUGGEST = frozenset(
     }
 )  # fmt: skip
 # Not part of the reading text at all: the header, the registers, deletions.
-_HIDE_SUGGEST = frozenset({*_REGISTER_LISTS, "listRelation", "standOff", "teiHeader", "del", "fw"})
+_HIDE_SUGGEST = frozenset({*REGISTER_LISTS, "listRelation", "standOff", "teiHeader", "del", "fw"})
 
 
 def _search_terms(index: EntityIndex) -> dict[str, tuple[str, list[Entry]]]:
@@ -1477,6 +988,8 @@ def _text_stream(text_el: etree._Element) -> tuple[str, list[_Run], list[tuple[i
 def _folded_with_map(text: str, masked: Sequence[tuple[int, int]]) -> tuple[str, list[int]]:
     """Fold ``text`` keeping, for every folded character, the index it came from;
     masked ranges fold to separators."""
+    # Not fold(): a match must map back to offsets in the stream, so each character
+    # is folded on its own with fold_char, as fold() folds them.
     out: list[str] = []
     origin: list[int] = []
     last_space = False
@@ -1494,7 +1007,7 @@ def _folded_with_map(text: str, masked: Sequence[tuple[int, int]]) -> tuple[str,
             last_space = True
             continue
         last_space = False
-        for f in _fold_char(ch):
+        for f in fold_char(ch):
             if f.isspace():
                 continue
             out.append(f)
@@ -1526,7 +1039,7 @@ def suggest(docs: Iterable[Document], index: EntityIndex) -> list[Suggestion]:
     found: list[Suggestion] = []
     for doc in docs:
         for text_el in doc.root.iter(f"{T}text"):
-            if any(localname(a) == "text" for a in text_el.iterancestors()) or _in_egxml(text_el):
+            if any(localname(a) == "text" for a in text_el.iterancestors()) or in_egxml(text_el):
                 continue  # nested texts are walked with their outer text
             stream, runs, masked = _text_stream(text_el)
             folded, origin = _folded_with_map(stream, masked)
@@ -1552,15 +1065,3 @@ def suggest(docs: Iterable[Document], index: EntityIndex) -> list[Suggestion]:
                     )
                 )
     return sorted(found, key=lambda s: (s.file, s.line, s.xpath, s.text))
-
-
-def iter_attributes(
-    doc: Document, names: Sequence[str]
-) -> Iterator[tuple[etree._Element, str, str]]:
-    """(element, attribute, value) for every TEI element carrying one of ``names``,
-    outside examples, in document order."""
-    for el in doc.root.iter(f"{T}*"):
-        for name in names:
-            value = el.get(name)
-            if value is not None and not _in_egxml(el):
-                yield el, name, value

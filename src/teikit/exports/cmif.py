@@ -21,25 +21,18 @@ from pathlib import Path, PurePath
 
 from lxml import etree
 
+from teikit.dates import DATE_ATTRIBUTES, parse_date
 from teikit.document import TEI_NS, Document, load
 from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.exports.common import ExportOptions, page_url, write_bytes
-from teikit.index import (
-    DATE_ATTRIBUTES,
-    EntityIndex,
-    Entry,
-    Party,
-    build_index,
-    localname,
-    parse_date,
-    text_value,
-)
+from teikit.index import EntityIndex, Entry, Party, build_index
+from teikit.reading import localname, text_value
+from teikit.refs import XML_ID
 from teikit.rules.authority import authority_of, uri_problem
 
 __all__ = ["LICENCES", "CmifOptions", "build_cmif", "cmif_check", "write"]
 
 T = f"{{{TEI_NS}}}"
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 SOURCE = "cmif"
 
 # correspSearch accepts these two licences only.

@@ -19,6 +19,7 @@ from typing import Any
 
 from lxml import etree
 
+from teikit.dates import parse_date
 from teikit.document import TEI_NS
 from teikit.errors import UsageError
 from teikit.exports.common import write_text
@@ -32,8 +33,8 @@ from teikit.index import (
     Occurrence,
     Party,
     Relation,
-    parse_date,
 )
+from teikit.refs import XML_ID
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -46,7 +47,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 T = f"{{{TEI_NS}}}"
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _LISTS = {"person": "persons", "place": "places", "org": "organisations", "work": "works"}
 _ALIASES = {
     "persons": "person", "people": "person", "places": "place", "orgs": "org",

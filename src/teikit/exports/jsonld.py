@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from teikit.dates import parse_date
 from teikit.document import Document
 from teikit.exports.common import (
     ExportOptions,
@@ -25,7 +26,7 @@ from teikit.exports.common import (
     text_occurrences,
     write_text,
 )
-from teikit.index import EntityIndex, Entry, Letter, parse_date
+from teikit.index import EntityIndex, Entry, Letter
 
 __all__ = ["CONTEXT", "build_jsonld", "write"]
 

@@ -17,9 +17,11 @@ from pathlib import Path, PurePath
 
 from lxml import etree
 
+from teikit.dates import date_sort_key
 from teikit.document import TEI_NS, Document
 from teikit.exports.common import ExportOptions, output_directory, write_text
-from teikit.index import EntityIndex, choose_reading, date_sort_key, is_tei, localname
+from teikit.index import EntityIndex
+from teikit.reading import choose_reading, is_tei, localname
 
 __all__ = ["render", "write"]
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, UsageError
-from teikit.index import Corpus, registers_present
+from teikit.refs import Corpus, registers_present
 from teikit.rules import authority, corresp, dates, ids, refs, registers
 from teikit.rules.context import SOURCE, Context
 

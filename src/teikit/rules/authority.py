@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from teikit.document import TEI_NS
 from teikit.errors import Diagnostic
-from teikit.index import text_value
+from teikit.reading import text_value
 from teikit.rules.context import Context, finding
 
 CODE = "authority-uri-malformed"

@@ -8,7 +8,7 @@ from lxml import etree
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, Severity
-from teikit.index import Corpus, Target, iter_attributes, pointer_tokens
+from teikit.refs import Corpus, Target, iter_attributes, pointer_tokens
 
 SOURCE = "rules"
 

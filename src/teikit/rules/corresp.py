@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from teikit.dates import DATE_ATTRIBUTES
 from teikit.document import TEI_NS
 from teikit.errors import Diagnostic
-from teikit.index import DATE_ATTRIBUTES, localname
+from teikit.reading import localname
 from teikit.rules.context import Context, finding
 
 NO_SENDER = "correspdesc-no-sender"

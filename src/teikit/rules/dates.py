@@ -8,16 +8,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from teikit.dates import W3CDate, parse_date
 from teikit.document import TEI_NS, Document
 from teikit.errors import Diagnostic, Severity
-from teikit.index import (
-    XML_ID,
-    W3CDate,
-    iter_attributes,
-    localname,
-    parse_date,
-    text_value,
-)
+from teikit.reading import localname, text_value
+from teikit.refs import XML_ID, iter_attributes
 from teikit.rules.context import Context, finding
 
 INVALID = "date-invalid"
@@ -122,10 +117,7 @@ def _correspondents(
 ) -> Iterator[tuple[etree._Element, etree._Element]]:
     """(persName, register person entry) for each resolvable person of an action."""
     for name in action.iterfind(f"{T}persName"):
-        targets = [ctx.corpus.resolve(t, doc) for t in (name.get("ref") or "").split()]
-        if name.get("key"):
-            targets.append(ctx.corpus.resolve_key(name.get("key", "")))
-        for target in targets:
+        for _, target in ctx.corpus.targets(name, doc):
             hit = ctx.corpus.entry_at(target)
             if hit is not None and hit[2] == "person":
                 yield name, hit[1]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from teikit.document import TEI_NS
 from teikit.errors import Diagnostic
-from teikit.index import register_entries
+from teikit.refs import has_register
 from teikit.rules.context import Context, Pointer, finding
 
 DANGLING_REF = "dangling-ref"
@@ -20,7 +20,7 @@ INVALID_PREFIXDEF = "invalid-prefixdef"
 def _advice(pointer: Pointer) -> str:
     target = pointer.target
     if target.problem == "no-such-id" and target.doc is not None:
-        if next(register_entries(target.doc), None) is not None:
+        if has_register(target.doc):
             name = os.path.basename(target.doc.path)
             return f"add the entry to {name} or correct the @{pointer.attribute}"
         return f"add the xml:id to the element meant, or correct the @{pointer.attribute}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from teikit.errors import Diagnostic, Severity
-from teikit.index import XML_ID, register_entries
+from teikit.refs import XML_ID, has_register, register_entries
 from teikit.rules.context import Context, finding
 
 CODE = "register-entry-unused"
@@ -14,7 +14,7 @@ CODE = "register-entry-unused"
 def check(ctx: Context) -> Iterator[Diagnostic]:
     docs = ctx.documents
     # Checking a register on its own says nothing about use: only with other files.
-    if all(next(register_entries(d), None) is not None for d in docs):
+    if all(has_register(d) for d in docs):
         return
     used: set[tuple[str, str]] = set()
     for pointer in ctx.pointers():

@@ -1,0 +1,192 @@
+"""How TEI text reads: the reading text of an element, context snippets, and the
+accent- and case-insensitive folding names are matched and sorted by.
+
+The reading text is what an edition shows: the chosen alternative of ``choice``
+(``corr`` over ``sic``, ``reg`` over ``orig``, ``expan`` over ``abbr``), no
+deletions, no notes other than the one asked for, ``lb`` as a space. The entity
+index (:mod:`teikit.index`), the site and the text export
+(:mod:`teikit.exports.text`) share these helpers, so a ``choice`` reads the same
+everywhere.
+
+The small element helpers (:func:`localname`, :func:`is_tei`, :func:`in_egxml`)
+live here too: reading text is the first thing that needs them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from lxml import etree
+
+from teikit.document import EG_NS, TEI_NS
+
+__all__ = [
+    "choose_reading",
+    "flatten",
+    "fold",
+    "fold_char",
+    "in_egxml",
+    "is_tei",
+    "localname",
+    "normalize_space",
+    "reading_text",
+    "snippet",
+    "text_value",
+]
+
+_TEI = f"{{{TEI_NS}}}"
+_EG_XML = f"{{{EG_NS}}}egXML"
+# Alternatives inside <choice>: the reading shown is the first of these present.
+_READINGS = ("corr", "reg", "expan", "ex")
+_SNIPPET_SIDE = 40  # characters of context on each side: about 80 around the mention
+
+
+# --------------------------------------------------------------------------- elements
+
+
+def localname(el: etree._Element) -> str:
+    """Local name of an element; "" for comments and processing instructions."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def is_tei(el: etree._Element) -> bool:
+    tag = el.tag
+    return isinstance(tag, str) and tag.startswith(_TEI)
+
+
+def in_egxml(el: etree._Element) -> bool:
+    """Inside an ``<egXML>`` example: quoted markup, not part of the edition."""
+    return any(a.tag == _EG_XML for a in el.iterancestors())
+
+
+# --------------------------------------------------------------------------- text
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def text_value(el: etree._Element) -> str:
+    """The XPath string value of ``el``, whitespace-normalised (no choice handling)."""
+    return normalize_space(str(el.xpath("string()")))
+
+
+def choose_reading(choice: etree._Element) -> etree._Element | None:
+    """The child of ``<choice>`` a reading text shows: corr, reg, expan … else the first."""
+    children = [c for c in choice if is_tei(c)]
+    for name in _READINGS:
+        for child in children:
+            if localname(child) == name:
+                return child
+    return children[0] if children else None
+
+
+def _skip_in_reading(el: etree._Element) -> bool:
+    return localname(el) in ("", "del", "fw") or not is_tei(el)
+
+
+def flatten(
+    block: etree._Element, *, keep: etree._Element | None = None
+) -> tuple[str, dict[etree._Element, tuple[int, int]]]:
+    """The reading text of ``block`` and the (start, end) offset of each element in it.
+
+    Reading text: the chosen alternative of ``choice`` (corr, reg, expan), no
+    ``del``, no notes other than ``block`` itself (or ``keep``), ``lb`` as a space.
+    """
+    parts: list[str] = []
+    spans: dict[etree._Element, tuple[int, int]] = {}
+    pos = 0
+
+    def emit(text: str | None) -> None:
+        nonlocal pos
+        if text:
+            parts.append(text)
+            pos += len(text)
+
+    def walk(el: etree._Element) -> None:
+        start = pos
+        name = localname(el)
+        if name in ("lb", "cb", "pb"):
+            emit("" if el.get("break") == "no" else " ")
+        elif name == "choice":
+            chosen = choose_reading(el)
+            if chosen is not None:
+                walk(chosen)
+        else:
+            emit(el.text)
+            for child in el:
+                if not (
+                    _skip_in_reading(child) or (localname(child) == "note" and child is not keep)
+                ):
+                    walk(child)
+                emit(child.tail)
+        spans[el] = (start, pos)
+
+    walk(block)
+    return "".join(parts), spans
+
+
+def reading_text(el: etree._Element | None) -> str:
+    """The reading text of ``el`` (see :func:`flatten`), whitespace-normalised; "" for None."""
+    return normalize_space(flatten(el)[0]) if el is not None else ""
+
+
+def _cut_before(text: str, width: int) -> str:
+    text = normalize_space(text) + (" " if text[-1:].isspace() else "")
+    if len(text) <= width:
+        return text
+    cut = text[-width:]
+    space = cut.find(" ")
+    return "…" + (cut[space + 1 :] if 0 <= space < width // 2 else cut)
+
+
+def _cut_after(text: str, width: int) -> str:
+    text = (" " if text[:1].isspace() else "") + normalize_space(text)
+    if len(text) <= width:
+        return text
+    cut = text[:width]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut) + "…"
+
+
+def snippet(text: str, start: int, end: int, width: int = _SNIPPET_SIDE) -> str:
+    """``text[start:end]`` with up to ``width`` characters of context on each side."""
+    middle = normalize_space(text[start:end])
+    return (_cut_before(text[:start], width) + middle + _cut_after(text[end:], width)).strip()
+
+
+# --------------------------------------------------------------------------- folding
+
+# Letters NFKD does not take apart, folded as they are commonly transliterated.
+# Đ/đ are not here: fold_char decides them (dj or d).
+_FOLD_SPECIAL = {
+    "Ł": "l", "ł": "l", "Ø": "o", "ø": "o", "Æ": "ae", "æ": "ae", "Œ": "oe", "œ": "oe",
+    "ß": "ss", "ẞ": "ss", "ı": "i", "Þ": "th", "þ": "th", "Ð": "d", "ð": "d", "’": "'",
+    "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-", "—": "-",
+}  # fmt: skip
+
+
+def fold_char(ch: str, dj: str = "dj") -> str:
+    """One character as :func:`fold` folds it (before whitespace is collapsed)."""
+    if ch in ("Đ", "đ"):
+        return dj
+    special = _FOLD_SPECIAL.get(ch)
+    if special is not None:
+        return special
+    if ch.isascii():
+        return ch.lower()
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def fold(text: str, *, dj: str = "dj") -> str:
+    """Accent- and case-insensitive form for matching and sorting.
+
+    Serbo-Croatian letters fold as they are commonly transliterated: Đ/đ to
+    ``dj`` (or ``d`` with ``dj="d"``), Ć/Č to ``c``, Š to ``s``, Ž to ``z``;
+    whitespace runs become one space.
+    """
+    return normalize_space("".join(fold_char(c, dj) for c in text))
