@@ -155,6 +155,12 @@ def run(
     return results
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8") -> Path:
     """Write a file so that readers see the old content or the new, never half.
 
@@ -170,6 +176,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str 
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates 0600; give the file the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -496,6 +496,87 @@ def transform_command(
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
+@cli.command("build")
+@click.argument("tei_dir", required=False, default="tei", type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the site to.",
+)
+@click.option("--keep-going", is_flag=True, help="Build even when validation finds errors.")
+@click.option("--force", is_flag=True, help="Rebuild everything, not only what changed.")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDFs (faster drafts).")
+@click.option("--no-validate", is_flag=True, help="Do not validate before building.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the site will be published (for citations and the CMIF export).",
+)
+@click.option(
+    "--editor-email",
+    metavar="EMAIL",
+    help="Editor's e-mail; with --base-url it enables the CMIF download for correspSearch.",
+)
+@jobs_option
+def build(
+    tei_dir: str,
+    out_dir: str,
+    keep_going: bool,
+    force: bool,
+    no_pdf: bool,
+    no_validate: bool,
+    base_url: str | None,
+    editor_email: str | None,
+    jobs: int | None,
+) -> None:
+    """Build the static edition site: pages, registers, search, PDFs and downloads.
+
+    Validates first and stops on errors unless --keep-going. Writes a home page
+    with the introduction and how to cite, the letters in date order and a
+    chronology, one page per document, person/place/organisation registers
+    linked to every occurrence, full-text search that works from file://,
+    PDFs through Typst and a downloads page with the TEI sources and exports.
+    Run again, it rebuilds only what changed (--force rebuilds all).
+
+    Example:
+
+        teikit build tei/ -o site/ && python -m webbrowser site/index.html
+    """
+    from teikit.exports import CmifOptions
+    from teikit.site import BuildError, build_site
+
+    if not Path(tei_dir).is_dir():
+        raise click.UsageError(f"{tei_dir}: no such folder of TEI files")
+    cmif = CmifOptions(editor_email=editor_email) if editor_email else None
+    try:
+        report = build_site(
+            tei_dir,
+            out_dir,
+            keep_going=keep_going,
+            force=force,
+            jobs=jobs,
+            pdf=not no_pdf,
+            base_url=base_url,
+            validate=not no_validate,
+            cmif=cmif,
+        )
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            _emit(diagnostic.format())
+        _emit(f"teikit: error: {exc.message}")
+        sys.exit(EXIT_FINDINGS)
+    except TeikitError as exc:
+        _fail(exc)
+    for diagnostic in report.diagnostics:
+        _emit(diagnostic.format())
+    _emit(f"{report.summary()}: {out_dir}/index.html")
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
 @cli.group()
 def schema() -> None:
     """Manage TEI schema releases: the bundled 4.3.0 and newer ones in the user cache.

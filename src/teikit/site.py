@@ -1,0 +1,1985 @@
+"""Build the static website of an edition (``teikit build``).
+
+``build_site(tei_dir, out_dir)`` validates the edition, then writes into
+``out_dir``:
+
+* ``index.html``: the edition's title, the letters in date order, how to cite,
+  and the introduction; ``chronology.html``: the letters by year;
+* one page per TEI document (``<file stem>.html``, rendered by
+  :func:`teikit.render.render_html` through the site profile
+  ``data/site/site.xsl``, which gives every name mention an id);
+* register pages (``persons.html``, ``places.html``, ``organisations.html``,
+  ``works.html``, ``register.html``) whose entries list every occurrence,
+  each linked to the mention itself (``letter.html#tk-m194``);
+* ``search.html`` with ``search-index.js`` (the index as a script, because
+  browsers refuse ``fetch()`` of local files under ``file://``) and
+  ``assets/search.js``;
+* ``downloads.html`` and ``downloads/``: the TEI sources, a PDF per document,
+  the whole edition as one PDF, and the CMIF, CSV, GeoJSON and JSON-LD exports;
+* ``.teikit-build.json``: the manifest that makes the next build incremental.
+
+Every page carries a Content-Security-Policy that allows nothing but the
+site's own files, so a page can make no request outside the site; URLs other
+than http, https, mailto and relative ones are removed, as are event-handler
+attributes and inline scripts. Every file is written atomically, only when
+its content changed, and only inside ``out_dir``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import copy
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+import teikit
+from teikit import render
+from teikit import schemas as schema_lookup
+from teikit.batch import default_jobs
+from teikit.batch import run as run_jobs
+from teikit.document import TEI_NS, Document, load
+from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitError, UsageError
+from teikit.exports import export
+from teikit.exports.cmif import CmifOptions
+from teikit.exports.common import ExportOptions
+from teikit.index import EntityIndex, Entry, Letter, Occurrence, Party, build_index, flatten
+from teikit.index import parse_date as parse_w3c_date
+from teikit.validate import ValidateOptions, validate_files
+
+__all__ = [
+    "CSP",
+    "MANIFEST_NAME",
+    "BuildError",
+    "BuildReport",
+    "build_site",
+    "page_name",
+    "safe_output_path",
+]
+
+T = f"{{{TEI_NS}}}"
+SITE_DATA = Path(__file__).resolve().parent / "data" / "site"
+MANIFEST_NAME = ".teikit-build.json"
+MANIFEST_FORMAT = 1
+
+# default-src 'self' covers scripts, styles, fonts and fetches; "file:" is what pages
+# opened from disk need in browsers that give file: documents an opaque origin.
+# Nothing else: no host, no inline code, no plugins, no <base> rewriting.
+CSP = "default-src 'self' file:; object-src 'none'; base-uri 'none'; form-action 'self' file:"
+
+# Register sections: (section, list element, page, heading, index entity type).
+SECTIONS = (
+    ("persons", "listPerson", "persons.html", "Persons", "person"),
+    ("places", "listPlace", "places.html", "Places", "place"),
+    ("organisations", "listOrg", "organisations.html", "Organisations", "org"),
+    ("works", "listBibl", "works.html", "Works", "work"),
+)
+SECTION_PAGE = {kind: page for _, _, page, _, kind in SECTIONS}
+KIND_LABEL = {"person": "person", "place": "place", "org": "organisation", "work": "work"}
+
+HOME, CHRONOLOGY, SEARCH, DOWNLOADS = (
+    "index.html",
+    "chronology.html",
+    "search.html",
+    "downloads.html",
+)
+SEARCH_INDEX = "search-index.js"
+REGISTER_PAGE = "register.html"
+FULL_PDF = "downloads/pdf/full-edition.pdf"
+RESERVED = frozenset(
+    {HOME, CHRONOLOGY, SEARCH, DOWNLOADS, SEARCH_INDEX, REGISTER_PAGE}
+    | {page for _, _, page, _, _ in SECTIONS}
+)
+# Data exports: (format, file under downloads/data/, label, description).
+EXPORTS = (
+    ("cmif", "edition.cmif.xml", "CMIF", "letter metadata for correspSearch (TEI, CMIF v1)"),
+    ("csv", "csv", "CSV", "tables of letters, persons, places, organisations and mentions"),
+    ("geojson", "places.geojson", "GeoJSON", "the places with coordinates (Linked Places)"),
+    ("jsonld", "edition.jsonld", "JSON-LD", "letters and entities as schema.org linked data"),
+)
+
+# Elements the entity index may count as a mention; the site profile gives each an id.
+MENTION_TAGS = frozenset(
+    f"{T}{name}"
+    for name in (
+        "persName", "placeName", "orgName", "title", "name", "rs", "geogName",
+        "settlement", "country", "region", "bloc", "district",
+    )
+)  # fmt: skip
+# HTML blocks that become search records (the innermost ones), and what is not text.
+BLOCK_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "dd", "dt", "pre", "td", "th"}
+)
+SKIP_CONTAINERS = frozenset({"aside", "nav", "form", "script", "style", "noscript"})
+SKIP_CLASSES = frozenset(
+    {"tk-diplomatic", "tk-noteref", "tk-backlink", "tk-note-label", "tk-visually-hidden"}
+)
+# Default parallelism starts at this many files to validate / outputs to render
+# (measured on the bundled edition: 2 processes made 21 renderings 2x slower).
+PARALLEL_VALIDATION = 200
+PARALLEL_RENDERING = 60
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "cite", "data"})
+# Attributes whose URL the browser fetches as soon as the page opens.
+RESOURCE_ATTRIBUTES = frozenset({"src", "poster", "data", "background"})
+DROP_ELEMENTS = frozenset({"iframe", "frame", "object", "embed", "base", "applet"})
+
+
+# --------------------------------------------------------------------------- results
+
+
+class BuildError(TeikitError):
+    """The site could not be built; ``diagnostics`` say why, ``report`` what was done."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        diagnostics: Sequence[Diagnostic] = (),
+        report: BuildReport | None = None,
+    ) -> None:
+        super().__init__(message, list(diagnostics))
+        self.report = report
+
+
+@dataclass
+class BuildReport:
+    """What a build did: files written, files left as they were, files removed
+    (outputs of an earlier build that this one no longer makes), and findings."""
+
+    out_dir: Path
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    validated: bool = False  # whether validation ran (it is skipped when no input changed)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity >= Severity.ERROR for d in self.diagnostics)
+
+    def summary(self) -> str:
+        errors = sum(1 for d in self.diagnostics if d.severity >= Severity.ERROR)
+        warnings = sum(1 for d in self.diagnostics if d.severity == Severity.WARNING)
+        return (
+            f"{len(self.written)} files written, {len(self.skipped)} unchanged, "
+            f"{len(self.removed)} removed, {errors} errors, {warnings} warnings "
+            f"({self.seconds:.1f} s)"
+        )
+
+
+def _diag(file: str, message: str, code: str, severity: Severity = Severity.ERROR) -> Diagnostic:
+    return Diagnostic(file, 0, 0, severity, " ".join(message.split()), code, "site")
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def page_name(file_name: str, suffix: str = ".html") -> str:
+    """The output name for a TEI file name: its last path component, ``.xml`` dropped,
+    reduced to ASCII letters, digits, ``.``, ``_`` and ``-`` (no leading dot), plus
+    ``suffix``. Never a path: ``../../x.xml`` gives ``x.html``."""
+    last = PurePosixPath(file_name.replace("\\", "/")).name
+    stem = last[:-4] if last.lower().endswith(".xml") else last
+    clean = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".")
+    return (clean or "document") + suffix
+
+
+def safe_output_path(out_dir: str | os.PathLike[str], relative: str) -> Path:
+    """``out_dir / relative``, refusing anything that would land outside ``out_dir``:
+    absolute paths, ``..``, backslashes, NUL, and symbolic links (in the folders on
+    the way or the file itself) that point outside. Raises :class:`BuildError`."""
+    pure = PurePosixPath(relative)
+    bad = (
+        not relative
+        or "\\" in relative
+        or "\x00" in relative
+        or pure.is_absolute()
+        or any(part in ("..", "") for part in relative.split("/"))
+    )
+    root = Path(out_dir).resolve()
+    target = root.joinpath(*pure.parts) if not bad else root
+    # resolve() follows every symlink that exists on the way, so a linked folder
+    # pointing elsewhere is caught before anything is created inside it.
+    if bad or not target.resolve().is_relative_to(root) or target == root:
+        diag = _diag(relative, f"refusing to write {relative!r}: outside the site", "unsafe-path")
+        raise BuildError(diag.format(), [diag])
+    return target
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _key(*parts: object) -> str:
+    return _sha(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
+
+
+def _text(el: etree._Element | None) -> str:
+    """Reading text of a TEI element (corr over sic, no notes), whitespace-normalised."""
+    return " ".join(flatten(el)[0].split()) if el is not None else ""
+
+
+def safe_id(value: str) -> str:
+    """What the stylesheets' tk:safe-id makes of an xml:id (register anchors)."""
+    clean = re.sub(r"[^A-Za-z0-9_.\-]", "_", re.sub(r"[ \t\r\n]+", " ", value).strip(" \t\r\n"))
+    return clean if re.match(r"[A-Za-z]", clean) else "id-" + clean
+
+
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def safe_url(url: str) -> bool:
+    """http, https, mailto, or relative (not "//host"); control characters and
+    whitespace are ignored first, as browsers ignore them."""
+    compact = re.sub(r"[\x00-\x20\x7f]", "", url)
+    scheme = _SCHEME_RE.match(compact)
+    if scheme:
+        return scheme.group(1).lower() in ("http", "https", "mailto")
+    return not re.match(r"^[/\\]{2}", compact)
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def human_date(value: str) -> str:
+    """``1954-06-22`` as ``22 June 1954``; partial dates as far as they go."""
+    parsed = parse_w3c_date(value) if value else None
+    if parsed is None or parsed.year is None:
+        return value
+    parts = [str(parsed.day)] if parsed.day else []
+    if parsed.month:
+        parts.append(_MONTHS[parsed.month - 1])
+    return " ".join([*parts, str(parsed.year)])
+
+
+def _classes(el: etree._Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def E(tag: str, *content: Any, **attrs: str | None) -> etree._Element:
+    """An HTML element: ``E("a", "text", href="x", class_="y")``. Text is escaped
+    when the page is serialised; ``class_`` and ``for_`` lose their underscore,
+    other underscores become hyphens (``aria_label``)."""
+    el = etree.Element(tag)
+    for name, value in attrs.items():
+        if value is not None:
+            el.set(name.rstrip("_").replace("_", "-"), value)
+    _extend(el, content)
+    return el
+
+
+def _extend(el: etree._Element, content: Iterable[Any]) -> None:
+    for item in content:
+        if item is None or item == "":
+            continue
+        if isinstance(item, str):
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + item
+            else:
+                el.text = (el.text or "") + item
+        elif isinstance(item, list | tuple):
+            _extend(el, item)
+        else:
+            el.append(item)
+
+
+def _serialize(root: etree._Element) -> bytes:
+    text = etree.tostring(root, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
+    return (text.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _parse_page(data: bytes) -> etree._Element:
+    return lxml_html.document_fromstring(data.decode("utf-8"))
+
+
+# --------------------------------------------------------------------------- the site profile
+
+_profile_lock = threading.Lock()
+_profile: Path | None = None
+
+
+def _profile_path() -> Path:
+    """site.xsl with its import pointed at teikit's html.xsl, written once per process
+    into a private temporary folder (the stylesheet tree lives in different places in
+    a checkout and in an installed package, so the href cannot be fixed in the file)."""
+    global _profile
+    with _profile_lock:
+        if _profile is None or not _profile.is_file():
+            href = render.STYLESHEETS["html"].resolve().as_uri()
+            escaped = href.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            text = (SITE_DATA / "site.xsl").read_text("utf-8").replace("@@HTML_XSL@@", escaped)
+            folder = Path(tempfile.mkdtemp(prefix="teikit-site-"))
+            atexit.register(shutil.rmtree, folder, True)
+            path = folder / "site.xsl"
+            path.write_text(text, "utf-8")
+            _profile = path
+        return _profile
+
+
+def mention_anchors(doc: Document) -> dict[str, str]:
+    """The page anchor of every element that may be a mention, by its XPath as
+    :meth:`Document.xpath_of` writes it (as the index's occurrences carry it).
+
+    The anchor is ``tk-m`` + the element's position among all elements in
+    document order, root = 1: what ``tks:mention-id`` computes in site.xsl.
+    """
+    out: dict[str, str] = {}
+    for number, el in enumerate(doc.root.iter(etree.Element), 1):
+        if el.tag in MENTION_TAGS:
+            out[doc.xpath_of(el)] = f"tk-m{number}"
+    return out
+
+
+# --------------------------------------------------------------------------- rendering jobs
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One expensive output, made in a worker process when jobs > 1."""
+
+    kind: str  # html | pdf | edition-pdf
+    path: str  # the TEI file ("" for edition-pdf)
+    register: str  # the register file, "" for none
+    params: tuple[tuple[str, str], ...] = ()
+    paths: tuple[str, ...] = ()  # edition-pdf: every file
+
+
+@dataclass
+class _JobResult:
+    data: bytes | None
+    diagnostics: list[Diagnostic]
+
+
+def _run_job(job: _Job) -> _JobResult:
+    """Render one job; never raises for bad input (the diagnostics say what failed)."""
+    found: list[Diagnostic] = []
+    register = job.register or None
+    try:
+        if job.kind == "html":
+            text = render.render_html(
+                job.path,
+                register=register,
+                params=dict(job.params),
+                stylesheet=_profile_path(),
+                diagnostics=found,
+            )
+            return _JobResult(text.encode("utf-8"), found)
+        with tempfile.TemporaryDirectory(prefix="teikit-pdf-") as tmp:
+            target = Path(tmp) / "out.pdf"
+            if job.kind == "pdf":
+                render.render_pdf(job.path, target, register=register, diagnostics=found)
+            else:
+                render.render_edition_pdf(
+                    list(job.paths), target, register=register, diagnostics=found
+                )
+            return _JobResult(target.read_bytes(), found)
+    except TeikitError as exc:
+        failed = list(exc.diagnostics) or [_diag(job.path, exc.message, "render-failed")]
+        if not any(d.severity >= Severity.ERROR for d in failed):
+            failed.append(_diag(job.path, exc.message, "render-failed"))
+        return _JobResult(None, found + failed)
+    except OSError as exc:
+        return _JobResult(None, [*found, _diag(job.path, f"cannot render: {exc}", "render-failed")])
+
+
+# --------------------------------------------------------------------------- the edition
+
+
+@dataclass
+class _Doc:
+    """One TEI file of the edition and where it goes."""
+
+    file: str  # file name in tei_dir
+    path: Path
+    doc: Document
+    data: bytes
+    page: str  # e.g. letter-1954-06-22.html
+    kind: str  # letter | register | contents | text
+    title: str
+    short_title: str
+    date: str = ""  # letters: the sent date
+
+
+class _Edition:
+    """The loaded edition: documents, their kinds and pages, the entity index."""
+
+    def __init__(self, docs: list[_Doc]) -> None:
+        self.docs = docs
+        self.by_file = {d.file: d for d in docs}
+        self.register = next((d for d in docs if d.kind == "register"), None)
+        self.contents = next((d for d in docs if d.kind == "contents"), None)
+        self.index: EntityIndex = build_index([d.doc for d in docs])
+        dates = {lt.file.rsplit("/", 1)[-1]: lt.date for lt in self.index.letters}
+        for d in docs:
+            d.date = dates.get(d.file, "")
+        self.order = self._order()
+        fronts = [d for d in self.order if d.kind == "text"]
+        self.intro = fronts[0] if fronts else None
+        self.sections = self._sections()
+        self.title = self._title()
+        self._mentions: dict[str, dict[str, str]] = {}
+
+    def mentions(self, d: _Doc) -> dict[str, str]:
+        """The mention anchors of a document (see :func:`mention_anchors`), once."""
+        if d.file not in self._mentions:
+            self._mentions[d.file] = mention_anchors(d.doc)
+        return self._mentions[d.file]
+
+    def _order(self) -> list[_Doc]:
+        """Reading order: front matter (in the order the contents file names it),
+        letters by date, the contents file, other registers, the register."""
+        listed: list[str] = []
+        if self.contents is not None:
+            for ref in self.contents.doc.root.iter(f"{T}ref"):
+                name = PurePosixPath(unquote((ref.get("target") or "").split("#")[0])).name
+                if name in self.by_file and name not in listed:
+                    listed.append(name)
+        rank = {name: i for i, name in enumerate(listed)}
+        # The index sorts letters by their dates as dates (1954-6 before 1954-06-22 …).
+        dated: dict[str, int] = {}
+        for i, letter in enumerate(self.index.letters):
+            dated.setdefault(PurePosixPath(letter.file).name, i)
+        letters = sorted(
+            (d for d in self.docs if d.kind == "letter"),
+            key=lambda d: (dated.get(d.file, len(dated) + 1), d.file),
+        )
+        fronts = sorted(
+            (d for d in self.docs if d.kind == "text"),
+            key=lambda d: (rank.get(d.file, len(rank)), d.file),
+        )
+        rest = [d for d in self.docs if d.kind in ("contents", "register")]
+        rest.sort(key=lambda d: (d.kind != "contents", d is self.register, d.file))
+        return fronts + letters + rest
+
+    def _sections(self) -> list[tuple[str, str, str, str, str]]:
+        if self.register is None:
+            return []
+        body = self.register.doc.root.find(f"{T}text/{T}body")
+        if body is None:
+            return []
+        return [s for s in SECTIONS if next(body.iter(f"{T}{s[1]}"), None) is not None]
+
+    def _title(self) -> str:
+        """The contents file's main title, else the series title the documents share."""
+        if self.contents is not None and _main_title(self.contents.doc):
+            return _main_title(self.contents.doc)
+        for d in self.order:
+            series = _text(d.doc.root.find(f"{T}teiHeader/{T}fileDesc/{T}seriesStmt/{T}title"))
+            if series:
+                return series
+        return "TEI edition"
+
+    def letters(self) -> list[tuple[Letter, _Doc]]:
+        out = []
+        for letter in self.index.letters:
+            d = self.by_file.get(letter.file.rsplit("/", 1)[-1])
+            if d is not None:
+                out.append((letter, d))
+        return out
+
+
+def _main_title(doc: Document) -> str:
+    titles = doc.root.findall(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title")
+    main = [t for t in titles if t.get("type") == "main"] or titles
+    return _text(main[0]) if main else ""
+
+
+def _short_title(doc: Document) -> str:
+    for t in doc.root.iterfind(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title"):
+        if t.get("type") == "short" and _text(t):
+            return _text(t)
+    return _main_title(doc) or doc.title()
+
+
+def _kind(doc: Document) -> str:
+    """As the stylesheets' tk:kind: letter | register | contents | text."""
+    root = doc.root
+    if root.find(f"{T}teiHeader/{T}profileDesc/{T}correspDesc") is not None or any(
+        d.get("type") == "letter" for d in root.iterfind(f"{T}text/{T}body/{T}div")
+    ):
+        return "letter"
+    if render.is_register(doc):
+        return "register"
+    if any(d.get("type") == "contents" for d in root.iterfind(f"{T}text/{T}body/{T}div")):
+        return "contents"
+    return "text"
+
+
+def _assign_pages(docs: list[_Doc], diagnostics: list[Diagnostic]) -> None:
+    """Unique, safe page names. The site's own pages keep their names: a document
+    called index.xml becomes index-document.html (the register may be register.html)."""
+    taken: set[str] = set()
+    for d in sorted(docs, key=lambda d: (d.kind != "register", d.file)):
+        natural = page_name(d.file)
+        wanted = natural
+        if d.kind == "register" and REGISTER_PAGE not in taken and natural in RESERVED:
+            wanted = REGISTER_PAGE
+        elif natural in RESERVED:
+            wanted = natural[:-5] + "-document.html"
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted[:-5]}-{n}.html", n + 1
+        if name != natural:
+            diagnostics.append(
+                _diag(
+                    str(d.path),
+                    f"page name {natural} is taken by the site; the page is {name}",
+                    "page-renamed",
+                    Severity.WARNING,
+                )
+            )
+        taken.add(name)
+        d.page = name
+
+
+# --------------------------------------------------------------------------- page chrome
+
+
+class _Chrome:
+    """What every page shares: head, site header with navigation, footer, policy."""
+
+    def __init__(self, edition: _Edition) -> None:
+        self.edition = edition
+        nav = [(HOME, "Home")]
+        if edition.intro is not None:
+            nav.append((edition.intro.page, "Introduction"))
+        if edition.letters():
+            nav.append((CHRONOLOGY, "Letters"))
+        nav += [(page, heading) for _, _, page, heading, _ in edition.sections]
+        nav += [(SEARCH, "Search"), (DOWNLOADS, "Downloads")]
+        self.nav = nav
+        # Links the stylesheets rewrite from x.xml to x.html, where the page is named otherwise.
+        self.link_map: dict[str, str] = {}
+        for d in edition.docs:
+            original = d.file[:-4] + ".html" if d.file.lower().endswith(".xml") else d.file
+            # A reserved name ("persons.html") means the site's page, never a document.
+            if original != d.page and original not in RESERVED:
+                self.link_map[original] = d.page
+
+    def head_items(self) -> list[etree._Element]:
+        return [
+            E("meta", http_equiv="Content-Security-Policy", content=CSP),
+            E("meta", name="referrer", content="no-referrer"),
+            E("link", rel="icon", href="assets/favicon.svg", type="image/svg+xml"),
+        ]
+
+    def header(self, current: str) -> etree._Element:
+        items = []
+        for page, label in self.nav:
+            link = E("a", label, href=page)
+            if page == current:
+                link.set("aria-current", "page")
+            items.append(E("li", link))
+        parts: list[Any] = [
+            E("p", E("a", self.edition.title, href=HOME), class_="tk-edition-title"),
+            E("nav", E("ul", items), class_="tks-nav", aria_label="Site"),
+        ]
+        if current != SEARCH:  # the search page has its own, fuller form
+            parts.append(
+                E(
+                    "form",
+                    E(
+                        "label",
+                        "Search the edition",
+                        for_="tks-quick-q",
+                        class_="tk-visually-hidden",
+                    ),
+                    E("input", type="search", name="q", id="tks-quick-q", placeholder="Search"),
+                    E("button", "Search", type="submit"),
+                    class_="tks-quicksearch",
+                    role="search",
+                    action=SEARCH,
+                    method="get",
+                )
+            )
+        return E("header", parts, class_="tk-site-header")
+
+    def page(
+        self, title: str, current: str, *, scripts: Sequence[str] = ()
+    ) -> tuple[etree._Element, etree._Element]:
+        """A new page of the site's own (home, registers, search …): (root, main)."""
+        head = E(
+            "head",
+            E("meta", charset="utf-8"),
+            *self.head_items(),
+            E("meta", name="viewport", content="width=device-width, initial-scale=1"),
+            E("title", f"{title} · {self.edition.title}" if title else self.edition.title),
+            E("meta", name="generator", content="teikit"),
+            E("link", rel="stylesheet", href="assets/teikit.css"),
+            E("link", rel="stylesheet", href="assets/site.css"),
+            E("script", src="assets/teikit.js", defer="defer"),
+            [E("script", src=src, defer="defer") for src in scripts],
+        )
+        main = E("main", id="tk-main", class_="tk-main tks-main")
+        body = E(
+            "body",
+            E("a", "Skip to the text", class_="tk-skip-link", href="#tk-main"),
+            self.header(current),
+            main,
+            E(
+                "footer",
+                E("p", "Generated from TEI with teikit.", class_="tk-generator"),
+                class_="tk-site-footer",
+            ),
+            class_=f"tk-page tks-page tks-{current[:-5] if current.endswith('.html') else current}",
+        )
+        return E("html", head, body, lang="en"), main
+
+    def decorate(self, root: etree._Element, current: str, found: list[Diagnostic]) -> None:
+        """Put a rendered page into the site: policy, site header, link names, ids."""
+        head = root.find("head")
+        body = root.find("body")
+        if head is None or body is None:
+            return
+        charset = head.find("meta[@charset]")
+        at = head.index(charset) + 1 if charset is not None else 0
+        for offset, item in enumerate(self.head_items()):
+            head.insert(at + offset, item)
+        css = head.find("link[@rel='stylesheet']")
+        site_css = E("link", rel="stylesheet", href="assets/site.css")
+        if css is not None:
+            css.addnext(site_css)
+        else:
+            head.append(site_css)
+        old = body.find("header[@class='tk-site-header']")
+        new = self.header(current)
+        if old is not None:
+            new.tail = old.tail
+            old.getparent().replace(old, new)
+        else:
+            body.insert(0, new)
+        self.rewrite_links(root)
+        _dedupe_ids(root)
+        enforce_policy(root, current, found)
+
+    def rewrite_links(self, root: etree._Element) -> None:
+        if not self.link_map:
+            return
+        for el in root.iter("a"):
+            href = el.get("href") or ""
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue
+            target = self.link_map.get(unquote(parts.path))
+            if target is not None:
+                el.set("href", target + (f"#{parts.fragment}" if parts.fragment else ""))
+
+
+def _dedupe_ids(root: etree._Element) -> None:
+    """A name rendered twice (in the text and again in the metadata panel) has its id
+    twice: the text keeps it, so that links land in the text."""
+    seen: dict[str, list[etree._Element]] = {}
+    for el in root.iter(etree.Element):
+        ident = el.get("id")
+        if ident:
+            seen.setdefault(ident, []).append(el)
+    for elements in seen.values():
+        if len(elements) < 2:
+            continue
+        keep = next(
+            (e for e in elements if not any(a.tag == "aside" for a in e.iterancestors())),
+            elements[0],
+        )
+        for el in elements:
+            if el is not keep:
+                del el.attrib["id"]
+
+
+def _is_local(url: str) -> bool:
+    """A relative URL: a file of the site, never a request elsewhere."""
+    compact = re.sub(r"[\x00-\x20\x7f]", "", url)
+    return not _SCHEME_RE.match(compact) and not re.match(r"^[/\\]{2}", compact)
+
+
+def enforce_policy(root: etree._Element, page: str, found: list[Diagnostic]) -> None:
+    """The last line of defence, whatever a stylesheet wrote: no event handlers, no
+    style attributes (the CSP would refuse them), no inline or foreign scripts, no
+    frames or plugins; links only to http, https, mailto and relative URLs, and
+    resources (images, scripts, styles) only from the site itself: an image on
+    another host becomes a link to it, so that opening a page requests nothing."""
+
+    def note(message: str, code: str) -> None:
+        found.append(_diag(page, message, code, Severity.WARNING))
+
+    for el in list(root.iter(etree.Element)):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag in DROP_ELEMENTS or (
+            tag == "script" and (not _is_local(el.get("src") or "//") or (el.text or "").strip())
+        ):
+            note(f"removed <{tag}> element", "unsafe-markup")
+            _remove(el)
+            continue
+        if tag == "meta" and (el.get("http-equiv") or "").lower() == "refresh":
+            _remove(el)
+            continue
+        for name in list(el.attrib):
+            lower = name.lower()
+            value = el.get(name) or ""
+            if lower.startswith("on") or lower in ("style", "srcdoc", "srcset"):
+                del el.attrib[name]
+            elif (lower in URL_ATTRIBUTES or lower.endswith(":href")) and not safe_url(value):
+                note(f"removed unsafe URL in @{name}", "unsafe-url")
+                del el.attrib[name]
+            elif lower in RESOURCE_ATTRIBUTES and not _is_local(value):
+                if tag == "img" and lower == "src":
+                    link = E("a", el.get("alt") or "image", href=value, class_="tks-external-image")
+                    link.tail = el.tail
+                    el.getparent().replace(el, link)
+                    note(f"image on another site made a link: {value}", "external-resource")
+                    break
+                note(f"removed request to another site in @{name}: {value}", "external-resource")
+                del el.attrib[name]
+        if tag == "link" and not _is_local(el.get("href") or ""):
+            note("removed <link> to another site", "external-resource")
+            _remove(el)
+
+
+def _remove(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+# --------------------------------------------------------------------------- search records
+
+
+def _main(root: etree._Element) -> etree._Element | None:
+    found = root.xpath("//main[@id='tk-main']")
+    return found[0] if found else None
+
+
+def text_blocks(main: etree._Element) -> list[etree._Element]:
+    """The innermost text blocks of a page's main part, outside asides, navigation
+    and forms: what search results link to."""
+    blocks = []
+    for el in main.iter(*BLOCK_TAGS):
+        if any(a.tag in SKIP_CONTAINERS for a in el.iterancestors()):
+            continue
+        if next(el.iterdescendants(*BLOCK_TAGS), None) is not None:
+            continue
+        blocks.append(el)
+    return blocks
+
+
+def _assign_block_ids(root: etree._Element) -> None:
+    main = _main(root)
+    if main is None:
+        return
+    for n, el in enumerate(text_blocks(main), 1):
+        if not el.get("id"):
+            el.set("id", f"tks-b{n}")
+
+
+def _utf16(text: str) -> Callable[[int], int]:
+    """Code point offset -> UTF-16 offset (what JavaScript strings count)."""
+    if all(ord(c) < 0x10000 for c in text):
+        return lambda i: i
+    prefix = [0]
+    for c in text:
+        prefix.append(prefix[-1] + (2 if ord(c) >= 0x10000 else 1))
+    return lambda i: prefix[i]
+
+
+def block_text(
+    block: etree._Element, entity_of: Callable[[str], int | None]
+) -> tuple[str, list[list[int]]]:
+    """The reading text of an HTML block (no as-printed variants, no note markers),
+    whitespace-normalised, and the entity mentions in it as [entity, start, end]
+    (UTF-16 offsets, as JavaScript counts)."""
+    raw: list[str] = []
+    length = 0
+    spans: list[tuple[int, int, int]] = []
+
+    def emit(text: str | None) -> None:
+        nonlocal length
+        if text:
+            raw.append(text)
+            length += len(text)
+
+    def walk(el: etree._Element) -> None:
+        emit(el.text)
+        for child in el:
+            if isinstance(child.tag, str) and not (_classes(child) & SKIP_CLASSES):
+                if child.tag == "br":
+                    emit(" ")
+                start = length
+                walk(child)
+                if child.tag == "a" and "tk-entity" in _classes(child):
+                    entity = entity_of(child.get("href") or "")
+                    if entity is not None:
+                        spans.append((entity, start, length))
+            emit(child.tail)
+
+    walk(block)
+    joined = "".join(raw)
+    out: list[str] = []
+    where = [0] * (len(joined) + 1)
+    space = True  # drop leading whitespace
+    for i, ch in enumerate(joined):
+        where[i] = len(out)
+        if ch.isspace():
+            if not space:
+                out.append(" ")
+                space = True
+        else:
+            out.append(ch)
+            space = False
+    where[len(joined)] = len(out)
+    text = "".join(out).rstrip(" ")
+    to16 = _utf16(text)
+    mentions = []
+    for entity, start, end in spans:
+        s, e = min(where[start], len(text)), min(where[end], len(text))
+        while s < e and text[s] == " ":
+            s += 1
+        while e > s and text[e - 1] == " ":
+            e -= 1
+        if e > s:
+            mentions.append([entity, to16(s), to16(e)])
+    return text, mentions
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+class _Outputs:
+    """Writes outputs (atomically, only inside out_dir, only when changed) and
+    remembers, per output, the key of its inputs for the next build."""
+
+    def __init__(self, out_dir: Path, old: dict[str, Any], force: bool, report: BuildReport):
+        self.out_dir = out_dir
+        self.old: dict[str, dict[str, str]] = old.get("outputs", {}) if not force else {}
+        self.force = force
+        self.report = report
+        self.new: dict[str, dict[str, str]] = {}
+
+    def path(self, rel: str) -> Path:
+        return safe_output_path(self.out_dir, rel)
+
+    def fresh(self, rel: str, key: str) -> bool:
+        """Made from the same inputs last time, and still there as written."""
+        old = self.old.get(rel)
+        if self.force or old is None or old.get("key") != key:
+            return False
+        path = self.path(rel)
+        try:
+            return path.is_file() and _sha(path.read_bytes()) == old.get("sha256")
+        except OSError:
+            return False
+
+    def keep(self, rel: str) -> None:
+        self.new[rel] = self.old[rel]
+        self.report.skipped.append(self.path(rel))
+
+    def read(self, rel: str) -> bytes:
+        return self.path(rel).read_bytes()
+
+    def put(self, rel: str, key: str, data: bytes, *, group: str = "") -> None:
+        path = self.path(rel)
+        unchanged = False
+        if not self.force:
+            with contextlib.suppress(OSError):
+                unchanged = path.is_file() and path.read_bytes() == data
+        if unchanged:
+            self.report.skipped.append(path)
+        else:
+            try:
+                render.write_atomic(path, data)  # sets the mode a web server can read
+            except OSError as exc:
+                diag = _diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
+                raise BuildError(diag.format(), [diag], self.report) from None
+            self.report.written.append(path)
+        self.new[rel] = {"key": key, "sha256": _sha(data)}
+        if group:
+            self.new[rel]["group"] = group
+
+    def remove_stale(self) -> None:
+        """Delete what an earlier build wrote and this one no longer makes."""
+        for rel in sorted(set(self.old) - set(self.new)):
+            try:
+                path = self.path(rel)
+            except BuildError:
+                continue
+            if path.is_file() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    self.report.removed.append(path)
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((out_dir / MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return {}
+    if not isinstance(data.get("outputs"), dict):
+        data["outputs"] = {}
+    return data
+
+
+def _fingerprint(options: dict[str, Any]) -> str:
+    """teikit's version, every file that shapes the output, and the build options."""
+    digest = hashlib.sha256(teikit.__version__.encode())
+    files: list[Path] = [Path(__file__), Path(render.__file__)]
+    for folder in (render.XSLT_DIR, SITE_DATA):
+        files += sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(path.name.encode())
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_site(
+    tei_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    keep_going: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    pdf: bool = True,
+    base_url: str | None = None,
+    validate: bool = True,
+    cmif: CmifOptions | None = None,
+) -> BuildReport:
+    """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files) into ``out_dir``.
+
+    The documents are validated first against the schemas their ``<?xml-model?>``
+    declare; findings stop the build with :class:`BuildError` (carrying them)
+    unless ``keep_going``, which also carries on past documents that cannot be
+    loaded or rendered. Only outputs whose inputs changed since the last build are
+    made again (``force`` remakes all); nothing is validated when no input changed.
+    ``jobs`` processes render pages and PDFs (default: one per CPU);
+    ``pdf=False`` leaves out the PDFs; ``base_url`` (http or https) is where the
+    site will be published, used in the citation and the data exports; ``cmif``
+    gives what CMIF needs and the edition does not hold (the editor's e-mail).
+    """
+    started = time.perf_counter()
+    source = Path(tei_dir)
+    target = Path(out_dir)
+    if not source.is_dir():
+        raise UsageError(f"{source}: not a folder of TEI files")
+    if target.resolve() == source.resolve():
+        raise UsageError(f"{target}: the site cannot be written into the TEI folder itself")
+    if base_url is not None:
+        base_url = base_url.strip()
+        if (
+            urlsplit(base_url).scheme.lower() not in ("http", "https")
+            or not urlsplit(base_url).netloc
+        ):
+            raise UsageError(f"base URL must be an http or https URL, not {base_url!r}")
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: exists and is not a folder")
+    target.mkdir(parents=True, exist_ok=True)
+    report = BuildReport(out_dir=target.resolve())
+    builder = _Builder(source, report, keep_going, force, jobs, pdf, base_url, validate, cmif)
+    try:
+        builder.build()
+    finally:
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Builder:
+    def __init__(
+        self,
+        source: Path,
+        report: BuildReport,
+        keep_going: bool,
+        force: bool,
+        jobs: int | None,
+        pdf: bool,
+        base_url: str | None,
+        validate: bool,
+        cmif: CmifOptions | None,
+    ) -> None:
+        self.source = source
+        self.out = report.out_dir
+        self.report = report
+        self.keep_going = keep_going
+        self.force = force
+        self.jobs = jobs
+        self.pdf = pdf
+        self.base_url = base_url
+        self.validate = validate
+        self.cmif = cmif
+        self.manifest = _read_manifest(self.out)
+        self.fingerprint = _fingerprint(
+            {"pdf": pdf, "base_url": base_url, "cmif": repr(cmif), "format": MANIFEST_FORMAT}
+        )
+        self.outputs = _Outputs(self.out, self.manifest, force, report)
+
+    # -- steps
+
+    def build(self) -> None:
+        files = sorted(
+            p for p in self.source.glob("*.xml") if p.is_file() and not p.name.startswith(".")
+        )
+        if not files:
+            raise UsageError(f"{self.source}: no *.xml files to build a site from")
+        data = {p.name: p.read_bytes() for p in files}
+        hashes = {name: _sha(blob) for name, blob in data.items()}
+        loaded, load_errors = self._load(files, data)
+        validated = self._validate(files, hashes, loaded, load_errors)
+        if not loaded:
+            raise BuildError("no document could be loaded", self.report.diagnostics, self.report)
+        docs = []
+        for path in files:
+            doc = loaded.get(path.name)
+            if doc is not None:
+                title = _main_title(doc) or doc.title()
+                docs.append(
+                    _Doc(
+                        path.name,
+                        path,
+                        doc,
+                        data[path.name],
+                        "",
+                        _kind(doc),
+                        title,
+                        _short_title(doc),
+                    )
+                )
+        _assign_pages(docs, self.report.diagnostics)
+        edition = _Edition(docs)
+        chrome = _Chrome(edition)
+        # What every page's links depend on: which files there are, and their pages.
+        layout = _key(
+            sorted((d.file, d.page, d.kind) for d in docs),
+            edition.intro.file if edition.intro else "",
+            [s[0] for s in edition.sections],
+        )
+        everything = _key(self.fingerprint, layout, sorted(hashes.items()))
+        whole = self._edition_fresh(everything)
+        pages, sections = self._documents(edition, chrome, hashes, layout, not whole)
+        self._copies(edition, hashes)
+        self._assets()
+        if whole:
+            for rel, entry in self.outputs.old.items():
+                if entry.get("group") == "edition":
+                    self.outputs.keep(rel)
+        else:
+            self._edition_outputs(edition, chrome, pages, sections, everything)
+        self.outputs.remove_stale()
+        self._write_manifest(validated)
+
+    def _edition_fresh(self, key: str) -> bool:
+        """The pages made from the whole edition (home, registers, search, data) are
+        remade when any input changed: all or none, since each depends on all."""
+        group = [rel for rel, e in self.outputs.old.items() if e.get("group") == "edition"]
+        return HOME in group and all(self.outputs.fresh(rel, key) for rel in group)
+
+    def _load(
+        self, files: list[Path], data: dict[str, bytes]
+    ) -> tuple[dict[str, Document], dict[str, LoadError]]:
+        loaded: dict[str, Document] = {}
+        errors: dict[str, LoadError] = {}
+        for path in files:
+            try:
+                loaded[path.name] = load(data[path.name], path=str(path))
+            except LoadError as exc:
+                errors[path.name] = exc
+        return loaded, errors
+
+    def _validate(
+        self,
+        files: list[Path],
+        hashes: dict[str, str],
+        loaded: dict[str, Document],
+        load_errors: dict[str, LoadError],
+    ) -> str | None:
+        """Validate unless no input (nor a schema they declare) changed since the last
+        valid build; returns the key to record as validated, None when not valid.
+
+        Validation reports unloadable files itself; without it they are reported here.
+        """
+        if not self.validate:
+            for exc in load_errors.values():
+                self._fail_or_note(exc.diagnostics, "cannot load")
+            return None
+        schemas: dict[str, str] = {}
+        for doc in loaded.values():
+            with contextlib.suppress(SchemaError, OSError):
+                for found in schema_lookup.schemas_for(doc):
+                    schemas[str(found.path)] = _sha(Path(found.path).read_bytes())
+        key = _key(teikit.__version__, sorted(hashes.items()), sorted(schemas.items()))
+        if not self.force and not load_errors and self.manifest.get("validated") == key:
+            return key
+        result = validate_files(
+            [str(p) for p in files],
+            options=ValidateOptions(),
+            jobs=self._jobs(len(files), PARALLEL_VALIDATION),
+        )
+        self.report.validated = True
+        self.report.diagnostics.extend(result.diagnostics)
+        if result.valid:
+            return key
+        if not self.keep_going:
+            errors = sum(1 for d in result.diagnostics if d.severity >= Severity.ERROR)
+            invalid = sum(1 for f in result.files if not f.valid)
+            raise BuildError(
+                f"validation failed: {errors} errors in {invalid} of {len(files)} files; "
+                "nothing was built (fix them, or build with --keep-going)",
+                result.diagnostics,
+                self.report,
+            )
+        return None
+
+    def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
+        """Record a failure; without keep_going it stops the build."""
+        self.report.diagnostics.extend(d for d in diagnostics if d not in self.report.diagnostics)
+        if not self.keep_going:
+            first = diagnostics[0].format() if diagnostics else ""
+            raise BuildError(f"{what}: {first}", diagnostics, self.report)
+
+    def _jobs(self, count: int, parallel_from: int) -> int:
+        """Processes for ``count`` tasks. By default one per CPU, but only from
+        ``parallel_from`` tasks on: forking a process that holds compiled schemas
+        and stylesheets costs more than a small edition takes to render."""
+        if self.jobs is None:
+            wanted = default_jobs() if count >= parallel_from else 1
+        else:
+            wanted = max(1, self.jobs)
+        return max(1, min(wanted, count))
+
+    def _render_params(self, edition: _Edition, section: str | None = None) -> dict[str, str]:
+        params = {
+            "site-root": "",
+            "home-page": HOME,
+            "register-page": edition.register.page if edition.register else REGISTER_PAGE,
+        }
+        for name, _, page, _, _ in SECTIONS:
+            params[f"{name}-page"] = page
+        if section is not None:
+            params["register-section"] = section
+        return params
+
+    # -- document pages and PDFs
+
+    def _documents(
+        self,
+        edition: _Edition,
+        chrome: _Chrome,
+        hashes: dict[str, str],
+        layout: str,
+        sections: bool,
+    ) -> tuple[dict[str, etree._Element], dict[str, bytes]]:
+        """Render what changed: pages and PDFs, in parallel (and, when the edition's
+        own pages are to be remade, the register sections). Returns every document
+        page as a tree (rendered now or read back) and the section pages' HTML."""
+        register = str(edition.register.path) if edition.register else ""
+        reg_hash = hashes[edition.register.file] if edition.register else ""
+        todo: list[tuple[str, str, _Job, _Doc | None]] = []  # (output, key, job, page of)
+        kept: list[_Doc] = []
+        html_params = tuple(self._render_params(edition).items())
+        for d in edition.order:
+            key = _key(self.fingerprint, layout, hashes[d.file], reg_hash, "page")
+            if self.outputs.fresh(d.page, key):
+                kept.append(d)
+            else:
+                todo.append((d.page, key, _Job("html", str(d.path), register, html_params), d))
+            if self.pdf:
+                rel = f"downloads/pdf/{d.page[:-5]}.pdf"
+                key = _key(self.fingerprint, hashes[d.file], reg_hash, "pdf")
+                if self.outputs.fresh(rel, key):
+                    self.outputs.keep(rel)
+                else:
+                    todo.append((rel, key, _Job("pdf", str(d.path), register), None))
+        if self.pdf:
+            key = _key(self.fingerprint, sorted(hashes.items()), "full-pdf")
+            if self.outputs.fresh(FULL_PDF, key):
+                self.outputs.keep(FULL_PDF)
+            else:
+                paths = tuple(str(d.path) for d in edition.order)
+                todo.append((FULL_PDF, key, _Job("edition-pdf", "", register, paths=paths), None))
+        if sections and edition.register is not None:
+            for section, _, page, _, _ in edition.sections:
+                params = tuple(self._render_params(edition, section).items())
+                todo.append((page, "", _Job("html", register, register, params), None))
+        if todo:
+            # Compiled here, before workers fork, so that they all share it.
+            render.load_stylesheet(_profile_path())
+            if self.pdf:
+                render.load_stylesheet(render.STYLESHEETS["typst"])
+        results = run_jobs(
+            _run_job, [job for _, _, job, _ in todo], jobs=self._jobs(len(todo), PARALLEL_RENDERING)
+        )
+
+        trees: dict[str, etree._Element] = {}
+        section_html: dict[str, bytes] = {}
+        for (rel, key, _job, d), result in zip(todo, results, strict=True):
+            self.report.diagnostics.extend(result.diagnostics)
+            if result.data is None:
+                self._fail_or_note(
+                    [x for x in result.diagnostics if x.severity >= Severity.ERROR],
+                    f"cannot make {rel}",
+                )
+            elif not key:  # a register section: finished with the edition's pages
+                section_html[rel] = result.data
+            elif d is None:  # a PDF
+                self.outputs.put(rel, key, result.data)
+            else:
+                root = _parse_page(result.data)
+                _assign_block_ids(root)
+                chrome.decorate(root, d.page, self.report.diagnostics)
+                self.outputs.put(rel, key, _serialize(root))
+                trees[d.page] = root
+        for d in kept:
+            self.outputs.keep(d.page)
+            with contextlib.suppress(OSError, etree.ParserError, UnicodeDecodeError):
+                trees[d.page] = _parse_page(self.outputs.read(d.page))
+        return trees, section_html
+
+    def _copies(self, edition: _Edition, hashes: dict[str, str]) -> None:
+        """The TEI sources, byte for byte, for the downloads page."""
+        for d in edition.order:
+            rel = f"downloads/tei/{d.page[:-5]}.xml"
+            key = _key(hashes[d.file], "copy")
+            if self.outputs.fresh(rel, key):
+                self.outputs.keep(rel)
+            else:
+                self.outputs.put(rel, key, d.data)
+
+    def _assets(self) -> None:
+        """teikit's page assets and the site's own (search.js, site.css, the icon)."""
+        key = _key(self.fingerprint, "assets")
+        sources = [p for p in sorted(render.ASSETS_DIR.iterdir()) if p.suffix in (".css", ".js")]
+        sources += [p for p in sorted(SITE_DATA.iterdir()) if p.suffix in (".css", ".js", ".svg")]
+        for path in sources:
+            rel = f"assets/{path.name}"
+            if self.outputs.fresh(rel, key):
+                self.outputs.keep(rel)
+            else:
+                self.outputs.put(rel, key, path.read_bytes())
+
+    # -- pages made from the whole edition
+
+    def _edition_outputs(
+        self,
+        edition: _Edition,
+        chrome: _Chrome,
+        pages: dict[str, etree._Element],
+        sections: dict[str, bytes],
+        key: str,
+    ) -> None:
+        entities = _Entities(edition)
+        anchors = {d.page: _ids(pages.get(d.page)) for d in edition.docs}
+
+        def put(rel: str, data: bytes) -> None:
+            self.outputs.put(rel, key, data, group="edition")
+
+        for _, _, page, _, _ in edition.sections:
+            if page in sections:
+                root = _parse_page(sections[page])
+                chrome.decorate(root, page, self.report.diagnostics)
+                _add_occurrences(root, page, edition, entities, anchors)
+                put(page, _serialize(root))
+        exported = self._exports(edition, put)
+        if edition.letters():
+            put(CHRONOLOGY, _serialize(_chronology(edition, chrome, entities)))
+        put(HOME, _serialize(_home(edition, chrome, entities, pages, self.base_url)))
+        put(SEARCH_INDEX, _search_index(edition, entities, pages))
+        put(SEARCH, _serialize(_search_page(edition, chrome)))
+        put(DOWNLOADS, _serialize(_downloads(edition, chrome, self.outputs, exported, self.pdf)))
+
+    def _exports(
+        self, edition: _Edition, put: Callable[[str, bytes], None]
+    ) -> dict[str, list[str]]:
+        """Write the data exports; returns, per format, the files written (relative).
+
+        A format the edition cannot fill (CMIF needs the editor's e-mail address and
+        its own URL) is a warning: the site is still worth having without it."""
+        done: dict[str, list[str]] = {}
+        docs = [d.doc for d in edition.order]
+        cmif = self.cmif or CmifOptions()
+        if self.base_url and cmif.cmif_url is None:
+            cmif = dataclasses.replace(
+                cmif, cmif_url=f"{self.base_url}downloads/data/{EXPORTS[0][1]}"
+            )
+        options = ExportOptions(base_url=self.base_url, cmif=cmif)
+        with tempfile.TemporaryDirectory(prefix="teikit-export-") as tmp:
+            for fmt, name, label, _ in EXPORTS:
+                try:
+                    written = export(
+                        docs, Path(tmp) / name, fmt, index=edition.index, options=options
+                    )
+                except TeikitError as exc:
+                    self.report.diagnostics.append(
+                        _diag(
+                            str(self.source),
+                            f"no {label} export: {exc.message}",
+                            f"{fmt}-skipped",
+                            Severity.WARNING,
+                        )
+                    )
+                    continue
+                rels = []
+                for path in sorted(written):
+                    rel = "downloads/data/" + path.relative_to(tmp).as_posix()
+                    put(rel, path.read_bytes())
+                    rels.append(rel)
+                done[fmt] = rels
+        return done
+
+    def _write_manifest(self, validated: str | None) -> None:
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "teikit": teikit.__version__,
+            "fingerprint": self.fingerprint,
+            "validated": validated,
+            "outputs": dict(sorted(self.outputs.new.items())),
+        }
+        data = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+        render.write_atomic(safe_output_path(self.out, MANIFEST_NAME), data)
+
+
+def _ids(root: etree._Element | None) -> set[str]:
+    if root is None:
+        return set()
+    return {el.get("id", "") for el in root.iter(etree.Element) if el.get("id")}
+
+
+# --------------------------------------------------------------------------- entities
+
+
+class _Entities:
+    """The registered persons, places, organisations and works, with their pages."""
+
+    def __init__(self, edition: _Edition) -> None:
+        self.edition = edition
+        register = edition.register.file if edition.register else None
+        self.entries: list[Entry] = [
+            e
+            for e in edition.index.entries
+            if e.registered
+            and e.type in SECTION_PAGE
+            and (register is None or PurePosixPath(e.register).name == register)
+        ]
+        self.url = {id(e): f"{SECTION_PAGE[e.type]}#{safe_id(e.id)}" for e in self.entries}
+        self.by_url = {url: i for i, url in enumerate(self.url[id(e)] for e in self.entries)}
+        self.by_anchor = {(SECTION_PAGE[e.type], safe_id(e.id)): e for e in self.entries}
+
+    def index_of(self, href: str) -> int | None:
+        return self.by_url.get(href)
+
+    def href(self, party: Party) -> str | None:
+        if not party.id:
+            return None
+        kind = {"organisation": "org"}.get(party.type, party.type)
+        page = SECTION_PAGE.get(kind, "")
+        anchor = safe_id(party.id)
+        return f"{page}#{anchor}" if (page, anchor) in self.by_anchor else None
+
+
+def _occurrence_href(
+    occ: Occurrence, d: _Doc, anchors: dict[str, set[str]], mentions: dict[str, str]
+) -> str:
+    """The link to the mention itself; when it is not on the page (a name that is
+    only in the header), the metadata panel, else the page."""
+    ids = anchors.get(d.page, set())
+    anchor = mentions.get(occ.xpath)
+    if anchor and anchor in ids:
+        return f"{d.page}#{anchor}"
+    if occ.where in ("header", "sender", "addressee") and "tk-metadata-heading" in ids:
+        return f"{d.page}#tk-metadata-heading"
+    return d.page
+
+
+def _snippet(occ: Occurrence) -> list[Any]:
+    """The index's snippet with the mention marked."""
+    text, name = occ.snippet, occ.text
+    at = text.find(name) if name else -1
+    if at < 0:
+        return [text or name]
+    return [text[:at], E("mark", name), text[at + len(name) :]]
+
+
+def _add_occurrences(
+    root: etree._Element,
+    page: str,
+    edition: _Edition,
+    entities: _Entities,
+    anchors: dict[str, set[str]],
+) -> None:
+    """Under each register entry: every document that mentions it, and every mention."""
+    order = {d.file: i for i, d in enumerate(edition.order)}
+    for section in root.iter("section"):
+        if "tk-entry" not in _classes(section):
+            continue
+        entry = entities.by_anchor.get((page, section.get("id") or ""))
+        if entry is None:
+            continue
+        by_doc: dict[str, list[Occurrence]] = {}
+        for occ in entry.occurrences:
+            name = PurePosixPath(occ.file).name
+            if occ.where == "register" or name not in edition.by_file:
+                continue
+            by_doc.setdefault(name, []).append(occ)
+        box = E("div", class_="tks-occurrences")
+        if not by_doc:
+            box.append(E("p", "Not mentioned in the documents.", class_="tks-none"))
+        else:
+            total = sum(len(v) for v in by_doc.values())
+            box.append(
+                E(
+                    "h3",
+                    f"Mentioned {total} time{'s' if total != 1 else ''} in "
+                    f"{len(by_doc)} document{'s' if len(by_doc) != 1 else ''}",
+                )
+            )
+            docs_list = E("ul", class_="tks-occurrence-docs")
+            for name in sorted(by_doc, key=lambda n: order.get(n, len(order))):
+                d = edition.by_file[name]
+                items = []
+                for occ in by_doc[name]:
+                    where = {
+                        "note": "note",
+                        "header": "metadata",
+                        "sender": "sender",
+                        "addressee": "addressee",
+                    }.get(occ.where)
+                    items.append(
+                        E(
+                            "li",
+                            E(
+                                "a",
+                                _snippet(occ),
+                                href=_occurrence_href(occ, d, anchors, edition.mentions(d)),
+                                class_="tks-occurrence",
+                            ),
+                            [" ", E("span", f"({where})", class_="tks-where")] if where else None,
+                        )
+                    )
+                docs_list.append(
+                    E(
+                        "li",
+                        E("a", d.short_title, href=d.page, class_="tks-occurrence-doc"),
+                        E("ul", items),
+                    )
+                )
+            box.append(docs_list)
+        if entry.authorities:
+            links = [E("a", uri, href=uri) for uri in entry.authorities if safe_url(uri)]
+            if links:
+                box.append(E("p", "Authority records: ", _join(links), class_="tks-authorities"))
+        section.append(box)
+
+
+def _join(items: Sequence[Any], sep: str = ", ") -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(sep)
+        out.append(item)
+    return out
+
+
+# --------------------------------------------------------------------------- own pages
+
+
+def _party_links(parties: Sequence[Party], entities: _Entities) -> list[Any]:
+    items: list[Any] = []
+    for party in parties:
+        href = entities.href(party)
+        items.append(E("a", party.name, href=href) if href else party.name)
+    return _join(items)
+
+
+def _letter_item(letter: Letter, d: _Doc, entities: _Entities, *, full: bool) -> etree._Element:
+    parts: list[Any] = [
+        E("time", human_date(letter.date), datetime=letter.date) if letter.date else None,
+        " " if letter.date else None,
+        E("a", d.short_title if not full else d.title, href=d.page, class_="tks-letter-link"),
+    ]
+    facts: list[Any] = []
+    if letter.senders:
+        facts.append(E("span", "From ", _party_links(letter.senders, entities), class_="tks-from"))
+    if letter.addressees:
+        facts += [" ", E("span", "to ", _party_links(letter.addressees, entities), class_="tks-to")]
+    if full and letter.places_sent:
+        facts += [", ", E("span", "sent from ", _party_links(letter.places_sent, entities))]
+    if facts:
+        parts.append(E("p", facts, class_="tks-parties"))
+    if full:
+        summary = d.doc.root.find(
+            f"{T}teiHeader/{T}fileDesc/{T}sourceDesc//{T}msContents/{T}summary"
+        )
+        if _text(summary):
+            parts.append(E("p", _text(summary), class_="tks-summary"))
+        if letter.archival:
+            parts.append(E("p", "; ".join(letter.archival), class_="tks-archival"))
+    return E("li", parts, class_="tks-letter")
+
+
+def _chronology(edition: _Edition, chrome: _Chrome, entities: _Entities) -> etree._Element:
+    root, main = chrome.page("Chronology of the letters", CHRONOLOGY)
+    main.append(E("h1", "Chronology of the letters"))
+    by_year: dict[str, list[tuple[Letter, _Doc]]] = {}
+    for letter, d in edition.letters():
+        year = letter.date[:4] if re.match(r"\d{4}", letter.date) else "Undated"
+        by_year.setdefault(year, []).append((letter, d))
+    for year, letters in by_year.items():
+        main.append(E("h2", year, id=f"year-{safe_id(year)}"))
+        main.append(
+            E(
+                "ol",
+                [_letter_item(lt, d, entities, full=True) for lt, d in letters],
+                class_="tks-chronology",
+            )
+        )
+    return root
+
+
+def _citation(edition: _Edition, base_url: str | None) -> list[etree._Element]:
+    """How to cite: the printed source, and the digital edition (with its URL)."""
+    header_doc = edition.contents or (edition.order[0] if edition.order else None)
+    out: list[etree._Element] = []
+    if header_doc is None:
+        return out
+    header = header_doc.doc.root.find(f"{T}teiHeader")
+    bibl = None
+    if header is not None:
+        bibls = header.findall(f"{T}fileDesc/{T}sourceDesc/{T}bibl")
+        bibl = next((b for b in bibls if b.get("type") == "printed"), bibls[0] if bibls else None)
+    if bibl is not None:
+        out.append(
+            E("p", E("strong", "The documents: "), _bibl_html(bibl), class_="tks-cite-print")
+        )
+    pub = header.find(f"{T}fileDesc/{T}publicationStmt") if header is not None else None
+    editors = (
+        [_text(e) for e in header.iterfind(f"{T}fileDesc/{T}titleStmt/{T}editor")]
+        if header is not None
+        else []
+    )
+    parts: list[Any] = [E("strong", "This edition: ")]
+    if editors:
+        parts.append(", ".join(dict.fromkeys(e for e in editors if e)) + " (eds.), ")
+    parts.append(E("cite", edition.title))
+    if pub is not None:
+        publisher = _text(pub.find(f"{T}publisher"))
+        date = _text(pub.find(f"{T}date"))
+        extra = ", ".join(x for x in (publisher, date) if x)
+        if extra:
+            parts.append(f", {extra}")
+    if base_url:
+        parts += [", ", E("a", base_url, href=base_url)]
+    parts.append(".")
+    out.append(E("p", parts, class_="tks-cite-edition"))
+    return out
+
+
+def _bibl_html(bibl: etree._Element) -> list[Any]:
+    """A bibliographic reference as text: titles of journals and books in <cite>,
+    of articles in quotation marks; everything else as its reading text."""
+    out: list[Any] = []
+
+    def walk(el: etree._Element) -> None:
+        if el.text:
+            out.append(el.text)
+        for child in el:
+            if child.tag == f"{T}title":
+                text = _text(child)
+                out.append(f"“{text}”" if child.get("level") in ("a", "u") else E("cite", text))
+            elif child.tag == f"{T}note":
+                pass
+            elif isinstance(child.tag, str):
+                out.append(_text(child))
+            if child.tail:
+                out.append(child.tail)
+
+    walk(bibl)
+    text_parts: list[Any] = []
+    for item in out:  # whitespace as a reader expects it
+        text_parts.append(re.sub(r"\s+", " ", item) if isinstance(item, str) else item)
+    if text_parts and isinstance(text_parts[0], str):
+        text_parts[0] = text_parts[0].lstrip()
+    if text_parts and isinstance(text_parts[-1], str):
+        text_parts[-1] = text_parts[-1].rstrip()
+    return text_parts
+
+
+def _demote_headings(article: etree._Element) -> None:
+    for el in article.iter("h1", "h2", "h3", "h4", "h5"):
+        el.tag = f"h{int(el.tag[1]) + 1}"
+
+
+def _home(
+    edition: _Edition,
+    chrome: _Chrome,
+    entities: _Entities,
+    pages: dict[str, etree._Element],
+    base_url: str | None,
+) -> etree._Element:
+    root, main = chrome.page("", HOME)
+    main.append(E("h1", edition.title))
+    project = None
+    if edition.contents is not None:
+        project = edition.contents.doc.root.find(
+            f"{T}teiHeader/{T}encodingDesc/{T}projectDesc/{T}p"
+        )
+    if _text(project):
+        main.append(E("p", _text(project), class_="tks-lead"))
+    letters = edition.letters()
+    if letters:
+        main.append(
+            E(
+                "section",
+                E("h2", "The letters", id="tks-letters"),
+                E(
+                    "ol",
+                    [_letter_item(lt, d, entities, full=False) for lt, d in letters],
+                    class_="tks-letters",
+                ),
+                E("p", E("a", "Chronology with summaries", href=CHRONOLOGY), class_="tks-more"),
+                aria_labelledby="tks-letters",
+            )
+        )
+    more: list[Any] = []
+    if edition.contents is not None:
+        more.append(E("li", E("a", "Table of contents", href=edition.contents.page)))
+    if edition.register is not None:
+        more.append(E("li", E("a", "Registers", href=edition.register.page)))
+    more += [
+        E("li", E("a", "Search the texts", href=SEARCH)),
+        E("li", E("a", "Downloads: TEI, PDF and data", href=DOWNLOADS)),
+    ]
+    main.append(E("ul", more, class_="tks-more-links"))
+    citation = _citation(edition, base_url)
+    if citation:
+        main.append(
+            E(
+                "section",
+                E("h2", "How to cite", id="tks-cite"),
+                citation,
+                class_="tks-cite",
+                aria_labelledby="tks-cite",
+            )
+        )
+    intro = edition.intro
+    tree = pages.get(intro.page) if intro is not None else None
+    article = tree.find(".//main//article") if tree is not None else None
+    if intro is not None and article is not None:
+        article = _copy(article)
+        for part in article.xpath(".//aside | .//nav | .//input | .//div[@role='group']"):
+            _remove(part)
+        _demote_headings(article)
+        main.append(
+            E(
+                "section",
+                E("h2", "Introduction", id="tks-introduction"),
+                article,
+                E(
+                    "p",
+                    E("a", "The introduction on its own page", href=intro.page),
+                    class_="tks-more",
+                ),
+                class_="tks-introduction",
+                aria_labelledby="tks-introduction",
+            )
+        )
+    return root
+
+
+def _copy(el: etree._Element) -> etree._Element:
+    duplicate = copy.deepcopy(el)
+    duplicate.tail = None
+    return duplicate
+
+
+def _search_page(edition: _Edition, chrome: _Chrome) -> etree._Element:
+    root, main = chrome.page("Search", SEARCH, scripts=(SEARCH_INDEX, "assets/search.js"))
+    people: dict[str, str] = {}
+    years: set[str] = set()
+    for letter, _ in edition.letters():
+        for party in letter.senders + letter.addressees:
+            people.setdefault(party.key or party.name, party.name)
+        if re.match(r"\d{4}", letter.date):
+            years.add(letter.date[:4])
+    main.append(E("h1", "Search"))
+    main.append(
+        E(
+            "form",
+            E(
+                "p",
+                E("label", "Words or names", for_="tks-q"),
+                " ",
+                E(
+                    "input",
+                    type="search",
+                    name="q",
+                    id="tks-q",
+                    autocomplete="off",
+                    spellcheck="false",
+                ),
+            ),
+            E(
+                "p",
+                E("label", "Correspondent", for_="tks-who"),
+                " ",
+                E(
+                    "select",
+                    E("option", "any", value=""),
+                    [
+                        E("option", name, value=key)
+                        for key, name in sorted(people.items(), key=lambda kv: kv[1])
+                    ],
+                    name="who",
+                    id="tks-who",
+                ),
+            ),
+            E(
+                "p",
+                E("label", "Year", for_="tks-year"),
+                " ",
+                E(
+                    "select",
+                    E("option", "any", value=""),
+                    [E("option", y, value=y) for y in sorted(years)],
+                    name="year",
+                    id="tks-year",
+                ),
+            ),
+            E("p", E("button", "Search", type="submit")),
+            id="tks-search-form",
+            class_="tks-search-form",
+            role="search",
+            action=SEARCH,
+            method="get",
+        )
+    )
+    main.append(
+        E(
+            "p",
+            "Accents do not matter: Djilas finds Đilas, Hruscov finds Hruščov. "
+            "Several words find passages with all of them; a register name finds every "
+            "mention of that person, place or organisation.",
+            class_="tks-hint",
+        )
+    )
+    main.append(E("p", id="tks-search-status", class_="tks-search-status", role="status"))
+    main.append(E("div", id="tks-search-results", class_="tks-search-results"))
+    main.append(
+        E(
+            "noscript",
+            E(
+                "p",
+                "Search needs JavaScript. The registers and the chronology "
+                "list every document and every mention without it.",
+            ),
+        )
+    )
+    return root
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def _downloads(
+    edition: _Edition,
+    chrome: _Chrome,
+    outputs: _Outputs,
+    exported: dict[str, list[str]],
+    pdf: bool,
+) -> etree._Element:
+    root, main = chrome.page("Downloads", DOWNLOADS)
+    main.append(E("h1", "Downloads"))
+
+    def link(rel: str, label: str) -> etree._Element | None:
+        if rel not in outputs.new:
+            return None
+        try:
+            size = outputs.path(rel).stat().st_size
+        except OSError:
+            return None
+        return E("span", E("a", label, href=rel), f" ({_size(size)})", class_="tks-download")
+
+    if pdf and FULL_PDF in outputs.new:
+        main.append(
+            E(
+                "section",
+                E("h2", "The whole edition", id="tks-dl-edition"),
+                E(
+                    "p",
+                    link(FULL_PDF, "The edition as one PDF"),
+                    ": title page, contents, introduction, the letters in date order, registers.",
+                ),
+                aria_labelledby="tks-dl-edition",
+            )
+        )
+    rows = []
+    for d in edition.order:
+        tei = link(f"downloads/tei/{d.page[:-5]}.xml", "TEI")
+        pdf_link = link(f"downloads/pdf/{d.page[:-5]}.pdf", "PDF") if pdf else None
+        rows.append(
+            E(
+                "tr",
+                E("th", E("a", d.short_title, href=d.page), scope="row"),
+                E("td", tei),
+                E("td", pdf_link if pdf_link is not None else "–"),
+            )
+        )
+    main.append(
+        E(
+            "section",
+            E("h2", "Documents", id="tks-dl-docs"),
+            E(
+                "table",
+                E(
+                    "thead",
+                    E(
+                        "tr",
+                        E("th", "Document", scope="col"),
+                        E("th", "TEI-XML", scope="col"),
+                        E("th", "PDF", scope="col"),
+                    ),
+                ),
+                E("tbody", rows),
+                class_="tks-downloads",
+            ),
+            aria_labelledby="tks-dl-docs",
+        )
+    )
+    items = []
+    for fmt, _, label, description in EXPORTS:
+        files = exported.get(fmt, [])
+        if not files:
+            items.append(
+                E("li", E("strong", label), f": {description} (not available in this build)")
+            )
+            continue
+        if len(files) == 1:
+            items.append(E("li", link(files[0], label), f": {description}"))
+        else:
+            parts = [link(rel, PurePosixPath(rel).name) for rel in files]
+            items.append(
+                E(
+                    "li",
+                    E("strong", label),
+                    f": {description}: ",
+                    _join([p for p in parts if p is not None]),
+                )
+            )
+    main.append(
+        E(
+            "section",
+            E("h2", "Data", id="tks-dl-data"),
+            E("ul", items, class_="tks-data"),
+            aria_labelledby="tks-dl-data",
+        )
+    )
+    return root
+
+
+# --------------------------------------------------------------------------- search index
+
+
+def _search_index(
+    edition: _Edition, entities: _Entities, pages: dict[str, etree._Element]
+) -> bytes:
+    """search-index.js: documents, correspondents, entities and text records, as one
+    global (a script, because fetch() of a local JSON file fails under file://)."""
+    docs_out: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    letter_of = {d.file: lt for lt, d in edition.letters()}
+    for d in edition.order:
+        if d.kind == "register" or d.page not in pages:
+            continue
+        letter = letter_of.get(d.file)
+        who: list[str] = []
+        if letter is not None:
+            who = [party.key or party.name for party in letter.senders + letter.addressees]
+        number = len(docs_out)
+        docs_out.append(
+            {
+                "u": d.page,
+                "t": d.short_title,
+                "d": d.date,
+                "y": d.date[:4] if re.match(r"\d{4}", d.date) else "",
+                "c": sorted(set(who)),
+                "k": d.kind,
+            }
+        )
+        main = _main(pages[d.page])
+        if main is None:
+            continue
+        for block in text_blocks(main):
+            text, mentions = block_text(block, entities.index_of)
+            if not text:
+                continue
+            note = next(
+                (a for a in block.iterancestors("li") if "tk-note" in _classes(a)),
+                block if block.tag == "li" and "tk-note" in _classes(block) else None,
+            )
+            anchor = (note if note is not None else block).get("id") or ""
+            record: dict[str, Any] = {"d": number, "a": anchor, "t": text}
+            if mentions:
+                record["m"] = mentions
+            if note is not None:
+                label = note.find(".//span[@class='tk-note-label']")
+                record["n"] = (label.text or "").strip() if label is not None else ""
+            records.append(record)
+    payload = {
+        "version": 1,
+        "title": edition.title,
+        "docs": docs_out,
+        "entities": [
+            {
+                "n": e.name,
+                "v": [v for v in e.variants if v != e.name],
+                "k": KIND_LABEL.get(e.type, e.type),
+                "u": entities.url[id(e)],
+                "o": e.note,
+            }
+            for e in entities.entries
+        ],
+        "records": records,
+    }
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # U+2028/2029 are line ends to older JavaScript parsers: escape them.
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        "/* Search index of the edition, written by teikit. A script, not JSON: browsers\n"
+        "   refuse to fetch() local files, and the site must work from file://. */\n"
+        f"window.TEIKIT_SEARCH_INDEX = {text};\n"
+    ).encode()
