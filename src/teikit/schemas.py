@@ -237,11 +237,20 @@ def _unavailable(file: str, line: int, message: str) -> Diagnostic:
     )
 
 
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
 def _known_name(path: Path, href: str) -> tuple[str, str]:
-    """Display name and version: a bundled schema by its name, else the href as written."""
+    """Display name and version: a bundled schema by its name (also when the
+    document points at an identical copy, such as the repository's
+    schema/teikit.rng next to an installed teikit), else the href as written."""
     resolved = path.resolve()
     for source in [tei_all(), *teikit_schemas()]:
-        if source.path.resolve() == resolved:
+        if source.path.resolve() == resolved or _same_bytes(source.path, resolved):
             return source.name, source.version
     if path.name.startswith("tei_all"):  # a local copy of a TEI release
         from teikit.schema_cache import read_version
