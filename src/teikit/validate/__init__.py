@@ -311,7 +311,9 @@ _current: Validator | None = None
 def _check_path(path: str) -> FileResult:
     assert _current is not None
     try:
-        doc = load(path)
+        # With explicit schemas any XML may be checked (an XSD for EAD, say);
+        # without, teikit is validating TEI and says so when the root is not.
+        doc = load(path, require_tei=not _current.explicit)
     except LoadError as exc:
         return FileResult(
             exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
