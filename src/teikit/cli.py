@@ -36,6 +36,10 @@ def _fail(exc: TeikitError) -> None:
     sys.exit(exc.exit_code if exc.exit_code in (EXIT_USAGE, EXIT_TOOL) else EXIT_TOOL)
 
 
+# Shared by every command that reads TEI: files, folders, globs or -, default tei/.
+paths_argument = click.argument("paths", nargs=-1, type=str)
+
+
 def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "-j",
@@ -65,7 +69,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=str)
+@paths_argument
 @click.option(
     "--schema",
     "schema_specs",
@@ -224,7 +228,7 @@ def validate(
 
 
 def _load_all(files: Sequence[str]) -> tuple[list[Any], list[Any]]:
-    """Load every file; unreadable ones become diagnostics, the rest go on."""
+    """Load every file; unreadable ones are reported now and the rest go on."""
     from teikit.document import load
     from teikit.errors import LoadError
 
@@ -234,11 +238,13 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[Any]]:
             docs.append(load(path))
         except LoadError as exc:
             problems.extend(exc.diagnostics)
+    for diagnostic in problems:
+        _emit(diagnostic.format())
     return docs, problems
 
 
 @cli.command("index")
-@click.argument("paths", nargs=-1, type=str)
+@paths_argument
 @click.option(
     "-o",
     "--output",
@@ -295,8 +301,6 @@ def index_command(
     from teikit.index import suggest as find_untagged
 
     docs, problems = _load_all(_files(paths))
-    for diagnostic in problems:
-        _emit(diagnostic.format())
     try:
         entity_index = build_index(docs, follow_refs=not no_follow)
         if output is None:
@@ -313,7 +317,7 @@ def index_command(
 
 
 @cli.command("export")
-@click.argument("paths", nargs=-1, type=str)
+@paths_argument
 @click.option(
     "-o",
     "--output",
@@ -384,8 +388,6 @@ def export_command(
     from teikit.exports import CmifOptions, ExportOptions, Format, cmif_check, export
 
     docs, problems = _load_all(_files(paths))
-    for diagnostic in problems:
-        _emit(diagnostic.format())
     options = ExportOptions(
         base_url=base_url,
         page_suffix=page_suffix,
@@ -428,7 +430,7 @@ def _parse_params(values: Sequence[str]) -> dict[str, str]:
 
 
 @cli.command("transform")
-@click.argument("paths", nargs=-1, type=str)
+@paths_argument
 @click.option(
     "--to",
     "to",

@@ -112,6 +112,9 @@ class Validator:
         self.catalogs = tuple(Path(c) for c in self.options.catalogs)
         # Resolve explicit schemas up front: a bad --schema is a usage error
         # before any file is read.
+        # Any XML may be checked against a user's own schema (an XSD for EAD,
+        # say); against TEI schemas, or none, a non-TEI root is reported as such.
+        self.require_tei = all(spec in schema_lookup.BUNDLED for spec in self.options.schemas)
         self.explicit = [
             s for spec in self.options.schemas for s in schema_lookup.resolve(spec, self.catalogs)
         ]
@@ -311,9 +314,7 @@ _current: Validator | None = None
 def _check_path(path: str) -> FileResult:
     assert _current is not None
     try:
-        # With explicit schemas any XML may be checked (an XSD for EAD, say);
-        # without, teikit is validating TEI and says so when the root is not.
-        doc = load(path, require_tei=not _current.explicit)
+        doc = load(path, require_tei=_current.require_tei)
     except LoadError as exc:
         return FileResult(
             exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
