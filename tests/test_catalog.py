@@ -3,44 +3,27 @@ XML catalogs and the well-known TEI URLs. Nothing here may touch the network."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
+import netguard
 import pytest
 
-from teikit import catalog, schema_cache
+from teikit import catalog
 from teikit.catalog import Resolution, load_catalog, lookup, resolve_href, tei_url
 from teikit.errors import SchemaError, UsageError
 from teikit.schemas import tei_all
 
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+# Fixtures shared with test_schemas.py (tests/netguard.py), bound here so that pytest finds
+# them; offline is autouse: no test of this module can reach the network.
+offline = netguard.offline
+cached_4_12_0 = netguard.cached_4_12_0
+
 RELEASE = "tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 VAULT = "tei-c.org/Vault/P5/{}/xml/tei/custom/schema/relaxng/tei_all.rng"
 OFFLINE_HINT = (
     "teikit never downloads schemas while validating: save a copy and point the href at it, "
     "or map the URL to a local file in an XML catalog (XML_CATALOG_FILES or --catalog)"
 )
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Any connection attempt fails the test; a private, empty cache; no user catalogs."""
-
-    def no_network(address, *args, **kwargs):
-        raise AssertionError(f"network access attempted: {address}")
-
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    for name in ("XML_CATALOG_FILES", "TEIKIT_TEI_RELEASE_URL", "TEIKIT_TEI_VAULT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(cache))
-    return cache
-
-
-@pytest.fixture
-def cached_4_12_0(shared_tei_all: Path) -> Path:
-    """TEI 4.12.0 in the private cache, installed from a file: URL (no network)."""
-    return schema_cache.update(base_url=shared_tei_all.as_uri()).path
 
 
 def write(path: Path, text: str) -> Path:

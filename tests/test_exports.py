@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -446,3 +447,25 @@ def test_exports_are_deterministic_and_atomic(docs, index, tmp_path, fmt):
     for data in first.values():
         data.decode("utf-8")
         assert b"\r\n" not in data
+
+
+def test_exports_give_new_files_the_umask_mode_and_keep_an_existing_mode(docs, index, tmp_path):
+    mask = os.umask(0)
+    os.umask(mask)
+    (fresh,) = export(docs, tmp_path / "a.gexf", index=index)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+    kept = tmp_path / "b.geojson"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    assert export(docs, kept, index=index) == [kept]
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert kept.read_text(encoding="utf-8").startswith("{")
+
+
+def test_export_to_a_directory_or_an_unwritable_place_is_an_export_error(docs, index, tmp_path):
+    (tmp_path / "x.jsonld").mkdir()
+    with pytest.raises(ExportError, match=r"x\.jsonld: is a directory; give a file name"):
+        export(docs, tmp_path / "x.jsonld", index=index)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError, match=r"cannot write: "):
+        export(docs, tmp_path / "file" / "x.gexf", index=index)

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
+import netguard
 import pytest
 from lxml import etree
 
-from teikit import schema_cache
 from teikit.document import load
 from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
 from teikit.schemas import (
@@ -27,32 +26,16 @@ from teikit.schemas import (
 
 from conftest import FIXTURES
 
+# Fixtures shared with test_catalog.py (tests/netguard.py), bound here so that pytest finds
+# them; offline is autouse: no test of this module can reach the network.
+offline = netguard.offline
+cached_4_12_0 = netguard.cached_4_12_0
+
 MODELS = FIXTURES / "xml-model"
 TINY_RNG = MODELS / "schema" / "tiny.rng"
 TINY_SCH = MODELS / "schema" / "tiny.sch"
 RELEASE_URL = "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 VAULT_4_12_0 = "https://tei-c.org/Vault/P5/4.12.0/xml/tei/custom/schema/relaxng/tei_all.rng"
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Any connection attempt fails the test; a private, empty cache; no user catalogs."""
-
-    def no_network(address, *args, **kwargs):
-        raise AssertionError(f"network access attempted: {address}")
-
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    for name in ("XML_CATALOG_FILES", "TEIKIT_TEI_RELEASE_URL", "TEIKIT_TEI_VAULT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(cache))
-    return cache
-
-
-@pytest.fixture
-def cached_4_12_0(shared_tei_all: Path) -> Path:
-    """TEI 4.12.0 in the private cache, installed from a file: URL (no network)."""
-    return schema_cache.update(base_url=shared_tei_all.as_uri()).path
 
 
 def doc_with(*models: str, path: str = "<bytes>"):

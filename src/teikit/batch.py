@@ -161,23 +161,35 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8") -> Path:
+def write_atomic(
+    path: str | os.PathLike[str],
+    data: bytes | str,
+    encoding: str = "utf-8",
+    *,
+    keep_mode: bool = False,
+) -> Path:
     """Write a file so that readers see the old content or the new, never half.
 
     The temporary file lives in the target folder, so ``os.replace`` is a rename
-    on the same file system.
+    on the same file system. The file gets the mode a plain ``open()`` would give
+    it (0666 minus the umask); with ``keep_mode``, a file that already exists keeps
+    its own mode instead.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode(encoding) if isinstance(data, str) else data
+    try:
+        mode = target.stat().st_mode & 0o7777 if keep_mode else None
+    except OSError:  # a new file
+        mode = None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        # mkstemp creates 0600; give the file the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
+        # mkstemp creates 0600: give the file the mode a plain open() would, or its own.
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

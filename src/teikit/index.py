@@ -355,6 +355,32 @@ def where_of(el: etree._Element) -> str:
     return "note" if in_note else division
 
 
+def _occurrence(
+    doc: Document,
+    el: etree._Element,
+    file: str,
+    title: str,
+    text: str,
+    snippet: str,
+    attribute: str,
+    position: int,
+) -> Occurrence:
+    """``el`` (the ``position``-th candidate of ``doc``) as an occurrence linked by
+    ``attribute``; ``file`` and ``title`` are the document's, as the index shows them."""
+    return Occurrence(
+        file=file,
+        title=title,
+        line=el.sourceline or 0,
+        xpath=doc.xpath_of(el),
+        id=el.get(XML_ID, ""),
+        where=where_of(el),
+        text=text,
+        snippet=snippet,
+        attribute=attribute,
+        position=position,
+    )
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -580,18 +606,7 @@ class _Builder:
                     continue  # ref="#a #a", or ref and key naming the same entry
                 seen.add(entry.key)
                 entry.occurrences.append(
-                    Occurrence(
-                        file=file,
-                        title=title,
-                        line=el.sourceline or 0,
-                        xpath=doc.xpath_of(el),
-                        id=el.get(XML_ID, ""),
-                        where=where_of(el),
-                        text=text,
-                        snippet=context,
-                        attribute=attribute,
-                        position=position,
-                    )
+                    _occurrence(doc, el, file, title, text, context, attribute, position)
                 )
 
     # -- dates
@@ -611,18 +626,7 @@ class _Builder:
                     value, DateEntry(value, parse_date(value) is not None)
                 )
                 entry.occurrences.append(
-                    Occurrence(
-                        file=file,
-                        title=title,
-                        line=el.sourceline or 0,
-                        xpath=doc.xpath_of(el),
-                        id=el.get(XML_ID, ""),
-                        where=where_of(el),
-                        text=text,
-                        snippet=context,
-                        attribute=attribute,
-                        position=position,
-                    )
+                    _occurrence(doc, el, file, title, text, context, attribute, position)
                 )
 
     # -- letters

@@ -24,11 +24,12 @@ from lxml import etree
 from teikit.dates import DATE_ATTRIBUTES, parse_date
 from teikit.document import TEI_NS, Document, load
 from teikit.errors import Diagnostic, Severity, UsageError
-from teikit.exports.common import ExportOptions, page_url, write_bytes
+from teikit.exports.common import ExportOptions, page_url, write_xml
 from teikit.index import EntityIndex, Entry, Party, build_index
 from teikit.reading import localname, text_value
 from teikit.refs import XML_ID
 from teikit.rules.authority import authority_of, uri_problem
+from teikit.rules.context import finding
 
 __all__ = ["LICENCES", "CmifOptions", "build_cmif", "cmif_check", "write"]
 
@@ -345,27 +346,10 @@ def write(
         page_suffix=options.page_suffix,
         file_name=Path(output).name,
     )
-    data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return [write_bytes(output, data)]
+    return write_xml(output, tree)
 
 
 # --------------------------------------------------------------------------- CMIF Check
-
-
-def _finding(
-    doc: Document, el: etree._Element | None, code: str, message: str, severity: Severity
-) -> Diagnostic:
-    node = el if el is not None else doc.root
-    return Diagnostic(
-        file=doc.path,
-        line=node.sourceline or 0,
-        column=0,
-        severity=severity,
-        message=message,
-        code=code,
-        source=SOURCE,
-        xpath=doc.xpath_of(node),
-    )
 
 
 class _Checker:
@@ -374,10 +358,10 @@ class _Checker:
         self.found: list[Diagnostic] = []
 
     def error(self, el: etree._Element | None, code: str, message: str) -> None:
-        self.found.append(_finding(self.doc, el, code, message, Severity.ERROR))
+        self.found.append(finding(self.doc, el, code, message, Severity.ERROR, source=SOURCE))
 
     def warning(self, el: etree._Element | None, code: str, message: str) -> None:
-        self.found.append(_finding(self.doc, el, code, message, Severity.WARNING))
+        self.found.append(finding(self.doc, el, code, message, Severity.WARNING, source=SOURCE))
 
     def find(self, el: etree._Element | None, path: str) -> etree._Element | None:
         return el.find(path.replace("t:", T)) if el is not None else None

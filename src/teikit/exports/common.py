@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+
+from teikit.batch import write_atomic
 from teikit.errors import TeikitError
 
 if TYPE_CHECKING:
@@ -40,52 +42,42 @@ class ExportOptions:
     cmif: CmifOptions | None = None
 
 
-_umask: int | None = None
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; new files get 0666 minus the umask, like open()."""
-    global _umask
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    if _umask is None:
-        _umask = os.umask(0o022)  # reading the umask means setting it: put it straight back
-        os.umask(_umask)
-    return 0o666 & ~_umask
-
-
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same directory,
-    then ``os.replace``, so readers never see a half-written file."""
+    """Write ``data`` to ``path`` atomically (:func:`teikit.batch.write_atomic`), so
+    readers never see a half-written file. An existing file keeps its mode; a new
+    one gets 0666 minus the umask, like open()."""
     target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"{target}: is a directory; give a file name")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_dir():
-            raise ExportError(f"{target}: is a directory; give a file name")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        return write_atomic(target, data, keep_mode=True)
     except OSError as exc:
         raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """UTF-8, ``\\n`` line ends, atomically (see :func:`write_bytes`)."""
     return write_bytes(path, text.encode("utf-8"))
+
+
+def xml_bytes(tree: etree._ElementTree | etree._Element) -> bytes:
+    """How every XML export is serialised: UTF-8 with an XML declaration, indented."""
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def json_text(data: Any) -> str:
+    """How every JSON export is serialised: non-ASCII kept, indented by 2, final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_xml(path: str | os.PathLike[str], tree: etree._ElementTree) -> list[Path]:
+    """The one file of an XML format's ``write`` (see :func:`xml_bytes`)."""
+    return [write_bytes(path, xml_bytes(tree))]
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> list[Path]:
+    """The one file of a JSON format's ``write`` (see :func:`json_text`)."""
+    return [write_text(path, json_text(data))]
 
 
 def output_directory(path: str | os.PathLike[str]) -> Path:

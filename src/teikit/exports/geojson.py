@@ -8,7 +8,6 @@ Coordinates are ``[longitude, latitude]`` as GeoJSON requires (TEI ``geo`` is
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from teikit.exports.common import (
     letter_iri,
     letters_by_file,
     text_occurrences,
-    write_text,
+    write_json,
 )
 from teikit.index import EntityIndex, Entry, Letter
 
@@ -92,5 +91,4 @@ def write(
     options: ExportOptions,
 ) -> list[Path]:
     """Write the places of ``index`` as GeoJSON to ``output``."""
-    text = json.dumps(build_geojson(index, options), ensure_ascii=False, indent=2)
-    return [write_text(output, text + "\n")]
+    return write_json(output, build_geojson(index, options))

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.document import Document
-from teikit.exports.common import ExportOptions, write_bytes
+from teikit.exports.common import ExportOptions, write_xml
 from teikit.exports.network import build_network
 from teikit.index import EntityIndex
 
@@ -88,6 +88,4 @@ def write(
 ) -> list[Path]:
     """Write the network as GEXF 1.3 to ``output``."""
     title = next((d.title for d in index.documents if d.kind == "text"), "")
-    tree = build_gexf(index, title)
-    data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return [write_bytes(output, data)]
+    return write_xml(output, build_gexf(index, title))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,7 @@ from lxml import etree
 from teikit.dates import parse_date
 from teikit.document import TEI_NS
 from teikit.errors import UsageError
-from teikit.exports.common import write_text
+from teikit.exports.common import json_text, write_text, xml_bytes
 from teikit.index import (
     ENTITY_TYPES,
     INDEX_TYPES,
@@ -295,6 +294,19 @@ def _mentions(parent: etree._Element, occurrences: Sequence[Occurrence]) -> None
         ref.tail = f", line {o.line} ({o.where}): {o.snippet}"
 
 
+def _div(body: etree._Element, kind: str, head: str) -> etree._Element:
+    div = _sub(body, "div", type=kind)
+    _sub(div, "head", head)
+    return div
+
+
+def _dated_item(items: etree._Element, value: str) -> etree._Element:
+    """An ``item`` opening with ``value`` as a ``date`` (with @when if it is a valid date)."""
+    item = _sub(items, "item")
+    _sub(item, "date", value, when=value if parse_date(value) else "")
+    return item
+
+
 def _life(parent: etree._Element, tag: str, value: str) -> None:
     if not value:
         return
@@ -353,8 +365,7 @@ def _tei(index: EntityIndex, chosen: Sequence[str]) -> bytes:
         entries = index.of_type(kind)
         if kind not in chosen or not entries:
             continue
-        div = _sub(body, "div", type=_LISTS[kind])
-        _sub(div, "head", heads[kind])
+        div = _div(body, _LISTS[kind], heads[kind])
         container = containers[kind] = _sub(div, lists[kind])
         for e in entries:
             ids[e.key] = _ncname(e.id or e.name, used)
@@ -380,27 +391,20 @@ def _tei(index: EntityIndex, chosen: Sequence[str]) -> bytes:
             if r.desc:
                 _sub(rel, "desc", r.desc)
     if "date" in chosen:
-        div = _sub(body, "div", type="dates")
-        _sub(div, "head", "Dates")
-        dates = _sub(div, "list", type="dates")
+        dates = _sub(_div(body, "dates", "Dates"), "list", type="dates")
         for date in index.dates:
-            item = _sub(dates, "item")
-            _sub(item, "date", date.value, when=date.value if parse_date(date.value) else "")
-            _mentions(item, date.occurrences)
+            _mentions(_dated_item(dates, date.value), date.occurrences)
         if index.letters:
-            div = _sub(body, "div", type="chronology")
-            _sub(div, "head", "Letters")
-            letters = _sub(div, "list", type="chronology")
+            letters = _sub(_div(body, "chronology", "Letters"), "list", type="chronology")
             for lt in index.letters:
-                item = _sub(letters, "item")
-                _sub(item, "date", lt.date, when=lt.date if parse_date(lt.date) else "")
+                item = _dated_item(letters, lt.date)
                 ref = _sub(item, "ref", lt.short_title or lt.title, target=lt.file)
                 ref.tail = f": {', '.join(p.name for p in lt.senders)} to " + ", ".join(
                     p.name for p in lt.addressees
                 )
     if not len(body):
         _sub(body, "p", "Nothing of the requested types was found.")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml_bytes(root)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -480,7 +484,7 @@ def dumps(
     chosen = parse_types(types)
     kind = IndexFormat.parse(fmt)
     if kind is IndexFormat.JSON:
-        return json.dumps(to_dict(index, chosen), ensure_ascii=False, indent=2) + "\n"
+        return json_text(to_dict(index, chosen))
     if kind is IndexFormat.CSV:
         return _csv(index, chosen)
     if kind is IndexFormat.TEI:

@@ -10,7 +10,6 @@ TEI files (``letter-1954-06-22.xml``, ``register.xml#tito``): see
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +23,7 @@ from teikit.exports.common import (
     letter_iri,
     page_url,
     text_occurrences,
-    write_text,
+    write_json,
 )
 from teikit.index import EntityIndex, Entry, Letter
 
@@ -129,5 +128,4 @@ def write(
     options: ExportOptions,
 ) -> list[Path]:
     """Write the letters and entities of ``index`` as JSON-LD to ``output``."""
-    text = json.dumps(build_jsonld(index, options), ensure_ascii=False, indent=2)
-    return [write_text(output, text + "\n")]
+    return write_json(output, build_jsonld(index, options))

@@ -68,8 +68,11 @@ def finding(
     code: str,
     message: str,
     severity: Severity = Severity.ERROR,
+    *,
+    source: str = SOURCE,
 ) -> Diagnostic:
-    """A rules Diagnostic located at ``el`` (or at the root when None)."""
+    """A Diagnostic located at ``el`` (or at the root when None), from the corpus rules
+    unless ``source`` names another checker (the CMIF check)."""
     node = el if el is not None else doc.root
     return Diagnostic(
         file=doc.path,
@@ -78,6 +81,6 @@ def finding(
         severity=severity,
         message=message,
         code=code,
-        source=SOURCE,
+        source=source,
         xpath=doc.xpath_of(node),
     )

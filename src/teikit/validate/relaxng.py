@@ -927,6 +927,15 @@ class _Engine:
         return self.choice((p, q))
 
     def _binary(self, kind: int, a: _P, b: _P) -> _P:
+        """The one node of ``kind`` (GROUP, INTERLEAVE or AFTER) over ``a`` and ``b``:
+        notAllowed absorbs all three; empty is neutral in group and interleave."""
+        if a.kind == NOT_ALLOWED or b.kind == NOT_ALLOWED:
+            return self.not_allowed
+        if kind != AFTER:
+            if a.kind == EMPTY:
+                return b
+            if b.kind == EMPTY:
+                return a
         key = (kind, a.uid, b.uid)
         node = self.table.get(key)
         if node is None:
@@ -942,26 +951,12 @@ class _Engine:
         return node
 
     def group(self, a: _P, b: _P) -> _P:
-        if a.kind == NOT_ALLOWED or b.kind == NOT_ALLOWED:
-            return self.not_allowed
-        if a.kind == EMPTY:
-            return b
-        if b.kind == EMPTY:
-            return a
         return self._binary(GROUP, a, b)
 
     def interleave(self, a: _P, b: _P) -> _P:
-        if a.kind == NOT_ALLOWED or b.kind == NOT_ALLOWED:
-            return self.not_allowed
-        if a.kind == EMPTY:
-            return b
-        if b.kind == EMPTY:
-            return a
         return self._binary(INTERLEAVE, a, b)
 
     def after(self, a: _P, b: _P) -> _P:
-        if a.kind == NOT_ALLOWED or b.kind == NOT_ALLOWED:
-            return self.not_allowed
         return self._binary(AFTER, a, b)
 
     def one_or_more(self, a: _P) -> _P:
@@ -1299,35 +1294,28 @@ class _Engine:
 
     def required_elems(self, p: _P) -> frozenset[QName]:
         """Element names every way of completing the current content still needs."""
-        if not p.has_elem:
-            return frozenset()
-        k = p.kind
-        if k == ELEMENT:
-            names = _nc_names(p.nc)
-            return frozenset(names) if names is not None and len(names) == 1 else frozenset()
-        if k == CHOICE:
-            return frozenset.intersection(*(self.required_elems(m) for m in p.members))
-        if k in (GROUP, INTERLEAVE):
-            return self.required_elems(p.a) | self.required_elems(p.b)
-        if k in (ONE_OR_MORE, AFTER):
-            return self.required_elems(p.a)
-        return frozenset()
+        return self._required(p, ELEMENT)
 
     def required_attrs(self, p: _P) -> frozenset[QName]:
         """Attribute names every way of matching the start tag still needs."""
-        if not p.has_attr:
+        return self._required(p, ATTRIBUTE)
+
+    def _required(self, p: _P, leaf: int) -> frozenset[QName]:
+        """The single-name ``leaf`` patterns (ELEMENT or ATTRIBUTE) every way through
+        ``p`` still has to match."""
+        if not (p.has_elem if leaf == ELEMENT else p.has_attr):
             return frozenset()
         k = p.kind
-        if k == ATTRIBUTE:
+        if k == leaf:
             names = _nc_names(p.nc)
             return frozenset(names) if names is not None and len(names) == 1 else frozenset()
         if k == CHOICE:
-            sets = [self.required_attrs(m) for m in p.members]
+            sets = [self._required(m, leaf) for m in p.members]
             return frozenset.intersection(*sets) if sets else frozenset()
         if k in (GROUP, INTERLEAVE):
-            return self.required_attrs(p.a) | self.required_attrs(p.b)
+            return self._required(p.a, leaf) | self._required(p.b, leaf)
         if k in (ONE_OR_MORE, AFTER):
-            return self.required_attrs(p.a)
+            return self._required(p.a, leaf)
         return frozenset()
 
 
@@ -1920,6 +1908,10 @@ class _Explainer:
         if self.max_errors is not None and len(self.found) >= self.max_errors:
             raise _Enough
 
+    def report_attribute(self, code: str, message: str, el: etree._Element, clark: str) -> None:
+        """:meth:`report` located at the attribute ``clark`` of ``el``."""
+        self.report(code, message, self.pos.attribute(el, clark), self.attr_xpath(el, clark))
+
     def qname(self, tag: str) -> QName:
         qn = self.qnames.get(tag)
         if qn is None:
@@ -2204,22 +2196,22 @@ class _Explainer:
                 detail = (
                     f"; expected {_or_list(allowed)}" if allowed else ", no attributes allowed here"
                 )
-                self.report(
+                self.report_attribute(
                     "attribute-not-allowed",
                     f"attribute {self.show(aqn, '', el)} not allowed here{detail}",
-                    self.pos.attribute(el, clark),
-                    self.attr_xpath(el, clark),
+                    el,
+                    clark,
                 )
                 continue
             accepted = frozenset(x.uid for x in leaves if self.value_matches(x.a, value))
             if not accepted:
                 content = eng.choice([x.a for x in leaves])
-                self.report(
+                self.report_attribute(
                     "attribute-value-invalid",
                     f"value of attribute {self.show(aqn, '', el)} is invalid; "
                     f"{self.value_problem(content, value)}",
-                    self.pos.attribute(el, clark),
-                    self.attr_xpath(el, clark),
+                    el,
+                    clark,
                 )
                 accepted = frozenset(x.uid for x in leaves)  # as if the value were right
             s2 = eng.att(s, aqn, accepted)
@@ -2376,21 +2368,12 @@ class _Explainer:
             if first is None:
                 self.ids[key] = (el, clark)
                 return
-            self.report(
-                "duplicate-id",
-                f'ID "{key}" has already been defined',
-                self.pos.attribute(el, clark),
-                self.attr_xpath(el, clark),
-            )
+            self.report_attribute("duplicate-id", f'ID "{key}" has already been defined', el, clark)
             if key not in self.first_reported:
                 self.first_reported.add(key)
                 fel, fclark = first
-                fxpath = self.attr_xpath(fel, fclark)
-                self.report(
-                    "duplicate-id",
-                    f'first occurrence of ID "{key}"',
-                    self.pos.attribute(fel, fclark),
-                    fxpath,
+                self.report_attribute(
+                    "duplicate-id", f'first occurrence of ID "{key}"', fel, fclark
                 )
         else:
             for token in _tokens(value):
@@ -2399,12 +2382,8 @@ class _Explainer:
     def check_idrefs(self) -> None:
         for token, el, clark in self.idrefs:
             if token not in self.ids:
-                xpath = self.attr_xpath(el, clark)
-                self.report(
-                    "idref-dangling",
-                    f'IDREF "{token}" without matching ID',
-                    self.pos.attribute(el, clark),
-                    xpath,
+                self.report_attribute(
+                    "idref-dangling", f'IDREF "{token}" without matching ID', el, clark
                 )
 
 
