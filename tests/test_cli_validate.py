@@ -258,3 +258,11 @@ def test_known_errors_give_exactly_the_expected_diagnostics():
     assert lines[0].endswith("[rng:element-not-allowed]")
     assert '; expected the element end-tag, text or element "abbr", "add",' in lines[0]
     assert lines[-1].split("; expected ")[1].startswith('attribute "ana", "cert", "change",')
+
+
+def test_stdin_alongside_files_is_read_once_and_validated():
+    data = (V / "schematron-assert-and-report-2_findings.xml").read_bytes()
+    result = invoke("validate", "-", str(V / "valid.xml"), "--schema", RULES, input=data)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("<stdin>:12:0: error: A date needs @when.")
+    assert "file is empty" not in result.stderr

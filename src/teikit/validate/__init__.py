@@ -345,9 +345,11 @@ def validate_files(
     validator = Validator(options)
     report = Report(schemas=[str(s) for s in validator.explicit])
     paths = list(paths)
+    if "-" in paths:
+        jobs = 1  # worker processes get /dev/null as stdin: read it here
     if validator.explicit:
         validator.warm(validator.explicit)
-    elif paths and (default_jobs() if jobs is None else jobs) > 1:
+    elif len(paths) > 1 and (default_jobs() if jobs is None else jobs) > 1:
         _warm_from_first(validator, paths)
     _current = validator
     rules = options.rules and len(paths) > 1
@@ -395,7 +397,7 @@ def _apply_rules(report: Report) -> None:
 def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
     """With xml-model schemas, compile those of the first readable file before
     forking: a corpus nearly always declares one schema for all its files."""
-    for path in paths[:5]:
+    for path in [p for p in paths if p != "-"][:5]:  # stdin can be read only once
         try:
             validator.warm(validator.schemas_for(load(path)))
             return
