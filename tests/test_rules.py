@@ -141,3 +141,19 @@ def test_authority_idno_forms():
     assert "identifier" in idno_problem("VIAF", "viaf-31998356")
     assert "not a GND URI" in idno_problem("GND", "https://viaf.org/viaf/31998356")
     assert idno_problem("shelfmark", "507 / IX, 119/I-48") is None
+
+
+def test_bare_fragment_refs_resolve_to_the_corpus_register(tmp_path):
+    """ref="#id" for an entry of a separate register file is a common convention:
+    the local id comes first, then the registers of the corpus."""
+    from teikit.document import load
+    from teikit.rules import check
+
+    tei = '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>t</title></titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc></fileDesc></teiHeader><text><body>{}</body></text></TEI>'
+    (tmp_path / "register.xml").write_text(tei.format(
+        '<listPerson><person xml:id="tito"><persName>Tito</persName></person></listPerson>'))
+    (tmp_path / "letter.xml").write_text(tei.format(
+        '<p><persName ref="#tito">Tito</persName> and <persName ref="#nobody">X</persName></p>'))
+    docs = [load(str(tmp_path / n)) for n in ("letter.xml", "register.xml")]
+    found = [(d.code, d.message.split(":")[0]) for d in check(docs)]
+    assert found == [("dangling-ref", "@ref '#nobody' points nowhere")]

@@ -278,6 +278,14 @@ class Corpus:
             return Target(pointer, "document", target_doc)
         assert target_doc is not None
         element = target_doc.ids.get(fragment)
+        if element is None and not file_part:
+            # Many editions write ref="#id" for entries of a separate register
+            # file of the same corpus: the local id comes first, then the registers.
+            self._refresh_entries()
+            hits = self._entries_by_id.get(fragment)
+            if hits:
+                entry_doc, entry, _ = hits[0]
+                return Target(pointer, "element", entry_doc, entry)
         if element is None:
             where = file_part or "this file"
             return Target(
