@@ -360,6 +360,43 @@ def test_parallel_build_gives_the_same_pages(tmp_path, site):
     assert not list(out.glob("downloads/pdf/*"))
 
 
+SITE_SCRIPT = """
+import sys
+from teikit import render
+from teikit.site import build_site
+tei, out = sys.argv[1:]
+first = build_site(tei, out + "/forked", jobs=2, validate=False)
+assert render.typst_forkable(), "Typst ran in the workers only"
+render.compile_typst("x")  # now Typst's threads run here, and would not survive fork
+second = build_site(tei, out + "/here", jobs=2, validate=False)  # so: Typst runs here
+"""
+
+
+def test_parallel_build_gives_the_same_pdfs(tmp_path, site):
+    import subprocess
+    import sys
+
+    pypdf = pytest.importorskip("pypdf")
+    # in a fresh process: the module's build has run Typst in this one
+    subprocess.run([sys.executable, "-c", SITE_SCRIPT, str(TEI), str(tmp_path)], check=True,
+                   timeout=600)  # fmt: skip
+
+    def text(pdf: Path) -> list[str]:
+        return [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+
+    expected = sorted(p.name for p in (site / "downloads" / "pdf").glob("*.pdf"))
+    assert len(expected) == len(DOCUMENTS) + 1  # and the whole edition
+    for folder in ("forked", "here"):
+        pdfs = tmp_path / folder / "downloads" / "pdf"
+        assert sorted(p.name for p in pdfs.iterdir()) == expected
+        for name in expected:
+            assert text(pdfs / name) == text(site / "downloads" / "pdf" / name), name
+        for name in DOCUMENTS:
+            assert (tmp_path / folder / f"{name}.html").read_bytes() == (
+                site / f"{name}.html"
+            ).read_bytes()
+
+
 # --------------------------------------------------------------------------- failures
 
 

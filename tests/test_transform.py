@@ -279,3 +279,124 @@ def test_stylesheet_cache_notices_edited_modules(tmp_path):
     transform([TEI / "cable-1954-07-24.xml"], "txt", tmp_path / "b", xsl=main)
     assert (tmp_path / "a" / "cable-1954-07-24.txt").read_text() == "one"
     assert (tmp_path / "b" / "cable-1954-07-24.txt").read_text() == "two"
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def outcome_of(report, folder: Path) -> list[tuple]:
+    """What a report says per file, with output paths relative to the output folder."""
+    return [
+        (f.source, f.ok, [p.relative_to(folder).as_posix() for p in f.outputs],
+         [d.format().replace(str(folder), "OUT") for d in f.diagnostics])
+        for f in report.files
+    ]  # fmt: skip
+
+
+def mixed_batch(tmp_path: Path) -> list[str]:
+    """The edition plus what must be reported per file: a name used twice, a
+    malformed file, a missing one, and hostile ids and URLs (stylesheet messages)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for path in TEI.glob("*.xml"):
+        shutil.copy(path, src / path.name)
+    shutil.copy(TEI / "cable-1954-07-24.xml", src / "cable-copy.xml")  # same xml:id
+    return [str(src), str(RENDER / "malformed.xml"), str(tmp_path / "missing.xml"),
+            str(RENDER / "hostile-id.xml"), str(RENDER / "url-safety.xml")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("to", "xsl"),
+    [("html", None), ("txt", None), ("txt", CUSTOM), ("txt", RENDER / "runtime-error.xsl")],
+)
+def test_workers_give_what_a_serial_run_gives(tmp_path, capfd, to, xsl):
+    paths = mixed_batch(tmp_path)
+    serial = transform(paths, to, tmp_path / "serial", xsl=xsl, jobs=1)
+    parallel = transform(paths, to, tmp_path / "parallel", xsl=xsl, jobs=2)
+    assert outcome_of(parallel, tmp_path / "parallel") == outcome_of(serial, tmp_path / "serial")
+    assert files_in(tmp_path / "parallel") == files_in(tmp_path / "serial")  # nothing else left
+    for name in files_in(tmp_path / "serial"):
+        assert (tmp_path / "parallel" / name).read_bytes() == (
+            tmp_path / "serial" / name
+        ).read_bytes(), name
+    codes = {d.code for d in serial.diagnostics}
+    assert {"not-well-formed", "file-not-found"} <= codes
+    if xsl is None or xsl == CUSTOM:
+        assert "renamed-output" in codes
+    if to == "html" and xsl is None:
+        assert "unsafe-url" in codes  # located stylesheet messages, from the workers too
+    assert capfd.readouterr().err == ""  # Saxon's own reports were captured in the workers
+
+
+def test_register_among_the_inputs_is_found_for_every_worker(tmp_path):
+    # register.xml sorts after the letters: workers must still link names to it
+    report = transform([TEI], "html", tmp_path, jobs=2)
+    assert report.ok and not report.diagnostics
+    page = (tmp_path / "letter-1954-06-22.html").read_text(encoding="utf-8")
+    assert 'href="persons.html#tito"' in page
+
+
+def test_ctrl_c_keeps_the_finished_files(tmp_path, monkeypatch):
+    real_run, calls = render.run, []
+
+    def interrupted_run(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(render, "run", interrupted_run)
+    files = [TEI / "cable-1954-07-24.xml", TEI / "letter-1954-06-22.xml"]
+    report = transform(files, "txt", tmp_path, jobs=1)
+    assert report.interrupted and not report.ok
+    assert [f.source for f in report.files] == [str(files[0])]
+    assert report.summary().startswith("interrupted: 1 files, 1 transformed")
+    assert files_in(tmp_path) == ["cable-1954-07-24.txt"]  # no temporary files left
+
+
+PDF_SCRIPT = """
+import sys
+from teikit import render
+from teikit.transform import transform
+files, out = sys.argv[1:-1], sys.argv[-1]
+first = transform(files, "pdf", out + "/forked", jobs=2)
+assert render.typst_forkable() and first.ok, first.diagnostics  # Typst ran in workers only
+render.compile_typst("x")  # now Typst's threads run here, and would not survive fork
+second = transform(files, "pdf", out + "/here", jobs=2)  # so: Typst runs in this process
+assert second.ok, second.diagnostics
+"""
+
+
+def test_pdfs_from_workers_and_after_typst_ran_here(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    files = [str(TEI / "cable-1954-07-24.xml"), str(TEI / "letter-1954-06-22.xml")]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same bytes, run to run
+    # in a fresh process: the tests before have run Typst in this one
+    subprocess.run([sys.executable, "-c", PDF_SCRIPT, *files, str(tmp_path)], check=True,
+                   timeout=300)  # fmt: skip
+    serial = transform(files, "pdf", tmp_path / "serial", jobs=1)
+    assert serial.ok
+    for folder in ("forked", "here"):
+        assert files_in(tmp_path / folder) == files_in(tmp_path / "serial")
+        for name in files_in(tmp_path / "serial"):
+            assert (tmp_path / folder / name).read_bytes() == (
+                tmp_path / "serial" / name
+            ).read_bytes()
+
+
+def test_standard_input_is_read_once_by_the_parent(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    data = (
+        (TEI / "cable-1954-07-24.xml")
+        .read_bytes()
+        .replace(b'xml:id="cable-1954-07-24"', b'xml:id="from-stdin"')
+    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    report = transform(["-", TEI / "letter-1954-06-22.xml"], "txt", tmp_path, jobs=2)
+    assert report.ok, [d.format() for d in report.diagnostics]
+    assert [p.name for p in report.outputs] == ["from-stdin.txt", "letter-1954-06-22.txt"]
+    assert report.files[0].source == "-"

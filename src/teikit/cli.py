@@ -464,6 +464,7 @@ def _parse_params(values: Sequence[str]) -> dict[str, str]:
     type=click.Choice(sorted(PDF_STANDARDS_CHOICES)),
     help="PDF standard, e.g. a-2b for archival PDF/A.",
 )
+@jobs_option
 def transform_command(
     paths: Sequence[str],
     to: str,
@@ -471,6 +472,7 @@ def transform_command(
     xsl: Path | None,
     params: Sequence[str],
     pdf_standard: str | None,
+    jobs: int | None,
 ) -> None:
     """Transform TEI with XSLT 3.0 (saxonche): HTML pages, PDFs through Typst, text.
 
@@ -488,7 +490,13 @@ def transform_command(
     files = _files(paths)
     try:
         report = transform(
-            files, to, out_dir, xsl=xsl, params=_parse_params(params), pdf_standard=pdf_standard
+            files,
+            to,
+            out_dir,
+            xsl=xsl,
+            params=_parse_params(params),
+            pdf_standard=pdf_standard,
+            jobs=jobs,
         )
     except TeikitError as exc:
         _fail(exc)

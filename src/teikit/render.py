@@ -378,6 +378,19 @@ def _diag(
 # --------------------------------------------------------------------------- native stderr
 
 _stderr_lock = threading.Lock()
+_sink: tuple[int, Any] | None = None  # (pid, temporary file): one per process
+
+
+def _stderr_sink() -> Any:
+    """An empty temporary file for :func:`_capture_native_stderr`, made once per
+    process (a forked worker makes its own: the parent's shares its file offset)."""
+    global _sink
+    if _sink is None or _sink[0] != os.getpid():
+        _sink = (os.getpid(), tempfile.TemporaryFile())  # noqa: SIM115 - kept open for reuse
+    sink = _sink[1]
+    sink.seek(0)
+    sink.truncate()
+    return sink
 
 
 @contextlib.contextmanager
@@ -391,7 +404,8 @@ def _capture_native_stderr() -> Iterator[list[str]]:
     the ``with`` block.
     """
     captured: list[str] = []
-    with _stderr_lock, tempfile.TemporaryFile() as sink:
+    with _stderr_lock:
+        sink = _stderr_sink()
         with contextlib.suppress(Exception):
             sys.stderr.flush()
         try:
@@ -428,19 +442,22 @@ _NODE_CACHE = 16
 
 
 def xdm_node(doc: Document) -> Any:
-    """The document as a Saxon node (cached per Document object).
+    """The document as a Saxon node (cached per Document object, least recently used
+    dropped first).
 
     Only the root element is serialised for Saxon: no DOCTYPE, so Saxon's own
     parser has nothing external to fetch.
     """
-    cached = _nodes.get(id(doc))
+    key = id(doc)
+    cached = _nodes.pop(key, None)
     if cached is not None and cached[0] is doc:
+        _nodes[key] = cached  # most recently used last: a register used by every page stays
         return cached[1]
     text = etree.tostring(doc.root, encoding="unicode", with_tail=False)
     node = xslt.parse(text, _base_uri(doc))
-    if len(_nodes) >= _NODE_CACHE:
+    while len(_nodes) >= _NODE_CACHE:
         _nodes.pop(next(iter(_nodes)))
-    _nodes[id(doc)] = (doc, node)
+    _nodes[key] = (doc, node)
     return node
 
 
@@ -578,7 +595,6 @@ def run(
     the edition's documents), so that messages about their nodes are located
     in the right file. Raises :class:`RenderError` if the transformation fails.
     """
-    docs = {_base_uri(d): d for d in ([doc] if doc else []) + list(context)}
     file = doc.path if doc else (context[0].path if context else str(sheet.path))
     with sheet.lock:
         _set_params(sheet, params or {})
@@ -596,7 +612,11 @@ def run(
             except Exception as exc:  # PySaxonApiError is not importable portably
                 failure = exc
         messages = executable.get_xsl_messages()
-        diagnostics = _message_diagnostics(messages, sheet, docs, file)
+        diagnostics: list[Diagnostic] = []
+        if messages is not None and messages.size:
+            # by base URI, the tk:diagnostic/@document of a message (resolved only when needed)
+            docs = {_base_uri(d): d for d in ([doc] if doc else []) + list(context)}
+            diagnostics = _message_diagnostics(messages, sheet, docs, file)
         executable.clear_xsl_messages()
         executable.clear_parameters()
     if failure is not None:
@@ -857,6 +877,26 @@ def render_edition_pdf(
     Files that cannot be loaded are skipped with their diagnostics; the
     register defaults to the register document among ``docs``.
     """
+    result, found = edition_typst(docs, register=register, params=params, stylesheet=stylesheet)
+    pdf, warnings = compile_typst(
+        result.text, pdf_standard=pdf_standard, font_paths=font_paths, file=str(out_path)
+    )
+    if diagnostics is not None:
+        diagnostics.extend(found + result.diagnostics + warnings)
+    target = Path(out_path)
+    write_atomic(target, pdf)
+    return target
+
+
+def edition_typst(
+    docs: Iterable[Document | str | os.PathLike[str]],
+    *,
+    register: Document | str | os.PathLike[str] | None = None,
+    params: Mapping[str, object] | None = None,
+    stylesheet: str | os.PathLike[str] | None = None,
+) -> tuple[Rendered, list[Diagnostic]]:
+    """The Typst source of :func:`render_edition_pdf`, and the diagnostics of the
+    files that could not be loaded (skipped)."""
     loaded: list[Document] = []
     found: list[Diagnostic] = []
     for item in docs:
@@ -881,19 +921,61 @@ def render_edition_pdf(
         all_params["register"] = reg
     context = loaded + ([reg] if reg is not None and all(reg is not d for d in loaded) else [])
     result = run(sheet, None, params=all_params, context=context, template=EDITION_TEMPLATE)
-    pdf, warnings = compile_typst(
-        result.text, pdf_standard=pdf_standard, font_paths=font_paths, file=str(out_path)
-    )
-    if diagnostics is not None:
-        diagnostics.extend(found + result.diagnostics + warnings)
-    target = Path(out_path)
-    write_atomic(target, pdf)
-    return target
+    return result, found
 
 
 # --------------------------------------------------------------------------- Typst
 
 _TYPST_LOC_RE = re.compile(r"┌─ [^\n]*?:(\d+):(\d+)")
+
+
+# Typst runs a thread pool from its first compilation on; threads do not survive
+# fork, so a forked process that compiles Typst after its parent did waits for ever.
+# And the other way round: Saxon's runtime keeps a thread of its own (its "Reference
+# Handler"); in a forked process, new threads reuse that thread's stack, and Saxon's
+# next garbage collection then crashes. So a forked worker may run Saxon, or start
+# threads (compile Typst), but not both: batch callers run the stylesheets in one
+# set of workers and Typst in another (see teikit.transform and teikit.site).
+_typst_started = False
+_typst_local = threading.local()  # compilers of this thread, by font folders
+
+
+def typst_forkable() -> bool:
+    """Whether workers forked from this process can still compile Typst: false once
+    this process (or the one it was forked from) has compiled anything with Typst.
+    Batch callers then run Typst in this process instead of in workers."""
+    return not _typst_started
+
+
+def _typst_compiler(fonts: tuple[str, ...]) -> Any:
+    """The typst.Compiler for these font folders, made once per thread: fonts are
+    found and read once instead of for every PDF. Each compilation names its root."""
+    import typst
+
+    compilers = getattr(_typst_local, "compilers", None)
+    if compilers is None:
+        compilers = _typst_local.compilers = {}
+    compiler = compilers.get(fonts)
+    if compiler is None:
+        found = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=True, font_paths=list(fonts)
+        )
+        compiler = compilers[fonts] = typst.Compiler(font_paths=found, ignore_system_fonts=True)
+    return compiler
+
+
+def _font_folders(font_paths: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
+    fonts = [str(p) for p in font_paths]
+    if FONTS_DIR.is_dir():
+        fonts.append(str(FONTS_DIR))
+    return tuple(fonts)
+
+
+def warm_typst(font_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Find the fonts and make the Typst compiler now, without compiling anything, so
+    that workers forked afterwards inherit it (and can still compile)."""
+    with contextlib.suppress(ImportError):
+        _typst_compiler(_font_folders(font_paths))
 
 
 def compile_typst(
@@ -908,10 +990,11 @@ def compile_typst(
     The compile root is a new temporary folder that holds only ``main.typ``:
     the document can read no other file. System fonts are ignored (the
     result does not depend on the machine); fonts come from Typst's embedded
-    set, teikit's ``data/fonts`` (if present) and ``font_paths``. The PDF is
-    tagged; ``pdf_standard`` adds e.g. ``"a-2b"`` (PDF/A-2b). The creation
-    date is ``$SOURCE_DATE_EPOCH`` when set, else now.
+    set, teikit's ``data/fonts`` (if present) and ``font_paths``, read once per
+    process. The PDF is tagged; ``pdf_standard`` adds e.g. ``"a-2b"``
+    (PDF/A-2b). The creation date is ``$SOURCE_DATE_EPOCH`` when set, else now.
     """
+    global _typst_started
     try:
         import typst
     except ImportError as exc:  # pragma: no cover - typst is a dependency
@@ -922,20 +1005,17 @@ def compile_typst(
         raise UsageError(
             f"unknown PDF standard {unknown[0]!r}; choose from {', '.join(sorted(PDF_STANDARDS))}"
         )
-    fonts = [str(p) for p in font_paths]
-    if FONTS_DIR.is_dir():
-        fonts.append(str(FONTS_DIR))
+    compiler = _typst_compiler(_font_folders(font_paths))
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     timestamp = int(epoch) if epoch.isdigit() else int(time.time())
     with tempfile.TemporaryDirectory(prefix="teikit-typst-") as root:
         main = Path(root) / "main.typ"
         main.write_text(source, encoding="utf-8")
+        _typst_started = True
         try:
-            pdf, warnings = typst.compile_with_warnings(
+            pdf, warnings = compiler.compile_with_warnings(
                 str(main),
                 root=root,
-                font_paths=fonts,
-                ignore_system_fonts=True,
                 pdf_standards=standards,
                 timestamp=timestamp,
                 pdf_tags=True,
@@ -961,15 +1041,28 @@ _UMASK = os.umask(0o22)
 os.umask(_UMASK)  # read once at import: os.umask can only be read by setting it
 
 
+def write_temp(folder: Path, name: str, data: bytes) -> str:
+    """Write ``data`` to a new hidden file ``.NAME.*.tmp`` in ``folder``, with the mode
+    a plain open() would give, and return its path: the caller renames it into place
+    (``os.replace``: atomic on the same file system) or removes it."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename: readers never
     see half a file, and a failure leaves the old file in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = write_temp(path.parent, path.name, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -371,38 +371,70 @@ class _Job:
 class _JobResult:
     data: bytes | None
     diagnostics: list[Diagnostic]
+    typst: str | None = None  # PDFs, first round: the Typst source, compiled in the second
+    file: str = ""  # the name Typst's diagnostics carry
+
+
+# The edition's documents by path, set before rendering workers fork: they inherit
+# the parsed documents (and the register's Saxon tree) instead of reading them again.
+_loaded: dict[str, Document] = {}
+# The PDFs of the second round: the jobs and their Typst sources, inherited likewise.
+_typst: list[tuple[_Job, _JobResult]] = []
+
+
+def _document(path: str) -> Document | str:
+    return _loaded.get(path, path)
 
 
 def _run_job(job: _Job) -> _JobResult:
-    """Render one job; never raises for bad input (the diagnostics say what failed)."""
+    """Render one job; never raises for bad input (the diagnostics say what failed).
+
+    PDFs are made in two rounds of workers (a forked process must not run both Saxon
+    and Typst, see teikit.render): this one gives their Typst source, and
+    :func:`_compile_job` the PDF."""
     found: list[Diagnostic] = []
-    register = job.register or None
+    register = _document(job.register) if job.register else None
     try:
         if job.kind == "html":
             text = render.render_html(
-                job.path,
+                _document(job.path),
                 register=register,
                 params=dict(job.params),
                 stylesheet=_profile_path(),
                 diagnostics=found,
             )
             return _JobResult(text.encode("utf-8"), found)
-        with tempfile.TemporaryDirectory(prefix="teikit-pdf-") as tmp:
-            target = Path(tmp) / "out.pdf"
-            if job.kind == "pdf":
-                render.render_pdf(job.path, target, register=register, diagnostics=found)
-            else:
-                render.render_edition_pdf(
-                    list(job.paths), target, register=register, diagnostics=found
-                )
-            return _JobResult(target.read_bytes(), found)
+        if job.kind == "pdf":  # render.render_pdf, in two rounds
+            doc = render.as_document(_document(job.path))
+            result = render.render(doc, "typst", register=register)
+            return _JobResult(None, result.diagnostics, result.text, doc.path)
+        # render.render_edition_pdf, in two rounds
+        docs = [_document(p) for p in job.paths]
+        result, skipped = render.edition_typst(docs, register=register)
+        return _JobResult(None, skipped + result.diagnostics, result.text, FULL_PDF)
     except TeikitError as exc:
-        failed = list(exc.diagnostics) or [_diag(job.path, exc.message, "render-failed")]
-        if not any(d.severity >= Severity.ERROR for d in failed):
-            failed.append(_diag(job.path, exc.message, "render-failed"))
-        return _JobResult(None, found + failed)
+        return _failed(job, exc, found)
     except OSError as exc:
         return _JobResult(None, [*found, _diag(job.path, f"cannot render: {exc}", "render-failed")])
+
+
+def _compile_job(index: int) -> _JobResult:
+    """The PDF of the ``index``-th Typst source of the first round (worker side)."""
+    job, first = _typst[index]
+    try:
+        pdf, warnings = render.compile_typst(first.typst or "", file=first.file)
+    except TeikitError as exc:
+        return _failed(job, exc, [])  # as render_pdf: without the stylesheet's messages
+    except OSError as exc:
+        return _JobResult(None, [_diag(job.path, f"cannot render: {exc}", "render-failed")])
+    return _JobResult(pdf, first.diagnostics + warnings)
+
+
+def _failed(job: _Job, exc: TeikitError, found: list[Diagnostic]) -> _JobResult:
+    failed = list(exc.diagnostics) or [_diag(job.path, exc.message, "render-failed")]
+    if not any(d.severity >= Severity.ERROR for d in failed):
+        failed.append(_diag(job.path, exc.message, "render-failed"))
+    return _JobResult(None, found + failed)
 
 
 # --------------------------------------------------------------------------- the edition
@@ -1232,14 +1264,30 @@ class _Builder:
             for section, _, page, _, _ in edition.sections:
                 params = tuple(self._render_params(edition, section).items())
                 todo.append((page, "", _Job("html", register, register, params), None))
+        jobs = self._jobs(len(todo), PARALLEL_RENDERING)
+        # Typst already ran in this process: forked workers could not run it (teikit.render)
+        typst_jobs = jobs if render.typst_forkable() else 1
         if todo:
-            # Compiled here, before workers fork, so that they all share it.
+            # Compiled and parsed here, before workers fork, so that they all share it.
             render.load_stylesheet(_profile_path())
             if self.pdf:
                 render.load_stylesheet(render.STYLESHEETS["typst"])
-        results = run_jobs(
-            _run_job, [job for _, _, job, _ in todo], jobs=self._jobs(len(todo), PARALLEL_RENDERING)
-        )
+            if edition.register is not None:
+                render.xdm_node(edition.register.doc)
+            if self.pdf and typst_jobs > 1:
+                render.warm_typst()
+        global _loaded, _typst
+        _loaded = {str(d.path): d.doc for d in edition.docs}
+        try:
+            jobs_todo = [job for _, _, job, _ in todo]
+            results = run_jobs(_run_job, jobs_todo, jobs=jobs)
+            pdfs = [i for i, result in enumerate(results) if result.typst is not None]
+            _typst = [(jobs_todo[i], results[i]) for i in pdfs]
+            made = run_jobs(_compile_job, list(range(len(pdfs))), jobs=typst_jobs)
+            for i, result in zip(pdfs, made, strict=True):
+                results[i] = result
+        finally:
+            _loaded, _typst = {}, []
 
         trees: dict[str, etree._Element] = {}
         section_html: dict[str, bytes] = {}

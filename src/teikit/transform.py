@@ -5,6 +5,10 @@ user's own XSLT 1.0/2.0/3.0 stylesheet produces.
 * Each output is written atomically (temporary file + rename).
 * Output names come from the document's ``xml:id`` (else the file name) and are
   sanitised so they can never leave the output folder.
+* Files are transformed by forked worker processes (``jobs``), which inherit the
+  compiled stylesheet and the register from the parent; the parent names the
+  outputs and moves them into place in input order, so names, diagnostics and
+  the report do not depend on the number of workers.
 * ``xsl=FILE`` runs the user's stylesheet with ``params`` converted to the
   types its ``xsl:param/@as`` declare; its ``xsl:message`` output becomes
   located diagnostics, and a stylesheet that does not compile raises
@@ -13,18 +17,22 @@ user's own XSLT 1.0/2.0/3.0 stylesheet produces.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import stat
+import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from teikit import render
-from teikit.batch import discover
-from teikit.document import XML_NS, Document, load
+from teikit.batch import STDIN, Interrupted, default_jobs, discover, run
+from teikit.document import MAX_BYTES, XML_NS, Document, load
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
 __all__ = [
@@ -71,6 +79,7 @@ class TransformReport:
     assets: list[Path] = field(default_factory=list)  # teikit.css / teikit.js for HTML
     stylesheet: str = ""
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C: ``files`` holds the files finished before it
 
     @property
     def outputs(self) -> list[Path]:
@@ -82,7 +91,7 @@ class TransformReport:
 
     @property
     def ok(self) -> bool:
-        return all(f.ok for f in self.files)
+        return not self.interrupted and all(f.ok for f in self.files)
 
     def count(self, *severities: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity in severities)
@@ -90,8 +99,10 @@ class TransformReport:
     def summary(self) -> str:
         done = sum(1 for f in self.files if f.ok)
         using = Path(self.stylesheet).name if self.stylesheet else f"teikit {self.to}"
+        stopped = "interrupted: " if self.interrupted else ""
         return (
-            f"{len(self.files)} files, {done} transformed, {len(self.files) - done} failed, "
+            f"{stopped}{len(self.files)} files, {done} transformed, "
+            f"{len(self.files) - done} failed, "
             f"{len(self.outputs)} outputs, "
             f"{self.count(Severity.ERROR, Severity.FATAL)} errors, "
             f"{self.count(Severity.WARNING)} warnings ({using}; {self.seconds:.1f} s)"
@@ -148,6 +159,9 @@ _TRANSLITERATION = str.maketrans(
 )
 
 
+_UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
 def output_name(doc: Document, source: str) -> str:
     """A safe file stem for a document: its ``xml:id``, else its file name.
 
@@ -159,7 +173,7 @@ def output_name(doc: Document, source: str) -> str:
     # Two passes: Cyrillic Ђ becomes Đ, which the second pass makes D.
     latin = raw.translate(_TRANSLITERATION).translate(_TRANSLITERATION)
     name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode("ascii")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:100].strip("._-")
+    name = _UNSAFE_RE.sub("_", name).strip("._-")[:100].strip("._-")
     if not name:
         name = "document"
     if name.split(".")[0].upper() in _WINDOWS_RESERVED:
@@ -169,6 +183,8 @@ def output_name(doc: Document, source: str) -> str:
 
 def _inside(out_dir: Path, candidate: Path) -> Path:
     """The resolved output path, refusing anything that would leave ``out_dir``."""
+    if candidate.parent == out_dir and candidate.name != ".." and not candidate.is_symlink():
+        return candidate  # out_dir is resolved and the name holds no separator: nothing to follow
     resolved = candidate.resolve()
     if not resolved.is_relative_to(out_dir):  # defence in depth: names are sanitised already
         raise UsageError(f"refusing to write outside the output folder: {candidate}")
@@ -188,6 +204,11 @@ def _claim(out_dir: Path, stem: str, ext: str, taken: set[str]) -> tuple[Path, s
 
 # --------------------------------------------------------------------------- transform
 
+# With jobs=None, smaller batches are done in this process: starting workers (about
+# 0.1 s a round; PDFs take two) costs more than they save on a few pages (a few ms
+# each; a PDF about 30 ms).
+PARALLEL_FROM = {"pdf": 16, "html": 32, "txt": 32, "xml": 32}
+
 
 def transform(
     paths: Iterable[str | os.PathLike[str]],
@@ -198,6 +219,7 @@ def transform(
     params: Mapping[str, str] | None = None,
     register: Document | str | os.PathLike[str] | None = None,
     pdf_standard: str | None = None,
+    jobs: int | None = None,
 ) -> TransformReport:
     """Transform TEI files (folders are searched for ``*.xml``) into ``out_dir``.
 
@@ -211,6 +233,14 @@ def transform(
     ``params`` are stylesheet parameters as strings, converted to the declared
     types. ``register`` defaults to the register document among the inputs,
     else the file each document's ``@ref`` values point to.
+
+    ``jobs`` is the number of worker processes (default: one per core, for
+    batches of at least :data:`PARALLEL_FROM` files; ``1``: everything in this
+    process). The stylesheet is compiled and the register read once, here,
+    before the workers fork. For PDFs the stylesheet runs in one round of
+    workers and Typst in a second (see :mod:`teikit.render` on fork); once this
+    process has run Typst itself, Typst stays in it. On Ctrl-C the report holds
+    the files finished so far and ``interrupted`` is set.
 
     Raises :class:`UsageError` (bad ``to``, parameter values, output folder)
     and :class:`~teikit.render.StylesheetError` (stylesheet does not compile)
@@ -244,37 +274,54 @@ def transform(
     files = discover([os.fspath(p) for p in paths])
     if not files:
         raise UsageError("no input files")
-    loaded: list[Document | LoadError] = []
-    for path in files:
-        try:
-            loaded.append(load(path))
-        except LoadError as exc:
-            loaded.append(exc)
-    batch_register = (
-        render.as_document(register)
-        if register is not None
-        else next((d for d in loaded if isinstance(d, Document) and render.is_register(d)), None)
-    )
+    preloaded, batch_register = _preload(files, register)
 
+    workers = default_jobs() if jobs is None else max(1, jobs)
+    if jobs is None and len(files) < PARALLEL_FROM[to]:
+        workers = 1
+    # Typst already ran in this process: forked workers could not run it (see render)
+    typst_workers = workers if render.typst_forkable() else 1
+    # Warm what every file needs, so that forked workers inherit it.
+    if batch_register is not None:
+        render.xdm_node(batch_register)
+    if to == "pdf" and typst_workers > 1:
+        render.warm_typst()
+
+    # Workers write into a private folder inside the output folder; the parent then
+    # renames (atomically, same file system) and removes the folder with whatever
+    # a stopped worker left in it.
+    try:
+        scratch, own = Path(tempfile.mkdtemp(prefix=".teikit-", dir=root_dir)), True
+    except OSError:  # not writable: each file reports that it cannot be written
+        scratch, own = root_dir, False
+    key = f"{scratch}:{id(report)}"
     taken: set[str] = set()
-    for path, item in zip(files, loaded, strict=True):
-        began = time.perf_counter()
-        outcome = FileOutcome(path)
+
+    def accept(item: tuple[str, int], done: _Done) -> None:  # in input order
+        outcome = FileOutcome(files[item[1]])
         report.files.append(outcome)
-        if isinstance(item, LoadError):
-            outcome.diagnostics.extend(item.diagnostics)
-            continue
-        reg = batch_register or render.find_register(item)
-        try:
-            _transform_one(item, path, to, sheet, xsl is not None, given, reg, pdf_standard,
-                           root_dir, taken, outcome)  # fmt: skip
-        except render.StylesheetError:
-            raise
-        except (render.RenderError, UsageError) as exc:
-            outcome.diagnostics.extend(exc.diagnostics or [_error(path, exc.message)])
-        except OSError as exc:
-            outcome.diagnostics.append(_error(path, f"cannot write output: {exc}", "write-error"))
-        outcome.seconds = time.perf_counter() - began
+        if done.fatal is not None:
+            _discard(done.pages)
+            raise render.StylesheetError(done.fatal[0], done.fatal[1])
+        _place(done, outcome, _EXTENSIONS[to], root_dir, taken)
+        outcome.seconds = done.seconds
+
+    _batches[key] = _Batch(
+        files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
+        scratch,
+    )  # fmt: skip
+    try:
+        if to == "pdf":
+            _make_pdfs(key, len(files), (workers, typst_workers), accept)
+        else:
+            items = [(key, i) for i in range(len(files))]
+            run(_transform_file, items, jobs=workers, on_result=accept)
+    except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
+        report.interrupted = True
+    finally:
+        del _batches[key]
+        if own:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     if to == "html" and any(f.outputs for f in report.files):
         report.assets = render.write_assets(root_dir)
@@ -282,21 +329,134 @@ def transform(
     return report
 
 
-def _transform_one(
-    doc: Document,
-    path: str,
-    to: str,
-    sheet: render.Stylesheet,
-    custom: bool,
-    params: dict[str, str],
-    register: Document | None,
-    pdf_standard: str | None,
-    out_dir: Path,
-    taken: set[str],
-    outcome: FileOutcome,
-) -> None:
-    stem = output_name(doc, path)
+_REGISTER_MARKS = (b"listPerson", b"listPlace", b"listOrg")
+
+
+def _preload(
+    files: list[str], register: Document | str | os.PathLike[str] | None
+) -> tuple[dict[int, Document | LoadError], Document | None]:
+    """Load here what workers cannot read themselves (standard input, pipes), and the
+    register: the one given, else the first register document among the inputs.
+
+    Only files whose bytes may hold a register list (or that are UTF-16/32) are
+    loaded to look; the others are read once, by the worker that transforms them.
+    """
+    preloaded: dict[int, Document | LoadError] = {}
+    found: Document | None = None
+    looking = register is None
+    for index, path in enumerate(files):
+        if path == STDIN or _probe(path, looking):
+            try:
+                item: Document | LoadError = load(path)
+            except LoadError as exc:
+                item = exc
+            preloaded[index] = item
+            if looking and isinstance(item, Document) and render.is_register(item):
+                found, looking = item, False
+    if register is not None:
+        found = render.as_document(register)
+    return preloaded, found
+
+
+def _probe(path: str, looking: bool) -> bool:
+    """Whether to load a file here: it is not a regular file (a pipe: it can be read
+    once only), or ``looking`` for a register it may be one. That is, it names a
+    register list, or is in an encoding in which the names are not ASCII bytes.
+    Files the loader will refuse (missing, too large) are left to the workers."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return True
+    if not looking or info.st_size > MAX_BYTES:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        return True
+    return any(mark in data for mark in _REGISTER_MARKS)
+
+
+# --------------------------------------------------------------------------- workers
+
+
+@dataclass
+class _Batch:
+    """What every worker needs, set before the workers fork (they inherit it)."""
+
+    files: list[str]
+    preloaded: dict[int, Document | LoadError]
+    to: str
+    sheet: render.Stylesheet
+    custom: bool
+    params: dict[str, str]
+    register: Document | None
+    pdf_standard: str | None
+    scratch: Path  # where workers write their outputs
+    done: dict[int, _Done] = field(default_factory=dict)  # PDFs: results of the first round
+
+
+# Batches being run, by scratch folder; workers forked during a run inherit its entry.
+_batches: dict[str, _Batch] = {}
+
+
+@dataclass
+class _Page:
+    """One output of a file, rendered into a temporary file for the parent to name."""
+
+    stem: str
+    before: list[Diagnostic]  # the stylesheet's messages: reported before the name
+    after: list[Diagnostic] = field(default_factory=list)  # Typst's warnings
+    temp: str | None = None  # in the scratch folder; None: failed after the stylesheet ran
+    source: str | None = None  # PDFs: the Typst source, between the two rounds
+
+
+@dataclass
+class _Done:
+    """A worker's result for one file: plain data, cheap to send between processes."""
+
+    pages: list[_Page] = field(default_factory=list)
+    error: list[Diagnostic] = field(default_factory=list)  # why the file stopped early
+    fatal: tuple[str, tuple[Diagnostic, ...]] | None = None  # a StylesheetError
+    seconds: float = 0.0
+
+
+def _transform_file(item: tuple[str, int]) -> _Done:
+    """Transform one file into files in the scratch folder (worker side)."""
+    key, index = item
+    state = _batches[key]
+    path = state.files[index]
+    began = time.perf_counter()
+    item = state.preloaded.get(index)
+    if item is None:
+        try:
+            item = load(path)
+        except LoadError as exc:
+            item = exc
+    if isinstance(item, LoadError):
+        return _Done(error=list(item.diagnostics))
+    done = _Done()
+    try:
+        _render_pages(item, path, state, done)
+    except render.StylesheetError as exc:
+        done.fatal = (exc.message, exc.diagnostics)
+    except (render.RenderError, UsageError) as exc:
+        done.error = list(exc.diagnostics) or [_error(path, exc.message)]
+    except OSError as exc:
+        done.error = [_error(path, f"cannot write output: {exc}", "write-error")]
+    done.seconds = time.perf_counter() - began
+    return done
+
+
+def _render_pages(doc: Document, path: str, state: _Batch, done: _Done) -> None:
+    register = state.register or render.find_register(doc)
+    params = state.params
     run_params: dict[str, object] = dict(params)
+    sheet = state.sheet
     if register is not None and "register" in sheet.params and "register" not in params:
         declared = sheet.params["register"].type
         # Typed as a string: give the location; otherwise the document itself.
@@ -305,8 +465,9 @@ def _transform_one(
         )
     context = [register] if register is not None else []
 
+    stem = output_name(doc, path)
     pages: list[tuple[str, dict[str, object]]] = [(stem, run_params)]
-    if to == "html" and not custom and render.is_register(doc):
+    if state.to == "html" and not state.custom and render.is_register(doc):
         # The register becomes an index page plus one page per section, the
         # pages entity links point to (persons.html#id …).
         pages = [("register", {**run_params, "register-section": ""})] + [
@@ -316,19 +477,132 @@ def _transform_one(
                 f"//*[local-name()='{_SECTION_LISTS[section]}'][ancestor::*[local-name()='body']]"
             )
         ]
-    for page, page_params in pages:
+    ext = _EXTENSIONS[state.to]
+    for name, page_params in pages:
         result = render.run(sheet, doc, params=page_params, context=context)
-        outcome.diagnostics.extend(result.diagnostics)
-        target, renamed = _claim(out_dir, page, _EXTENSIONS[to], taken)
+        page = _Page(name, result.diagnostics)
+        done.pages.append(page)
+        if state.to == "pdf":
+            page.source = result.text  # compiled in the second round (_compile_file)
+        else:
+            page.temp = render.write_temp(state.scratch, name + ext, result.text.encode("utf-8"))
+
+
+# PDFs are made in two rounds of workers, the stylesheet (Saxon) in the first and
+# Typst in the second, since a forked process must not run both (see teikit.render);
+# and block by block, so that few Typst sources wait between the rounds.
+PDF_BLOCK = 500
+
+
+@dataclass
+class _Compiled:
+    """A PDF made in the second round."""
+
+    temp: str | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    error: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _make_pdfs(
+    key: str,
+    count: int,
+    workers: tuple[int, int],  # for the stylesheet, for Typst
+    accept: Callable[[tuple[str, int], _Done], None],
+) -> None:
+    for start in range(0, count, PDF_BLOCK):
+        _make_pdf_block(key, range(start, min(start + PDF_BLOCK, count)), workers, accept)
+
+
+def _make_pdf_block(
+    key: str,
+    block: range,
+    workers: tuple[int, int],
+    accept: Callable[[tuple[str, int], _Done], None],
+) -> None:
+    state = _batches[key]
+    results = run(_transform_file, [(key, i) for i in block], jobs=workers[0])
+    state.done = dict(zip(block, results, strict=True))  # the second round inherits them
+    waiting = iter(block)  # accepted in input order, as the PDFs come
+
+    def compiled(item: tuple[str, int], result: _Compiled) -> None:
+        done = state.done[item[1]]
+        page = done.pages[-1]
+        page.after, page.temp, page.source = result.warnings, result.temp, None
+        done.error = result.error
+        done.seconds += result.seconds
+        for index in waiting:
+            accept((key, index), state.done.pop(index))
+            if index == item[1]:
+                break
+
+    typst = [(key, i) for i in block if _typst_source(state.done[i]) is not None]
+    run(_compile_file, typst, jobs=workers[1], on_result=compiled)
+    for index in waiting:
+        accept((key, index), state.done.pop(index))
+
+
+def _typst_source(done: _Done) -> str | None:
+    ok = done.pages and not done.error and done.fatal is None
+    return done.pages[-1].source if ok else None
+
+
+def _compile_file(item: tuple[str, int]) -> _Compiled:
+    """Compile a file's Typst source into a PDF in the scratch folder (worker side)."""
+    key, index = item
+    state = _batches[key]
+    page = state.done[index].pages[-1]
+    path = state.files[index]
+    began = time.perf_counter()
+    out = _Compiled()
+    try:
+        data, out.warnings = render.compile_typst(
+            page.source or "", pdf_standard=state.pdf_standard, file=path
+        )
+        out.temp = render.write_temp(state.scratch, page.stem + ".pdf", data)
+    except (render.RenderError, UsageError) as exc:
+        out.error = list(exc.diagnostics) or [_error(path, exc.message)]
+    except OSError as exc:
+        out.error = [_error(path, f"cannot write output: {exc}", "write-error")]
+    out.seconds = time.perf_counter() - began
+    return out
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _place(done: _Done, outcome: FileOutcome, ext: str, out_dir: Path, taken: set[str]) -> None:
+    """Name a file's outputs (in input order, so renames do not depend on timing) and
+    move them into place; diagnostics in the order of a serial run."""
+    path = outcome.source
+    for number, page in enumerate(done.pages):
+        outcome.diagnostics.extend(page.before)
+        try:
+            target, renamed = _claim(out_dir, page.stem, ext, taken)
+        except UsageError as exc:
+            outcome.diagnostics.extend(exc.diagnostics or [_error(path, exc.message)])
+            _discard(done.pages[number:])
+            return
         if renamed:
             outcome.diagnostics.append(_error(path, renamed, "renamed-output", Severity.WARNING))
-        if to == "pdf":
-            pdf, warnings = render.compile_typst(result.text, pdf_standard=pdf_standard, file=path)
-            outcome.diagnostics.extend(warnings)
-            render.write_atomic(target, pdf)
-        else:
-            render.write_atomic(target, result.text.encode("utf-8"))
+        outcome.diagnostics.extend(page.after)
+        if page.temp is None:
+            break
+        try:
+            os.replace(page.temp, target)
+        except OSError as exc:
+            outcome.diagnostics.append(_error(path, f"cannot write output: {exc}", "write-error"))
+            _discard(done.pages[number:])
+            return
         outcome.outputs.append(target)
+    outcome.diagnostics.extend(done.error)
+
+
+def _discard(pages: Iterable[_Page]) -> None:
+    for page in pages:
+        if page.temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(page.temp)
 
 
 _SECTION_LISTS = {
