@@ -101,6 +101,7 @@ HOME, CHRONOLOGY, SEARCH, DOWNLOADS = (
 SEARCH_INDEX = "search-index.js"
 REGISTER_PAGE = "register.html"
 FULL_PDF = "downloads/pdf/full-edition.pdf"
+FULL_PDF_MAX_DOCUMENTS = 300  # see _plan: Typst's memory grows with the whole document
 RESERVED = frozenset(
     {HOME, CHRONOLOGY, SEARCH, DOWNLOADS, SEARCH_INDEX, REGISTER_PAGE}
     | {page for _, _, page, _, _ in SECTIONS}
@@ -1253,7 +1254,19 @@ class _Builder:
                     self.outputs.keep(rel)
                 else:
                     todo.append((rel, key, _Job("pdf", str(d.path), register), None))
-        if self.pdf:
+        if self.pdf and len(edition.order) > FULL_PDF_MAX_DOCUMENTS:
+            # Typst lays out one document in memory: about 7.5 MB a letter, so a
+            # whole-edition PDF of thousands of letters would exhaust the machine.
+            self.report.diagnostics.append(
+                _diag(
+                    str(self.source),
+                    f"no full-edition PDF: {len(edition.order)} documents is more than "
+                    f"{FULL_PDF_MAX_DOCUMENTS}; each document still gets its own PDF",
+                    "full-pdf-skipped",
+                    Severity.WARNING,
+                )
+            )
+        elif self.pdf:
             key = _key(self.fingerprint, sorted(hashes.items()), "full-pdf")
             if self.outputs.fresh(FULL_PDF, key):
                 self.outputs.keep(FULL_PDF)
