@@ -139,16 +139,20 @@ def run(
     try:
         collect(executor.map(func, items, chunksize=size))
     except BrokenProcessPool:
-        done = len(results)
-        for item in items[done:]:
-            result = func(item)
-            results.append(result)
-            if on_result is not None:
-                on_result(item, result)
+        try:
+            collect_rest = (func(item) for item in items[len(results) :])
+            for item, result in zip(items[len(results) :], collect_rest, strict=False):
+                results.append(result)
+                if on_result is not None:
+                    on_result(item, result)
+        except KeyboardInterrupt:
+            raise Interrupted(results) from None
     except KeyboardInterrupt:
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(executor, "_processes", {}).values()):
+        # Take the workers before shutdown() forgets them (it sets _processes to None).
+        workers = list((getattr(executor, "_processes", None) or {}).values())
+        for process in workers:
             process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
         raise Interrupted(results) from None
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

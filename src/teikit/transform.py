@@ -431,17 +431,17 @@ def _transform_file(item: tuple[str, int]) -> _Done:
     state = _batches[key]
     path = state.files[index]
     began = time.perf_counter()
-    item = state.preloaded.get(index)
-    if item is None:
+    doc = state.preloaded.get(index)
+    if doc is None:
         try:
-            item = load(path)
+            doc = load(path)
         except LoadError as exc:
-            item = exc
-    if isinstance(item, LoadError):
-        return _Done(error=list(item.diagnostics))
+            doc = exc
+    if isinstance(doc, LoadError):
+        return _Done(error=list(doc.diagnostics))
     done = _Done()
     try:
-        _render_pages(item, path, state, done)
+        _render_pages(doc, path, state, done)
     except render.StylesheetError as exc:
         done.fatal = (exc.message, exc.diagnostics)
     except (render.RenderError, UsageError) as exc:
