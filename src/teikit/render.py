@@ -141,6 +141,8 @@ class Stylesheet:
     sites: dict[int, MessageSite] = field(default_factory=dict)
     stamps: dict[Path, int] = field(default_factory=dict)  # module -> mtime/size, for the cache
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # tk:register-records of a register, by id() of the Document (kept with it)
+    records: dict[int, tuple[Document, Any]] = field(default_factory=dict)
 
 
 _sheets: dict[tuple[str, bool], Stylesheet] = {}
@@ -579,6 +581,38 @@ def _set_params(sheet: Stylesheet, params: Mapping[str, object]) -> None:
         if value is None:
             continue
         sheet.executable.set_parameter(name, typed_value(sheet.params.get(name), name, value))
+    register = params.get("register")
+    if (
+        isinstance(register, Document)
+        and "register-records" in sheet.params
+        and params.get("register-records") is None
+    ):
+        sheet.executable.set_parameter("register-records", _register_records(sheet, register))
+
+
+_RECORDS_KEPT = 4
+
+
+def _register_records(sheet: Stylesheet, register: Document) -> Any:
+    """The register's look-up table (template ``tk:register-records``), computed once
+    per register and stylesheet instead of at every page: a batch of letters shares
+    one register. Call with the ``register`` parameter set and the sheet locked."""
+    cached = sheet.records.get(id(register))
+    if cached is not None and cached[0] is register:
+        return cached[1]
+    executable = sheet.executable
+    executable.set_result_as_raw_value(True)  # the map itself, not its serialisation
+    try:
+        with _capture_native_stderr():
+            value = executable.call_template_returning_value(
+                "{https://teikit.org/ns/xslt}register-records"
+            )
+    finally:
+        executable.set_result_as_raw_value(False)
+    while len(sheet.records) >= _RECORDS_KEPT:
+        sheet.records.pop(next(iter(sheet.records)))
+    sheet.records[id(register)] = (register, value)
+    return value
 
 
 def run(

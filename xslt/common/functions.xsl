@@ -131,6 +131,47 @@
          or self::tei:bibl or self::tei:biblStruct or self::tei:event or self::tei:object][1]"/>
   </xsl:function>
 
+  <!-- What a mention shows of a register entry, as a record: its xml:id made safe
+       for HTML ("id"), its kind, display name and short description ("note", may be ''). -->
+  <xsl:function name="tk:entry-record" as="map(xs:string, xs:string)">
+    <xsl:param name="entry" as="element()"/>
+    <xsl:sequence select="map {
+        'id': tk:safe-id($entry/@xml:id),
+        'kind': tk:entity-kind($entry),
+        'name': tk:entity-name($entry),
+        'note': string(tk:entity-note($entry))}"/>
+  </xsl:function>
+
+  <!-- The records of every entry of a register by xml:id (the first entry wins
+       when an id is repeated). Called once per batch by teikit, which passes the
+       result to each page as $register-records: names are then looked up in a
+       map instead of being recomputed at each mention. -->
+  <xsl:function name="tk:register-records" as="map(xs:string, map(xs:string, xs:string))">
+    <xsl:param name="register" as="document-node()?"/>
+    <xsl:sequence select="map:merge(
+        $register//*[@xml:id][self::tei:person or self::tei:personGrp or self::tei:place
+            or self::tei:org or self::tei:bibl or self::tei:biblStruct or self::tei:event
+            or self::tei:object] ! map:entry(string(@xml:id), tk:entry-record(.)),
+        map {'duplicates': 'use-first'})"
+        xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
+  </xsl:function>
+
+  <!-- Entry point for teikit: the register's records (see tk:register-records). -->
+  <xsl:template name="tk:register-records" as="map(xs:string, map(xs:string, xs:string))">
+    <xsl:sequence select="tk:register-records($tk:register)"/>
+  </xsl:template>
+
+  <!-- The record of the entry a @ref points to (see tk:register-entry), or (). -->
+  <xsl:function name="tk:mention-record" as="map(xs:string, xs:string)?">
+    <xsl:param name="ref" as="xs:string?"/>
+    <xsl:param name="context" as="node()"/>
+    <xsl:variable name="id" as="xs:string?" select="tk:ref-id($ref)"/>
+    <xsl:sequence select="if (empty($id)) then ()
+        else if (map:contains($tk:records, $id)) then $tk:records($id)
+        else tk:register-entry($ref, $context) ! tk:entry-record(.)"
+        xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
+  </xsl:function>
+
   <!-- person | place | organisation | work | other: which register page an entry lives on. -->
   <xsl:function name="tk:entity-kind" as="xs:string">
     <xsl:param name="entry" as="element()"/>

@@ -19,6 +19,12 @@
   <!-- URI of the register, read with doc() when no register document node is given (for use outside teikit). -->
   <xsl:param name="register-uri" as="xs:string?" select="()"/>
 
+  <!-- The register's records by xml:id, as tk:register-records($register) returns
+       them; computed from the register when not given. teikit computes them once
+       per batch. -->
+  <xsl:param name="register-records" as="map(xs:string, map(xs:string, xs:string))?"
+      select="()"/>
+
   <!-- Relative path from the generated page to the site root, ending in "/" (or empty: same folder). -->
   <xsl:param name="site-root" as="xs:string" select="''"/>
 
@@ -30,5 +36,10 @@
       select="if (exists($register)) then $register
               else if ($register-uri and doc-available($register-uri)) then doc($register-uri)
               else ()"/>
+
+  <!-- The register's records (lazily computed: only pages with mentions need them). -->
+  <xsl:variable name="tk:records" as="map(xs:string, map(xs:string, xs:string))"
+      select="if (exists($register-records)) then $register-records
+              else tk:register-records($tk:register)"/>
 
 </xsl:stylesheet>

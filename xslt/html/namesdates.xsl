@@ -30,45 +30,66 @@
 
   <!-- ========================================================== mentions -->
 
+  <!-- Register page by entry kind. -->
+  <xsl:variable name="tk:kind-pages" as="map(xs:string, xs:string)" select="map {
+      'person': $persons-page, 'place': $places-page,
+      'organisation': $organisations-page, 'work': $works-page}"/>
+
+  <!-- The href of a register entry, given its record (see tk:entry-record). -->
+  <xsl:function name="tk:record-href" as="xs:string">
+    <xsl:param name="record" as="map(xs:string, xs:string)"/>
+    <xsl:sequence select="$site-root || ($tk:kind-pages($record?kind), $register-page)[1]
+        || '#' || $record?id"/>
+  </xsl:function>
+
   <!-- The href of a register entry. -->
   <xsl:function name="tk:entity-href" as="xs:string">
     <xsl:param name="entry" as="element()"/>
-    <xsl:variable name="page" as="xs:string" select="(map {
-        'person': $persons-page, 'place': $places-page,
-        'organisation': $organisations-page, 'work': $works-page}(tk:entity-kind($entry)),
-        $register-page)[1]"/>
-    <xsl:sequence select="$site-root || $page || '#' || tk:safe-id($entry/@xml:id)"/>
+    <xsl:sequence select="tk:record-href(tk:entry-record($entry))"/>
+  </xsl:function>
+
+  <!-- Where a mention links to, given its record: the register entry, or an
+       absolute http(s) URL, or (). -->
+  <xsl:function name="tk:target" as="xs:string?">
+    <xsl:param name="mention" as="element()"/>
+    <xsl:param name="record" as="map(xs:string, xs:string)?"/>
+    <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space($mention/@ref), ' ')[1])"/>
+    <xsl:sequence select="if (exists($record)) then tk:record-href($record)
+        else if (tk:url-scheme($ref) = ('http', 'https')) then $ref else ()"/>
   </xsl:function>
 
   <!-- Where a mention links to: its register entry, or an absolute http(s) URL, or (). -->
   <xsl:function name="tk:mention-target" as="xs:string?">
     <xsl:param name="mention" as="element()"/>
-    <xsl:variable name="entry" as="element()?" select="tk:register-entry($mention/@ref, $mention)"/>
-    <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space($mention/@ref), ' ')[1])"/>
-    <xsl:sequence select="if ($entry) then tk:entity-href($entry)
-        else if (tk:url-scheme($ref) = ('http', 'https')) then $ref else ()"/>
+    <xsl:sequence select="tk:target($mention, tk:mention-record($mention/@ref, $mention))"/>
   </xsl:function>
 
-  <!-- Does this element become a link? Never inside another link, never around a note marker. -->
-  <xsl:function name="tk:links" as="xs:boolean">
+  <!-- May this mention become a link? Never inside another link, never around a note marker. -->
+  <xsl:function name="tk:may-link" as="xs:boolean">
     <xsl:param name="element" as="element()"/>
     <xsl:sequence select="exists($element[@ref][self::tei:persName or self::tei:placeName
-            or self::tei:orgName or self::tei:name or self::tei:rs or self::tei:title]
-            ! tk:mention-target(.))
+            or self::tei:orgName or self::tei:name or self::tei:rs or self::tei:title])
         and empty($element/ancestor::tei:ref[@target])
         and empty($element/ancestor::*[@ref][tk:links(.)])
         and empty($element//(tei:note | tei:ref | tei:ptr))"/>
   </xsl:function>
 
+  <!-- Does this element become a link? -->
+  <xsl:function name="tk:links" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="tk:may-link($element) and exists(tk:mention-target($element))"/>
+  </xsl:function>
+
   <xsl:template match="(tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:title)[@ref]"
       priority="1">
+    <!-- The record is looked up once: this template runs for every mention. -->
+    <xsl:variable name="record" as="map(xs:string, xs:string)?" select="tk:mention-record(@ref, .)"/>
+    <xsl:variable name="target" as="xs:string?" select="tk:target(., $record)"/>
     <xsl:choose>
-      <xsl:when test="tk:links(.)">
-        <xsl:variable name="entry" as="element()?" select="tk:register-entry(@ref, .)"/>
-        <a href="{tk:mention-target(.)}"
-            class="tk-entity tk-{if ($entry) then tk:entity-kind($entry) else 'external'}">
-          <xsl:if test="$entry">
-            <xsl:attribute name="title" select="(tk:entity-note($entry), tk:entity-name($entry))[1]"/>
+      <xsl:when test="exists($target) and tk:may-link(.)">
+        <a href="{$target}" class="tk-entity tk-{($record?kind, 'external')[1]}">
+          <xsl:if test="exists($record)">
+            <xsl:attribute name="title" select="($record?note[. ne ''], $record?name)[1]"/>
           </xsl:if>
           <xsl:call-template name="tk:lang-attribute"/>
           <xsl:next-match/>
