@@ -33,7 +33,11 @@
        separators Typst treats as newlines) becomes one space; ends are kept. -->
   <xsl:function name="tk:squash" as="xs:string">
     <xsl:param name="text" as="xs:string?"/>
-    <xsl:sequence select="replace(string($text), '[\s&#x85;&#x2028;&#x2029;]+', ' ')"/>
+    <!-- translate() first: a repeated character class costs Saxon's regex engine
+         ten times as much, and this runs for every text node of a PDF. -->
+    <xsl:variable name="spaced" as="xs:string"
+        select="translate(string($text), '&#9;&#10;&#13;&#x85;&#x2028;&#x2029;', '      ')"/>
+    <xsl:sequence select="if (contains($spaced, '  ')) then replace($spaced, '  +', ' ') else $spaced"/>
   </xsl:function>
 
   <!-- ================================================================= ids -->
@@ -325,7 +329,7 @@
   <xsl:function name="tk:typst-escape" as="xs:string">
     <xsl:param name="text" as="xs:string?"/>
     <xsl:sequence select="replace(tk:squash($text),
-        '([\\#\$*_`&lt;&gt;@\[\]\{\}&quot;''=\-+/~.:();])', '\\$1')"/>
+        '[\\#\$*_`&lt;&gt;@\[\]\{\}&quot;''=\-+/~.:();]', '\\$0')"/>
   </xsl:function>
 
   <!-- TEI text as a Typst *string literal*, quotes included: only \ and " need escaping. -->
