@@ -117,3 +117,44 @@ def test_progress_is_silent_in_a_pipe(capsys):
         progress.step("x")
     progress.close()
     assert stream.getvalue() == ""
+
+
+def prepare_pair(n: int) -> tuple[int, int | None]:
+    return n + 1000, (n if n % 3 else None)  # every third item has no second stage
+
+
+def test_pipeline_runs_the_second_stage_in_workers_and_keeps_order():
+    seen = []
+    items = list(range(50))
+    batch.pipeline(
+        items, prepare_pair, worker_square, lambda i, s, f: seen.append((i, s, f)), jobs=2
+    )
+    assert seen == [(n, n + 1000, None if n % 3 == 0 else (n * n, True)) for n in items]
+
+
+def worker_square(n: int) -> tuple[int, bool]:
+    return n * n, os.getpid() != PARENT  # True: it ran in a worker
+
+
+def test_pipeline_finishes_here_when_a_worker_dies():
+    seen = []
+    batch.pipeline(
+        list(range(1, 20)),
+        lambda n: (n, n),
+        die_on_seven,
+        lambda i, s, f: seen.append(f),
+        jobs=2,
+    )
+    assert seen == list(range(1, 20))
+
+
+def test_pipeline_ctrl_c_stops_the_workers():
+    def prepare(n: int) -> tuple[int, int]:
+        if n == 5:
+            raise KeyboardInterrupt
+        return n, n
+
+    seen = []
+    with pytest.raises(Interrupted):
+        batch.pipeline(list(range(10)), prepare, square, lambda i, s, f: seen.append(f), jobs=2)
+    assert seen == [n * n for n in range(len(seen))]  # whatever finished came in order

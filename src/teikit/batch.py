@@ -14,8 +14,9 @@ import os
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,15 +149,99 @@ def run(
         except KeyboardInterrupt:
             raise Interrupted(results) from None
     except KeyboardInterrupt:
-        # Take the workers before shutdown() forgets them (it sets _processes to None).
-        workers = list((getattr(executor, "_processes", None) or {}).values())
-        for process in workers:
-            process.terminate()
-        executor.shutdown(wait=False, cancel_futures=True)
+        _stop(executor)
         raise Interrupted(results) from None
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+W = TypeVar("W")
+S = TypeVar("S")
+
+
+def _noop() -> None:
+    return None
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Terminate the workers now (they may be mid-task), then drop the executor."""
+    # Take the workers before shutdown() forgets them (it sets _processes to None).
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def pipeline(
+    items: Sequence[T],
+    prepare: Callable[[T], tuple[R, W | None]],
+    finish: Callable[[W], S],
+    on_result: Callable[[T, R, S | None], None],
+    *,
+    jobs: int,
+    window: int | None = None,
+) -> None:
+    """Two stages per item: ``prepare`` here, then ``finish`` in forked workers.
+
+    ``prepare(item)`` returns ``(state, work)``; when ``work`` is not None,
+    ``finish(work)`` runs in a worker while this process prepares the next
+    items. ``on_result(item, state, finished)`` is called here in input order
+    (``finished`` is None when there was no work). At most ``window`` items wait
+    for their second stage, which bounds memory.
+
+    For work that a forked process can do only if it has not done the first
+    stage (Typst after Saxon, see :mod:`teikit.render`): the workers are forked
+    at the start, before ``prepare`` first runs, and never prepare. If a worker
+    dies, the remaining work is finished here. Ctrl-C terminates the workers
+    and raises :class:`Interrupted`.
+    """
+    jobs = max(1, min(jobs, len(items)))
+    window = window or jobs * 4
+    context = multiprocessing.get_context("fork")
+    executor: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    waiting: deque[tuple[T, R, W | None, Future[S] | None]] = deque()
+
+    def settle(entry: tuple[T, R, W | None, Future[S] | None]) -> None:
+        nonlocal executor
+        item, state, work, future = entry
+        finished: S | None = None
+        if future is not None:
+            try:
+                finished = future.result()
+            except BrokenProcessPool:
+                if executor is not None:
+                    _stop(executor)
+                    executor = None
+                finished = finish(work)  # type: ignore[arg-type]
+        elif work is not None:  # the workers are gone: finish here
+            finished = finish(work)
+        on_result(item, state, finished)
+
+    try:
+        executor.submit(_noop).result()  # with fork, this starts every worker now
+        for item in items:
+            state, work = prepare(item)
+            future = executor.submit(finish, work) if work is not None and executor else None
+            waiting.append((item, state, work, future))
+            while waiting and (
+                len(waiting) > window or waiting[0][3] is None or waiting[0][3].done()
+            ):
+                settle(waiting.popleft())
+        while waiting:
+            settle(waiting.popleft())
+    except KeyboardInterrupt:
+        if executor is not None:
+            _stop(executor)
+            executor = None
+        raise Interrupted([]) from None
+    except BaseException:
+        if executor is not None:
+            _stop(executor)
+            executor = None
+        raise
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _umask() -> int:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from teikit import render
-from teikit.batch import STDIN, Interrupted, default_jobs, discover, run
+from teikit.batch import STDIN, Interrupted, default_jobs, discover, pipeline, run
 from teikit.document import MAX_BYTES, XML_NS, Document, load
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
@@ -237,9 +237,10 @@ def transform(
     ``jobs`` is the number of worker processes (default: one per core, for
     batches of at least :data:`PARALLEL_FROM` files; ``1``: everything in this
     process). The stylesheet is compiled and the register read once, here,
-    before the workers fork. For PDFs the stylesheet runs in one round of
-    workers and Typst in a second (see :mod:`teikit.render` on fork); once this
-    process has run Typst itself, Typst stays in it. On Ctrl-C the report holds
+    before the workers fork. For PDFs the stylesheet runs here and Typst in
+    workers forked before it (a forked process must not run both, see
+    :mod:`teikit.render`); once this process has run Typst itself, the
+    stylesheet runs in workers and Typst here. On Ctrl-C the report holds
     the files finished so far and ``interrupted`` is set.
 
     Raises :class:`UsageError` (bad ``to``, parameter values, output folder)
@@ -488,15 +489,15 @@ def _render_pages(doc: Document, path: str, state: _Batch, done: _Done) -> None:
             page.temp = render.write_temp(state.scratch, name + ext, result.text.encode("utf-8"))
 
 
-# PDFs are made in two rounds of workers, the stylesheet (Saxon) in the first and
-# Typst in the second, since a forked process must not run both (see teikit.render);
-# and block by block, so that few Typst sources wait between the rounds.
+# PDFs when Typst must stay in this process: two rounds, the stylesheet (Saxon) in
+# workers first, then Typst here, since a forked process must not run both (see
+# teikit.render); block by block, so that few Typst sources wait between the rounds.
 PDF_BLOCK = 500
 
 
 @dataclass
 class _Compiled:
-    """A PDF made in the second round."""
+    """A PDF made by Typst, from a source the stylesheet wrote."""
 
     temp: str | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -510,6 +511,9 @@ def _make_pdfs(
     workers: tuple[int, int],  # for the stylesheet, for Typst
     accept: Callable[[tuple[str, int], _Done], None],
 ) -> None:
+    if workers[1] > 1 and count > 1:
+        _stream_pdfs(key, count, workers[1], accept)
+        return
     for start in range(0, count, PDF_BLOCK):
         _make_pdf_block(key, range(start, min(start + PDF_BLOCK, count)), workers, accept)
 
@@ -542,6 +546,53 @@ def _make_pdf_block(
         accept((key, index), state.done.pop(index))
 
 
+def _stream_pdfs(
+    key: str, count: int, workers: int, accept: Callable[[tuple[str, int], _Done], None]
+) -> None:
+    """The stylesheet here, Typst in workers forked before it first runs: no barrier
+    between the rounds and no Typst source sent twice. Typst is most of a PDF's
+    cost, so this process keeps ahead of the workers."""
+
+    def prepare(item: tuple[str, int]) -> tuple[_Done, tuple[str, int, str, str] | None]:
+        done = _transform_file(item)
+        source = _typst_source(done)
+        if source is None:
+            return done, None
+        page = done.pages[-1]
+        page.source = None  # travels once, in the work item
+        return done, (item[0], item[1], page.stem, source)
+
+    def settle(item: tuple[str, int], done: _Done, result: _Compiled | None) -> None:
+        if result is not None:
+            page = done.pages[-1]
+            page.after, page.temp = result.warnings, result.temp
+            done.error = result.error
+            done.seconds += result.seconds
+        accept(item, done)
+
+    pipeline([(key, i) for i in range(count)], prepare, _compile_source, settle, jobs=workers)
+
+
+def _compile_source(work: tuple[str, int, str, str]) -> _Compiled:
+    """Compile one Typst source into a PDF in the scratch folder (worker side)."""
+    key, index, stem, source = work
+    state = _batches[key]
+    path = state.files[index]
+    began = time.perf_counter()
+    out = _Compiled()
+    try:
+        data, out.warnings = render.compile_typst(
+            source, pdf_standard=state.pdf_standard, file=path
+        )
+        out.temp = render.write_temp(state.scratch, stem + ".pdf", data)
+    except (render.RenderError, UsageError) as exc:
+        out.error = list(exc.diagnostics) or [_error(path, exc.message)]
+    except OSError as exc:
+        out.error = [_error(path, f"cannot write output: {exc}", "write-error")]
+    out.seconds = time.perf_counter() - began
+    return out
+
+
 def _typst_source(done: _Done) -> str | None:
     ok = done.pages and not done.error and done.fatal is None
     return done.pages[-1].source if ok else None
@@ -550,22 +601,8 @@ def _typst_source(done: _Done) -> str | None:
 def _compile_file(item: tuple[str, int]) -> _Compiled:
     """Compile a file's Typst source into a PDF in the scratch folder (worker side)."""
     key, index = item
-    state = _batches[key]
-    page = state.done[index].pages[-1]
-    path = state.files[index]
-    began = time.perf_counter()
-    out = _Compiled()
-    try:
-        data, out.warnings = render.compile_typst(
-            page.source or "", pdf_standard=state.pdf_standard, file=path
-        )
-        out.temp = render.write_temp(state.scratch, page.stem + ".pdf", data)
-    except (render.RenderError, UsageError) as exc:
-        out.error = list(exc.diagnostics) or [_error(path, exc.message)]
-    except OSError as exc:
-        out.error = [_error(path, f"cannot write output: {exc}", "write-error")]
-    out.seconds = time.perf_counter() - began
-    return out
+    page = _batches[key].done[index].pages[-1]
+    return _compile_source((key, index, page.stem, page.source or ""))
 
 
 # --------------------------------------------------------------------------- parent side

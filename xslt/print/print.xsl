@@ -65,6 +65,10 @@
   <!-- Body font size in points. -->
   <xsl:param name="font-size" as="xs:decimal" select="10.5"/>
 
+  <!-- Hyphenate justified text. false() typesets about a quarter faster (Typst then
+       considers far fewer line breaks), with looser justified lines. -->
+  <xsl:param name="hyphenate" as="xs:boolean" select="true()"/>
+
   <!-- The documents of the edition, for the tk:edition entry point. -->
   <xsl:param name="documents" as="document-node()*" select="()"/>
 
@@ -224,7 +228,9 @@
     <xsl:value-of select="$font-size"/>
     <xsl:text>pt, lang: </xsl:text>
     <xsl:value-of select="tk:typst-string((tk:typst-lang($lang), tk:typst-lang($default-lang), 'en')[1])"/>
-    <xsl:text>, hyphenate: auto)&#10;</xsl:text>
+    <xsl:text>, hyphenate: </xsl:text>
+    <xsl:value-of select="if ($hyphenate) then 'auto' else 'false'"/>
+    <xsl:text>)&#10;</xsl:text>
     <xsl:text><![CDATA[#let tk-running-head = context {
   let pg = here().page()
   let marks = query(<tk-running>)
