@@ -158,3 +158,82 @@ def test_pipeline_ctrl_c_stops_the_workers():
     with pytest.raises(Interrupted):
         batch.pipeline(list(range(10)), prepare, square, lambda i, s, f: seen.append(f), jobs=2)
     assert seen == [n * n for n in range(len(seen))]  # whatever finished came in order
+
+
+def hang_on_five(n: int) -> int:
+    if n == 5 and os.getpid() != PARENT:
+        import time
+
+        time.sleep(600)  # a native library stuck in a loop, as far as the runner can tell
+    return n
+
+
+def test_a_hung_worker_is_given_up_and_the_run_goes_on():
+    seen = []
+    results = run(
+        hang_on_five,
+        list(range(12)),
+        jobs=2,
+        timeout=1.0,
+        on_timeout=lambda item, seconds: -item,
+        on_result=lambda item, result: seen.append(item),
+    )
+    assert results == [0, 1, 2, 3, 4, -5, 6, 7, 8, 9, 10, 11]
+    assert seen == list(range(12))
+
+
+def test_pipeline_gives_up_hung_work_and_finishes_the_rest_here():
+    seen = []
+    batch.pipeline(
+        list(range(1, 9)),
+        lambda n: (n, n),
+        hang_on_five,
+        lambda i, s, f: seen.append(f),
+        jobs=2,
+        timeout=1.0,
+        on_timeout=lambda work, seconds: -work,
+    )
+    assert seen == [1, 2, 3, 4, -5, 6, 7, 8]
+
+
+def test_a_hung_chunk_is_retried_item_by_item():
+    results = run(
+        hang_on_five,
+        list(range(12)),
+        jobs=2,
+        chunksize=4,
+        timeout=0.5,
+        on_timeout=lambda item, seconds: -item,
+    )
+    assert results == [0, 1, 2, 3, 4, -5, 6, 7, 8, 9, 10, 11]
+
+
+_real_check_path = None
+
+
+def _stuck_on_the_second(path: str):
+    if path.endswith("1.xml") and os.getpid() != PARENT:
+        import time
+
+        time.sleep(600)
+    return _real_check_path(path)
+
+
+def test_validate_reports_a_file_that_hangs_a_worker(monkeypatch, tmp_path):
+    from teikit.cli import cli
+
+    global _real_check_path
+    module = sys.modules["teikit.validate"]
+    _real_check_path = module._check_path
+    monkeypatch.setattr(module, "_check_path", _stuck_on_the_second)
+    files = []
+    for n in range(3):
+        path = tmp_path / f"{n}.xml"
+        path.write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"/>')
+        files.append(str(path))
+    result = CliRunner().invoke(
+        cli, ["validate", *files, "--schema", "tei_all", "-j", "2", "--timeout", "1.5"]
+    )
+    assert result.exit_code == 1, result.output
+    assert f"{files[1]}:0:0: error: gave up after 1.5 s" in result.stderr
+    assert f"{files[0]}:0:0: error: gave up" not in result.stderr

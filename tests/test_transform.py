@@ -400,3 +400,43 @@ def test_standard_input_is_read_once_by_the_parent(tmp_path, monkeypatch):
     assert report.ok, [d.format() for d in report.diagnostics]
     assert [p.name for p in report.outputs] == ["from-stdin.txt", "letter-1954-06-22.txt"]
     assert report.files[0].source == "-"
+
+
+PARENT_PID = os.getpid()
+_real_transform_file = None
+
+
+def _stuck_on_the_cable(item):
+    import sys
+    import time
+
+    module = sys.modules["teikit.transform"]
+    if "cable" in module._batches[item[0]].files[item[1]] and os.getpid() != PARENT_PID:
+        time.sleep(600)  # as a native library stuck in a loop would
+    return _real_transform_file(item)
+
+
+def test_a_file_that_hangs_a_worker_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from teikit.cli import cli
+
+    global _real_transform_file
+    module = sys.modules["teikit.transform"]
+    _real_transform_file = module._transform_file
+    # module level, so that it pickles; the forked workers inherit the patch
+    monkeypatch.setattr(module, "_transform_file", _stuck_on_the_cable)
+    files = [str(TEI / n) for n in ("letter-1954-06-22.xml", "cable-1954-07-24.xml",
+                                    "letter-1954-08-11.xml")]  # fmt: skip
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        cli, ["transform", *files, "--to", "txt", "-o", str(tmp_path), "-j", "2", "--timeout", "2"]
+    )
+    assert time.monotonic() - started < 60
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    assert f"{files[1]}:0:0: error: gave up after 2 s" in result.stderr
+    assert files_in(tmp_path) == ["letter-1954-06-22.txt", "letter-1954-08-11.txt"]

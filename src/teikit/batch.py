@@ -15,8 +15,9 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,10 @@ class Interrupted(Exception):
         self.results = results
 
 
+# Seconds a worker may spend on one item before it counts as hung (parallel runs).
+DEFAULT_TIMEOUT = 600.0
+
+
 def run(
     func: Callable[[T], R],
     items: Sequence[T],
@@ -107,53 +112,115 @@ def run(
     jobs: int | None = None,
     on_result: Callable[[T, R], None] | None = None,
     chunksize: int | None = None,
+    timeout: float | None = None,
+    on_timeout: Callable[[T, float], R] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item, in parallel when ``jobs`` > 1.
 
     ``func`` must not raise for bad input (it returns its findings); results
     come back in input order whatever the parallelism. On Ctrl-C the pool is
     stopped and :class:`Interrupted` carries the results finished so far.
+
+    Watchdog (parallel runs, when ``on_timeout`` is given): an item whose worker
+    has not answered within ``timeout`` seconds (default
+    :data:`DEFAULT_TIMEOUT`) is given up; its result is
+    ``on_timeout(item, seconds)``, the workers are replaced and the run goes on.
+    A worker that dies is replaced the same way: its items are done here.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     jobs = min(jobs, len(items)) or 1
     results: list[R] = []
 
-    def collect(iterator: Iterator[R]) -> None:
-        for item, result in zip(items, iterator, strict=False):
-            results.append(result)
-            if on_result is not None:
-                on_result(item, result)
+    def take(item: T, result: R) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(item, result)
 
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         try:
-            collect(func(item) for item in items)
+            for item in items:
+                take(item, func(item))
         except KeyboardInterrupt:
             raise Interrupted(results) from None
         return results
 
-    # fork: workers inherit the parent's warmed caches (compiled schemas). An
-    # executor, not a Pool: a worker that dies raises BrokenProcessPool instead
-    # of hanging the run, and the unfinished items are then done here, serially.
-    context = multiprocessing.get_context("fork")
+    # fork: workers inherit the parent's warmed caches (compiled schemas).
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
     size = chunksize or max(1, min(16, len(items) // (jobs * 8) or 1))
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        collect(executor.map(func, items, chunksize=size))
-    except BrokenProcessPool:
-        try:
-            collect_rest = (func(item) for item in items[len(results) :])
-            for item, result in zip(items[len(results) :], collect_rest, strict=False):
-                results.append(result)
-                if on_result is not None:
-                    on_result(item, result)
-        except KeyboardInterrupt:
-            raise Interrupted(results) from None
+        _run_forked(func, items, jobs, size, limit if on_timeout else None, on_timeout, take)
     except KeyboardInterrupt:
-        _stop(executor)
         raise Interrupted(results) from None
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _apply(func: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [func(item) for item in chunk]
+
+
+def _run_forked(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    size: int,
+    limit: float | None,
+    on_timeout: Callable[[T, float], R] | None,
+    take: Callable[[T, R], None],
+) -> None:
+    """The parallel part of :func:`run`: chunks submitted a window ahead, taken in
+    order, each waited for at most ``limit`` seconds an item."""
+    context = multiprocessing.get_context("fork")
+    executor: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    position = 0  # items handed to the pool so far
+    waiting: deque[tuple[Sequence[T], Future[list[R]]]] = deque()
+    try:
+        while position < len(items) or waiting:
+            while executor is not None and position < len(items) and len(waiting) < jobs * 4:
+                chunk = items[position : position + size]
+                waiting.append((chunk, executor.submit(_apply, func, chunk)))
+                position += len(chunk)
+            if executor is None:  # a worker died: the rest is done here
+                for chunk, _ in waiting:
+                    for item in chunk:
+                        take(item, func(item))
+                waiting.clear()
+                for item in items[position:]:
+                    take(item, func(item))
+                position = len(items)
+                continue
+            chunk, future = waiting[0]
+            try:
+                chunk_results = future.result(timeout=None if limit is None else limit * len(chunk))
+            except BrokenProcessPool:
+                _stop(executor)
+                executor = None
+                continue
+            except FutureTimeout:
+                # Hung (or far too slow). Which item of the chunk is to blame is
+                # unknown: the workers are replaced and the chunk's items retried
+                # one by one; an item alone that times out is given up.
+                _stop(executor)
+                executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+                if len(chunk) == 1:
+                    assert on_timeout is not None and limit is not None
+                    waiting.popleft()
+                    take(chunk[0], on_timeout(chunk[0], limit))
+                retry = [item for queued, _ in waiting for item in queued]
+                waiting.clear()
+                items = list(retry) + list(items[position:])
+                position, size = 0, 1
+                continue
+            waiting.popleft()
+            for item, result in zip(chunk, chunk_results, strict=True):
+                take(item, result)
+    except BaseException:
+        if executor is not None:
+            _stop(executor)
+            executor = None
+        raise
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 W = TypeVar("W")
@@ -180,6 +247,8 @@ def pipeline(
     *,
     jobs: int,
     window: int | None = None,
+    timeout: float | None = None,
+    on_timeout: Callable[[W, float], S] | None = None,
 ) -> None:
     """Two stages per item: ``prepare`` here, then ``finish`` in forked workers.
 
@@ -192,9 +261,13 @@ def pipeline(
     For work that a forked process can do only if it has not done the first
     stage (Typst after Saxon, see :mod:`teikit.render`): the workers are forked
     at the start, before ``prepare`` first runs, and never prepare. If a worker
-    dies, the remaining work is finished here. Ctrl-C terminates the workers
-    and raises :class:`Interrupted`.
+    dies, the remaining work is finished here. With ``on_timeout``, work a
+    worker has not finished within ``timeout`` seconds (default
+    :data:`DEFAULT_TIMEOUT`) once it is the oldest is given up as
+    ``on_timeout(work, seconds)`` and the rest is finished here. Ctrl-C
+    terminates the workers and raises :class:`Interrupted`.
     """
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
     jobs = max(1, min(jobs, len(items)))
     window = window or jobs * 4
     context = multiprocessing.get_context("fork")
@@ -207,12 +280,18 @@ def pipeline(
         finished: S | None = None
         if future is not None:
             try:
-                finished = future.result()
+                finished = future.result(timeout=limit if on_timeout else None)
             except BrokenProcessPool:
                 if executor is not None:
                     _stop(executor)
                     executor = None
                 finished = finish(work)  # type: ignore[arg-type]
+            except FutureTimeout:
+                assert on_timeout is not None
+                if executor is not None:
+                    _stop(executor)
+                    executor = None
+                finished = on_timeout(work, limit)  # type: ignore[arg-type]
         elif work is not None:  # the workers are gone: finish here
             finished = finish(work)
         on_result(item, state, finished)

@@ -50,6 +50,17 @@ def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def timeout_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="With -j: give up a file a worker has spent this long on, report it "
+        "and go on (default: 600).",
+    )(func)
+
+
 def _files(paths: Sequence[str]) -> list[str]:
     given = paths or (DEFAULT_TEI,)
     files = discover(given)
@@ -136,6 +147,7 @@ def cli() -> None:
     help="Check FILE as CMIF for correspSearch (a local CMIF Check), repeatable.",
 )
 @jobs_option
+@timeout_option
 def validate(
     paths: Sequence[str],
     schema_specs: Sequence[str],
@@ -150,6 +162,7 @@ def validate(
     rules: bool,
     cmif_files: Sequence[str],
     jobs: int | None,
+    timeout: float | None,
 ) -> None:
     """Validate TEI files against RELAX NG, Schematron and XSD schemas.
 
@@ -196,7 +209,9 @@ def validate(
 
     try:
         report = (
-            validate_files(files, options=options, jobs=jobs, on_result=show) if files else Report()
+            validate_files(files, options=options, jobs=jobs, on_result=show, timeout=timeout)
+            if files
+            else Report()
         )
         if cmif_files:
             from teikit.exports import cmif_check
@@ -465,6 +480,7 @@ def _parse_params(values: Sequence[str]) -> dict[str, str]:
     help="PDF standard, e.g. a-2b for archival PDF/A.",
 )
 @jobs_option
+@timeout_option
 def transform_command(
     paths: Sequence[str],
     to: str,
@@ -473,6 +489,7 @@ def transform_command(
     params: Sequence[str],
     pdf_standard: str | None,
     jobs: int | None,
+    timeout: float | None,
 ) -> None:
     """Transform TEI with XSLT 3.0 (saxonche): HTML pages, PDFs through Typst, text.
 
@@ -497,6 +514,7 @@ def transform_command(
             params=_parse_params(params),
             pdf_standard=pdf_standard,
             jobs=jobs,
+            timeout=timeout,
         )
     except TeikitError as exc:
         _fail(exc)

@@ -220,6 +220,7 @@ def transform(
     register: Document | str | os.PathLike[str] | None = None,
     pdf_standard: str | None = None,
     jobs: int | None = None,
+    timeout: float | None = None,
 ) -> TransformReport:
     """Transform TEI files (folders are searched for ``*.xml``) into ``out_dir``.
 
@@ -241,7 +242,9 @@ def transform(
     workers forked before it (a forked process must not run both, see
     :mod:`teikit.render`); once this process has run Typst itself, the
     stylesheet runs in workers and Typst here. On Ctrl-C the report holds
-    the files finished so far and ``interrupted`` is set.
+    the files finished so far and ``interrupted`` is set. A file a worker spends
+    more than ``timeout`` seconds on (default: batch.DEFAULT_TIMEOUT) is
+    reported as failed and the batch goes on.
 
     Raises :class:`UsageError` (bad ``to``, parameter values, output folder)
     and :class:`~teikit.render.StylesheetError` (stylesheet does not compile)
@@ -309,14 +312,15 @@ def transform(
 
     _batches[key] = _Batch(
         files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
-        scratch,
+        scratch, timeout,
     )  # fmt: skip
     try:
         if to == "pdf":
             _make_pdfs(key, len(files), (workers, typst_workers), accept)
         else:
             items = [(key, i) for i in range(len(files))]
-            run(_transform_file, items, jobs=workers, on_result=accept)
+            run(_transform_file, items, jobs=workers, on_result=accept, timeout=timeout,
+                on_timeout=_gave_up)  # fmt: skip
     except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
         report.interrupted = True
     finally:
@@ -398,6 +402,7 @@ class _Batch:
     register: Document | None
     pdf_standard: str | None
     scratch: Path  # where workers write their outputs
+    timeout: float | None  # seconds a worker may spend on one file
     done: dict[int, _Done] = field(default_factory=dict)  # PDFs: results of the first round
 
 
@@ -525,7 +530,13 @@ def _make_pdf_block(
     accept: Callable[[tuple[str, int], _Done], None],
 ) -> None:
     state = _batches[key]
-    results = run(_transform_file, [(key, i) for i in block], jobs=workers[0])
+    results = run(
+        _transform_file,
+        [(key, i) for i in block],
+        jobs=workers[0],
+        timeout=state.timeout,
+        on_timeout=_gave_up,
+    )
     state.done = dict(zip(block, results, strict=True))  # the second round inherits them
     waiting = iter(block)  # accepted in input order, as the PDFs come
 
@@ -570,7 +581,18 @@ def _stream_pdfs(
             done.seconds += result.seconds
         accept(item, done)
 
-    pipeline([(key, i) for i in range(count)], prepare, _compile_source, settle, jobs=workers)
+    def gave_up(work: tuple[str, int, str, str], seconds: float) -> _Compiled:
+        return _Compiled(error=_gave_up((work[0], work[1]), seconds).error)
+
+    pipeline(
+        [(key, i) for i in range(count)],
+        prepare,
+        _compile_source,
+        settle,
+        jobs=workers,
+        timeout=_batches[key].timeout,
+        on_timeout=gave_up,
+    )
 
 
 def _compile_source(work: tuple[str, int, str, str]) -> _Compiled:
@@ -591,6 +613,15 @@ def _compile_source(work: tuple[str, int, str, str]) -> _Compiled:
         out.error = [_error(path, f"cannot write output: {exc}", "write-error")]
     out.seconds = time.perf_counter() - began
     return out
+
+
+def _gave_up(item: tuple[str, int], seconds: float) -> _Done:
+    path = _batches[item[0]].files[item[1]]
+    message = (
+        f"gave up after {seconds:g} s: the worker did not finish this file "
+        "(--timeout sets the limit)"
+    )
+    return _Done(error=[_error(path, message, "timeout")])
 
 
 def _typst_source(done: _Done) -> str | None:

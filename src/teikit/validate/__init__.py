@@ -322,6 +322,14 @@ def _check_path(path: str) -> FileResult:
     return _current.check(doc)
 
 
+def _timed_out(path: str, seconds: float) -> FileResult:
+    message = (
+        f"gave up after {seconds:g} s: the worker did not finish this file "
+        "(--timeout sets the limit)"
+    )
+    return FileResult(path, [Diagnostic(path, 0, 0, Severity.ERROR, message, "timeout", "teikit")])
+
+
 def validate_files(
     paths: Sequence[str],
     schemas: Iterable[str] | None = None,
@@ -330,11 +338,14 @@ def validate_files(
     jobs: int | None = 1,
     on_result=None,
     raise_on_error: bool = False,
+    timeout: float | None = None,
 ) -> Report:
     """Validate files; unreadable or malformed files are findings, never a stop.
 
     ``schemas`` is a shortcut for ``options.schemas``. ``jobs`` > 1 validates in
-    forked worker processes; the results keep the input order.
+    forked worker processes; the results keep the input order. A file a worker
+    spends more than ``timeout`` seconds on (default: batch.DEFAULT_TIMEOUT) is
+    reported as an error and the run goes on.
     """
     global _current
     started = time.perf_counter()
@@ -354,7 +365,14 @@ def validate_files(
     _current = validator
     rules = options.rules and len(paths) > 1
     try:
-        report.files = run(_check_path, paths, jobs=jobs, on_result=None if rules else on_result)
+        report.files = run(
+            _check_path,
+            paths,
+            jobs=jobs,
+            on_result=None if rules else on_result,
+            timeout=timeout,
+            on_timeout=_timed_out,
+        )
     except Interrupted as stop:
         report.files = stop.results
         report.interrupted = True
