@@ -28,8 +28,8 @@ def test_schematron_assert_and_report_with_phase_and_roles():
     result = invoke("validate", str(path), "--schema", RULES)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
-        f"{path}:12:0: error: A date needs @when. [schematron:date-needs-when]",
-        f"{path}:13:0: warning: Date 1948-06-28 is before 1950. [schematron:date-early]",
+        f"{path}:12:18: error: A date needs @when. [schematron:date-needs-when]",
+        f"{path}:13:16: warning: Date 1948-06-28 is before 1950. [schematron:date-early]",
     ]
     only_dates = invoke("validate", str(V / "valid.xml"), "--schema", RULES, "--phase", "dates")
     assert only_dates.exit_code == 0
@@ -43,7 +43,7 @@ def test_embedded_tei_rule_runs_with_relax_ng_and_can_be_switched_off():
     assert result.exit_code == 0  # TEI marks this rule nonfatal: a warning
     [warning, summary] = result.stderr.splitlines()
     assert warning.startswith(
-        f"{path}:13:0: warning: The @when attribute cannot be used with any "
+        f"{path}:13:9: warning: The @when attribute cannot be used with any "
         "other att.datable.w3c attributes."
     )
     assert "1 files, 1 valid, 0 invalid, 0 errors, 1 warnings" in summary
@@ -105,7 +105,7 @@ def test_json_report_to_stdout():
         "message": "A date needs @when.",
         "file": str(path),
         "line": 12,
-        "column": 0,
+        "column": 18,
         "xpath": "/TEI/text/body/p[1]/date",
         "schema": "rules.sch",
         "rule": "date-needs-when",

@@ -130,3 +130,30 @@ def test_embedded_schematron_is_collected_from_relax_ng():
     assert {(n.get("prefix"), n.get("uri")) for n in schema.iter(f"{{{SCH}}}ns")} == {
         ("tei", "http://www.tei-c.org/ns/1.0")
     }
+
+
+def test_findings_on_an_attribute_point_at_the_attribute(tmp_path):
+    from lxml import etree
+
+    from teikit.document import load
+    from teikit.validate.relaxng import source_positions
+    from teikit.validate.schematron import svrl_diagnostics
+
+    path = tmp_path / "a.xml"
+    path.write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0">\n  <p>x <date\n     when="19x">y</date></p>\n</TEI>\n'
+    )
+    doc = load(path, require_tei=False)
+    svrl = etree.fromstring(
+        '<svrl:schematron-output xmlns:svrl="http://purl.oclc.org/dsdl/svrl">'
+        '<svrl:failed-assert test="x" location="/Q{http://www.tei-c.org/ns/1.0}TEI[1]/Q{http://www.tei-c.org/ns/1.0}p[1]/Q{http://www.tei-c.org/ns/1.0}date[1]/@when">'
+        "<svrl:text>bad date</svrl:text></svrl:failed-assert>"
+        '<svrl:failed-assert test="x" location="/Q{http://www.tei-c.org/ns/1.0}TEI[1]/Q{http://www.tei-c.org/ns/1.0}p[1]/Q{http://www.tei-c.org/ns/1.0}date[1]">'
+        "<svrl:text>bad element</svrl:text></svrl:failed-assert>"
+        "</svrl:schematron-output>"
+    )
+    found = svrl_diagnostics(svrl, doc.root, str(path), "s.sch", positions=source_positions(doc))
+    assert [(d.line, d.column, d.message) for d in found] == [
+        (3, 6, "bad date"),
+        (2, 8, "bad element"),
+    ]

@@ -26,6 +26,7 @@ from teikit.document import Document, load
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
+from teikit.validate.relaxng import source_positions
 from teikit.validate.schematron import (
     compile_schematron,
     embedded_schematron,
@@ -302,7 +303,9 @@ class Validator:
         if self.options.svrl:
             result.svrl.append(out)
         svrl = etree.fromstring(out.encode("utf-8"))
-        return messages + svrl_diagnostics(svrl, doc.root, doc.path, name, doc.xpath_of)
+        return messages + svrl_diagnostics(
+            svrl, doc.root, doc.path, name, doc.xpath_of, source_positions(doc)
+        )
 
 
 _executables: dict[tuple, object] = {}

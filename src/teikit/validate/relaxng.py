@@ -2422,6 +2422,18 @@ def _source_text(doc: Document, source: bytes | str | None) -> str | None:
     return _decode(data, doc.encoding) if data is not None else None
 
 
+def source_positions(doc: Document) -> Callable[[etree._Element, str | None], tuple[int, int]]:
+    """Where an element (or one of its attributes, by Clark name) starts in the
+    document's source, as (line, column); the source is read on the first call.
+    For locating other validators' findings (Schematron) as precisely as ours."""
+    positions = _Positions(lambda: _source_text(doc, None), doc.root)
+
+    def where(el: etree._Element, attribute: str | None = None) -> tuple[int, int]:
+        return positions.attribute(el, attribute) if attribute else positions.element(el)
+
+    return where
+
+
 def explain(
     doc_or_tree: Document | etree._ElementTree | etree._Element,
     grammar: Grammar | str | PathLike[str],

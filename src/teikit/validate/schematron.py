@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -374,15 +374,27 @@ def locate(root: etree._Element, path: str) -> tuple[etree._Element | None, str 
 
 
 def svrl_diagnostics(
-    svrl: etree._Element, root: etree._Element, file: str, schema: str, xpath_of=None
+    svrl: etree._Element,
+    root: etree._Element,
+    file: str,
+    schema: str,
+    xpath_of=None,
+    positions: Callable[[etree._Element, str | None], tuple[int, int]] | None = None,
 ) -> list[Diagnostic]:
-    """Turn SVRL failed-asserts and successful-reports into diagnostics."""
+    """Turn SVRL failed-asserts and successful-reports into diagnostics.
+
+    ``positions`` (see relaxng.source_positions) gives the line and column of the
+    element or attribute a finding is about; without it the line is lxml's and
+    the column 0."""
     results: list[Diagnostic] = []
     for el in svrl.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
         location = el.get("location", "")
         is_assert = el.tag.endswith("failed-assert")
-        element, _attribute = locate(root, location)
+        element, attribute = locate(root, location)
         line = element.sourceline if element is not None and element.sourceline else 0
+        column = 0
+        if positions is not None and element is not None:
+            line, column = positions(element, attribute)
         text = (
             " ".join("".join(el.find(f"{{{SVRL}}}text").itertext()).split())
             if el.find(f"{{{SVRL}}}text") is not None
@@ -397,7 +409,7 @@ def svrl_diagnostics(
             Diagnostic(
                 file=file,
                 line=line,
-                column=0,
+                column=column,
                 severity=ROLE_SEVERITY.get(role, Severity.ERROR),
                 message=text
                 or f"{'assertion failed' if is_assert else 'report'}: {el.get('test', '')}",
