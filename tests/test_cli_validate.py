@@ -151,6 +151,8 @@ def test_svrl_report_is_written(tmp_path):
     assert svrl.tag == "{http://purl.oclc.org/dsdl/svrl}schematron-output"
     assert len(svrl.findall("svrl:failed-assert", ns)) == 1
     assert len(svrl.findall("svrl:successful-report", ns)) == 1
+    # the rules that fired are in the SVRL asked for (not in the one diagnostics come from)
+    assert svrl.findall("svrl:fired-rule", ns)
 
 
 def test_documents_are_validated_against_their_xml_model():

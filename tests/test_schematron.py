@@ -157,3 +157,58 @@ def test_findings_on_an_attribute_point_at_the_attribute(tmp_path):
         (3, 6, "bad date"),
         (2, 8, "bad element"),
     ]
+
+
+def test_visiting_only_candidate_nodes_gives_the_svrl_of_a_full_walk(monkeypatch):
+    """Patterns with simple rule contexts select the nodes those can match instead
+    of walking the whole document per pattern; the SVRL must not change."""
+    from pathlib import Path
+
+    from teikit.document import load
+    from teikit.validate import rng
+    from teikit.validate import schematron as module
+    from teikit.validate.schematron import embedded_schematron
+
+    from conftest import FIXTURES, TEI
+
+    schema = embedded_schematron(
+        rng.parse_schema(Path(module.__file__).parent.parent / "data/tei/tei_all-4.3.0.rng")
+    )
+    direct = compile_schematron(schema, name="direct").xslt
+    assert "//(tei:p)" in direct  # the candidates of the tei:p pattern
+    monkeypatch.setattr(module, "_candidates", lambda contexts: None)
+    walk = compile_schematron(schema, name="walk").xslt
+    assert "//(" not in walk
+    files = [FIXTURES / "validate" / "embedded-when-with-notbefore-1_warning.xml",
+             TEI / "letter-1954-06-22.xml", TEI / "register.xml"]  # fmt: skip
+    for path in files:
+        doc = load(path)
+        node = xslt.parse(xslt.document_text(doc.root), path.as_uri())
+        results = [
+            xslt.run(xslt.compile_stylesheet(text, name=name), node, file=str(path))[0]
+            for name, text in (("direct", direct), ("walk", walk))
+        ]
+        assert results[0] == results[1]
+        finding = "failed-assert" in results[0] or "successful-report" in results[0]
+        assert finding or path.parent == TEI  # the fixture has one
+
+
+@pytest.mark.parametrize(
+    ("context", "simple"),
+    [
+        ("tei:p", True),
+        ("tei:*[@when]", True),
+        ("tei:rt/@from", True),
+        ("tei:schemaSpec|teix:schemaSpec", True),
+        ("tei:attDef[ tei:valList[@type eq 'closed'] and x[']'] ]", True),
+        ("/tei:TEI//tei:p[1]", True),
+        ("tei:p[", False),
+        ("text()", False),
+        ("~xs:integer", False),
+        ("tei:p | (tei:q)", False),
+    ],
+)
+def test_which_rule_contexts_count_as_simple(context, simple):
+    from teikit.validate.schematron import _candidates
+
+    assert (_candidates([context]) is not None) is simple

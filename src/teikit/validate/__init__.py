@@ -259,7 +259,7 @@ class Validator:
         return found
 
     def _embedded(self, source: SchemaSource):
-        key = ("embedded", source.path.resolve())
+        key = ("embedded", source.path.resolve(), self.options.svrl)
         cached = _executables.get(key)
         if cached is None:
             schema = embedded_schematron(rng.parse_schema(source.path))
@@ -267,7 +267,9 @@ class Validator:
                 None
                 if schema is None
                 else xslt.compile_stylesheet(
-                    compile_schematron(schema, name=f"{source.name} (embedded)").xslt,
+                    compile_schematron(
+                        schema, name=f"{source.name} (embedded)", fired_rules=self.options.svrl
+                    ).xslt,
                     name=f"{source.name} (embedded Schematron)",
                 )
             )
@@ -276,10 +278,12 @@ class Validator:
 
     def _compiled_schematron(self, source: SchemaSource):
         phase = self.options.phase or getattr(source, "phase", "") or None
-        key = ("sch", source.path.resolve(), phase)
+        key = ("sch", source.path.resolve(), phase, self.options.svrl)
         executable = _executables.get(key)
         if executable is None:
-            compiled = compile_schematron(source.path, phase=phase, name=source.name)
+            compiled = compile_schematron(
+                source.path, phase=phase, name=source.name, fired_rules=self.options.svrl
+            )
             executable = xslt.compile_stylesheet(compiled.xslt, name=source.name)
             _executables[key] = executable
         return executable
