@@ -44,7 +44,7 @@ def test_validate_reports_findings_with_location(runner):
     assert result.exit_code == 1
     first, summary = result.stderr.splitlines()
     assert first == (
-        f'{path}:14:0: error: @ref "register.xml#nobody" on persName does not resolve: add an entry '
+        f'{path}:14:1: error: @ref "register.xml#nobody" on persName does not resolve: add an entry '
         "with that xml:id to the register, or correct the reference. [schematron:ref-target-missing]"
     )
     assert summary.startswith("1 files, 0 valid, 1 invalid, 1 errors, 0 warnings")

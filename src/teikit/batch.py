@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -167,18 +167,29 @@ def _run_forked(
     on_timeout: Callable[[T, float], R] | None,
     take: Callable[[T, R], None],
 ) -> None:
-    """The parallel part of :func:`run`: chunks submitted a window ahead, taken in
-    order, each waited for at most ``limit`` seconds an item."""
+    """The parallel part of :func:`run`: chunks are taken in input order; the pool
+    is kept fed with up to ``4 * jobs`` unfinished chunks, so a long item at the
+    head does not leave the other workers idle; the head is waited for at most
+    ``limit`` seconds an item."""
     context = multiprocessing.get_context("fork")
     executor: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     position = 0  # items handed to the pool so far
     waiting: deque[tuple[Sequence[T], Future[list[R]]]] = deque()
+    head_since = time.monotonic()  # when the current head chunk became the head
     try:
         while position < len(items) or waiting:
-            while executor is not None and position < len(items) and len(waiting) < jobs * 4:
+            running = sum(1 for _, f in waiting if not f.done())
+            while executor is not None and position < len(items) and running < jobs * 4:
                 chunk = items[position : position + size]
-                waiting.append((chunk, executor.submit(_apply, func, chunk)))
+                try:
+                    future = executor.submit(_apply, func, chunk)
+                except BrokenProcessPool:  # a worker died since the last look
+                    _stop(executor)
+                    executor = None
+                    break
+                waiting.append((chunk, future))
                 position += len(chunk)
+                running += 1
             if executor is None:  # a worker died: the rest is done here
                 for chunk, _ in waiting:
                     for item in chunk:
@@ -189,13 +200,14 @@ def _run_forked(
                 position = len(items)
                 continue
             chunk, future = waiting[0]
-            try:
-                chunk_results = future.result(timeout=None if limit is None else limit * len(chunk))
-            except BrokenProcessPool:
-                _stop(executor)
-                executor = None
-                continue
-            except FutureTimeout:
+            if not future.done():
+                budget = None if limit is None else limit * len(chunk)
+                left = None if budget is None else budget - (time.monotonic() - head_since)
+                if left is None or left > 0:
+                    # the head, or any other chunk: then the pool is fed again
+                    unfinished = [f for _, f in waiting if not f.done()]
+                    wait(unfinished, timeout=left, return_when=FIRST_COMPLETED)
+                    continue
                 # Hung (or far too slow). Which item of the chunk is to blame is
                 # unknown: the workers are replaced and the chunk's items retried
                 # one by one; an item alone that times out is given up.
@@ -209,8 +221,16 @@ def _run_forked(
                 waiting.clear()
                 items = list(retry) + list(items[position:])
                 position, size = 0, 1
+                head_since = time.monotonic()
+                continue
+            try:
+                chunk_results = future.result()
+            except BrokenProcessPool:
+                _stop(executor)
+                executor = None
                 continue
             waiting.popleft()
+            head_since = time.monotonic()
             for item, result in zip(chunk, chunk_results, strict=True):
                 take(item, result)
     except BaseException:
@@ -300,7 +320,13 @@ def pipeline(
         executor.submit(_noop).result()  # with fork, this starts every worker now
         for item in items:
             state, work = prepare(item)
-            future = executor.submit(finish, work) if work is not None and executor else None
+            future = None
+            if work is not None and executor is not None:
+                try:
+                    future = executor.submit(finish, work)
+                except BrokenProcessPool:  # a worker died: this and the rest, here
+                    _stop(executor)
+                    executor = None
             waiting.append((item, state, work, future))
             while waiting and (
                 len(waiting) > window or waiting[0][3] is None or waiting[0][3].done()
