@@ -75,6 +75,7 @@ __all__ = [
     "Party",
     "Relation",
     "Suggestion",
+    "XPaths",
     "build_index",
     "suggest",
     "where_of",
@@ -355,8 +356,67 @@ def where_of(el: etree._Element) -> str:
     return "note" if in_note else division
 
 
+def _step_key(node: etree._Element) -> str | None:
+    """What :meth:`Document.xpath_of` counts a node among its siblings as (None: an
+    entity reference, which it names ``text()`` without counting)."""
+    tag = node.tag
+    if isinstance(tag, str):
+        return tag.rpartition("}")[2]
+    if tag is etree.Comment:
+        return "comment()"
+    if tag is etree.ProcessingInstruction:
+        return "processing-instruction()"
+    return None
+
+
+class XPaths:
+    """:meth:`Document.xpath_of` for many elements of one document, the same paths,
+    but each parent's children are counted once and each ancestor's path is made
+    once (``xpath_of`` counts the siblings at every step of every path). Keep one
+    per document, for as long as its paths are wanted: it holds them all."""
+
+    def __init__(self) -> None:
+        self._paths: dict[etree._Element, str] = {}
+        self._steps: dict[etree._Element, str] = {}
+
+    def __call__(self, el: etree._Element) -> str:
+        chain: list[etree._Element] = []
+        node: etree._Element | None = el
+        while node is not None and node not in self._paths:
+            chain.append(node)
+            node = node.getparent()
+        path = self._paths[node] if node is not None else ""
+        for item in reversed(chain):
+            path = f"{path}/{self._step(item)}"
+            self._paths[item] = path
+        return path
+
+    def _step(self, node: etree._Element) -> str:
+        step = self._steps.get(node)
+        if step is not None:
+            return step
+        parent = node.getparent()
+        if parent is not None:
+            siblings = list(parent)
+        else:  # the root, among the comments and processing instructions around it
+            siblings = [*reversed(list(node.itersiblings(preceding=True))), node]
+            siblings += node.itersiblings()
+        keys = [_step_key(s) for s in siblings]
+        total: dict[str | None, int] = {}
+        for key in keys:
+            total[key] = total.get(key, 0) + 1
+        seen: dict[str | None, int] = {}
+        for sibling, key in zip(siblings, keys, strict=True):
+            if key is None:
+                self._steps[sibling] = "text()"
+                continue
+            seen[key] = seen.get(key, 0) + 1
+            self._steps[sibling] = f"{key}[{seen[key]}]" if total[key] > 1 else key
+        return self._steps[node]
+
+
 def _occurrence(
-    doc: Document,
+    xpath: str,
     el: etree._Element,
     file: str,
     title: str,
@@ -365,13 +425,14 @@ def _occurrence(
     attribute: str,
     position: int,
 ) -> Occurrence:
-    """``el`` (the ``position``-th candidate of ``doc``) as an occurrence linked by
-    ``attribute``; ``file`` and ``title`` are the document's, as the index shows them."""
+    """``el`` (the ``position``-th candidate of its document, found at ``xpath``) as an
+    occurrence linked by ``attribute``; ``file`` and ``title`` are the document's, as
+    the index shows them."""
     return Occurrence(
         file=file,
         title=title,
         line=el.sourceline or 0,
-        xpath=doc.xpath_of(el),
+        xpath=xpath,
         id=el.get(XML_ID, ""),
         where=where_of(el),
         text=text,
@@ -514,11 +575,17 @@ class _Builder:
         self.entries: dict[str, Entry] = {}
         self.by_uri: dict[str, str] = {}
         self.dates: dict[str, DateEntry] = {}
+        self._rel: dict[str, str] = {}
 
     def rel(self, doc: Document) -> str:
-        if is_pseudo_path(doc.path) or not self.root:
-            return doc.path
-        return PurePath(os.path.relpath(self.corpus.key_of(doc), self.root)).as_posix()
+        found = self._rel.get(doc.path)
+        if found is None:  # once per file: every mention asks
+            if is_pseudo_path(doc.path) or not self.root:
+                found = doc.path
+            else:
+                found = PurePath(os.path.relpath(self.corpus.path_key(doc), self.root)).as_posix()
+            self._rel[doc.path] = found
+        return found
 
     def entry_key(self, doc: Document, ident: str) -> str:
         return f"{self.rel(doc)}#{ident}"
@@ -579,7 +646,7 @@ class _Builder:
         key = f"~{kind}:{fold(text)}"
         return self.entries.setdefault(key, Entry(kind, key, "", text, text))
 
-    def index_mentions(self, doc: Document, snippets: _Snippets) -> None:
+    def index_mentions(self, doc: Document, snippets: _Snippets, xpaths: XPaths) -> None:
         title = doc.title()
         file = self.rel(doc)
         names = (f"{T}{n}" for n in (*_NAME_TYPES, *_POINTING_NAME_TYPES))
@@ -606,12 +673,12 @@ class _Builder:
                     continue  # ref="#a #a", or ref and key naming the same entry
                 seen.add(entry.key)
                 entry.occurrences.append(
-                    _occurrence(doc, el, file, title, text, context, attribute, position)
+                    _occurrence(xpaths(el), el, file, title, text, context, attribute, position)
                 )
 
     # -- dates
 
-    def index_dates(self, doc: Document, snippets: _Snippets) -> None:
+    def index_dates(self, doc: Document, snippets: _Snippets, xpaths: XPaths) -> None:
         title, file = doc.title(), self.rel(doc)
         for position, el in enumerate(doc.root.iter(f"{T}date", f"{T}origDate")):
             if in_egxml(el):
@@ -626,7 +693,7 @@ class _Builder:
                     value, DateEntry(value, parse_date(value) is not None)
                 )
                 entry.occurrences.append(
-                    _occurrence(doc, el, file, title, text, context, attribute, position)
+                    _occurrence(xpaths(el), el, file, title, text, context, attribute, position)
                 )
 
     # -- letters
@@ -808,12 +875,13 @@ def build_index(docs: Iterable[Document] | Corpus, *, follow_refs: bool = True) 
     builder = _Builder(corpus)
     given = sorted(corpus.documents, key=builder.rel)
     builder.collect_registers()
-    snippets = _Snippets()
     letters: list[Letter] = []
     relations: list[Relation] = []
     for doc in given:
-        builder.index_mentions(doc, snippets)
-        builder.index_dates(doc, snippets)
+        # One of each per document: they hold every block and path they made.
+        snippets, xpaths = _Snippets(), XPaths()
+        builder.index_mentions(doc, snippets, xpaths)
+        builder.index_dates(doc, snippets, xpaths)
         letters += builder.letters(doc)
     for doc in sorted(corpus.all_documents, key=builder.rel):
         relations += builder.relations(doc)

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from teikit.document import TEI_NS, Document, load
+from teikit.document import EG_NS, TEI_NS, Document, load
 from teikit.errors import LoadError
 from teikit.reading import in_egxml, localname
 
@@ -56,6 +56,7 @@ _ENTRY_XPATH = etree.XPath(
     " | //t:listBibl//t:bibl[@xml:id] | //t:listBibl//t:biblStruct[@xml:id]",
     namespaces={"t": TEI_NS},
 )
+_EG_XML = f"{{{EG_NS}}}egXML"
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(.*)\Z", re.S)
 # Schemes that are URIs, never prefixDef prefixes.
 EXTERNAL_SCHEMES = frozenset(
@@ -129,10 +130,15 @@ class Corpus:
         self.extra: list[Document] = []  # loaded on demand, in load order
         self.failed: dict[str, LoadError] = {}
         self._by_path: dict[str, Document] = {}
+        self._keys: dict[str, str] = {}  # doc.path -> key_of(doc), for this corpus's life
         for doc in self.documents:
-            self._by_path.setdefault(self.key_of(doc), doc)
+            self._by_path.setdefault(self.path_key(doc), doc)
         self._prefix_cache: dict[str, list[_PrefixDef]] = {}
-        self._prefixes_seen: dict[tuple[str, int], list[_PrefixDef]] = {}
+        # Every prefixDef of the corpus by ident, with the document declaring it: a
+        # pointer looks up its own prefix instead of listing every document's (which,
+        # once per document, made resolving quadratic in the size of the corpus).
+        self._prefixes_by_ident: dict[str, list[tuple[Document, _PrefixDef]]] = {}
+        self._prefixes_counted = 0
         self._entries: dict[tuple[str, str], tuple[Document, etree._Element, str]] | None = None
         self._entries_by_id: dict[str, list[tuple[Document, etree._Element, str]]] = {}
         self._entries_seen = -1
@@ -143,6 +149,14 @@ class Corpus:
     def key_of(doc: Document) -> str:
         """The absolute, normalised path of ``doc`` (its pseudo path when it has none)."""
         return doc.path if is_pseudo_path(doc.path) else _abspath(doc.path)
+
+    def path_key(self, doc: Document) -> str:
+        """:meth:`key_of`, remembered per path (normalising a path is not free, and
+        the index and the rules ask for it once per mention)."""
+        key = self._keys.get(doc.path)
+        if key is None:
+            key = self._keys[doc.path] = self.key_of(doc)
+        return key
 
     @property
     def all_documents(self) -> list[Document]:
@@ -170,16 +184,18 @@ class Corpus:
     # -- register entries
 
     def _refresh_entries(self) -> None:
-        # Documents loaded on demand since the last call may hold registers.
-        docs = self.all_documents
-        if self._entries is not None and self._entries_seen == len(docs):
+        # Documents loaded on demand since the last call may hold registers. (Counted
+        # without building all_documents: this runs once per pointer resolved.)
+        count = len(self.documents) + len(self.extra)
+        if self._entries is not None and self._entries_seen == count:
             return
+        docs = self.all_documents
         entries: dict[tuple[str, str], tuple[Document, etree._Element, str]] = {}
         by_id: dict[str, list[tuple[Document, etree._Element, str]]] = defaultdict(list)
         for doc in docs:
             for el, kind in register_entries(doc):
                 ident = el.get(XML_ID, "").strip()
-                entries.setdefault((self.key_of(doc), ident), (doc, el, kind))
+                entries.setdefault((self.path_key(doc), ident), (doc, el, kind))
                 by_id[ident].append((doc, el, kind))
         self._entries, self._entries_by_id, self._entries_seen = entries, dict(by_id), len(docs)
 
@@ -196,20 +212,30 @@ class Corpus:
         self._refresh_entries()
         assert self._entries is not None
         ident = target.element.get(XML_ID, "").strip()
-        return self._entries.get((self.key_of(target.doc), ident))
+        return self._entries.get((self.path_key(target.doc), ident))
 
     # -- pointers
 
     def prefixes(self, doc: Document) -> list[_PrefixDef]:
         """prefixDefs of ``doc``, then of every other document (a shared header)."""
-        key = (self.key_of(doc), len(self.all_documents))
-        if key not in self._prefixes_seen:
-            others = [p for d in self.all_documents if d is not doc for p in self._prefixes_of(d)]
-            self._prefixes_seen[key] = self._prefixes_of(doc) + others
-        return self._prefixes_seen[key]
+        others = [p for d in self.all_documents if d is not doc for p in self._prefixes_of(d)]
+        return self._prefixes_of(doc) + others
+
+    def _prefixes_for(self, doc: Document, ident: str) -> list[_PrefixDef]:
+        """``[p for p in self.prefixes(doc) if p.ident == ident]``, without listing
+        every document's prefixes."""
+        docs = self.all_documents
+        if self._prefixes_counted < len(docs):  # documents loaded on demand come last
+            for d in docs[self._prefixes_counted :]:
+                for p in self._prefixes_of(d):
+                    self._prefixes_by_ident.setdefault(p.ident, []).append((d, p))
+            self._prefixes_counted = len(docs)
+        own = [p for p in self._prefixes_of(doc) if p.ident == ident]
+        declared = self._prefixes_by_ident.get(ident, ())
+        return own + [p for d, p in declared if d is not doc]
 
     def _prefixes_of(self, doc: Document) -> list[_PrefixDef]:
-        key = self.key_of(doc)
+        key = self.path_key(doc)
         if key not in self._prefix_cache:
             found = []
             for el in doc.root.iter(f"{T}prefixDef"):
@@ -231,7 +257,7 @@ class Corpus:
         scheme = _SCHEME_RE.match(value)
         if scheme and not (len(scheme.group(1)) == 1 and os.name == "nt"):  # C:\ on Windows
             ident, rest = scheme.group(1), scheme.group(2)
-            defs = [p for p in self.prefixes(doc) if p.ident == ident]
+            defs = self._prefixes_for(doc, ident)
             if defs and _depth < 5:  # a prefix expanding to itself must not loop
                 for prefix in defs:
                     expanded = prefix.expand(rest)
@@ -351,8 +377,14 @@ def iter_attributes(
 ) -> Iterator[tuple[etree._Element, str, str]]:
     """(element, attribute, value) for every TEI element carrying one of ``names``,
     outside examples, in document order: the pointers and dates the rules check."""
+    wanted = frozenset(names)
+    # Most documents quote no examples: then no element needs its ancestors checked.
+    examples = next(doc.root.iter(_EG_XML), None) is not None
     for el in doc.root.iter(f"{T}*"):
+        # Most elements carry none of the names: one set test instead of a get() each.
+        if wanted.isdisjoint(el.keys()) or (examples and in_egxml(el)):
+            continue
         for name in names:
             value = el.get(name)
-            if value is not None and not in_egxml(el):
+            if value is not None:
                 yield el, name, value

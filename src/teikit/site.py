@@ -28,6 +28,7 @@ its content changed, and only inside ``out_dir``.
 from __future__ import annotations
 
 import atexit
+import bisect
 import contextlib
 import copy
 import dataclasses
@@ -49,7 +50,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 import teikit
-from teikit import render
+from teikit import render, rules
 from teikit import schemas as schema_lookup
 from teikit.batch import default_jobs
 from teikit.batch import run as run_jobs
@@ -58,9 +59,18 @@ from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitEr
 from teikit.exports import export
 from teikit.exports.cmif import CmifOptions
 from teikit.exports.common import ExportOptions
-from teikit.index import EntityIndex, Entry, Letter, Occurrence, Party, build_index, flatten
+from teikit.index import (
+    EntityIndex,
+    Entry,
+    Letter,
+    Occurrence,
+    Party,
+    XPaths,
+    build_index,
+    flatten,
+)
 from teikit.index import parse_date as parse_w3c_date
-from teikit.validate import ValidateOptions, validate_files
+from teikit.validate import Report, ValidateOptions, validate_files
 
 __all__ = [
     "CSP",
@@ -348,9 +358,10 @@ def mention_anchors(doc: Document) -> dict[str, str]:
     document order, root = 1: what ``tks:mention-id`` computes in site.xsl.
     """
     out: dict[str, str] = {}
+    xpaths = XPaths()
     for number, el in enumerate(doc.root.iter(etree.Element), 1):
         if el.tag in MENTION_TAGS:
-            out[doc.xpath_of(el)] = f"tk-m{number}"
+            out[xpaths(el)] = f"tk-m{number}"
     return out
 
 
@@ -361,11 +372,25 @@ def mention_anchors(doc: Document) -> dict[str, str]:
 class _Job:
     """One expensive output, made in a worker process when jobs > 1."""
 
-    kind: str  # html | pdf | edition-pdf
+    kind: str  # html | page | kept | pdf | edition-pdf
     path: str  # the TEI file ("" for edition-pdf)
     register: str  # the register file, "" for none
     params: tuple[tuple[str, str], ...] = ()
     paths: tuple[str, ...] = ()  # edition-pdf: every file
+    page: str = ""  # page, kept: the document's page in the site
+    written: str = ""  # kept: the page as the last build wrote it
+    search: bool = False  # page, kept: make the page's search records
+
+
+@dataclass
+class _PageFacts:
+    """What the edition's own pages (registers, search index) need of a document
+    page: taken from the page where it is made, in a worker, so that no page tree
+    has to be kept for them."""
+
+    anchors: dict[str, str]  # xpath of a mention -> its anchor, where it is on the page
+    metadata: bool  # the page has the metadata panel's heading (tk-metadata-heading)
+    records: list[str]  # search records as JSON objects, without their document number
 
 
 @dataclass
@@ -374,6 +399,8 @@ class _JobResult:
     diagnostics: list[Diagnostic]
     typst: str | None = None  # PDFs, first round: the Typst source, compiled in the second
     file: str = ""  # the name Typst's diagnostics carry
+    facts: _PageFacts | None = None  # page, kept
+    stored: list[_Stored] | None = None  # what the worker wrote itself (pages, data exports)
 
 
 # The edition's documents by path, set before rendering workers fork: they inherit
@@ -381,6 +408,23 @@ class _JobResult:
 _loaded: dict[str, Document] = {}
 # The PDFs of the second round: the jobs and their Typst sources, inherited likewise.
 _typst: list[tuple[_Job, _JobResult]] = []
+
+
+@dataclass
+class _Site:
+    """What workers need to finish pages and make the edition's data, set before
+    they fork, like ``_loaded``."""
+
+    edition: _Edition
+    chrome: _Chrome
+    entities: _Entities
+    source: str  # the TEI folder, as the edition's diagnostics name it
+    outputs: _Outputs  # workers write what they make (the parent records it)
+    export_options: ExportOptions | None = None
+    pages: _Pages | None = None  # the second round: the facts of every page
+
+
+_site: _Site | None = None
 
 
 def _document(path: str) -> Document | str:
@@ -395,8 +439,10 @@ def _run_job(job: _Job) -> _JobResult:
     :func:`_compile_job` the PDF."""
     found: list[Diagnostic] = []
     register = _document(job.register) if job.register else None
+    if job.kind == "kept":
+        return _kept_page(job)
     try:
-        if job.kind == "html":
+        if job.kind in ("html", "page"):
             text = render.render_html(
                 _document(job.path),
                 register=register,
@@ -404,7 +450,16 @@ def _run_job(job: _Job) -> _JobResult:
                 stylesheet=_profile_path(),
                 diagnostics=found,
             )
-            return _JobResult(text.encode("utf-8"), found)
+            if job.kind == "html":
+                return _JobResult(text.encode("utf-8"), found)
+            # A document's page, finished here rather than in the parent: put into
+            # the site, serialised, and what the edition's own pages need of it taken.
+            assert _site is not None
+            root = _parse_page(text.encode("utf-8"))
+            _assign_block_ids(root)
+            _site.chrome.decorate(root, job.page, found)
+            stored = _site.outputs.store(job.page, _serialize(root))
+            return _JobResult(None, found, facts=_page_facts(root, job), stored=[stored])
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(_document(job.path))
             result = render.render(doc, "typst", register=register)
@@ -417,6 +472,74 @@ def _run_job(job: _Job) -> _JobResult:
         return _failed(job, exc, found)
     except OSError as exc:
         return _JobResult(None, [*found, _diag(job.path, f"cannot render: {exc}", "render-failed")])
+
+
+def _kept_page(job: _Job) -> _JobResult:
+    """The facts of a page the last build wrote and this one keeps (no facts when it
+    cannot be read: then it is as if the page were missing)."""
+    try:
+        root = _parse_page(Path(job.written).read_bytes())
+    except (OSError, etree.ParserError, UnicodeDecodeError):
+        return _JobResult(None, [])
+    return _JobResult(None, [], facts=_page_facts(root, job))
+
+
+def _page_facts(root: etree._Element, job: _Job) -> _PageFacts:
+    ids = _ids(root)
+    doc = _loaded.get(job.path)
+    mentions = mention_anchors(doc) if doc is not None else {}
+    main = _main(root) if job.search else None
+    assert _site is not None
+    return _PageFacts(
+        {xpath: anchor for xpath, anchor in mentions.items() if anchor in ids},
+        "tk-metadata-heading" in ids,
+        _search_records(main, _site.entities) if main is not None else [],
+    )
+
+
+def _export_job(fmt: str) -> _JobResult:
+    """One data export (worker side): its files, or why the edition cannot fill it.
+
+    A format the edition cannot fill (CMIF needs the editor's e-mail address and
+    its own URL) is a warning: the site is still worth having without it."""
+    assert _site is not None and _site.export_options is not None
+    edition = _site.edition
+    name, label = next((name, label) for f, name, label, _ in EXPORTS if f == fmt)
+    docs = [d.doc for d in edition.order]
+    with tempfile.TemporaryDirectory(prefix="teikit-export-") as tmp:
+        try:
+            written = export(
+                docs, Path(tmp) / name, fmt, index=edition.index, options=_site.export_options
+            )
+        except TeikitError as exc:
+            message = f"no {label} export: {exc.message}"
+            diag = _diag(_site.source, message, f"{fmt}-skipped", Severity.WARNING)
+            return _JobResult(None, [diag])
+        stored = [
+            _site.outputs.store(
+                "downloads/data/" + path.relative_to(tmp).as_posix(), path.read_bytes()
+            )
+            for path in sorted(written)
+        ]
+    return _JobResult(None, [], stored=stored)
+
+
+def _edition_job(item: tuple[str, str]) -> _JobResult:
+    """A data export (``("export", format)``) or a register section's page
+    (``("section", page)``) of the edition's own outputs (worker side)."""
+    kind, name = item
+    return _export_job(name) if kind == "export" else _finish_section(name)
+
+
+def _finish_section(page: str) -> _JobResult:
+    """A register section's page: put into the site, with every occurrence of every
+    entry under it."""
+    assert _site is not None and _site.pages is not None
+    found: list[Diagnostic] = []
+    root = _parse_page(_site.pages.sections[page])
+    _site.chrome.decorate(root, page, found)
+    _add_occurrences(root, page, _site.edition, _site.entities, _site.pages.facts)
+    return _JobResult(None, found, stored=[_site.outputs.store(page, _serialize(root))])
 
 
 def _compile_job(index: int) -> _JobResult:
@@ -473,13 +596,6 @@ class _Edition:
         self.intro = fronts[0] if fronts else None
         self.sections = self._sections()
         self.title = self._title()
-        self._mentions: dict[str, dict[str, str]] = {}
-
-    def mentions(self, d: _Doc) -> dict[str, str]:
-        """The mention anchors of a document (see :func:`mention_anchors`), once."""
-        if d.file not in self._mentions:
-            self._mentions[d.file] = mention_anchors(d.doc)
-        return self._mentions[d.file]
 
     def _order(self) -> list[_Doc]:
         """Reading order: front matter (in the order the contents file names it),
@@ -833,9 +949,41 @@ def _assign_block_ids(root: etree._Element) -> None:
             el.set("id", f"tks-b{n}")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# re's \s is str.isspace(): both are Py_UNICODE_ISSPACE.
+_SPACES = re.compile(r"\s+")
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs as one space, leading whitespace dropped (a trailing space kept)."""
+    return _SPACES.sub(" ", text).lstrip(" ")
+
+
+def _collapsed_offset(text: str) -> Callable[[int], int]:
+    """Offset in ``text`` -> offset in ``_collapse(text)``: ``len(_collapse(text[:i]))``,
+    from the whitespace runs found once."""
+    starts: list[int] = []
+    ends: list[int] = []
+    removed = [0]  # characters dropped before each run
+    for m in _SPACES.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+        removed.append(removed[-1] + m.end() - m.start() - (1 if m.start() else 0))
+
+    def offset(i: int) -> int:
+        run = bisect.bisect_left(starts, i) - 1  # the last run that starts before i
+        if run < 0:
+            return i
+        start = starts[run]
+        inside = min(i, ends[run]) - start - (1 if start else 0)
+        return i - removed[run] - inside
+
+    return offset
+
+
 def _utf16(text: str) -> Callable[[int], int]:
     """Code point offset -> UTF-16 offset (what JavaScript strings count)."""
-    if all(ord(c) < 0x10000 for c in text):
+    if _ASTRAL.search(text) is None:
         return lambda i: i
     prefix = [0]
     for c in text:
@@ -875,24 +1023,12 @@ def block_text(
 
     walk(block)
     joined = "".join(raw)
-    out: list[str] = []
-    where = [0] * (len(joined) + 1)
-    space = True  # drop leading whitespace
-    for i, ch in enumerate(joined):
-        where[i] = len(out)
-        if ch.isspace():
-            if not space:
-                out.append(" ")
-                space = True
-        else:
-            out.append(ch)
-            space = False
-    where[len(joined)] = len(out)
-    text = "".join(out).rstrip(" ")
+    text = _collapse(joined).rstrip(" ")
     to16 = _utf16(text)
     mentions = []
+    where = _collapsed_offset(joined)
     for entity, start, end in spans:
-        s, e = min(where[start], len(text)), min(where[end], len(text))
+        s, e = min(where(start), len(text)), min(where(end), len(text))
         while s < e and text[s] == " ":
             s += 1
         while e > s and text[e - 1] == " ":
@@ -903,6 +1039,17 @@ def block_text(
 
 
 # --------------------------------------------------------------------------- manifest
+
+
+@dataclass
+class _Stored:
+    """An output as :meth:`_Outputs.store` left it."""
+
+    rel: str
+    sha256: str
+    wrote: bool  # False: it was there already, as made now
+    failed: list[Diagnostic] = field(default_factory=list)  # why it could not be written
+    unsafe: bool = False  # failed: the path leads outside the site
 
 
 class _Outputs:
@@ -938,23 +1085,38 @@ class _Outputs:
         return self.path(rel).read_bytes()
 
     def put(self, rel: str, key: str, data: bytes, *, group: str = "") -> None:
-        path = self.path(rel)
+        self.record(self.store(rel, data), key, group=group)
+
+    def store(self, rel: str, data: bytes) -> _Stored:
+        """Write one output when it changed; touches nothing but the file, so that
+        workers can write what they make (then the parent records it)."""
+        try:
+            path = self.path(rel)
+        except BuildError as exc:
+            return _Stored(rel, "", False, exc.diagnostics, unsafe=True)
         unchanged = False
         if not self.force:
             with contextlib.suppress(OSError):
                 unchanged = path.is_file() and path.read_bytes() == data
-        if unchanged:
-            self.report.skipped.append(path)
-        else:
+        if not unchanged:
             try:
                 render.write_atomic(path, data)  # sets the mode a web server can read
             except OSError as exc:
                 diag = _diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
-                raise BuildError(diag.format(), [diag], self.report) from None
-            self.report.written.append(path)
-        self.new[rel] = {"key": key, "sha256": _sha(data)}
+                return _Stored(rel, "", False, [diag])
+        return _Stored(rel, _sha(data), not unchanged)
+
+    def record(self, stored: _Stored, key: str, *, group: str = "") -> None:
+        """Account for an output :meth:`store` wrote (or found unchanged), in the
+        report and the manifest; raises :class:`BuildError` for one it could not."""
+        if stored.failed:
+            diag = stored.failed[0]
+            raise BuildError(diag.format(), stored.failed, None if stored.unsafe else self.report)
+        path = self.path(stored.rel)
+        (self.report.written if stored.wrote else self.report.skipped).append(path)
+        self.new[stored.rel] = {"key": key, "sha256": stored.sha256}
         if group:
-            self.new[rel]["group"] = group
+            self.new[stored.rel]["group"] = group
 
     def remove_stale(self) -> None:
         """Delete what an earlier build wrote and this one no longer makes."""
@@ -1120,7 +1282,8 @@ class _Builder:
         )
         everything = _key(self.fingerprint, layout, sorted(hashes.items()))
         whole = self._edition_fresh(everything)
-        pages, sections = self._documents(edition, chrome, hashes, layout, not whole)
+        entities = _Entities(edition)
+        pages = self._documents(edition, chrome, entities, hashes, layout, not whole)
         self._copies(edition, hashes)
         self._assets()
         if whole:
@@ -1128,7 +1291,7 @@ class _Builder:
                 if entry.get("group") == "edition":
                     self.outputs.keep(rel)
         else:
-            self._edition_outputs(edition, chrome, pages, sections, everything)
+            self._edition_outputs(edition, chrome, entities, pages, everything)
         self.outputs.remove_stale()
         self._write_manifest(validated)
 
@@ -1170,15 +1333,20 @@ class _Builder:
         for doc in loaded.values():
             with contextlib.suppress(SchemaError, OSError):
                 for found in schema_lookup.schemas_for(doc):
-                    schemas[str(found.path)] = _sha(Path(found.path).read_bytes())
+                    if str(found.path) not in schemas:  # a corpus shares its schemas
+                        schemas[str(found.path)] = _sha(Path(found.path).read_bytes())
         key = _key(teikit.__version__, sorted(hashes.items()), sorted(schemas.items()))
         if not self.force and not load_errors and self.manifest.get("validated") == key:
             return key
+        # The schemas in workers; the corpus rules here, on the documents loaded
+        # already (validate_files would load every file again for them).
         result = validate_files(
             [str(p) for p in files],
-            options=ValidateOptions(),
+            options=ValidateOptions(rules=False),
             jobs=self._jobs(len(files), PARALLEL_VALIDATION),
         )
+        if len(files) > 1 and not result.interrupted:
+            _check_rules(result, {str(p): loaded[p.name] for p in files if p.name in loaded})
         self.report.validated = True
         self.report.diagnostics.extend(result.diagnostics)
         if result.valid:
@@ -1229,24 +1397,31 @@ class _Builder:
         self,
         edition: _Edition,
         chrome: _Chrome,
+        entities: _Entities,
         hashes: dict[str, str],
         layout: str,
         sections: bool,
-    ) -> tuple[dict[str, etree._Element], dict[str, bytes]]:
+    ) -> _Pages:
         """Render what changed: pages and PDFs, in parallel (and, when the edition's
-        own pages are to be remade, the register sections). Returns every document
-        page as a tree (rendered now or read back) and the section pages' HTML."""
+        own pages are to be remade, the register sections and the facts of the
+        pages kept from the last build). Workers finish each page (chrome, policy,
+        serialisation) and take its facts, so no page tree comes back here."""
         register = str(edition.register.path) if edition.register else ""
         reg_hash = hashes[edition.register.file] if edition.register else ""
         todo: list[tuple[str, str, _Job, _Doc | None]] = []  # (output, key, job, page of)
-        kept: list[_Doc] = []
         html_params = tuple(self._render_params(edition).items())
         for d in edition.order:
             key = _key(self.fingerprint, layout, hashes[d.file], reg_hash, "page")
+            search = d.kind != "register"
             if self.outputs.fresh(d.page, key):
-                kept.append(d)
+                self.outputs.keep(d.page)
+                if sections:  # the edition's pages are remade: they need its facts
+                    written = str(self.outputs.path(d.page))
+                    job = _Job("kept", str(d.path), "", page=d.page, written=written, search=search)
+                    todo.append((d.page, "", job, d))
             else:
-                todo.append((d.page, key, _Job("html", str(d.path), register, html_params), d))
+                job = _Job("page", str(d.path), register, html_params, page=d.page, search=search)
+                todo.append((d.page, key, job, d))
             if self.pdf:
                 rel = f"downloads/pdf/{d.page[:-5]}.pdf"
                 key = _key(self.fingerprint, hashes[d.file], reg_hash, "pdf")
@@ -1280,7 +1455,7 @@ class _Builder:
         jobs = self._jobs(len(todo), PARALLEL_RENDERING)
         # Typst already ran in this process: forked workers could not run it (teikit.render)
         typst_jobs = jobs if render.typst_forkable() else 1
-        if todo:
+        if any(job.kind != "kept" for _, _, job, _ in todo):
             # Compiled and parsed here, before workers fork, so that they all share it.
             render.load_stylesheet(_profile_path())
             if self.pdf:
@@ -1289,8 +1464,9 @@ class _Builder:
                 render.xdm_node(edition.register.doc)
             if self.pdf and typst_jobs > 1:
                 render.warm_typst()
-        global _loaded, _typst
+        global _loaded, _typst, _site
         _loaded = {str(d.path): d.doc for d in edition.docs}
+        _site = _Site(edition, chrome, entities, str(self.source), self.outputs)
         try:
             jobs_todo = [job for _, _, job, _ in todo]
             results = run_jobs(_run_job, jobs_todo, jobs=jobs)
@@ -1300,32 +1476,34 @@ class _Builder:
             for i, result in zip(pdfs, made, strict=True):
                 results[i] = result
         finally:
-            _loaded, _typst = {}, []
+            _loaded, _typst, _site = {}, [], None
 
-        trees: dict[str, etree._Element] = {}
-        section_html: dict[str, bytes] = {}
-        for (rel, key, _job, d), result in zip(todo, results, strict=True):
+        pages = _Pages()
+        for (rel, key, job, d), result in zip(todo, results, strict=True):
+            if result.facts is not None:
+                pages.facts[rel] = result.facts
+            if job.kind == "kept":
+                if d is edition.intro and result.facts is not None:
+                    with contextlib.suppress(OSError):
+                        pages.intro = self.outputs.read(rel)
+                continue
             self.report.diagnostics.extend(result.diagnostics)
-            if result.data is None:
+            if result.stored is not None:  # a document's page, finished by the worker
+                for stored in result.stored:
+                    self.outputs.record(stored, key)
+                if d is edition.intro:
+                    with contextlib.suppress(OSError):
+                        pages.intro = self.outputs.read(rel)
+            elif result.data is None:
                 self._fail_or_note(
                     [x for x in result.diagnostics if x.severity >= Severity.ERROR],
                     f"cannot make {rel}",
                 )
             elif not key:  # a register section: finished with the edition's pages
-                section_html[rel] = result.data
-            elif d is None:  # a PDF
+                pages.sections[rel] = result.data
+            else:  # a PDF
                 self.outputs.put(rel, key, result.data)
-            else:
-                root = _parse_page(result.data)
-                _assign_block_ids(root)
-                chrome.decorate(root, d.page, self.report.diagnostics)
-                self.outputs.put(rel, key, _serialize(root))
-                trees[d.page] = root
-        for d in kept:
-            self.outputs.keep(d.page)
-            with contextlib.suppress(OSError, etree.ParserError, UnicodeDecodeError):
-                trees[d.page] = _parse_page(self.outputs.read(d.page))
-        return trees, section_html
+        return pages
 
     def _copies(self, edition: _Edition, hashes: dict[str, str]) -> None:
         """The TEI sources, byte for byte, for the downloads page."""
@@ -1355,68 +1533,53 @@ class _Builder:
         self,
         edition: _Edition,
         chrome: _Chrome,
-        pages: dict[str, etree._Element],
-        sections: dict[str, bytes],
+        entities: _Entities,
+        pages: _Pages,
         key: str,
     ) -> None:
-        entities = _Entities(edition)
-        anchors = {d.page: _ids(pages.get(d.page)) for d in edition.docs}
-
         def put(rel: str, data: bytes) -> None:
             self.outputs.put(rel, key, data, group="edition")
 
-        for _, _, page, _, _ in edition.sections:
-            if page in sections:
-                root = _parse_page(sections[page])
-                chrome.decorate(root, page, self.report.diagnostics)
-                _add_occurrences(root, page, edition, entities, anchors)
-                put(page, _serialize(root))
-        exported = self._exports(edition, put)
+        # The data exports and the register sections (each with every occurrence):
+        # the longest work on the edition's own pages, done by workers side by side.
+        exports = [("export", fmt) for fmt, _, _, _ in EXPORTS]
+        sections = [("section", page) for _, _, page, _, _ in edition.sections]
+        sections = [item for item in sections if item[1] in pages.sections]
+        global _site
+        _site = _Site(
+            edition, chrome, entities, str(self.source), self.outputs, self._export_options(), pages
+        )
+        items = exports + sections
+        try:
+            jobs = self._jobs(len(edition.docs), PARALLEL_RENDERING)
+            made = dict(zip(items, run_jobs(_edition_job, items, jobs=jobs), strict=True))
+        finally:
+            _site = None
+        exported: dict[str, list[str]] = {}
+        for kind, name in sections + exports:  # the sections' findings first, as ever
+            result = made[(kind, name)]
+            self.report.diagnostics.extend(result.diagnostics)
+            for stored in result.stored or []:
+                self.outputs.record(stored, key, group="edition")
+            if kind == "export" and result.stored is not None:
+                exported[name] = [stored.rel for stored in result.stored]
         if edition.letters():
             put(CHRONOLOGY, _serialize(_chronology(edition, chrome, entities)))
-        put(HOME, _serialize(_home(edition, chrome, entities, pages, self.base_url)))
-        put(SEARCH_INDEX, _search_index(edition, entities, pages))
+        intro = None
+        with contextlib.suppress(etree.ParserError, UnicodeDecodeError):
+            intro = _parse_page(pages.intro) if pages.intro is not None else None
+        put(HOME, _serialize(_home(edition, chrome, entities, intro, self.base_url)))
+        put(SEARCH_INDEX, _search_index(edition, entities, pages.facts))
         put(SEARCH, _serialize(_search_page(edition, chrome)))
         put(DOWNLOADS, _serialize(_downloads(edition, chrome, self.outputs, exported, self.pdf)))
 
-    def _exports(
-        self, edition: _Edition, put: Callable[[str, bytes], None]
-    ) -> dict[str, list[str]]:
-        """Write the data exports; returns, per format, the files written (relative).
-
-        A format the edition cannot fill (CMIF needs the editor's e-mail address and
-        its own URL) is a warning: the site is still worth having without it."""
-        done: dict[str, list[str]] = {}
-        docs = [d.doc for d in edition.order]
+    def _export_options(self) -> ExportOptions:
         cmif = self.cmif or CmifOptions()
         if self.base_url and cmif.cmif_url is None:
             cmif = dataclasses.replace(
                 cmif, cmif_url=f"{self.base_url}downloads/data/{EXPORTS[0][1]}"
             )
-        options = ExportOptions(base_url=self.base_url, cmif=cmif)
-        with tempfile.TemporaryDirectory(prefix="teikit-export-") as tmp:
-            for fmt, name, label, _ in EXPORTS:
-                try:
-                    written = export(
-                        docs, Path(tmp) / name, fmt, index=edition.index, options=options
-                    )
-                except TeikitError as exc:
-                    self.report.diagnostics.append(
-                        _diag(
-                            str(self.source),
-                            f"no {label} export: {exc.message}",
-                            f"{fmt}-skipped",
-                            Severity.WARNING,
-                        )
-                    )
-                    continue
-                rels = []
-                for path in sorted(written):
-                    rel = "downloads/data/" + path.relative_to(tmp).as_posix()
-                    put(rel, path.read_bytes())
-                    rels.append(rel)
-                done[fmt] = rels
-        return done
+        return ExportOptions(base_url=self.base_url, cmif=cmif)
 
     def _write_manifest(self, validated: str | None) -> None:
         manifest = {
@@ -1428,6 +1591,30 @@ class _Builder:
         }
         data = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
         render.write_atomic(safe_output_path(self.out, MANIFEST_NAME), data)
+
+
+@dataclass
+class _Pages:
+    """What the edition's own pages need of the rendered ones."""
+
+    facts: dict[str, _PageFacts] = field(default_factory=dict)  # by page, documents only
+    sections: dict[str, bytes] = field(default_factory=dict)  # register sections, undecorated
+    intro: bytes | None = None  # the introduction's page, for the home page
+
+
+def _check_rules(report: Report, loaded: dict[str, Document]) -> None:
+    """What ``teikit validate`` adds to the schemas for more than one file: the corpus
+    rules (when there is a register), each finding filed with its document's result."""
+    docs = [loaded[r.file] for r in report.files if r.file in loaded]
+    if not rules.registers_found(docs):
+        return
+    by_file = {result.file: result for result in report.files}
+    for diagnostic in rules.check(docs):
+        target = by_file.get(diagnostic.file)
+        if target is not None:
+            target.diagnostics.append(diagnostic)
+            target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
+    report.rules_ran = True
 
 
 def _ids(root: etree._Element | None) -> set[str]:
@@ -1468,16 +1655,13 @@ class _Entities:
         return f"{page}#{anchor}" if (page, anchor) in self.by_anchor else None
 
 
-def _occurrence_href(
-    occ: Occurrence, d: _Doc, anchors: dict[str, set[str]], mentions: dict[str, str]
-) -> str:
+def _occurrence_href(occ: Occurrence, d: _Doc, facts: _PageFacts | None) -> str:
     """The link to the mention itself; when it is not on the page (a name that is
     only in the header), the metadata panel, else the page."""
-    ids = anchors.get(d.page, set())
-    anchor = mentions.get(occ.xpath)
-    if anchor and anchor in ids:
+    anchor = facts.anchors.get(occ.xpath) if facts is not None else None
+    if anchor:
         return f"{d.page}#{anchor}"
-    if occ.where in ("header", "sender", "addressee") and "tk-metadata-heading" in ids:
+    if occ.where in ("header", "sender", "addressee") and facts is not None and facts.metadata:
         return f"{d.page}#tk-metadata-heading"
     return d.page
 
@@ -1496,7 +1680,7 @@ def _add_occurrences(
     page: str,
     edition: _Edition,
     entities: _Entities,
-    anchors: dict[str, set[str]],
+    facts: dict[str, _PageFacts],
 ) -> None:
     """Under each register entry: every document that mentions it, and every mention."""
     order = {d.file: i for i, d in enumerate(edition.order)}
@@ -1541,7 +1725,7 @@ def _add_occurrences(
                             E(
                                 "a",
                                 _snippet(occ),
-                                href=_occurrence_href(occ, d, anchors, edition.mentions(d)),
+                                href=_occurrence_href(occ, d, facts.get(d.page)),
                                 class_="tks-occurrence",
                             ),
                             [" ", E("span", f"({where})", class_="tks-where")] if where else None,
@@ -1704,7 +1888,7 @@ def _home(
     edition: _Edition,
     chrome: _Chrome,
     entities: _Entities,
-    pages: dict[str, etree._Element],
+    intro_page: etree._Element | None,
     base_url: str | None,
 ) -> etree._Element:
     root, main = chrome.page("", HOME)
@@ -1753,8 +1937,7 @@ def _home(
             )
         )
     intro = edition.intro
-    tree = pages.get(intro.page) if intro is not None else None
-    article = tree.find(".//main//article") if tree is not None else None
+    article = intro_page.find(".//main//article") if intro_page is not None else None
     if intro is not None and article is not None:
         article = _copy(article)
         for part in article.xpath(".//aside | .//nav | .//input | .//div[@role='group']"):
@@ -1975,16 +2158,41 @@ def _downloads(
 # --------------------------------------------------------------------------- search index
 
 
-def _search_index(
-    edition: _Edition, entities: _Entities, pages: dict[str, etree._Element]
-) -> bytes:
+def _search_records(main: etree._Element, entities: _Entities) -> list[str]:
+    """The search records of a page's main part, as JSON objects without their
+    document number (made where the page is, they come back as compact text)."""
+    records: list[str] = []
+    for block in text_blocks(main):
+        text, mentions = block_text(block, entities.index_of)
+        if not text:
+            continue
+        note = next(
+            (a for a in block.iterancestors("li") if "tk-note" in _classes(a)),
+            block if block.tag == "li" and "tk-note" in _classes(block) else None,
+        )
+        anchor = (note if note is not None else block).get("id") or ""
+        record: dict[str, Any] = {"a": anchor, "t": text}
+        if mentions:
+            record["m"] = mentions
+        if note is not None:
+            label = note.find(".//span[@class='tk-note-label']")
+            record["n"] = (label.text or "").strip() if label is not None else ""
+        records.append(_json(record))
+    return records
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _search_index(edition: _Edition, entities: _Entities, facts: dict[str, _PageFacts]) -> bytes:
     """search-index.js: documents, correspondents, entities and text records, as one
     global (a script, because fetch() of a local JSON file fails under file://)."""
     docs_out: list[dict[str, Any]] = []
-    records: list[dict[str, Any]] = []
+    records: list[str] = []
     letter_of = {d.file: lt for lt, d in edition.letters()}
     for d in edition.order:
-        if d.kind == "register" or d.page not in pages:
+        if d.kind == "register" or d.page not in facts:
             continue
         letter = letter_of.get(d.file)
         who: list[str] = []
@@ -2001,25 +2209,8 @@ def _search_index(
                 "k": d.kind,
             }
         )
-        main = _main(pages[d.page])
-        if main is None:
-            continue
-        for block in text_blocks(main):
-            text, mentions = block_text(block, entities.index_of)
-            if not text:
-                continue
-            note = next(
-                (a for a in block.iterancestors("li") if "tk-note" in _classes(a)),
-                block if block.tag == "li" and "tk-note" in _classes(block) else None,
-            )
-            anchor = (note if note is not None else block).get("id") or ""
-            record: dict[str, Any] = {"d": number, "a": anchor, "t": text}
-            if mentions:
-                record["m"] = mentions
-            if note is not None:
-                label = note.find(".//span[@class='tk-note-label']")
-                record["n"] = (label.text or "").strip() if label is not None else ""
-            records.append(record)
+        # {"d": number, ...the record}, as json.dumps writes it
+        records += (f'{{"d":{number},{record[1:]}' for record in facts[d.page].records)
     payload = {
         "version": 1,
         "title": edition.title,
@@ -2034,9 +2225,9 @@ def _search_index(
             }
             for e in entities.entries
         ],
-        "records": records,
     }
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # The payload with "records" last, as json.dumps would write it.
+    text = _json(payload)[:-1] + ',"records":[' + ",".join(records) + "]}"
     # U+2028/2029 are line ends to older JavaScript parsers: escape them.
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return (

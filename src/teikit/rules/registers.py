@@ -24,9 +24,9 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
         entry = target.element
         if any(a is entry for a in pointer.element.iterancestors()) or pointer.element is entry:
             continue  # an entry pointing at itself does not use it
-        used.add((ctx.corpus.key_of(target.doc), entry.get(XML_ID, "").strip()))
+        used.add((ctx.corpus.path_key(target.doc), entry.get(XML_ID, "").strip()))
     for doc in docs:
-        key = ctx.corpus.key_of(doc)
+        key = ctx.corpus.path_key(doc)
         for el, kind in register_entries(doc):
             ident = el.get(XML_ID, "").strip()
             if (key, ident) not in used:
