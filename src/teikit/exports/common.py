@@ -112,16 +112,26 @@ def entry_iri(entry: Entry, options: ExportOptions) -> str:
     return f"{page}#{entry.id}" if page else entry.key
 
 
+TEXT_PARTS = frozenset({"body", "note", "front", "back"})
+
+
 def text_occurrences(entry: Entry, files: Iterable[str]) -> list[str]:
-    """Files among ``files`` whose text (not header, not register) mentions ``entry``."""
-    wanted = set(files)
-    return sorted(
-        {
-            o.file
-            for o in entry.occurrences
-            if o.file in wanted and o.where in ("body", "note", "front", "back")
-        }
-    )
+    """Files among ``files`` whose text (not header, not register) mentions ``entry``.
+
+    Pass a set when calling this for many entries: a list is turned into one
+    at every call."""
+    wanted = files if isinstance(files, (set, frozenset)) else set(files)
+    return sorted({o.file for o in entry.occurrences if o.file in wanted and o.where in TEXT_PARTS})
+
+
+def text_mentions(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """For each file, the entries its text mentions, in the order of ``entries``:
+    one pass over the occurrences instead of a search per file and entry."""
+    out: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for file in sorted({o.file for o in entry.occurrences if o.where in TEXT_PARTS}):
+            out.setdefault(file, []).append(entry)
+    return out
 
 
 def letters_by_file(index: EntityIndex) -> dict[str, list[Letter]]:

@@ -44,10 +44,14 @@ def _letter(letter: Letter, options: ExportOptions) -> dict[str, str]:
 
 
 def _feature(
-    place: Entry, index: EntityIndex, options: ExportOptions, by_file: dict[str, list[Letter]]
+    place: Entry,
+    options: ExportOptions,
+    by_file: dict[str, list[Letter]],
+    files: frozenset[str],
+    sent_from: dict[str, list[Letter]],
 ) -> dict[str, Any]:
-    sent = [lt for lt in index.letters if any(p.key == place.key for p in lt.places_sent)]
-    mentioning = [lt for file in text_occurrences(place, by_file) for lt in by_file[file]]
+    sent = sent_from.get(place.key, [])
+    mentioning = [lt for file in text_occurrences(place, files) for lt in by_file[file]]
     feature: dict[str, Any] = {
         "@id": entry_iri(place, options),
         "type": "Feature",
@@ -77,11 +81,15 @@ def build_geojson(index: EntityIndex, options: ExportOptions | None = None) -> d
     """The FeatureCollection of the registered places of ``index``."""
     options = options or ExportOptions()
     by_file = letters_by_file(index)
-    return {
-        "type": "FeatureCollection",
-        "@context": LPF_CONTEXT,
-        "features": [_feature(p, index, options, by_file) for p in index.places if p.registered],
-    }
+    files = frozenset(by_file)
+    sent_from: dict[str, list[Letter]] = {}  # place key -> letters sent from it, in order
+    for letter in index.letters:
+        for key in dict.fromkeys(p.key for p in letter.places_sent if p.key):
+            sent_from.setdefault(key, []).append(letter)
+    features = [
+        _feature(p, options, by_file, files, sent_from) for p in index.places if p.registered
+    ]
+    return {"type": "FeatureCollection", "@context": LPF_CONTEXT, "features": features}
 
 
 def write(

@@ -22,7 +22,7 @@ from teikit.exports.common import (
     entry_iri,
     letter_iri,
     page_url,
-    text_occurrences,
+    text_mentions,
     write_json,
 )
 from teikit.index import EntityIndex, Entry, Letter
@@ -83,7 +83,12 @@ def _entity(entry: Entry, options: ExportOptions) -> dict[str, Any]:
     return node
 
 
-def _message(letter: Letter, index: EntityIndex, options: ExportOptions) -> dict[str, Any]:
+def _message(
+    letter: Letter,
+    index: EntityIndex,
+    options: ExportOptions,
+    mentioned: dict[str, list[Entry]],
+) -> dict[str, Any]:
     node: dict[str, Any] = {
         "@id": letter_iri(letter, options),
         "@type": "Message",
@@ -105,18 +110,15 @@ def _message(letter: Letter, index: EntityIndex, options: ExportOptions) -> dict
     places = [index.get(p.key) for p in letter.places_sent if p.key]
     if places and places[0] is not None:
         node["locationCreated"] = entry_iri(places[0], options)
-    node["mentions"] = [
-        entry_iri(e, options)
-        for e in index.entries
-        if e.registered and text_occurrences(e, [letter.file])
-    ]
+    node["mentions"] = [entry_iri(e, options) for e in mentioned.get(letter.file, [])]
     return node
 
 
 def build_jsonld(index: EntityIndex, options: ExportOptions | None = None) -> dict[str, Any]:
     """The JSON-LD document: one graph of messages and the registered entities."""
     options = options or ExportOptions()
-    graph = [_message(lt, index, options) for lt in index.letters]
+    mentioned = text_mentions(e for e in index.entries if e.registered)
+    graph = [_message(lt, index, options, mentioned) for lt in index.letters]
     graph += [_entity(e, options) for e in index.entries if e.registered]
     return {"@context": CONTEXT, "@graph": graph}
 
