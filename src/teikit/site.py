@@ -50,7 +50,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 import teikit
-from teikit import render, rules
+from teikit import render
 from teikit import schemas as schema_lookup
 from teikit.batch import default_jobs
 from teikit.batch import run as run_jobs
@@ -70,7 +70,7 @@ from teikit.index import (
     flatten,
 )
 from teikit.index import parse_date as parse_w3c_date
-from teikit.validate import Report, ValidateOptions, validate_files
+from teikit.validate import validate_files
 
 __all__ = [
     "CSP",
@@ -1339,14 +1339,12 @@ class _Builder:
         if not self.force and not load_errors and self.manifest.get("validated") == key:
             return key
         # The schemas in workers; the corpus rules here, on the documents loaded
-        # already (validate_files would load every file again for them).
+        # already (not loaded again).
         result = validate_files(
             [str(p) for p in files],
-            options=ValidateOptions(rules=False),
             jobs=self._jobs(len(files), PARALLEL_VALIDATION),
+            documents={str(p): loaded[p.name] for p in files if p.name in loaded},
         )
-        if len(files) > 1 and not result.interrupted:
-            _check_rules(result, {str(p): loaded[p.name] for p in files if p.name in loaded})
         self.report.validated = True
         self.report.diagnostics.extend(result.diagnostics)
         if result.valid:
@@ -1600,21 +1598,6 @@ class _Pages:
     facts: dict[str, _PageFacts] = field(default_factory=dict)  # by page, documents only
     sections: dict[str, bytes] = field(default_factory=dict)  # register sections, undecorated
     intro: bytes | None = None  # the introduction's page, for the home page
-
-
-def _check_rules(report: Report, loaded: dict[str, Document]) -> None:
-    """What ``teikit validate`` adds to the schemas for more than one file: the corpus
-    rules (when there is a register), each finding filed with its document's result."""
-    docs = [loaded[r.file] for r in report.files if r.file in loaded]
-    if not rules.registers_found(docs):
-        return
-    by_file = {result.file: result for result in report.files}
-    for diagnostic in rules.check(docs):
-        target = by_file.get(diagnostic.file)
-        if target is not None:
-            target.diagnostics.append(diagnostic)
-            target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
-    report.rules_ran = True
 
 
 def _ids(root: etree._Element | None) -> set[str]:

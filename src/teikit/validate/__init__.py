@@ -13,7 +13,7 @@ every finding.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -346,13 +346,15 @@ def validate_files(
     on_result=None,
     raise_on_error: bool = False,
     timeout: float | None = None,
+    documents: Mapping[str, Document] | None = None,
 ) -> Report:
     """Validate files; unreadable or malformed files are findings, never a stop.
 
     ``schemas`` is a shortcut for ``options.schemas``. ``jobs`` > 1 validates in
     forked worker processes; the results keep the input order. A file a worker
     spends more than ``timeout`` seconds on (default: batch.DEFAULT_TIMEOUT) is
-    reported as an error and the run goes on.
+    reported as an error and the run goes on. ``documents`` (path -> loaded
+    Document) spares the corpus rules loading those files again.
     """
     global _current
     started = time.perf_counter()
@@ -386,7 +388,7 @@ def validate_files(
     finally:
         _current = None
     if rules and not report.interrupted:
-        _apply_rules(report)
+        _apply_rules(report, documents or {})
         if on_result is not None:
             for path, result in zip(paths, report.files, strict=False):
                 on_result(path, result)
@@ -396,18 +398,22 @@ def validate_files(
     return report
 
 
-def _apply_rules(report: Report) -> None:
+def _apply_rules(report: Report, loaded: Mapping[str, Document]) -> None:
     """Run the corpus-level integrity rules (references resolve, ids unique
     across files, dates plausible, registers used) when the files include a
-    register, and file each finding with its document."""
+    register, and file each finding with its document. Documents in ``loaded``
+    are used as they are; the others are loaded again."""
     from teikit import rules
 
     docs = []
     for result in report.files:
-        try:
-            docs.append(load(result.file))
-        except LoadError:
-            continue  # already reported by the schema pass
+        doc = loaded.get(result.file)
+        if doc is None:
+            try:
+                doc = load(result.file)
+            except LoadError:
+                continue  # already reported by the schema pass
+        docs.append(doc)
     if not rules.registers_found(docs):
         return
     by_file = {result.file: result for result in report.files}
