@@ -150,10 +150,16 @@ def test_bare_fragment_refs_resolve_to_the_corpus_register(tmp_path):
     from teikit.rules import check
 
     tei = '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>t</title></titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc></fileDesc></teiHeader><text><body>{}</body></text></TEI>'
-    (tmp_path / "register.xml").write_text(tei.format(
-        '<listPerson><person xml:id="tito"><persName>Tito</persName></person></listPerson>'))
-    (tmp_path / "letter.xml").write_text(tei.format(
-        '<p><persName ref="#tito">Tito</persName> and <persName ref="#nobody">X</persName></p>'))
+    (tmp_path / "register.xml").write_text(
+        tei.format(
+            '<listPerson><person xml:id="tito"><persName>Tito</persName></person></listPerson>'
+        )
+    )
+    (tmp_path / "letter.xml").write_text(
+        tei.format(
+            '<p><persName ref="#tito">Tito</persName> and <persName ref="#nobody">X</persName></p>'
+        )
+    )
     docs = [load(str(tmp_path / n)) for n in ("letter.xml", "register.xml")]
     found = [(d.code, d.message.split(":")[0]) for d in check(docs)]
     assert found == [("dangling-ref", "@ref '#nobody' points nowhere")]
