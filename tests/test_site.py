@@ -532,3 +532,33 @@ def test_hostile_documents_cannot_escape_or_inject(tmp_path):
     index = (out / "search-index.js").read_text("utf-8")
     assert "<script>alert(document.cookie)</script>" in index  # as data, inside a JS string
     assert json.loads(index.split(" = ", 1)[1].rstrip().rstrip(";"))["docs"]
+
+
+_PARENT = os.getpid()
+_real_run_job = None
+
+
+def _stuck_on_the_cable_page(job):
+    if job.kind == "page" and "cable" in job.path and os.getpid() != _PARENT:
+        import time
+
+        time.sleep(600)  # as a native library stuck in a loop would
+    return _real_run_job(job)
+
+
+def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypatch):
+    import sys
+
+    from teikit.site import build_site
+
+    global _real_run_job
+    module = sys.modules["teikit.site"]
+    _real_run_job = module._run_job
+    monkeypatch.setattr(module, "_run_job", _stuck_on_the_cable_page)  # workers inherit it
+    report = build_site(
+        TEI, tmp_path / "site", pdf=False, jobs=2, timeout=2, keep_going=True, validate=False
+    )
+    gave_up = [d for d in report.diagnostics if d.code == "timeout"]
+    assert len(gave_up) == 1 and "cable-1954-07-24" in gave_up[0].message
+    assert (tmp_path / "site" / "letter-1954-06-22.html").is_file()
+    assert not (tmp_path / "site" / "cable-1954-07-24.html").exists()

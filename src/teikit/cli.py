@@ -550,6 +550,7 @@ def transform_command(
     help="Editor's e-mail; with --base-url it enables the CMIF download for correspSearch.",
 )
 @jobs_option
+@timeout_option
 def build(
     tei_dir: str,
     out_dir: str,
@@ -560,6 +561,7 @@ def build(
     base_url: str | None,
     editor_email: str | None,
     jobs: int | None,
+    timeout: float | None,
 ) -> None:
     """Build the static edition site: pages, registers, search, PDFs and downloads.
 
@@ -591,6 +593,7 @@ def build(
             base_url=base_url,
             validate=not no_validate,
             cmif=cmif,
+            timeout=timeout,
         )
     except BuildError as exc:
         for diagnostic in exc.diagnostics:

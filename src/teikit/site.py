@@ -554,6 +554,15 @@ def _compile_job(index: int) -> _JobResult:
     return _JobResult(pdf, first.diagnostics + warnings)
 
 
+def _gave_up(file: str, what: str, seconds: float) -> _JobResult:
+    message = f"gave up on {what} after {seconds:g} s: the worker did not finish (--timeout)"
+    return _JobResult(None, [_diag(file, message, "timeout")])
+
+
+def _job_timed_out(job: _Job, seconds: float) -> _JobResult:
+    return _gave_up(job.path or FULL_PDF, f"the {job.kind} of {job.page or job.path}", seconds)
+
+
 def _failed(job: _Job, exc: TeikitError, found: list[Diagnostic]) -> _JobResult:
     failed = list(exc.diagnostics) or [_diag(job.path, exc.message, "render-failed")]
     if not any(d.severity >= Severity.ERROR for d in failed):
@@ -1171,6 +1180,7 @@ def build_site(
     base_url: str | None = None,
     validate: bool = True,
     cmif: CmifOptions | None = None,
+    timeout: float | None = None,
 ) -> BuildReport:
     """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files) into ``out_dir``.
 
@@ -1183,6 +1193,8 @@ def build_site(
     ``pdf=False`` leaves out the PDFs; ``base_url`` (http or https) is where the
     site will be published, used in the citation and the data exports; ``cmif``
     gives what CMIF needs and the edition does not hold (the editor's e-mail).
+    A page or PDF a worker spends more than ``timeout`` seconds on (default:
+    batch.DEFAULT_TIMEOUT) is given up and reported.
     """
     started = time.perf_counter()
     source = Path(tei_dir)
@@ -1203,7 +1215,9 @@ def build_site(
         raise UsageError(f"{target}: exists and is not a folder")
     target.mkdir(parents=True, exist_ok=True)
     report = BuildReport(out_dir=target.resolve())
-    builder = _Builder(source, report, keep_going, force, jobs, pdf, base_url, validate, cmif)
+    builder = _Builder(
+        source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout
+    )
     try:
         builder.build()
     finally:
@@ -1223,8 +1237,10 @@ class _Builder:
         base_url: str | None,
         validate: bool,
         cmif: CmifOptions | None,
+        timeout: float | None = None,
     ) -> None:
         self.source = source
+        self.timeout = timeout  # seconds a worker may spend on one job
         self.out = report.out_dir
         self.report = report
         self.keep_going = keep_going
@@ -1467,10 +1483,18 @@ class _Builder:
         _site = _Site(edition, chrome, entities, str(self.source), self.outputs)
         try:
             jobs_todo = [job for _, _, job, _ in todo]
-            results = run_jobs(_run_job, jobs_todo, jobs=jobs)
+            results = run_jobs(
+                _run_job, jobs_todo, jobs=jobs, timeout=self.timeout, on_timeout=_job_timed_out
+            )
             pdfs = [i for i, result in enumerate(results) if result.typst is not None]
             _typst = [(jobs_todo[i], results[i]) for i in pdfs]
-            made = run_jobs(_compile_job, list(range(len(pdfs))), jobs=typst_jobs)
+            made = run_jobs(
+                _compile_job,
+                list(range(len(pdfs))),
+                jobs=typst_jobs,
+                timeout=self.timeout,
+                on_timeout=lambda index, seconds: _job_timed_out(_typst[index][0], seconds),
+            )
             for i, result in zip(pdfs, made, strict=True):
                 results[i] = result
         finally:
@@ -1550,7 +1574,14 @@ class _Builder:
         items = exports + sections
         try:
             jobs = self._jobs(len(edition.docs), PARALLEL_RENDERING)
-            made = dict(zip(items, run_jobs(_edition_job, items, jobs=jobs), strict=True))
+            done = run_jobs(
+                _edition_job,
+                items,
+                jobs=jobs,
+                timeout=self.timeout,
+                on_timeout=lambda item, seconds: _gave_up(str(self.source), item[1], seconds),
+            )
+            made = dict(zip(items, done, strict=True))
         finally:
             _site = None
         exported: dict[str, list[str]] = {}
