@@ -237,3 +237,19 @@ def test_validate_reports_a_file_that_hangs_a_worker(monkeypatch, tmp_path):
     assert result.exit_code == 1, result.output
     assert f"{files[1]}:0:0: error: gave up after 1.5 s" in result.stderr
     assert f"{files[0]}:0:0: error: gave up" not in result.stderr
+
+
+def test_a_streamed_write_that_fails_midway_leaves_the_old_file(tmp_path):
+    target = tmp_path / "index.json"
+    target.write_text("old")
+
+    def produce(handle):
+        handle.write(b"half of the new")
+        raise RuntimeError("disk full, say")
+
+    with pytest.raises(RuntimeError):
+        batch.write_atomic_with(target, produce)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.json"]  # no temporary left
+    batch.write_atomic_with(target, lambda handle: handle.write(b"new"))
+    assert target.read_text() == "new"

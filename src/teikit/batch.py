@@ -21,7 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 STDIN = "-"
 T = TypeVar("T")
@@ -369,9 +369,21 @@ def write_atomic(
     it (0666 minus the umask); with ``keep_mode``, a file that already exists keeps
     its own mode instead.
     """
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    return write_atomic_with(path, lambda handle: handle.write(payload), keep_mode=keep_mode)
+
+
+def write_atomic_with(
+    path: str | os.PathLike[str],
+    produce: Callable[[BinaryIO], object],
+    *,
+    keep_mode: bool = False,
+) -> Path:
+    """:func:`write_atomic` for output made piece by piece: ``produce`` writes to
+    the open temporary file, so a large output never has to be held whole in
+    memory. If it raises, the target is left as it was."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode(encoding) if isinstance(data, str) else data
     try:
         mode = target.stat().st_mode & 0o7777 if keep_mode else None
     except OSError:  # a new file
@@ -379,7 +391,7 @@ def write_atomic(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            produce(handle)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates 0600: give the file the mode a plain open() would, or its own.

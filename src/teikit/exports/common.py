@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lxml import etree
 
-from teikit.batch import write_atomic
+from teikit.batch import write_atomic, write_atomic_with
 from teikit.errors import TeikitError
 
 if TYPE_CHECKING:
@@ -76,8 +77,23 @@ def write_xml(path: str | os.PathLike[str], tree: etree._ElementTree) -> list[Pa
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> list[Path]:
-    """The one file of a JSON format's ``write`` (see :func:`json_text`)."""
-    return [write_text(path, json_text(data))]
+    """The one file of a JSON format's ``write``, as :func:`json_text` gives it but
+    streamed: the text of a large index (hundreds of MB) is never held whole."""
+    target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"{target}: is a directory; give a file name")
+
+    def produce(handle: BinaryIO) -> None:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n", write_through=False)
+        json.dump(data, text, ensure_ascii=False, indent=2)
+        text.write("\n")
+        text.flush()
+        text.detach()  # the caller closes the file
+
+    try:
+        return [write_atomic_with(target, produce, keep_mode=True)]
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
 
 def output_directory(path: str | os.PathLike[str]) -> Path:

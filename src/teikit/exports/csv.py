@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
+from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import ExportOptions, output_directory, write_text
+from teikit.exports.common import ExportError, ExportOptions, output_directory, write_text
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
@@ -126,7 +128,11 @@ MENTION_COLUMNS = (
 
 
 def mentions(index: EntityIndex) -> str:
-    rows = [
+    return _table(list(_mention_rows(index)), MENTION_COLUMNS)
+
+
+def _mention_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
+    return (
         {
             "entity_id": e.id or e.key,
             "entity_type": e.type,
@@ -142,8 +148,7 @@ def mentions(index: EntityIndex) -> str:
         }
         for e in index.entries
         for o in e.occurrences
-    ]
-    return _table(rows, MENTION_COLUMNS)
+    )
 
 
 EDGE_COLUMNS = (
@@ -178,13 +183,29 @@ def write(
     """Write letters.csv, persons.csv, places.csv, organisations.csv, works.csv,
     mentions.csv and edges.csv into the directory ``output``."""
     folder = output_directory(output)
-    tables = {
-        "letters.csv": letters(index),
-        "persons.csv": entities(index, "person"),
-        "places.csv": entities(index, "place"),
-        "organisations.csv": entities(index, "org"),
-        "works.csv": entities(index, "work"),
-        "mentions.csv": mentions(index),
-        "edges.csv": edges(build_network(index)),
-    }
-    return [write_text(folder / name, text) for name, text in tables.items()]
+    # One table at a time, and the mentions (the largest: one row per occurrence)
+    # streamed row by row, so that a large corpus's tables are never all in memory.
+    tables: list[tuple[str, Callable[[], str]]] = [
+        ("letters.csv", lambda: letters(index)),
+        ("persons.csv", lambda: entities(index, "person")),
+        ("places.csv", lambda: entities(index, "place")),
+        ("organisations.csv", lambda: entities(index, "org")),
+        ("works.csv", lambda: entities(index, "work")),
+    ]
+    written = [write_text(folder / name, make()) for name, make in tables]
+
+    def produce(handle: BinaryIO) -> None:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        writer = csv.DictWriter(text, fieldnames=MENTION_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_mention_rows(index))
+        text.flush()
+        text.detach()  # the caller closes the file
+
+    target = folder / "mentions.csv"
+    try:
+        written.append(write_atomic_with(target, produce, keep_mode=True))
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    written.append(write_text(folder / "edges.csv", edges(build_network(index))))
+    return written

@@ -21,7 +21,7 @@ from lxml import etree
 from teikit.dates import parse_date
 from teikit.document import TEI_NS
 from teikit.errors import UsageError
-from teikit.exports.common import json_text, write_text, xml_bytes
+from teikit.exports.common import json_text, write_json, write_text, xml_bytes
 from teikit.index import (
     ENTITY_TYPES,
     INDEX_TYPES,
@@ -501,4 +501,6 @@ def write_index(
     """Write the index to ``output`` atomically; the format is inferred from the suffix
     when ``fmt`` is None."""
     kind = IndexFormat.parse(fmt) if fmt is not None else IndexFormat.infer(os.fspath(output))
+    if kind is IndexFormat.JSON:  # streamed: the largest of the formats
+        return write_json(output, to_dict(index, parse_types(types)))[0]
     return write_text(output, dumps(index, kind, types))
