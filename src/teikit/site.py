@@ -2142,9 +2142,14 @@ def _downloads(
     for fmt, _, label, description in EXPORTS:
         files = exported.get(fmt, [])
         if not files:
-            items.append(
-                E("li", E("strong", label), f": {description} (not available in this build)")
+            # Say how to get it: CMIF needs what only the publisher knows.
+            why = (
+                "not in this build: CMIF needs the editor's e-mail and the site's URL; "
+                "build with --editor-email and --base-url"
+                if fmt == "cmif"
+                else "not available in this build"
             )
+            items.append(E("li", E("strong", label), f": {description} ({why})"))
             continue
         if len(files) == 1:
             items.append(E("li", link(files[0], label), f": {description}"))
