@@ -51,3 +51,26 @@ def _isolated_schema_cache(tmp_path_factory):
         os.environ.pop("TEIKIT_CACHE_DIR", None)
     else:
         os.environ["TEIKIT_CACHE_DIR"] = old
+
+
+# A worker function that hangs: for the watchdog tests. The stand-in is a
+# module-level function (the pool pickles it by name); what it stands in for and
+# when it hangs live here, and forked workers inherit them.
+PARENT_PID = os.getpid()
+_hanging: dict[str, object] = {}
+
+
+def hang_in_workers(*args):
+    """Call the real function, but first hang (in a worker only) when ``when(*args)``."""
+    if os.getpid() != PARENT_PID and _hanging["when"](*args):
+        import time
+
+        time.sleep(600)  # as a native library stuck in a loop would
+    return _hanging["real"](*args)
+
+
+def make_workers_hang(monkeypatch, module, name: str, when) -> None:
+    """Replace ``module.name`` (a function batch.run or the build runs in workers)
+    by one that hangs in a worker when ``when(*args)`` is true."""
+    _hanging.update(real=getattr(module, name), when=when)
+    monkeypatch.setattr(module, name, hang_in_workers)

@@ -208,24 +208,13 @@ def test_a_hung_chunk_is_retried_item_by_item():
     assert results == [0, 1, 2, 3, 4, -5, 6, 7, 8, 9, 10, 11]
 
 
-_real_check_path = None
-
-
-def _stuck_on_the_second(path: str):
-    if path.endswith("1.xml") and os.getpid() != PARENT:
-        import time
-
-        time.sleep(600)
-    return _real_check_path(path)
-
-
 def test_validate_reports_a_file_that_hangs_a_worker(monkeypatch, tmp_path):
     from teikit.cli import cli
 
-    global _real_check_path
+    from conftest import make_workers_hang
+
     module = sys.modules["teikit.validate"]
-    _real_check_path = module._check_path
-    monkeypatch.setattr(module, "_check_path", _stuck_on_the_second)
+    make_workers_hang(monkeypatch, module, "_check_path", lambda path: path.endswith("1.xml"))
     files = []
     for n in range(3):
         path = tmp_path / f"{n}.xml"

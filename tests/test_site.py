@@ -534,27 +534,17 @@ def test_hostile_documents_cannot_escape_or_inject(tmp_path):
     assert json.loads(index.split(" = ", 1)[1].rstrip().rstrip(";"))["docs"]
 
 
-_PARENT = os.getpid()
-_real_run_job = None
-
-
-def _stuck_on_the_cable_page(job):
-    if job.kind == "page" and "cable" in job.path and os.getpid() != _PARENT:
-        import time
-
-        time.sleep(600)  # as a native library stuck in a loop would
-    return _real_run_job(job)
-
-
 def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypatch):
     import sys
 
     from teikit.site import build_site
 
-    global _real_run_job
+    from conftest import make_workers_hang
+
     module = sys.modules["teikit.site"]
-    _real_run_job = module._run_job
-    monkeypatch.setattr(module, "_run_job", _stuck_on_the_cable_page)  # workers inherit it
+    make_workers_hang(
+        monkeypatch, module, "_run_job", lambda job: job.kind == "page" and "cable" in job.path
+    )
     report = build_site(
         TEI, tmp_path / "site", pdf=False, jobs=2, timeout=2, keep_going=True, validate=False
     )

@@ -402,20 +402,6 @@ def test_standard_input_is_read_once_by_the_parent(tmp_path, monkeypatch):
     assert report.files[0].source == "-"
 
 
-PARENT_PID = os.getpid()
-_real_transform_file = None
-
-
-def _stuck_on_the_cable(item):
-    import sys
-    import time
-
-    module = sys.modules["teikit.transform"]
-    if "cable" in module._batches[item[0]].files[item[1]] and os.getpid() != PARENT_PID:
-        time.sleep(600)  # as a native library stuck in a loop would
-    return _real_transform_file(item)
-
-
 def test_a_file_that_hangs_a_worker_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch):
     import sys
     import time
@@ -424,11 +410,15 @@ def test_a_file_that_hangs_a_worker_is_reported_and_the_batch_goes_on(tmp_path, 
 
     from teikit.cli import cli
 
-    global _real_transform_file
+    from conftest import make_workers_hang
+
     module = sys.modules["teikit.transform"]
-    _real_transform_file = module._transform_file
-    # module level, so that it pickles; the forked workers inherit the patch
-    monkeypatch.setattr(module, "_transform_file", _stuck_on_the_cable)
+    make_workers_hang(
+        monkeypatch,
+        module,
+        "_transform_file",
+        lambda item: "cable" in module._batches[item[0]].files[item[1]],
+    )
     files = [str(TEI / n) for n in ("letter-1954-06-22.xml", "cable-1954-07-24.xml",
                                     "letter-1954-08-11.xml")]  # fmt: skip
     started = time.monotonic()

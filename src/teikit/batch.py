@@ -158,6 +158,51 @@ def _apply(func: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [func(item) for item in chunk]
 
 
+class _Pool:
+    """Forked workers that can be stopped (terminated mid-task) or replaced during
+    a run. As a context manager: shut down cleanly after a normal end, terminated
+    after an exception (Ctrl-C included)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.executor: ProcessPoolExecutor | None = None
+        self.replace()
+
+    def replace(self) -> None:
+        self.stop()
+        context = multiprocessing.get_context("fork")
+        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+
+    def stop(self) -> None:
+        """Terminate the workers now, then drop the executor."""
+        executor, self.executor = self.executor, None
+        if executor is None:
+            return
+        # Take the workers before shutdown() forgets them (it sets _processes to None).
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        """A future, or None when there are no workers (any more)."""
+        if self.executor is None:
+            return None
+        try:
+            return self.executor.submit(fn, *args)
+        except BrokenProcessPool:  # a worker died since the last look
+            self.stop()
+            return None
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.stop()
+        elif self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_forked(
     func: Callable[[T], R],
     items: Sequence[T],
@@ -171,26 +216,21 @@ def _run_forked(
     is kept fed with up to ``4 * jobs`` unfinished chunks, so a long item at the
     head does not leave the other workers idle; the head is waited for at most
     ``limit`` seconds an item."""
-    context = multiprocessing.get_context("fork")
-    executor: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     position = 0  # items handed to the pool so far
     waiting: deque[tuple[Sequence[T], Future[list[R]]]] = deque()
     head_since = time.monotonic()  # when the current head chunk became the head
-    try:
+    with _Pool(jobs) as pool:
         while position < len(items) or waiting:
             running = sum(1 for _, f in waiting if not f.done())
-            while executor is not None and position < len(items) and running < jobs * 4:
+            while pool.executor is not None and position < len(items) and running < jobs * 4:
                 chunk = items[position : position + size]
-                try:
-                    future = executor.submit(_apply, func, chunk)
-                except BrokenProcessPool:  # a worker died since the last look
-                    _stop(executor)
-                    executor = None
+                future = pool.submit(_apply, func, chunk)
+                if future is None:
                     break
                 waiting.append((chunk, future))
                 position += len(chunk)
                 running += 1
-            if executor is None:  # a worker died: the rest is done here
+            if pool.executor is None:  # a worker died: the rest is done here
                 for chunk, _ in waiting:
                     for item in chunk:
                         take(item, func(item))
@@ -211,8 +251,7 @@ def _run_forked(
                 # Hung (or far too slow). Which item of the chunk is to blame is
                 # unknown: the workers are replaced and the chunk's items retried
                 # one by one; an item alone that times out is given up.
-                _stop(executor)
-                executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+                pool.replace()
                 if len(chunk) == 1:
                     assert on_timeout is not None and limit is not None
                     waiting.popleft()
@@ -226,21 +265,12 @@ def _run_forked(
             try:
                 chunk_results = future.result()
             except BrokenProcessPool:
-                _stop(executor)
-                executor = None
+                pool.stop()
                 continue
             waiting.popleft()
             head_since = time.monotonic()
             for item, result in zip(chunk, chunk_results, strict=True):
                 take(item, result)
-    except BaseException:
-        if executor is not None:
-            _stop(executor)
-            executor = None
-        raise
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
 
 
 W = TypeVar("W")
@@ -249,14 +279,6 @@ S = TypeVar("S")
 
 def _noop() -> None:
     return None
-
-
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """Terminate the workers now (they may be mid-task), then drop the executor."""
-    # Take the workers before shutdown() forgets them (it sets _processes to None).
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        process.terminate()
-    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def pipeline(
@@ -290,63 +312,42 @@ def pipeline(
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     jobs = max(1, min(jobs, len(items)))
     window = window or jobs * 4
-    context = multiprocessing.get_context("fork")
-    executor: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     waiting: deque[tuple[T, R, W | None, Future[S] | None]] = deque()
 
-    def settle(entry: tuple[T, R, W | None, Future[S] | None]) -> None:
-        nonlocal executor
+    def settle(pool: _Pool, entry: tuple[T, R, W | None, Future[S] | None]) -> None:
         item, state, work, future = entry
         finished: S | None = None
         if future is not None:
             try:
                 finished = future.result(timeout=limit if on_timeout else None)
             except BrokenProcessPool:
-                if executor is not None:
-                    _stop(executor)
-                    executor = None
+                pool.stop()
                 finished = finish(work)  # type: ignore[arg-type]
             except FutureTimeout:
                 assert on_timeout is not None
-                if executor is not None:
-                    _stop(executor)
-                    executor = None
+                pool.stop()
                 finished = on_timeout(work, limit)  # type: ignore[arg-type]
         elif work is not None:  # the workers are gone: finish here
             finished = finish(work)
         on_result(item, state, finished)
 
     try:
-        executor.submit(_noop).result()  # with fork, this starts every worker now
-        for item in items:
-            state, work = prepare(item)
-            future = None
-            if work is not None and executor is not None:
-                try:
-                    future = executor.submit(finish, work)
-                except BrokenProcessPool:  # a worker died: this and the rest, here
-                    _stop(executor)
-                    executor = None
-            waiting.append((item, state, work, future))
-            while waiting and (
-                len(waiting) > window or waiting[0][3] is None or waiting[0][3].done()
-            ):
-                settle(waiting.popleft())
-        while waiting:
-            settle(waiting.popleft())
+        with _Pool(jobs) as pool:
+            started = pool.submit(_noop)  # with fork, this starts every worker now
+            if started is not None:
+                started.result()
+            for item in items:
+                state, work = prepare(item)
+                future = pool.submit(finish, work) if work is not None else None
+                waiting.append((item, state, work, future))
+                while waiting and (
+                    len(waiting) > window or waiting[0][3] is None or waiting[0][3].done()
+                ):
+                    settle(pool, waiting.popleft())
+            while waiting:
+                settle(pool, waiting.popleft())
     except KeyboardInterrupt:
-        if executor is not None:
-            _stop(executor)
-            executor = None
         raise Interrupted([]) from None
-    except BaseException:
-        if executor is not None:
-            _stop(executor)
-            executor = None
-        raise
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _umask() -> int:
