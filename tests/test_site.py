@@ -552,3 +552,35 @@ def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypat
     assert len(gave_up) == 1 and "cable-1954-07-24" in gave_up[0].message
     assert (tmp_path / "site" / "letter-1954-06-22.html").is_file()
     assert not (tmp_path / "site" / "cable-1954-07-24.html").exists()
+
+
+def test_an_unchanged_edition_with_findings_is_not_validated_again(tmp_path, monkeypatch):
+    import sys
+
+    from teikit.site import build_site
+
+    tei = tmp_path / "tei"
+    shutil.copytree(TEI, tei)
+    shutil.copytree(ROOT / "schema", tmp_path / "schema")  # what the xml-model PIs name
+    letter = tei / "letter-1954-09-27.xml"
+    letter.write_text(letter.read_text("utf-8").replace("#tito", "#nobody", 1), "utf-8")
+    first = build_site(tei, tmp_path / "site", pdf=False, keep_going=True)
+    found = [d for d in first.diagnostics if d.severity >= Severity.ERROR]
+    assert found and first.validated
+
+    module = sys.modules["teikit.site"]
+    real = module.validate_files
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("validated again although nothing changed")
+
+    monkeypatch.setattr(module, "validate_files", not_again)
+    second = build_site(tei, tmp_path / "site", pdf=False, keep_going=True)
+    assert [d for d in second.diagnostics if d.severity >= Severity.ERROR] == found
+    with pytest.raises(TeikitError):  # without --keep-going the same findings stop it
+        build_site(tei, tmp_path / "site", pdf=False)
+
+    monkeypatch.setattr(module, "validate_files", real)
+    letter.write_text(letter.read_text("utf-8").replace("#nobody", "#tito", 1), "utf-8")
+    third = build_site(tei, tmp_path / "site", pdf=False, keep_going=True)
+    assert not [d for d in third.diagnostics if d.severity >= Severity.ERROR]

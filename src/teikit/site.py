@@ -1140,6 +1140,29 @@ class _Outputs:
                     self.report.removed.append(path)
 
 
+def _stored(diagnostics: Sequence[Diagnostic]) -> list[list[Any]]:
+    """Diagnostics as JSON rows for the manifest (see :func:`_restored`)."""
+    return [
+        [d.file, d.line, d.column, int(d.severity), d.message, d.code, d.source, d.xpath, d.schema]
+        for d in diagnostics
+    ]
+
+
+def _restored(rows: Any) -> list[Diagnostic]:
+    """The diagnostics :func:`_stored` wrote; rows that do not fit are skipped."""
+    found = []
+    for row in rows if isinstance(rows, list) else []:
+        with contextlib.suppress(TypeError, ValueError):
+            file, line, column, severity, message, code, source, xpath, schema = row
+            found.append(
+                Diagnostic(
+                    str(file), int(line), int(column), Severity(int(severity)), str(message),
+                    str(code), str(source), str(xpath), str(schema),
+                )
+            )  # fmt: skip
+    return found
+
+
 def _read_manifest(out_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((out_dir / MANIFEST_NAME).read_text("utf-8"))
@@ -1255,6 +1278,7 @@ class _Builder:
             {"pdf": pdf, "base_url": base_url, "cmif": repr(cmif), "format": MANIFEST_FORMAT}
         )
         self.outputs = _Outputs(self.out, self.manifest, force, report)
+        self.findings: dict[str, Any] | None = None  # validation findings, for the manifest
 
     # -- steps
 
@@ -1354,26 +1378,43 @@ class _Builder:
         key = _key(teikit.__version__, sorted(hashes.items()), sorted(schemas.items()))
         if not self.force and not load_errors and self.manifest.get("validated") == key:
             return key
-        # The schemas in workers; the corpus rules here, on the documents loaded
-        # already (not loaded again).
-        result = validate_files(
-            [str(p) for p in files],
-            jobs=self._jobs(len(files), PARALLEL_VALIDATION),
-            documents={str(p): loaded[p.name] for p in files if p.name in loaded},
-        )
+        findings = self.manifest.get("findings")
+        if (
+            not self.force
+            and not load_errors
+            and isinstance(findings, dict)
+            and findings.get("key") == key
+        ):
+            # Nothing changed since a build with findings: report them again, as
+            # they were, instead of validating the whole edition again.
+            diagnostics = _restored(findings.get("diagnostics", []))
+            invalid = len({d.file for d in diagnostics if d.severity >= Severity.ERROR})
+        else:
+            # The schemas in workers; the corpus rules here, on the documents loaded
+            # already (not loaded again).
+            result = validate_files(
+                [str(p) for p in files],
+                jobs=self._jobs(len(files), PARALLEL_VALIDATION),
+                documents={str(p): loaded[p.name] for p in files if p.name in loaded},
+            )
+            diagnostics = list(result.diagnostics)
+            invalid = sum(1 for f in result.files if not f.valid)
+            if not result.valid and not result.interrupted:
+                self.findings = {"key": key, "diagnostics": _stored(diagnostics)}
         self.report.validated = True
-        self.report.diagnostics.extend(result.diagnostics)
-        if result.valid:
+        self.report.diagnostics.extend(diagnostics)
+        if not any(d.severity >= Severity.ERROR for d in diagnostics):
             return key
         if not self.keep_going:
-            errors = sum(1 for d in result.diagnostics if d.severity >= Severity.ERROR)
-            invalid = sum(1 for f in result.files if not f.valid)
+            errors = sum(1 for d in diagnostics if d.severity >= Severity.ERROR)
             raise BuildError(
                 f"validation failed: {errors} errors in {invalid} of {len(files)} files; "
                 "nothing was built (fix them, or build with --keep-going)",
-                result.diagnostics,
+                diagnostics,
                 self.report,
             )
+        if self.findings is None and isinstance(findings, dict):
+            self.findings = findings  # still true: kept for the next build
         return None
 
     def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
@@ -1616,6 +1657,7 @@ class _Builder:
             "teikit": teikit.__version__,
             "fingerprint": self.fingerprint,
             "validated": validated,
+            "findings": self.findings,  # of the last validation with errors (keep_going)
             "outputs": dict(sorted(self.outputs.new.items())),
         }
         data = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
