@@ -450,12 +450,17 @@ def _transform_file(item: tuple[str, int]) -> _Done:
         _render_pages(doc, path, state, done)
     except render.StylesheetError as exc:
         done.fatal = (exc.message, exc.diagnostics)
-    except (render.RenderError, UsageError) as exc:
-        done.error = list(exc.diagnostics) or [_error(path, exc.message)]
-    except OSError as exc:
-        done.error = [_error(path, f"cannot write output: {exc}", "write-error")]
+    except (render.RenderError, UsageError, OSError) as exc:
+        done.error = _failure(path, exc)
     done.seconds = time.perf_counter() - began
     return done
+
+
+def _failure(path: str, exc: render.RenderError | UsageError | OSError) -> list[Diagnostic]:
+    """Why a file's output could not be made, as diagnostics."""
+    if isinstance(exc, OSError):
+        return [_error(path, f"cannot write output: {exc}", "write-error")]
+    return list(exc.diagnostics) or [_error(path, exc.message)]
 
 
 def _render_pages(doc: Document, path: str, state: _Batch, done: _Done) -> None:
@@ -607,10 +612,8 @@ def _compile_source(work: tuple[str, int, str, str]) -> _Compiled:
             source, pdf_standard=state.pdf_standard, file=path
         )
         out.temp = render.write_temp(state.scratch, stem + ".pdf", data)
-    except (render.RenderError, UsageError) as exc:
-        out.error = list(exc.diagnostics) or [_error(path, exc.message)]
-    except OSError as exc:
-        out.error = [_error(path, f"cannot write output: {exc}", "write-error")]
+    except (render.RenderError, UsageError, OSError) as exc:
+        out.error = _failure(path, exc)
     out.seconds = time.perf_counter() - began
     return out
 
