@@ -125,7 +125,8 @@ def run(
     has not answered within ``timeout`` seconds (default
     :data:`DEFAULT_TIMEOUT`) is given up; its result is
     ``on_timeout(item, seconds)``, the workers are replaced and the run goes on.
-    A worker that dies is replaced the same way: its items are done here.
+    When a worker dies (a crash in native code), the items not yet done are
+    done here, in this process.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     jobs = min(jobs, len(items)) or 1
