@@ -213,6 +213,11 @@ class Case:
     note: str = ""
     skip_if: Callable[[], str] | None = None  # a reason to skip, checked just before
 
+    @classmethod
+    def teikit(cls, section: str, name: str, exe: str, args: list[str], **more: object) -> Case:
+        """A run of the teikit executable ``exe``, shown as the user types it."""
+        return cls(section, name, [exe, *args], shlex.join(["teikit", *args]), **more)  # type: ignore[arg-type]
+
 
 def rmtree(path: Path) -> Callable[[], None]:
     return lambda: shutil.rmtree(path, ignore_errors=True)
@@ -472,13 +477,13 @@ def index_export_cases(
             result["output_mb"] = sum(p.stat().st_size for p in paths if p.exists()) / 1e6
 
         cases.append(
-            Case(
+            Case.teikit(
                 section,
                 f"{n - 1}-letters/{name}",
-                [teikit, *args],
-                shlex.join(["teikit", *args]),
-                n,
-                e,
+                teikit,
+                args,
+                files=n,
+                env=e,
                 before_each=rmtree(out),
                 after=after,
             )
@@ -592,13 +597,13 @@ def transform_cases(a: argparse.Namespace, teikit: str, work: Path, env: dict) -
             tag += "-no-hyphenation" if extra else ""
             check = pdf_check(out) if to == "pdf" else count_outputs(out, (".html",))
             cases.append(
-                Case(
+                Case.teikit(
                     "transform",
                     f"{n - 1}-letters/{to}{tag}",
-                    [teikit, *args],
-                    shlex.join(["teikit", *args]),
-                    n,
-                    e,
+                    teikit,
+                    args,
+                    files=n,
+                    env=e,
                     before_each=rmtree(out),
                     after=check,
                 )
