@@ -27,7 +27,7 @@ Sections, in the order they run (transform last, see RESULTS.md):
 validate   one letter, cold process: ``teikit validate --schema tei_all
            --no-embedded-schematron --no-rules FILE`` with an empty
            ``TEIKIT_CACHE_DIR`` and with a warm one, against ``java -jar
-           jing.jar tei_all-4.3.0.rng FILE``; the corpus (``--corpus``) with
+           jing.jar tei_all-4.12.0.rng FILE``; the corpus (``--corpus``) with
            ``-j 1`` and ``-j 2`` against jing in one JVM on all files; the
            default configuration ``teikit validate --schema tei_all`` (adds
            tei_all's embedded Schematron and, with the register among the
@@ -70,7 +70,7 @@ import bench_validate  # the same folder: machine facts, CPU parallelism
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-TEI_ALL = ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.3.0.rng"
+TEI_ALL = ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.12.0.rng"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 # The reference figures for the tools teikit replaces. They were not

@@ -35,3 +35,14 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def cached_4_12_0(shared_tei_all: Path) -> Path:
     """TEI 4.12.0 in the private cache, installed from a file: URL (no network)."""
     return schema_cache.update(base_url=shared_tei_all.as_uri()).path
+
+
+@pytest.fixture
+def cached_4_13_0(shared_tei_all: Path, tmp_path: Path) -> Path:
+    """A release newer than the bundled one in the private cache: 4.12.0 with its
+    header saying 4.13.0, installed from a file: URL (no network)."""
+    newer = tmp_path / "newer" / "tei_all.rng"
+    newer.parent.mkdir()
+    data = shared_tei_all.read_bytes()
+    newer.write_bytes(data.replace(b"4.12.0", b"4.13.0", 1))  # the header comes first
+    return schema_cache.update(base_url=newer.as_uri()).path

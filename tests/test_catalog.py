@@ -17,6 +17,7 @@ from teikit.schemas import tei_all
 # them; offline is autouse: no test of this module can reach the network.
 offline = netguard.offline
 cached_4_12_0 = netguard.cached_4_12_0
+cached_4_13_0 = netguard.cached_4_13_0
 
 RELEASE = "tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 VAULT = "tei-c.org/Vault/P5/{}/xml/tei/custom/schema/relaxng/tei_all.rng"
@@ -48,6 +49,7 @@ def message(exc: pytest.ExceptionInfo[SchemaError]) -> str:
 
 
 BUNDLED = tei_all()
+BUNDLED_4_3_0 = tei_all("4.3.0")
 
 
 # --------------------------------------------------------------------------- TEI URLs
@@ -57,35 +59,43 @@ BUNDLED = tei_all()
 @pytest.mark.parametrize("www", ["", "www."])
 def test_tei_release_url_is_the_bundled_release_without_a_cache(scheme, www) -> None:
     assert tei_url(f"{scheme}://{www}{RELEASE}") == Resolution(
-        BUNDLED.path, "tei_all", "4.3.0", "tei"
+        BUNDLED.path, "tei_all", "4.12.0", "tei"
     )
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 @pytest.mark.parametrize("www", ["", "www."])
-def test_tei_release_url_is_the_newest_cached_release(cached_4_12_0, scheme, www) -> None:
+def test_tei_release_url_is_the_newest_cached_release(cached_4_13_0, scheme, www) -> None:
     found = resolve_href(f"{scheme}://{www}{RELEASE}", None)
-    assert found == cached_4_12_0
-    assert lookup(f"{scheme}://{www}{RELEASE}").version == "4.12.0"
+    assert found == cached_4_13_0
+    assert lookup(f"{scheme}://{www}{RELEASE}").version == "4.13.0"
 
 
-def test_vault_urls(cached_4_12_0) -> None:
+def test_vault_urls(cached_4_13_0) -> None:
     assert tei_url("https://www." + VAULT.format("4.3.0")) == Resolution(
-        BUNDLED.path, "tei_all", "4.3.0", "tei"
+        BUNDLED_4_3_0.path, "tei_all", "4.3.0", "tei"
     )
     assert tei_url("http://" + VAULT.format("4.12.0")) == Resolution(
-        cached_4_12_0, "tei_all", "4.12.0", "tei"
+        BUNDLED.path, "tei_all", "4.12.0", "tei"
     )
-    assert tei_url("https://" + VAULT.format("current")).version == "4.12.0"
+    assert tei_url("http://" + VAULT.format("4.13.0")) == Resolution(
+        cached_4_13_0, "tei_all", "4.13.0", "tei"
+    )
+    assert tei_url("https://" + VAULT.format("current")).version == "4.13.0"
 
 
-def test_vault_release_not_available_offline() -> None:
-    url = "https://www." + VAULT.format("4.12.0")
-    with pytest.raises(SchemaError) as info:
-        resolve_href(url, None)
-    assert message(info) == (
-        f"{url}: TEI release 4.12.0 is not available offline; run: teikit schema fetch 4.12.0"
+def test_vault_release_not_available_offline_stands_in_the_nearest_newer() -> None:
+    url = "https://www." + VAULT.format("4.5.0")
+    found = lookup(url)
+    assert (found.path, found.version) == (BUNDLED.path, "4.12.0")
+    assert found.warning == (
+        f"{url}: TEI release 4.5.0 is not available offline; validated against release 4.12.0 "
+        "instead (run: teikit schema fetch 4.5.0)"
     )
+    older = lookup("https://www." + VAULT.format("4.1.0"))
+    assert (older.version, "release 4.3.0 instead" in older.warning) == ("4.3.0", True)
+    newer = lookup("https://www." + VAULT.format("5.0.0"))
+    assert (newer.version, "release 4.12.0 instead" in newer.warning) == ("4.12.0", True)
 
 
 def test_vault_url_with_a_bad_version() -> None:
@@ -270,7 +280,7 @@ def test_catalog_may_map_to_a_tei_url(tmp_path) -> None:
         oasis(f'<uri name="https://example.org/project/tei.rng" uri="https://{RELEASE}"/>'),
     )
     assert lookup("https://example.org/project/tei.rng", None, [cat]) == Resolution(
-        BUNDLED.path, "tei_all", "4.3.0", "tei"
+        BUNDLED.path, "tei_all", "4.12.0", "tei"
     )
 
 

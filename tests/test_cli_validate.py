@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from teikit.cli import cli
+from teikit.schemas import tei_all
 
 from conftest import FIXTURES, ROOT, TEI
 
@@ -59,7 +60,7 @@ def test_xsi_schema_location_is_one_error_with_a_hint():
     assert result.exit_code == 1
     [error, _summary] = result.stderr.splitlines()
     assert error == (
-        f'{path}:2:0: error: attribute "xsi:schemaLocation" not allowed on "TEI": tei_all 4.3.0 '
+        f'{path}:2:0: error: attribute "xsi:schemaLocation" not allowed on "TEI": tei_all 4.12.0 '
         "allows no foreign attributes; remove it and declare the schema with "
         '<?xml-model href="..." schematypens="http://relaxng.org/ns/structure/1.0"?> instead '
         "[rng:foreign-attribute]"
@@ -195,26 +196,39 @@ def tei_release_server(shared_tei_all):
     server.shutdown()
 
 
-def test_schema_update_then_validate_with_the_newer_release(
-    tei_release_server, tmp_path, monkeypatch
-):
-    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path / "cache"))
+def test_the_current_tei_release_is_the_default_offline():
     path = V / "graphic-type-valid-since-4.4.xml"
-    before = invoke("validate", str(path))
-    assert before.exit_code == 1
-    assert before.stderr.splitlines()[-1].startswith(
-        "hint: graphic/@type became valid TEI after release 4.3.0 (by 4.12.0); run 'teikit schema "
-        "update'"
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "(tei_all 4.12.0; " in result.stderr
+
+
+def test_a_document_naming_tei_4_3_0_gets_a_hint_for_what_later_releases_allow():
+    path = V / "graphic-type-names-tei-4.3.0-1_error.xml"
+    result = invoke("validate", str(path))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert 'attribute "type" not allowed here' in lines[0]
+    assert "(tei_all 4.3.0;" in lines[-2]  # the summary names the release used
+    assert lines[-1] == (
+        "hint: graphic/@type became valid TEI after release 4.3.0 (by 4.12.0); to validate "
+        "against TEI 4.12.0, point the <?xml-model?> at "
+        "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng or use "
+        "--schema tei_all"
     )
+
+
+def test_schema_update_then_list(tei_release_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path / "cache"))
     update = invoke("schema", "update", "--url", tei_release_server)
     assert update.exit_code == 0, update.stderr
     assert update.stdout.startswith("TEI 4.12.0: ")
     listing = invoke("schema", "list").stdout.splitlines()
-    assert listing[0].split()[:2] == ["4.3.0", "bundled"]
-    assert listing[1].split()[:2] == ["*", "4.12.0"]
-    after = invoke("validate", str(path))
-    assert after.exit_code == 0
-    assert "tei_all 4.12.0" in after.stderr
+    assert [line.split()[:3] for line in listing] == [
+        ["4.3.0", "bundled", str(tei_all("4.3.0").path)],
+        ["*", "4.12.0", "bundled"],  # the bundled copy of a release goes first
+        ["4.12.0", tei_release_server, str(tmp_path / "cache" / "tei" / "4.12.0" / "tei_all.rng")],
+    ]
 
 
 def test_schema_update_failure_is_one_line(tmp_path, monkeypatch):

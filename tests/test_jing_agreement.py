@@ -5,6 +5,7 @@ fixtures, and teikit keeps going where jing stops at a malformed file."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +14,16 @@ import pytest
 
 from teikit.document import load
 from teikit.errors import LoadError
+from teikit.schemas import tei_all
 from teikit.validate import ValidateOptions, validate_files
 
-from conftest import FIXTURES, ROOT, TEI
+from conftest import FIXTURES, ROOT, SHARED, TEI
 
 pytestmark = pytest.mark.jing
-TEI_ALL = ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.3.0.rng"
+TEI_ALL = tei_all().path  # the bundled current release
+TEI_ALL_4_3_0 = tei_all("4.3.0").path
 TEIKIT_RNG = ROOT / "schema" / "teikit.rng"
+LETTERS_1916 = SHARED / "corpora" / "letters1916"
 
 
 def jing_command() -> list[str]:
@@ -69,7 +73,9 @@ def candidates() -> list[Path]:
     return usable
 
 
-@pytest.mark.parametrize("schema", [TEI_ALL, TEIKIT_RNG], ids=["tei_all", "teikit"])
+@pytest.mark.parametrize(
+    "schema", [TEI_ALL, TEI_ALL_4_3_0, TEIKIT_RNG], ids=["tei_all", "tei_all-4.3.0", "teikit"]
+)
 def test_same_verdict_as_jing(schema):
     files = candidates()
     assert len(files) > 20
@@ -99,3 +105,26 @@ def test_teikit_keeps_going_where_jing_stops(tmp_path):
     report = validate_files([str(malformed), str(invalid)], [str(TEI_ALL)])
     assert [r.valid for r in report.files] == [False, False]
     assert "missing required attribute" in report.files[1].diagnostics[0].message
+
+
+@pytest.fixture(scope="session")
+def letters1916() -> list[Path]:
+    files = sorted((LETTERS_1916 / "editions").glob("*.xml"))
+    if not files:
+        pytest.skip(f"Letters 1916 not found in {LETTERS_1916} (set TEIKIT_SHARED)")
+    return files
+
+
+def test_letters_1916_are_valid_offline_against_the_bundled_current_tei(letters1916, monkeypatch):
+    """A fresh install (no cached release, no network), no schema option: the
+    letters declare no schema, so tei_all, the bundled 4.12.0, applies."""
+
+    def no_network(address, *args, **kwargs):
+        raise AssertionError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    report = validate_files([str(p) for p in letters1916])
+    assert len(report.files) == 478
+    assert [d.format() for d in report.diagnostics] == []
+    assert report.used_schemas() == ["tei_all 4.12.0"]
+    assert jing_invalid_files(TEI_ALL, letters1916) == set()

@@ -18,7 +18,7 @@ import pytest
 from teikit import schema_cache
 from teikit.errors import SchemaError, UsageError
 from teikit.schema_cache import CachedRelease, Release
-from teikit.schemas import TEI_ALL_BUNDLED_VERSION, tei_all
+from teikit.schemas import TEI_ALL_BUNDLED_VERSIONS, tei_all
 
 SHA_4_12_0 = "b0f115095ead2ccc6933aa3365c6f4a82cba3b2ec7eee7f76bb616d7a63b7e48"
 SHA_4_3_0 = "facc222ce0c2d3647f772bc9e8b584722bf2d71e65a4f73b26d41a7ed869d4a1"
@@ -54,7 +54,7 @@ class Server:
     """Routes for every way a download can go wrong, on 127.0.0.1."""
 
     def __init__(self, current: bytes) -> None:
-        bundled = tei_all().path.read_bytes()
+        bundled = tei_all("4.3.0").path.read_bytes()
         self.requests: list[str] = []
         self.routes: dict[str, tuple[int, str, bytes, int | None]] = {
             # path: (status, content type, body, Content-Length override)
@@ -183,7 +183,8 @@ def test_cache_dir_falls_back_to_xdg_then_home(monkeypatch, tmp_path) -> None:
 
 def test_read_version_understands_both_header_forms(shared_tei_all) -> None:
     assert schema_cache.read_version(shared_tei_all) == "4.12.0"  # "P5 Version", no-break space
-    assert schema_cache.read_version(tei_all().path) == "4.3.0"  # "TEI Edition: Version 4.3.0."
+    assert schema_cache.read_version(tei_all("4.3.0").path) == "4.3.0"  # "TEI Edition: Version"
+    assert schema_cache.read_version(tei_all().path) == "4.12.0"
     assert schema_cache.read_version(b"<!-- TEI Edition: P5 Version 4.10.2. -->") == "4.10.2"
     assert schema_cache.read_version(b"<grammar/>") == ""
     assert schema_cache.read_version(Path("/nonexistent/tei_all.rng")) == ""
@@ -267,7 +268,7 @@ def test_update_failures_are_one_line_and_leave_nothing(server, offline, route, 
     assert info.value.message == message.format(url=url)
     assert "\n" not in info.value.message
     assert not (offline / "tei").exists() or leftovers(offline) == []
-    assert [r.version for r in schema_cache.list_releases()] == [TEI_ALL_BUNDLED_VERSION]
+    assert [r.version for r in schema_cache.list_releases()] == list(TEI_ALL_BUNDLED_VERSIONS)
 
 
 def test_update_rejects_a_cut_off_file_served_without_length(server) -> None:
@@ -407,29 +408,39 @@ def test_fetch_needs_a_version_placeholder() -> None:
 
 
 def test_list_releases_bundled_only() -> None:
-    (bundled,) = schema_cache.list_releases()
-    assert type(bundled) is Release and bundled.bundled
-    assert bundled == Release("4.3.0", tei_all().path, SHA_4_3_0, "bundled", bundled.size)
-    assert bundled.size == tei_all().path.stat().st_size
+    old, current = schema_cache.list_releases()
+    assert type(old) is Release and old.bundled and current.bundled
+    assert old == Release("4.3.0", tei_all("4.3.0").path, SHA_4_3_0, "bundled", old.size)
+    assert current == Release("4.12.0", tei_all().path, SHA_4_12_0, "bundled", current.size)
+    assert current.size == tei_all().path.stat().st_size
     assert schema_cache.newest() == tei_all()
-    assert schema_cache.find("4.3.0") == bundled
-    assert schema_cache.find("4.12.0") is None
+    assert schema_cache.find("4.3.0") == old
+    assert schema_cache.find("4.12.0") == current
+    assert schema_cache.find("4.11.0") is None
+
+
+def test_nearest_release_for_one_not_available() -> None:
+    assert schema_cache.nearest("4.5.0").version == "4.12.0"  # the oldest newer one
+    assert schema_cache.nearest("4.1.0").version == "4.3.0"
+    assert schema_cache.nearest("5.0.0").version == "4.12.0"  # none newer: the newest
 
 
 def test_list_and_newest_compare_versions_numerically(offline) -> None:
-    for version in ("4.9.0", "4.12.0", "4.0.0"):
+    for version in ("4.9.0", "4.13.0", "4.0.0"):
         write_release(offline, version)
     listed = schema_cache.list_releases()
     assert [(r.version, r.bundled) for r in listed] == [
         ("4.0.0", False),
         ("4.3.0", True),
         ("4.9.0", False),
-        ("4.12.0", False),
+        ("4.12.0", True),
+        ("4.13.0", False),
     ]
-    assert listed[-1].source == "https://example.invalid/4.12.0/tei_all.rng"
+    assert listed[-1].source == "https://example.invalid/4.13.0/tei_all.rng"
     newest = schema_cache.newest()
-    assert (newest.name, newest.version, newest.kind) == ("tei_all", "4.12.0", "rng")
-    assert newest.path == offline / "tei" / "4.12.0" / "tei_all.rng"
+    assert (newest.name, newest.version, newest.kind) == ("tei_all", "4.13.0", "rng")
+    assert newest.path == offline / "tei" / "4.13.0" / "tei_all.rng"
+    assert schema_cache.nearest("4.5.0").version == "4.9.0"
 
 
 def test_newest_ignores_older_cached_releases(offline) -> None:
@@ -438,10 +449,10 @@ def test_newest_ignores_older_cached_releases(offline) -> None:
 
 
 def test_a_cached_copy_of_the_bundled_version(offline) -> None:
-    write_release(offline, "4.3.0")
-    assert [r.bundled for r in schema_cache.list_releases()] == [True, False]
+    write_release(offline, "4.12.0")
+    assert [r.bundled for r in schema_cache.list_releases()] == [True, True, False]
     assert schema_cache.newest() == tei_all()  # same version: the bundled copy
-    assert schema_cache.find("4.3.0").bundled
+    assert schema_cache.find("4.12.0").bundled
 
 
 def test_incomplete_cache_entries_are_ignored(offline) -> None:
@@ -458,7 +469,7 @@ def test_incomplete_cache_entries_are_ignored(offline) -> None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     (folder / "manifest.json").write_text(json.dumps({**manifest, "version": "4.12.0"}))
     write_release(offline, "latest")
-    assert [r.version for r in schema_cache.list_releases()] == ["4.3.0"]
+    assert [r.version for r in schema_cache.list_releases()] == ["4.3.0", "4.12.0"]
     assert schema_cache.newest() == tei_all()
 
 
@@ -467,14 +478,14 @@ def test_update_replaces_an_incomplete_entry(server, offline) -> None:
     (offline / "tei" / "4.12.0" / "tei_all.rng").write_bytes(b"half a sche")
     release = schema_cache.update(base_url=server.url + "/release/")
     assert hashlib.sha256(release.path.read_bytes()).hexdigest() == SHA_4_12_0
-    assert [r.version for r in schema_cache.list_releases()] == ["4.3.0", "4.12.0"]
+    assert [r.version for r in schema_cache.list_releases()] == ["4.3.0", "4.12.0", "4.12.0"]
 
 
 # --------------------------------------------------------------------------- hints
 
 
 def test_added_after_without_a_newer_release() -> None:
-    assert schema_cache.added_after("4.3.0", "gender") is False
+    assert schema_cache.added_after("4.12.0", "gender") is False
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from teikit.document import load
-from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
+from teikit.errors import SchemaError, UsageError
 from teikit.schemas import (
     BUNDLED,
     RNG_NS,
@@ -30,12 +30,14 @@ from conftest import FIXTURES
 # them; offline is autouse: no test of this module can reach the network.
 offline = netguard.offline
 cached_4_12_0 = netguard.cached_4_12_0
+cached_4_13_0 = netguard.cached_4_13_0
 
 MODELS = FIXTURES / "xml-model"
 TINY_RNG = MODELS / "schema" / "tiny.rng"
 TINY_SCH = MODELS / "schema" / "tiny.sch"
 RELEASE_URL = "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 VAULT_4_12_0 = "https://tei-c.org/Vault/P5/4.12.0/xml/tei/custom/schema/relaxng/tei_all.rng"
+VAULT_4_5_0 = "https://tei-c.org/Vault/P5/4.5.0/xml/tei/custom/schema/relaxng/tei_all.rng"
 
 
 def doc_with(*models: str, path: str = "<bytes>"):
@@ -66,15 +68,22 @@ def test_schema_source_phase_and_display() -> None:
 # --------------------------------------------------------------------------- resolve()
 
 
-def test_tei_all_is_the_bundled_release_when_nothing_is_cached() -> None:
+def test_tei_all_is_the_bundled_current_release_when_nothing_is_cached() -> None:
     assert resolve("tei_all") == [tei_all()]
-    assert tei_all().version == "4.3.0" and tei_all().path.name == "tei_all-4.3.0.rng"
+    assert tei_all().version == "4.12.0" and tei_all().path.name == "tei_all-4.12.0.rng"
+    assert tei_all("4.3.0").path.name == "tei_all-4.3.0.rng"
     assert BUNDLED["tei_all"]() == [tei_all()]
+    with pytest.raises(SchemaError, match=r"TEI release 4\.5\.0 is not bundled"):
+        tei_all("4.5.0")
 
 
-def test_tei_all_is_the_newest_cached_release(cached_4_12_0) -> None:
-    assert resolve("tei_all") == [SchemaSource("tei_all", cached_4_12_0, "rng", "4.12.0")]
-    assert tei_all().version == "4.3.0"  # tei_all() itself stays the bundled file
+def test_tei_all_is_the_newest_cached_release(cached_4_13_0) -> None:
+    assert resolve("tei_all") == [SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0")]
+    assert tei_all().version == "4.12.0"  # tei_all() itself stays the bundled file
+
+
+def test_a_cached_copy_of_the_bundled_release_is_not_preferred(cached_4_12_0) -> None:
+    assert resolve("tei_all") == [tei_all()]
 
 
 def test_resolve_teikit_and_files_unchanged() -> None:
@@ -97,8 +106,11 @@ def test_resolve_usage_errors(spec, text) -> None:
     assert info.value.message.startswith(text)
 
 
-def test_resolve_a_tei_url_offline(cached_4_12_0) -> None:
-    assert resolve(RELEASE_URL) == [SchemaSource("tei_all", cached_4_12_0, "rng", "4.12.0")]
+def test_resolve_a_tei_url_offline(cached_4_13_0) -> None:
+    assert resolve(RELEASE_URL) == [SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0")]
+    [stand_in] = resolve(VAULT_4_5_0)
+    assert (stand_in.path, stand_in.version) == (tei_all().path, "4.12.0")
+    assert stand_in.note.startswith(f"{VAULT_4_5_0}: TEI release 4.5.0 is not available offline")
     assert resolve(TINY_RNG.resolve().as_uri()) == [
         SchemaSource(TINY_RNG.resolve().as_uri(), TINY_RNG.resolve(), "rng")
     ]
@@ -213,45 +225,43 @@ def test_fixture_schemas_work_for_their_documents() -> None:
 def test_tei_release_url_rng_and_embedded_schematron_offline() -> None:
     bundled = tei_all()
     assert sources("tei-release-url.xml") == [
-        SchemaSource("tei_all", bundled.path, "rng", "4.3.0"),
-        SchemaSource("tei_all", bundled.path, "rng-sch", "4.3.0"),
+        SchemaSource("tei_all", bundled.path, "rng", "4.12.0"),
+        SchemaSource("tei_all", bundled.path, "rng-sch", "4.12.0"),
     ]
 
 
-def test_tei_release_url_uses_the_newest_cached_release(cached_4_12_0) -> None:
+def test_tei_release_url_uses_the_newest_cached_release(cached_4_13_0) -> None:
     found = sources("tei-release-url.xml")
     assert [(s.path, s.kind, s.version) for s in found] == [
-        (cached_4_12_0, "rng", "4.12.0"),
-        (cached_4_12_0, "rng-sch", "4.12.0"),
+        (cached_4_13_0, "rng", "4.13.0"),
+        (cached_4_13_0, "rng-sch", "4.13.0"),
     ]
-    assert [str(s) for s in found] == ["tei_all 4.12.0", "tei_all 4.12.0 (embedded Schematron)"]
+    assert [str(s) for s in found] == ["tei_all 4.13.0", "tei_all 4.13.0 (embedded Schematron)"]
 
 
-def test_vault_url_needs_that_release() -> None:
-    path = str(MODELS / "tei-vault-4.12.0.xml")
-    with pytest.raises(SchemaError) as info:
-        schemas_for(load(path))
-    text = f"{VAULT_4_12_0}: TEI release 4.12.0 is not available offline; run: teikit schema fetch 4.12.0"
-    assert info.value.message == text
-    # Located at the processing instruction, for the per-file report.
-    assert info.value.diagnostics == (
-        Diagnostic(path, 2, 0, Severity.ERROR, text, "schema-unavailable", "xml-model"),
-    )
-    assert info.value.diagnostics[0].format() == (
-        f"{path}:2:0: error: {text} [xml-model:schema-unavailable]"
+def test_vault_url_of_a_release_not_available_stands_in_the_nearest_newer() -> None:
+    [found] = sources("tei-vault-4.5.0-not-available.xml")
+    assert found == SchemaSource("tei_all", tei_all().path, "rng", "4.12.0")
+    assert found.line == 2  # the <?xml-model?> that named it, for the warning
+    assert found.note == (
+        f"{VAULT_4_5_0}: TEI release 4.5.0 is not available offline; validated against "
+        "release 4.12.0 instead (run: teikit schema fetch 4.5.0)"
     )
 
 
-def test_vault_url_with_that_release_cached(cached_4_12_0) -> None:
-    assert sources("tei-vault-4.12.0.xml") == [
-        SchemaSource("tei_all", cached_4_12_0, "rng", "4.12.0")
-    ]
+def test_vault_url_with_that_release_cached(cached_4_13_0) -> None:
+    doc = doc_with(f'href="{VAULT_4_12_0.replace("4.12.0", "4.13.0")}" schematypens="{RNG_NS}"')
+    assert schemas_for(doc) == [SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0")]
 
 
-def test_vault_url_of_the_bundled_release(cached_4_12_0) -> None:
+def test_vault_url_of_the_bundled_releases(cached_4_13_0) -> None:
     assert sources("tei-vault-4.3.0.xml") == [
-        SchemaSource("tei_all", tei_all().path, "rng", "4.3.0")
+        SchemaSource("tei_all", tei_all("4.3.0").path, "rng", "4.3.0")
     ]
+    assert sources("tei-vault-4.12.0.xml") == [
+        SchemaSource("tei_all", tei_all().path, "rng", "4.12.0")
+    ]
+    assert all(not s.note for s in sources("tei-vault-4.12.0.xml"))
 
 
 def test_compact_syntax_pi() -> None:
@@ -283,11 +293,14 @@ def test_xml_model_through_a_catalog(tmp_path) -> None:
 
 def test_version_of_a_local_tei_all_copy(tmp_path, shared_tei_all) -> None:
     copy = tmp_path / "tei_all.rng"
-    copy.write_bytes(shared_tei_all.read_bytes())
+    copy.write_bytes(shared_tei_all.read_bytes().replace(b"4.12.0", b"4.11.0", 1))
     doc = doc_with(
         f'href="tei_all.rng" schematypens="{SCH_NS}" phase="#ALL"', path=str(tmp_path / "d.xml")
     )
-    assert schemas_for(doc) == [SchemaSource("tei_all.rng", copy, "rng-sch", "4.12.0", "#ALL")]
+    assert schemas_for(doc) == [SchemaSource("tei_all.rng", copy, "rng-sch", "4.11.0", "#ALL")]
+    # A byte-identical copy of a bundled release goes by the bundled name.
+    copy.write_bytes(shared_tei_all.read_bytes())
+    assert schemas_for(doc) == [SchemaSource("tei_all", copy, "rng-sch", "4.12.0", "#ALL")]
 
 
 def test_documents_from_bytes_resolve_against_the_current_folder(monkeypatch) -> None:
@@ -332,4 +345,4 @@ def test_bundled_schemas_keep_their_names(tmp_path) -> None:
         f'href="{teikit_schemas()[1].path.as_uri()}" schematypens="{SCH_NS}"',
         f'href="{tei_all().path.as_uri()}" schematypens="{RNG_NS}"',
     )
-    assert [str(s) for s in schemas_for(doc)] == ["teikit", "teikit.sch", "tei_all 4.3.0"]
+    assert [str(s) for s in schemas_for(doc)] == ["teikit", "teikit.sch", "tei_all 4.12.0"]

@@ -9,9 +9,10 @@ TEI mappings, then plain files. An ``http(s)`` URL that none of them maps is a
 Built-in TEI mappings (``http``/``https``, with or without ``www.``):
 
 * ``tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng`` → the newest
-  tei_all.rng available offline (user cache, else the bundled 4.3.0);
+  tei_all.rng available offline (user cache, else the bundled 4.12.0);
 * ``tei-c.org/Vault/P5/<version>/xml/tei/custom/schema/relaxng/tei_all.rng`` →
-  that release, if cached (4.3.0 is bundled).
+  that release, if bundled (4.3.0, 4.12.0) or cached; otherwise the nearest newer
+  release, with a warning naming the release wanted and ``teikit schema fetch``.
 
 OASIS XML Catalogs 1.1 support: ``uri``, ``rewriteURI``, ``uriSuffix``,
 ``system``, ``rewriteSystem``, ``systemSuffix``, ``nextCatalog``, ``group`` and
@@ -71,6 +72,7 @@ class Resolution:
     name: str = ""  # "tei_all" for a TEI release, else ""
     version: str = ""  # the TEI release, when known
     via: str = ""  # "file", "tei", or "catalog <path>"
+    warning: str = ""  # set when another release stands in for the one named
 
 
 # --------------------------------------------------------------------------- TEI URLs
@@ -110,12 +112,19 @@ def tei_url(url: str) -> Resolution | None:
     if not _TEI_VERSION_RE.match(version):
         raise SchemaError(f"{url}: {version!r} is not a TEI release number such as 4.12.0")
     release = schema_cache.find(version)
-    if release is None:
-        raise SchemaError(
-            f"{url}: TEI release {version} is not available offline; "
-            f"run: teikit schema fetch {version}"
-        )
-    return Resolution(release.path, "tei_all", release.version, "tei")
+    if release is not None:
+        return Resolution(release.path, "tei_all", release.version, "tei")
+    stand_in = schema_cache.nearest(version)
+    return Resolution(
+        stand_in.path,
+        "tei_all",
+        stand_in.version,
+        "tei",
+        warning=(
+            f"{url}: TEI release {version} is not available offline; validated against "
+            f"release {stand_in.version} instead (run: teikit schema fetch {version})"
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- OASIS catalogs

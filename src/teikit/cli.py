@@ -610,10 +610,11 @@ def build(
 
 @cli.group()
 def schema() -> None:
-    """Manage TEI schema releases: the bundled 4.3.0 and newer ones in the user cache.
+    """Manage TEI schema releases: the bundled ones (4.12.0, 4.3.0) and others in the user cache.
 
-    Validation uses the newest cached release and falls back to the bundled one;
-    it never downloads anything by itself.
+    Validation uses the newest release available offline (bundled or cached) and
+    the release a document names when that one is available; it never downloads
+    anything by itself.
     """
 
 

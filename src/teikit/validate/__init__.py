@@ -168,6 +168,8 @@ class Validator:
         found = self._duplicate_ids(doc)
         for source in sources:
             result.schemas.append(str(source))
+            if source.note:
+                found.append(_schema_warning(doc, source, source.note, "schema-substituted"))
             if source.kind == "rng":
                 found += self._rng(doc, source)
                 if self.options.embedded_schematron:
@@ -310,6 +312,11 @@ class Validator:
         return messages + svrl_diagnostics(
             svrl, doc.root, doc.path, name, doc.xpath_of, source_positions(doc)
         )
+
+
+def _schema_warning(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
+    """A warning about a schema, at the ``<?xml-model?>`` that declared it."""
+    return Diagnostic(doc.path, source.line, 0, Severity.WARNING, message, code, "xml-model")
 
 
 _executables: dict[tuple, object] = {}
