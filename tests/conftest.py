@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from teikit.validate.relaxng import compile_grammar, explain
+
 ROOT = Path(__file__).resolve().parent.parent
 TEI = ROOT / "tei"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -74,3 +76,16 @@ def make_workers_hang(monkeypatch, module, name: str, when) -> None:
     by one that hangs in a worker when ``when(*args)`` is true."""
     _hanging.update(real=getattr(module, name), when=when)
     monkeypatch.setattr(module, name, hang_in_workers)
+
+
+class RelaxNG:
+    """teikit's RELAX NG engine behind lxml's ``RelaxNG`` interface (``validate``,
+    ``error_log``), for tests that check an output against a schema."""
+
+    def __init__(self, path: Path) -> None:
+        self.grammar = compile_grammar(path)  # compiled once per process
+        self.error_log: list[str] = []
+
+    def validate(self, tree) -> bool:
+        self.error_log = [d.format() for d in explain(tree, self.grammar, file="<tree>")]
+        return not self.error_log

@@ -26,9 +26,8 @@ from teikit.exports.network import build_network
 from teikit.exports.text import render
 from teikit.index import build_index
 from teikit.schemas import tei_all as bundled_tei_all
-from teikit.validate.rng import compile_rng
 
-from conftest import FIXTURES, SHARED, TEI
+from conftest import FIXTURES, SHARED, TEI, RelaxNG
 
 EXPECTED = FIXTURES / "expected"
 CMI_RNG = SHARED / "schemas" / "cmi-customization.rng"
@@ -58,15 +57,15 @@ def options(**kwargs) -> ExportOptions:
 
 
 @pytest.fixture(scope="module")
-def cmi_schema() -> etree.RelaxNG:
+def cmi_schema() -> RelaxNG:
     if not CMI_RNG.is_file():
         pytest.skip(f"CMIF schema not found: {CMI_RNG} (set TEIKIT_SHARED)")
-    return compile_rng(CMI_RNG)
+    return RelaxNG(CMI_RNG)
 
 
 @pytest.fixture(scope="module")
-def tei_all() -> etree.RelaxNG:
-    return compile_rng(bundled_tei_all().path)  # compiled once per process
+def tei_all() -> RelaxNG:
+    return RelaxNG(bundled_tei_all().path)  # compiled once per process
 
 
 # --------------------------------------------------------------------------- formats

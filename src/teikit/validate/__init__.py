@@ -26,8 +26,9 @@ from teikit.document import Document, load
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
-from teikit.validate.relaxng import source_positions
+from teikit.validate.relaxng import compile_grammar, source_positions
 from teikit.validate.schematron import (
+    SVRL,
     compile_schematron,
     embedded_schematron,
     svrl_diagnostics,
@@ -132,7 +133,7 @@ class Validator:
         """Compile schemas now (before workers fork) so that workers share them."""
         for source in sources:
             if source.kind == "rng":
-                rng.parse_schema(source.path)  # compiled per name set, when documents come
+                compile_grammar(source.path)
                 if self.options.embedded_schematron:
                     self._embedded(source)
             elif source.kind == "rng-sch":
@@ -166,26 +167,65 @@ class Validator:
             )
             return result
         found = self._duplicate_ids(doc)
+        applied = False
         for source in sources:
             result.schemas.append(str(source))
             if source.note:
                 found.append(_schema_warning(doc, source, source.note, "schema-substituted"))
-            if source.kind == "rng":
-                found += self._rng(doc, source)
-                if self.options.embedded_schematron:
-                    found += self._schematron(doc, source, embedded=True, result=result)
-            elif source.kind == "rng-sch":
-                found += self._schematron(doc, source, embedded=True, result=result)
-            elif source.kind == "sch":
-                found += self._schematron(doc, source, embedded=False, result=result)
-            elif source.kind == "xsd":
-                from teikit.validate import xsd
-
-                found += xsd.check(doc, source)
+            try:
+                checked, more = self._check_source(doc, source, result)
+            except SchemaError as exc:
+                if source in self.explicit:
+                    raise  # a schema given on the command line: the run cannot go on
+                # One the document names: this document's problem, at its xml-model.
+                found.append(_schema_diagnostic(doc, source, exc.message, "schema-unusable"))
+                continue
+            found += more
+            applied = applied or checked
+        if sources and not applied:
+            names = ", ".join(str(s) for s in sources)
+            message = f"no schema was applied to this document ({names} checked nothing)"
+            found.append(
+                Diagnostic(doc.path, 0, 0, Severity.WARNING, message, "nothing-checked", "teikit")
+            )
         found = sorted(set(found), key=lambda d: (d.line, d.column, d.source, d.message))
         result.diagnostics = self._cap(found, result)
         result.seconds = time.perf_counter() - started
         return result
+
+    def _check_source(
+        self, doc: Document, source: SchemaSource, result: FileResult
+    ) -> tuple[bool, list[Diagnostic]]:
+        """Whether ``source`` checked anything, and what it found."""
+        if source.kind == "rng":
+            found = self._rng(doc, source)
+            if self.options.embedded_schematron:
+                found += self._schematron(doc, source, embedded=True, result=result)[1]
+            return True, found
+        if source.kind == "rng-sch":
+            ran, found = self._schematron(doc, source, embedded=True, result=result)
+            if not ran:  # Schematron named, a grammar without any given
+                message = (
+                    f"{source.name} is a RELAX NG grammar named as Schematron (schematypens): "
+                    "teikit runs the Schematron rules embedded in it, and it has none, so "
+                    "nothing was checked against it; to validate against the grammar, declare "
+                    f'schematypens="{schema_lookup.RNG_NS}"'
+                )
+                found.append(_schema_warning(doc, source, message, "schema-skipped"))
+            return ran, found
+        if source.kind == "sch":
+            ran, found = self._schematron(doc, source, embedded=False, result=result)
+            if not ran:
+                phase = self.options.phase or source.phase
+                where = f" in phase {phase}" if phase else ""
+                message = f"{source} has no active pattern{where}: nothing was checked against it"
+                found.append(_schema_warning(doc, source, message, "schema-empty"))
+            return ran, found
+        if source.kind == "xsd":
+            from teikit.validate import xsd
+
+            return True, xsd.check(doc, source)
+        return False, []
 
     def _cap(self, found: list[Diagnostic], result: FileResult) -> list[Diagnostic]:
         limit = self.options.max_errors
@@ -292,11 +332,12 @@ class Validator:
 
     def _schematron(
         self, doc: Document, source: SchemaSource, *, embedded: bool, result: FileResult
-    ) -> list[Diagnostic]:
+    ) -> tuple[bool, list[Diagnostic]]:
+        """Whether any pattern was active, and the findings."""
         if embedded:
             executable = self._embedded(source)
             if executable is None:
-                return []
+                return False, []
             name = f"{source.name} (embedded)"
         else:
             executable = self._compiled_schematron(source)
@@ -309,7 +350,8 @@ class Validator:
         if self.options.svrl:
             result.svrl.append(out)
         svrl = etree.fromstring(out.encode("utf-8"))
-        return messages + svrl_diagnostics(
+        active = svrl.find(f"{{{SVRL}}}active-pattern") is not None
+        return active, messages + svrl_diagnostics(
             svrl, doc.root, doc.path, name, doc.xpath_of, source_positions(doc)
         )
 
@@ -317,6 +359,11 @@ class Validator:
 def _schema_warning(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
     """A warning about a schema, at the ``<?xml-model?>`` that declared it."""
     return Diagnostic(doc.path, source.line, 0, Severity.WARNING, message, code, "xml-model")
+
+
+def _schema_diagnostic(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
+    """An error about a schema the document names, at its ``<?xml-model?>``."""
+    return Diagnostic(doc.path, source.line, 0, Severity.ERROR, message, code, "xml-model")
 
 
 _executables: dict[tuple, object] = {}

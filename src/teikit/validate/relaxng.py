@@ -29,15 +29,10 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import functools
-import itertools
 import re
 import threading
 import time
-import unicodedata
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from os import PathLike
 from pathlib import Path
 
@@ -45,6 +40,17 @@ from lxml import etree
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
+from teikit.validate.datatypes import DATE_FORMATS as _DATE_FORMATS
+from teikit.validate.datatypes import Datatype as _Datatype
+from teikit.validate.datatypes import collapse_ws as _collapse_ws
+from teikit.validate.datatypes import datatype as _datatype
+from teikit.validate.datatypes import describe_date_family as _describe_date_family
+from teikit.validate.datatypes import is_ws as _is_ws
+from teikit.validate.datatypes import or_list as _or_list
+from teikit.validate.datatypes import tokens as _tokens
+from teikit.validate.rng_schema import Pattern, SimpleGrammar, fold, read_schema
+from teikit.validate.rng_schema import nc_contains as _nc_contains
+from teikit.validate.rng_schema import nc_names as _nc_names
 
 __all__ = ["Grammar", "compile_grammar", "explain", "is_valid"]
 
@@ -67,28 +73,6 @@ QName = tuple[str, str]  # (namespace URI or "", local name)
 NameClass = tuple
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _nc_contains(nc: NameClass, qn: QName) -> bool:
-    kind = nc[0]
-    if kind == "name":
-        return nc[1] == qn[0] and nc[2] == qn[1]
-    if kind == "any":
-        return nc[1] is None or not _nc_contains(nc[1], qn)
-    if kind == "ns":
-        return nc[1] == qn[0] and (nc[2] is None or not _nc_contains(nc[2], qn))
-    return _nc_contains(nc[1], qn) or _nc_contains(nc[2], qn)
-
-
-def _nc_names(nc: NameClass) -> list[QName] | None:
-    """The finite list of names in ``nc``, or None if it has a wildcard."""
-    if nc[0] == "name":
-        return [(nc[1], nc[2])]
-    if nc[0] == "or":
-        left, right = _nc_names(nc[1]), _nc_names(nc[2])
-        return None if left is None or right is None else left + right
-    return None
-
-
 def _nc_parts(nc: NameClass) -> Iterator[NameClass]:
     """The alternatives of a name class, choices flattened."""
     if nc[0] == "or":
@@ -96,718 +80,6 @@ def _nc_parts(nc: NameClass) -> Iterator[NameClass]:
         yield from _nc_parts(nc[2])
     else:
         yield nc
-
-
-# ======================================== XSD regular expressions
-# XSD regexes differ from Python's: implicitly anchored, no ^/$ anchors, \s is
-# only XML whitespace, \p{..} categories, \i/\c name characters, class
-# subtraction "[a-z-[aeiou]]". Every character class is therefore turned into an
-# explicit list of code point ranges and re-emitted as a safe Python class.
-
-Ranges = list[tuple[int, int]]
-_MAX_CP = 0x10FFFF
-
-
-def _merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
-    out: Ranges = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _complement(ranges: Ranges) -> Ranges:
-    out: Ranges = []
-    nxt = 0
-    for lo, hi in ranges:
-        if lo > nxt:
-            out.append((nxt, lo - 1))
-        nxt = hi + 1
-    if nxt <= _MAX_CP:
-        out.append((nxt, _MAX_CP))
-    return out
-
-
-def _difference(a: Ranges, b: Ranges) -> Ranges:
-    # a minus b == a intersected with the complement of b
-    comp = _complement(b)
-    out: Ranges = []
-    i = j = 0
-    while i < len(a) and j < len(comp):
-        lo, hi = max(a[i][0], comp[j][0]), min(a[i][1], comp[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < comp[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-_CATEGORY_RANGES: dict[str, Ranges] = {}
-_CATEGORY_LOCK = threading.Lock()
-
-
-def _category(name: str) -> Ranges:
-    """Code point ranges of a Unicode general category ("L", "Lu", "C" …), cached.
-
-    Built once from unicodedata in a single pass over all code points (~0.2 s):
-    the stdlib ``re`` has no \\p{..} support and the ``regex`` module is not
-    available.
-    """
-    with _CATEGORY_LOCK:
-        if not _CATEGORY_RANGES:
-            runs: dict[str, Ranges] = {}
-            cp = 0
-            for cat, group in itertools.groupby(
-                map(unicodedata.category, map(chr, range(0x110000)))
-            ):
-                n = sum(1 for _ in group)
-                runs.setdefault(cat, []).append((cp, cp + n - 1))
-                cp += n
-            for cat, ranges in runs.items():
-                _CATEGORY_RANGES[cat] = ranges
-                _CATEGORY_RANGES.setdefault(cat[0], [])
-                _CATEGORY_RANGES[cat[0]] = _CATEGORY_RANGES[cat[0]] + ranges
-            for major in "LMNPSZC":
-                _CATEGORY_RANGES[major] = _merge(_CATEGORY_RANGES.get(major, []))
-    if name not in _CATEGORY_RANGES:
-        raise _RegexError(f"unknown Unicode category \\p{{{name}}}")
-    return _CATEGORY_RANGES[name]
-
-
-# XML 1.0 (fifth edition) name characters, for \i, \c and the Name datatypes; but
-# not #x10000-#xEFFFF: jing and libxml2 follow the fourth edition, which has none.
-_NAME_START: Ranges = _merge(
-    [
-        *[(0x3A, 0x3A), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6)],
-        *[(0xF8, 0x2FF), (0x370, 0x37D), (0x37F, 0x1FFF), (0x200C, 0x200D), (0x2070, 0x218F)],
-        *[(0x2C00, 0x2FEF), (0x3001, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFFD)],
-    ]
-)
-_NAME_CHAR: Ranges = _merge(
-    [*_NAME_START, (0x2D, 0x2E), (0x30, 0x39), (0xB7, 0xB7), (0x300, 0x36F), (0x203F, 0x2040)]
-)
-_XML_SPACE: Ranges = [(0x9, 0xA), (0xD, 0xD), (0x20, 0x20)]
-_DOT: Ranges = _complement([(0xA, 0xA), (0xD, 0xD)])
-_SINGLE_ESCAPES = {"n": 0xA, "r": 0xD, "t": 0x9}
-_ESCAPABLE = set("\\|.-^?*+{}()[]")
-
-
-class _RegexError(ValueError):
-    pass
-
-
-def _multi_escape(c: str) -> Ranges:
-    if c in "sS":
-        r = _XML_SPACE
-    elif c in "iI":
-        r = _NAME_START
-    elif c in "cC":
-        r = _NAME_CHAR
-    elif c in "dD":
-        r = _category("Nd")
-    else:  # w/W: everything but punctuation, separators and "other"
-        r = _complement(_merge(_category("P") + _category("Z") + _category("C")))
-    return _complement(r) if c.isupper() else r
-
-
-def _emit_class(ranges: Ranges) -> str:
-    if not ranges:
-        return "(?!)"  # matches nothing
-
-    def esc(cp: int) -> str:
-        if cp < 0x100:
-            return f"\\x{cp:02x}"
-        return f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
-
-    parts = [esc(lo) if lo == hi else f"{esc(lo)}-{esc(hi)}" for lo, hi in ranges]
-    return "[" + "".join(parts) + "]"
-
-
-class _RegexTranslator:
-    """One XSD regular expression to one Python ``re`` pattern (for fullmatch)."""
-
-    def __init__(self, source: str) -> None:
-        self.s = source
-        self.i = 0
-
-    def translate(self) -> str:
-        s, out = self.s, []
-        while self.i < len(s):
-            c = s[self.i]
-            if c == "\\":
-                out.append(_emit_class(self._escape()))
-            elif c == "[":
-                out.append(_emit_class(self._class()))
-            elif c == ".":
-                out.append(_emit_class(_DOT))
-                self.i += 1
-            elif c == "(":
-                out.append("(?:")  # XSD has no capturing or special groups
-                self.i += 1
-            elif c in ")|*+?":
-                out.append(c)
-                self.i += 1
-            elif c == "{":
-                end = s.find("}", self.i)
-                quant = s[self.i : end + 1] if end > 0 else ""
-                if not re.fullmatch(r"\{\d+(,\d*)?\}", quant):
-                    raise _RegexError(f"bad quantifier at {self.i}")
-                out.append(quant)
-                self.i = end + 1
-            else:
-                out.append(re.escape(c))  # also makes ^ and $ literal, as in XSD
-                self.i += 1
-        return "".join(out)
-
-    def _escape(self) -> Ranges:
-        s = self.s
-        if self.i + 1 >= len(s):
-            raise _RegexError("trailing backslash")
-        c = s[self.i + 1]
-        self.i += 2
-        if c in _SINGLE_ESCAPES:
-            return [(_SINGLE_ESCAPES[c], _SINGLE_ESCAPES[c])]
-        if c in _ESCAPABLE:
-            return [(ord(c), ord(c))]
-        if c in "sSiIcCdDwW":
-            return _multi_escape(c)
-        if c in "pP":
-            end = s.find("}", self.i)
-            if self.i >= len(s) or s[self.i] != "{" or end < 0:
-                raise _RegexError("bad \\p escape")
-            name = s[self.i + 1 : end]
-            self.i = end + 1
-            if name.startswith("Is"):
-                raise _RegexError(f"Unicode block escapes are not supported: \\p{{{name}}}")
-            ranges = _category(name)
-            return _complement(ranges) if c == "P" else ranges
-        raise _RegexError(f"unknown escape \\{c}")
-
-    def _class_char(self) -> Ranges:
-        c = self.s[self.i]
-        if c == "\\":
-            return self._escape()
-        if c == "[":
-            raise _RegexError("unescaped [ in character class")
-        self.i += 1
-        return [(ord(c), ord(c))]
-
-    def _class(self) -> Ranges:
-        s = self.s
-        self.i += 1  # "["
-        negated = s.startswith("^", self.i)
-        if negated:
-            self.i += 1
-        items: Ranges = []
-        subtract: Ranges | None = None
-        first = True
-        while True:
-            if self.i >= len(s):
-                raise _RegexError("unterminated character class")
-            c = s[self.i]
-            if c == "]" and not first:
-                self.i += 1
-                break
-            if c == "-" and s.startswith("-[", self.i) and not first:
-                self.i += 1
-                subtract = self._class()
-                if not s.startswith("]", self.i):
-                    raise _RegexError("class subtraction must end the class")
-                self.i += 1
-                break
-            lo = self._class_char()
-            single = len(lo) == 1 and lo[0][0] == lo[0][1]
-            if (
-                single
-                and s.startswith("-", self.i)
-                and s[self.i + 1 : self.i + 2] not in ("]", "[")
-            ):
-                self.i += 1
-                hi = self._class_char()
-                if len(hi) != 1 or hi[0][0] != hi[0][1] or hi[0][0] < lo[0][0]:
-                    raise _RegexError("bad character range")
-                items.append((lo[0][0], hi[0][0]))
-            else:
-                items.extend(lo)
-            first = False
-        ranges = _merge(items)
-        if negated:
-            ranges = _complement(ranges)
-        if subtract is not None:
-            ranges = _difference(ranges, subtract)
-        return ranges
-
-
-@functools.lru_cache(maxsize=512)
-def _xsd_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an XSD regex (cached: TEI repeats the same few hundreds of times)."""
-    try:
-        return re.compile(_RegexTranslator(pattern).translate())
-    except re.error as exc:
-        raise _RegexError(str(exc)) from None
-
-
-# ======================================== datatypes
-
-
-def _replace_ws(s: str) -> str:
-    return s.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
-def _collapse_ws(s: str) -> str:
-    return " ".join(_WS_SPLIT.split(s.strip(_XML_WS)))
-
-
-_WS_SPLIT = re.compile(r"[ \t\n\r]+")
-
-
-def _tokens(s: str) -> list[str]:
-    return [t for t in _WS_SPLIT.split(s) if t]
-
-
-def _is_ws(s: str) -> bool:
-    return not s.strip(_XML_WS)
-
-
-_NCNAME_RE = re.compile(
-    _emit_class(_difference(_NAME_START, [(0x3A, 0x3A)]))
-    + _emit_class(_difference(_NAME_CHAR, [(0x3A, 0x3A)]))
-    + "*"
-)
-_NAME_RE = re.compile(_emit_class(_NAME_START) + _emit_class(_NAME_CHAR) + "*")
-_NMTOKEN_RE = re.compile(_emit_class(_NAME_CHAR) + "+")
-_LANGUAGE_RE = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
-_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
-_DOUBLE_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?INF|NaN")
-_HEX_RE = re.compile(r"(?:[0-9a-fA-F]{2})*")
-_B64_RE = re.compile(
-    r"(?:(?:[A-Za-z0-9+/] ?){4})*(?:(?:[A-Za-z0-9+/] ?){3}[A-Za-z0-9+/]"
-    r"|(?:[A-Za-z0-9+/] ?){2}[AEIMQUYcgkosw048] ?=|[A-Za-z0-9+/] ?[AQgw] ?= ?=)?"
-)
-_TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-_YEAR = r"(-?(?:[1-9][0-9]{4,}|[0-9]{4}))"
-_TIME = r"([01][0-9]|2[0-4]):([0-5][0-9]):((?:[0-5][0-9]|60)(?:\.[0-9]+)?)"  # jing allows :60
-_DATE_RES = {
-    "date": re.compile(_YEAR + r"-([0-9]{2})-([0-9]{2})" + _TZ + "?"),
-    "dateTime": re.compile(_YEAR + r"-([0-9]{2})-([0-9]{2})T" + _TIME + _TZ + "?"),
-    "time": re.compile(_TIME + _TZ + "?"),
-    "gYear": re.compile(_YEAR + _TZ + "?"),
-    "gYearMonth": re.compile(_YEAR + r"-([0-9]{2})" + _TZ + "?"),
-    "gMonth": re.compile(r"--([0-9]{2})" + _TZ + "?"),
-    "gMonthDay": re.compile(r"--([0-9]{2})-([0-9]{2})" + _TZ + "?"),
-    "gDay": re.compile(r"---([0-9]{2})" + _TZ + "?"),
-}
-_DURATION_RE = re.compile(
-    r"-?P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?(?:T(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?"
-)
-_URI_PART_RE = re.compile(r"(?:[^%#\[\]]|%[0-9A-Fa-f]{2})*")
-_URI_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
-
-
-def _days_in_month(year: int | None, month: int) -> int:
-    if month == 2:
-        if year is None:
-            return 29
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _check_time(hour: str) -> bool:
-    # XSD 1.0 allows 24:00:00, but jing rejects it, and so do we.
-    return int(hour) < 24
-
-
-def _date_ok(kind: str, s: str) -> bool:
-    m = _DATE_RES[kind].fullmatch(s)
-    if not m:
-        return False
-    g = m.groups()
-    year = month = day = None
-    if kind in ("date", "dateTime", "gYear", "gYearMonth"):
-        year = int(g[0])
-        if year == 0:  # XSD 1.0 has no year zero
-            return False
-    if kind in ("date", "dateTime"):
-        month, day = int(g[1]), int(g[2])
-    elif kind == "gYearMonth":
-        month = int(g[1])
-    elif kind == "gMonth":
-        month = int(g[0])
-    elif kind == "gMonthDay":
-        month, day = int(g[0]), int(g[1])
-    elif kind == "gDay":
-        day = int(g[0])
-    if month is not None and not 1 <= month <= 12:
-        return False
-    if day is not None and not 1 <= day <= (_days_in_month(year, month) if month else 31):
-        return False
-    if kind == "dateTime":
-        return _check_time(g[3])
-    if kind == "time":
-        return _check_time(g[0])
-    return True
-
-
-def _duration_ok(s: str) -> bool:
-    if not _DURATION_RE.fullmatch(s):
-        return False
-    body = s.lstrip("-")[1:]
-    return bool(body) and not body.endswith("T")
-
-
-def _uri_ok(s: str) -> bool:
-    """RFC 2396 as jing applies it: escapes are %XX, one fragment, and a colon
-    before any "/", "?" or "#" must end a scheme followed by something."""
-    ref, _, fragment = s.partition("#")
-    if not (_URI_PART_RE.fullmatch(ref) and _URI_PART_RE.fullmatch(fragment)):
-        return False
-    colon = ref.find(":")
-    if colon >= 0 and not any(c in ref[:colon] for c in "/?"):
-        return bool(_URI_SCHEME_RE.fullmatch(ref[:colon])) and colon + 1 < len(ref)
-    return True
-
-
-def _decimal(s: str) -> Decimal | None:
-    try:
-        return Decimal(s)
-    except InvalidOperation:
-        return None
-
-
-def _float(s: str) -> float | None:
-    try:
-        return float(s.replace("INF", "inf").replace("NaN", "nan"))
-    except ValueError:
-        return None
-
-
-_INTEGER_BOUNDS: dict[str, tuple[int | None, int | None]] = {
-    "integer": (None, None),
-    "nonNegativeInteger": (0, None),
-    "positiveInteger": (1, None),
-    "nonPositiveInteger": (None, 0),
-    "negativeInteger": (None, -1),
-    "long": (-(2**63), 2**63 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "short": (-(2**15), 2**15 - 1),
-    "byte": (-128, 127),
-    "unsignedLong": (0, 2**64 - 1),
-    "unsignedInt": (0, 2**32 - 1),
-    "unsignedShort": (0, 2**16 - 1),
-    "unsignedByte": (0, 255),
-}
-
-
-def _integer_check(name: str) -> Callable[[str], bool]:
-    lo, hi = _INTEGER_BOUNDS[name]
-
-    def check(s: str) -> bool:
-        if not _INTEGER_RE.fullmatch(s):
-            return False
-        v = int(s)
-        return (lo is None or v >= lo) and (hi is None or v <= hi)
-
-    return check
-
-
-def _list_of(item: re.Pattern[str]) -> Callable[[str], bool]:
-    def check(s: str) -> bool:
-        toks = _tokens(s)
-        return bool(toks) and all(item.fullmatch(t) for t in toks)
-
-    return check
-
-
-def _qname_ok(s: str) -> bool:
-    # Lexical check only; whether the prefix is declared is checked in context.
-    prefix, colon, local = s.partition(":")
-    if not colon:
-        return bool(_NCNAME_RE.fullmatch(s))
-    return bool(_NCNAME_RE.fullmatch(prefix) and _NCNAME_RE.fullmatch(local))
-
-
-_DATE_FORMATS = {
-    "gYear": "YYYY",
-    "gYearMonth": "YYYY-MM",
-    "date": "YYYY-MM-DD",
-    "dateTime": "YYYY-MM-DDThh:mm:ss",
-    "time": "hh:mm:ss",
-    "gMonth": "--MM",
-    "gMonthDay": "--MM-DD",
-    "gDay": "---DD",
-}
-
-
-def _always(s: str) -> bool:
-    return True
-
-
-def _xsd_types() -> dict[str, tuple[str, Callable[[str], object], str, str]]:
-    """name -> (whitespace handling, lexical check, description, value kind).
-
-    Value kinds: "string", "list", "decimal", "double", "boolean", "other".
-    """
-    table: dict[str, tuple[str, Callable[[str], object], str, str]] = {
-        "string": ("preserve", _always, "a string", "string"),
-        "normalizedString": ("replace", _always, "a string", "string"),
-        "token": ("collapse", _always, "a token", "string"),
-        "language": (
-            "collapse",
-            _LANGUAGE_RE.fullmatch,
-            "a language tag such as en or sr-Latn",
-            "string",
-        ),
-        "Name": ("collapse", _NAME_RE.fullmatch, "an XML name", "string"),
-        "NCName": ("collapse", _NCNAME_RE.fullmatch, "an XML name without colons", "string"),
-        "ID": ("collapse", _NCNAME_RE.fullmatch, "an XML name without colons (an ID)", "string"),
-        "IDREF": ("collapse", _NCNAME_RE.fullmatch, "the ID of an element", "string"),
-        "ENTITY": ("collapse", _NCNAME_RE.fullmatch, "an XML name without colons", "string"),
-        "NMTOKEN": ("collapse", _NMTOKEN_RE.fullmatch, "an XML name token", "string"),
-        "IDREFS": ("collapse", _list_of(_NCNAME_RE), "a list of element IDs", "list"),
-        "ENTITIES": ("collapse", _list_of(_NCNAME_RE), "a list of XML names", "list"),
-        "NMTOKENS": ("collapse", _list_of(_NMTOKEN_RE), "a list of XML name tokens", "list"),
-        "QName": ("collapse", _qname_ok, "an XML qualified name", "string"),
-        "NOTATION": ("collapse", _qname_ok, "an XML qualified name", "string"),
-        "anyURI": ("collapse", _uri_ok, "a URI", "string"),
-        "boolean": (
-            "collapse",
-            lambda s: s in ("true", "false", "1", "0"),
-            "a boolean (true, false, 1 or 0)",
-            "boolean",
-        ),
-        "decimal": ("collapse", _DECIMAL_RE.fullmatch, "a decimal number", "decimal"),
-        "double": ("collapse", _DOUBLE_RE.fullmatch, "a floating-point number", "double"),
-        "float": ("collapse", _DOUBLE_RE.fullmatch, "a floating-point number", "double"),
-        "duration": ("collapse", _duration_ok, "an ISO duration such as P1Y2M or PT3H", "other"),
-        "hexBinary": ("collapse", _HEX_RE.fullmatch, "hexadecimal binary data", "other"),
-        "base64Binary": ("collapse", _B64_RE.fullmatch, "base64 binary data", "other"),
-    }
-    for name in _DATE_FORMATS:
-        check = functools.partial(_date_ok, name)
-        table[name] = ("collapse", check, _describe_date_family([name]), "other")
-    words = {
-        "integer": "an integer",
-        "nonNegativeInteger": "a non-negative integer",
-        "positiveInteger": "a positive integer",
-        "nonPositiveInteger": "a non-positive integer",
-        "negativeInteger": "a negative integer",
-    }
-    for name in _INTEGER_BOUNDS:
-        desc = words.get(name, f"an integer ({name})")
-        table[name] = ("collapse", _integer_check(name), desc, "decimal")
-    return table
-
-
-def _describe_date_family(names: list[str]) -> str:
-    """``an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)`` for a set of date types."""
-    order = list(_DATE_FORMATS)
-    names = sorted(set(names), key=order.index)
-    formats = [_DATE_FORMATS[n] for n in names]
-    if set(names) == {"time"}:
-        what = "an ISO time"
-    elif set(names) == {"dateTime"}:
-        what = "an ISO date and time"
-    elif "time" in names or "dateTime" in names:
-        what = "an ISO date or time"
-    else:
-        what = "an ISO date"
-    return f"{what} ({_or_list(formats)})"
-
-
-def _or_list(items: list[str]) -> str:
-    if len(items) <= 2:
-        return " or ".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-_TEI_WORD = r"[^\p{C}\p{Z}]+"  # teidata.word & co.: described in words, not as a regex
-
-
-class _Datatype:
-    """One datatype with its parameters: checks lexical values, compares values."""
-
-    __slots__ = (
-        "bounds",
-        "desc",
-        "digits",
-        "key",
-        "kind",
-        "lengths",
-        "lexical",
-        "name",
-        "patterns",
-        "raw_bounds",
-        "ws",
-    )
-
-    def __init__(self, library: str, name: str, params: tuple[tuple[str, str], ...]) -> None:
-        self.key = (library, name, params)
-        self.name = name
-        self.patterns: list[tuple[str, re.Pattern[str]]] = []
-        self.lengths: dict[str, int] = {}
-        self.bounds: dict[str, Decimal | float] = {}
-        self.raw_bounds: dict[str, str] = {}  # as written, for messages
-        self.digits: dict[str, int] = {}
-        if library == "":
-            if name not in ("string", "token"):
-                raise SchemaError(f'unknown built-in datatype "{name}": must be string or token')
-            if params:
-                raise SchemaError("the built-in datatype library takes no parameters")
-            self.ws = "preserve" if name == "string" else "collapse"
-            self.lexical: Callable[[str], object] = _XSD_TYPES["string"][1]
-            self.kind = "string"
-            self.desc = "a string" if name == "string" else "a token"
-            return
-        if library != XSD_LIBRARY:
-            raise SchemaError(f'unsupported datatype library "{library}"')
-        if name not in _XSD_TYPES:
-            raise SchemaError(f'unknown XML Schema datatype "{name}"')
-        self.ws, self.lexical, self.desc, self.kind = _XSD_TYPES[name]
-        for pname, pvalue in params:
-            self._param(pname, pvalue)
-
-    def _param(self, pname: str, pvalue: str) -> None:
-        if pname == "pattern":
-            try:
-                self.patterns.append((pvalue, _xsd_regex(pvalue)))
-            except _RegexError as exc:
-                raise SchemaError(f'invalid pattern "{pvalue}": {exc}') from None
-        elif pname in ("length", "minLength", "maxLength"):
-            self.lengths[pname] = int(pvalue)
-        elif pname in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
-            bound = self._number(pvalue.strip(_XML_WS))
-            if bound is None:
-                raise SchemaError(f'{pname}="{pvalue}" is not supported for datatype {self.name}')
-            self.bounds[pname] = bound
-            self.raw_bounds[pname] = pvalue.strip(_XML_WS)
-        elif pname in ("totalDigits", "fractionDigits"):
-            self.digits[pname] = int(pvalue)
-        else:
-            raise SchemaError(f'unsupported parameter "{pname}" for datatype {self.name}')
-
-    def _number(self, s: str) -> Decimal | float | None:
-        if self.kind == "decimal":
-            return _decimal(s)
-        if self.kind == "double":
-            return _float(s)
-        return None
-
-    def normalize(self, s: str) -> str:
-        if self.ws == "preserve":
-            return s
-        if self.ws == "replace":
-            return _replace_ws(s)
-        return _collapse_ws(s)
-
-    def allows(self, raw: str) -> bool:
-        s = self.normalize(raw)
-        if not self.lexical(s):
-            return False
-        if self.lengths:
-            n = self._length(s)
-            lengths = self.lengths
-            if "length" in lengths and n != lengths["length"]:
-                return False
-            if "minLength" in lengths and n < lengths["minLength"]:
-                return False
-            if "maxLength" in lengths and n > lengths["maxLength"]:
-                return False
-        if self.bounds or self.digits:
-            v = self._number(s)
-            if v is None:
-                return False
-            b = self.bounds
-            if "minInclusive" in b and not v >= b["minInclusive"]:
-                return False
-            if "maxInclusive" in b and not v <= b["maxInclusive"]:
-                return False
-            if "minExclusive" in b and not v > b["minExclusive"]:
-                return False
-            if "maxExclusive" in b and not v < b["maxExclusive"]:
-                return False
-            if self.digits and isinstance(v, Decimal) and not self._digits_ok(v):
-                return False
-        return all(rx.fullmatch(s) for _, rx in self.patterns)
-
-    def _length(self, s: str) -> int:
-        if self.kind == "list":
-            return len(_tokens(s))
-        if self.name == "hexBinary":
-            return len(s) // 2
-        if self.name == "base64Binary":
-            clean = s.replace(" ", "")
-            return len(clean) * 3 // 4 - clean.count("=")
-        return len(s)
-
-    def _digits_ok(self, v: Decimal) -> bool:
-        _, digits, exp = v.normalize().as_tuple()
-        frac = max(0, -int(exp))
-        total = max(len(digits), frac)
-        if "totalDigits" in self.digits and total > self.digits["totalDigits"]:
-            return False
-        return not ("fractionDigits" in self.digits and frac > self.digits["fractionDigits"])
-
-    def equal(self, expected: str, raw: str) -> bool:
-        """Value-space equality (``1.0`` equals ``1`` for decimals …)."""
-        if not self.allows(raw):
-            return False
-        a, b = self.normalize(expected), self.normalize(raw)
-        if self.kind in ("decimal", "double"):
-            return self._number(a) == self._number(b)
-        if self.kind == "boolean":
-            return (a in ("true", "1")) == (b in ("true", "1"))
-        return a == b
-
-    def describe(self) -> str:
-        """The datatype in words: ``a floating-point number between 0 and 1``."""
-        desc = self.desc
-        words = []
-        for source, _ in self.patterns:
-            if source == _TEI_WORD:
-                desc = "a single word (no spaces)"
-            else:
-                words.append(f'matching the regular expression "{source}"')
-        raw = self.raw_bounds
-        lo = raw.get("minInclusive", raw.get("minExclusive"))
-        hi = raw.get("maxInclusive", raw.get("maxExclusive"))
-        if lo is not None and hi is not None:
-            words.append(f"between {lo} and {hi}")
-        elif lo is not None:
-            words.append(f"{'at least' if 'minInclusive' in raw else 'greater than'} {lo}")
-        elif hi is not None:
-            words.append(f"{'at most' if 'maxInclusive' in raw else 'less than'} {hi}")
-        with_: list[str] = []
-        unit = "items" if self.kind == "list" else "characters"
-        lengths = self.lengths
-        if "length" in lengths:
-            with_.append(f"exactly {lengths['length']} {unit}")
-        elif "minLength" in lengths and "maxLength" in lengths:
-            with_.append(f"{lengths['minLength']} to {lengths['maxLength']} {unit}")
-        elif "minLength" in lengths:
-            with_.append(f"at least {lengths['minLength']} {unit}")
-        elif "maxLength" in lengths:
-            with_.append(f"at most {lengths['maxLength']} {unit}")
-        for pname, label in (("totalDigits", "digits"), ("fractionDigits", "decimal places")):
-            if pname in self.digits:
-                with_.append(f"at most {self.digits[pname]} {label}")
-        if with_:
-            words.append("with " + " and ".join(with_))
-        return " ".join([desc, *words])
-
-
-_XSD_TYPES = _xsd_types()
-
-
-@functools.lru_cache(maxsize=4096)
-def _datatype(library: str, name: str, params: tuple[tuple[str, str], ...]) -> _Datatype:
-    return _Datatype(library, name, params)
 
 
 # ======================================== patterns
@@ -823,6 +95,7 @@ class _P:
     __slots__ = (
         "a",
         "b",
+        "context",
         "dt",
         "has_attr",
         "has_elem",
@@ -833,6 +106,7 @@ class _P:
         "memo_attr_names",
         "memo_close",
         "memo_data",
+        "memo_end",
         "memo_first",
         "memo_leaves",
         "memo_open",
@@ -854,6 +128,7 @@ class _P:
         self.nc: NameClass | None = None
         self.dt: _Datatype | None = None
         self.value = ""
+        self.context: dict[str, str] | None = None  # a QName value's namespaces
         self.nullable = False
         self.has_attr = False  # an attribute pattern outside any element pattern
         self.has_elem = False  # an element pattern at this level
@@ -865,6 +140,7 @@ class _P:
         self.memo_close: _P | None = None
         self.memo_relax: _P | None = None
         self.memo_adv: _P | None = None
+        self.memo_end: _P | None = None
         self.memo_data: tuple[_P, ...] | None = None
         self.memo_first: frozenset[NameClass] | None = None
         self.memo_attr_names: frozenset[NameClass] | None = None
@@ -987,12 +263,13 @@ class _Engine:
             node.dt, node.a, node.texty = dt, except_, True
         return node
 
-    def value(self, dt: _Datatype, value: str) -> _P:
-        key = (VALUE, dt.key, value)
+    def value(self, dt: _Datatype, value: str, context: dict[str, str] | None = None) -> _P:
+        key = (VALUE, dt.key, value, tuple(sorted(context.items())) if context else None)
         node = self.table.get(key)
         if node is None:
             node = self.table[key] = self._node(VALUE)
             node.dt, node.value, node.texty = dt, value, True
+            node.context = context
         return node
 
     def list_(self, content: _P) -> _P:
@@ -1319,285 +596,52 @@ class _Engine:
         return frozenset()
 
 
-# ======================================== schema compilation
+# ======================================== from the simple grammar to patterns
 
 
-class _Env:
-    """What an element of the schema inherits: ``ns``, ``datatypeLibrary``, base."""
+def _build(simple: SimpleGrammar, eng: _Engine) -> _P:
+    """The engine's patterns for a checked, simplified grammar (its start)."""
+    elements = {name: eng.element(define.nc) for name, define in simple.defines.items()}
+    built: dict[int, _P] = {}
 
-    __slots__ = ("base", "dtlib", "ns")
+    def visit(p: Pattern, kids: list[_P]) -> _P:
+        return elements[p.name] if p.kind == "ref" else _node(eng, p, kids)
 
-    def __init__(self, ns: str, dtlib: str, base: Path) -> None:
-        self.ns, self.dtlib, self.base = ns, dtlib, base
+    def build(top: Pattern) -> _P:
+        return fold(top, visit, built, stop=lambda p: p.kind == "ref")
 
-    def under(self, el: etree._Element) -> _Env:
-        ns, dtlib = el.get("ns"), el.get("datatypeLibrary")
-        if ns is None and dtlib is None:
-            return self
-        return _Env(
-            self.ns if ns is None else ns, self.dtlib if dtlib is None else dtlib, self.base
-        )
-
-
-class _Scope:
-    """One ``grammar``: its definitions (before combining) and their compiled patterns."""
-
-    __slots__ = ("compiled", "defines", "in_progress", "parent", "start")
-
-    def __init__(self, parent: _Scope | None) -> None:
-        self.parent = parent
-        self.defines: dict[str, list[tuple[str | None, etree._Element, _Env]]] = {}
-        self.start: list[tuple[str | None, etree._Element, _Env]] = []
-        self.compiled: dict[str, _P] = {}
-        self.in_progress: set[str] = set()
+    for name, define in simple.defines.items():
+        elements[name].a = build(define.kids[0])
+    return build(simple.start)
 
 
-def _local(el: etree._Element) -> str:
-    return el.tag[len(_RNG) :] if el.tag.startswith(_RNG) else ""
-
-
-def _rng_children(el: etree._Element) -> list[etree._Element]:
-    # Annotations (a:documentation, sch:pattern …) are in other namespaces: ignored (4.1).
-    return [c for c in el if isinstance(c.tag, str) and c.tag.startswith(_RNG)]
-
-
-class _Compiler:
-    def __init__(self, engine: _Engine) -> None:
-        self.eng = engine
-        self.queue: list[tuple[_P, list[etree._Element], _Env, _Scope]] = []
-        self.loading: list[Path] = []
-        self.files: list[Path] = []
-
-    def _parse(self, path: Path) -> etree._Element:
-        parser = etree.XMLParser(
-            no_network=True,
-            resolve_entities=False,
-            remove_comments=True,
-            remove_pis=True,
-            huge_tree=True,
-        )
-        try:
-            root = etree.parse(str(path), parser).getroot()
-        except (OSError, etree.XMLSyntaxError) as exc:
-            raise SchemaError(f"{path}: cannot read RELAX NG schema: {exc}") from None
-        self.files.append(path)
-        return root
-
-    def _href(self, el: etree._Element, env: _Env) -> Path:
-        href = el.get("href")
-        if not href:
-            raise SchemaError(f"<{_local(el)}> without href")
-        if "://" in href and not href.startswith("file:"):
-            raise SchemaError(f"{href}: remote schema references are not fetched")
-        href = urllib.parse.unquote(href.removeprefix("file://"))
-        return (env.base / href).resolve()
-
-    def compile_file(self, path: Path) -> _P:
-        root = self._parse(path)
-        env = _Env("", "", path.parent).under(root)
-        p = self.pattern(root, env, _Scope(None))
-        while self.queue:  # element contents, deferred so that recursion terminates
-            node, children, cenv, scope = self.queue.pop()
-            node.a = self.eng.group_all([self.pattern(c, cenv, scope) for c in children])
-        return p
-
-    # ------------------------------------------------------------------ grammar contents
-
-    def _collect(self, container: etree._Element, scope: _Scope, env: _Env) -> None:
-        for child in _rng_children(container):
-            tag, cenv = _local(child), env.under(child)
-            if tag == "define":
-                scope.defines.setdefault(child.get("name", ""), []).append(
-                    (child.get("combine"), child, cenv)
-                )
-            elif tag == "start":
-                scope.start.append((child.get("combine"), child, cenv))
-            elif tag == "div":
-                self._collect(child, scope, cenv)
-            elif tag == "include":
-                self._include(child, scope, cenv)
-
-    def _include(self, inc: etree._Element, scope: _Scope, env: _Env) -> None:
-        path = self._href(inc, env)
-        if path in self.loading:
-            raise SchemaError(f"{path}: recursive include")
-        self.loading.append(path)
-        root = self._parse(path)
-        if _local(root) != "grammar":
-            raise SchemaError(f"{path}: an included schema must be a <grammar>")
-        # ns is transferred from the include (4.7); datatypeLibrary is not (4.3).
-        included = _Scope(scope.parent)
-        self._collect(root, included, _Env(env.ns, "", path.parent).under(root))
-        self.loading.pop()
-        own = _Scope(scope.parent)
-        self._collect(inc, own, env)
-        for name in own.defines:  # the include's definitions replace the included ones
-            included.defines.pop(name, None)
-        if own.start:
-            included.start = []
-        for source in (included, own):
-            for name, entries in source.defines.items():
-                scope.defines.setdefault(name, []).extend(entries)
-            scope.start.extend(source.start)
-
-    def _combine(self, entries: list[tuple[str | None, etree._Element, _Env]], scope: _Scope) -> _P:
-        eng = self.eng
-        bodies = [
-            eng.group_all([self.pattern(c, e, scope) for c in _rng_children(el)])
-            for _, el, e in entries
-        ]
-        methods = {m for m, _, _ in entries if m}
-        if len(bodies) == 1:
-            return bodies[0]
-        if methods == {"interleave"}:
-            result = bodies[0]
-            for b in bodies[1:]:
-                result = eng.interleave(result, b)
-            return result
-        return eng.choice(bodies)
-
-    def _ref(self, name: str, scope: _Scope | None) -> _P:
-        if scope is None:
-            raise SchemaError(f'parentRef "{name}" outside a nested grammar')
-        found = scope.compiled.get(name)
-        if found is not None:
-            return found
-        if name in scope.in_progress:
-            raise SchemaError(f'definition "{name}" refers to itself outside an element')
-        entries = scope.defines.get(name)
-        if not entries:
-            raise SchemaError(f'reference to undefined pattern "{name}"')
-        scope.in_progress.add(name)
-        result = scope.compiled[name] = self._combine(entries, scope)
-        scope.in_progress.discard(name)
+def _node(eng: _Engine, p: Pattern, kids: list[_P]) -> _P:
+    kind = p.kind
+    if kind == "empty":
+        return eng.empty
+    if kind == "notAllowed":
+        return eng.not_allowed
+    if kind == "text":
+        return eng.text_p
+    if kind == "choice":
+        return eng.choice(kids)
+    if kind in ("group", "interleave"):
+        combine = eng.group if kind == "group" else eng.interleave
+        result = kids[0]
+        for kid in kids[1:]:
+            result = combine(result, kid)
         return result
-
-    def _grammar(self, el: etree._Element, env: _Env, parent: _Scope | None) -> _P:
-        scope = _Scope(parent)
-        self._collect(el, scope, env)
-        if not scope.start:
-            raise SchemaError("grammar without a start pattern")
-        return self._combine(scope.start, scope)
-
-    # ------------------------------------------------------------------ name classes
-
-    def _qname(self, text: str, el: etree._Element, default_ns: str) -> QName:
-        text = text.strip()
-        if ":" in text:
-            prefix, local = text.split(":", 1)
-            ns = XML_NS if prefix == "xml" else el.nsmap.get(prefix)
-            if ns is None:
-                raise SchemaError(f'undeclared prefix in name "{text}"')
-            return ns, local
-        return default_ns, text
-
-    def name_class(self, el: etree._Element, env: _Env) -> NameClass:
-        tag = _local(el)
-        env = env.under(el)
-        if tag == "name":
-            ns, local = self._qname(el.text or "", el, env.ns)
-            return ("name", ns, local)
-        kids = _rng_children(el)
-        if tag in ("anyName", "nsName"):
-            exc = None
-            for k in kids:
-                if _local(k) == "except":
-                    exc = self._nc_choice(_rng_children(k), env)
-            return ("any", exc) if tag == "anyName" else ("ns", env.ns, exc)
-        if tag == "choice":
-            return self._nc_choice(kids, env)
-        raise SchemaError(f"<{tag}> is not a name class")
-
-    def _nc_choice(self, kids: list[etree._Element], env: _Env) -> NameClass:
-        ncs = [self.name_class(k, env) for k in kids]
-        if not ncs:
-            raise SchemaError("empty name class choice")
-        result = ncs[0]
-        for nc in ncs[1:]:
-            result = ("or", result, nc)
-        return result
-
-    # ------------------------------------------------------------------ patterns
-
-    def pattern(self, el: etree._Element, env: _Env, scope: _Scope) -> _P:
-        eng = self.eng
-        tag = _local(el)
-        env = env.under(el)
-        kids = _rng_children(el)
-        if tag in ("element", "attribute"):
-            name = el.get("name")
-            if name is not None:
-                # The name attribute of <attribute> defaults to no namespace (4.8).
-                default = env.ns if tag == "element" else el.get("ns", "")
-                ns, local = self._qname(name, el, default)
-                nc: NameClass = ("name", ns, local)
-            else:
-                if not kids:
-                    raise SchemaError(f"<{tag}> without a name")
-                nc, kids = self.name_class(kids[0], env), kids[1:]
-            if tag == "element":
-                node = eng.element(nc)
-                self.queue.append((node, kids, env, scope))
-                return node
-            content = (
-                eng.group_all([self.pattern(c, env, scope) for c in kids]) if kids else eng.text_p
-            )
-            return eng.attribute(nc, content)
-        if tag == "group":
-            return eng.group_all([self.pattern(c, env, scope) for c in kids])
-        if tag == "choice":
-            return eng.choice([self.pattern(c, env, scope) for c in kids])
-        if tag == "interleave":
-            result = eng.empty
-            for c in kids:
-                result = eng.interleave(result, self.pattern(c, env, scope))
-            return result
-        if tag in ("optional", "zeroOrMore", "oneOrMore", "mixed", "list"):
-            body = eng.group_all([self.pattern(c, env, scope) for c in kids])
-            if tag == "optional":
-                return eng.choice2(body, eng.empty)
-            if tag == "zeroOrMore":
-                return eng.choice2(eng.one_or_more(body), eng.empty)
-            if tag == "oneOrMore":
-                return eng.one_or_more(body)
-            if tag == "mixed":
-                return eng.interleave(eng.text_p, body)
-            return eng.list_(body)
-        if tag == "ref":
-            return self._ref(el.get("name", "").strip(), scope)
-        if tag == "parentRef":
-            return self._ref(el.get("name", "").strip(), scope.parent)
-        if tag == "empty":
-            return eng.empty
-        if tag == "text":
-            return eng.text_p
-        if tag == "notAllowed":
-            return eng.not_allowed
-        if tag == "value":
-            # A value without type is the built-in token, whatever the inherited library (4.4).
-            lib, typ = (env.dtlib, el.get("type").strip()) if el.get("type") else ("", "token")
-            return eng.value(_datatype(lib, typ, ()), el.text or "")
-        if tag == "data":
-            params = tuple(
-                (k.get("name", "").strip(), k.text or "") for k in kids if _local(k) == "param"
-            )
-            excepts = [k for k in kids if _local(k) == "except"]
-            exc = None
-            if excepts:
-                exc = eng.choice([self.pattern(c, env, scope) for c in _rng_children(excepts[0])])
-            return eng.data(_datatype(env.dtlib, el.get("type", "").strip(), params), exc)
-        if tag == "externalRef":
-            path = self._href(el, env)
-            if path in self.loading:
-                raise SchemaError(f"{path}: recursive externalRef")
-            self.loading.append(path)
-            root = self._parse(path)
-            result = self.pattern(root, _Env(env.ns, "", path.parent).under(root), _Scope(None))
-            self.loading.pop()
-            return result
-        if tag == "grammar":
-            return self._grammar(el, env, scope)
-        raise SchemaError(f"<{el.tag}> is not a RELAX NG pattern")
+    if kind == "oneOrMore":
+        return eng.one_or_more(kids[0])
+    if kind == "list":
+        return eng.list_(kids[0])
+    if kind == "attribute":
+        return eng.attribute(p.nc, kids[0])
+    if kind == "data":
+        return eng.data(_datatype(p.lib, p.type, p.params), kids[0] if kids else None)
+    if kind == "value":
+        return eng.value(_datatype(p.lib, p.type, ()), p.text, p.context)
+    raise AssertionError(f"unexpected pattern {kind}")
 
 
 # ======================================== the grammar
@@ -1624,6 +668,17 @@ class Grammar:
                     self._by_name.setdefault(qn, []).append(el)
         self._known: dict[QName, _P] = {}
         self._id_types: dict[QName, dict[QName, str]] | None = None
+        # Kept across documents: tag -> QName, (state, attribute or None, value) ->
+        # state, (data pattern, value) -> accepted. Emptied when large, so that
+        # memory stays flat however many documents a grammar checks.
+        self._qnames: dict[str, QName] = {}
+        self._steps: dict[tuple, _P] = {}
+        self._accepts: dict[tuple[int, str], bool] = {}
+
+    def _trim(self) -> None:
+        for cache in (self._steps, self._accepts, self._qnames):
+            if len(cache) > _MAX_CACHED:
+                cache.clear()
 
     def __repr__(self) -> str:
         return f"<Grammar {self.path} ({len(self._eng.elements)} element patterns)>"
@@ -1673,6 +728,7 @@ class Grammar:
         return self._id_types
 
 
+_MAX_CACHED = 200_000  # entries per cross-document cache of a grammar
 _GRAMMARS: dict[tuple[Path, int], Grammar] = {}
 _GRAMMARS_LOCK = threading.Lock()
 
@@ -1694,12 +750,12 @@ def compile_grammar(path: str | PathLike[str]) -> Grammar:
             return cached
         started = time.perf_counter()
         engine = _Engine()
-        compiler = _Compiler(engine)
         try:
-            start = compiler.compile_file(resolved)
+            simple = read_schema(resolved)
+            start = _build(simple, engine)
         except RecursionError:
             raise SchemaError(f"{path}: schema nested too deeply") from None
-        grammar = Grammar(resolved, engine, start, compiler.files, time.perf_counter() - started)
+        grammar = Grammar(resolved, engine, start, simple.files, time.perf_counter() - started)
         _GRAMMARS[key] = grammar
         return grammar
 
@@ -1716,6 +772,23 @@ _MARKUP = re.compile(
     re.S | re.X,
 )
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
+def start_tag_offsets(text: str) -> list[int]:
+    """The offset of each start tag ("<name") of well-formed XML text, in
+    document order (the n-th is the n-th element's)."""
+    offsets = []
+    pos = 0
+    while True:
+        i = text.find("<", pos)
+        if i < 0:
+            return offsets
+        m = _MARKUP.match(text, i)
+        if m is None:
+            return offsets
+        if m.group(1) is not None:
+            offsets.append(i)
+        pos = m.end()
 
 
 class _Positions:
@@ -1857,7 +930,184 @@ def _quote_value(s: str) -> str:
     return '"' + s.replace('"', '\\"') + '"'
 
 
-class _Explainer:
+class _Values:
+    """Matching text and attribute values against data, value and list patterns;
+    shared by the verdict and the explainer. Results that do not depend on the
+    namespaces in scope are kept in the grammar, for every document."""
+
+    g: Grammar
+    eng: _Engine
+    context: etree._Element  # element whose attributes/text are checked
+
+    def qname(self, tag: str) -> QName:
+        """(namespace, local name) of a Clark name, kept in the grammar."""
+        qnames = self.g._qnames
+        qn = qnames.get(tag)
+        if qn is None:
+            ns, brace, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+            qn = qnames[tag] = (ns, local) if brace else ("", tag)
+        return qn
+
+    def leaf_accepts(self, leaf: _P, s: str) -> bool:
+        if leaf.dt is not None and leaf.dt.needs_context:
+            # QName, NOTATION: read with the namespaces in scope, so not cached.
+            self.used_context = True
+            context = {prefix or "": uri for prefix, uri in self.context.nsmap.items()}
+            if leaf.kind == VALUE:
+                return leaf.dt.equal(leaf.value, s, leaf.context, context)
+            return leaf.dt.allows(s, context) and (
+                leaf.a is None or not self.value_matches(leaf.a, s)
+            )
+        key = (leaf.uid, s)
+        cache = self.g._accepts
+        r = cache.get(key)
+        if r is None:
+            if leaf.kind == VALUE:
+                r = leaf.dt.equal(leaf.value, s)
+            elif leaf.kind == DATA:
+                r = leaf.dt.allows(s) and (leaf.a is None or not self.value_matches(leaf.a, s))
+            else:  # LIST: each token in turn, then the rest must be nullable
+                q = leaf.a
+                for tok in _tokens(s):
+                    q = self.text_step(q, tok)
+                    if q.kind == NOT_ALLOWED:
+                        break
+                r = q.nullable
+            cache[key] = r
+        return r
+
+    def text_step(self, p: _P, s: str, any_value: bool = False) -> _P:
+        leaves = self.eng.data_leaves(p)
+        if not leaves:
+            accepted = _NO_LEAVES
+        elif any_value:
+            accepted = frozenset(x.uid for x in leaves)
+        else:
+            accepted = frozenset(x.uid for x in leaves if self.leaf_accepts(x, s))
+        return self.eng.text(p, accepted)
+
+    def value_matches(self, p: _P, s: str) -> bool:
+        if p.nullable and _is_ws(s):
+            return True
+        return self.text_step(p, s).nullable
+
+
+class _Verdict(_Values):
+    """Valid or not, and nothing else: the derivatives of :class:`_Explainer`
+    without its messages and recovery, with each attribute and text step kept
+    in the grammar, so that a corpus runs as a lazily built automaton."""
+
+    def __init__(self, grammar: Grammar, root: etree._Element) -> None:
+        self.g = grammar
+        self.eng = grammar._eng
+        self.context = root
+        self.steps = grammar._steps
+        self.id_types = grammar._ids()
+        self.ids: set[str] = set()
+        self.idrefs: list[str] = []
+        self.used_context = False
+
+    def run(self, root: etree._Element) -> bool:
+        return self.element(self.g._start, root) is not None and all(
+            ref in self.ids for ref in self.idrefs
+        )
+
+    def element(self, state: _P, el: etree._Element) -> _P | None:
+        eng = self.eng
+        qn = self.qname(el.tag)
+        memo = state.memo_open
+        s = memo.get(qn) if memo is not None else None
+        if s is None:
+            s = eng.open(state, qn)
+        if s.kind == NOT_ALLOWED:
+            return None
+        attrib = el.attrib
+        if attrib:
+            ids = self.id_types.get(qn)
+            for clark, value in attrib.items():
+                s = self.attribute(s, clark, value, el)
+                if s is None:
+                    return None
+                kind = ids.get(self.qname(clark)) if ids else None
+                if kind and not self.track_id(kind, value):
+                    return None
+        if s.has_attr:
+            closed = s.memo_close or eng.close(s)
+            if closed.kind == NOT_ALLOWED:
+                return None
+            s = closed
+        text = el.text or ""
+        has_elements = False
+        for child in el:
+            if child.tag.__class__ is not str:  # comments and PIs do not split text
+                if child.tail:
+                    text += child.tail
+                continue
+            if text and not _is_ws(text):
+                s = self.text(s, text, el)
+                if s is None:
+                    return None
+            has_elements = True
+            s = self.element(s, child)
+            if s is None:
+                return None
+            text = child.tail or ""
+        if has_elements:
+            if text and not _is_ws(text):
+                s = self.text(s, text, el)
+                if s is None:
+                    return None
+        else:
+            t = self.text(s, text, el)
+            if _is_ws(text):
+                t = eng.choice2(s, t or eng.not_allowed)
+            if t is None or t.kind == NOT_ALLOWED:
+                return None
+            s = t
+        after = s.memo_end
+        if after is None:
+            after = s.memo_end = eng.end(s)
+        return None if after.kind == NOT_ALLOWED else after
+
+    def attribute(self, s: _P, clark: str, value: str, el: etree._Element) -> _P | None:
+        key = (s.uid, clark, value)
+        found = self.steps.get(key)
+        if found is None:
+            self.context, self.used_context = el, False
+            aqn = self.qname(clark)
+            leaves = self.eng.attr_leaves(s, aqn)
+            accepted = frozenset(x.uid for x in leaves if self.value_matches(x.a, value))
+            found = self.eng.att(s, aqn, accepted) if accepted else self.eng.not_allowed
+            if not self.used_context:
+                self.steps[key] = found
+        return None if found.kind == NOT_ALLOWED else found
+
+    def text(self, s: _P, text: str, el: etree._Element) -> _P | None:
+        eng = self.eng
+        if not eng.data_leaves(s):
+            t = eng.text(s, _NO_LEAVES)
+        else:
+            key = (s.uid, None, text)
+            t = self.steps.get(key)
+            if t is None:
+                self.context, self.used_context = el, False
+                t = self.text_step(s, text)
+                if not self.used_context:
+                    self.steps[key] = t
+        return None if t.kind == NOT_ALLOWED else t
+
+    def track_id(self, kind: str, value: str) -> bool:
+        if kind == "ID":
+            key = _collapse_ws(value)
+            if key in self.ids:
+                return False
+            self.ids.add(key)
+        else:
+            self.idrefs.extend(_tokens(value))
+        return True
+
+
+class _Explainer(_Values):
     def __init__(
         self,
         grammar: Grammar,
@@ -1875,8 +1125,7 @@ class _Explainer:
         self.schema = schema
         self.max_errors = max_errors
         self.found: list[Diagnostic] = []
-        self.accept_cache: dict[tuple[int, str], bool] = {}
-        self.qnames: dict[str, QName] = {}
+        self.used_context = False
         self.id_types = grammar._ids()
         self.ids: dict[str, tuple[etree._Element, str]] = {}
         self.first_reported: set[str] = set()
@@ -1911,17 +1160,6 @@ class _Explainer:
     def report_attribute(self, code: str, message: str, el: etree._Element, clark: str) -> None:
         """:meth:`report` located at the attribute ``clark`` of ``el``."""
         self.report(code, message, self.pos.attribute(el, clark), self.attr_xpath(el, clark))
-
-    def qname(self, tag: str) -> QName:
-        qn = self.qnames.get(tag)
-        if qn is None:
-            if tag.startswith("{"):
-                ns, _, local = tag[1:].partition("}")
-                qn = (ns, local)
-            else:
-                qn = ("", tag)
-            self.qnames[tag] = qn
-        return qn
 
     def show(self, qn: QName, context_ns: str, el: etree._Element) -> str:
         """A name as the user wrote it: bare when in the context namespace."""
@@ -2049,46 +1287,6 @@ class _Explainer:
                 return "must be one of " + _or_list(values)
             return "must be empty" if content.nullable else "not allowed"
         return "must be " + _or_list(values + parts)
-
-    # ------------------------------------------------------------------ value matching
-
-    def leaf_accepts(self, leaf: _P, s: str) -> bool:
-        if leaf.kind == DATA and leaf.dt.name in ("QName", "NOTATION"):
-            # Depends on the namespaces in scope, so it is not cached.
-            prefix, colon, _ = _collapse_ws(s).partition(":")
-            declared = not colon or prefix == "xml" or prefix in self.context.nsmap
-            return declared and leaf.dt.allows(s)
-        key = (leaf.uid, s)
-        r = self.accept_cache.get(key)
-        if r is None:
-            if leaf.kind == VALUE:
-                r = leaf.dt.equal(leaf.value, s)
-            elif leaf.kind == DATA:
-                r = leaf.dt.allows(s) and (leaf.a is None or not self.value_matches(leaf.a, s))
-            else:  # LIST: each token in turn, then the rest must be nullable
-                q = leaf.a
-                for tok in _tokens(s):
-                    q = self.text_step(q, tok)
-                    if q.kind == NOT_ALLOWED:
-                        break
-                r = q.nullable
-            self.accept_cache[key] = r
-        return r
-
-    def text_step(self, p: _P, s: str, any_value: bool = False) -> _P:
-        leaves = self.eng.data_leaves(p)
-        if not leaves:
-            accepted = _NO_LEAVES
-        elif any_value:
-            accepted = frozenset(x.uid for x in leaves)
-        else:
-            accepted = frozenset(x.uid for x in leaves if self.leaf_accepts(x, s))
-        return self.eng.text(p, accepted)
-
-    def value_matches(self, p: _P, s: str) -> bool:
-        if p.nullable and _is_ws(s):
-            return True
-        return self.text_step(p, s).nullable
 
     # ------------------------------------------------------------------ the walk
 
@@ -2466,5 +1664,14 @@ def is_valid(
     doc_or_tree: Document | etree._ElementTree | etree._Element,
     grammar: Grammar | str | PathLike[str],
 ) -> bool:
-    """True if the document is valid against the grammar (stops at the first error)."""
-    return not explain(doc_or_tree, grammar, file="", max_errors=1, source="")
+    """True if the document is valid against the grammar: the verdict alone,
+    without locating or explaining errors (use :func:`explain` for those)."""
+    if not isinstance(grammar, Grammar):
+        grammar = compile_grammar(grammar)
+    doc = _as_document(doc_or_tree, "")
+    with grammar._lock:
+        grammar._trim()
+        try:
+            return _Verdict(grammar, doc.root).run(doc.root)
+        except RecursionError:  # only for trees far deeper than load() accepts
+            return False

@@ -1,0 +1,101 @@
+"""Which schema checked what: an incorrect RELAX NG schema is never used (exit 3
+when given on the command line, a located error for the document that names
+it), and a declaration that checks nothing says so (fixtures in
+fixtures/xml-model/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from lxml import etree
+
+from teikit.cli import cli
+from teikit.validate import ValidateOptions, validate_files
+from teikit.validate.relaxng import compile_grammar, is_valid
+
+from conftest import FIXTURES
+
+MODELS = FIXTURES / "xml-model"
+INCORRECT = MODELS / "schema" / "incorrect-extra-attribute.rng"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_an_incorrect_schema_on_the_command_line_is_exit_3_located():
+    result = invoke("validate", str(MODELS / "no-xml-model.xml"), "--schema", str(INCORRECT))
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        f'teikit: error: {INCORRECT.resolve()}:5:5: attribute "extra" not allowed on <element>'
+    ]
+
+
+def test_an_incorrect_schema_a_document_names_is_that_documents_error():
+    named = MODELS / "incorrect-grammar.xml"
+    fine = MODELS / "no-xml-model.xml"
+    report = validate_files([str(named), str(fine)])
+    warning, error = report.files[0].diagnostics
+    assert (error.line, error.code, error.source) == (3, "schema-unusable", "xml-model")
+    assert warning.code == "nothing-checked"
+    assert error.message == (
+        f'{INCORRECT.resolve()}:5:5: attribute "extra" not allowed on <element>'
+    )
+    assert report.files[1].valid  # the batch goes on
+
+
+def test_schematron_naming_a_grammar_without_rules_warns_that_nothing_was_checked():
+    path = MODELS / "schematron-names-a-grammar-without-rules.xml"
+    result = invoke("validate", str(path), "--no-rules")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"{path}:0:0: warning: no schema was applied to this document (schema/no-rules.rng "
+        "(embedded Schematron) checked nothing) [teikit:nothing-checked]"
+    )
+    assert lines[1] == (
+        f"{path}:3:0: warning: schema/no-rules.rng is a RELAX NG grammar named as Schematron "
+        "(schematypens): teikit runs the Schematron rules embedded in it, and it has none, so "
+        "nothing was checked against it; to validate against the grammar, declare "
+        'schematypens="http://relaxng.org/ns/structure/1.0" [xml-model:schema-skipped]'
+    )
+
+
+def test_a_schematron_schema_without_active_patterns_warns():
+    path = MODELS / "schematron-without-patterns.xml"
+    report = validate_files(
+        [str(path)], options=ValidateOptions(rules=False, embedded_schematron=False)
+    )
+    codes = [(d.severity.name, d.code, d.line) for d in report.files[0].diagnostics]
+    assert codes == [("WARNING", "nothing-checked", 0), ("WARNING", "schema-empty", 3)]
+    assert report.valid
+
+
+def test_a_grammar_with_a_5000_define_reference_chain(tmp_path: Path):
+    """libxml2 crashed on such a chain (issue 12); the front end expands it
+    without recursion, and a cycle in it is a located error."""
+    defines = "".join(f'<define name="d{i}"><ref name="d{i + 1}"/></define>' for i in range(5000))
+    grammar = (
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><ref name="d0"/></start>'
+        f'{defines}<define name="d5000"><element name="doc"><choice><empty/>'
+        '<ref name="d0"/></choice></element></define></grammar>'
+    )
+    schema = tmp_path / "chain.rng"
+    schema.write_text(grammar, encoding="utf-8")
+    doc = tmp_path / "doc.xml"
+    doc.write_text("<doc><doc><doc/></doc></doc>", encoding="utf-8")
+    result = invoke("validate", str(doc), "--schema", str(schema))
+    assert result.exit_code == 0, result.stderr
+    assert is_valid(etree.parse(str(doc)), compile_grammar(schema))
+    doc.write_text("<doc><other/></doc>", encoding="utf-8")
+    assert not is_valid(etree.parse(str(doc)), compile_grammar(schema))
+    cycle = tmp_path / "cycle.rng"
+    cycle.write_text(grammar.replace('<define name="d5000">', '<define name="unused">')
+                     .replace('<ref name="d5000"/>', '<ref name="d0"/>'), encoding="utf-8")  # fmt: skip
+    doc.write_text("<doc/>", encoding="utf-8")
+    result = invoke("validate", str(doc), "--schema", str(cycle))
+    assert result.exit_code == 3
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"teikit: error: {cycle.resolve()}:1:")
+    assert "refers to itself without an element in between" in line
