@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from lxml import etree
 
-from conftest import TEI
+from conftest import GLUED_MARKERS, TEI
 
 NS = {"t": "http://www.tei-c.org/ns/1.0"}
 REGISTER = "register.xml"
@@ -18,9 +18,9 @@ DOCUMENTS = [
     (
         "letter-1954-06-22.xml",
         "1954-06-22",
-        {"khrushchev"},
+        {"cc-cpsu", "khrushchev"},
         {"tito", "cc-lcy"},
-        None,
+        "moscow",
         "507 / IX, 119/I-48",
     ),
     (
@@ -28,13 +28,13 @@ DOCUMENTS = [
         "1954-07-24",
         {"cc-cpsu"},
         {"tito", "cc-lcy"},
-        None,
+        "moscow",
         "507 / IX, 119/I-49",
     ),
     (
         "letter-1954-08-11.xml",
         "1954-08-11",
-        {"tito", "lcy-executive-committee"},
+        {"lcy-executive-committee", "tito"},
         {"khrushchev", "cc-cpsu"},
         "belgrade",
         "507 / IX, 119/I-50",
@@ -42,7 +42,7 @@ DOCUMENTS = [
     (
         "letter-1954-09-23.xml",
         "1954-09-23",
-        {"khrushchev"},
+        {"cc-cpsu", "khrushchev"},
         {"tito", "lcy-executive-committee"},
         "moscow",
         "507 / IX, 119/I-51",
@@ -50,7 +50,7 @@ DOCUMENTS = [
     (
         "letter-1954-09-27.xml",
         "1954-09-27",
-        {"khrushchev"},
+        {"cc-cpsu", "khrushchev"},
         {"tito", "lcy-executive-committee"},
         "moscow",
         "507 / IX, 119/I-52",
@@ -109,6 +109,14 @@ def text_of(el: etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
+def printed_text_of(el: etree._Element) -> str:
+    """The text of ``el`` without the present editors' notes inside it."""
+    copy = etree.fromstring(etree.tostring(el, with_tail=False))
+    for note in copy.xpath(".//t:note[@type='editorial']", namespaces=NS):
+        _remove_keeping_tail(note)
+    return text_of(copy)
+
+
 def register_ids() -> set[str]:
     return set(parse(REGISTER).xpath("//@xml:id"))
 
@@ -135,7 +143,11 @@ def test_letter_metadata(name, date, senders, addressees, place, idno):
     assert ms.findtext("t:settlement", namespaces=NS) == "Belgrade"
     assert ms.findtext("t:repository", namespaces=NS) == "Arhiv Jugoslavije"
     assert ms.findtext("t:collection", namespaces=NS) == "Arhiv CK SKJ"
-    assert ms.findtext("t:idno", namespaces=NS) == idno
+    shelfmark = ms.find("t:idno[@type='shelfmark']", NS)
+    assert text_of(shelfmark) == idno
+    # The shelfmark in its parts: fonds, the level the print leaves unnamed, the item.
+    parts = {i.get("type"): i.text for i in shelfmark.findall("t:idno", NS)}
+    assert parts == {"fonds": "507", "series": "IX", "item": idno.rsplit(", ", 1)[1]}
     # The closer's dateline carries the same date as correspDesc.
     assert tree.xpath("string(//t:text//t:closer//t:dateline//t:date/@when)", namespaces=NS) == date
 
@@ -193,7 +205,12 @@ def test_notes_one_to_seven_are_present_and_whole():
     found: dict[str, list[str]] = {}
     for name in ALL_FILES:
         for note in parse(name).xpath("//t:text//t:note[@n]", namespaces=NS):
-            found.setdefault(note.get("n"), []).append(text_of(note))
+            assert (note.get("type"), note.get("place"), note.get("resp")) == (
+                "authorial",
+                "end",
+                "register.xml#rajak",
+            ), f"note {note.get('n')} is not typed as the author's endnote"
+            found.setdefault(note.get("n"), []).append(printed_text_of(note))
     assert sorted(found) == sorted(NOTES)
     for n, (start, end) in NOTES.items():
         assert len(found[n]) == 1, f"note {n} appears {len(found[n])} times"
@@ -227,7 +244,7 @@ def test_newsletter_insert_is_excluded():
 
 
 def test_insert_decision_is_recorded():
-    for name in [*LETTER_FILES, "introduction.xml", "edition.xml"]:
+    for name in ["letter-1954-09-23.xml", "edition.xml"]:
         decl = text_of(parse(name).find(".//t:encodingDesc/t:editorialDecl", NS))
         assert "note 6" in decl and "insert" in decl, name
 
@@ -235,14 +252,34 @@ def test_insert_decision_is_recorded():
 def test_editorial_interventions():
     first = parse("letter-1954-06-22.xml")
     assert first.xpath("//t:choice[t:sic='Yuogslavia'][t:corr='Yugoslavia']", namespaces=NS)
-    supplied = [text_of(s) for s in first.xpath("//t:text//t:supplied", namespaces=NS)]
-    assert "former secret police chief Lavrenty" in supplied
-    assert "CC" in supplied
+    printed = [
+        text_of(s) for s in first.xpath("//t:text//t:seg[@type='interpolation']", namespaces=NS)
+    ]
+    assert "[former secret police chief Lavrenty]" in printed
+    assert "[CC]" in printed
     intro = parse("introduction.xml")
     assert intro.xpath("//t:choice[t:sic='Milosovic']", namespaces=NS)
     assert intro.xpath("//t:supplied//t:date[@when='2000']", namespaces=NS), (
         "missing year not supplied"
     )
+
+
+def test_printed_interpolations_are_text_and_the_editors_conjecture_is_supplied():
+    interpolations, supplied = [], []
+    for name in ALL_FILES:
+        tree = parse(name)
+        interpolations += [
+            text_of(s) for s in tree.xpath("//t:text//t:seg[@type='interpolation']", namespaces=NS)
+        ]
+        supplied += tree.xpath("//t:text//t:supplied", namespaces=NS)
+    # The seventeen bracketed insertions of the print, brackets transcribed.
+    assert len(interpolations) == 17
+    assert all(i.startswith("[") and i.endswith("]") for i in interpolations), interpolations
+    assert "[Indian prime minister]" in interpolations and "[Politburo]" in interpolations
+    # The present editors' one conjecture, with who and how sure.
+    assert [(text_of(s), s.get("resp"), s.get("cert")) for s in supplied] == [
+        ("2000", "#introduction-editors", "high")
+    ]
 
 
 def test_line_end_hyphenation_is_resolved_but_compounds_kept():
@@ -305,18 +342,6 @@ def test_register_has_variants_dates_and_coordinates():
     assert ("organOf", "#cc-cpsu", "#cpsu") in relations
 
 
-# Note markers printed as digits glued to words, and what stands there once removed.
-GLUED_MARKERS = [
-    ("CORRESPONDENCE, 19541", "CORRESPONDENCE, 1954"),
-    ("Yuogslavia]2", "Yuogslavia]"),
-    ("countries.3", "countries."),
-    ("Yugoslavia ]4", "Yugoslavia ]"),
-    ("24 July 19545", "24 July 1954"),
-    ("Patriots6", "Patriots"),
-    ("GOSPOLITIZDAT7", "GOSPOLITIZDAT"),
-]
-
-
 def word_counts(text: str) -> Counter:
     # Hyphens and dashes are dropped so that resolved line-end hyphenation and
     # kept compounds compare equal; single digits (note numbers) are ignored.
@@ -342,13 +367,12 @@ def edition_words() -> Counter:
     total: Counter = Counter()
     for name in ["introduction.xml", *LETTER_FILES]:
         text = parse(name).find("t:text", NS)
-        # Read the source layer: sic not corr, and no text the encoders supplied.
+        # Read the source layer: sic not corr, no text the present editors supplied,
+        # none of their notes.
         for el in text.xpath(
-            ".//t:corr | .//t:supplied[@reason='omitted-in-source']", namespaces=NS
+            ".//t:corr | .//t:supplied | .//t:note[@type='editorial']", namespaces=NS
         ):
-            tail, parent = el.tail, el.getparent()
-            parent.remove(el)
-            _append_text(parent, tail)
+            _remove_keeping_tail(el)
         notes = text.xpath(".//t:note", namespaces=NS)
         for note in notes:
             total += word_counts("".join(note.itertext()))
@@ -360,15 +384,15 @@ def edition_words() -> Counter:
     return total
 
 
-def _append_text(parent: etree._Element, tail: str | None) -> None:
-    """Append ``tail`` where a removed child stood (its tail is lost with it)."""
-    if not tail:
-        return
-    children = list(parent)
-    if children:
-        children[-1].tail = (children[-1].tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
+def _remove_keeping_tail(el: etree._Element) -> None:
+    """Remove ``el`` and keep its tail where it stood."""
+    previous, parent = el.getprevious(), el.getparent()
+    if el.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def _flow(text: etree._Element) -> str:
