@@ -253,7 +253,7 @@ def test_csv_tables(docs, index, tmp_path):
     assert [r["date"] for r in letters] == [lt.date for lt in index.letters]
     reply = letters[2]
     assert reply["id"] == "letter-1954-08-11"
-    assert reply["sender_id"] == "tito | lcy-executive-committee"
+    assert reply["sender_id"] == "lcy-executive-committee | tito"
     assert reply["addressee"] == (
         "Nikita Sergeyevich Khrushchev | Central Committee of the Communist Party of the Soviet Union"
     )
@@ -333,6 +333,8 @@ def test_geojson_places(docs, index, tmp_path):
     assert [lt["id"] for lt in belgrade["properties"]["letters_sent"]] == ["letter-1954-08-11"]
     moscow = features["moscow"]
     assert [lt["id"] for lt in moscow["properties"]["letters_sent"]] == [
+        "letter-1954-06-22",  # Moscow is the editors' conjecture for the first two
+        "cable-1954-07-24",
         "letter-1954-09-23",
         "letter-1954-09-27",
     ]
@@ -402,11 +404,14 @@ def test_txt_reading_text(docs, index, tmp_path):
     written = export(docs, tmp_path / "txt", "txt", index=index)
     assert "register.txt" not in {p.name for p in written}
     text = (tmp_path / "txt" / "letter-1954-06-22.txt").read_text(encoding="utf-8")
-    assert "[Communist Party of Yugoslavia]" in text  # corr over sic, supplied in brackets
+    assert "[Communist Party of Yugoslavia]" in text  # corr over sic, the print's brackets
     assert "Yuogslavia" not in text and "Peoples Republic" not in text
     assert "[former secret police chief Lavrenty] Beria" in text
     assert "CC CPSU\nN. Khrushchev" in text  # <lb/> in the signature
     assert text.count("[^2]") == 2 and "[^2]: Communist Party of Yugoslavia, renamed" in text
+    intro = (tmp_path / "txt" / "introduction.txt").read_text(encoding="utf-8")
+    assert "Milosevic regime in ⟨2000⟩[^a] and" in intro  # the editors' conjecture and note
+    assert "[^a]: The print reads" in intro and "[^1]: This article" in intro
 
 
 def test_txt_without_notes_and_md_combined(docs, index, tmp_path):

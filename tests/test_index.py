@@ -90,7 +90,7 @@ def test_occurrence_counts_match_an_independent_xpath_count(edition_index):
     assert got == {ident: expected.get(ident, 0) for ident in got}
     register = etree.parse(str(TEI / "register.xml"))
     ids = register.xpath(
-        "//t:person/@xml:id | //t:place/@xml:id | //t:org/@xml:id | //t:bibl/@xml:id",
+        "//t:person/@xml:id | //t:place/@xml:id | //t:org/@xml:id | //t:text//t:bibl/@xml:id",
         namespaces=NS,
     )
     assert sorted(got) == sorted(ids)  # every register entry is in the index
@@ -150,8 +150,8 @@ def test_occurrence_location_and_snippet(edition_index):
     ].sourceline
     assert (first.file, first.line, first.where) == ("letter-1954-06-22.xml", line, "body")
     assert first.xpath == "/TEI/text/body/div/p[11]/persName[1]"
-    assert first.text == "Milovan Djilas"
-    assert "outbursts by Milovan Djilas did not" in first.snippet
+    assert first.text == "[Milovan] Djilas"  # the print's interpolation is part of the name
+    assert "outbursts by [Milovan] Djilas did not" in first.snippet
     assert first.title.startswith("Letter from Nikita S. Khrushchev")
     for entry in edition_index.entries:
         for o in entry.occurrences:
@@ -193,12 +193,16 @@ def test_chronology_of_the_letters(edition_index):
     ]
     reply = letters[2]
     assert reply.file == "letter-1954-08-11.xml"
-    assert [p.id for p in reply.senders] == ["tito", "lcy-executive-committee"]
+    assert [p.id for p in reply.senders] == ["lcy-executive-committee", "tito"]
     assert [p.id for p in reply.addressees] == ["khrushchev", "cc-cpsu"]
     assert [p.id for p in reply.places_sent] == ["belgrade"]
     assert reply.archival == ["Arhiv Jugoslavije, Arhiv CK SKJ, 507 / IX, 119/I-50"]
     assert reply.prev == ["cable-1954-07-24.xml"] and reply.next == ["letter-1954-09-23.xml"]
     assert letters[1].senders[0].type == "org"
+    # The place of sending the print does not give is the editors' conjecture.
+    moscow = letters[0].places_sent[0]
+    assert (moscow.id, moscow.cert, moscow.evidence) == ("moscow", "medium", "conjecture")
+    assert (reply.places_sent[0].cert, reply.places_sent[0].evidence) == ("", "")
 
 
 def test_relations_of_the_register(edition_index):

@@ -124,7 +124,11 @@ def test_html_metadata_panel(pages):
             root.xpath(f"//div[contains(@class, 'tk-meta-{key}')]/dd")[0].text_content().split()
         )
 
-    assert row("sender") == "Nikita S. Khrushchev"
+    assert row("sender") == (
+        "Central Committee of the Communist Party of the Soviet Union and Nikita S. Khrushchev"
+    )
+    assert row("place") == "Moscow (conjecture, certainty: medium)"
+    assert row("received") == "between 22 June and 24 July 1954 (inferred)"
     assert row("addressee") == (
         "Josip Broz Tito and Central Committee of the League of Communists of Yugoslavia"
     )
@@ -158,9 +162,18 @@ def test_html_previous_and_next_letter(pages):
 
 def test_html_editorial_interventions_visible(pages):
     root = tree(pages["letter-1954-06-22"])
-    supplied = root.xpath(f"//span[{has_class('tk-supplied')}]")[0]
-    assert supplied.text_content() == "[CC]"
-    assert supplied.get("title") == "Supplied: translator’s insertion, by Svetozar Rajak"
+    printed = root.xpath(f"//span[{has_class('tk-interpolation')}]")[0]
+    assert printed.text_content() == "[CC]"  # the print's own brackets: text in every view
+    assert "tk-reading" not in printed.get("class")
+    assert printed.get("title") == "Interpolation printed in the source"
+    intro = tree(pages["introduction"])
+    supplied = intro.xpath(f"//span[{has_class('tk-supplied')}]")[0]
+    assert supplied.text_content() == "⟨2000⟩"
+    assert "tk-reading" in supplied.get("class")
+    assert supplied.get("title") == (
+        "Added by the editors, not in the source: omitted in the source, "
+        "by teikit developers, certainty high"
+    )
     corr = root.xpath(f"//span[{has_class('tk-corr')}]")[0]
     assert corr.text_content() == "Yugoslavia"
     assert corr.get("title") == "Corrected; the source reads: Yuogslavia"
@@ -397,19 +410,43 @@ def tei_notes(name: str) -> list[tuple[str, str]]:
         for choice in note.iter(f"{T}sic"):
             choice.text = ""  # the PDF prints the correction
         words = " ".join("".join(note.itertext()).split()).split()[:5]
-        notes.append((note.get("n"), " ".join(words)))
+        notes.append((note.get("n") or "", " ".join(words)))
     return notes
 
 
+def internal_links(path: Path) -> list[tuple[int, int]]:
+    """(page of the link, page it goes to) for every link inside the PDF."""
+    reader = pypdf.PdfReader(path)
+    index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    return [
+        (i, target_page(reader, link, index))
+        for i, page in enumerate(reader.pages)
+        for link in (a.get_object() for a in page.get("/Annots") or [])
+        if link.get("/Dest") is not None or "/D" in (link.get("/A") or {})
+    ]
+
+
 @pytest.mark.parametrize("name", [*LETTERS, "introduction"])
-def test_pdf_footnote_text_stands_on_the_page_of_its_marker(letter_pdfs, name):
-    links = footnote_links(letter_pdfs[name])
+def test_pdf_endnotes_stand_at_the_end_linked_from_their_markers(letter_pdfs, name):
+    """The print has endnotes: the PDF prints the source's notes, as numbered, after
+    the text, and the editors' notes, lettered, after them; each marker links there."""
     texts = page_texts(letter_pdfs[name])
-    assert sorted(links) == sorted(n for n, _ in tei_notes(name))
-    for n, start in tei_notes(name):
-        marker_page, entry_page = links[n]
-        assert marker_page == entry_page
-        assert f"{n}{start}" in texts[entry_page].replace("[", "").replace("]", "")
+    whole = " ".join(texts)
+    numbered = [(n, start) for n, start in tei_notes(name) if n]
+    lettered = [start for n, start in tei_notes(name) if not n]
+    if numbered:
+        notes = whole.index(f"Notes {numbered[0][0]} ")
+        assert "#footnote" not in render.render_typst(TEI / f"{name}.xml")
+        for n, start in numbered:
+            assert f"{n} {start}" in whole[notes:], n
+    if lettered:
+        editorial = whole.rindex("Editorial notes ")
+        for letter, start in zip(
+            "abcdefghijklmnopqrstuvwxyz"[: len(lettered)], lettered, strict=True
+        ):
+            assert f"{letter} {start}" in whole[editorial:], letter
+    forward = [(at, to) for at, to in internal_links(letter_pdfs[name]) if to >= at]
+    assert len(forward) >= len(numbered) + len(lettered)
 
 
 def test_pdf_footnotes_on_many_pages(tmp_path):
@@ -443,7 +480,9 @@ def test_pdf_layout_metadata_and_tags(letter_pdfs):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
     meta = reader.metadata
     assert meta.title.startswith("Letter from Nikita S. Khrushchev, First Secretary")
-    assert meta.author == "Nikita S. Khrushchev"
+    assert meta.author == (
+        "Central Committee of the Communist Party of the Soviet Union, Nikita S. Khrushchev"
+    )
     assert meta.subject.startswith("Letter in which the CC CPSU proposes")
     assert "Josip Broz Tito" in reader.metadata["/Keywords"]
     root = reader.trailer["/Root"]
@@ -454,7 +493,11 @@ def test_pdf_layout_metadata_and_tags(letter_pdfs):
     assert texts[0].startswith("Khrushchev to Tito, 22 June 1954 DOCUMENT No. 1")
     assert texts[1].startswith("Khrushchev to Tito, 22 June 1954 2")  # running head + page number
     assert texts[0].endswith(" 1")  # page number on the first page
-    assert "From Nikita S. Khrushchev" in texts[0] and "Translator Svetozar Rajak" in texts[0]
+    assert (
+        "From Central Committee of the Communist Party of the Soviet Union and Nikita S."
+        in (texts[0])
+    )
+    assert "Translator Svetozar Rajak" in texts[0]
 
 
 def test_pdf_fonts_cover_serbian_latin_and_cyrillic(tmp_path):
@@ -554,16 +597,20 @@ def test_edition_pdf_has_contents_bookmarks_and_date_order(edition_pdf):
         title = doc.root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title[@type='short']")
         short_titles[name] = title.text
     in_date_order = [short_titles[n] for n in sorted(LETTERS, key=lambda n: n.split("-", 1)[1])]
-    assert top == ["Introduction", *in_date_order, "Registers"]
-    nested = next(item for item in reader.outline if isinstance(item, list))
-    assert [item.title for item in nested] == ["Persons", "Places", "Organisations", "Works"]
+    assert top == ["Editorial principles", "Introduction", *in_date_order, "Notes", "Registers"]
+    nested = [item for item in reader.outline if isinstance(item, list)]
+    assert [item.title for item in nested[-1]] == ["Persons", "Places", "Organisations", "Works"]
+    assert "Paragraphs, pages and notes" in [item.title for item in nested[0]]
     texts = page_texts(edition_pdf)
     assert texts[0].startswith("The Tito–Khrushchev Correspondence, 1954: A Digital Edition")
-    assert texts[1].startswith("Contents Introduction")
-    # footnotes, numbered as printed (1–7), each on the page of its marker
-    links = footnote_links(edition_pdf)
-    assert sorted(links) == [str(n) for n in range(1, 8)]
-    assert all(marker == entry for marker, entry in links.values())
+    assert texts[1].startswith("Contents Editorial principles")
+    assert texts[2].startswith("Editorial principles")
+    # the source's notes 1–7 together after the last document, as printed
+    notes = reader.get_destination_page_number(
+        next(i for i in reader.outline if not isinstance(i, list) and i.title == "Notes")
+    )
+    assert texts[notes].startswith("Notes The notes of the source")
+    assert [n for n in range(1, 8) if f" {n} " in texts[notes]] == list(range(1, 8))
     # names link to their entries in the registers at the end
     index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
     registers = reader.get_destination_page_number(

@@ -219,6 +219,8 @@ class Party:
     id: str
     name: str  # preferred register name, else the text
     text: str  # as written in correspAction
+    cert: str = ""  # @cert as the edition gives it (high, medium, low …), "" when certain
+    evidence: str = ""  # @evidence: internal, external, conjecture, or ""
 
 
 @dataclass
@@ -700,11 +702,12 @@ class _Builder:
 
     def party(self, el: etree._Element, doc: Document, kind: str) -> Party:
         text = reading_text(el)
+        how = {"cert": el.get("cert", "").strip(), "evidence": el.get("evidence", "").strip()}
         for _, target in self.corpus.targets(el, doc):
             entry = self.entry_for(target, "", text)
             if entry is not None and entry.registered:
-                return Party(entry.type, entry.key, entry.id, entry.name, text)
-        return Party(kind, "", "", text, text)
+                return Party(entry.type, entry.key, entry.id, entry.name, text, **how)
+        return Party(kind, "", "", text, text, **how)
 
     def letters(self, doc: Document) -> list[Letter]:
         found = []

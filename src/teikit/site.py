@@ -110,10 +110,11 @@ HOME, CHRONOLOGY, SEARCH, DOWNLOADS = (
 )
 SEARCH_INDEX = "search-index.js"
 REGISTER_PAGE = "register.html"
+PRINCIPLES = "principles.html"  # the editorial principles of the contents file
 FULL_PDF = "downloads/pdf/full-edition.pdf"
 FULL_PDF_MAX_DOCUMENTS = 300  # see _plan: Typst's memory grows with the whole document
 RESERVED = frozenset(
-    {HOME, CHRONOLOGY, SEARCH, DOWNLOADS, SEARCH_INDEX, REGISTER_PAGE}
+    {HOME, CHRONOLOGY, SEARCH, DOWNLOADS, SEARCH_INDEX, REGISTER_PAGE, PRINCIPLES}
     | {page for _, _, page, _, _ in SECTIONS}
 )
 # Data exports: (format, file under downloads/data/, label, description).
@@ -138,7 +139,7 @@ BLOCK_TAGS = frozenset(
 )
 SKIP_CONTAINERS = frozenset({"aside", "nav", "form", "script", "style", "noscript"})
 SKIP_CLASSES = frozenset(
-    {"tk-diplomatic", "tk-noteref", "tk-backlink", "tk-note-label", "tk-visually-hidden"}
+    {"tk-diplomatic", "tk-noteref", "tk-backlink", "tk-note-label", "tk-visually-hidden", "tk-pb"}
 )
 # Default parallelism starts at this many files to validate / outputs to render
 # (measured on the bundled edition: 2 processes made 21 renderings 2x slower).
@@ -603,6 +604,14 @@ class _Edition:
         self.order = self._order()
         fronts = [d for d in self.order if d.kind == "text"]
         self.intro = fronts[0] if fronts else None
+        # The editorial principles are those the contents file declares for the edition.
+        self.principles = (
+            self.contents
+            if self.contents is not None
+            and self.contents.doc.root.find(f"{T}teiHeader/{T}encodingDesc/{T}editorialDecl")
+            is not None
+            else None
+        )
         self.sections = self._sections()
         self.title = self._title()
 
@@ -724,6 +733,8 @@ class _Chrome:
         nav = [(HOME, "Home")]
         if edition.intro is not None:
             nav.append((edition.intro.page, "Introduction"))
+        if edition.principles is not None:
+            nav.append((PRINCIPLES, "Editorial principles"))
         if edition.letters():
             nav.append((CHRONOLOGY, "Letters"))
         nav += [(page, heading) for _, _, page, heading, _ in edition.sections]
@@ -1503,6 +1514,11 @@ class _Builder:
             else:
                 paths = tuple(str(d.path) for d in edition.order)
                 todo.append((FULL_PDF, key, _Job("edition-pdf", "", register, paths=paths), None))
+        if sections and edition.principles is not None:
+            params = (*html_params, ("principles", "true"))
+            todo.append(
+                (PRINCIPLES, "", _Job("html", str(edition.principles.path), register, params), None)
+            )
         if sections and edition.register is not None:
             for section, _, page, _, _ in edition.sections:
                 params = tuple(self._render_params(edition, section).items())
@@ -1635,6 +1651,10 @@ class _Builder:
                 exported[name] = [stored.rel for stored in result.stored]
         if edition.letters():
             put(CHRONOLOGY, _serialize(_chronology(edition, chrome, entities)))
+        if PRINCIPLES in pages.sections:
+            root = _parse_page(pages.sections[PRINCIPLES])
+            chrome.decorate(root, PRINCIPLES, self.report.diagnostics)
+            put(PRINCIPLES, _serialize(root))
         intro = None
         with contextlib.suppress(etree.ParserError, UnicodeDecodeError):
             intro = _parse_page(pages.intro) if pages.intro is not None else None
@@ -1818,7 +1838,12 @@ def _party_links(parties: Sequence[Party], entities: _Entities) -> list[Any]:
     items: list[Any] = []
     for party in parties:
         href = entities.href(party)
-        items.append(E("a", party.name, href=href) if href else party.name)
+        name = E("a", party.name, href=href) if href else party.name
+        # The edition's own inference is said as such (a conjectured place of sending).
+        doubt = "conjecture" if party.evidence == "conjecture" else ""
+        if party.cert and party.cert != "high":
+            doubt = doubt or "uncertain"
+        items.append(E("span", name, f" ({doubt})", class_="tks-conjecture") if doubt else name)
     return _join(items)
 
 

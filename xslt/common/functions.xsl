@@ -5,7 +5,7 @@
   Typed helper functions in the tk: namespace, used by every output format:
 
     text        tk:squash, tk:plain-name
-    ids         tk:safe-id, tk:note-id, tk:note-label
+    ids         tk:safe-id, tk:note-id, tk:note-label, tk:note-marker
     URLs        tk:url-scheme, tk:url-is-safe, tk:safe-url, tk:xml-to-html
     register    tk:ref-id, tk:register-entry, tk:entity-kind, tk:entity-name,
                 tk:entity-note, tk:entity-dates, tk:resp-label, tk:reason-label
@@ -63,6 +63,25 @@
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:sequence select="if (normalize-space($note/@n)) then normalize-space($note/@n)
         else string(count($note/preceding::tei:note[ancestor::tei:text]) + 1)"/>
+  </xsl:function>
+
+  <!-- The marker a note shows: the editors' notes (type editorial) without @n are
+       lettered a, b, … in the order of the text, apart from the numbered notes of
+       the source; other notes show tk:note-label. -->
+  <xsl:function name="tk:note-marker" as="xs:string">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:choose>
+      <xsl:when test="$note/@type = 'editorial' and not(normalize-space($note/@n))">
+        <xsl:variable name="letter" as="xs:string">
+          <xsl:number select="$note" level="any" from="tei:text"
+              count="tei:note[@type = 'editorial'][not(normalize-space(@n))]" format="a"/>
+        </xsl:variable>
+        <xsl:sequence select="$letter"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:sequence select="tk:note-label($note)"/>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:function>
 
   <!-- ================================================================ URLs -->
@@ -243,6 +262,49 @@
         else if (map:contains($known, $key)) then $known($key)
         else replace($key, '[\-_]', ' ')"
         xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
+  </xsl:function>
+
+  <!-- ============================================== editorial principles -->
+
+  <!-- <seg>, @type, "interpolation": element, attribute and value names as written. -->
+  <xsl:function name="tk:documentation-form" as="xs:string">
+    <xsl:param name="el" as="element()"/>
+    <xsl:variable name="text" as="xs:string" select="normalize-space($el)"/>
+    <xsl:sequence select="if ($el/self::tei:gi) then '&lt;' || $text || '&gt;'
+        else if ($el/self::tei:att) then '@' || $text
+        else if ($el/self::tei:val) then '&quot;' || $text || '&quot;'
+        else $text"/>
+  </xsl:function>
+
+  <!-- The heading of a part of editorialDecl: its @n, else its name in English. -->
+  <xsl:function name="tk:principle-heading" as="xs:string">
+    <xsl:param name="part" as="element()"/>
+    <xsl:variable name="names" as="map(xs:string, xs:string)" select="map {
+        'correction': 'Corrections', 'normalization': 'Normalisation', 'quotation': 'Quotation',
+        'hyphenation': 'Hyphenation', 'segmentation': 'Segmentation', 'stdVals': 'Standard values',
+        'interpretation': 'Interpretation', 'punctuation': 'Punctuation'}"
+        xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
+    <xsl:sequence select="(normalize-space($part/@n)[. ne ''], $names(local-name($part)),
+        local-name($part))[1]"/>
+  </xsl:function>
+
+  <!-- "seg/@type" for an attDef of an elementSpec, "@cert" for one of a classSpec. -->
+  <xsl:function name="tk:attribute-of" as="xs:string">
+    <xsl:param name="attdef" as="element(tei:attDef)"/>
+    <xsl:variable name="spec" as="element()?" select="$attdef/ancestor::*[self::tei:elementSpec or self::tei:classSpec][1]"/>
+    <xsl:sequence select="(if ($spec/self::tei:elementSpec) then $spec/@ident || '/' else '')
+        || '@' || $attdef/@ident"/>
+  </xsl:function>
+
+  <!-- " (conjecture)", " (inferred)", " (certainty: low)" … for a name or date the
+       edition infers (@evidence, @cert below high), else "". -->
+  <xsl:function name="tk:certainty-note" as="xs:string">
+    <xsl:param name="el" as="element()?"/>
+    <xsl:variable name="how" as="xs:string*" select="(
+        if ($el/@evidence = 'conjecture') then 'conjecture'
+        else if ($el/@evidence = ('internal', 'external')) then 'inferred' else (),
+        $el/@cert[not(. = 'high')] ! ('certainty: ' || normalize-space(.)))"/>
+    <xsl:sequence select="if (exists($how)) then ' (' || string-join($how, ', ') || ')' else ''"/>
   </xsl:function>
 
   <!-- =========================================================== documents -->

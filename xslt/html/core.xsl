@@ -60,18 +60,25 @@
     <br/>
   </xsl:template>
 
+  <!-- A page break of the source: a citable marker ("[p. 316]") with an anchor,
+       set in the margin by teikit.css; the facsimile is linked when there is one. -->
   <xsl:template match="tei:pb">
     <xsl:variable name="facs" as="xs:string?" select="tk:safe-url(@facs, (@facs, .)[1])"/>
-    <span class="tk-pb" role="note">
-      <xsl:attribute name="title" select="'page ' || (@n, '')[1]"/>
-      <xsl:text>|</xsl:text>
-      <xsl:value-of select="@n"/>
-      <xsl:if test="exists($facs)">
-        <xsl:text> </xsl:text>
-        <a class="tk-facs" href="{$facs}">facsimile</a>
-      </xsl:if>
-      <xsl:text>|</xsl:text>
-    </span>
+    <xsl:variable name="n" as="xs:string" select="normalize-space(@n)"/>
+    <xsl:choose>
+      <xsl:when test="$n ne ''">
+        <a class="tk-pb" id="{tk:safe-id('page-' || $n)}" href="#{tk:safe-id('page-' || $n)}"
+            title="Page {$n} of the source begins here">
+          <xsl:value-of select="'[p. ' || $n || ']'"/>
+        </a>
+      </xsl:when>
+      <xsl:otherwise>
+        <span class="tk-pb" title="A page of the source begins here">[page break]</span>
+      </xsl:otherwise>
+    </xsl:choose>
+    <xsl:if test="exists($facs)">
+      <a class="tk-facs" href="{$facs}">facsimile</a>
+    </xsl:if>
   </xsl:template>
 
   <xsl:template match="tei:hi">
@@ -146,6 +153,11 @@
     </span>
   </xsl:template>
 
+  <!-- Element and attribute names and values, as the Guidelines write them. -->
+  <xsl:template match="tei:gi | tei:att | tei:val | tei:code | tei:ident">
+    <code class="tk-{local-name()}"><xsl:value-of select="tk:documentation-form(.)"/></code>
+  </xsl:template>
+
   <!-- ================================================== links and pointers -->
 
   <!-- The href for a TEI pointer, or () (with a warning) when it is unsafe. -->
@@ -189,13 +201,16 @@
 
   <!-- ============================================================= notes -->
 
-  <!-- In the text: a numbered marker linking to the note, with an id to link back to. -->
+  <!-- In the text: a numbered marker linking to the note, with an id to link back to.
+       The editors' notes (type editorial) are lettered, and belong to the reading
+       view only: they are not part of the printed text. -->
   <xsl:template match="tei:text//tei:note">
     <xsl:variable name="id" as="xs:string" select="tk:note-id(.)"/>
-    <sup class="tk-noteref">
+    <xsl:variable name="label" as="xs:string" select="tk:note-marker(.)"/>
+    <sup class="tk-noteref{if (@type = 'editorial') then ' tk-noteref-editorial tk-reading' else ''}">
       <a id="noteref-{$id}" href="#{$id}" role="doc-noteref"
-          aria-label="Note {tk:note-label(.)}">
-        <xsl:value-of select="tk:note-label(.)"/>
+          aria-label="{if (@type = 'editorial') then 'Editorial note' else 'Note'} {$label}">
+        <xsl:value-of select="$label"/>
       </a>
     </sup>
   </xsl:template>
@@ -209,15 +224,26 @@
     </span>
   </xsl:template>
 
-  <!-- The notes section, after the text. -->
+  <!-- The notes, after the text: those of the source, then the editors' notes. -->
   <xsl:template name="tk:notes">
     <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:variable name="notes" as="element(tei:note)*" select="$tei/tei:text//tei:note"/>
-    <xsl:if test="exists($notes)">
+    <xsl:variable name="source-notes" as="element(tei:note)*" select="$notes[not(@type = 'editorial')]"/>
+    <xsl:variable name="editorial" as="element(tei:note)*" select="$notes[@type = 'editorial']"/>
+    <xsl:if test="exists($source-notes)">
       <section class="tk-notes" aria-labelledby="tk-notes-heading" role="doc-endnotes">
         <h2 id="tk-notes-heading">Notes</h2>
         <ol class="tk-notes-list">
-          <xsl:apply-templates select="$notes" mode="tk:notes"/>
+          <xsl:apply-templates select="$source-notes" mode="tk:notes"/>
+        </ol>
+      </section>
+    </xsl:if>
+    <xsl:if test="exists($editorial)">
+      <section class="tk-notes tk-notes-editorial tk-reading" aria-labelledby="tk-editorial-notes-heading">
+        <h2 id="tk-editorial-notes-heading">Editorial notes</h2>
+        <p class="tk-notes-intro">Notes of the present editors, lettered; they are not part of the printed text.</p>
+        <ol class="tk-notes-list">
+          <xsl:apply-templates select="$editorial" mode="tk:notes"/>
         </ol>
       </section>
     </xsl:if>
@@ -225,14 +251,15 @@
 
   <xsl:template match="tei:note" mode="tk:notes">
     <xsl:variable name="id" as="xs:string" select="tk:note-id(.)"/>
-    <li id="{$id}" class="tk-note" role="doc-endnote">
+    <xsl:variable name="label" as="xs:string" select="tk:note-marker(.)"/>
+    <li id="{$id}" class="tk-note{if (@type) then ' tk-note-' || tk:safe-id(@type) else ''}" role="doc-endnote">
       <xsl:call-template name="tk:lang-attribute"/>
-      <span class="tk-note-label"><xsl:value-of select="tk:note-label(.)"/></span>
+      <span class="tk-note-label"><xsl:value-of select="$label"/></span>
       <xsl:text> </xsl:text>
       <span class="tk-note-body"><xsl:apply-templates/></span>
       <xsl:text> </xsl:text>
       <a class="tk-backlink" href="#noteref-{$id}" role="doc-backlink"
-          aria-label="Back to the text of note {tk:note-label(.)}">↩</a>
+          aria-label="Back to the text of note {$label}">↩</a>
     </li>
   </xsl:template>
 

@@ -3,7 +3,8 @@
   teikit HTML: correspondence.xsl (TEI correspDesc, in "The TEI Header")
   =====================================================================
   * metadata rows: sender, addressee, date and place of the letter
-    (correspAction sent/received; the place falls back to the closer's dateline);
+    (correspAction sent/received; the place falls back to the closer's dateline),
+    and the date of receipt; what the edition infers says so (@evidence, @cert);
   * navigation to the previous and next letter from correspContext/ref
     [@type='prev' | 'next'] (links to x.xml become x.html).
 -->
@@ -51,8 +52,18 @@
       <xsl:with-param name="key" select="'place'"/>
       <xsl:with-param name="label" select="'Place'"/>
       <xsl:with-param name="content" as="node()*">
-        <xsl:apply-templates select="($sent/tei:placeName,
+        <xsl:variable name="place" as="element()?" select="($sent/tei:placeName,
             ancestor::tei:TEI[1]/tei:text//tei:closer//tei:dateline//tei:placeName)[1]"/>
+        <xsl:apply-templates select="$place"/>
+        <xsl:value-of select="tk:certainty-note($place)"/>
+      </xsl:with-param>
+    </xsl:call-template>
+    <xsl:call-template name="tk:meta-row">
+      <xsl:with-param name="key" select="'received'"/>
+      <xsl:with-param name="label" select="'Received'"/>
+      <xsl:with-param name="content" as="node()*">
+        <xsl:apply-templates select="$received/tei:date[1]"/>
+        <xsl:value-of select="tk:certainty-note($received/tei:date[1])"/>
       </xsl:with-param>
     </xsl:call-template>
   </xsl:template>

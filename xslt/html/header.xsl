@@ -4,9 +4,12 @@
   =====================================================
   The metadata panel (mode tk:metadata): a <dl> with sender, addressee,
   date and place (from correspondence.xsl), author, archival reference
-  (msIdentifier: repository, collection, idno, settlement, country), printed
-  source (sourceDesc/bibl), translator (respStmt whose resp mentions
-  translation), summary and languages. Rows without content are left out.
+  (the document's own msDesc/msIdentifier: repository, collection, idno,
+  settlement, country; a list of archival sources, as in a file describing the
+  whole edition, gives its head only), printed source (sourceDesc/bibl),
+  translator (respStmt whose resp mentions translation), summary, annotations
+  on the document (physDesc/additions) and languages. Rows without content are
+  left out.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -18,11 +21,11 @@
   <xsl:template match="tei:teiHeader" mode="tk:metadata">
     <xsl:variable name="file" as="element(tei:fileDesc)?" select="tei:fileDesc"/>
     <xsl:variable name="ms" as="element(tei:msIdentifier)?"
-        select="($file/tei:sourceDesc//tei:msIdentifier)[1]"/>
+        select="$file/tei:sourceDesc/tei:msDesc[1]/tei:msIdentifier"/>
     <xsl:variable name="printed" as="element(tei:bibl)?"
         select="($file/tei:sourceDesc/tei:bibl[@type = 'printed'], $file/tei:sourceDesc/tei:bibl)[1]"/>
     <xsl:variable name="translators" as="element()*"
-        select="$file/tei:titleStmt/tei:respStmt[matches(tei:resp, 'translated|translator', 'i')]
+        select="$file/tei:titleStmt/tei:respStmt[tei:resp[matches(., 'translated|translator', 'i')]]
                 /(tei:persName | tei:name | tei:orgName)"/>
     <xsl:variable name="corresp" as="element(tei:correspDesc)?" select="tei:profileDesc/tei:correspDesc"/>
     <xsl:variable name="rows" as="element()*">
@@ -65,7 +68,21 @@
           <xsl:with-param name="key" select="'summary'"/>
           <xsl:with-param name="label" select="'Summary'"/>
           <xsl:with-param name="content" as="node()*">
-            <xsl:apply-templates select="($file/tei:sourceDesc//tei:msContents/tei:summary)[1]/node()"/>
+            <xsl:apply-templates select="$file/tei:sourceDesc/tei:msDesc[1]/tei:msContents/tei:summary/node()"/>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'annotation'"/>
+          <xsl:with-param name="label" select="'Annotations'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="$file/tei:sourceDesc/tei:msDesc[1]/tei:physDesc/tei:additions/node()"/>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:meta-row">
+          <xsl:with-param name="key" select="'archives'"/>
+          <xsl:with-param name="label" select="'Archival sources'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="$file/tei:sourceDesc/tei:listBibl[tei:msDesc]/tei:head/node()"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
@@ -85,6 +102,68 @@
         </dl>
       </aside>
     </xsl:if>
+  </xsl:template>
+
+  <!-- ================================================ editorial principles -->
+
+  <!-- The page of the editorial principles: editorialDecl, each part headed by its
+       @n (else the element's name), then the declared attribute values. -->
+  <xsl:template match="tei:encodingDesc" mode="tk:principles">
+    <article class="tk-document tk-principles">
+      <xsl:call-template name="tk:lang-attribute">
+        <xsl:with-param name="node" select="ancestor::tei:TEI[1]"/>
+      </xsl:call-template>
+      <header class="tk-document-header">
+        <p class="tk-kicker"><xsl:value-of select="tk:title(ancestor::tei:TEI[1])"/></p>
+        <h1>Editorial principles</h1>
+      </header>
+      <xsl:apply-templates select="tei:editorialDecl" mode="tk:principles"/>
+      <xsl:apply-templates select="tei:schemaSpec[.//tei:valItem]" mode="tk:principles"/>
+    </article>
+  </xsl:template>
+
+  <xsl:template match="tei:editorialDecl" mode="tk:principles">
+    <div class="tk-text">
+      <xsl:apply-templates select="*" mode="tk:principles"/>
+    </div>
+  </xsl:template>
+
+  <xsl:template match="tei:editorialDecl/tei:p" mode="tk:principles">
+    <xsl:apply-templates select="."/>
+  </xsl:template>
+
+  <xsl:template match="tei:editorialDecl/*[not(self::tei:p)]" mode="tk:principles">
+    <section class="tk-principle tk-principle-{local-name()}">
+      <xsl:if test="@xml:id"><xsl:attribute name="id" select="tk:safe-id(@xml:id)"/></xsl:if>
+      <h2><xsl:value-of select="tk:principle-heading(.)"/></h2>
+      <xsl:apply-templates select="tei:p"/>
+    </section>
+  </xsl:template>
+
+  <xsl:template match="tei:schemaSpec" mode="tk:principles">
+    <section class="tk-principle tk-values" id="{tk:safe-id((@xml:id, 'values')[1])}">
+      <h2>The values of the encoding</h2>
+      <xsl:for-each select="tei:desc">
+        <p><xsl:apply-templates/></p>
+      </xsl:for-each>
+      <dl class="tk-values-list">
+        <xsl:for-each select=".//tei:attDef[tei:valList/tei:valItem]">
+          <div class="tk-values-attribute">
+            <dt><code><xsl:value-of select="tk:attribute-of(.)"/></code></dt>
+            <dd>
+              <dl>
+                <xsl:for-each select="tei:valList/tei:valItem">
+                  <div class="tk-value">
+                    <dt><code><xsl:value-of select="@ident"/></code></dt>
+                    <dd><xsl:apply-templates select="tei:desc[1]/node()"/></dd>
+                  </div>
+                </xsl:for-each>
+              </dl>
+            </dd>
+          </div>
+        </xsl:for-each>
+      </dl>
+    </section>
   </xsl:template>
 
   <!-- "Repository, Collection, idno (Settlement, Country)" -->

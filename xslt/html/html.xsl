@@ -4,7 +4,8 @@
   ===================================
   One HTML5 page per TEI document: letters, the introduction, the contents
   file, and the register (one page per section: persons, places,
-  organisations, works, plus an index page).
+  organisations, works, plus an index page); with $principles, the page of a
+  document's editorial principles (header.xsl, mode tk:principles).
 
   Layout, like the TEI Stylesheets: this file declares the output, the
   parameters, the modes and the hooks; one module per TEI chapter does the work:
@@ -81,6 +82,10 @@
   <!-- Point relative links to other TEI files (x.xml) at their pages (x.html). -->
   <xsl:param name="rewrite-xml-links" as="xs:boolean" select="true()"/>
 
+  <!-- Write the document's editorial principles (encodingDesc: editorialDecl and the
+       declared attribute values) as the page, instead of the document. -->
+  <xsl:param name="principles" as="xs:boolean" select="false()"/>
+
   <!-- Show the reading/diplomatic switch when the text has editorial interventions. -->
   <xsl:param name="view-toggle" as="xs:boolean" select="true()"/>
 
@@ -97,6 +102,9 @@
 
   <!-- The notes section at the end of the page. -->
   <xsl:mode name="tk:notes" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
+  <!-- The editorial principles page. -->
+  <xsl:mode name="tk:principles" on-no-match="shallow-skip" on-multiple-match="fail"/>
 
   <!-- Register pages: entries of listPerson, listPlace, listOrg, listBibl. -->
   <xsl:mode name="tk:register" on-no-match="shallow-skip" on-multiple-match="fail"/>
@@ -132,6 +140,9 @@
         </header>
         <main id="tk-main" class="tk-main">
           <xsl:choose>
+            <xsl:when test="$principles">
+              <xsl:apply-templates select="$tei/tei:teiHeader/tei:encodingDesc" mode="tk:principles"/>
+            </xsl:when>
             <xsl:when test="$kind = 'register'">
               <xsl:apply-templates select="$tei" mode="tk:register"/>
             </xsl:when>
@@ -153,7 +164,8 @@
   <!-- The page's <title> and <h1> text for non-register pages. -->
   <xsl:function name="tk:page-title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="if (tk:kind($tei) = 'register')
+    <xsl:sequence select="if ($principles) then 'Editorial principles'
+        else if (tk:kind($tei) = 'register')
         then (tk:register-heading($register-section), tk:title($tei))[1]
         else tk:short-title($tei)"/>
   </xsl:function>
@@ -238,7 +250,7 @@
     <xsl:apply-templates select="(tei:corr, tei:reg, tei:expan, *)[1]" mode="tk:plain"/>
   </xsl:template>
   <xsl:template match="tei:supplied" mode="tk:plain">
-    <xsl:text>[</xsl:text><xsl:apply-templates mode="tk:plain"/><xsl:text>]</xsl:text>
+    <xsl:text>⟨</xsl:text><xsl:apply-templates mode="tk:plain"/><xsl:text>⟩</xsl:text>
   </xsl:template>
   <xsl:template match="tei:lb" mode="tk:plain">
     <xsl:text> </xsl:text>

@@ -53,7 +53,7 @@
       </xsl:call-template>
       <xsl:apply-templates select="tei:teiHeader" mode="tk:metadata"/>
       <xsl:variable name="interventions" as="xs:boolean"
-          select="$view-toggle and exists(tei:text//(tei:choice | tei:supplied))"/>
+          select="$view-toggle and exists(tei:text//(tei:choice | tei:supplied | tei:note[@type = 'editorial']))"/>
       <xsl:if test="$interventions">
         <input type="radio" name="tk-view" id="tk-view-reading" class="tk-view-input"
             value="reading" checked="checked"/>
@@ -61,8 +61,8 @@
             value="diplomatic"/>
         <div class="tk-view-switch" role="group" aria-label="Text view">
           <span class="tk-view-caption">View:</span>
-          <label for="tk-view-reading" title="Corrected text with the editors’ and translator’s insertions in [brackets]">Reading text</label>
-          <label for="tk-view-diplomatic" title="The text as printed in the source: original spellings, no insertions">As printed</label>
+          <label for="tk-view-reading" title="The corrected text, with the editors’ additions in ⟨angle brackets⟩ and their notes">Reading text</label>
+          <label for="tk-view-diplomatic" title="The text as printed in the source, with its own [bracketed] interpolations and spellings; without the editors’ additions and notes">As printed</label>
         </div>
       </xsl:if>
       <div class="tk-text">

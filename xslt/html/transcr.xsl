@@ -3,8 +3,11 @@
   teikit HTML: transcr.xsl (TEI chapters "Representation of Primary Sources"
   and "Simple Editorial Changes")
   ============================================================================
-  Editorial interventions stay visible:
-  * supplied: the text in [brackets], title="" with reason and responsibility;
+  Editorial interventions stay visible, and apart from what the source prints:
+  * seg[@type='interpolation']: a bracketed insertion printed in the source,
+    part of the text in every view (its brackets are transcribed);
+  * supplied: the editors' addition in angle brackets ⟨ ⟩, marked and
+    explained (title="": reason, responsibility, certainty), reading view only;
   * choice: the reading member (corr, reg, expan) with the source's form in
     title="", plus the source member (sic, orig, abbr) for the "as printed" view;
   * gap, unclear, add, del, sic/corr outside choice.
@@ -18,16 +21,27 @@
     xmlns:tk="https://teikit.org/ns/xslt"
     exclude-result-prefixes="#all">
 
+  <!-- What the source prints in brackets is text: no brackets are added. -->
+  <xsl:template match="tei:seg[@type = 'interpolation']">
+    <span class="tk-interpolation"
+        title="{string-join(('Interpolation printed in the source',
+                             tk:resp-label(@resp, .) ! ('by ' || .)), ', ')}">
+      <xsl:call-template name="tk:lang-attribute"/>
+      <xsl:apply-templates/>
+    </span>
+  </xsl:template>
+
+  <!-- The editors' addition: ⟨angle brackets⟩, only in the reading view. -->
   <xsl:template match="tei:supplied">
     <xsl:variable name="who" as="xs:string?" select="tk:resp-label(@resp, .)"/>
     <xsl:variable name="why" as="xs:string?" select="tk:reason-label(@reason)"/>
     <span class="tk-supplied tk-reading"
-        title="{string-join(('Supplied' || (if ($why) then ': ' || $why else ''),
-                             $who ! ('by ' || .)), ', ')}">
+        title="{string-join(('Added by the editors, not in the source' || (if ($why) then ': ' || $why else ''),
+                             $who ! ('by ' || .), @cert ! ('certainty ' || .)), ', ')}">
       <xsl:call-template name="tk:lang-attribute"/>
-      <xsl:text>[</xsl:text>
+      <xsl:text>⟨</xsl:text>
       <xsl:apply-templates/>
-      <xsl:text>]</xsl:text>
+      <xsl:text>⟩</xsl:text>
     </span>
   </xsl:template>
 

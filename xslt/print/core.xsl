@@ -3,8 +3,13 @@
   teikit print: core.xsl (TEI chapter "Elements Available in All TEI Documents")
   =============================================================================
   Paragraphs, highlighting, quotations, titles, lists, line breaks,
-  milestones, links (only http, https and mailto leave the PDF) and notes as
-  real footnotes (#footnote, numbered as printed via @n).
+  milestones, page breaks of the source as markers in the margin, links (only
+  http, https and mailto leave the PDF) and notes: real footnotes (#footnote,
+  numbered as printed via @n), except the notes the source prints at the end
+  (@place='end') and the editors' notes (@type='editorial'), which are endnotes:
+  a linked marker in the text, the note in the lists at the end of the part
+  (tk:endnotes), and, in the whole edition, the source's endnotes together
+  after the last document, as printed.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -31,6 +36,8 @@
 
   <xsl:template match="tei:p | tei:ab">
     <xsl:text>&#10;&#10;</xsl:text>
+    <!-- A page break just before the paragraph is set at its first line. -->
+    <xsl:apply-templates select="preceding-sibling::*[1][self::tei:pb]" mode="tk:block-start"/>
     <xsl:call-template name="tk:lang-open"/>
     <xsl:apply-templates/>
     <xsl:call-template name="tk:lang-close"/>
@@ -62,7 +69,21 @@
     <xsl:text>]&#10;</xsl:text>
   </xsl:template>
 
-  <xsl:template match="tei:milestone | tei:pb | tei:cb | tei:graphic | tei:figDesc"/>
+  <xsl:template match="tei:milestone | tei:cb | tei:graphic | tei:figDesc"/>
+
+  <!-- A page break of the source: "[p. 316]" in the margin, a bar where it falls in a line.
+       Between paragraphs it is set at the first line of the next one (tk:block-start). -->
+  <xsl:template match="tei:pb[not(ancestor::tei:p)][following-sibling::*[1][self::tei:p or self::tei:ab]]"
+      priority="1"/>
+  <xsl:template match="tei:pb" mode="#default tk:block-start">
+    <xsl:if test="normalize-space(@n)">
+      <xsl:text>#tk-pb(</xsl:text>
+      <xsl:value-of select="tk:typst-string(@n)"/>
+      <xsl:text>, </xsl:text>
+      <xsl:value-of select="if (ancestor::tei:p or ancestor::tei:note or ancestor::tei:head) then 'true' else 'false'"/>
+      <xsl:text>)</xsl:text>
+    </xsl:if>
+  </xsl:template>
 
   <!-- ========================================================== inline -->
 
@@ -92,6 +113,13 @@
     <xsl:text>#quote[</xsl:text>
     <xsl:apply-templates/>
     <xsl:text>]</xsl:text>
+  </xsl:template>
+
+  <!-- Element and attribute names and values, as the Guidelines write them. -->
+  <xsl:template match="tei:gi | tei:att | tei:val | tei:code | tei:ident">
+    <xsl:text>#raw(</xsl:text>
+    <xsl:value-of select="tk:typst-string(tk:documentation-form(.))"/>
+    <xsl:text>)</xsl:text>
   </xsl:template>
 
   <!-- ================================================== links and pointers -->
@@ -137,6 +165,69 @@
     <xsl:apply-templates/>
     <xsl:call-template name="tk:lang-close"/>
     <xsl:text>]</xsl:text>
+  </xsl:template>
+
+  <!-- An endnote (printed at the end, or the editors' note): a linked marker here. -->
+  <xsl:template match="tei:text//tei:note[@place = 'end' or @type = 'editorial']" priority="1">
+    <xsl:text>#tk-noteref(</xsl:text>
+    <xsl:value-of select="tk:typst-string(tk:note-marker(.))"/>
+    <xsl:text>, </xsl:text>
+    <xsl:value-of select="tk:apparatus-label(., 'note')"/>
+    <xsl:text>, editorial: </xsl:text>
+    <xsl:value-of select="if (@type = 'editorial') then 'true' else 'false'"/>
+    <xsl:text>)</xsl:text>
+  </xsl:template>
+
+  <!-- The endnotes of a part: the source's (unless the edition prints them all
+       after the last document), the editors', and the corrections. -->
+  <xsl:template name="tk:endnotes">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:param name="edition" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:if test="not($edition)">
+      <xsl:call-template name="tk:endnote-list">
+        <xsl:with-param name="notes" select="$tei/tei:text//tei:note[@place = 'end'][not(@type = 'editorial')]"/>
+        <xsl:with-param name="heading" select="'Notes'"/>
+      </xsl:call-template>
+    </xsl:if>
+    <xsl:call-template name="tk:endnote-list">
+      <xsl:with-param name="notes" select="$tei/tei:text//tei:note[@type = 'editorial']"/>
+      <xsl:with-param name="heading" select="'Editorial notes'"/>
+      <xsl:with-param name="intro" select="'Notes of the present editors, lettered; they are not part of the printed text.'"/>
+    </xsl:call-template>
+    <xsl:call-template name="tk:corrections">
+      <xsl:with-param name="tei" select="$tei"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <xsl:template name="tk:endnote-list">
+    <xsl:param name="notes" as="element(tei:note)*"/>
+    <xsl:param name="heading" as="xs:string?"/>
+    <xsl:param name="intro" as="xs:string?" select="()"/>
+    <xsl:if test="exists($notes)">
+      <xsl:if test="$heading">
+        <xsl:text>&#10;#tk-head[</xsl:text>
+        <xsl:value-of select="tk:typst-escape($heading)"/>
+        <xsl:text>]&#10;</xsl:text>
+      </xsl:if>
+      <xsl:if test="$intro">
+        <xsl:text>#tk-apparatus-intro[</xsl:text>
+        <xsl:value-of select="tk:typst-escape($intro)"/>
+        <xsl:text>]&#10;</xsl:text>
+      </xsl:if>
+      <xsl:for-each select="$notes">
+        <xsl:text>#tk-endnote(</xsl:text>
+        <xsl:value-of select="tk:typst-string(tk:note-marker(.))"/>
+        <xsl:text>, editorial: </xsl:text>
+        <xsl:value-of select="if (@type = 'editorial') then 'true' else 'false'"/>
+        <xsl:text>)[</xsl:text>
+        <xsl:call-template name="tk:lang-open"/>
+        <xsl:apply-templates/>
+        <xsl:call-template name="tk:lang-close"/>
+        <xsl:text>] </xsl:text>
+        <xsl:value-of select="tk:apparatus-label(., 'note')"/>
+        <xsl:text>&#10;</xsl:text>
+      </xsl:for-each>
+    </xsl:if>
   </xsl:template>
 
   <!-- Notes in the header (metadata block) stay inline, in parentheses. -->

@@ -3,7 +3,8 @@
   teikit print: correspondence.xsl (TEI correspDesc, in "The TEI Header")
   ======================================================================
   Metadata rows for a letter: sender, addressee, date and place
-  (correspAction sent/received; the place falls back to the closer's dateline).
+  (correspAction sent/received; the place falls back to the closer's dateline),
+  and the date of receipt; what the edition infers says so (@evidence, @cert).
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -41,8 +42,17 @@
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="label" select="'Place'"/>
       <xsl:with-param name="content">
-        <xsl:apply-templates select="($sent/tei:placeName,
+        <xsl:variable name="place" as="element()?" select="($sent/tei:placeName,
             ancestor::tei:TEI[1]/tei:text//tei:closer//tei:dateline//tei:placeName)[1]"/>
+        <xsl:apply-templates select="$place"/>
+        <xsl:value-of select="tk:typst-escape(tk:certainty-note($place))"/>
+      </xsl:with-param>
+    </xsl:call-template>
+    <xsl:call-template name="tk:meta-row">
+      <xsl:with-param name="label" select="'Received'"/>
+      <xsl:with-param name="content">
+        <xsl:apply-templates select="$received/tei:date[1]"/>
+        <xsl:value-of select="tk:typst-escape(tk:certainty-note($received/tei:date[1]))"/>
       </xsl:with-param>
     </xsl:call-template>
   </xsl:template>

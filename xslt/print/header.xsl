@@ -6,6 +6,11 @@
   addressee, date and place (correspondence.xsl), author, archival reference,
   printed source and translator. Rows without content are left out; no box
   at all when nothing is known.
+
+  The editorial principles (mode tk:principles): a part of the whole-edition
+  PDF from the contents file's encodingDesc: editorialDecl, each of its parts
+  headed by its @n (else the element's name), and the attribute values the
+  edition declares (schemaSpec: valList/valItem with their descriptions).
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -17,11 +22,11 @@
   <xsl:template match="tei:teiHeader" mode="tk:metadata">
     <xsl:variable name="file" as="element(tei:fileDesc)?" select="tei:fileDesc"/>
     <xsl:variable name="ms" as="element(tei:msIdentifier)?"
-        select="($file/tei:sourceDesc//tei:msIdentifier)[1]"/>
+        select="$file/tei:sourceDesc/tei:msDesc[1]/tei:msIdentifier"/>
     <xsl:variable name="printed" as="element(tei:bibl)?"
         select="($file/tei:sourceDesc/tei:bibl[@type = 'printed'], $file/tei:sourceDesc/tei:bibl)[1]"/>
     <xsl:variable name="translators" as="element()*"
-        select="$file/tei:titleStmt/tei:respStmt[matches(tei:resp, 'translated|translator', 'i')]
+        select="$file/tei:titleStmt/tei:respStmt[tei:resp[matches(., 'translated|translator', 'i')]]
                 /(tei:persName | tei:name | tei:orgName)"/>
     <xsl:variable name="corresp" as="element(tei:correspDesc)?" select="tei:profileDesc/tei:correspDesc"/>
     <xsl:variable name="rows" as="xs:string*">
@@ -62,6 +67,51 @@
       <xsl:value-of select="$rows" separator=""/>
       <xsl:text>)&#10;</xsl:text>
     </xsl:if>
+  </xsl:template>
+
+  <!-- ================================================ editorial principles -->
+
+  <xsl:template match="tei:encodingDesc" mode="tk:principles">
+    <xsl:text>&#10;= Editorial principles &lt;tk-editorial-principles&gt;&#10;#metadata("Editorial principles") &lt;tk-running&gt;&#10;</xsl:text>
+    <xsl:apply-templates select="tei:editorialDecl, tei:schemaSpec" mode="tk:principles"/>
+  </xsl:template>
+
+  <xsl:template match="tei:editorialDecl" mode="tk:principles">
+    <xsl:apply-templates select="*" mode="tk:principles"/>
+  </xsl:template>
+
+  <xsl:template match="tei:editorialDecl/tei:p" mode="tk:principles">
+    <xsl:apply-templates select="."/>
+  </xsl:template>
+
+  <xsl:template match="tei:editorialDecl/*[not(self::tei:p)]" mode="tk:principles">
+    <xsl:text>&#10;#heading(level: 2)[</xsl:text>
+    <xsl:value-of select="tk:typst-escape(tk:principle-heading(.))"/>
+    <xsl:text>]&#10;</xsl:text>
+    <xsl:apply-templates select="tei:p"/>
+  </xsl:template>
+
+  <xsl:template match="tei:schemaSpec" mode="tk:principles">
+    <xsl:text>&#10;#heading(level: 2)[The values of the encoding]&#10;</xsl:text>
+    <xsl:apply-templates select="tei:desc"/>
+    <xsl:for-each select=".//tei:attDef[tei:valList/tei:valItem]">
+      <xsl:text>&#10;#tk-head[</xsl:text>
+      <xsl:value-of select="tk:typst-escape(tk:attribute-of(.))"/>
+      <xsl:text>]&#10;</xsl:text>
+      <xsl:for-each select="tei:valList/tei:valItem">
+        <xsl:text>#tk-value(</xsl:text>
+        <xsl:value-of select="tk:typst-string(@ident)"/>
+        <xsl:text>)[</xsl:text>
+        <xsl:apply-templates select="tei:desc[1]/node()"/>
+        <xsl:text>]&#10;</xsl:text>
+      </xsl:for-each>
+    </xsl:for-each>
+  </xsl:template>
+
+  <xsl:template match="tei:schemaSpec/tei:desc">
+    <xsl:text>&#10;&#10;</xsl:text>
+    <xsl:apply-templates/>
+    <xsl:text>&#10;</xsl:text>
   </xsl:template>
 
   <xsl:template match="tei:msIdentifier" mode="tk:metadata">

@@ -89,6 +89,12 @@
   <!-- The metadata block built from the teiHeader. -->
   <xsl:mode name="tk:metadata" on-no-match="shallow-skip" on-multiple-match="fail"/>
 
+  <!-- A page break set at the start of the paragraph that follows it. -->
+  <xsl:mode name="tk:block-start" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
+  <!-- The editorial principles (encodingDesc/editorialDecl and the declared values). -->
+  <xsl:mode name="tk:principles" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
   <!-- Register entries (persons, places, organisations, works). -->
   <xsl:mode name="tk:register" on-no-match="shallow-skip" on-multiple-match="fail"/>
 
@@ -166,10 +172,22 @@
       <xsl:with-param name="source" select="($contents, $all)[1]"/>
     </xsl:call-template>
     <xsl:text>#page(header: none, footer: none)[#outline(title: [Contents], depth: 2)]&#10;</xsl:text>
+    <xsl:apply-templates select="$contents/tei:teiHeader/tei:encodingDesc[tei:editorialDecl]" mode="tk:principles"/>
     <xsl:call-template name="tk:hook-before-body"/>
     <xsl:apply-templates select="$front, $letters" mode="tk:part">
       <xsl:with-param name="edition" select="true()" tunnel="yes"/>
     </xsl:apply-templates>
+    <!-- The source's endnotes, together after the last document, as the print has them. -->
+    <xsl:variable name="end-notes" as="element(tei:note)*" select="for $d in ($front, $letters)
+        return $d/tei:text//tei:note[@place = 'end'][not(@type = 'editorial')]"/>
+    <xsl:if test="exists($end-notes)">
+      <xsl:text>&#10;= Notes &lt;tk-edition-notes&gt;&#10;#metadata("Notes") &lt;tk-running&gt;&#10;</xsl:text>
+      <xsl:text>#tk-apparatus-intro[The notes of the source, printed together after the last document, as in the print.]&#10;</xsl:text>
+      <xsl:call-template name="tk:endnote-list">
+        <xsl:with-param name="notes" select="$end-notes"/>
+        <xsl:with-param name="heading" select="()"/>
+      </xsl:call-template>
+    </xsl:if>
     <xsl:apply-templates select="$registers" mode="tk:part">
       <xsl:with-param name="edition" select="true()" tunnel="yes"/>
     </xsl:apply-templates>
@@ -268,6 +286,19 @@
 #let tk-milestone(body) = block(above: 1em, below: 1em, width: 100%, align(center, body))
 #let tk-head(body) = block(above: 1.2em, below: 0.8em, text(weight: "bold", body))
 #let tk-entry(body) = block(above: 0.3em, below: 0.9em, text(size: 0.92em, body))
+#let tk-pb(n, inline) = {
+  if inline { text(fill: luma(150))[|] }
+  context {
+    let x = here().position().x
+    box(width: 0pt, place(top + left, dx: 8mm - x, dy: -0.7em,
+      box(width: 15mm, align(right, text(size: 7pt, fill: luma(90), style: "normal", weight: "regular", tracking: 0pt)[\[p. #n\]]))))
+  }
+}
+#let tk-noteref(n, target, editorial: false) = super(link(target, if editorial { emph(n) } else { n }))
+#let tk-endnote(n, editorial: false, body) = block(above: 0.3em, below: 0.5em, text(size: 0.9em)[#box(width: 1.6em, if editorial { emph(n) } else { strong(n) })#body])
+#let tk-apparatus-intro(body) = block(above: 0.2em, below: 0.6em, text(size: 0.82em, style: "italic", body))
+#let tk-apparatus-entry(where, body) = block(above: 0.3em, below: 0.4em, text(size: 0.9em)[#box(width: 4.5em, where)#body])
+#let tk-value(name, body) = block(above: 0.25em, below: 0.25em, text(size: 0.9em)[#box(width: 8.5em, raw(name)) #body])
 #set par(justify: true, leading: 0.62em, spacing: 0.85em)
 #set heading(numbering: none)
 #show heading.where(level: 1, outlined: true): it => {
@@ -323,7 +354,7 @@
   <!-- PDF subject: the archival summary, else the main title. -->
   <xsl:function name="tk:description" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="(($tei/tei:teiHeader/tei:fileDesc/tei:sourceDesc//tei:msContents/tei:summary)[1]
+    <xsl:sequence select="(($tei/tei:teiHeader/tei:fileDesc/tei:sourceDesc/tei:msDesc[1]/tei:msContents/tei:summary)[1]
         ! tk:plain(.), tk:title($tei))[normalize-space()][1]"/>
   </xsl:function>
 

@@ -66,6 +66,9 @@
         <xsl:text>]&#10;</xsl:text>
         <xsl:apply-templates select="tei:teiHeader" mode="tk:metadata"/>
         <xsl:apply-templates select="tei:text"/>
+        <xsl:call-template name="tk:endnotes">
+          <xsl:with-param name="tei" select="."/>
+        </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>
     <xsl:text>&#10;</xsl:text>

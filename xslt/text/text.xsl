@@ -3,8 +3,8 @@
   teikit text: text.xsl (entry point)
   ===================================
   The reading text as plain UTF-8: one block (heading, paragraph, salute,
-  signature …) per paragraph, separated by blank lines; supplied text in
-  [brackets], corrections applied, note markers as [n] and the notes at the
+  signature …) per paragraph, separated by blank lines; the editors' supplied
+  text in ⟨angle brackets⟩, corrections applied, note markers as [n] and the notes at the
   end. Register documents give one block per entry. No markup survives.
 -->
 <xsl:stylesheet version="3.0"
@@ -44,7 +44,7 @@
     <xsl:if test="$notes and exists($all-notes)">
       <xsl:text>Notes&#10;&#10;</xsl:text>
       <xsl:for-each select="$all-notes">
-        <xsl:value-of select="tk:block(., '[' || tk:note-label(.) || '] ')"/>
+        <xsl:value-of select="tk:block(., '[' || tk:note-marker(.) || '] ')"/>
       </xsl:for-each>
     </xsl:if>
   </xsl:template>
@@ -97,13 +97,13 @@
   </xsl:template>
 
   <xsl:template match="tei:note" mode="tk:inline">
-    <xsl:value-of select="'[' || tk:note-label(.) || ']'"/>
+    <xsl:value-of select="'[' || tk:note-marker(.) || ']'"/>
   </xsl:template>
 
   <xsl:template match="tei:supplied" mode="tk:inline">
-    <xsl:text>[</xsl:text>
+    <xsl:text>⟨</xsl:text>
     <xsl:apply-templates mode="tk:inline"/>
-    <xsl:text>]</xsl:text>
+    <xsl:text>⟩</xsl:text>
   </xsl:template>
 
   <xsl:template match="tei:choice" mode="tk:inline">

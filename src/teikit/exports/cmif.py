@@ -254,7 +254,16 @@ def _authority(entry: Entry | None, place: bool) -> str:
 def _party(parent: etree._Element, party: Party, index: EntityIndex) -> None:
     entry = index.get(party.key) if party.key else None
     tag = {"person": "persName", "org": "orgName", "place": "placeName"}.get(party.type, "persName")
-    _sub(parent, tag, party.name, ref=_authority(entry, party.type == "place"))
+    _sub(
+        parent,
+        tag,
+        party.name,
+        ref=_authority(entry, party.type == "place"),
+        # CMIF can only say that an attribution is inferred or uncertain, and knows
+        # one value for each: an edition's conjecture stays one, any doubt is "low".
+        evidence="conjecture" if party.evidence == "conjecture" else "",
+        cert="low" if party.cert and party.cert != "high" else "",
+    )
 
 
 def _action(

@@ -1,9 +1,10 @@
 """Clean reading text, as plain text or Markdown, one file per document or combined.
 
 The reading follows the edition's decisions: ``corr`` over ``sic`` (``reg`` over
-``orig``, ``expan`` over ``abbr``), ``supplied`` text kept in square brackets as
-the print has it, deletions left out, notes (optionally) as numbered footnotes
-at the end of each document. Registers are not reading text and are skipped;
+``orig``, ``expan`` over ``abbr``), the editors' ``supplied`` text in angle
+brackets ⟨ ⟩ (the source's own brackets are text and stay as printed),
+deletions left out, notes (optionally) as footnotes at the end of each document,
+numbered as printed, the editors' notes lettered. Registers are not reading text and are skipped;
 other documents come first in path order, then the letters in date order.
 """
 
@@ -49,6 +50,7 @@ class _State:
     notes: bool
     footnotes: list[tuple[str, str]] = field(default_factory=list)
     counter: int = 0
+    editorial: int = 0  # the editors' notes, lettered apart from the source's numbers
 
     def escape(self, text: str | None) -> str:
         if not text:
@@ -72,7 +74,7 @@ def _child(el: etree._Element, state: _State) -> str:
         chosen = choose_reading(el)
         return _child(chosen, state) if chosen is not None else ""
     if name == "supplied":
-        return f"[{_inline(el, state)}]"
+        return f"⟨{_inline(el, state)}⟩"
     if name == "lb":
         return "" if el.get("break") == "no" else _BREAK
     if name == "gap":
@@ -85,12 +87,25 @@ def _child(el: etree._Element, state: _State) -> str:
 def _footnote(note: etree._Element, state: _State) -> str:
     if not state.notes:
         return ""
-    state.counter += 1
-    mark = (note.get("n") or str(state.counter)).strip().replace(" ", "-")
+    if note.get("type") == "editorial" and not (note.get("n") or "").strip():
+        state.editorial += 1
+        mark = _letters(state.editorial)
+    else:
+        state.counter += 1
+        mark = (note.get("n") or str(state.counter)).strip().replace(" ", "-")
     slot = len(state.footnotes)
     state.footnotes.append((mark, ""))
     state.footnotes[slot] = (mark, _clean(_inline(note, state), state))  # nested notes follow
     return f"[^{mark}]"
+
+
+def _letters(n: int) -> str:
+    """a, b, … z, aa, ab …: the labels of the editors' notes, as the pages and PDFs give them."""
+    out = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
 
 
 def _clean(text: str, state: _State) -> str:
