@@ -28,11 +28,11 @@ def test_index_persons_as_json_on_stdout():
     result = invoke("index", str(TEI), "--type", "person")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     djilas = next(e for e in data["persons"] if e["id"] == "djilas")
     files = {o["file"] for o in djilas["occurrences"]}
     assert {"letter-1954-06-22.xml", "letter-1954-08-11.xml", "introduction.xml"} <= files
-    assert set(data) == {"schema_version", "types", "documents", "persons"}
+    assert set(data) == {"schema_version", "title", "types", "documents", "persons"}
 
 
 def test_index_to_csv_file(tmp_path):

@@ -20,6 +20,7 @@ from lxml import etree
 
 from teikit.dates import date_sort_key, parse_date
 from teikit.document import load
+from teikit.edition import Edition
 from teikit.errors import UsageError
 from teikit.exports.index_formats import (
     SCHEMA_VERSION,
@@ -31,7 +32,6 @@ from teikit.exports.index_formats import (
 )
 from teikit.index import build_index, suggest
 from teikit.reading import fold
-from teikit.refs import Corpus
 from teikit.schemas import tei_all
 
 from conftest import FIXTURES, TEI, RelaxNG
@@ -249,18 +249,18 @@ def test_every_way_of_pointing_resolves(fixture_index):
     assert (kardelj.key, kardelj.name) == ("~person:edvard kardelj", "Edvard Kardelj")
 
 
-def test_corpus_resolve_reports_why(fixture_docs):
-    corpus = Corpus(fixture_docs)
+def test_edition_resolve_reports_why(fixture_docs):
+    edition = Edition.open(fixture_docs)
     letter = next(d for d in fixture_docs if d.path.endswith("a-letter.xml"))
-    assert corpus.resolve("psn:djilas", letter).expanded == "register.xml#djilas"
-    assert corpus.resolve("register.xml#nobody", letter).problem == "no-such-id"
-    assert corpus.resolve("missing.xml#x", letter).problem == "no-such-file"
-    assert corpus.resolve("xyz:abc", letter).problem == "undeclared-prefix"
-    assert corpus.resolve("psn:NOT-LOWER", letter).problem == "no-prefix-match"
-    assert corpus.resolve("https://example.org/x", letter).kind == "external"
-    assert corpus.resolve("register.xml", letter).kind == "document"
-    assert corpus.resolve_key("djilas").kind == "element"
-    assert corpus.resolve_key("nobody").problem == "no-such-id"
+    assert edition.resolve("psn:djilas", letter).expanded == "register.xml#djilas"
+    assert edition.resolve("register.xml#nobody", letter).problem == "no-such-id"
+    assert edition.resolve("missing.xml#x", letter).problem == "no-such-file"
+    assert edition.resolve("xyz:abc", letter).problem == "undeclared-prefix"
+    assert edition.resolve("psn:NOT-LOWER", letter).problem == "no-prefix-match"
+    assert edition.resolve("https://example.org/x", letter).kind == "external"
+    assert edition.resolve("register.xml", letter).kind == "document"
+    assert edition.resolve("djilas", letter, attribute="key").kind == "entity"
+    assert edition.resolve("nobody", letter, attribute="key").problem == "no-such-id"
 
 
 def test_parse_date():
@@ -281,17 +281,18 @@ def test_fold():
 
 
 def test_moved_names_are_still_importable_from_teikit_index():
-    # Pointer resolution, dates and reading text moved out of teikit.index; code that
-    # imports them from there must get the very same objects.
+    # Dates and reading text moved out of teikit.index; code that imports them from
+    # there must get the very same objects. (Pointer resolution is the edition
+    # model's: teikit.edition.)
     import teikit.dates
+    import teikit.edition.registers
     import teikit.index
     import teikit.reading
-    import teikit.refs
 
-    for module in (teikit.dates, teikit.reading, teikit.refs):
+    for module in (teikit.dates, teikit.reading, teikit.edition.registers):
         for name in set(teikit.index.__all__) & set(module.__all__):
             assert getattr(teikit.index, name) is getattr(module, name), name
-    moved = {"Corpus", "Target", "XML_ID", "parse_date", "W3CDate", "fold", "flatten", "localname"}
+    moved = {"XML_ID", "parse_date", "W3CDate", "fold", "flatten", "localname"}
     assert moved <= set(teikit.index.__all__)
 
 
@@ -335,7 +336,7 @@ def test_suggest_on_the_edition_finds_only_post_stalin(edition_docs, edition_ind
 def test_json_golden(fixture_index):
     text = dumps(fixture_index, "json")
     data = json.loads(text)
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     golden = EXPECTED / "index-fixture.json"
     if UPDATE_GOLDEN:
         golden.write_text(text, encoding="utf-8")
@@ -346,12 +347,12 @@ def test_json_golden(fixture_index):
 def test_json_structure_and_type_filter(edition_index):
     data = to_dict(edition_index)
     assert set(data) == {
-        "schema_version", "types", "documents", "persons", "places", "organisations", "works",
-        "dates", "letters", "relations",
+        "schema_version", "title", "types", "documents", "persons", "places", "organisations",
+        "works", "events", "terms", "dates", "letters", "relations",
     }  # fmt: skip
     persons = to_dict(edition_index, "person")
     assert persons["types"] == ["person"]
-    assert set(persons) == {"schema_version", "types", "documents", "persons"}
+    assert set(persons) == {"schema_version", "title", "types", "documents", "persons"}
     tito = next(p for p in data["persons"] if p["id"] == "tito")
     assert tito["occurrence_count"] == len(tito["occurrences"]) == xpath_counts()["tito"]
     assert tito["register"] == {"file": "register.xml", "line": line_of("register.xml", "tito")}
@@ -362,7 +363,7 @@ def test_json_structure_and_type_filter(edition_index):
 
 
 def test_parse_types():
-    assert parse_types("all") == ("person", "place", "org", "work", "date")
+    assert parse_types("all") == ("person", "place", "org", "work", "event", "term", "date")
     assert parse_types("places,persons") == ("person", "place")
     assert parse_types(["organisations", "dates"]) == ("org", "date")
     with pytest.raises(UsageError, match="unknown index type"):

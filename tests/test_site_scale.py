@@ -13,9 +13,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from teikit.document import load
+from teikit.edition import Edition
 from teikit.exports.cmif import CmifOptions
 from teikit.index import XPaths
-from teikit.refs import Corpus
 from teikit.site import block_text, build_site
 
 from conftest import FIXTURES, ROOT, TEI
@@ -179,32 +179,31 @@ def test_prefixes_resolve_own_first_then_any_other_documents(tmp_path):
     narrow = write(tmp_path, "narrow.xml", prefix("num", "register.xml#$1", "[0-9]+"), "<p/>")
     plain = write(tmp_path, "plain.xml", "", "<p/>")
     docs = {p.stem: load(p) for p in (register, other, shared, own, narrow, plain)}
-    corpus = Corpus(docs.values())
+    edition = Edition.open(list(docs.values()))
 
     # Declared elsewhere: a shared header's prefixes apply to every document.
-    hit = corpus.resolve("psn:djilas", docs["plain"])
-    assert (hit.kind, hit.doc, hit.expanded) == ("element", docs["register"], "register.xml#djilas")
+    hit = edition.resolve("psn:djilas", docs["plain"])
+    assert (hit.kind, hit.doc, hit.expanded) == ("entity", docs["register"], "register.xml#djilas")
     # The document's own prefixDef comes before the others'.
-    hit = corpus.resolve("psn:tito", docs["own"])
+    hit = edition.resolve("psn:tito", docs["own"])
     assert (hit.doc, hit.element.tag) == (docs["other"], "{http://www.tei-c.org/ns/1.0}p")
-    assert corpus.resolve("psn:tito", docs["shared"]).doc is docs["register"]
-    missing = corpus.resolve("num:tito", docs["plain"])
+    assert edition.resolve("psn:tito", docs["shared"]).doc is docs["register"]
+    missing = edition.resolve("num:tito", docs["plain"])
     assert (missing.kind, missing.problem) == ("missing", "no-prefix-match")
-    assert corpus.resolve("nope:tito", docs["plain"]).problem == "undeclared-prefix"
-    assert corpus.resolve("https://example.org/", docs["plain"]).kind == "external"
-    assert [p.ident for p in corpus.prefixes(docs["own"])] == ["psn", "psn", "num"]
+    assert edition.resolve("nope:tito", docs["plain"]).problem == "undeclared-prefix"
+    assert edition.resolve("https://example.org/", docs["plain"]).kind == "external"
 
 
-def test_prefixes_of_documents_loaded_on_demand_count_too(tmp_path):
+def test_prefixes_of_documents_read_to_resolve_pointers_count_too(tmp_path):
     write(tmp_path, "header.xml", prefix("psn", "register.xml#$1"), "<p/>")
     write(tmp_path, "register.xml", "", '<listPerson><person xml:id="tito"/></listPerson>')
     letter = load(
         write(tmp_path, "letter.xml", "", '<p><persName ref="header.xml">T</persName></p>')
     )
-    corpus = Corpus([letter])
-    assert corpus.resolve("psn:tito", letter).problem == "undeclared-prefix"
-    assert corpus.resolve("header.xml", letter).kind == "document"  # loads header.xml
-    assert corpus.resolve("psn:tito", letter).kind == "element"
+    edition = Edition.open([letter])  # reads header.xml, and register.xml it names
+    assert edition.resolve("header.xml", letter).kind == "document"
+    assert edition.resolve("psn:tito", letter).kind == "entity"
+    assert [edition.relpath(d) for d in edition.extra] == ["header.xml", "register.xml"]
 
 
 # --------------------------------------------------------------------------- whole builds

@@ -15,7 +15,8 @@ from typing import Any
 import click
 
 from teikit import __version__
-from teikit.batch import Progress, discover, write_atomic
+from teikit.batch import Progress, write_atomic
+from teikit.edition.discovery import discover
 from teikit.errors import Severity, TeikitError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
@@ -61,12 +62,62 @@ def timeout_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def _files(paths: Sequence[str]) -> list[str]:
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The edition's configuration (default: teikit.toml, or pyproject.toml "
+        "[tool.teikit], in the edition folder or above it).",
+    )(func)
+
+
+def key_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--key",
+        "key_mode",
+        type=click.Choice(["id", "name"]),
+        help="What @key holds: an id or pointer, or a name matched against the register "
+        "entries' @n and names (default: the configuration's pointers.key, else id).",
+    )(func)
+
+
+def _config(paths: Sequence[str], config_path: Path | None, **overrides: Any) -> Any:
+    """The edition's configuration (found next to PATHS unless given), with the
+    command-line options that were given laid over it."""
+    from teikit.edition import Config, find_config, load_config
+
+    found = config_path
+    if found is None:
+        for raw in paths or (DEFAULT_TEI,):
+            start = Path(raw)
+            if raw != "-" and start.exists():
+                found = find_config(start)
+                break
+    config = load_config(found) if found is not None else Config()
+    return config.with_overrides(**overrides)
+
+
+def _files(paths: Sequence[str], config: Any = None) -> list[str]:
     given = paths or (DEFAULT_TEI,)
-    files = discover(given)
+    if config is not None:
+        files = discover(given, root=config.root, exclude=config.exclude)
+    else:
+        files = discover(given)
     if not files:
         raise click.UsageError(f"no XML files found in {' '.join(given)}")
     return files
+
+
+def _edition(paths: Sequence[str], config: Any, *, follow: bool = True) -> Any:
+    """Open the edition in PATHS; files that cannot be loaded are reported now (the
+    rest go on), XML files that are not TEI are left out."""
+    from teikit.edition import Edition
+
+    edition = Edition.open(list(paths) or [DEFAULT_TEI], config=config, follow=follow)
+    for diagnostic in edition.diagnostics():
+        _emit(diagnostic.format())
+    return edition
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -134,11 +185,20 @@ def cli() -> None:
 )
 @click.option(
     "--rules/--no-rules",
-    default=True,
-    show_default=True,
-    help="Run the edition's integrity rules (references, ids across files, dates, registers) "
-    "when the files include a register.",
+    default=None,
+    help="Run the edition's integrity rules (pointers resolve, registers given, dates "
+    "plausible …) or not (default: as teikit.toml's [rules] enabled says, else not).",
 )
+@click.option(
+    "--rule",
+    "rule_levels",
+    multiple=True,
+    metavar="CODE=SEVERITY",
+    help="A rule's severity: off, info, warning or error, repeatable "
+    "(e.g. register-entry-unused=warning).",
+)
+@config_option
+@key_option
 @click.option(
     "--cmif",
     "cmif_files",
@@ -159,7 +219,10 @@ def validate(
     report_path: Path | None,
     quiet: bool,
     max_errors: int | None,
-    rules: bool,
+    rules: bool | None,
+    rule_levels: Sequence[str],
+    config_path: Path | None,
+    key_mode: str | None,
     cmif_files: Sequence[str],
     jobs: int | None,
     timeout: float | None,
@@ -171,7 +234,8 @@ def validate(
     checked against what its <?xml-model?> declares (falling back to tei_all),
     including the Schematron embedded in RELAX NG schemas. Diagnostics go to
     stderr as path:line:col: severity: message [source:code], then a summary.
-    With a register among the files, the edition's integrity rules run too.
+    With --rules (or [rules] enabled = true in teikit.toml) the edition's
+    integrity rules run too, each at the severity its policy gives it.
     --cmif FILE checks a CMIF file the way correspSearch's CMIF Check does.
 
     Example:
@@ -181,7 +245,12 @@ def validate(
     from teikit import reports
     from teikit.validate import FileResult, Report, ValidateOptions, validate_files
 
-    files = _files(paths) if paths or not cmif_files else []
+    try:
+        config = _config(paths, config_path, key=key_mode)
+        levels = tuple(_rule_level(value) for value in rule_levels)
+    except TeikitError as exc:
+        _fail(exc)
+    files = _files(paths, config) if paths or not cmif_files else []
     options = ValidateOptions(
         schemas=tuple(schema_specs),
         embedded_schematron=not no_embedded_schematron,
@@ -190,6 +259,8 @@ def validate(
         catalogs=tuple(catalogs),
         svrl=svrl_path is not None,
         rules=rules,
+        rule_severity=levels,
+        config=config,
     )
     progress = Progress(len(files))
 
@@ -242,20 +313,17 @@ def validate(
     sys.exit(EXIT_OK if report.valid else EXIT_FINDINGS)
 
 
-def _load_all(files: Sequence[str]) -> tuple[list[Any], list[Any]]:
-    """Load every file; unreadable ones are reported now and the rest go on."""
-    from teikit.document import load
-    from teikit.errors import LoadError
+def _rule_level(value: str) -> tuple[str, str]:
+    from teikit.rules import parse_severity
 
-    docs, problems = [], []
-    for path in files:
-        try:
-            docs.append(load(path))
-        except LoadError as exc:
-            problems.extend(exc.diagnostics)
-    for diagnostic in problems:
-        _emit(diagnostic.format())
-    return docs, problems
+    code, sep, level = value.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{value!r}: use CODE=SEVERITY", param_hint="--rule")
+    try:
+        parse_severity(code.strip(), level)
+    except TeikitError as exc:
+        raise click.BadParameter(exc.message, param_hint="--rule") from None
+    return code.strip(), level.strip()
 
 
 @cli.command("index")
@@ -288,8 +356,10 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[Any]]:
 @click.option(
     "--no-follow",
     is_flag=True,
-    help="Do not load register files that pointers name but PATHS do not include.",
+    help="Do not read register files that pointers name but PATHS do not include.",
 )
+@config_option
+@key_option
 def index_command(
     paths: Sequence[str],
     output: Path | None,
@@ -297,6 +367,8 @@ def index_command(
     types: str,
     suggest: bool,
     no_follow: bool,
+    config_path: Path | None,
+    key_mode: str | None,
 ) -> None:
     """Build the named-entity index: persons, places, organisations, works and dates.
 
@@ -305,7 +377,8 @@ def index_command(
     note, header, sender, addressee) and a snippet. The JSON follows a
     versioned schema (docs/index-schema.md). Diagnostics and --suggest lines go
     to stderr; exit status 1 if a file could not be read or names were found
-    untagged.
+    untagged. Each entity is counted once however it is pointed at (#id, a path,
+    an authority URI, a name) and lists its authority ids.
 
     Example:
 
@@ -315,15 +388,16 @@ def index_command(
     from teikit.index import build_index
     from teikit.index import suggest as find_untagged
 
-    docs, problems = _load_all(_files(paths))
     try:
-        entity_index = build_index(docs, follow_refs=not no_follow)
+        edition = _edition(paths, _config(paths, config_path, key=key_mode), follow=not no_follow)
+        problems = edition.failed
+        entity_index = build_index(edition)
         if output is None:
             click.echo(dumps(entity_index, fmt or "json", types), nl=False)
         else:
             written = write_index(entity_index, output, fmt, types)
             _emit(f"wrote {written}")
-        suggestions = find_untagged(docs, entity_index) if suggest else []
+        suggestions = find_untagged(edition.documents, entity_index) if suggest else []
     except TeikitError as exc:
         _fail(exc)
     for suggestion in suggestions:
@@ -368,6 +442,8 @@ def index_command(
 @click.option("--cmif-url", help="CMIF: the URL the file will be published at.")
 @click.option("--edition-title", help="CMIF: the edition's title.")
 @click.option("--edition-url", help="CMIF: the edition's URL.")
+@config_option
+@key_option
 def export_command(
     paths: Sequence[str],
     output: Path,
@@ -386,6 +462,8 @@ def export_command(
     cmif_url: str | None,
     edition_title: str | None,
     edition_url: str | None,
+    config_path: Path | None,
+    key_mode: str | None,
 ) -> None:
     """Export the edition to other platforms: CMIF, CSV, GEXF, GeoJSON, JSON-LD, text.
 
@@ -394,21 +472,24 @@ def export_command(
     network edge list; gexf: the correspondence and co-mention network;
     geojson: places (Linked Places conventions); jsonld: schema.org linked data;
     txt/md: the reading text. Outputs are written atomically and are
-    deterministic.
+    deterministic. The base URL and the CMIF editor, e-mail, licence and
+    publisher come from teikit.toml when it gives them; options override it.
 
     Example:
 
         teikit export tei/ -o edition.cmif.xml --editor-email ed@example.org --licence CC0-1.0
     """
-    from teikit.exports import CmifOptions, ExportOptions, Format, cmif_check, export
+    from teikit.exports import Format, cmif_check, export, export_options
 
-    docs, problems = _load_all(_files(paths))
-    options = ExportOptions(
-        base_url=base_url,
-        page_suffix=page_suffix,
-        notes=not no_notes,
-        single_file=single_file,
-        cmif=CmifOptions(
+    try:
+        edition = _edition(paths, _config(paths, config_path, key=key_mode, base_url=base_url))
+        problems = edition.failed
+        options = export_options(
+            edition,
+            base_url=base_url,
+            page_suffix=page_suffix,
+            notes=not no_notes,
+            single_file=single_file,
             editor_email=editor_email,
             editor=editor,
             title=title,
@@ -419,10 +500,8 @@ def export_command(
             cmif_url=cmif_url,
             edition_title=edition_title,
             edition_url=edition_url,
-        ),
-    )
-    try:
-        written = export(docs, output, fmt, options=options)
+        )
+        written = export(edition, output, fmt, options=options)
         chosen = Format.parse(fmt) if fmt else Format.infer(str(output))
         checked = cmif_check(written[0]) if chosen is Format.CMIF and written else []
     except TeikitError as exc:
@@ -606,6 +685,34 @@ def build(
         _emit(diagnostic.format())
     _emit(f"{report.summary()}: {out_dir}/index.html")
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@cli.command("init")
+@click.argument("folder", required=False, default="tei", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing teikit.toml.")
+def init_command(folder: str, force: bool) -> None:
+    """Write a teikit.toml for the edition in FOLDER (default tei/) from what its files show.
+
+    The file names the edition's title, languages, register files and pointer
+    conventions as teikit finds them, with comments on every other key, so that
+    it works as written and can be adjusted. Options of the other commands win
+    over it.
+
+    Example:
+
+        teikit init letters/ && teikit validate letters/
+    """
+    from teikit.edition.init import write_init
+
+    if not Path(folder).is_dir():
+        raise click.UsageError(f"{folder}: no such folder")
+    try:
+        target, _ = write_init(folder, force=force)
+    except FileExistsError:
+        raise click.UsageError(f"{folder}/teikit.toml exists; use --force to replace it") from None
+    except TeikitError as exc:
+        _fail(exc)
+    _emit(f"wrote {target}")
 
 
 @cli.group()

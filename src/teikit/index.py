@@ -1,20 +1,21 @@
 """The entity index of an edition: who, where, which organisation, which work and
 which date is mentioned where, resolved against the edition's registers.
 
-``build_index(docs)`` walks every mention (``persName``, ``placeName``,
-``orgName``, ``title``, and ``rs``/``name``/``settlement``… that carry a
-pointer), resolves it through a :class:`~teikit.refs.Corpus` and returns an
-:class:`EntityIndex`: one :class:`Entry` per register entry (or unregistered
-name) with its register data and every :class:`Occurrence`, the dates, the
-chronology of the letters and the registers' relations. ``suggest()`` finds
-register names that occur in the text without being tagged.
+``build_index(edition)`` walks every mention the edition model finds
+(``persName``, ``placeName``, ``orgName``, ``title``, and
+``rs``/``name``/``settlement``… that carry a pointer, ``sp/@who``), with the
+pointers it resolved, and returns an :class:`EntityIndex`: one :class:`Entry`
+per entity (or unregistered name) with its register data, its authority ids and
+every :class:`Occurrence`, the dates, the chronology of the letters and the
+registers' relations. ``suggest()`` finds register names that occur in the text
+without being tagged.
 
-The index builds on three modules, each with one concern: :mod:`teikit.refs`
-resolves pointers (shared with :mod:`teikit.rules`, so the index and the
-integrity checks never disagree about what a pointer means), :mod:`teikit.dates`
-parses W3C dates and :mod:`teikit.reading` gives the reading text of a mention
-and folds names for matching and sorting. The names they took with them are
-re-exported here, so imports from :mod:`teikit.index` keep working.
+The index builds on :mod:`teikit.edition` (documents, registers, pointer
+resolution: shared with :mod:`teikit.rules`, the exports and the site, so they
+never disagree about what a pointer means), :mod:`teikit.dates` (W3C dates) and
+:mod:`teikit.reading` (reading text, folding names for matching and sorting).
+Names that moved out are re-exported here, so imports from :mod:`teikit.index`
+keep working.
 
 Writers for the index (JSON, CSV, TEI, Markdown) live in
 :mod:`teikit.exports.index_formats`.
@@ -28,12 +29,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from teikit.dates import DATE_ATTRIBUTES, W3CDate, date_sort_key, parse_date
 from teikit.document import TEI_NS, Document
+from teikit.edition import Edition, as_edition
+from teikit.edition.mentions import MENTION_ELEMENTS, POINTING_ELEMENTS, correspondent_role
+from teikit.edition.pointers import Target, pointer_tokens
+from teikit.edition.registers import ENTITY_TYPES, REGISTER_LISTS, XML_ID, Entity
 from teikit.reading import (
     choose_reading,
     flatten,
@@ -46,20 +50,6 @@ from teikit.reading import (
     reading_text,
     snippet,
     text_value,
-)
-from teikit.refs import (
-    EXTERNAL_SCHEMES,
-    REGISTER_ENTRY_TYPES,
-    REGISTER_LISTS,
-    XML_ID,
-    Corpus,
-    Target,
-    has_register,
-    is_pseudo_path,
-    iter_attributes,
-    pointer_tokens,
-    register_entries,
-    registers_present,
 )
 
 __all__ = [
@@ -80,8 +70,8 @@ __all__ = [
     "suggest",
     "where_of",
 ]
-# Re-exports: these names were defined here before pointer resolution, dates and
-# reading text moved to modules of their own; imports from teikit.index keep working.
+# Re-exports: these names were defined here before dates and reading text moved to
+# modules of their own; imports from teikit.index keep working.
 __all__ += ["DATE_ATTRIBUTES", "W3CDate", "date_sort_key", "parse_date"]  # teikit.dates
 __all__ += [  # teikit.reading
     "choose_reading",
@@ -93,51 +83,12 @@ __all__ += [  # teikit.reading
     "snippet",
     "text_value",
 ]
-__all__ += [  # teikit.refs
-    "EXTERNAL_SCHEMES",
-    "XML_ID",
-    "Corpus",
-    "Target",
-    "iter_attributes",
-    "pointer_tokens",
-    "register_entries",
-    "registers_present",
-]
+__all__ += ["XML_ID"]  # teikit.edition.registers
 
 T = f"{{{TEI_NS}}}"
 
-ENTITY_TYPES = ("person", "place", "org", "work")
 INDEX_TYPES = (*ENTITY_TYPES, "date")
 
-# Elements that name an entity whatever their attributes …
-_NAME_TYPES = {"persName": "person", "placeName": "place", "orgName": "org", "title": "work"}
-# … and elements that count as a mention only when they point somewhere.
-_POINTING_NAME_TYPES = {
-    "geogName": "place",
-    "settlement": "place",
-    "country": "place",
-    "region": "place",
-    "bloc": "place",
-    "district": "place",
-    "rs": "",
-    "name": "",
-}
-# @type values of rs/name that say which kind of entity is meant.
-_RS_TYPES = {
-    "person": "person",
-    "persName": "person",
-    "place": "place",
-    "placeName": "place",
-    "org": "org",
-    "orgName": "org",
-    "organisation": "org",
-    "organization": "org",
-    "work": "work",
-    "bibl": "work",
-    "title": "work",
-}
-# Titles of the file itself, not mentions of a work.
-_OWN_TITLE_PARENTS = frozenset({"titleStmt", "seriesStmt", "editionStmt"})
 # Text blocks a context snippet is cut from.
 _BLOCKS = frozenset(
     {
@@ -174,9 +125,9 @@ class Occurrence:
 class Entry:
     """A person, place, organisation or work, with register data and occurrences."""
 
-    type: str  # person | place | org | work
+    type: str  # person | place | org | work | event | term
     key: str  # "register.xml#id"; the pointer or "~type:name" when not in a register
-    id: str  # xml:id in the register, "" when not registered
+    id: str  # the entity's canonical id (its xml:id, unless two share it); "" if unregistered
     name: str  # preferred name
     sort_name: str = ""
     surname: str = ""
@@ -263,7 +214,7 @@ class DocumentInfo:
     file: str
     id: str
     title: str
-    kind: str  # letter | register | text
+    kind: str  # letter | register | introduction | drama | edition | other
 
 
 @dataclass
@@ -271,6 +222,7 @@ class EntityIndex:
     """Everything :func:`build_index` found. Lists are sorted and deterministic."""
 
     root: str  # absolute directory every ``file`` is relative to
+    title: str = ""  # the edition's title
     documents: list[DocumentInfo] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     dates: list[DateEntry] = field(default_factory=list)
@@ -460,27 +412,6 @@ _AUTHORITY_BASES = {
 }
 
 
-def _authority_uri(idno: etree._Element) -> str:
-    value = text_value(idno)
-    kind = (idno.get("type") or "").lower()
-    if value.startswith(("http://", "https://")):
-        return value
-    if kind in _AUTHORITY_BASES and value:
-        return _AUTHORITY_BASES[kind] + value
-    return ""
-
-
-def _authorities(el: etree._Element) -> list[str]:
-    found: list[str] = []
-    for idno in _children(el, "idno"):
-        uri = _authority_uri(idno)
-        if uri:
-            found.append(uri)
-    for attr in ("sameAs", "ref", "corresp"):
-        found.extend(t for t in pointer_tokens(el.get(attr)) if t.startswith(("http:", "https:")))
-    return list(dict.fromkeys(found))
-
-
 def _life_date(el: etree._Element | None) -> str:
     if el is None:
         return ""
@@ -516,16 +447,29 @@ def _preferred(names: list[etree._Element], *preferred: str) -> etree._Element |
     return candidates[0] if candidates else None
 
 
-def _entry_from_register(el: etree._Element, kind: str, key: str, register_file: str) -> Entry:
-    name_tag = {"person": "persName", "place": "placeName", "org": "orgName", "work": "title"}[kind]
+_NAME_TAGS = {
+    "person": "persName",
+    "place": "placeName",
+    "org": "orgName",
+    "work": "title",
+    "event": "eventName",
+    "term": "catDesc",
+}
+
+
+def _entry_from_register(entity: Entity, key: str, register_file: str) -> Entry:
+    el, kind = entity.element, entity.type
+    name_tag = _NAME_TAGS[kind]
     if kind == "work" and localname(el) == "biblStruct":
         names = list(el.iter(f"{T}title"))
     else:
         names = _children(el, name_tag)
         if kind == "place" and not names:
             names = _children(el, "geogName", "settlement", "country", "region", "bloc")
+        if not names:
+            names = _children(el, "name", "label", "desc") if kind in ("event", "term") else names
     preferred = _preferred(names, "preferred", "full", "main", "reg")
-    name = reading_text(preferred) or el.get(XML_ID, "")
+    name = reading_text(preferred) or el.get("n", "") or entity.xml_id
     variants = [t for t in dict.fromkeys(reading_text(n) for n in names) if t and t != name]
     surname = ""
     sort_name = name
@@ -542,7 +486,7 @@ def _entry_from_register(el: etree._Element, kind: str, key: str, register_file:
     return Entry(
         type=kind,
         key=key,
-        id=el.get(XML_ID, "").strip(),
+        id=entity.id,
         name=name,
         sort_name=sort_name,
         surname=surname,
@@ -552,95 +496,69 @@ def _entry_from_register(el: etree._Element, kind: str, key: str, register_file:
         death=_life_date(next(iter(_children(el, "death")), None)),
         roles=[t for t in (reading_text(o) for o in _children(el, "occupation")) if t],
         coordinates=_geo(el) if kind == "place" else None,
-        authorities=_authorities(el),
+        authorities=list(entity.authorities),
         note=note_text,
         register=register_file,
         line=el.sourceline or 0,
     )
 
 
-def _normal_uri(uri: str) -> str:
-    """Compare authority URIs without scheme, www. and trailing slash differences."""
-    parts = urlsplit(uri.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
-
-
 class _Builder:
-    def __init__(self, corpus: Corpus) -> None:
-        self.corpus = corpus
-        given = corpus.documents
-        dirs = [corpus.directory_of(d) for d in given] or [os.getcwd()]
-        self.root = (
-            os.path.commonpath(dirs) if len({os.path.splitdrive(d)[0] for d in dirs}) == 1 else ""
-        )
+    def __init__(self, edition: Edition) -> None:
+        self.edition = edition
+        self.root = str(edition.root)
         self.entries: dict[str, Entry] = {}
-        self.by_uri: dict[str, str] = {}
+        self.by_entity: dict[int, Entry] = {}
         self.dates: dict[str, DateEntry] = {}
-        self._rel: dict[str, str] = {}
 
     def rel(self, doc: Document) -> str:
-        found = self._rel.get(doc.path)
-        if found is None:  # once per file: every mention asks
-            if is_pseudo_path(doc.path) or not self.root:
-                found = doc.path
-            else:
-                found = PurePath(os.path.relpath(self.corpus.path_key(doc), self.root)).as_posix()
-            self._rel[doc.path] = found
-        return found
-
-    def entry_key(self, doc: Document, ident: str) -> str:
-        return f"{self.rel(doc)}#{ident}"
+        return self.edition.relpath(doc)
 
     # -- registers
 
-    def collect_registers(self) -> None:
-        for doc, el, kind in self.corpus.entries():
-            self.register_entry(doc, el, kind)
-
-    def register_entry(self, doc: Document, el: etree._Element, kind: str) -> Entry:
-        """The Entry of a register element, made on first sight (registers loaded on
-        demand while resolving appear after :meth:`collect_registers`)."""
-        key = self.entry_key(doc, el.get(XML_ID, "").strip())
-        entry = self.entries.get(key)
+    def entry_of(self, entity: Entity) -> Entry:
+        """The Entry of an entity: one per entity, whatever route found it."""
+        entry = self.by_entity.get(id(entity))
         if entry is None:
-            entry = self.entries[key] = _entry_from_register(el, kind, key, self.rel(doc))
-            for uri in entry.authorities:
-                self.by_uri.setdefault(_normal_uri(uri), key)
+            key = f"{self.rel(entity.doc)}#{entity.xml_id}"
+            entry = _entry_from_register(entity, key, self.rel(entity.doc))
+            self.entries[key] = entry
+            self.by_entity[id(entity)] = entry
         return entry
+
+    def collect_registers(self) -> None:
+        for entity in self.edition.registers:
+            self.entry_of(entity)
 
     # -- mentions
 
-    def mention_type(self, el: etree._Element) -> str | None:
-        """Entity type if ``el`` is a mention, else None."""
-        name = localname(el)
-        if name in _NAME_TYPES:
-            parent = el.getparent()
-            if name == "title" and parent is not None and localname(parent) in _OWN_TITLE_PARENTS:
-                return None
-            return _NAME_TYPES[name]
-        if name in _POINTING_NAME_TYPES and (el.get("ref") or el.get("key")):
-            return _POINTING_NAME_TYPES[name] or _RS_TYPES.get(el.get("type", ""), "")
-        return None
-
-    def entry_for(self, target: Target, kind: str, text: str) -> Entry | None:
-        hit = self.corpus.entry_at(target)
-        if hit is not None:
-            return self.register_entry(*hit)
+    def entry_for(self, target: Target, kind: str, text: str, doc: Document) -> Entry | None:
+        if target.entity is not None:
+            return self.entry_of(target.entity)
+        if not kind or target.kind in ("element", "document"):
+            return None  # points to something that is not an entity (an editor, a file)
         if target.kind == "external":
-            key = self.by_uri.get(_normal_uri(target.pointer))
-            if key:
-                return self.entries[key]
-            if not kind:
-                return None
-            uri_key = target.pointer
-            return self.entries.setdefault(
-                uri_key, Entry(kind, uri_key, "", text, text, authorities=[target.pointer])
-            )
-        if target.kind == "missing" and kind:
             key = target.pointer
-            return self.entries.setdefault(key, Entry(kind, key, "", text, text))
-        return None  # points to something that is not an entity (an editor, a file)
+            return self.entries.setdefault(
+                key, Entry(kind, key, "", text, text, authorities=[target.pointer])
+            )
+        key = self.missing_key(target, doc)
+        return self.entries.setdefault(key, Entry(kind, key, "", text, text))
+
+    def missing_key(self, target: Target, doc: Document) -> str:
+        """One key for one missing target, however the pointer was written: the file
+        (relative to the index root) and the id."""
+        value = target.expanded or target.pointer.strip()
+        file_part, hash_, fragment = value.partition("#")
+        if target.file:
+            try:
+                rel = PurePath(os.path.relpath(target.file, self.root)).as_posix()
+            except ValueError:
+                rel = target.file
+            return f"{rel}#{fragment}" if hash_ else rel
+        if hash_ and not file_part:
+            return f"#{fragment}"
+        return value
 
     def unregistered(self, kind: str, text: str) -> Entry | None:
         if not kind or not text:
@@ -649,39 +567,36 @@ class _Builder:
         return self.entries.setdefault(key, Entry(kind, key, "", text, text))
 
     def index_mentions(self, doc: Document, snippets: _Snippets, xpaths: XPaths) -> None:
-        title = doc.title()
+        title = self.edition.title_of(doc)
         file = self.rel(doc)
-        names = (f"{T}{n}" for n in (*_NAME_TYPES, *_POINTING_NAME_TYPES))
-        for position, el in enumerate(doc.root.iter(*names)):
-            kind = self.mention_type(el)
-            if kind is None or _skipped_mention(el):
-                continue
-            targets = self.corpus.targets(el, doc)
-            text, context = snippets.text_and_snippet(el)
+        positions = {el: n for n, el in enumerate(doc.root.iter(*_MENTION_TAGS))}
+        for mention in self.edition.mentions(doc):
+            el = mention.element
+            text, context = _mention_text(el, snippets)
             hits: list[tuple[Entry, str]] = []
-            for attribute, target in targets:
-                entry = self.entry_for(target, kind, text)
+            for attribute, target in mention.targets:
+                entry = self.entry_for(target, mention.expected, text, doc)
                 if entry is not None:
                     hits.append((entry, attribute))
-            if not targets:
-                if _inside_entry(el):
-                    continue  # the register's own names define the entry, they do not mention it
-                entry = self.unregistered(kind, text)
+            if not mention.targets:
+                entry = self.unregistered(mention.expected, text)
                 if entry is not None:
                     hits.append((entry, ""))
             seen: set[str] = set()
             for entry, attribute in hits:
                 if entry.key in seen:
-                    continue  # ref="#a #a", or ref and key naming the same entry
+                    continue  # ref="#a #a", or ref and key naming the same entity
                 seen.add(entry.key)
                 entry.occurrences.append(
-                    _occurrence(xpaths(el), el, file, title, text, context, attribute, position)
+                    _occurrence(
+                        xpaths(el), el, file, title, text, context, attribute, positions[el]
+                    )
                 )
 
     # -- dates
 
     def index_dates(self, doc: Document, snippets: _Snippets, xpaths: XPaths) -> None:
-        title, file = doc.title(), self.rel(doc)
+        title, file = self.edition.title_of(doc), self.rel(doc)
         for position, el in enumerate(doc.root.iter(f"{T}date", f"{T}origDate")):
             if in_egxml(el):
                 continue
@@ -703,24 +618,20 @@ class _Builder:
     def party(self, el: etree._Element, doc: Document, kind: str) -> Party:
         text = reading_text(el)
         how = {"cert": el.get("cert", "").strip(), "evidence": el.get("evidence", "").strip()}
-        for _, target in self.corpus.targets(el, doc):
-            entry = self.entry_for(target, "", text)
-            if entry is not None and entry.registered:
-                return Party(entry.type, entry.key, entry.id, entry.name, text, **how)
+        for attribute in ("ref", "key", "sameAs", "corresp"):
+            for token in self.edition.resolver.tokens(attribute, el.get(attribute) or ""):
+                target = self.edition.resolve(token, doc, attribute=attribute, expected=kind)
+                if target.entity is not None:
+                    entry = self.entry_of(target.entity)
+                    return Party(entry.type, entry.key, entry.id, entry.name, text, **how)
         return Party(kind, "", "", text, text, **how)
 
     def letters(self, doc: Document) -> list[Letter]:
         found = []
         descs = list(doc.root.iter(f"{T}correspDesc"))
         base_id = doc.root.get(XML_ID) or PurePath(doc.path).stem
-        short = next(
-            (
-                reading_text(t)
-                for t in doc.root.iterfind(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title")
-                if t.get("type") == "short"
-            ),
-            "",
-        )
+        title = self.edition.title_of(doc)
+        short = self.edition.short_title_of(doc)
         archival = [_archival_reference(ms) for ms in _own_msidentifiers(doc)]
         for n, desc in enumerate(descs, 1):
             if in_egxml(desc):
@@ -728,37 +639,43 @@ class _Builder:
             letter = Letter(
                 id=desc.get(XML_ID) or (base_id if len(descs) == 1 else f"{base_id}-{n}"),
                 file=self.rel(doc),
-                title=doc.title(),
-                short_title=short,
+                title=title,
+                short_title=short if short != title else "",
                 date="",
                 archival=[a for a in archival if a],
                 line=desc.sourceline or 0,
             )
             for action in _children(desc, "correspAction"):
                 kind = action.get("type", "")
-                people = [
-                    self.party(c, doc, {"orgName": "org"}.get(localname(c), "person"))
-                    for c in action
-                    if localname(c) in ("persName", "orgName", "name", "rs")
-                ]
-                places = [
-                    self.party(c, doc, "place")
-                    for c in action
-                    if localname(c) in ("placeName", "settlement", "geogName")
-                ]
+                for child in action:
+                    name = localname(child)
+                    if name in ("persName", "orgName", "name", "rs"):
+                        party = self.party(child, doc, "org" if name == "orgName" else "person")
+                        role = correspondent_role(kind, child)
+                        if role == "sender":
+                            letter.senders.append(party)
+                        elif role == "addressee":
+                            letter.addressees.append(party)
+                    elif name in ("placeName", "settlement", "geogName"):
+                        party = self.party(child, doc, "place")
+                        if kind == "sent":
+                            letter.places_sent.append(party)
+                        elif kind == "received":
+                            letter.places_received.append(party)
                 dates = _children(action, "date")
                 attrs = {
                     a: dates[0].get(a, "").strip()
                     for a in DATE_ATTRIBUTES
                     if dates and dates[0].get(a)
                 }
+                if not attrs and dates:
+                    text = text_value(dates[0])
+                    parsed = parse_date(text) if text else None
+                    if parsed is not None and parsed.comparable:
+                        attrs = {"when": text}  # a W3C date written as text (1916-04-16)
                 if kind == "sent":
-                    letter.senders += people
-                    letter.places_sent += places
                     letter.sent = letter.sent or attrs
                 elif kind == "received":
-                    letter.addressees += people
-                    letter.places_received += places
                     letter.received = letter.received or attrs
             for ctx in _children(desc, "correspContext"):
                 for ref in ctx.iter(f"{T}ref", f"{T}ptr"):
@@ -779,10 +696,8 @@ class _Builder:
             def keys(attr: str, rel: etree._Element = rel) -> tuple[str, ...]:
                 out = []
                 for token in pointer_tokens(rel.get(attr)):
-                    hit = self.corpus.entry_at(self.corpus.resolve(token, doc))
-                    out.append(
-                        self.entry_key(hit[0], hit[1].get(XML_ID, "").strip()) if hit else token
-                    )
+                    target = self.edition.resolve(token, doc, attribute=attr)
+                    out.append(self.entry_of(target.entity).key if target.entity else token)
                 return tuple(out)
 
             found.append(
@@ -798,6 +713,18 @@ class _Builder:
                 )
             )
         return found
+
+
+_MENTION_TAGS = tuple(f"{T}{n}" for n in (*MENTION_ELEMENTS, *POINTING_ELEMENTS))
+
+
+def _mention_text(el: etree._Element, snippets: _Snippets) -> tuple[str, str]:
+    """The mention as it reads, and its context; a speech is named by its speaker."""
+    if localname(el) == "sp":
+        speaker = el.find(f"{T}speaker")
+        text = reading_text(speaker) if speaker is not None else el.get("who", "")
+        return text, text
+    return snippets.text_and_snippet(el)
 
 
 def _letter_date(attrs: dict[str, str]) -> str:
@@ -824,38 +751,6 @@ def _archival_reference(ms: etree._Element) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _skipped_mention(el: etree._Element) -> bool:
-    """Quoted examples, and the alternatives a reading text does not show."""
-    if in_egxml(el):
-        return True
-    for anc in el.iterancestors():
-        parent = anc.getparent()
-        if (
-            parent is not None
-            and localname(parent) == "choice"
-            and choose_reading(parent) is not anc
-        ):
-            return True
-    return False
-
-
-def _inside_entry(el: etree._Element) -> bool:
-    for anc in el.iterancestors():
-        if localname(anc) in REGISTER_ENTRY_TYPES and anc.get(XML_ID):
-            parent = anc.getparent()
-            while parent is not None:
-                if localname(parent) in REGISTER_LISTS:
-                    return True
-                parent = parent.getparent()
-    return False
-
-
-def _document_kind(doc: Document) -> str:
-    if any(True for _ in doc.root.iter(f"{T}correspDesc")):
-        return "letter"
-    return "register" if has_register(doc) else "text"
-
-
 def _occurrence_order(files: dict[str, int]) -> Callable[[Occurrence], tuple[int, str, int, int]]:
     return lambda o: (
         files.get(o.file, len(files)),
@@ -865,18 +760,23 @@ def _occurrence_order(files: dict[str, int]) -> Callable[[Occurrence], tuple[int
     )
 
 
-def build_index(docs: Iterable[Document] | Corpus, *, follow_refs: bool = True) -> EntityIndex:
-    """Index the persons, places, organisations, works and dates of ``docs``.
+def build_index(
+    docs: Edition | Iterable[Document] | str | os.PathLike[str], *, follow_refs: bool = True
+) -> EntityIndex:
+    """Index the persons, places, organisations, works, events and dates of an edition
+    (an :class:`~teikit.edition.Edition`, documents, or a path to open as one).
 
-    Every register entry of the given documents is in the index, with or
-    without occurrences; entries of registers that were only loaded to resolve
-    a pointer (``follow_refs``) are in it when they are mentioned. Mentions
-    without a pointer, or with one that resolves to no register entry, become
-    unregistered entries (``id == ""``) so nothing mentioned is lost.
+    Every register entity of the given documents is in the index, with or
+    without occurrences; entities of registers that were only read to resolve a
+    pointer (``follow_refs``) are in it when they are mentioned. Each entity is
+    one entry however its mentions point at it (``#id``, a path, an authority
+    URI, a name). Mentions without a pointer, or with one that resolves to no
+    register entry, become unregistered entries (``id == ""``) so nothing
+    mentioned is lost.
     """
-    corpus = docs if isinstance(docs, Corpus) else Corpus(docs, follow=follow_refs)
-    builder = _Builder(corpus)
-    given = sorted(corpus.documents, key=builder.rel)
+    edition = as_edition(docs, follow=follow_refs)
+    builder = _Builder(edition)
+    given = sorted(edition.documents, key=builder.rel)
     builder.collect_registers()
     letters: list[Letter] = []
     relations: list[Relation] = []
@@ -886,16 +786,17 @@ def build_index(docs: Iterable[Document] | Corpus, *, follow_refs: bool = True) 
         builder.index_mentions(doc, snippets, xpaths)
         builder.index_dates(doc, snippets, xpaths)
         letters += builder.letters(doc)
-    for doc in sorted(corpus.all_documents, key=builder.rel):
+    for doc in sorted(edition.all_documents, key=builder.rel):
         relations += builder.relations(doc)
-    # Registers only loaded to resolve pointers contribute their mentioned entries.
-    given_registers = {builder.rel(d) for d in given}
+    # Registers only read to resolve pointers contribute their mentioned entries.
+    given_keys = {edition.key_of(d) for d in given}
+    home_given = {
+        id(builder.by_entity[id(e)])
+        for e in edition.registers
+        if any(edition.key_of(d) in given_keys for d, _ in e.copies)
+    }
     files = {builder.rel(d): i for i, d in enumerate(given)}
-    entries = [
-        e
-        for e in builder.entries.values()
-        if e.occurrences or (e.registered and e.register in given_registers)
-    ]
+    entries = [e for e in builder.entries.values() if e.occurrences or id(e) in home_given]
     order = _occurrence_order(files)
     for entry in entries:
         entry.occurrences.sort(key=order)
@@ -905,12 +806,13 @@ def build_index(docs: Iterable[Document] | Corpus, *, follow_refs: bool = True) 
     letters.sort(key=lambda lt: (date_sort_key(lt.date) if lt.date else (3,), lt.file, lt.id))
     return EntityIndex(
         root=builder.root,
+        title=edition.title,
         documents=[
             DocumentInfo(
                 builder.rel(d),
                 d.root.get(XML_ID) or PurePath(d.path).stem,
-                d.title(),
-                _document_kind(d),
+                edition.title_of(d),
+                edition.kind(d),
             )
             for d in given
         ],
@@ -965,10 +867,10 @@ _INLINE = frozenset(
 # Shown in snippets but never searched: names already tagged, identifiers.
 _SKIP_SUGGEST = frozenset(
     {
-        *_NAME_TYPES, *_POINTING_NAME_TYPES, "roleName", "addName", "forename", "surname",
+        *MENTION_ELEMENTS, *POINTING_ELEMENTS, "roleName", "addName", "forename", "surname",
         "genName", "nameLink", "idno",
     }
-)  # fmt: skip
+) - {"sp"}  # fmt: skip
 # Not part of the reading text at all: the header, the registers, deletions.
 _HIDE_SUGGEST = frozenset({*REGISTER_LISTS, "listRelation", "standOff", "teiHeader", "del", "fw"})
 

@@ -34,7 +34,8 @@ from urllib.parse import unquote, urlparse
 from lxml import etree
 
 from teikit import xslt
-from teikit.document import TEI_NS, Document, load
+from teikit.document import Document, load
+from teikit.edition import Edition
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitError, UsageError
 
 __all__ = [
@@ -84,7 +85,13 @@ PDF_STANDARDS = frozenset(
     {"1.4", "1.5", "1.6", "1.7", "2.0", "a-1a", "a-1b", "a-2a", "a-2b", "a-2u", "a-3a"}
     | {"a-3b", "a-3u", "a-4", "a-4e", "a-4f", "ua-1"}
 )
-REGISTER_SECTIONS = ("persons", "places", "organisations", "works")
+# Register section pages, each for the entities of one type.
+REGISTER_SECTIONS = {
+    "persons": "person",
+    "places": "place",
+    "organisations": "org",
+    "works": "work",
+}
 
 
 # --------------------------------------------------------------------------- errors
@@ -463,52 +470,114 @@ def xdm_node(doc: Document) -> Any:
     return node
 
 
-def is_register(doc: Document) -> bool:
-    """True for a register document (listPerson, listPlace or listOrg in the body)."""
-    t = f"{{{TEI_NS}}}"
-    body = doc.root.find(f"{t}text/{t}body")
-    return body is not None and any(
-        next(body.iter(f"{t}{name}"), None) is not None
-        for name in ("listPerson", "listPlace", "listOrg")
+class ElementPaths:
+    """XPath 3.1 ``path()`` of elements (``/Q{ns}TEI[1]/Q{ns}text[1]/…``), as Saxon
+    computes it for the same document: the keys of the ``$entities`` map. Each
+    parent's children are counted once."""
+
+    def __init__(self) -> None:
+        self._paths: dict[etree._Element, str] = {}
+
+    def __call__(self, el: etree._Element) -> str:
+        chain: list[etree._Element] = []
+        node: etree._Element | None = el
+        while node is not None and node not in self._paths:
+            chain.append(node)
+            node = node.getparent()
+        for item in reversed(chain):
+            parent = item.getparent()
+            if parent is None:
+                self._paths[item] = "/" + _step(item.tag, 1)
+                continue
+            base = self._paths[parent]
+            seen: dict[str, int] = {}
+            for child in parent:
+                tag = child.tag
+                if isinstance(tag, str):
+                    seen[tag] = seen.get(tag, 0) + 1
+                    self._paths[child] = f"{base}/{_step(tag, seen[tag])}"
+        return self._paths[el]
+
+
+def _step(tag: str, position: int) -> str:
+    ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    return f"Q{{{ns}}}{local}[{position}]"
+
+
+def model_entities(edition: Edition, doc: Document, prefix: str = "") -> dict[str, str]:
+    """The ``$entities`` entries of one document: the canonical id of the entity each
+    mention names, by ``prefix`` + path(); and for each ``@resp``, the ids of its
+    pointers (``-`` where one names no entity), by path() + ``/@resp``."""
+    paths = ElementPaths()
+    found: dict[str, str] = {}
+    for mention in edition.mentions(doc):
+        entities = mention.entities
+        if entities:
+            found[prefix + paths(mention.element)] = entities[0].id
+    for el in doc.root.xpath("//*[@resp]"):
+        ids = [
+            (edition.resolve(token, doc, attribute="resp").entity or _NO_ENTITY).id
+            for token in (el.get("resp") or "").split()
+        ]
+        if any(i != "-" for i in ids):
+            found[f"{prefix}{paths(el)}/@resp"] = " ".join(ids)
+    return found
+
+
+class _NoEntity:
+    id = "-"
+
+
+_NO_ENTITY = _NoEntity()
+
+
+def _xdm_strings(values: Sequence[str]) -> Any:
+    proc = xslt.processor()
+    sequence = proc.empty_sequence()
+    for value in values:
+        sequence.add_xdm_item(proc.make_string_value(value))
+    return sequence
+
+
+def _xdm_map(values: Mapping[str, str]) -> Any:
+    proc = xslt.processor()
+    return proc.make_map(
+        {proc.make_string_value(k): proc.make_string_value(v) for k, v in values.items()}
     )
 
 
-_registers: dict[tuple[str, int], Document] = {}
+def model_params(edition: Edition, doc: Document, sheet: Stylesheet) -> dict[str, object]:
+    """What the edition model says about ``doc``, as the parameters the stylesheet
+    declares: kind, title, short title, the edition's title, and the entities its
+    mentions name."""
+    values: dict[str, object] = {
+        "kind": edition.kind(doc),
+        "title": edition.title_of(doc),
+        "short-title": edition.short_title_of(doc),
+        "edition-title": edition.title,
+    }
+    out = {name: value for name, value in values.items() if name in sheet.params}
+    if "entities" in sheet.params:
+        out["entities"] = _xdm_map(model_entities(edition, doc))
+    return out
 
 
-def find_register(doc: Document) -> Document | None:
-    """The register a document points to: the file most of its ``@ref="file#id"`` name,
-    next to the document. ``None`` when there is none (entities are then not linked)."""
-    if is_register(doc):
-        return doc
-    if doc.path in ("<stdin>", "<bytes>"):
-        return None
-    counts: dict[str, int] = {}
-    for ref in doc.root.xpath("//@ref[contains(., '#')]"):
-        target = str(ref).split()[0].split("#")[0]
-        if target and not urlparse(target).scheme:
-            counts[target] = counts.get(target, 0) + 1
-    for target in sorted(counts, key=lambda t: -counts[t]):
-        path = (Path(doc.path).parent / unquote(target)).resolve()
-        try:
-            key = (str(path), path.stat().st_mtime_ns)
-        except OSError:
-            continue
-        if key not in _registers:
-            try:
-                _registers[key] = load(path)
-            except LoadError:
-                continue
-        return _registers[key]
-    return None
+def edition_of(doc: Document, edition: Edition | None) -> Edition:
+    """The edition ``doc`` belongs to: the one given, else the edition of its folder
+    with only this document (registers it points to in that folder are read)."""
+    if edition is not None:
+        return edition
+    cached = _editions.get(id(doc))
+    if cached is not None and cached[0] is doc:
+        return cached[1]
+    made = Edition.open([doc])
+    while len(_editions) >= _NODE_CACHE:
+        _editions.pop(next(iter(_editions)))
+    _editions[id(doc)] = (doc, made)
+    return made
 
 
-def _resolve_register(
-    doc: Document, register: Document | str | os.PathLike[str] | None
-) -> Document | None:
-    if register is None:
-        return find_register(doc)
-    return as_document(register)
+_editions: dict[int, tuple[Document, Edition]] = {}
 
 
 # --------------------------------------------------------------------------- running
@@ -787,20 +856,24 @@ def render(
     register: Document | str | os.PathLike[str] | None = None,
     params: Mapping[str, object] | None = None,
     stylesheet: str | os.PathLike[str] | None = None,
+    edition: Edition | None = None,
 ) -> Rendered:
     """Render one document as ``"html"``, ``"typst"`` or ``"txt"``, with diagnostics.
 
-    ``register`` is the register document (default: the file the document's
-    ``@ref`` values point to, next to it); ``stylesheet`` a profile that
-    imports the built-in one; ``params`` stylesheet parameters (converted to
-    their declared types).
+    ``edition`` is the edition the document belongs to (default: its folder, see
+    :func:`edition_of`): it gives the stylesheet the document's kind and titles,
+    the edition's title and what each mention names. ``register`` is the
+    register document (default: the edition's registers); ``stylesheet`` a
+    profile that imports the built-in one; ``params`` stylesheet parameters
+    (converted to their declared types), which win over the edition's.
     """
     if to not in STYLESHEETS:
         raise UsageError(f"cannot render as {to!r}: choose one of {', '.join(STYLESHEETS)}")
     document = as_document(doc)
     sheet = _builtin(to, stylesheet)
-    reg = _resolve_register(document, register)
-    all_params: dict[str, object] = dict(params or {})
+    model = edition_of(document, edition)
+    reg = as_document(register) if register is not None else model.register_document
+    all_params: dict[str, object] = {**model_params(model, document, sheet), **(params or {})}
     if reg is not None and "register" in sheet.params:
         all_params.setdefault("register", reg)
     return run(sheet, document, params=all_params, context=[reg] if reg else [])
@@ -814,6 +887,7 @@ def render_html(
     params: Mapping[str, object] | None = None,
     stylesheet: str | os.PathLike[str] | None = None,
     diagnostics: list[Diagnostic] | None = None,
+    edition: Edition | None = None,
 ) -> str:
     """One HTML5 page for a TEI document (see xslt/html/html.xsl for the parameters).
 
@@ -822,7 +896,9 @@ def render_html(
     ``site-root`` is given: then the site layout is the caller's). Stylesheet
     messages are appended to ``diagnostics`` when a list is given.
     """
-    result = render(doc, "html", register=register, params=params, stylesheet=stylesheet)
+    result = render(
+        doc, "html", register=register, params=params, stylesheet=stylesheet, edition=edition
+    )
     if diagnostics is not None:
         diagnostics.extend(result.diagnostics)
     if out_path is not None:
@@ -841,9 +917,12 @@ def render_typst(
     params: Mapping[str, object] | None = None,
     stylesheet: str | os.PathLike[str] | None = None,
     diagnostics: list[Diagnostic] | None = None,
+    edition: Edition | None = None,
 ) -> str:
     """The Typst source of the PDF of a TEI document (xslt/print/print.xsl)."""
-    result = render(doc, "typst", register=register, params=params, stylesheet=stylesheet)
+    result = render(
+        doc, "typst", register=register, params=params, stylesheet=stylesheet, edition=edition
+    )
     if diagnostics is not None:
         diagnostics.extend(result.diagnostics)
     if out_path is not None:
@@ -859,9 +938,12 @@ def render_text(
     params: Mapping[str, object] | None = None,
     stylesheet: str | os.PathLike[str] | None = None,
     diagnostics: list[Diagnostic] | None = None,
+    edition: Edition | None = None,
 ) -> str:
     """The plain reading text of a TEI document (xslt/text/text.xsl)."""
-    result = render(doc, "txt", register=register, params=params, stylesheet=stylesheet)
+    result = render(
+        doc, "txt", register=register, params=params, stylesheet=stylesheet, edition=edition
+    )
     if diagnostics is not None:
         diagnostics.extend(result.diagnostics)
     if out_path is not None:
@@ -879,11 +961,15 @@ def render_pdf(
     stylesheet: str | os.PathLike[str] | None = None,
     font_paths: Iterable[str | os.PathLike[str]] = (),
     diagnostics: list[Diagnostic] | None = None,
+    edition: Edition | None = None,
 ) -> Path:
     """A PDF of one TEI document: A4, running head, page numbers, real footnotes,
     metadata block, PDF metadata, tagged; ``pdf_standard="a-2b"`` for PDF/A."""
     document = as_document(doc)
-    result = render(document, "typst", register=register, params=params, stylesheet=stylesheet)
+    result = render(
+        document, "typst", register=register, params=params, stylesheet=stylesheet,
+        edition=edition,
+    )  # fmt: skip
     pdf, warnings = compile_typst(
         result.text, pdf_standard=pdf_standard, font_paths=font_paths, file=document.path
     )
@@ -904,14 +990,17 @@ def render_edition_pdf(
     stylesheet: str | os.PathLike[str] | None = None,
     font_paths: Iterable[str | os.PathLike[str]] = (),
     diagnostics: list[Diagnostic] | None = None,
+    edition: Edition | None = None,
 ) -> Path:
     """One PDF of the whole edition: title page, contents (#outline), front matter,
     the letters in date order, the registers; every part is a PDF bookmark.
 
     Files that cannot be loaded are skipped with their diagnostics; the
-    register defaults to the register document among ``docs``.
+    register defaults to the edition's registers.
     """
-    result, found = edition_typst(docs, register=register, params=params, stylesheet=stylesheet)
+    result, found = edition_typst(
+        docs, register=register, params=params, stylesheet=stylesheet, edition=edition
+    )
     pdf, warnings = compile_typst(
         result.text, pdf_standard=pdf_standard, font_paths=font_paths, file=str(out_path)
     )
@@ -928,9 +1017,11 @@ def edition_typst(
     register: Document | str | os.PathLike[str] | None = None,
     params: Mapping[str, object] | None = None,
     stylesheet: str | os.PathLike[str] | None = None,
+    edition: Edition | None = None,
 ) -> tuple[Rendered, list[Diagnostic]]:
     """The Typst source of :func:`render_edition_pdf`, and the diagnostics of the
-    files that could not be loaded (skipped)."""
+    files that could not be loaded (skipped). The documents go to the stylesheet in
+    the edition's reading order, with their kinds, titles and entities."""
     loaded: list[Document] = []
     found: list[Diagnostic] = []
     for item in docs:
@@ -940,17 +1031,33 @@ def edition_typst(
             found.extend(exc.diagnostics)
     if not loaded:
         raise UsageError("no documents to put into the edition", found)
-    reg = (
-        as_document(register)
-        if register is not None
-        else next((d for d in loaded if is_register(d)), None)
-    )
+    model = edition if edition is not None else Edition.open(loaded)
+    given = {id(d) for d in loaded}
+    ordered = [d for d in model.order if id(d) in given]
+    ordered += [d for d in loaded if all(d is not o for o in ordered)]
+    reg = as_document(register) if register is not None else model.register_document
     sheet = _builtin("typst", stylesheet)
     proc = xslt.processor()
     sequence = proc.empty_sequence()
-    for document in loaded:
+    entities: dict[str, str] = {}
+    for n, document in enumerate(ordered, 1):
         sequence.add_xdm_item(xdm_node(document))
-    all_params: dict[str, object] = {**(params or {}), "documents": sequence}
+        entities.update(model_entities(model, document, f"{n}:"))
+    values: dict[str, object] = {
+        "kinds": [model.kind(d) for d in ordered],
+        "titles": [model.title_of(d) for d in ordered],
+        "short-titles": [model.short_title_of(d) for d in ordered],
+        "edition-title": model.title,
+    }
+    all_params: dict[str, object] = {
+        **{k: _xdm_strings(v) if isinstance(v, list) else v for k, v in values.items()
+           if k in sheet.params},
+        **(params or {}),
+        "documents": sequence,
+    }  # fmt: skip
+    if "entities" in sheet.params:
+        all_params["entities"] = _xdm_map(entities)
+    loaded = ordered
     if reg is not None:
         all_params["register"] = reg
     context = loaded + ([reg] if reg is not None and all(reg is not d for d in loaded) else [])

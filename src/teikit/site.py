@@ -55,6 +55,8 @@ from teikit import schemas as schema_lookup
 from teikit.batch import default_jobs
 from teikit.batch import run as run_jobs
 from teikit.document import TEI_NS, Document, load
+from teikit.edition import Config, Edition, find_config, load_config
+from teikit.edition.discovery import discover
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitError, UsageError
 from teikit.exports import export
 from teikit.exports.cmif import CmifOptions
@@ -70,7 +72,7 @@ from teikit.index import (
     flatten,
 )
 from teikit.index import parse_date as parse_w3c_date
-from teikit.validate import validate_files
+from teikit.validate import ValidateOptions, validate_files
 
 __all__ = [
     "CSP",
@@ -442,6 +444,7 @@ def _run_job(job: _Job) -> _JobResult:
     register = _document(job.register) if job.register else None
     if job.kind == "kept":
         return _kept_page(job)
+    model = _site.edition.model if _site is not None else None
     try:
         if job.kind in ("html", "page"):
             text = render.render_html(
@@ -450,6 +453,7 @@ def _run_job(job: _Job) -> _JobResult:
                 params=dict(job.params),
                 stylesheet=_profile_path(),
                 diagnostics=found,
+                edition=model,
             )
             if job.kind == "html":
                 return _JobResult(text.encode("utf-8"), found)
@@ -463,11 +467,11 @@ def _run_job(job: _Job) -> _JobResult:
             return _JobResult(None, found, facts=_page_facts(root, job), stored=[stored])
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(_document(job.path))
-            result = render.render(doc, "typst", register=register)
+            result = render.render(doc, "typst", register=register, edition=model)
             return _JobResult(None, result.diagnostics, result.text, doc.path)
         # render.render_edition_pdf, in two rounds
         docs = [_document(p) for p in job.paths]
-        result, skipped = render.edition_typst(docs, register=register)
+        result, skipped = render.edition_typst(docs, register=register, edition=model)
         return _JobResult(None, skipped + result.diagnostics, result.text, FULL_PDF)
     except TeikitError as exc:
         return _failed(job, exc, found)
@@ -578,32 +582,39 @@ def _failed(job: _Job, exc: TeikitError, found: list[Diagnostic]) -> _JobResult:
 class _Doc:
     """One TEI file of the edition and where it goes."""
 
-    file: str  # file name in tei_dir
+    file: str  # path relative to the edition folder, "/"-separated
     path: Path
     doc: Document
     data: bytes
     page: str  # e.g. letter-1954-06-22.html
-    kind: str  # letter | register | contents | text
+    kind: str  # the edition model's: letter register introduction drama edition other
     title: str
     short_title: str
     date: str = ""  # letters: the sent date
 
 
-class _Edition:
-    """The loaded edition: documents, their kinds and pages, the entity index."""
+# The merged register (when the edition keeps its registers in more than one file),
+# as workers find it among the loaded documents.
+MERGED_REGISTER = "<registers>"
 
-    def __init__(self, docs: list[_Doc]) -> None:
+
+class _Edition:
+    """The loaded edition as the site uses it: the edition model's documents (kind,
+    titles, reading order, registers), their pages, and the entity index."""
+
+    def __init__(self, model: Edition, docs: list[_Doc]) -> None:
+        self.model = model
         self.docs = docs
         self.by_file = {d.file: d for d in docs}
-        self.register = next((d for d in docs if d.kind == "register"), None)
-        self.contents = next((d for d in docs if d.kind == "contents"), None)
-        self.index: EntityIndex = build_index([d.doc for d in docs])
-        dates = {lt.file.rsplit("/", 1)[-1]: lt.date for lt in self.index.letters}
+        by_doc = {id(d.doc): d for d in docs}
+        self.index: EntityIndex = build_index(model)
+        dates = {lt.file: lt.date for lt in self.index.letters}
         for d in docs:
             d.date = dates.get(d.file, "")
-        self.order = self._order()
-        fronts = [d for d in self.order if d.kind == "text"]
-        self.intro = fronts[0] if fronts else None
+        self.order = [by_doc[id(doc)] for doc in model.order if id(doc) in by_doc]
+        self.contents = by_doc.get(id(model.edition_file)) if model.edition_file else None
+        intros = [d for d in self.order if d.kind == "introduction"]
+        self.intro = intros[0] if intros else None
         # The editorial principles are those the contents file declares for the edition.
         self.principles = (
             self.contents
@@ -612,87 +623,27 @@ class _Edition:
             is not None
             else None
         )
+        # The register the stylesheets get: one of the files, or all of them merged.
+        self.register_doc: Document | None = model.register_document
+        reg = self.register_doc
+        self.register = by_doc.get(id(reg)) if reg is not None else None
+        self.register_path = (
+            "" if reg is None else str(self.register.path) if self.register else MERGED_REGISTER
+        )
         self.sections = self._sections()
-        self.title = self._title()
-
-    def _order(self) -> list[_Doc]:
-        """Reading order: front matter (in the order the contents file names it),
-        letters by date, the contents file, other registers, the register."""
-        listed: list[str] = []
-        if self.contents is not None:
-            for ref in self.contents.doc.root.iter(f"{T}ref"):
-                name = PurePosixPath(unquote((ref.get("target") or "").split("#")[0])).name
-                if name in self.by_file and name not in listed:
-                    listed.append(name)
-        rank = {name: i for i, name in enumerate(listed)}
-        # The index sorts letters by their dates as dates (1954-6 before 1954-06-22 …).
-        dated: dict[str, int] = {}
-        for i, letter in enumerate(self.index.letters):
-            dated.setdefault(PurePosixPath(letter.file).name, i)
-        letters = sorted(
-            (d for d in self.docs if d.kind == "letter"),
-            key=lambda d: (dated.get(d.file, len(dated) + 1), d.file),
-        )
-        fronts = sorted(
-            (d for d in self.docs if d.kind == "text"),
-            key=lambda d: (rank.get(d.file, len(rank)), d.file),
-        )
-        rest = [d for d in self.docs if d.kind in ("contents", "register")]
-        rest.sort(key=lambda d: (d.kind != "contents", d is self.register, d.file))
-        return fronts + letters + rest
+        self.title = model.title or "Edition"
 
     def _sections(self) -> list[tuple[str, str, str, str, str]]:
-        if self.register is None:
-            return []
-        body = self.register.doc.root.find(f"{T}text/{T}body")
-        if body is None:
-            return []
-        return [s for s in SECTIONS if next(body.iter(f"{T}{s[1]}"), None) is not None]
-
-    def _title(self) -> str:
-        """The contents file's main title, else the series title the documents share."""
-        if self.contents is not None and _main_title(self.contents.doc):
-            return _main_title(self.contents.doc)
-        for d in self.order:
-            series = _text(d.doc.root.find(f"{T}teiHeader/{T}fileDesc/{T}seriesStmt/{T}title"))
-            if series:
-                return series
-        return "TEI edition"
+        types = set(self.model.registers.types)
+        return [s for s in SECTIONS if s[4] in types]
 
     def letters(self) -> list[tuple[Letter, _Doc]]:
         out = []
         for letter in self.index.letters:
-            d = self.by_file.get(letter.file.rsplit("/", 1)[-1])
+            d = self.by_file.get(letter.file)
             if d is not None:
                 out.append((letter, d))
         return out
-
-
-def _main_title(doc: Document) -> str:
-    titles = doc.root.findall(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title")
-    main = [t for t in titles if t.get("type") == "main"] or titles
-    return _text(main[0]) if main else ""
-
-
-def _short_title(doc: Document) -> str:
-    for t in doc.root.iterfind(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title"):
-        if t.get("type") == "short" and _text(t):
-            return _text(t)
-    return _main_title(doc) or doc.title()
-
-
-def _kind(doc: Document) -> str:
-    """As the stylesheets' tk:kind: letter | register | contents | text."""
-    root = doc.root
-    if root.find(f"{T}teiHeader/{T}profileDesc/{T}correspDesc") is not None or any(
-        d.get("type") == "letter" for d in root.iterfind(f"{T}text/{T}body/{T}div")
-    ):
-        return "letter"
-    if render.is_register(doc):
-        return "register"
-    if any(d.get("type") == "contents" for d in root.iterfind(f"{T}text/{T}body/{T}div")):
-        return "contents"
-    return "text"
 
 
 def _assign_pages(docs: list[_Doc], diagnostics: list[Diagnostic]) -> None:
@@ -700,7 +651,7 @@ def _assign_pages(docs: list[_Doc], diagnostics: list[Diagnostic]) -> None:
     called index.xml becomes index-document.html (the register may be register.html)."""
     taken: set[str] = set()
     for d in sorted(docs, key=lambda d: (d.kind != "register", d.file)):
-        natural = page_name(d.file)
+        natural = page_name(PurePosixPath(d.file).name)
         wanted = natural
         if d.kind == "register" and REGISTER_PAGE not in taken and natural in RESERVED:
             wanted = REGISTER_PAGE
@@ -743,7 +694,8 @@ class _Chrome:
         # Links the stylesheets rewrite from x.xml to x.html, where the page is named otherwise.
         self.link_map: dict[str, str] = {}
         for d in edition.docs:
-            original = d.file[:-4] + ".html" if d.file.lower().endswith(".xml") else d.file
+            name = PurePosixPath(d.file).name
+            original = name[:-4] + ".html" if name.lower().endswith(".xml") else name
             # A reserved name ("persons.html") means the site's page, never a document.
             if original != d.page and original not in RESERVED:
                 self.link_map[original] = d.page
@@ -1203,20 +1155,31 @@ def _fingerprint(options: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- build
 
 
+def _site_config(folder: Path) -> Config:
+    found = find_config(folder)
+    return load_config(found) if found is not None else Config()
+
+
 def build_site(
-    tei_dir: str | os.PathLike[str],
+    tei_dir: str | os.PathLike[str] | Edition,
     out_dir: str | os.PathLike[str],
     *,
     keep_going: bool = False,
     force: bool = False,
     jobs: int | None = None,
-    pdf: bool = True,
+    pdf: bool | None = None,
     base_url: str | None = None,
     validate: bool = True,
     cmif: CmifOptions | None = None,
     timeout: float | None = None,
+    config: Config | None = None,
 ) -> BuildReport:
-    """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files) into ``out_dir``.
+    """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files, searched
+    recursively; or an :class:`~teikit.edition.Edition`) into ``out_dir``.
+
+    The edition's configuration (``config``, else its ``teikit.toml``) gives the
+    title, the base URL, the CMIF metadata, the rule policy and whether PDFs are
+    made; the arguments given here win over it.
 
     The documents are validated first against the schemas their ``<?xml-model?>``
     declare; findings stop the build with :class:`BuildError` (carrying them)
@@ -1231,12 +1194,28 @@ def build_site(
     batch.DEFAULT_TIMEOUT) is given up and reported.
     """
     started = time.perf_counter()
-    source = Path(tei_dir)
+    edition = tei_dir if isinstance(tei_dir, Edition) else None
+    source = edition.root if edition is not None else Path(tei_dir)
     target = Path(out_dir)
     if not source.is_dir():
         raise UsageError(f"{source}: not a folder of TEI files")
     if target.resolve() == source.resolve():
         raise UsageError(f"{target}: the site cannot be written into the TEI folder itself")
+    if config is None:
+        config = edition.config if edition is not None else _site_config(source)
+    if base_url is None:
+        base_url = config.base_url
+    if pdf is None:
+        pdf = config.pdf is not False
+    if cmif is None and any(dataclasses.astuple(config.cmif)):
+        cmif = CmifOptions(
+            editor=config.cmif.editor,
+            editor_email=config.cmif.email,
+            licence=config.cmif.licence,
+            publisher=config.cmif.publisher,
+            publisher_url=config.cmif.publisher_url,
+            cmif_url=config.cmif.url,
+        )
     if base_url is not None:
         base_url = base_url.strip()
         if (
@@ -1250,8 +1229,9 @@ def build_site(
     target.mkdir(parents=True, exist_ok=True)
     report = BuildReport(out_dir=target.resolve())
     builder = _Builder(
-        source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout
-    )
+        source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout,
+        config, edition,
+    )  # fmt: skip
     try:
         builder.build()
     finally:
@@ -1272,8 +1252,12 @@ class _Builder:
         validate: bool,
         cmif: CmifOptions | None,
         timeout: float | None = None,
+        config: Config | None = None,
+        edition: Edition | None = None,
     ) -> None:
         self.source = source
+        self.config = config or Config()
+        self.given = edition
         self.timeout = timeout  # seconds a worker may spend on one job
         self.out = report.out_dir
         self.report = report
@@ -1286,7 +1270,13 @@ class _Builder:
         self.cmif = cmif
         self.manifest = _read_manifest(self.out)
         self.fingerprint = _fingerprint(
-            {"pdf": pdf, "base_url": base_url, "cmif": repr(cmif), "format": MANIFEST_FORMAT}
+            {
+                "pdf": pdf,
+                "base_url": base_url,
+                "cmif": repr(cmif),
+                "format": MANIFEST_FORMAT,
+                "config": repr(self.config),
+            }
         )
         self.outputs = _Outputs(self.out, self.manifest, force, report)
         self.findings: dict[str, Any] | None = None  # validation findings, for the manifest
@@ -1294,36 +1284,61 @@ class _Builder:
     # -- steps
 
     def build(self) -> None:
-        files = sorted(
-            p for p in self.source.glob("*.xml") if p.is_file() and not p.name.startswith(".")
-        )
+        if self.given is not None:
+            files = [Path(d.path) for d in self.given.documents]
+            files += [Path(d.file) for exc in self.given.failed for d in exc.diagnostics[:1]]
+        else:
+            found = discover([str(self.source)], root=self.config.root, exclude=self.config.exclude)
+            files = [Path(p) for p in found]
         if not files:
             raise UsageError(f"{self.source}: no *.xml files to build a site from")
-        data = {p.name: p.read_bytes() for p in files}
+        rel = {path: self._rel(path) for path in files}
+        data: dict[str, bytes] = {}
+        for path in files:
+            with contextlib.suppress(OSError):  # unreadable: the loader reports it
+                data[rel[path]] = path.read_bytes()
         hashes = {name: _sha(blob) for name, blob in data.items()}
-        loaded, load_errors = self._load(files, data)
-        validated = self._validate(files, hashes, loaded, load_errors)
+        loaded, load_errors = self._load(files, rel, data)
+        # XML that is not TEI (a project's own lists) is not part of the edition.
+        for name, exc in list(load_errors.items()):
+            first = exc.diagnostics[0] if exc.diagnostics else None
+            if first is not None and first.code == "not-tei":
+                del load_errors[name]
+                files = [p for p in files if rel[p] != name]
+                hashes.pop(name, None)
+                self.report.diagnostics.append(
+                    dataclasses.replace(
+                        first,
+                        severity=Severity.INFO,
+                        message=f"not a TEI document, left out of the site ({first.message})",
+                    )
+                )
+        validated = self._validate(files, hashes, loaded, load_errors, rel)
         if not loaded:
             raise BuildError("no document could be loaded", self.report.diagnostics, self.report)
+        model = self.given or Edition(
+            [loaded[rel[p]] for p in files if rel[p] in loaded],
+            config=self.config,
+            root=self.config.root or self.source,
+        )
         docs = []
         for path in files:
-            doc = loaded.get(path.name)
+            doc = loaded.get(rel[path])
             if doc is not None:
-                title = _main_title(doc) or doc.title()
                 docs.append(
                     _Doc(
-                        path.name,
+                        rel[path],
                         path,
                         doc,
-                        data[path.name],
+                        data[rel[path]],
                         "",
-                        _kind(doc),
-                        title,
-                        _short_title(doc),
+                        model.kind(doc),
+                        model.title_of(doc),
+                        model.short_title_of(doc),
                     )
                 )
         _assign_pages(docs, self.report.diagnostics)
-        edition = _Edition(docs)
+        edition = _Edition(model, docs)
         chrome = _Chrome(edition)
         # What every page's links depend on: which files there are, and their pages.
         layout = _key(
@@ -1352,16 +1367,30 @@ class _Builder:
         group = [rel for rel, e in self.outputs.old.items() if e.get("group") == "edition"]
         return HOME in group and all(self.outputs.fresh(rel, key) for rel in group)
 
+    def _rel(self, path: Path) -> str:
+        """A file's name in the site's records: relative to the edition folder."""
+        try:
+            return path.resolve().relative_to(self.source.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
     def _load(
-        self, files: list[Path], data: dict[str, bytes]
+        self, files: list[Path], rel: dict[Path, str], data: dict[str, bytes]
     ) -> tuple[dict[str, Document], dict[str, LoadError]]:
         loaded: dict[str, Document] = {}
         errors: dict[str, LoadError] = {}
+        given = {d.path: d for d in self.given.documents} if self.given else {}
         for path in files:
+            name = rel[path]
             try:
-                loaded[path.name] = load(data[path.name], path=str(path))
+                doc = given.get(str(path))
+                loaded[name] = (
+                    doc
+                    if doc is not None
+                    else load(data[name] if name in data else str(path), path=str(path))
+                )
             except LoadError as exc:
-                errors[path.name] = exc
+                errors[name] = exc
         return loaded, errors
 
     def _validate(
@@ -1370,6 +1399,7 @@ class _Builder:
         hashes: dict[str, str],
         loaded: dict[str, Document],
         load_errors: dict[str, LoadError],
+        rel: dict[Path, str],
     ) -> str | None:
         """Validate unless no input (nor a schema they declare) changed since the last
         valid build; returns the key to record as validated, None when not valid.
@@ -1405,8 +1435,9 @@ class _Builder:
             # already (not loaded again).
             result = validate_files(
                 [str(p) for p in files],
+                options=ValidateOptions(config=self.config),
                 jobs=self._jobs(len(files), PARALLEL_VALIDATION),
-                documents={str(p): loaded[p.name] for p in files if p.name in loaded},
+                documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
             )
             diagnostics = list(result.diagnostics)
             invalid = sum(1 for f in result.files if not f.valid)
@@ -1450,6 +1481,7 @@ class _Builder:
             "site-root": "",
             "home-page": HOME,
             "register-page": edition.register.page if edition.register else REGISTER_PAGE,
+            "edition-title": edition.title,
         }
         for name, _, page, _, _ in SECTIONS:
             params[f"{name}-page"] = page
@@ -1472,8 +1504,14 @@ class _Builder:
         own pages are to be remade, the register sections and the facts of the
         pages kept from the last build). Workers finish each page (chrome, policy,
         serialisation) and take its facts, so no page tree comes back here."""
-        register = str(edition.register.path) if edition.register else ""
-        reg_hash = hashes[edition.register.file] if edition.register else ""
+        register = edition.register_path
+        # Pages depend on the registers: every file that holds register entries.
+        reg_hash = _key(
+            sorted(
+                hashes.get(edition.model.relpath(doc), "")
+                for doc in edition.model.registers.documents
+            )
+        )
         todo: list[tuple[str, str, _Job, _Doc | None]] = []  # (output, key, job, page of)
         html_params = tuple(self._render_params(edition).items())
         for d in edition.order:
@@ -1519,10 +1557,14 @@ class _Builder:
             todo.append(
                 (PRINCIPLES, "", _Job("html", str(edition.principles.path), register, params), None)
             )
-        if sections and edition.register is not None:
+        if sections and edition.register_doc is not None:
             for section, _, page, _, _ in edition.sections:
                 params = tuple(self._render_params(edition, section).items())
                 todo.append((page, "", _Job("html", register, register, params), None))
+            if edition.register is None:  # merged: its own index page, as a file's would be
+                params = tuple({**self._render_params(edition, ""), "kind": "register"}.items())
+                job = _Job("html", register, register, params)
+                todo.append((REGISTER_PAGE, "", job, None))
         jobs = self._jobs(len(todo), PARALLEL_RENDERING)
         # Typst already ran in this process: forked workers could not run it (teikit.render)
         typst_jobs = jobs if render.typst_forkable() else 1
@@ -1531,12 +1573,14 @@ class _Builder:
             render.load_stylesheet(_profile_path())
             if self.pdf:
                 render.load_stylesheet(render.STYLESHEETS["typst"])
-            if edition.register is not None:
-                render.xdm_node(edition.register.doc)
+            if edition.register_doc is not None:
+                render.xdm_node(edition.register_doc)
             if self.pdf and typst_jobs > 1:
                 render.warm_typst()
         global _loaded, _typst, _site
         _loaded = {str(d.path): d.doc for d in edition.docs}
+        if edition.register_doc is not None and edition.register is None:
+            _loaded[MERGED_REGISTER] = edition.register_doc
         _site = _Site(edition, chrome, entities, str(self.source), self.outputs)
         try:
             jobs_todo = [job for _, _, job, _ in todo]
@@ -1707,13 +1751,8 @@ class _Entities:
 
     def __init__(self, edition: _Edition) -> None:
         self.edition = edition
-        register = edition.register.file if edition.register else None
         self.entries: list[Entry] = [
-            e
-            for e in edition.index.entries
-            if e.registered
-            and e.type in SECTION_PAGE
-            and (register is None or PurePosixPath(e.register).name == register)
+            e for e in edition.index.entries if e.registered and e.type in SECTION_PAGE
         ]
         self.url = {id(e): f"{SECTION_PAGE[e.type]}#{safe_id(e.id)}" for e in self.entries}
         self.by_url = {url: i for i, url in enumerate(self.url[id(e)] for e in self.entries)}
@@ -1768,10 +1807,9 @@ def _add_occurrences(
             continue
         by_doc: dict[str, list[Occurrence]] = {}
         for occ in entry.occurrences:
-            name = PurePosixPath(occ.file).name
-            if occ.where == "register" or name not in edition.by_file:
+            if occ.where == "register" or occ.file not in edition.by_file:
                 continue
-            by_doc.setdefault(name, []).append(occ)
+            by_doc.setdefault(occ.file, []).append(occ)
         box = E("div", class_="tks-occurrences")
         if not by_doc:
             box.append(E("p", "Not mentioned in the documents.", class_="tks-none"))

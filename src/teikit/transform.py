@@ -21,7 +21,6 @@ import contextlib
 import os
 import re
 import shutil
-import stat
 import tempfile
 import time
 import unicodedata
@@ -31,8 +30,10 @@ from pathlib import Path
 from typing import Literal
 
 from teikit import render
-from teikit.batch import STDIN, Interrupted, default_jobs, discover, pipeline, run
-from teikit.document import MAX_BYTES, XML_NS, Document, load
+from teikit.batch import STDIN, Interrupted, default_jobs, pipeline, run
+from teikit.document import XML_NS, Document, load
+from teikit.edition import Config, Edition, find_config, load_config
+from teikit.edition.discovery import discover
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
 __all__ = [
@@ -232,8 +233,10 @@ def transform(
     ``xslt/print/print.xsl`` gives PDFs).
 
     ``params`` are stylesheet parameters as strings, converted to the declared
-    types. ``register`` defaults to the register document among the inputs,
-    else the file each document's ``@ref`` values point to.
+    types. The files are read as one edition (:class:`~teikit.edition.Edition`):
+    each document's kind, titles and the entities its mentions name go to the
+    stylesheet as parameters, and ``register`` defaults to the edition's
+    registers (the register pages are written once, with the first register).
 
     ``jobs`` is the number of worker processes (default: one per core, for
     batches of at least :data:`PARALLEL_FROM` files; ``1``: everything in this
@@ -275,10 +278,15 @@ def transform(
         if name not in sheet.params
     )  # fmt: skip
 
-    files = discover([os.fspath(p) for p in paths])
+    given_paths = [os.fspath(p) for p in paths]
+    config = _config(given_paths)
+    files = discover(given_paths, root=config.root, exclude=config.exclude)
     if not files:
         raise UsageError("no input files")
-    preloaded, batch_register = _preload(files, register)
+    edition, preloaded = _open(files, config)
+    batch_register = (
+        render.as_document(register) if register is not None else edition.register_document
+    )
 
     workers = default_jobs() if jobs is None else max(1, jobs)
     if jobs is None and len(files) < PARALLEL_FROM[to]:
@@ -312,7 +320,7 @@ def transform(
 
     _batches[key] = _Batch(
         files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
-        scratch, timeout,
+        scratch, timeout, edition, _sections_owner(files, preloaded, edition),
     )  # fmt: skip
     try:
         if to == "pdf":
@@ -334,56 +342,38 @@ def transform(
     return report
 
 
-_REGISTER_MARKS = (b"listPerson", b"listPlace", b"listOrg")
+def _config(paths: list[str]) -> Config:
+    for raw in paths:
+        if raw != STDIN and Path(raw).exists():
+            found = find_config(raw)
+            return load_config(found) if found is not None else Config()
+    return Config()
 
 
-def _preload(
-    files: list[str], register: Document | str | os.PathLike[str] | None
-) -> tuple[dict[int, Document | LoadError], Document | None]:
-    """Load here what workers cannot read themselves (standard input, pipes), and the
-    register: the one given, else the first register document among the inputs.
-
-    Only files whose bytes may hold a register list (or that are UTF-16/32) are
-    loaded to look; the others are read once, by the worker that transforms them.
-    """
-    preloaded: dict[int, Document | LoadError] = {}
-    found: Document | None = None
-    looking = register is None
+def _open(files: list[str], config: Config) -> tuple[Edition, dict[int, Document | LoadError]]:
+    """The files as one edition, loaded here (workers inherit them), and each file's
+    document or why it could not be loaded, by its position in ``files``."""
+    loaded: dict[int, Document | LoadError] = {}
     for index, path in enumerate(files):
-        if path == STDIN or _probe(path, looking):
-            try:
-                item: Document | LoadError = load(path)
-            except LoadError as exc:
-                item = exc
-            preloaded[index] = item
-            if looking and isinstance(item, Document) and render.is_register(item):
-                found, looking = item, False
-    if register is not None:
-        found = render.as_document(register)
-    return preloaded, found
+        try:
+            loaded[index] = load(path)
+        except LoadError as exc:
+            loaded[index] = exc
+    docs = [d for d in loaded.values() if isinstance(d, Document)]
+    edition = Edition(docs, config=config, root=config.root)
+    return edition, loaded
 
 
-def _probe(path: str, looking: bool) -> bool:
-    """Whether to load a file here: it is not a regular file (a pipe: it can be read
-    once only), or ``looking`` for a register it may be one. That is, it names a
-    register list, or is in an encoding in which the names are not ASCII bytes.
-    Files the loader will refuse (missing, too large) are left to the workers."""
-    try:
-        info = os.stat(path)
-    except (OSError, ValueError):
-        return False
-    if not stat.S_ISREG(info.st_mode):
-        return True
-    if not looking or info.st_size > MAX_BYTES:
-        return False
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return False
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
-        return True
-    return any(mark in data for mark in _REGISTER_MARKS)
+def _sections_owner(
+    files: list[str], loaded: dict[int, Document | LoadError], edition: Edition
+) -> int | None:
+    """The file whose outputs include the register's section pages: the first register
+    document, else the first document."""
+    docs = [(i, d) for i, d in sorted(loaded.items()) if isinstance(d, Document)]
+    for index, doc in docs:
+        if edition.kind(doc) == "register":
+            return index
+    return docs[0][0] if docs else None
 
 
 # --------------------------------------------------------------------------- workers
@@ -403,6 +393,8 @@ class _Batch:
     pdf_standard: str | None
     scratch: Path  # where workers write their outputs
     timeout: float | None  # seconds a worker may spend on one file
+    edition: Edition | None = None
+    sections_owner: int | None = None  # the file the register's section pages go with
     done: dict[int, _Done] = field(default_factory=dict)  # PDFs: results of the first round
 
 
@@ -447,7 +439,7 @@ def _transform_file(item: tuple[str, int]) -> _Done:
         return _Done(error=list(doc.diagnostics))
     done = _Done()
     try:
-        _render_pages(doc, path, state, done)
+        _render_pages(doc, path, state, done, index == state.sections_owner)
     except render.StylesheetError as exc:
         done.fatal = (exc.message, exc.diagnostics)
     except (render.RenderError, UsageError, OSError) as exc:
@@ -463,11 +455,14 @@ def _failure(path: str, exc: render.RenderError | UsageError | OSError) -> list[
     return list(exc.diagnostics) or [_error(path, exc.message)]
 
 
-def _render_pages(doc: Document, path: str, state: _Batch, done: _Done) -> None:
-    register = state.register or render.find_register(doc)
+def _render_pages(
+    doc: Document, path: str, state: _Batch, done: _Done, with_sections: bool = False
+) -> None:
+    register = state.register
     params = state.params
-    run_params: dict[str, object] = dict(params)
     sheet = state.sheet
+    edition = render.edition_of(doc, state.edition)
+    run_params: dict[str, object] = {**render.model_params(edition, doc, sheet), **params}
     if register is not None and "register" in sheet.params and "register" not in params:
         declared = sheet.params["register"].type
         # Typed as a string: give the location; otherwise the document itself.
@@ -477,20 +472,26 @@ def _render_pages(doc: Document, path: str, state: _Batch, done: _Done) -> None:
     context = [register] if register is not None else []
 
     stem = output_name(doc, path)
-    pages: list[tuple[str, dict[str, object]]] = [(stem, run_params)]
-    if state.to == "html" and not state.custom and render.is_register(doc):
-        # The register becomes an index page plus one page per section, the
-        # pages entity links point to (persons.html#id …).
-        pages = [("register", {**run_params, "register-section": ""})] + [
-            (section, {**run_params, "register-section": section})
-            for section in render.REGISTER_SECTIONS
-            if doc.root.xpath(
-                f"//*[local-name()='{_SECTION_LISTS[section]}'][ancestor::*[local-name()='body']]"
-            )
+    pages: list[tuple[str, Document, dict[str, object]]] = [(stem, doc, run_params)]
+    if state.to == "html" and not state.custom and with_sections and register is not None:
+        # The edition's registers get one page per section, the pages entity links
+        # point to (persons.html#id …), and an index page when they are not one file.
+        reg_params = {
+            **render.model_params(edition, register, sheet),
+            **params,
+            "register": register,
+            "kind": "register",
+        }
+        present = set(edition.registers.types)
+        sections = [s for s, kind in render.REGISTER_SECTIONS.items() if kind in present]
+        pages += [
+            (section, register, {**reg_params, "register-section": section}) for section in sections
         ]
+        if all(register is not d for d in edition.documents):
+            pages.append(("register", register, {**reg_params, "register-section": ""}))
     ext = _EXTENSIONS[state.to]
-    for name, page_params in pages:
-        result = render.run(sheet, doc, params=page_params, context=context)
+    for name, source, page_params in pages:
+        result = render.run(sheet, source, params=page_params, context=context)
         page = _Page(name, result.diagnostics)
         done.pages.append(page)
         if state.to == "pdf":
@@ -674,14 +675,6 @@ def _discard(pages: Iterable[_Page]) -> None:
         if page.temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(page.temp)
-
-
-_SECTION_LISTS = {
-    "persons": "listPerson",
-    "places": "listPlace",
-    "organisations": "listOrg",
-    "works": "listBibl",
-}
 
 
 def _check_params(sheet: render.Stylesheet, params: Mapping[str, str]) -> None:

@@ -7,10 +7,13 @@
     text        tk:squash, tk:plain-name
     ids         tk:safe-id, tk:note-id, tk:note-label, tk:note-marker
     URLs        tk:url-scheme, tk:url-is-safe, tk:safe-url, tk:xml-to-html
-    register    tk:ref-id, tk:register-entry, tk:entity-kind, tk:entity-name,
-                tk:entity-note, tk:entity-dates, tk:resp-label, tk:reason-label
-    documents   tk:title, tk:short-title, tk:kind, tk:sent-date, tk:lang,
-                tk:title-div, tk:main-heads, template tk:check-ref
+    register    tk:mention-id, tk:mention-entry, tk:mention-record, tk:entity-kind,
+                tk:entity-name, tk:entity-note, tk:entity-dates, tk:resp-label,
+                tk:reason-label (pointers are resolved by teikit's edition model,
+                passed in as $entities; tk:ref-id is the fallback outside teikit)
+    documents   tk:title, tk:short-title, tk:kind, tk:edition-title (teikit's answers,
+                passed in as parameters), tk:sent-date, tk:lang, tk:title-div,
+                tk:main-heads, template tk:check-ref
     Typst       tk:typst-escape, tk:typst-string, tk:typst-label, tk:typst-lang
 
   Security rules implemented here (and only here):
@@ -132,26 +135,57 @@
 
   <!-- ============================================================ register -->
 
-  <!-- The id a pointer names: the fragment of its first token ("register.xml#tito" -> "tito"). -->
+  <!-- The id a pointer names: the fragment of its first token ("register.xml#tito" -> "tito").
+       Only for stylesheets used outside teikit: teikit passes the model's resolution ($entities). -->
   <xsl:function name="tk:ref-id" as="xs:string?">
     <xsl:param name="ref" as="xs:string?"/>
     <xsl:variable name="first" as="xs:string?" select="tokenize(normalize-space($ref), ' ')[1]"/>
     <xsl:sequence select="if (contains($first, '#')) then substring-after($first, '#')[. ne ''] else ()"/>
   </xsl:function>
 
-  <!-- The register entry (person, place, org, bibl …) a @ref points to: looked
-       up in the register, and for same-document pointers ("#x") in the document itself. -->
-  <xsl:function name="tk:register-entry" as="element()?">
-    <xsl:param name="ref" as="xs:string?"/>
+  <!-- The position of a node's document among $documents, or (). -->
+  <xsl:function name="tk:document-number" as="xs:integer?">
+    <xsl:param name="node" as="node()"/>
+    <xsl:variable name="root" as="node()" select="root($node)"/>
+    <xsl:sequence select="(for $i in 1 to count($documents) return $i[$documents[$i] is $root])[1]"/>
+  </xsl:function>
+
+  <!-- The key of a node in $entities: its path(), after "N:" for the N-th of $documents. -->
+  <xsl:function name="tk:entity-key" as="xs:string">
+    <xsl:param name="node" as="node()"/>
+    <xsl:variable name="n" as="xs:integer?" select="tk:document-number($node)"/>
+    <xsl:sequence select="(if (exists($n)) then $n || ':' else '') || path($node)"/>
+  </xsl:function>
+
+  <!-- The canonical id of the entity a mention names: the edition model's answer
+       ($entities) when teikit gives one, else the fragment of its @ref. -->
+  <xsl:function name="tk:mention-id" as="xs:string?">
+    <xsl:param name="mention" as="element()"/>
+    <xsl:sequence select="if (exists($entities)) then $entities(tk:entity-key($mention))
+        else tk:ref-id($mention/@ref)"/>
+  </xsl:function>
+
+  <!-- The register entry a mention names (see tk:mention-id): looked up in the
+       register, and (outside teikit) for "#x" pointers in the document itself. -->
+  <xsl:function name="tk:mention-entry" as="element()?">
+    <xsl:param name="mention" as="element()"/>
+    <xsl:variable name="id" as="xs:string?" select="tk:mention-id($mention)"/>
+    <xsl:sequence select="if (empty($id)) then () else tk:entry-by-id($id,
+        empty($entities) and starts-with(normalize-space($mention/@ref), '#'), $mention)"/>
+  </xsl:function>
+
+  <!-- A register entry by id: in the register, and when $local in the context's document. -->
+  <xsl:function name="tk:entry-by-id" as="element()?">
+    <xsl:param name="id" as="xs:string"/>
+    <xsl:param name="local" as="xs:boolean"/>
     <xsl:param name="context" as="node()"/>
-    <xsl:variable name="id" as="xs:string?" select="tk:ref-id($ref)"/>
-    <xsl:variable name="local" as="xs:boolean" select="starts-with(normalize-space($ref), '#')"/>
-    <xsl:sequence select="if (empty($id)) then () else
+    <xsl:sequence select="
         (if (exists($tk:register)) then key('tk:id', $id, $tk:register) else (),
          if ($local and root($context) instance of document-node())
          then key('tk:id', $id, root($context)) else ())
         [self::tei:person or self::tei:personGrp or self::tei:place or self::tei:org
-         or self::tei:bibl or self::tei:biblStruct or self::tei:event or self::tei:object][1]"/>
+         or self::tei:bibl or self::tei:biblStruct or self::tei:event or self::tei:object
+         or self::tei:category][1]"/>
   </xsl:function>
 
   <!-- What a mention shows of a register entry, as a record: its xml:id made safe
@@ -184,14 +218,13 @@
     <xsl:sequence select="tk:register-records($tk:register)"/>
   </xsl:template>
 
-  <!-- The record of the entry a @ref points to (see tk:register-entry), or (). -->
+  <!-- The record of the entry a mention names (see tk:mention-id), or (). -->
   <xsl:function name="tk:mention-record" as="map(xs:string, xs:string)?">
-    <xsl:param name="ref" as="xs:string?"/>
-    <xsl:param name="context" as="node()"/>
-    <xsl:variable name="id" as="xs:string?" select="tk:ref-id($ref)"/>
+    <xsl:param name="mention" as="element()"/>
+    <xsl:variable name="id" as="xs:string?" select="tk:mention-id($mention)"/>
     <xsl:sequence select="if (empty($id)) then ()
         else if (map:contains($tk:records, $id)) then $tk:records($id)
-        else tk:register-entry($ref, $context) ! tk:entry-record(.)"
+        else tk:mention-entry($mention) ! tk:entry-record(.)"
         xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
   </xsl:function>
 
@@ -232,13 +265,20 @@
     <xsl:sequence select="if (exists(($from, $to))) then ($from, '?')[1] || '–' || $to else ()"/>
   </xsl:function>
 
-  <!-- Names for a @resp: register entries by name, local ids by their text. -->
+  <!-- Names for a @resp: register entries by name, local ids by their text. $context
+       is the element carrying the @resp: teikit gives its entities as path()/@resp. -->
   <xsl:function name="tk:resp-label" as="xs:string?">
     <xsl:param name="resp" as="xs:string?"/>
     <xsl:param name="context" as="node()"/>
+    <xsl:variable name="ids" as="xs:string*"
+        select="if (exists($entities) and $context instance of element())
+                then tokenize($entities(tk:entity-key($context) || '/@resp'), ' ') else ()"/>
     <xsl:variable name="names" as="xs:string*">
       <xsl:for-each select="tokenize(normalize-space($resp), ' ')">
-        <xsl:variable name="entry" as="element()?" select="tk:register-entry(., $context)"/>
+        <xsl:variable name="i" as="xs:integer" select="position()"/>
+        <xsl:variable name="entry" as="element()?"
+            select="if (exists($entities)) then $ids[$i][. ne '-'] ! tk:entry-by-id(., false(), $context)
+                    else tk:ref-id(.) ! tk:entry-by-id(., starts-with(normalize-space(current()), '#'), $context)"/>
         <xsl:variable name="local" as="element()?"
             select="if (starts-with(., '#') and root($context) instance of document-node())
                     then key('tk:id', substring(., 2), root($context))[1] else ()"/>
@@ -309,32 +349,56 @@
 
   <!-- =========================================================== documents -->
 
-  <!-- Main title from the header (title[@type='main'], else the first title). -->
+  <!-- The edition model's answer for a document: from $kinds/$titles/$short-titles
+       for the N-th of $documents, else from $kind/$title/$short-title for the document
+       transformed (not the register), else (). -->
+  <xsl:function name="tk:given" as="xs:string?">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:param name="many" as="xs:string*"/>
+    <xsl:param name="one" as="xs:string?"/>
+    <xsl:variable name="n" as="xs:integer?" select="tk:document-number($tei)"/>
+    <xsl:sequence select="if (exists($n)) then $many[$n]
+        else if (exists($tk:register) and root($tei) is $tk:register) then ()
+        else $one"/>
+  </xsl:function>
+
+  <!-- The document's own title: teikit's, else title[@type='main' or @level='a'],
+       an untyped title, the first title. -->
   <xsl:function name="tk:title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:variable name="titles" as="element(tei:title)*"
         select="$tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title"/>
-    <xsl:sequence select="normalize-space(string-join(
-        ($titles[@type = 'main'], $titles[not(@type)], $titles)[1]//text(), ''))"/>
+    <xsl:sequence select="(tk:given($tei, $titles, $title), normalize-space(string-join(
+        ($titles[@type = 'main' or @level = 'a'], $titles[not(@type | @level)], $titles)[1]//text(),
+        '')))[1]"/>
   </xsl:function>
 
-  <!-- Short title (title[@type='short']), else the main title. -->
+  <!-- Short title: teikit's, else title[@type='short'], else the title. -->
   <xsl:function name="tk:short-title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:variable name="short" as="xs:string" select="normalize-space(string-join(
         $tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'short'][1]//text(), ''))"/>
-    <xsl:sequence select="if ($short) then $short else tk:title($tei)"/>
+    <xsl:sequence select="(tk:given($tei, $short-titles, $short-title),
+        $short[. ne ''], tk:title($tei))[1]"/>
   </xsl:function>
 
-  <!-- What a document is: letter | register | contents | text. -->
+  <!-- What a document is: teikit's answer (letter | register | introduction | drama |
+       edition | other), else a guess from the TEI. -->
   <xsl:function name="tk:kind" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="
+    <xsl:sequence select="(tk:given($tei, $kinds, $kind),
         if ($tei/tei:teiHeader/tei:profileDesc/tei:correspDesc
             or $tei/tei:text/tei:body/tei:div[@type = 'letter']) then 'letter'
         else if ($tei/tei:text/tei:body//(tei:listPerson | tei:listPlace | tei:listOrg)) then 'register'
-        else if ($tei/tei:text/tei:body/tei:div[@type = 'contents']) then 'contents'
-        else 'text'"/>
+        else if ($tei/tei:text/tei:body/tei:div[@type = 'contents']) then 'edition'
+        else 'other')[1]"/>
+  </xsl:function>
+
+  <!-- The edition's title: teikit's, else the series title the document gives. -->
+  <xsl:function name="tk:edition-title" as="xs:string?">
+    <xsl:param name="tei" as="element(tei:TEI)?"/>
+    <xsl:sequence select="($edition-title[normalize-space()], normalize-space(string-join(
+        $tei/tei:teiHeader/tei:fileDesc/tei:seriesStmt/tei:title[1]//text(), ''))[. ne ''])[1]"/>
   </xsl:function>
 
   <!-- ISO date the letter was sent (correspAction[@type='sent']/date/@when), or (). -->
@@ -364,18 +428,21 @@
     <xsl:sequence select="$div/tei:head[not(@type = ('document', 'kicker', 'sub', 'label'))]"/>
   </xsl:function>
 
-  <!-- Report why a name's @ref is not linked: an unsafe scheme, or no such entry
+  <!-- Report why a name's pointer is not linked: an unsafe scheme, or no such entry
        (context: the name element). -->
   <xsl:template name="tk:check-ref">
-    <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space(@ref), ' ')[1])"/>
+    <xsl:variable name="attr" as="attribute()?" select="(@ref, @key)[1]"/>
+    <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space($attr), ' ')[1])"/>
     <xsl:choose>
-      <xsl:when test="exists(tk:register-entry(@ref, .))"/>
-      <xsl:when test="not(tk:url-is-safe($ref))">
+      <xsl:when test="empty($attr) or exists(tk:mention-entry(.))"/>
+      <xsl:when test="$attr is @ref and not(tk:url-is-safe($ref))">
         <xsl:sequence select="tk:safe-url($ref, @ref)"/>
       </xsl:when>
-      <xsl:when test="exists(tk:ref-id($ref)) and (exists($tk:register) or starts-with($ref, '#'))">
+      <xsl:when test="tk:url-scheme($ref) = ('http', 'https')"/>
+      <xsl:when test="exists($entities) or (exists(tk:ref-id($ref))
+          and (exists($tk:register) or starts-with($ref, '#')))">
         <xsl:sequence select="tk:warn('unresolved-ref',
-            '@ref &quot;' || $ref || '&quot; on ' || name() || ' names no register entry', @ref)"/>
+            '@' || name($attr) || ' &quot;' || $ref || '&quot; on ' || name() || ' names no register entry', $attr)"/>
       </xsl:when>
     </xsl:choose>
   </xsl:template>

@@ -13,7 +13,8 @@
     xmlns:tk="https://teikit.org/ns/xslt"
     exclude-result-prefixes="#all">
 
-  <!-- The register (TEI with listPerson/listPlace/listOrg/listBibl) as a document node; wins over register-uri. -->
+  <!-- The register (TEI with listPerson/listPlace/listOrg/listBibl) as a document node; wins
+       over register-uri. teikit passes the edition's registers, merged into one, by canonical id. -->
   <xsl:param name="register" as="document-node()?" select="()"/>
 
   <!-- URI of the register, read with doc() when no register document node is given (for use outside teikit). -->
@@ -24,6 +25,32 @@
        per batch. -->
   <xsl:param name="register-records" as="map(xs:string, map(xs:string, xs:string))?"
       select="()"/>
+
+  <!-- The edition model's results (teikit passes them; used outside teikit the
+       stylesheets fall back to looking at the TEI themselves): -->
+
+  <!-- What the document is: letter, register, introduction, drama, edition or other. -->
+  <xsl:param name="kind" as="xs:string?" select="()"/>
+
+  <!-- The document's own title, and its short title. -->
+  <xsl:param name="title" as="xs:string?" select="()"/>
+  <xsl:param name="short-title" as="xs:string?" select="()"/>
+
+  <!-- The edition's title. -->
+  <xsl:param name="edition-title" as="xs:string?" select="()"/>
+
+  <!-- The canonical entity id (a key of the register records) each mention names,
+       by the mention's path() ("N:" + path() for the N-th of $documents); for
+       @resp, by path() || '/@resp', the ids separated by spaces. -->
+  <xsl:param name="entities" as="map(xs:string, xs:string)?" select="()"/>
+
+  <!-- The documents of the edition, in reading order (the tk:edition entry point). -->
+  <xsl:param name="documents" as="document-node()*" select="()"/>
+
+  <!-- Kinds, titles and short titles of $documents, in the same order. -->
+  <xsl:param name="kinds" as="xs:string*" select="()"/>
+  <xsl:param name="titles" as="xs:string*" select="()"/>
+  <xsl:param name="short-titles" as="xs:string*" select="()"/>
 
   <!-- Relative path from the generated page to the site root, ending in "/" (or empty: same folder). -->
   <xsl:param name="site-root" as="xs:string" select="''"/>

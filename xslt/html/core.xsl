@@ -170,7 +170,7 @@
   <xsl:template match="tei:ref">
     <xsl:variable name="href" as="xs:string?" select="tk:href(@target)"/>
     <xsl:choose>
-      <xsl:when test="exists($href) and not(ancestor::tei:ref or ancestor::*[@ref and tk:links(.)])">
+      <xsl:when test="exists($href) and not(ancestor::tei:ref or ancestor::*[(@ref or @key) and tk:links(.)])">
         <a class="tk-ref" href="{$href}">
           <xsl:call-template name="tk:lang-attribute"/>
           <xsl:apply-templates/>

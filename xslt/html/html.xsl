@@ -170,13 +170,6 @@
         else tk:short-title($tei)"/>
   </xsl:function>
 
-  <!-- The edition (series) title, if the document names one. -->
-  <xsl:function name="tk:edition-title" as="xs:string?">
-    <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="normalize-space(string-join(
-        $tei/tei:teiHeader/tei:fileDesc/tei:seriesStmt/tei:title[1]//text(), ''))[. ne '']"/>
-  </xsl:function>
-
   <xsl:template name="tk:site-title">
     <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:variable name="title" as="xs:string?" select="tk:edition-title($tei)"/>

@@ -2,11 +2,12 @@
 <!--
   teikit HTML: namesdates.xsl (TEI chapter "Names, Dates, People, and Places")
   ===========================================================================
-  1. Mentions: persName, placeName, orgName, name, rs and title with @ref
-     become links to their register entry ($site-root + persons-page#id …)
-     with the entry's short description (its <note>) as tooltip; @ref values
-     that are absolute http(s) URLs link out; anything else is not linked
-     (tk:unresolved-ref, tk:unsafe-url warnings).
+  1. Mentions: persName, placeName, orgName, name, rs and title with @ref or
+     @key become links to their register entry ($site-root + persons-page#id …),
+     the entry teikit's edition model resolved them to ($entities), with the
+     entry's short description (its <note>) as tooltip; @ref values that are
+     absolute http(s) URLs naming no entry link out; anything else is not
+     linked (tk:unresolved-ref, tk:unsafe-url warnings).
   2. Register pages (mode tk:register): one page per section of the register
      document (persons, places, organisations, works) and an index page.
 -->
@@ -61,16 +62,16 @@
   <!-- Where a mention links to: its register entry, or an absolute http(s) URL, or (). -->
   <xsl:function name="tk:mention-target" as="xs:string?">
     <xsl:param name="mention" as="element()"/>
-    <xsl:sequence select="tk:target($mention, tk:mention-record($mention/@ref, $mention))"/>
+    <xsl:sequence select="tk:target($mention, tk:mention-record($mention))"/>
   </xsl:function>
 
   <!-- May this mention become a link? Never inside another link, never around a note marker. -->
   <xsl:function name="tk:may-link" as="xs:boolean">
     <xsl:param name="element" as="element()"/>
-    <xsl:sequence select="exists($element[@ref][self::tei:persName or self::tei:placeName
+    <xsl:sequence select="exists($element[@ref or @key][self::tei:persName or self::tei:placeName
             or self::tei:orgName or self::tei:name or self::tei:rs or self::tei:title])
         and empty($element/ancestor::tei:ref[@target])
-        and empty($element/ancestor::*[@ref][tk:links(.)])
+        and empty($element/ancestor::*[@ref or @key][tk:links(.)])
         and empty($element//(tei:note | tei:ref | tei:ptr))"/>
   </xsl:function>
 
@@ -80,10 +81,10 @@
     <xsl:sequence select="tk:may-link($element) and exists(tk:mention-target($element))"/>
   </xsl:function>
 
-  <xsl:template match="(tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:title)[@ref]"
+  <xsl:template match="(tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:title)[@ref or @key]"
       priority="1">
     <!-- The record is looked up once: this template runs for every mention. -->
-    <xsl:variable name="record" as="map(xs:string, xs:string)?" select="tk:mention-record(@ref, .)"/>
+    <xsl:variable name="record" as="map(xs:string, xs:string)?" select="tk:mention-record(.)"/>
     <xsl:variable name="target" as="xs:string?" select="tk:target(., $record)"/>
     <xsl:choose>
       <xsl:when test="exists($target) and tk:may-link(.)">
@@ -107,7 +108,7 @@
       | tei:forename | tei:surname | tei:addName | tei:roleName | tei:settlement
       | tei:country | tei:region | tei:geogName">
     <xsl:choose>
-      <xsl:when test="@xml:lang and not(@ref and tk:links(.))">
+      <xsl:when test="@xml:lang and not((@ref or @key) and tk:links(.))">
         <span lang="{normalize-space(@xml:lang)}"><xsl:apply-templates/></span>
       </xsl:when>
       <xsl:otherwise>

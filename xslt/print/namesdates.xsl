@@ -4,7 +4,8 @@
   ============================================================================
   1. Mentions print as text. In the edition PDF, names whose register entry
      is printed link to it (#link to the entry's label); absolute http(s)
-     @ref values link out. Unresolvable or unsafe @ref values are reported
+     @ref values naming no entry link out (entries as teikit's edition model
+     resolved them, $entities). Unresolvable or unsafe @ref values are reported
      (tk:unresolved-ref, tk:unsafe-url) and print as text.
   2. The registers (mode tk:register): persons, places, organisations and
      works, each a level-2 heading (a bookmark) with one entry per item.
@@ -30,13 +31,13 @@
         and local-name($entry/..) = $tk:register-lists and exists($entry/ancestor::tei:body)"/>
   </xsl:function>
 
-  <xsl:template match="(tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:title)[@ref]"
+  <xsl:template match="(tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:title)[@ref or @key]"
       priority="1">
     <xsl:param name="edition" as="xs:boolean" select="false()" tunnel="yes"/>
-    <xsl:variable name="entry" as="element()?" select="tk:register-entry(@ref, .)"/>
+    <xsl:variable name="entry" as="element()?" select="tk:mention-entry(.)"/>
     <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space(@ref), ' ')[1])"/>
     <xsl:variable name="nested" as="xs:boolean"
-        select="exists(ancestor::*[@ref or self::tei:ref] | .//(tei:note | tei:ref | tei:ptr))"/>
+        select="exists(ancestor::*[@ref or @key or self::tei:ref] | .//(tei:note | tei:ref | tei:ptr))"/>
     <xsl:choose>
       <xsl:when test="$edition and not($nested) and tk:printed-entry($entry)">
         <xsl:text>#link(&lt;</xsl:text>

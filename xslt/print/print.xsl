@@ -69,12 +69,6 @@
        considers far fewer line breaks), with looser justified lines. -->
   <xsl:param name="hyphenate" as="xs:boolean" select="true()"/>
 
-  <!-- The documents of the edition, for the tk:edition entry point. -->
-  <xsl:param name="documents" as="document-node()*" select="()"/>
-
-  <!-- Title of the edition PDF; default: the contents file's title or the documents' series title. -->
-  <xsl:param name="edition-title" as="xs:string?" select="()"/>
-
   <!-- Print the registers at the end of the edition PDF (and link names to them). -->
   <xsl:param name="print-registers" as="xs:boolean" select="true()"/>
 
@@ -142,20 +136,17 @@
 
   <xsl:template name="tk:edition">
     <xsl:variable name="all" as="element(tei:TEI)*" select="$documents ! tk:require-tei(.)"/>
-    <xsl:variable name="contents" as="element(tei:TEI)?" select="$all[tk:kind(.) = 'contents'][1]"/>
-    <xsl:variable name="front" as="element(tei:TEI)*" select="$all[tk:kind(.) = 'text']"/>
-    <xsl:variable name="letters" as="element(tei:TEI)*">
-      <xsl:perform-sort select="$all[tk:kind(.) = 'letter']">
-        <xsl:sort select="(tk:sent-date(.), '9999')[1]"/>
-        <xsl:sort select="tk:short-title(.)"/>
-      </xsl:perform-sort>
-    </xsl:variable>
+    <!-- $documents come in the edition's reading order (teikit's edition model). -->
+    <xsl:variable name="contents" as="element(tei:TEI)?" select="$all[tk:kind(.) = 'edition'][1]"/>
+    <xsl:variable name="front" as="element(tei:TEI)*" select="$all[tk:kind(.) = 'introduction']"/>
+    <xsl:variable name="letters" as="element(tei:TEI)*"
+        select="$all[tk:kind(.) = ('letter', 'drama', 'other')]"/>
     <xsl:variable name="registers" as="element(tei:TEI)*"
         select="if (not($print-registers)) then ()
                 else if (exists($tk:register)) then $tk:register/tei:TEI
                 else $all[tk:kind(.) = 'register']"/>
     <xsl:variable name="title" as="xs:string" select="($edition-title[normalize-space()],
-        $contents ! tk:title(.), $all ! tk:series-title(.), 'Edition')[1]"/>
+        $contents ! tk:title(.), $all ! tk:edition-title(.), 'Edition')[1]"/>
     <xsl:call-template name="tk:preamble">
       <xsl:with-param name="title" select="$title"/>
       <xsl:with-param name="authors" select="distinct-values(
@@ -332,13 +323,6 @@
   <!-- Typst markup added to the footer of pages where a part starts. Default: none. -->
   <xsl:template name="tk:hook-footer"/>
 
-  <!-- ==================================================== PDF metadata -->
-
-  <xsl:function name="tk:series-title" as="xs:string?">
-    <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="normalize-space(string-join(
-        $tei/tei:teiHeader/tei:fileDesc/tei:seriesStmt/tei:title[1]//text(), ''))[. ne '']"/>
-  </xsl:function>
 
   <!-- PDF authors: titleStmt/author, else the sender of a letter. -->
   <xsl:function name="tk:authors" as="xs:string*">
@@ -365,7 +349,7 @@
     <xsl:sequence select="distinct-values((
         $profile/tei:textClass/tei:keywords/tei:term ! tk:plain(.),
         $profile/tei:correspDesc/tei:correspAction/(tei:persName | tei:orgName | tei:name)
-            ! (tk:register-entry(@ref, .) ! tk:entity-name(.), tk:plain(.))[1],
+            ! (tk:mention-entry(.) ! tk:entity-name(.), tk:plain(.))[1],
         if (tk:kind($tei) = 'letter') then 'letter' else ()))[normalize-space()]"/>
   </xsl:function>
 

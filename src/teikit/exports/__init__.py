@@ -21,13 +21,16 @@ md         directory or ``*.md``       the same as Markdown
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import importlib
 import os
 from collections.abc import Iterable
 from pathlib import Path, PurePath
+from typing import Any
 
 from teikit.document import Document
+from teikit.edition import Edition, as_edition
 from teikit.errors import UsageError
 from teikit.exports.cmif import CmifOptions, cmif_check
 from teikit.exports.common import ExportError, ExportOptions
@@ -40,6 +43,7 @@ __all__ = [
     "Format",
     "cmif_check",
     "export",
+    "export_options",
 ]
 
 
@@ -121,23 +125,54 @@ class Format(enum.Enum):
         )
 
 
+def export_options(edition: Edition, **overrides: Any) -> ExportOptions:
+    """The export options an edition's configuration gives (its base URL, the CMIF
+    editor, e-mail, licence, publisher), with ``overrides`` (ExportOptions or
+    CmifOptions fields; None leaves a value as configured) laid over them."""
+    config = edition.config
+    cmif_fields = {f.name for f in dataclasses.fields(CmifOptions)}
+    cmif_given = {k: v for k, v in overrides.items() if k in cmif_fields and v is not None}
+    cmif = CmifOptions(
+        editor=config.cmif.editor,
+        editor_email=config.cmif.email,
+        licence=config.cmif.licence,
+        publisher=config.cmif.publisher,
+        publisher_url=config.cmif.publisher_url,
+        cmif_url=config.cmif.url,
+        edition_url=config.base_url,
+    )
+    cmif = dataclasses.replace(cmif, **cmif_given)
+    given = {k: v for k, v in overrides.items() if k not in cmif_fields and v is not None}
+    if isinstance(given.get("cmif"), CmifOptions):
+        cmif = given.pop("cmif")
+    return ExportOptions(**{"base_url": config.base_url, **given, "cmif": cmif})
+
+
 def export(
-    docs: Iterable[Document],
+    source: Edition | Iterable[Document] | str | os.PathLike[str],
     output: str | os.PathLike[str],
     fmt: Format | str | None = None,
     *,
     index: EntityIndex | None = None,
     options: ExportOptions | None = None,
 ) -> list[Path]:
-    """Export ``docs`` as ``fmt`` (inferred from ``output`` when None) to ``output``.
+    """Export an edition (an :class:`~teikit.edition.Edition`, documents, or a path to
+    open as one) as ``fmt`` (inferred from ``output`` when None) to ``output``.
 
     Returns the files written. Raises :class:`UsageError` for a format that
     cannot be inferred or options a format needs, :class:`ExportError` when the
     output cannot be written.
     """
-    documents = list(docs)
+    if isinstance(source, str | os.PathLike) or (not isinstance(source, Edition) and index is None):
+        source = as_edition(source if isinstance(source, str | os.PathLike) else list(source))
+    if isinstance(source, Edition):
+        documents = list(source.order)
+        if options is None:
+            options = export_options(source)
+    else:
+        documents = list(source)
     chosen = Format.parse(fmt) if fmt is not None else Format.infer(os.fspath(output))
-    index = index if index is not None else build_index(documents)
+    index = index if index is not None else build_index(source)
     writer = importlib.import_module(chosen.module)
     opts = options or ExportOptions()
     if chosen in (Format.TXT, Format.MD):

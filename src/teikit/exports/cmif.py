@@ -23,11 +23,11 @@ from lxml import etree
 
 from teikit.dates import DATE_ATTRIBUTES, parse_date
 from teikit.document import TEI_NS, Document, load
+from teikit.edition.registers import XML_ID
 from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.exports.common import ExportOptions, page_url, write_xml
 from teikit.index import EntityIndex, Entry, Party, build_index
 from teikit.reading import localname, text_value
-from teikit.refs import XML_ID
 from teikit.rules.authority import authority_of, uri_problem
 from teikit.rules.context import finding
 
@@ -125,18 +125,13 @@ def _header_text(doc: Document | None, path: str) -> str:
     return text_value(el) if el is not None else ""
 
 
-def _edition_document(docs: Sequence[Document]) -> Document | None:
-    by_path = {os.path.abspath(d.path): d for d in docs}
+def _edition_document(docs: Sequence[Document], index: EntityIndex) -> Document | None:
+    """The edition file, as the edition model found it (the index names its kind)."""
+    wanted = {d.file for d in index.documents if d.kind == "edition"}
     for doc in docs:
-        for idno in doc.root.iterfind(f"{T}teiHeader/{T}fileDesc/{T}seriesStmt/{T}idno"):
-            if idno.get("type") == "edition" and idno.text:
-                found = by_path.get(
-                    os.path.abspath(os.path.join(os.path.dirname(doc.path), idno.text.strip()))
-                )
-                if found is not None:
-                    return found
-    for doc in docs:
-        if doc.root.get(XML_ID) == "edition" or PurePath(doc.path).stem == "edition":
+        if doc.path in ("<stdin>", "<bytes>") or not index.root:
+            continue
+        if PurePath(os.path.relpath(os.path.abspath(doc.path), index.root)).as_posix() in wanted:
             return doc
     return None
 
@@ -157,17 +152,24 @@ class _Meta:
 
 
 def _metadata(
-    docs: Sequence[Document], options: CmifOptions, base_url: str | None, file_name: str
+    docs: Sequence[Document],
+    index: EntityIndex,
+    options: CmifOptions,
+    base_url: str | None,
+    file_name: str,
 ) -> _Meta:
-    edition = _edition_document(docs)
-    letter_docs = [d for d in docs if any(True for _ in d.root.iter(f"{T}correspDesc"))]
+    edition = _edition_document(docs, index)
+    letter_files = {lt.file for lt in index.letters}
+    letter_docs = [
+        d
+        for d in docs
+        if index.root
+        and d.path not in ("<stdin>", "<bytes>")
+        and PurePath(os.path.relpath(os.path.abspath(d.path), index.root)).as_posix()
+        in letter_files
+    ] or [d for d in docs if any(True for _ in d.root.iter(f"{T}correspDesc"))]
     source = edition or (letter_docs[0] if letter_docs else None)
-    series = (
-        _header_text(letter_docs[0], "t:teiHeader/t:fileDesc/t:seriesStmt/t:title")
-        if (letter_docs)
-        else ""
-    )
-    edition_title = options.edition_title or (edition.title() if edition else "") or series
+    edition_title = options.edition_title or index.title
     stmt = "t:teiHeader/t:fileDesc/t:publicationStmt"
     licence_el = (
         source.root.find(f"{T}teiHeader/{T}fileDesc/{T}publicationStmt/{T}availability/{T}licence")
@@ -297,7 +299,7 @@ def build_cmif(
     """The CMIF document for the letters of ``docs`` (raises UsageError if options lack)."""
     index = index if index is not None else build_index(docs)
     options = options or CmifOptions()
-    meta = _metadata(docs, options, base_url, file_name)
+    meta = _metadata(docs, index, options, base_url, file_name)
     root = etree.Element(f"{T}TEI", nsmap={None: TEI_NS})
     header = _sub(root, "teiHeader")
     file_desc = _sub(header, "fileDesc")

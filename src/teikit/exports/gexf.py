@@ -87,5 +87,4 @@ def write(
     options: ExportOptions,
 ) -> list[Path]:
     """Write the network as GEXF 1.3 to ``output``."""
-    title = next((d.title for d in index.documents if d.kind == "text"), "")
-    return write_xml(output, build_gexf(index, title))
+    return write_xml(output, build_gexf(index, index.title))

@@ -20,6 +20,7 @@ from lxml import etree
 
 from teikit.dates import parse_date
 from teikit.document import TEI_NS
+from teikit.edition.registers import TYPE_INFO, XML_ID
 from teikit.errors import UsageError
 from teikit.exports.common import json_text, write_json, write_text, xml_bytes
 from teikit.index import (
@@ -33,7 +34,6 @@ from teikit.index import (
     Party,
     Relation,
 )
-from teikit.refs import XML_ID
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -44,13 +44,14 @@ __all__ = [
     "write_index",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 T = f"{{{TEI_NS}}}"
-_LISTS = {"person": "persons", "place": "places", "org": "organisations", "work": "works"}
+_LISTS = {kind: info.plural for kind, info in TYPE_INFO.items()}
 _ALIASES = {
     "persons": "person", "people": "person", "places": "place", "orgs": "org",
     "organisation": "org", "organisations": "org", "organization": "org",
     "organizations": "org", "works": "work", "titles": "work", "dates": "date",
+    "events": "event", "terms": "term", "categories": "term",
 }  # fmt: skip
 
 
@@ -190,6 +191,7 @@ def to_dict(index: EntityIndex, types: str | Iterable[str] = "all") -> dict[str,
     chosen = parse_types(types)
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
+        "title": index.title,
         "types": list(chosen),
         "documents": [
             {"file": d.file, "id": d.id, "title": d.title, "kind": d.kind} for d in index.documents
@@ -317,16 +319,14 @@ def _life(parent: etree._Element, tag: str, value: str) -> None:
 
 
 def _tei_entry(parent: etree._Element, e: Entry, ident: str) -> None:
-    tag, name_tag = {
-        "person": ("person", "persName"),
-        "place": ("place", "placeName"),
-        "org": ("org", "orgName"),
-        "work": ("bibl", "title"),
-    }[e.type]
-    el = _sub(parent, tag, **{XML_ID: ident, "type": e.subtype if e.type != "person" else ""})
-    _sub(el, name_tag, e.name, type="preferred" if e.type != "work" else "")
+    info = TYPE_INFO[e.type]
+    tag, name_tag = info.entry, info.name
+    typed = e.type in ("person", "place", "org")  # name elements with a @type
+    subtype = e.subtype if e.type not in ("person", "term") else ""
+    el = _sub(parent, tag, **{XML_ID: ident, "type": subtype})
+    _sub(el, name_tag, e.name, type="preferred" if typed else "")
     for variant in e.variants:
-        _sub(el, name_tag, variant, type="variant" if e.type != "work" else "alt")
+        _sub(el, name_tag, variant, type="variant" if typed else ("alt" if tag == "bibl" else ""))
     if e.type == "person":
         _life(el, "birth", e.birth)
         _life(el, "death", e.death)
@@ -358,8 +358,8 @@ def _tei(index: EntityIndex, chosen: Sequence[str]) -> bytes:
     body = _sub(_sub(root, "text"), "body")
     used: set[str] = set()
     ids: dict[str, str] = {}
-    lists = {"person": "listPerson", "place": "listPlace", "org": "listOrg", "work": "listBibl"}
-    heads = {"person": "Persons", "place": "Places", "org": "Organisations", "work": "Works"}
+    lists = {kind: info.list for kind, info in TYPE_INFO.items()}
+    heads = {kind: info.heading for kind, info in TYPE_INFO.items()}
     containers: dict[str, etree._Element] = {}
     for kind in ENTITY_TYPES:
         entries = index.of_type(kind)
@@ -445,7 +445,7 @@ def _md_entry(out: list[str], e: Entry) -> None:
 
 def _markdown(index: EntityIndex, chosen: Sequence[str]) -> str:
     out = ["# Index", ""]
-    titles = {"person": "Persons", "place": "Places", "org": "Organisations", "work": "Works"}
+    titles = {kind: info.heading for kind, info in TYPE_INFO.items()}
     for kind in ENTITY_TYPES:
         if kind not in chosen:
             continue

@@ -1,42 +1,63 @@
-"""Corpus-level integrity checks that no schema can express.
+"""Corpus-level integrity checks that no schema can express, as the edition's policy.
 
-Each rule looks across the files of an edition (references resolve, IDs are
-unique across files, register entries are used, dates are plausible, letters
-say who wrote to whom when) and reports :class:`teikit.errors.Diagnostic`
-objects with ``source="rules"`` and a stable ``code``:
+The rules are off unless the configuration (``[rules] enabled = true`` in
+``teikit.toml``) or ``teikit validate --rules`` asks for them. Each rule has its
+own severity, which the configuration (``[rules.severity]``) or ``--rule
+CODE=SEVERITY`` changes, ``off`` included. The defaults never flag legal TEI as
+an error of teikit's own taste: ids are unique within a file by TEI's rule and
+across files only when the edition declares it; the letter-metadata checks are
+off until asked for. What a schema checks (the form of ``@when``) is not checked
+again.
 
 =============================  ========  ==============================================
-code                           severity  finding
+code                           default   finding
 =============================  ========  ==============================================
 dangling-ref                   error     a pointer (@ref, @target, @corresp …) leads nowhere
 dangling-key                   error     @key matches no register entry
+ambiguous-pointer              warning   a pointer could mean several entities
+register-not-given             warning   pointers into a file that is not part of the
+                                         edition (one finding per file)
 undeclared-prefix              error     ``psn:x`` but no prefixDef for ``psn``
 invalid-prefixdef              error     prefixDef/@matchPattern is not a regular expression
-authority-uri-malformed        error     a VIAF/GND/GeoNames/Wikidata URI of the wrong form
-duplicate-id-across-files      error     the same xml:id in two files
-register-entry-unused          warning   a register entry nothing points to
-date-invalid                   error     not a W3C (or, for @*-iso, ISO 8601) date
+authority-uri-malformed        warning   a VIAF/GND/GeoNames/Wikidata URI of the wrong form
+duplicate-id-across-files      off       the same xml:id in two files (on with
+                                         ``ids_unique_across_files = true``: error)
+register-entry-unused          off       a register entry nothing points to
+date-invalid                   off       not a W3C date (the TEI schemas check this)
 date-range-reversed            error     notBefore after notAfter, or from after to
-received-before-sent           error     correspDesc: received before sent
-date-outside-lifetime          error     letter dated outside a correspondent's life
-                                         (a warning for an addressee)
-correspdesc-no-sender          error     correspDesc without a named sender
-correspdesc-no-addressee       error     correspDesc without a named addressee
-correspdesc-no-date            error     correspDesc without a machine-readable date
+received-before-sent           warning   correspDesc: received before sent
+date-outside-lifetime          warning   letter dated outside a correspondent's life
+correspdesc-no-sender          off       correspDesc without a named sender
+correspdesc-no-addressee       off       correspDesc without a named addressee
+correspdesc-no-date            off       correspDesc without a machine-readable date
 =============================  ========  ==============================================
+
+The rules take one pass over the pointers of the edition, each resolved by
+dictionary look-ups: their time grows linearly with the edition
+(``bench/bench_rules.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 
 from teikit.document import Document
-from teikit.errors import Diagnostic, UsageError
-from teikit.refs import Corpus, registers_present
+from teikit.edition import Edition, as_edition
+from teikit.edition.config import RulesConfig
+from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.rules import authority, corresp, dates, ids, refs, registers
 from teikit.rules.context import SOURCE, Context
 
-__all__ = ["CODES", "RULES", "SOURCE", "check", "registers_found"]
+__all__ = [
+    "CODES",
+    "DEFAULTS",
+    "RULES",
+    "SOURCE",
+    "check",
+    "parse_severity",
+    "policy",
+]
 
 Rule = Callable[[Context], Iterator[Diagnostic]]
 
@@ -49,47 +70,95 @@ RULES: dict[str, Rule] = {
     "corresp": corresp.check,
 }
 
-CODES: tuple[str, ...] = (
-    refs.DANGLING_REF,
-    refs.DANGLING_KEY,
-    refs.UNDECLARED_PREFIX,
-    refs.INVALID_PREFIXDEF,
-    authority.CODE,
-    ids.CODE,
-    registers.CODE,
-    dates.INVALID,
-    dates.REVERSED,
-    dates.RECEIVED_BEFORE_SENT,
-    dates.OUTSIDE_LIFETIME,
-    corresp.NO_SENDER,
-    corresp.NO_ADDRESSEE,
-    corresp.NO_DATE,
-)
+# code -> (rule group, default severity; None: off)
+DEFAULTS: dict[str, tuple[str, Severity | None]] = {
+    refs.DANGLING_REF: ("refs", Severity.ERROR),
+    refs.DANGLING_KEY: ("refs", Severity.ERROR),
+    refs.AMBIGUOUS: ("refs", Severity.WARNING),
+    refs.NOT_GIVEN: ("refs", Severity.WARNING),
+    refs.UNDECLARED_PREFIX: ("refs", Severity.ERROR),
+    refs.INVALID_PREFIXDEF: ("refs", Severity.ERROR),
+    authority.CODE: ("authority", Severity.WARNING),
+    ids.CODE: ("ids", None),
+    registers.CODE: ("registers", None),
+    dates.INVALID: ("dates", None),
+    dates.REVERSED: ("dates", Severity.ERROR),
+    dates.RECEIVED_BEFORE_SENT: ("dates", Severity.WARNING),
+    dates.OUTSIDE_LIFETIME: ("dates", Severity.WARNING),
+    corresp.NO_SENDER: ("corresp", None),
+    corresp.NO_ADDRESSEE: ("corresp", None),
+    corresp.NO_DATE: ("corresp", None),
+}
+CODES: tuple[str, ...] = tuple(DEFAULTS)
+_SEVERITIES = {
+    "off": None,
+    "info": Severity.INFO,
+    "warning": Severity.WARNING,
+    "error": Severity.ERROR,
+}
+
+
+def parse_severity(code: str, value: str) -> Severity | None:
+    """``off``/``info``/``warning``/``error`` for rule ``code`` (UsageError otherwise)."""
+    if code not in DEFAULTS:
+        raise UsageError(f"unknown rule {code!r}: use one of {', '.join(CODES)}")
+    key = value.strip().lower()
+    if key not in _SEVERITIES:
+        raise UsageError(
+            f"rule {code}: severity must be off, info, warning or error, not {value!r}"
+        )
+    return _SEVERITIES[key]
+
+
+def policy(
+    config: RulesConfig | None = None, overrides: Mapping[str, str] | None = None
+) -> dict[str, Severity | None]:
+    """Each rule's severity (None: off): the defaults, then the configuration's
+    ``[rules.severity]``, then ``overrides`` (``--rule CODE=SEVERITY``)."""
+    config = config or RulesConfig()
+    found = {code: default for code, (_, default) in DEFAULTS.items()}
+    if config.ids_unique_across_files:
+        found[ids.CODE] = Severity.ERROR
+    for source in (config.severity, overrides or {}):
+        for code, value in source.items():
+            found[code] = parse_severity(code, value)
+    return found
 
 
 def check(
-    docs: Iterable[Document] | Corpus,
+    docs: Edition | Iterable[Document],
     *,
     follow_refs: bool = True,
     rules: Iterable[str] | None = None,
+    severities: Mapping[str, Severity | None] | None = None,
 ) -> list[Diagnostic]:
-    """Run the corpus rules over ``docs`` and return the findings sorted by file and line.
+    """Run the rules over an edition (or documents, opened as one) and return the
+    findings sorted by file and line.
 
-    ``follow_refs`` loads XML files that pointers name but that were not given
-    (to resolve against, never to check). ``rules`` picks rule groups by name
-    (see :data:`RULES`); default all.
+    ``severities`` is the policy (:func:`policy`; default: the edition's
+    configuration); a rule whose severity is None does not run. ``rules`` further
+    picks rule groups by name (see :data:`RULES`). ``follow_refs`` reads register
+    files inside the edition folder that pointers name but that were not given.
     """
-    corpus = docs if isinstance(docs, Corpus) else Corpus(docs, follow=follow_refs)
-    ctx = Context(corpus)
+    edition = as_edition(docs, follow=follow_refs)
     chosen = list(RULES) if rules is None else list(rules)
     unknown = [name for name in chosen if name not in RULES]
     if unknown:
         raise UsageError(f"unknown rule group(s) {', '.join(unknown)}: use {', '.join(RULES)}")
-    found = {d for name in chosen for d in RULES[name](ctx)}
+    levels = dict(severities) if severities is not None else policy(edition.config.rules)
+    groups = {group for code, (group, _) in DEFAULTS.items() if levels.get(code) is not None} & set(
+        chosen
+    )
+    ctx = Context(edition)
+    found: set[Diagnostic] = set()
+    for name in RULES:
+        if name not in groups:
+            continue
+        for diagnostic in RULES[name](ctx):
+            level = levels.get(diagnostic.code)
+            if level is None:
+                continue
+            found.add(
+                replace(diagnostic, severity=level) if diagnostic.severity != level else diagnostic
+            )
     return sorted(found, key=lambda d: (d.file, d.line, d.column, d.code, d.message))
-
-
-def registers_found(docs: Iterable[Document]) -> bool:
-    """True when any document holds a register (listPerson/listPlace/listOrg/listBibl
-    entries with xml:id): ``teikit validate`` then runs the rules by default."""
-    return registers_present(docs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from teikit.document import TEI_NS
-from teikit.errors import Diagnostic
+from teikit.errors import Diagnostic, Severity
 from teikit.reading import text_value
 from teikit.rules.context import Context, finding
 
@@ -109,15 +109,20 @@ def idno_problem(kind: str, value: str) -> str | None:
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
     for pointer in ctx.pointers():
-        if pointer.attribute != "key" and pointer.target.kind == "external":
+        if pointer.attribute != "key" and pointer.token.startswith(("http:", "https:")):
             problem = uri_problem(pointer.token)
             if problem:
                 yield finding(
-                    pointer.doc, pointer.element, CODE, f"@{pointer.attribute}: {problem}"
+                    pointer.doc,
+                    pointer.element,
+                    CODE,
+                    f"@{pointer.attribute}: {problem}",
+                    Severity.WARNING,
+                    value=pointer.token,
                 )
     for doc in ctx.documents:
         for idno in doc.root.iter(f"{{{TEI_NS}}}idno"):
             value = text_value(idno)
             problem = idno_problem(idno.get("type", ""), value) if value else None
             if problem:
-                yield finding(doc, idno, CODE, problem)
+                yield finding(doc, idno, CODE, problem, Severity.WARNING)

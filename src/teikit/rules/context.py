@@ -1,4 +1,4 @@
-"""What every rule shares: the corpus, the resolved pointers, and how a finding is made."""
+"""What every rule shares: the edition, its resolved pointers, and how a finding is made."""
 
 from __future__ import annotations
 
@@ -6,20 +6,31 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from teikit.document import Document
+from teikit.document import EG_NS, Document
+from teikit.edition import Edition
+from teikit.edition.pointers import POINTER_ATTRIBUTES, Target
 from teikit.errors import Diagnostic, Severity
-from teikit.refs import Corpus, Target, iter_attributes, pointer_tokens
 
 SOURCE = "rules"
 
-# Attributes whose values are pointers (data.pointer), checked for dangling targets.
-# @key is not a pointer but is matched against xml:id; @from/@to of span/arc are
-# pointers too but also dates elsewhere, so they are left out.
-POINTER_ATTRIBUTES = (
-    "ref", "corresp", "target", "targetEnd", "source", "sameAs", "copyOf", "active",
-    "passive", "mutual", "resp", "who", "ana", "hand", "prev", "next", "synch", "wit",
-    "spanTo", "nymRef",
-)  # fmt: skip
+_EG = f"{{{EG_NS}}}egXML"
+
+
+def iter_attributes(doc: Document, names: tuple[str, ...]) -> list[tuple[etree._Element, str, str]]:
+    """(element, attribute, value) for every element carrying one of ``names``, outside
+    examples, in document order. One XPath in C finds them: the rules visit the
+    elements that carry the attributes, not every element of the edition."""
+    query = " | ".join(f"//@{name}" for name in names)
+    examples = next(doc.root.iter(_EG), None) is not None
+    found: list[tuple[etree._Element, str, str]] = []
+    for attr in doc.root.xpath(query):
+        el = attr.getparent()
+        if el is None or not isinstance(el.tag, str):
+            continue
+        if examples and any(a.tag == _EG for a in el.iterancestors()):
+            continue
+        found.append((el, str(attr.attrname), str(attr)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -35,29 +46,25 @@ class Pointer:
 
 @dataclass
 class Context:
-    """The documents being checked and the facts several rules need, computed once."""
+    """The edition being checked and the facts several rules need, computed once."""
 
-    corpus: Corpus
+    edition: Edition
     _pointers: list[Pointer] | None = field(default=None, repr=False)
 
     @property
     def documents(self) -> list[Document]:
-        return self.corpus.documents
+        return self.edition.documents
 
     def pointers(self) -> list[Pointer]:
-        """Every pointer token (and @key) of the checked documents, resolved."""
+        """Every pointer token of the checked documents, resolved."""
         if self._pointers is None:
             found: list[Pointer] = []
+            resolver = self.edition.resolver
             for doc in self.documents:
-                for el, attr, value in iter_attributes(doc, (*POINTER_ATTRIBUTES, "key")):
-                    if attr == "key":
-                        if value.strip():
-                            found.append(
-                                Pointer(doc, el, attr, value, self.corpus.resolve_key(value))
-                            )
-                        continue
-                    for token in pointer_tokens(value):
-                        found.append(Pointer(doc, el, attr, token, self.corpus.resolve(token, doc)))
+                for el, attr, value in iter_attributes(doc, POINTER_ATTRIBUTES):
+                    for token in resolver.tokens(attr, value):
+                        target = resolver.resolve(token, doc, attribute=attr)
+                        found.append(Pointer(doc, el, attr, token, target))
             self._pointers = found
         return self._pointers
 
@@ -70,9 +77,12 @@ def finding(
     severity: Severity = Severity.ERROR,
     *,
     source: str = SOURCE,
+    value: str = "",
 ) -> Diagnostic:
     """A Diagnostic located at ``el`` (or at the root when None), from the corpus rules
-    unless ``source`` names another checker (the CMIF check)."""
+    unless ``source`` names another checker (the CMIF check). ``value`` is the
+    attribute value at fault, so that a schema's report of the same value is not
+    repeated."""
     node = el if el is not None else doc.root
     return Diagnostic(
         file=doc.path,
@@ -83,4 +93,5 @@ def finding(
         code=code,
         source=source,
         xpath=doc.xpath_of(node),
+        extra=(("value", value),) if value else (),
     )

@@ -10,10 +10,11 @@ from lxml import etree
 
 from teikit.dates import W3CDate, parse_date
 from teikit.document import TEI_NS, Document
+from teikit.edition.mentions import correspondent_role
+from teikit.edition.registers import XML_ID
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import localname, text_value
-from teikit.refs import XML_ID, iter_attributes
-from teikit.rules.context import Context, finding
+from teikit.rules.context import Context, finding, iter_attributes
 
 INVALID = "date-invalid"
 REVERSED = "date-range-reversed"
@@ -66,7 +67,7 @@ def _show(el: etree._Element | None) -> str:
 
 
 def _check_values(doc: Document) -> Iterator[Diagnostic]:
-    names = [n for a in W3C_ATTRIBUTES for n in (a, f"{a}-iso")]
+    names = tuple(n for a in W3C_ATTRIBUTES for n in (a, f"{a}-iso"))
     for el, name, value in iter_attributes(doc, names):
         base = name.removesuffix("-iso")
         if not _is_date_attribute(el, base):
@@ -84,14 +85,13 @@ def _check_values(doc: Document) -> Iterator[Diagnostic]:
                 INVALID,
                 f"@{name} {value!r} is not a valid date: write {expected} "
                 "(month 01-12, a day that exists in that month)",
+                value=value,
             )
 
 
 def _check_ranges(doc: Document) -> Iterator[Diagnostic]:
     for low_attr, high_attr in (("notBefore", "notAfter"), ("from", "to")):
-        for el in doc.root.iter(f"{T}*"):
-            if el.get(low_attr) is None or el.get(high_attr) is None:
-                continue
+        for el in doc.root.xpath(f"//*[@{low_attr} and @{high_attr}]"):
             low, high = _w3c(el, low_attr), _w3c(el, high_attr)
             if low and high and low.earliest() > high.latest():
                 yield finding(
@@ -117,10 +117,9 @@ def _correspondents(
 ) -> Iterator[tuple[etree._Element, etree._Element]]:
     """(persName, register person entry) for each resolvable person of an action."""
     for name in action.iterfind(f"{T}persName"):
-        for _, target in ctx.corpus.targets(name, doc):
-            hit = ctx.corpus.entry_at(target)
-            if hit is not None and hit[2] == "person":
-                yield name, hit[1]
+        for _, target in ctx.edition.resolver.targets(name, doc, "person"):
+            if target.entity is not None and target.entity.type == "person":
+                yield name, target.entity.element
 
 
 def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
@@ -141,12 +140,12 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
         if dated is None or (low is None and high is None):
             continue
         for action in desc.iterfind(f"{T}correspAction"):
-            role = {"sent": "sender", "received": "addressee"}.get(action.get("type", ""))
-            if role is None:
+            if action.get("type", "") not in ("sent", "received"):
                 continue
-            # An addressee may have died before the news reached the writer: a warning.
-            severity = Severity.ERROR if role == "sender" else Severity.WARNING
             for name, entry in _correspondents(ctx, doc, action):
+                role = correspondent_role(action.get("type", ""), name)
+                if not role:
+                    continue
                 outside = _outside_life(entry, low, high)
                 if outside is None:
                     continue
@@ -159,7 +158,7 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                     f"the letter ({_show(dated)}) is dated {side} the {event} of its {role} "
                     f"{who} (#{entry.get(XML_ID, '')}: {event} {_show(life)}): correct the "
                     f"letter's date, the {role}, or the register's {event} date",
-                    severity,
+                    Severity.WARNING,
                 )
 
 

@@ -5,36 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from teikit.errors import Diagnostic, Severity
-from teikit.refs import XML_ID, has_register, register_entries
 from teikit.rules.context import Context, finding
 
 CODE = "register-entry-unused"
 
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
+    edition = ctx.edition
     docs = ctx.documents
     # Checking a register on its own says nothing about use: only with other files.
-    if all(has_register(d) for d in docs):
+    if all(edition.kind(d) == "register" for d in docs):
         return
-    used: set[tuple[str, str]] = set()
+    used: set[int] = set()
     for pointer in ctx.pointers():
-        target = pointer.target
-        if target.kind != "element" or target.doc is None or target.element is None:
+        entity = pointer.target.entity
+        if entity is None:
             continue
-        entry = target.element
-        if any(a is entry for a in pointer.element.iterancestors()) or pointer.element is entry:
+        entry = entity.element
+        if pointer.element is entry or any(a is entry for a in pointer.element.iterancestors()):
             continue  # an entry pointing at itself does not use it
-        used.add((ctx.corpus.path_key(target.doc), entry.get(XML_ID, "").strip()))
-    for doc in docs:
-        key = ctx.corpus.path_key(doc)
-        for el, kind in register_entries(doc):
-            ident = el.get(XML_ID, "").strip()
-            if (key, ident) not in used:
-                yield finding(
-                    doc,
-                    el,
-                    CODE,
-                    f"{kind} entry {ident!r} is never mentioned: tag its mentions with "
-                    f'ref="…#{ident}", or remove the entry',
-                    Severity.WARNING,
-                )
+        used.add(id(entity))
+    given = {edition.key_of(d) for d in docs}
+    for entity in edition.registers:
+        if id(entity) in used or edition.key_of(entity.doc) not in given:
+            continue
+        yield finding(
+            entity.doc,
+            entity.element,
+            CODE,
+            f"{entity.type} entry {entity.xml_id!r} is never mentioned: tag its mentions with "
+            f'ref="…#{entity.xml_id}", or remove the entry',
+            Severity.WARNING,
+        )

@@ -12,10 +12,12 @@ every finding.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -23,6 +25,7 @@ from teikit import schemas as schema_lookup
 from teikit import xslt
 from teikit.batch import Interrupted, default_jobs, run
 from teikit.document import Document, load
+from teikit.edition.config import Config
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
@@ -33,6 +36,9 @@ from teikit.validate.schematron import (
     embedded_schematron,
     svrl_diagnostics,
 )
+
+if TYPE_CHECKING:
+    from teikit.edition import Edition
 
 DEFAULT_SCHEMAS = ("tei_all", "teikit")
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -48,7 +54,11 @@ class ValidateOptions:
     max_errors: int | None = None  # per file
     catalogs: tuple[str, ...] = ()
     svrl: bool = False  # keep the SVRL of each Schematron run
-    rules: bool = True  # the edition's integrity rules, when registers are found
+    # The edition's integrity rules: None follows the configuration (off unless it
+    # says ``[rules] enabled = true``), True or False decides.
+    rules: bool | None = None
+    rule_severity: tuple[tuple[str, str], ...] = ()  # (code, off|info|warning|error)
+    config: Config | None = None  # the edition's configuration (default: found)
 
 
 @dataclass
@@ -368,12 +378,17 @@ def _schema_diagnostic(doc: Document, source: SchemaSource, message: str, code: 
 
 _executables: dict[tuple, object] = {}
 
-# The validator of the current run, set before workers fork so they inherit it.
+# The validator of the current run, set before workers fork so they inherit it,
+# and the documents already loaded (by path), which it checks as they are.
 _current: Validator | None = None
+_preloaded: Mapping[str, Document] = {}
 
 
 def _check_path(path: str) -> FileResult:
     assert _current is not None
+    preloaded = _preloaded.get(path)
+    if preloaded is not None:
+        return _current.check(preloaded)
     try:
         doc = load(path, require_tei=_current.require_tei)
     except LoadError as exc:
@@ -410,7 +425,7 @@ def validate_files(
     reported as an error and the run goes on. ``documents`` (path -> loaded
     Document) spares the corpus rules loading those files again.
     """
-    global _current
+    global _current, _preloaded
     started = time.perf_counter()
     if options is None:
         options = ValidateOptions(schemas=tuple(schemas or ()))
@@ -426,7 +441,9 @@ def validate_files(
     elif len(paths) > 1 and (default_jobs() if jobs is None else jobs) > 1:
         _warm_from_first(validator, paths)
     _current = validator
-    rules = options.rules and len(paths) > 1
+    _preloaded = documents or {}
+    config = options.config if options.config is not None else _config_for(paths)
+    rules = options.rules if options.rules is not None else bool(config.rules.enabled)
     try:
         report.files = run(
             _check_path,
@@ -440,9 +457,9 @@ def validate_files(
         report.files = stop.results
         report.interrupted = True
     finally:
-        _current = None
+        _current, _preloaded = None, {}
     if rules and not report.interrupted:
-        _apply_rules(report, documents or {})
+        _apply_rules(report, documents or {}, config, options)
         if on_result is not None:
             for path, result in zip(paths, report.files, strict=False):
                 on_result(path, result)
@@ -452,12 +469,25 @@ def validate_files(
     return report
 
 
-def _apply_rules(report: Report, loaded: Mapping[str, Document]) -> None:
-    """Run the corpus-level integrity rules (references resolve, ids unique
-    across files, dates plausible, registers used) when the files include a
-    register, and file each finding with its document. Documents in ``loaded``
-    are used as they are; the others are loaded again."""
+def _config_for(paths: Sequence[str]) -> Config:
+    from teikit.edition import find_config, load_config
+
+    for path in paths:
+        if path != "-":
+            found = find_config(path if Path(path).exists() else Path.cwd())
+            return load_config(found) if found is not None else Config()
+    return Config()
+
+
+def _apply_rules(
+    report: Report, loaded: Mapping[str, Document], config: Config, options: ValidateOptions
+) -> None:
+    """Run the edition's integrity rules with its policy, and file each finding with
+    its document. Documents in ``loaded`` are used as they are; the others are
+    loaded again. A rule's finding about a value a schema already reported on the
+    same line is left out: one fault, one finding."""
     from teikit import rules
+    from teikit.edition import Edition
 
     docs = []
     for result in report.files:
@@ -468,15 +498,26 @@ def _apply_rules(report: Report, loaded: Mapping[str, Document]) -> None:
             except LoadError:
                 continue  # already reported by the schema pass
         docs.append(doc)
-    if not rules.registers_found(docs):
+    if not docs:
         return
+    edition = Edition(docs, config=config, root=config.root)
+    severities = rules.policy(config.rules, dict(options.rule_severity))
     by_file = {result.file: result for result in report.files}
-    for diagnostic in rules.check(docs):
+    for diagnostic in rules.check(edition, severities=severities):
         target = by_file.get(diagnostic.file)
-        if target is not None:
-            target.diagnostics.append(diagnostic)
-            target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
+        if target is None or _reported(diagnostic, target.diagnostics):
+            continue
+        target.diagnostics.append(diagnostic)
+        target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
     report.rules_ran = True
+
+
+def _reported(finding: Diagnostic, schema: Sequence[Diagnostic]) -> bool:
+    """Whether a schema finding on the same line already names the value at fault."""
+    value = dict(finding.extra).get("value", "")
+    return bool(value) and any(
+        d.line == finding.line and d.source != finding.source and value in d.message for d in schema
+    )
 
 
 def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
@@ -490,23 +531,70 @@ def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
             continue
 
 
-def validate(
-    paths: str | Iterable[str],
-    schemas: Iterable[str] = DEFAULT_SCHEMAS,
+def validate_edition(
+    edition: Edition,
+    schemas: Iterable[str] = (),
     *,
+    rules: bool | None = None,
+    jobs: int | None = 1,
     raise_on_error: bool = False,
+    **options: Any,
 ) -> Report:
-    """Validate one path or many against ``schemas`` (default: tei_all and teikit)."""
-    if isinstance(paths, str):
-        paths = [paths]
-    return validate_files(list(paths), schemas, raise_on_error=raise_on_error)
+    """Validate an edition's documents (and report the files it could not load), with
+    its configuration and rule policy; ``options`` are :class:`ValidateOptions` fields."""
+    opts = ValidateOptions(schemas=tuple(schemas), rules=rules, config=edition.config, **options)
+    keyed = {_path_of(doc, n): doc for n, doc in enumerate(edition.documents)}
+    failed = [d.file for exc in edition.failed for d in exc.diagnostics[:1]]
+    return validate_files(
+        [*keyed, *failed],
+        options=opts,
+        jobs=jobs,
+        raise_on_error=raise_on_error,
+        documents=keyed,
+    )
 
 
-def is_valid(paths: str | Iterable[str], schemas: Iterable[str] = DEFAULT_SCHEMAS) -> bool:
-    return validate(paths, schemas).valid
+def _path_of(doc: Document, n: int) -> str:
+    """A key for a document: its path, or a numbered pseudo path for bytes."""
+    return doc.path if doc.path not in ("<bytes>", "<stdin>") else f"{doc.path[:-1]}-{n + 1}>"
 
 
-def iter_errors(
-    paths: str | Iterable[str], schemas: Iterable[str] = DEFAULT_SCHEMAS
-) -> Iterator[Diagnostic]:
-    yield from validate(paths, schemas).diagnostics
+def validate(
+    source: Any,
+    schemas: Iterable[str] | None = None,
+    *,
+    rules: bool | None = None,
+    raise_on_error: bool = False,
+    jobs: int | None = 1,
+) -> Report:
+    """Validate a path, a folder (searched recursively), the bytes of a document, a
+    :class:`Document`, an :class:`~teikit.edition.Edition`, or a list of these.
+
+    ``schemas``: names (``tei_all``, ``teikit``) or schema files; default what each
+    document declares in ``<?xml-model?>``, else ``tei_all``. ``rules``: run the
+    edition's integrity rules (default: as its configuration says).
+    """
+    from teikit.edition import Edition, discover
+
+    if isinstance(source, Edition):
+        return validate_edition(
+            source, schemas or (), rules=rules, jobs=jobs, raise_on_error=raise_on_error
+        )
+    items = list(source) if isinstance(source, list | tuple) else [source]
+    if all(isinstance(i, str | os.PathLike) for i in items):
+        paths = discover([os.fspath(i) for i in items])
+        options = ValidateOptions(schemas=tuple(schemas or ()), rules=rules)
+        return validate_files(paths, options=options, jobs=jobs, raise_on_error=raise_on_error)
+    return validate_edition(
+        Edition.open(items), schemas or (), rules=rules, jobs=jobs, raise_on_error=raise_on_error
+    )
+
+
+def is_valid(source: Any, schemas: Iterable[str] | None = None) -> bool:
+    """Whether ``source`` (as :func:`validate` takes it) has no error."""
+    return validate(source, schemas).valid
+
+
+def iter_errors(source: Any, schemas: Iterable[str] | None = None) -> Iterator[Diagnostic]:
+    """Every finding for ``source`` (as :func:`validate` takes it)."""
+    yield from validate(source, schemas).diagnostics

@@ -1,0 +1,625 @@
+"""The edition model: the one place that knows what an edition is.
+
+:class:`Edition` answers, for every engine (validation rules, index, exports,
+transforms, the site), which files belong to the edition (discovery), what each
+document is (:func:`~teikit.edition.documents.document_kind`) and is called
+(titles), the reading order, where the registers are and what they hold
+(:class:`~teikit.edition.registers.Registers`), how a pointer resolves to one
+canonical entity (:class:`~teikit.edition.pointers.Resolver`), and the edition's
+configuration (``teikit.toml``). None of them decides these facts for itself.
+
+    edition = teikit.Edition.open("letters/")
+    edition.title, edition.documents, edition.registers
+    edition.resolve("#pmb50")
+    edition.index(); edition.validate(); edition.export("out.geojson")
+
+Documents that point into files outside the edition folder are never made to
+read them: such pointers resolve to ``not-given`` and are reported once per file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from copy import deepcopy
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from lxml import etree
+
+from teikit.dates import date_sort_key
+from teikit.document import TEI_NS, Document, load
+from teikit.edition import documents as _documents
+from teikit.edition.config import (
+    CONFIG_NAME,
+    CmifConfig,
+    Config,
+    RulesConfig,
+    find_config,
+    load_config,
+)
+from teikit.edition.discovery import discover, excluded
+from teikit.edition.mentions import (
+    TAGS,
+    inside_entry,
+    mention_type,
+    pointer_attributes,
+    skipped_mention,
+)
+from teikit.edition.pointers import ID_ATTRIBUTES, Resolver, Target
+from teikit.edition.registers import ENTITY_TYPES, Entity, Registers
+from teikit.errors import Diagnostic, LoadError, Severity, UsageError
+
+if TYPE_CHECKING:
+    from teikit.index import EntityIndex
+    from teikit.validate import Report
+
+__all__ = [
+    "CONFIG_NAME",
+    "ENTITY_TYPES",
+    "CmifConfig",
+    "Config",
+    "Edition",
+    "Entity",
+    "Mention",
+    "RulesConfig",
+    "Target",
+    "as_edition",
+    "discover",
+    "find_config",
+    "load_config",
+]
+
+T = f"{{{TEI_NS}}}"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_PSEUDO = ("<stdin>", "<bytes>")
+# Folder names that say nothing about the edition they hold.
+_GENERIC_FOLDERS = frozenset({"tei", "data", "xml", "editions", "edition", "src", "texts"})
+Source = str | os.PathLike[str] | bytes | Document
+
+
+def _abspath(path: str) -> str:
+    return os.path.normpath(os.path.abspath(path))
+
+
+class Mention:
+    """One element that mentions an entity, and what its pointers resolve to."""
+
+    __slots__ = ("element", "expected", "targets")
+
+    def __init__(
+        self, element: etree._Element, expected: str, targets: list[tuple[str, Target]]
+    ) -> None:
+        self.element = element
+        self.expected = expected  # the type it wants; "" when its pointer decides
+        self.targets = targets  # (attribute, target) for every pointer token
+
+    @property
+    def entities(self) -> list[Entity]:
+        """The distinct entities it names (a @ref and a @key naming one count once)."""
+        found: list[Entity] = []
+        for _, target in self.targets:
+            if target.entity is not None and target.entity not in found:
+                found.append(target.entity)
+        return found
+
+
+class Edition:
+    """The documents of an edition, its registers, its configuration, and the one
+    place pointers are resolved. Make one with :meth:`open`."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        *,
+        config: Config | None = None,
+        root: str | os.PathLike[str] | None = None,
+        failed: Sequence[LoadError] = (),
+        follow: bool = True,
+    ) -> None:
+        self.config = config or Config()
+        self.documents: list[Document] = list(documents)
+        self.failed: list[LoadError] = list(failed)  # files given that could not be loaded
+        self.skipped: list[Diagnostic] = []  # XML files found that are not TEI
+        self.follow = follow
+        given_root = root if root is not None else self.config.root
+        self.root: Path = (
+            Path(given_root).resolve() if given_root is not None else _common_root(self.documents)
+        )
+        self.extra: list[Document] = []  # loaded to resolve pointers; never checked or indexed
+        self._not_loaded: dict[str, str] = {}  # path -> why it could not be loaded
+        self._by_path: dict[str, Document] = {}
+        self._keys: dict[int, str] = {}
+        self._kinds: dict[str, str] = {}
+        self._by_doc_id: dict[str, Document] | None = None
+        for doc in self.documents:
+            self._by_path.setdefault(self.key_of(doc), doc)
+        self.registers = Registers(particdesc=self.config.particdesc)
+        if follow:
+            self._follow_pointers()
+        for doc in self.all_documents:
+            self.registers.add(doc, self.key_of(doc), preferred=self.kind(doc) == "register")
+        self.registers.finish()
+        self.resolver = Resolver(
+            self.registers,
+            document_at=self._document_at,
+            key_of=self.key_of,
+            directory_of=self.directory_of,
+            failed=self._not_loaded.get,
+            prefix_documents=lambda: self.all_documents,
+            documents_by_id=self._document_by_id,
+            key_mode=self.config.key,
+            authority=self.config.authority,
+        )
+
+    # -- opening
+
+    @classmethod
+    def open(
+        cls,
+        source: Source | Iterable[Source] | None = None,
+        *,
+        config: Config | str | os.PathLike[str] | None = None,
+        follow: bool = True,
+        **overrides: Any,
+    ) -> Edition:
+        """Open an edition: a folder (searched recursively for ``*.xml``), a file, a
+        glob, the bytes of a document, a loaded :class:`Document`, or several of
+        these; default ``tei/``.
+
+        The configuration is ``config`` (a :class:`Config` or a path), else the
+        ``teikit.toml`` (or ``pyproject.toml`` ``[tool.teikit]``) of the folder or
+        the nearest folder above; ``overrides`` replace its fields (``title=…``,
+        ``key="name"``). Files listed under ``[registers] files`` are part of the
+        edition even outside the folder given. Files that cannot be loaded are in
+        :attr:`failed`; XML files that are not TEI are left out. With ``follow``,
+        register files inside the edition folder that pointers name are read too
+        (to resolve against, never indexed or checked themselves).
+        """
+        items = _as_list(source)
+        loaded = [i for i in items if isinstance(i, Document)]
+        raw = [i for i in items if isinstance(i, bytes | bytearray)]
+        paths = [os.fspath(i) for i in items if isinstance(i, str | os.PathLike)]
+        if not items:
+            paths = ["tei/"]
+        cfg = _resolve_config(config, paths)
+        if overrides:
+            cfg = cfg.with_overrides(**overrides)
+        root = cfg.root if cfg.root is not None else _root_of(paths)
+        files = discover(paths, root=root, exclude=cfg.exclude)
+        for pattern in cfg.register_files:
+            for found in discover([str(cfg.resolve(pattern))]):
+                if found not in files and os.path.exists(found):
+                    files.append(found)
+        docs: list[Document] = [*loaded]
+        failed: list[LoadError] = []
+        for data in raw:
+            docs.append(load(bytes(data)))
+        skipped: list[Diagnostic] = []
+        for path in files:
+            try:
+                docs.append(load(path))
+            except LoadError as exc:
+                first = exc.diagnostics[0] if exc.diagnostics else None
+                if first is not None and first.code == "not-tei" and path in files:
+                    # Other XML in the folder (a project's own lists, schemas …) is not
+                    # part of the edition; say so without calling it an error.
+                    skipped.append(
+                        replace(
+                            first,
+                            severity=Severity.INFO,
+                            message=(
+                                f"not a TEI document, left out of the edition ({first.message})"
+                            ),
+                        )
+                    )
+                    continue
+                failed.append(exc)
+        if not docs and not failed:
+            raise UsageError(f"no XML files found in {' '.join(paths) or 'the input'}")
+        edition = cls(docs, config=cfg, root=root, failed=failed, follow=follow)
+        edition.skipped = skipped
+        return edition
+
+    # -- documents
+
+    def key_of(self, doc: Document) -> str:
+        """The absolute, normalised path of ``doc`` (its pseudo path when it has none)."""
+        key = self._keys.get(id(doc))
+        if key is None:
+            key = doc.path if doc.path in _PSEUDO else _abspath(doc.path)
+            self._keys[id(doc)] = key
+        return key
+
+    def directory_of(self, doc: Document) -> str:
+        return str(self.root) if doc.path in _PSEUDO else os.path.dirname(self.key_of(doc))
+
+    def relpath(self, doc: Document) -> str:
+        """The document's path relative to the edition folder, ``/``-separated."""
+        key = self.key_of(doc)
+        if doc.path in _PSEUDO:
+            return doc.path
+        try:
+            return PurePosixPath(Path(key).relative_to(self.root).as_posix()).as_posix()
+        except ValueError:
+            return Path(os.path.relpath(key, self.root)).as_posix()
+
+    @property
+    def all_documents(self) -> list[Document]:
+        return self.documents + self.extra
+
+    def document(self, path: str | os.PathLike[str]) -> Document | None:
+        """The edition's document at ``path`` (given or read to resolve pointers)."""
+        return self._by_path.get(_abspath(os.fspath(path)))
+
+    def _inside(self, path: str) -> bool:
+        try:
+            Path(path).relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def _document_at(self, path: str) -> Document | None:
+        return self._by_path.get(path)
+
+    def _follow_pointers(self) -> None:
+        """Read the XML files inside the edition folder that pointers name but that were
+        not given (typically the register when one letter is indexed), and those the
+        files read name in turn, so that the registers are complete before ids are
+        assigned. Only pointers to entities count (``@ref``, ``@key`` … and prefixDef
+        patterns), not links such as a letter's ``@target`` to the next letter."""
+        query = " | ".join(f"//@{a}" for a in sorted(ID_ATTRIBUTES)) + (
+            " | //t:prefixDef/@replacementPattern"
+        )
+        pending = [d for d in self.documents if d.path not in _PSEUDO]
+        while pending:
+            wanted: dict[str, None] = {}
+            for doc in pending:
+                folder = self.directory_of(doc)
+                for value in doc.root.xpath(query, namespaces={"t": TEI_NS}):
+                    for token in str(value).split():
+                        file_part = token.partition("#")[0]
+                        if ":" in file_part or not file_part.lower().endswith(".xml"):
+                            continue
+                        path = os.path.normpath(os.path.join(folder, unquote(file_part)))
+                        if path not in self._by_path and path not in self._not_loaded:
+                            wanted.setdefault(path, None)
+            pending = []
+            for path in wanted:
+                if not self._inside(path) or not os.path.isfile(path):
+                    continue
+                if excluded(path, self.root, self.config.exclude):
+                    continue
+                try:
+                    doc = load(path)
+                except LoadError as exc:
+                    first = exc.diagnostics[0] if exc.diagnostics else None
+                    self._not_loaded[path] = first.message if first else str(exc)
+                    continue
+                self._by_path[path] = doc
+                self.extra.append(doc)
+                pending.append(doc)
+
+    def _document_by_id(self, ident: str) -> Document | None:
+        if self._by_doc_id is None:
+            found: dict[str, Document] = {}
+            for doc in self.documents:
+                root_id = doc.root.get(XML_ID)
+                if root_id:
+                    found.setdefault(root_id.strip(), doc)
+                found.setdefault(PurePosixPath(doc.path).stem, doc)
+            self._by_doc_id = found
+        return self._by_doc_id.get(ident)
+
+    # -- what each document is
+
+    def kind(self, doc: Document) -> str:
+        """letter | register | introduction | drama | edition | other."""
+        key = self.key_of(doc)
+        found = self._kinds.get(key)
+        if found is None:
+            found = self._kinds[key] = _documents.document_kind(
+                doc, overrides=self.config.kinds, root=self.root
+            )
+        return found
+
+    def title_of(self, doc: Document) -> str:
+        """The document's own title (see :func:`~teikit.edition.documents.document_title`)."""
+        return _documents.document_title(doc)
+
+    def short_title_of(self, doc: Document) -> str:
+        return _documents.short_title(doc)
+
+    def date_of(self, doc: Document) -> str:
+        """A letter's date (sent, else received), ``""`` when it has none."""
+        return _documents.letter_date(doc)
+
+    def of_kind(self, *kinds: str) -> list[Document]:
+        return [d for d in self.documents if self.kind(d) in kinds]
+
+    @cached_property
+    def edition_file(self) -> Document | None:
+        """The document that describes the edition as a whole (a ``teiCorpus`` or a
+        table of contents), if there is one."""
+        found = self.of_kind("edition")
+        return min(found, key=self.relpath) if found else None
+
+    @cached_property
+    def title(self) -> str:
+        """The edition's title: the configuration's, else the edition file's, else the
+        series title most documents share, else (for more than one document) the
+        edition folder's name; ``""`` when a lone document names none."""
+        return self.title_source[0]
+
+    @cached_property
+    def title_source(self) -> tuple[str, str]:
+        """The title and where it came from: ``config``, ``edition-file``, ``series``,
+        ``folder`` or ``""``."""
+        if self.config.title:
+            return self.config.title, "config"
+        if self.edition_file is not None:
+            return _documents.document_title(self.edition_file), "edition-file"
+        counts = Counter(s for s in (_documents.series_title(d) for d in self.documents) if s)
+        if counts:
+            title, count = counts.most_common(1)[0]
+            if count * 2 >= len(self.documents) or len(counts) == 1:
+                return title, "series"
+        if len(self.documents) < 2:
+            return "", ""
+        folder = self.root
+        while folder.name.lower() in _GENERIC_FOLDERS and folder.parent != folder:
+            folder = folder.parent
+        return folder.name or "Edition", "folder"
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """The configuration's languages, else those the documents declare, most used first."""
+        return self.config.languages or _documents.languages(self.documents)
+
+    @cached_property
+    def order(self) -> list[Document]:
+        """Reading order: introductions (in the order the edition file lists them),
+        letters by date, plays and other texts, the edition file, the registers."""
+        rank: dict[str, int] = {}
+        contents = self.edition_file
+        if contents is not None:
+            for el in contents.root.iter(f"{T}ref", f"{T}ptr"):
+                for token in (el.get("target") or "").split():
+                    target = self.resolve(token, contents, attribute="target")
+                    if target.doc is not None and target.kind == "document":
+                        rank.setdefault(self.key_of(target.doc), len(rank))
+
+        def listed(doc: Document) -> tuple[int, str]:
+            return (rank.get(self.key_of(doc), len(rank)), self.relpath(doc))
+
+        def by_date(doc: Document) -> tuple[Any, ...]:
+            date = self.date_of(doc)
+            return (date_sort_key(date) if date else (3,), self.relpath(doc))
+
+        return [
+            *sorted(self.of_kind("introduction"), key=listed),
+            *sorted(self.of_kind("letter"), key=by_date),
+            *sorted(self.of_kind("drama", "other"), key=listed),
+            *sorted(self.of_kind("edition"), key=self.relpath),
+            *sorted(self.of_kind("register"), key=self.relpath),
+        ]
+
+    # -- pointers
+
+    def _anchor(self) -> Document:
+        """A document at the edition folder, for pointers resolved without one."""
+        root = etree.Element(f"{T}TEI")
+        return Document(str(self.root / "_"), root.getroottree(), root)
+
+    def resolve(
+        self,
+        pointer: str,
+        doc: Document | None = None,
+        *,
+        attribute: str = "ref",
+        expected: str | None = None,
+    ) -> Target:
+        """What ``pointer`` (one token) written in ``doc`` on ``@attribute`` refers to.
+        Without ``doc`` it is read as written in the edition folder."""
+        where = doc if doc is not None else self._anchor()
+        return self.resolver.resolve(pointer, where, attribute=attribute, expected=expected)
+
+    def mentions(self, doc: Document) -> Iterator[Mention]:
+        """Every mention in ``doc`` (see :mod:`teikit.edition.mentions`), in document
+        order, with its pointers resolved; the register's own names and the
+        alternatives a reading text does not show are left out."""
+        for el in doc.root.iter(*TAGS):
+            expected = mention_type(el)
+            if expected is None or skipped_mention(el):
+                continue
+            targets: list[tuple[str, Target]] = []
+            for attribute in pointer_attributes(el):
+                value = el.get(attribute)
+                if not value:
+                    continue
+                for token in self.resolver.tokens(attribute, value):
+                    targets.append(
+                        (
+                            attribute,
+                            self.resolver.resolve(
+                                token, doc, attribute=attribute, expected=expected or None
+                            ),
+                        )
+                    )
+            if not targets and inside_entry(el):
+                continue
+            yield Mention(el, expected, targets)
+
+    def entity_ids(self, doc: Document) -> dict[etree._Element, str]:
+        """The canonical entity id of each mention in ``doc`` that names one (its
+        first entity)."""
+        out: dict[etree._Element, str] = {}
+        for mention in self.mentions(doc):
+            entities = mention.entities
+            if entities:
+                out[mention.element] = entities[0].id
+        return out
+
+    @cached_property
+    def register_document(self) -> Document | None:
+        """The edition's registers as one TEI document, entries by canonical id, for the
+        stylesheets: the register file itself when every entity lives in that one
+        file under its own id, else a document made from every entity's home entry
+        (persons, places, organisations, works, events, terms in that order)."""
+        entities = self.registers.entities
+        if not entities:
+            return None
+        homes = {id(e.doc) for e in entities}
+        if len(homes) == 1 and all(e.id == e.xml_id for e in entities):
+            return entities[0].doc
+        return merged_register(self)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the edition itself has to say: files that could not be loaded."""
+        return [d for exc in self.failed for d in exc.diagnostics]
+
+    # -- the verbs
+
+    def validate(self, **options: Any) -> Report:
+        """Validate the edition's documents (see :func:`teikit.validate.validate_edition`)."""
+        from teikit.validate import validate_edition
+
+        return validate_edition(self, **options)
+
+    def index(self) -> EntityIndex:
+        """The entity index of the edition (see :func:`teikit.index.build_index`)."""
+        from teikit.index import build_index
+
+        return build_index(self)
+
+    def export(
+        self,
+        output: str | os.PathLike[str],
+        fmt: str | None = None,
+        **options: Any,
+    ) -> list[Path]:
+        """Export the edition (see :func:`teikit.exports.export`); ``options`` are
+        :class:`~teikit.exports.ExportOptions` fields."""
+        from teikit.exports import export, export_options
+
+        return export(self, output, fmt, options=export_options(self, **options))
+
+    def build_site(self, out_dir: str | os.PathLike[str], **options: Any) -> Any:
+        """Build the edition's website (see :func:`teikit.site.build_site`)."""
+        from teikit.site import build_site
+
+        return build_site(self, out_dir, **options)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Edition {self.title!r}: {len(self.documents)} documents, "
+            f"{len(self.registers)} entities>"
+        )
+
+
+def merged_register(edition: Edition) -> Document:
+    """A TEI document holding a copy of every entity's home entry, with its canonical
+    id as xml:id, one list per entity type (entries nested in an entry are left to
+    their own copy)."""
+    from teikit.edition.registers import ENTRY_TYPES, TYPE_INFO
+
+    root = etree.Element(f"{T}TEI", nsmap={None: TEI_NS})
+    header = etree.SubElement(root, f"{T}teiHeader")
+    file_desc = etree.SubElement(header, f"{T}fileDesc")
+    title_stmt = etree.SubElement(file_desc, f"{T}titleStmt")
+    etree.SubElement(title_stmt, f"{T}title").text = f"Registers: {edition.title}"
+    etree.SubElement(
+        etree.SubElement(file_desc, f"{T}publicationStmt"), f"{T}p"
+    ).text = "Made by teikit from the registers of the edition."
+    sources = etree.SubElement(etree.SubElement(file_desc, f"{T}sourceDesc"), f"{T}list")
+    for doc in edition.registers.documents:
+        item = etree.SubElement(sources, f"{T}item")
+        etree.SubElement(item, f"{T}ref", target=edition.relpath(doc)).text = edition.relpath(doc)
+    body = etree.SubElement(etree.SubElement(root, f"{T}text"), f"{T}body")
+    entries = {f"{T}{name}" for name in ENTRY_TYPES}
+    for kind in edition.registers.types:
+        info = TYPE_INFO[kind]
+        div = etree.SubElement(body, f"{T}div", type=info.plural)
+        etree.SubElement(div, f"{T}head").text = info.heading
+        container = etree.SubElement(div, f"{T}{info.list}")
+        for entity in edition.registers.of_type(kind):
+            copy = deepcopy(entity.element)
+            copy.tail = None
+            for nested in [d for d in copy.iterdescendants() if d.tag in entries and d.get(XML_ID)]:
+                parent = nested.getparent()
+                if parent is not None:
+                    parent.remove(nested)
+            copy.set(XML_ID, entity.id)
+            container.append(copy)
+    return Document(str(edition.root / "_registers.xml"), root.getroottree(), root)
+
+
+def _as_list(source: Source | Iterable[Source] | None) -> list[Source]:
+    if source is None:
+        return []
+    if isinstance(source, str | os.PathLike | bytes | bytearray | Document):
+        return [source]
+    return list(source)
+
+
+def _root_of(paths: Sequence[str]) -> Path | None:
+    """The edition folder when no configuration names one: the folder given, else the
+    folder the files given share."""
+    folders = []
+    for raw in paths:
+        if raw == "-":
+            continue
+        path = Path(raw)
+        if any(ch in raw for ch in "*?[") and not path.exists():
+            path = Path(re.split(r"[*?\[]", raw, maxsplit=1)[0] or ".")
+            folders.append((path if path.is_dir() else path.parent).resolve())
+        else:
+            folders.append((path if path.is_dir() else path.parent).resolve())
+    if not folders:
+        return None
+    try:
+        return Path(os.path.commonpath([str(f) for f in folders]))
+    except ValueError:  # different drives
+        return folders[0]
+
+
+def _common_root(docs: Sequence[Document]) -> Path:
+    paths = [d.path for d in docs if d.path not in _PSEUDO]
+    return _root_of(paths) or Path.cwd()
+
+
+def _resolve_config(config: Config | str | os.PathLike[str] | None, paths: Sequence[str]) -> Config:
+    if isinstance(config, Config):
+        return config
+    if config is not None:
+        return load_config(config)
+    for raw in paths:
+        if raw == "-":
+            continue
+        path = Path(raw)
+        start = path if path.exists() else Path(re.split(r"[*?\[]", raw, maxsplit=1)[0] or ".")
+        found = find_config(start if start.exists() else Path.cwd())
+        if found is not None:
+            return load_config(found)
+    return Config()
+
+
+def as_edition(
+    source: Edition | Source | Iterable[Source] | None, *, follow: bool = True
+) -> Edition:
+    """``source`` as an Edition: an Edition as it is, anything else opened (a list of
+    loaded Documents keeps its documents as they are)."""
+    if isinstance(source, Edition):
+        return source
+    return Edition.open(source, follow=follow)
+
+
+def summary_of(edition: Edition) -> str:
+    kinds = Counter(edition.kind(d) for d in edition.documents)
+    parts = [f"{n} {k}" for k, n in sorted(kinds.items())]
+    return f"{edition.title}: {', '.join(parts)}; {len(edition.registers)} entities"

@@ -1,0 +1,371 @@
+"""The registers of an edition, wherever the edition keeps them, merged into one
+entity per identity.
+
+Register entries are ``person``/``personGrp``, ``place``, ``org``,
+``bibl``/``biblStruct``, ``event`` and taxonomy ``category`` elements with an
+``xml:id`` inside the matching list (``listPerson``, ``listPlace``, ``listOrg``,
+``listBibl``, ``listEvent``, ``taxonomy``), found anywhere: register files (one
+per type or several of one type), ``standOff``, a letter's ``<back>``, a
+``teiCorpus`` header, a header's ``particDesc``. Not in ``sourceDesc`` (a file's
+own sources are not a register) and not in examples.
+
+Entries with the same type and ``xml:id`` are one entity (an edition that repeats
+its register in every letter's ``<back>`` has one Arthur Schnitzler, not 293).
+Entries in a document's ``particDesc``/``settingDesc`` (a play's cast) belong to
+that document only, unless the configuration says otherwise: two plays' "franz"
+are two persons.
+
+Each entity has one canonical ``id`` (its ``xml:id``, made unique when two
+entities share one) and a ``key`` (``file#id`` of its home entry), and knows its
+authority URIs (GND, VIAF, Wikidata, GeoNames, PMB …), normalised so that the
+forms editions write (``https://d-nb.info/gnd/118609807/``, ``idno
+type="GND">118609807<``) compare equal.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from teikit.document import EG_NS, TEI_NS, Document
+from teikit.reading import fold, localname, normalize_space, text_value
+
+__all__ = [
+    "ENTITY_TYPES",
+    "ENTRY_TYPES",
+    "REGISTER_LISTS",
+    "TYPE_INFO",
+    "Entity",
+    "Registers",
+    "TypeInfo",
+    "authority_uris",
+    "normal_uri",
+    "register_entries",
+]
+
+T = f"{{{TEI_NS}}}"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+ENTITY_TYPES = ("person", "place", "org", "work", "event", "term")
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """How an entity type is named in outputs, and written in TEI."""
+
+    plural: str  # persons: the index's list, the site's page
+    heading: str  # Persons
+    list: str  # listPerson
+    entry: str  # person
+    name: str  # persName
+
+
+TYPE_INFO = {
+    "person": TypeInfo("persons", "Persons", "listPerson", "person", "persName"),
+    "place": TypeInfo("places", "Places", "listPlace", "place", "placeName"),
+    "org": TypeInfo("organisations", "Organisations", "listOrg", "org", "orgName"),
+    "work": TypeInfo("works", "Works", "listBibl", "bibl", "title"),
+    "event": TypeInfo("events", "Events", "listEvent", "event", "label"),
+    "term": TypeInfo("terms", "Terms", "taxonomy", "category", "catDesc"),
+}
+# Entry element -> (entity type, the list elements it is an entry of).
+ENTRY_TYPES: dict[str, tuple[str, frozenset[str]]] = {
+    "person": ("person", frozenset({"listPerson"})),
+    "personGrp": ("person", frozenset({"listPerson"})),
+    "place": ("place", frozenset({"listPlace"})),
+    "org": ("org", frozenset({"listOrg"})),
+    "bibl": ("work", frozenset({"listBibl"})),
+    "biblStruct": ("work", frozenset({"listBibl"})),
+    "event": ("event", frozenset({"listEvent"})),
+    "category": ("term", frozenset({"taxonomy"})),
+}
+REGISTER_LISTS = frozenset(
+    {"listPerson", "listPlace", "listOrg", "listBibl", "listEvent", "taxonomy"}
+)
+# Where an entry belongs to its document only (a play's cast, a text's setting).
+_DOCUMENT_SCOPES = frozenset({"particDesc", "settingDesc"})
+_ENTRY_XPATH = etree.XPath(
+    "//t:listPerson//t:person[@xml:id] | //t:listPerson//t:personGrp[@xml:id]"
+    " | //t:listPlace//t:place[@xml:id] | //t:listOrg//t:org[@xml:id]"
+    " | //t:listBibl//t:bibl[@xml:id] | //t:listBibl//t:biblStruct[@xml:id]"
+    " | //t:listEvent//t:event[@xml:id] | //t:taxonomy//t:category[@xml:id]",
+    namespaces={"t": TEI_NS},
+)
+_EG_XML = f"{{{EG_NS}}}egXML"
+_NAME_ELEMENTS = frozenset(
+    {"persName", "placeName", "orgName", "name", "title", "eventName", "catDesc"}
+)
+
+
+def register_entries(doc: Document) -> Iterator[tuple[etree._Element, str, str]]:
+    """Register entries of one document: (element, entity type, scope), in document
+    order. Scope is ``document`` in a header's ``particDesc``/``settingDesc`` of a
+    TEI document, else ``edition``."""
+    found = _ENTRY_XPATH(doc.root)
+    for el in found if isinstance(found, list) else []:
+        if not isinstance(el, etree._Element):
+            continue
+        kind, lists = ENTRY_TYPES[localname(el)]
+        scope = "edition"
+        nearest_list = ""
+        skip = False
+        for anc in el.iterancestors():
+            name = localname(anc)
+            if anc.tag == _EG_XML or name == "sourceDesc":
+                skip = True
+                break
+            if not nearest_list and (name in REGISTER_LISTS or name in ENTRY_TYPES):
+                nearest_list = name
+            if name in _DOCUMENT_SCOPES:
+                header = anc.getparent()
+                owner = header.getparent() if header is not None else None
+                owner = owner.getparent() if owner is not None else None
+                if owner is not None and localname(owner) == "TEI":
+                    scope = "document"
+        # An entry in another entry's list (place in place) or directly in its list.
+        if skip or (nearest_list not in lists and nearest_list not in ENTRY_TYPES):
+            continue
+        yield el, kind, scope
+
+
+# --------------------------------------------------------------------------- authorities
+
+_AUTHORITY_BASES = {
+    "viaf": "https://viaf.org/viaf/",
+    "gnd": "https://d-nb.info/gnd/",
+    "geonames": "https://www.geonames.org/",
+    "wikidata": "https://www.wikidata.org/entity/",
+    "pmb": "https://pmb.acdh.oeaw.ac.at/entity/",
+    "orcid": "https://orcid.org/",
+    "isni": "https://isni.org/isni/",
+    "lcnaf": "https://id.loc.gov/authorities/names/",
+    "loc": "https://id.loc.gov/authorities/names/",
+    "tgn": "http://vocab.getty.edu/page/tgn/",
+    "ulan": "http://vocab.getty.edu/page/ulan/",
+}
+_WIKIDATA_RE = re.compile(r"^(?:m\.)?wikidata\.org/(?:wiki|entity|prop/direct)/(Q\d+)")
+_GEONAMES_RE = re.compile(r"^(?:sws\.|[a-z]{2}\.)?geonames\.org/(\d+)")
+_GND_RE = re.compile(r"^d-nb\.info/gnd/([0-9X-]+)", re.I)
+_VIAF_RE = re.compile(r"^viaf\.org/viaf/(\d+)")
+_PMB_RE = re.compile(r"^pmb\.acdh\.oeaw\.ac\.at/(?:entity|apis/entities/entity/\w+)/(\d+)")
+
+
+def normal_uri(uri: str) -> str:
+    """An authority URI in the form comparisons use: no scheme, no ``www.``, no
+    trailing slash; the usual variants of GND, VIAF, Wikidata, GeoNames and PMB
+    URIs reduced to one (``sws.geonames.org/2761369/`` = ``geonames.org/2761369``)."""
+    parts = urlsplit(uri.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    text = f"{host}{parts.path}".rstrip("/")
+    for pattern, base in (
+        (_GND_RE, "d-nb.info/gnd/"),
+        (_VIAF_RE, "viaf.org/viaf/"),
+        (_WIKIDATA_RE, "wikidata.org/entity/"),
+        (_GEONAMES_RE, "geonames.org/"),
+        (_PMB_RE, "pmb.acdh.oeaw.ac.at/entity/"),
+    ):
+        m = pattern.match(text)
+        if m:
+            return base + m.group(1).upper() if base == "d-nb.info/gnd/" else base + m.group(1)
+    return text + (f"?{parts.query}" if parts.query else "")
+
+
+def _is_uri(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def _idno_uri(idno: etree._Element) -> str:
+    value = text_value(idno)
+    if _is_uri(value):
+        return value
+    for kind in (idno.get("type") or "", idno.get("subtype") or ""):
+        base = _AUTHORITY_BASES.get(kind.lower())
+        if base and value and " " not in value:
+            return base + value
+    return ""
+
+
+def authority_uris(el: etree._Element) -> list[str]:
+    """The authority URIs an entry names, as written (made URIs where an ``idno``
+    gives a bare identifier with a known @type): its ``idno`` children, and the
+    URIs in its ``@sameAs``, ``@ref`` and ``@corresp``."""
+    found: list[str] = []
+    for idno in el.iterchildren(f"{T}idno"):
+        uri = _idno_uri(idno)
+        if uri:
+            found.append(uri)
+    for attr in ("sameAs", "ref", "corresp"):
+        found.extend(t for t in (el.get(attr) or "").split() if _is_uri(t))
+    return list(dict.fromkeys(found))
+
+
+# --------------------------------------------------------------------------- entities
+
+
+@dataclass(eq=False)
+class Entity:
+    """One person, place, organisation, work, event or term of the edition.
+
+    ``element``/``doc`` are its home entry (the copy in a register file, else the
+    first one found); ``copies`` every entry that writes it (one per letter
+    when the register is repeated in each ``<back>``).
+    """
+
+    type: str
+    xml_id: str
+    element: etree._Element
+    doc: Document
+    scope: str  # edition | document
+    id: str = ""  # canonical: the xml:id, made unique when entities share one
+    copies: list[tuple[Document, etree._Element]] = field(default_factory=list)
+    authorities: list[str] = field(default_factory=list)  # URIs as written, first seen first
+
+    @property
+    def normal_authorities(self) -> list[str]:
+        return [normal_uri(u) for u in self.authorities]
+
+    def names(self) -> list[str]:
+        """Every name of the entry (for matching ``@key`` by name): ``@n``, then its
+        name elements' texts."""
+        el = self.element
+        found = [el.get("n", "")]
+        for child in el:
+            name = localname(child)
+            if name in _NAME_ELEMENTS:
+                found.append(normalize_space(str(child.xpath("string()"))))
+        return [n for n in dict.fromkeys(found) if n]
+
+
+class Registers:
+    """Every register entry of the edition's documents, merged into entities.
+
+    ``kinds`` (path -> document kind) decides which copy of a merged entity is its
+    home: one in a register file wins over one in a letter's ``<back>``.
+    ``particdesc="edition"`` makes ``particDesc`` lists edition-wide registers.
+    """
+
+    def __init__(self, *, particdesc: str = "document") -> None:
+        self.particdesc = particdesc
+        self.entities: list[Entity] = []
+        self._merged: dict[tuple[str, str], Entity] = {}  # (type, xml:id) -> edition entity
+        self.by_element: dict[tuple[str, str], Entity] = {}  # (document key, xml:id) -> entity
+        self._by_xml_id: dict[str, list[Entity]] = {}
+        self._by_authority: dict[str, list[Entity]] | None = None
+        self._by_name: dict[str, list[Entity]] | None = None
+        self._by_id: dict[str, Entity] | None = None
+        self.documents: list[Document] = []  # those holding entries
+        self._preferred: set[str] = set()  # document keys whose copies are home entries
+
+    # -- building
+
+    def add(self, doc: Document, key: str, *, preferred: bool = False) -> int:
+        """Take the entries of ``doc`` (``key``: its absolute path); the number found."""
+        count = 0
+        if preferred:
+            self._preferred.add(key)
+        for el, kind, scope in register_entries(doc):
+            ident = el.get(XML_ID, "").strip()
+            if not ident:
+                continue
+            count += 1
+            if scope == "document" and self.particdesc == "edition":
+                scope = "edition"
+            entity = self._merged.get((kind, ident)) if scope == "edition" else None
+            if entity is None:
+                entity = Entity(kind, ident, el, doc, scope)
+                self.entities.append(entity)
+                self._by_xml_id.setdefault(ident, []).append(entity)
+                if scope == "edition":
+                    self._merged[(kind, ident)] = entity
+            elif preferred and entity.doc is not doc and _doc_key(entity) not in self._preferred:
+                entity.element, entity.doc = el, doc  # a register file's copy is the home
+            entity.copies.append((doc, el))
+            for uri in authority_uris(el):
+                if uri not in entity.authorities:
+                    entity.authorities.append(uri)
+            self.by_element[(key, ident)] = entity
+        if count:
+            self.documents.append(doc)
+            self._by_authority = self._by_name = self._by_id = None
+        return count
+
+    def finish(self) -> None:
+        """Give every entity its canonical id: the xml:id, unless entities share it;
+        then ``<file stem>.<xml:id>`` (numbered should that still repeat)."""
+        taken: set[str] = set()
+        for ident, group in self._by_xml_id.items():
+            if len(group) == 1:
+                group[0].id = ident
+                taken.add(ident)
+        for ident, group in self._by_xml_id.items():
+            if len(group) == 1:
+                continue
+            for entity in group:
+                stem = os.path.splitext(os.path.basename(entity.doc.path))[0]
+                candidate, n = f"{stem}.{ident}", 2
+                while candidate in taken:
+                    candidate, n = f"{stem}.{ident}-{n}", n + 1
+                entity.id = candidate
+                taken.add(candidate)
+        self._by_id = None
+
+    # -- look-ups
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self.entities)
+
+    def of_type(self, kind: str) -> list[Entity]:
+        return [e for e in self.entities if e.type == kind]
+
+    @property
+    def types(self) -> list[str]:
+        """The entity types the edition has registers for, in the usual order."""
+        present = {e.type for e in self.entities}
+        return [t for t in ENTITY_TYPES if t in present]
+
+    def get(self, canonical_id: str) -> Entity | None:
+        if self._by_id is None:
+            self._by_id = {e.id: e for e in self.entities}
+        return self._by_id.get(canonical_id)
+
+    def with_xml_id(self, ident: str) -> list[Entity]:
+        return self._by_xml_id.get(ident, [])
+
+    def with_authority(self, uri: str) -> list[Entity]:
+        if self._by_authority is None:
+            index: dict[str, list[Entity]] = {}
+            for entity in self.entities:
+                for normal in dict.fromkeys(entity.normal_authorities):
+                    index.setdefault(normal, []).append(entity)
+            self._by_authority = index
+        return self._by_authority.get(normal_uri(uri), [])
+
+    def with_name(self, name: str) -> list[Entity]:
+        """Entities whose ``@n`` or one of whose names is ``name`` (case- and
+        accent-insensitive)."""
+        if self._by_name is None:
+            index: dict[str, list[Entity]] = {}
+            for entity in self.entities:
+                for form in entity.names():
+                    owners = index.setdefault(fold(form), [])
+                    if entity not in owners:
+                        owners.append(entity)
+            self._by_name = index
+        return self._by_name.get(fold(name), [])
+
+
+def _doc_key(entity: Entity) -> str:
+    path = entity.doc.path
+    return path if path in ("<stdin>", "<bytes>") else os.path.normpath(os.path.abspath(path))
+
+
+def entities_in(docs: Iterable[Document]) -> int:
+    """How many register entries ``docs`` hold (for summaries)."""
+    return sum(1 for doc in docs for _ in register_entries(doc))
