@@ -18,9 +18,9 @@ from lxml import etree, html
 
 from teikit import render
 from teikit.document import load
+from teikit.edition.registers import XML_ID
 from teikit.exports import CmifOptions, ExportOptions, export
 from teikit.index import build_index
-from teikit.refs import XML_ID
 
 from conftest import GLUED_MARKERS, TEI
 
