@@ -106,6 +106,7 @@ def as_printed(node: etree._Element) -> etree._Element:
         ".//*[contains(concat(' ', @class, ' '), ' tk-reading ')"
         " or contains(concat(' ', @class, ' '), ' tk-noteref ')"
         " or contains(concat(' ', @class, ' '), ' tk-pb ')"
+        " or contains(concat(' ', @class, ' '), ' tk-pb-bar ')"
         " or contains(concat(' ', @class, ' '), ' tk-backlink ')"
         " or contains(concat(' ', @class, ' '), ' tk-note-label ')"
         " or contains(concat(' ', @class, ' '), ' tk-visually-hidden ')]"

@@ -141,7 +141,15 @@ BLOCK_TAGS = frozenset(
 )
 SKIP_CONTAINERS = frozenset({"aside", "nav", "form", "script", "style", "noscript"})
 SKIP_CLASSES = frozenset(
-    {"tk-diplomatic", "tk-noteref", "tk-backlink", "tk-note-label", "tk-visually-hidden", "tk-pb"}
+    {
+        "tk-diplomatic",
+        "tk-noteref",
+        "tk-backlink",
+        "tk-note-label",
+        "tk-visually-hidden",
+        "tk-pb",
+        "tk-pb-bar",
+    }
 )
 # Default parallelism starts at this many files to validate / outputs to render
 # (measured on the bundled edition: 2 processes made 21 renderings 2x slower).

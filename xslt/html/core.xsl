@@ -61,12 +61,17 @@
   </xsl:template>
 
   <!-- A page break of the source: a citable marker ("[p. 316]") with an anchor,
-       set in the margin by teikit.css; the facsimile is linked when there is one. -->
+       set in the margin by teikit.css, and a bar where it falls within a line;
+       the facsimile is linked when there is one. -->
   <xsl:template match="tei:pb">
     <xsl:variable name="facs" as="xs:string?" select="tk:safe-url(@facs, (@facs, .)[1])"/>
     <xsl:variable name="n" as="xs:string" select="normalize-space(@n)"/>
     <xsl:choose>
       <xsl:when test="$n ne ''">
+        <!-- Where in the line the page breaks: a bar, for the eye only. -->
+        <xsl:if test="ancestor::tei:p or ancestor::tei:note or ancestor::tei:head">
+          <span class="tk-pb-bar" aria-hidden="true">|</span>
+        </xsl:if>
         <a class="tk-pb" id="{tk:safe-id('page-' || $n)}" href="#{tk:safe-id('page-' || $n)}"
             title="Page {$n} of the source begins here">
           <xsl:value-of select="'[p. ' || $n || ']'"/>
