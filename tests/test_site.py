@@ -196,6 +196,20 @@ def test_djilas_entry_has_register_data_and_occurrences(site):
     assert mention.get("href") == "persons.html#djilas"
 
 
+def test_editorial_principles_are_a_page_of_the_site(site):
+    root = page(site, "principles.html")
+    assert root.xpath("string(//h1)") == "Editorial principles"
+    headings = root.xpath("//main//h2/text()")
+    assert "Square brackets and angle brackets" in headings
+    assert headings[-1] == "The values of the encoding"
+    assert "interpolation" in root.xpath("string(//section[contains(@class, 'tk-values')])")
+    for name in ("index.html", "letter-1954-06-22.html"):  # in every page's navigation
+        assert page(site, name).xpath("//nav//a[@href='principles.html']")
+    # The chronology says which place of sending is the editors' conjecture.
+    chronology = page(site, "chronology.html").text_content()
+    assert "sent from Moscow (conjecture)" in " ".join(chronology.split())
+
+
 def test_places_show_coordinates(site):
     root = page(site, "places.html")
     assert "55.7558 37.6173" in root.text_content()  # Moscow
