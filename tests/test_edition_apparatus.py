@@ -273,6 +273,16 @@ def test_tito_numbering_is_in_every_description():
         assert additions is not None and "handwriting" in "".join(additions.itertext()), name
 
 
+def test_the_edition_page_shows_no_single_document_as_its_own():
+    page = html.fromstring(render.render_html(TEI / "edition.xml", register=REGISTER))
+    rows = {
+        div.get("class").split()[-1]: " ".join(div.xpath("string(dd)").split())
+        for div in page.xpath("//aside//div[contains(@class, 'tk-meta-row')]")
+    }
+    assert "tk-meta-archive" not in rows and "tk-meta-summary" not in rows
+    assert rows["tk-meta-archives"].endswith("507 / IX, 119/I-48 to 119/I-52")
+
+
 # --------------------------------------------------------------------------- pages
 
 
