@@ -203,6 +203,17 @@ def test_chronology_of_the_letters(edition_index):
     moscow = letters[0].places_sent[0]
     assert (moscow.id, moscow.cert, moscow.evidence) == ("moscow", "medium", "conjecture")
     assert (reply.places_sent[0].cert, reply.places_sent[0].evidence) == ("", "")
+    exported = to_dict(edition_index)["letters"]  # the JSON says it only where the edition does
+    assert exported[0]["places_sent"][0] == {
+        "key": "register.xml#moscow",
+        "id": "moscow",
+        "type": "place",
+        "name": "Moscow",
+        "text": "Moscow",
+        "cert": "medium",
+        "evidence": "conjecture",
+    }
+    assert "cert" not in exported[2]["places_sent"][0]
 
 
 def test_relations_of_the_register(edition_index):

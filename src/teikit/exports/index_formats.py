@@ -142,7 +142,10 @@ def _entry(e: Entry) -> dict[str, Any]:
 
 
 def _party(p: Party) -> dict[str, str]:
-    return {"key": p.key, "id": p.id, "type": p.type, "name": p.name, "text": p.text}
+    party = {"key": p.key, "id": p.id, "type": p.type, "name": p.name, "text": p.text}
+    # How sure the edition is, only when it says (a conjectured place of sending).
+    party |= {k: v for k, v in (("cert", p.cert), ("evidence", p.evidence)) if v}
+    return party
 
 
 def _letter(lt: Letter) -> dict[str, Any]:
