@@ -78,7 +78,9 @@ def test_tei_all_is_the_bundled_current_release_when_nothing_is_cached() -> None
 
 
 def test_tei_all_is_the_newest_cached_release(cached_4_13_0) -> None:
-    assert resolve("tei_all") == [SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0")]
+    assert resolve("tei_all") == [
+        SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0", trusted=True)
+    ]
     assert tei_all().version == "4.12.0"  # tei_all() itself stays the bundled file
 
 
@@ -89,7 +91,7 @@ def test_a_cached_copy_of_the_bundled_release_is_not_preferred(cached_4_12_0) ->
 def test_resolve_teikit_and_files_unchanged() -> None:
     assert resolve("teikit") == teikit_schemas()
     assert [s.kind for s in resolve("teikit")] == ["rng", "sch"]
-    assert resolve(str(TINY_SCH)) == [SchemaSource(str(TINY_SCH), TINY_SCH, "sch")]
+    assert resolve(str(TINY_SCH)) == [SchemaSource(str(TINY_SCH), TINY_SCH, "sch", trusted=True)]
 
 
 @pytest.mark.parametrize(
@@ -107,12 +109,14 @@ def test_resolve_usage_errors(spec, text) -> None:
 
 
 def test_resolve_a_tei_url_offline(cached_4_13_0) -> None:
-    assert resolve(RELEASE_URL) == [SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0")]
+    assert resolve(RELEASE_URL) == [
+        SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0", trusted=True)
+    ]
     [stand_in] = resolve(VAULT_4_5_0)
     assert (stand_in.path, stand_in.version) == (tei_all().path, "4.12.0")
     assert stand_in.note.startswith(f"{VAULT_4_5_0}: TEI release 4.5.0 is not available offline")
     assert resolve(TINY_RNG.resolve().as_uri()) == [
-        SchemaSource(TINY_RNG.resolve().as_uri(), TINY_RNG.resolve(), "rng")
+        SchemaSource(TINY_RNG.resolve().as_uri(), TINY_RNG.resolve(), "rng", trusted=True)
     ]
     with pytest.raises(SchemaError) as info:
         resolve("https://example.org/x.rng")
@@ -225,8 +229,8 @@ def test_fixture_schemas_work_for_their_documents() -> None:
 def test_tei_release_url_rng_and_embedded_schematron_offline() -> None:
     bundled = tei_all()
     assert sources("tei-release-url.xml") == [
-        SchemaSource("tei_all", bundled.path, "rng", "4.12.0"),
-        SchemaSource("tei_all", bundled.path, "rng-sch", "4.12.0"),
+        SchemaSource("tei_all", bundled.path, "rng", "4.12.0", trusted=True),
+        SchemaSource("tei_all", bundled.path, "rng-sch", "4.12.0", trusted=True),
     ]
 
 
@@ -241,7 +245,7 @@ def test_tei_release_url_uses_the_newest_cached_release(cached_4_13_0) -> None:
 
 def test_vault_url_of_a_release_not_available_stands_in_the_nearest_newer() -> None:
     [found] = sources("tei-vault-4.5.0-not-available.xml")
-    assert found == SchemaSource("tei_all", tei_all().path, "rng", "4.12.0")
+    assert found == SchemaSource("tei_all", tei_all().path, "rng", "4.12.0", trusted=True)
     assert found.line == 2  # the <?xml-model?> that named it, for the warning
     assert found.note == (
         f"{VAULT_4_5_0}: TEI release 4.5.0 is not available offline; validated against "
@@ -251,15 +255,17 @@ def test_vault_url_of_a_release_not_available_stands_in_the_nearest_newer() -> N
 
 def test_vault_url_with_that_release_cached(cached_4_13_0) -> None:
     doc = doc_with(f'href="{VAULT_4_12_0.replace("4.12.0", "4.13.0")}" schematypens="{RNG_NS}"')
-    assert schemas_for(doc) == [SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0")]
+    assert schemas_for(doc) == [
+        SchemaSource("tei_all", cached_4_13_0, "rng", "4.13.0", trusted=True)
+    ]
 
 
 def test_vault_url_of_the_bundled_releases(cached_4_13_0) -> None:
     assert sources("tei-vault-4.3.0.xml") == [
-        SchemaSource("tei_all", tei_all("4.3.0").path, "rng", "4.3.0")
+        SchemaSource("tei_all", tei_all("4.3.0").path, "rng", "4.3.0", trusted=True)
     ]
     assert sources("tei-vault-4.12.0.xml") == [
-        SchemaSource("tei_all", tei_all().path, "rng", "4.12.0")
+        SchemaSource("tei_all", tei_all().path, "rng", "4.12.0", trusted=True)
     ]
     assert all(not s.note for s in sources("tei-vault-4.12.0.xml"))
 
@@ -300,7 +306,9 @@ def test_version_of_a_local_tei_all_copy(tmp_path, shared_tei_all) -> None:
     assert schemas_for(doc) == [SchemaSource("tei_all.rng", copy, "rng-sch", "4.11.0", "#ALL")]
     # A byte-identical copy of a bundled release goes by the bundled name.
     copy.write_bytes(shared_tei_all.read_bytes())
-    assert schemas_for(doc) == [SchemaSource("tei_all", copy, "rng-sch", "4.12.0", "#ALL")]
+    assert schemas_for(doc) == [
+        SchemaSource("tei_all", copy, "rng-sch", "4.12.0", "#ALL", trusted=True)
+    ]
 
 
 def test_documents_from_bytes_resolve_against_the_current_folder(monkeypatch) -> None:

@@ -48,6 +48,11 @@ class SchemaSource:
     the user should know about how the schema was found (another TEI release
     standing in for the one named), ``line`` where it was declared (the
     ``<?xml-model?>`` line; 0 for a schema given on the command line).
+
+    ``trusted`` says where it came from (see docs/security.md): the user's
+    ``--schema``, the bundled schemas and verified TEI releases are trusted;
+    a schema a document names is not, and its code runs sandboxed
+    (:mod:`teikit.sandbox`). The default is the safe one.
     """
 
     name: str  # display name: "tei_all", "teikit", or the path/href given
@@ -57,6 +62,7 @@ class SchemaSource:
     phase: str = ""
     note: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
+    trusted: bool = False
 
     def __str__(self) -> str:
         text = f"{self.name} {self.version}".strip()
@@ -79,7 +85,7 @@ def tei_all(version: str = TEI_ALL_BUNDLED_VERSION) -> SchemaSource:
     path = Path(str(resources.files("teikit") / "data" / "tei" / f"tei_all-{version}.rng"))
     if not path.is_file():
         raise SchemaError(f"bundled tei_all.rng missing at {path}: reinstall teikit")
-    return SchemaSource("tei_all", path, "rng", version)
+    return SchemaSource("tei_all", path, "rng", version, trusted=True)
 
 
 def tei_all_newest() -> SchemaSource:
@@ -93,8 +99,8 @@ def teikit_schemas() -> list[SchemaSource]:
     """The project's customization: RELAX NG first, then Schematron."""
     base = _data_dir()
     found = [
-        SchemaSource("teikit", base / "teikit.rng", "rng"),
-        SchemaSource("teikit.sch", base / "teikit.sch", "sch"),
+        SchemaSource("teikit", base / "teikit.rng", "rng", trusted=True),
+        SchemaSource("teikit.sch", base / "teikit.sch", "sch", trusted=True),
     ]
     for source in found:
         if not source.path.is_file():
@@ -124,7 +130,8 @@ def resolve(spec: str, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
     """Turn a ``--schema`` value (bundled name, file path or URL) into schema sources.
 
     URLs are resolved offline through :func:`teikit.catalog.lookup` (the user's
-    ``catalogs`` and XML_CATALOG_FILES, then the well-known TEI URLs).
+    ``catalogs`` and XML_CATALOG_FILES, then the well-known TEI URLs). The user
+    chose them, so they are trusted.
     """
     if spec in BUNDLED:
         return BUNDLED[spec]()
@@ -140,7 +147,14 @@ def resolve(spec: str, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
         if not kind:
             raise UsageError(f"{spec}: resolves to {found.path}, not a .rng, .xsd or .sch file")
         return [
-            SchemaSource(found.name or spec, found.path, kind, found.version, note=found.warning)
+            SchemaSource(
+                found.name or spec,
+                found.path,
+                kind,
+                found.version,
+                note=found.warning,
+                trusted=True,
+            )
         ]
     if suffix not in SUFFIX_KINDS:
         raise UsageError(
@@ -150,7 +164,7 @@ def resolve(spec: str, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
     path = Path(spec)
     if not path.is_file():
         raise UsageError(f"{spec}: schema file not found")
-    return [SchemaSource(spec, path, SUFFIX_KINDS[suffix])]
+    return [SchemaSource(spec, path, SUFFIX_KINDS[suffix], trusted=True)]
 
 
 # --------------------------------------------------------------------------- xml-model
@@ -225,11 +239,21 @@ def schemas_for(doc: Document, catalogs: Sequence[Path] = ()) -> list[SchemaSour
         except SchemaError as exc:
             raise SchemaError(exc.message, [_unavailable(doc.path, line, exc.message)]) from None
         name, version = where.name, where.version
+        trusted = where.via == "tei"  # a bundled or verified cached TEI release
         if not name:
-            name, version = _known_name(where.path, href)
+            name, version, trusted = _known_name(where.path, href)
         phase = model.get("phase", "").strip() if kind in ("sch", "rng-sch") else ""
         found.append(
-            SchemaSource(name, where.path, kind, version, phase, note=where.warning, line=line)
+            SchemaSource(
+                name,
+                where.path,
+                kind,
+                version,
+                phase,
+                note=where.warning,
+                line=line,
+                trusted=trusted,
+            )
         )
     return found
 
@@ -256,17 +280,19 @@ def _same_bytes(a: Path, b: Path) -> bool:
         return False
 
 
-def _known_name(path: Path, href: str) -> tuple[str, str]:
-    """Display name and version: a bundled schema by its name (also when the
-    document points at an identical copy, such as the repository's
-    schema/teikit.rng next to an installed teikit), else the href as written."""
+def _known_name(path: Path, href: str) -> tuple[str, str, bool]:
+    """Display name, version and trust: a bundled schema by its name, trusted
+    (also when the document points at an identical copy, such as the repository's
+    schema/teikit.rng next to an installed teikit: the same bytes are the same
+    code, and the bundled schemas include nothing), else the href as written,
+    untrusted."""
     resolved = path.resolve()
     bundled = [tei_all(version) for version in TEI_ALL_BUNDLED_VERSIONS]
     for source in [*bundled, *teikit_schemas()]:
         if source.path.resolve() == resolved or _same_bytes(source.path, resolved):
-            return source.name, source.version
+            return source.name, source.version, True
     if path.name.startswith("tei_all"):  # a local copy of a TEI release
         from teikit.schema_cache import read_version
 
-        return href, read_version(path)
-    return href, ""
+        return href, read_version(path), False
+    return href, "", False
