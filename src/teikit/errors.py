@@ -85,6 +85,19 @@ class SchemaError(TeikitError):
     """A schema could not be found, read or compiled."""
 
 
+class SandboxError(SchemaError):
+    """Untrusted code (a schema a document names) tried something it may not:
+    refused before it ran, or stopped by the sandbox while it ran. ``file`` and
+    ``line`` locate the offending code (in the schema, not the document);
+    ``reason`` says what it did ("calls environment-variable() …")."""
+
+    def __init__(self, message: str, *, file: str = "", line: int = 0, reason: str = ""):
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.reason = reason
+
+
 class UsageError(TeikitError):
     """The caller asked for something that cannot be done (bad option or path)."""
 

@@ -1,5 +1,15 @@
 """The only module that talks to saxonche: one processor per process and a cache
-of compiled stylesheets, so a batch compiles each stylesheet once."""
+of compiled stylesheets, so a batch compiles each stylesheet once.
+
+Two processors, in fact: the trusted one runs teikit's stylesheets and the
+schemas and stylesheets the user gave; the *sandboxed* one runs code from
+schemas that documents name (see docs/security.md). Its configuration allows
+no URI protocol at all, so ``doc()``, ``unparsed-text()``, ``collection()``,
+``json-doc()``, ``transform()``, ``xsl:include`` and external DTDs in
+``parse-xml()`` fail instead of reading a file or opening a connection. Saxon
+keeps one configuration per processor, so the two do not affect each other.
+What the sandbox cannot stop is vetted before compiling (:mod:`teikit.sandbox`).
+"""
 
 from __future__ import annotations
 
@@ -8,31 +18,55 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from teikit.errors import Diagnostic, SchemaError, Severity
+from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity
 
 _lock = threading.Lock()
-_processor: Any = None
+_processors: dict[bool, Any] = {}
 _cache: dict[str, Any] = {}
 
+# Saxon's words when the sandbox stopped an access (FODC0005, FOUT1170, SXXP0003 …;
+# after a refused doc-available(), doc() finds the URI "marked not available").
+_DENIED = ("has been prohibited", "has been disallowed", "has been marked not available")
 
-def processor() -> Any:
+
+class TransformError(SchemaError):
+    """A stylesheet failed while it ran (a dynamic error, or the sandbox said no)."""
+
+
+def processor(*, sandboxed: bool = False) -> Any:
     """The process-wide Saxon processor (created on first use: it starts a JVM-free
-    native runtime that is costly to create and cheap to keep)."""
-    global _processor
+    native runtime that is costly to create and cheap to keep); ``sandboxed``
+    gives the one for untrusted code, which may open no URI."""
     with _lock:
-        if _processor is None:
+        proc = _processors.get(sandboxed)
+        if proc is None:
             from saxonche import PySaxonProcessor
 
-            _processor = PySaxonProcessor(license=False)
-        return _processor
+            proc = PySaxonProcessor(license=False)
+            if sandboxed:
+                proc.set_configuration_property("http://saxon.sf.net/feature/allowedProtocols", "")
+                proc.set_configuration_property(
+                    "http://saxon.sf.net/feature/allow-external-functions", "false"
+                )
+            _processors[sandboxed] = proc
+        return proc
 
 
-def compile_stylesheet(text: str, *, name: str = "stylesheet", base_uri: str | None = None) -> Any:
-    """Compile XSLT text once; later calls with the same text reuse the executable."""
-    key = hashlib.sha256(((base_uri or "") + "\0" + text).encode()).hexdigest()
+def compile_stylesheet(
+    text: str,
+    *,
+    name: str = "stylesheet",
+    base_uri: str | None = None,
+    sandboxed: bool = False,
+) -> Any:
+    """Compile XSLT text once; later calls with the same text reuse the executable.
+
+    ``sandboxed`` compiles it on the sandboxed processor: run it with
+    :func:`run` on a node from :func:`parse` with the same ``sandboxed``."""
+    key = hashlib.sha256((f"{int(sandboxed)}\0{base_uri or ''}\0{text}").encode()).hexdigest()
     if key in _cache:
         return _cache[key]
-    proc = processor()
+    proc = processor(sandboxed=sandboxed)
     xslt = proc.new_xslt30_processor()
     if base_uri:
         xslt.set_cwd(str(Path(base_uri).parent))
@@ -48,13 +82,13 @@ def compile_stylesheet(text: str, *, name: str = "stylesheet", base_uri: str | N
     return executable
 
 
-def parse(text: str, base_uri: str) -> Any:
+def parse(text: str, base_uri: str, *, sandboxed: bool = False) -> Any:
     """Parse already-checked XML text into a Saxon node with a base URI, so that
     relative ``doc()`` calls resolve against the document's own folder.
 
     Give it what :func:`document_text` returns: Saxon's parser would load an
     external DTD named in a DOCTYPE, so only the root element is passed on."""
-    builder = processor().new_document_builder()
+    builder = processor(sandboxed=sandboxed).new_document_builder()
     builder.set_base_uri(base_uri)
     return builder.parse_xml(xml_text=text)
 
@@ -67,19 +101,43 @@ def document_text(root: Any) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
+def node_map(nodes: dict[str, Any], *, sandboxed: bool = False) -> Any:
+    """An XDM map from strings to (document) nodes, to pass as a parameter
+    (not empty: saxonche makes no map of an empty dict)."""
+    if not nodes:
+        raise ValueError("node_map needs at least one entry")
+    return processor(sandboxed=sandboxed).make_map2(nodes)
+
+
 def run(
-    executable: Any, node: Any, *, file: str = "", params: dict[str, Any] | None = None
+    executable: Any,
+    node: Any,
+    *,
+    file: str = "",
+    params: dict[str, Any] | None = None,
+    sandboxed: bool = False,
 ) -> tuple[str, list[Diagnostic]]:
-    """Transform ``node`` and return the serialised result and xsl:message diagnostics."""
+    """Transform ``node`` and return the serialised result and xsl:message diagnostics.
+
+    ``params`` values that are strings (or numbers) are passed as strings; XDM
+    values (:func:`node_map`, nodes) as they are. A failure raises
+    :class:`TransformError`, or :class:`SandboxError` when the sandbox stopped
+    an access."""
     executable.clear_parameters()
-    proc = processor()
+    proc = processor(sandboxed=sandboxed)
     for key, value in (params or {}).items():
-        executable.set_parameter(key, proc.make_string_value(str(value)))
+        if isinstance(value, (str, int, float, bool)):
+            value = proc.make_string_value(str(value))
+        executable.set_parameter(key, value)
     executable.set_save_xsl_message(True, None)
     try:
         result = executable.transform_to_string(xdm_node=node)
     except Exception as exc:
-        raise SchemaError(f"{file}: transformation failed: {' '.join(str(exc).split())}") from exc
+        executable.clear_xsl_messages()
+        reason = " ".join(str(exc).split())
+        if sandboxed and any(word in reason for word in _DENIED):
+            raise SandboxError(f"{file}: {reason}", file=file) from exc
+        raise TransformError(f"{file}: transformation failed: {reason}") from exc
     messages = []
     xsl_messages = executable.get_xsl_messages()
     if xsl_messages is not None:
