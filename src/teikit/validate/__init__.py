@@ -21,19 +21,29 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from teikit import sandbox, xslt
 from teikit import schemas as schema_lookup
-from teikit import xslt
 from teikit.batch import Interrupted, default_jobs, run
 from teikit.document import Document, load
 from teikit.edition.config import Config
-from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
+from teikit.errors import (
+    Diagnostic,
+    LoadError,
+    SandboxError,
+    SchemaError,
+    Severity,
+    ValidationError,
+)
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
+from teikit.validate.documents import HANDED_IN, HandedIn
 from teikit.validate.relaxng import compile_grammar, source_positions
 from teikit.validate.schematron import (
     SVRL,
+    CompiledSchematron,
     compile_schematron,
     embedded_schematron,
+    read_schematron,
     svrl_diagnostics,
 )
 
@@ -119,9 +129,11 @@ class Report:
 class Validator:
     """Holds the compiled schemas for a run, so a batch compiles each once."""
 
-    def __init__(self, options: ValidateOptions | None = None):
+    def __init__(self, options: ValidateOptions | None = None, roots: Sequence[Path] = ()):
         self.options = options or ValidateOptions()
         self.catalogs = tuple(Path(c) for c in self.options.catalogs)
+        # Folders whose files Python may read on behalf of schema code (docs/security.md).
+        self.handed_in = HandedIn(roots)
         # Resolve explicit schemas up front: a bad --schema is a usage error
         # before any file is read.
         # Any XML may be checked against a user's own schema (an XSD for EAD,
@@ -310,53 +322,91 @@ class Validator:
                 root.set(name, value)
         return found
 
-    def _embedded(self, source: SchemaSource):
-        key = ("embedded", source.path.resolve(), self.options.svrl)
+    def _embedded(self, source: SchemaSource) -> _Compiled | None:
+        key = ("embedded", source.path.resolve(), source.trusted, self.options.svrl)
         cached = _executables.get(key)
         if cached is None:
-            schema = embedded_schematron(rng.parse_schema(source.path))
+            grammar = rng.parse_schema(source.path)
+            schema = embedded_schematron(grammar)
             cached = (
-                None
+                False
                 if schema is None
-                else xslt.compile_stylesheet(
-                    compile_schematron(
+                else self._compile(
+                    source,
+                    grammar,
+                    lambda: compile_schematron(
                         schema, name=f"{source.name} (embedded)", fired_rules=self.options.svrl
-                    ).xslt,
-                    name=f"{source.name} (embedded Schematron)",
+                    ),
+                    f"{source.name} (embedded Schematron)",
                 )
             )
-            _executables[key] = cached or False
+            _executables[key] = cached
         return cached or None
 
-    def _compiled_schematron(self, source: SchemaSource):
+    def _compiled_schematron(self, source: SchemaSource) -> _Compiled:
         phase = self.options.phase or getattr(source, "phase", "") or None
-        key = ("sch", source.path.resolve(), phase, self.options.svrl)
+        key = ("sch", source.path.resolve(), source.trusted, phase, self.options.svrl)
         executable = _executables.get(key)
         if executable is None:
-            compiled = compile_schematron(
-                source.path, phase=phase, name=source.name, fired_rules=self.options.svrl
+            tree = read_schematron(source.path, source.name)
+            executable = self._compile(
+                source,
+                tree,
+                lambda: compile_schematron(
+                    tree, phase=phase, name=source.name, fired_rules=self.options.svrl
+                ),
+                source.name,
             )
-            executable = xslt.compile_stylesheet(compiled.xslt, name=source.name)
             _executables[key] = executable
         return executable
+
+    @staticmethod
+    def _compile(source: SchemaSource, tree, compile_, name: str) -> _Compiled:
+        """Compile Schematron to XSLT on the processor its trust allows. Untrusted
+        code is vetted first (its source, then the XSLT it became); a refusal is
+        kept, so that every document that names the schema reports it."""
+        if source.trusted:
+            compiled = compile_()
+            return _Compiled(compiled, xslt.compile_stylesheet(compiled.xslt, name=name), False)
+        where = sandbox.Where(str(source.path), f"to trust it, pass it with --schema {source.path}")
+        try:
+            sandbox.vet_schematron(tree, where)
+            compiled = compile_()
+            sandbox.vet_stylesheet_text(compiled.xslt, where)
+        except SandboxError as refused:
+            return _Compiled(None, None, True, refused)
+        return _Compiled(
+            compiled, xslt.compile_stylesheet(compiled.xslt, name=name, sandboxed=True), True
+        )
 
     def _schematron(
         self, doc: Document, source: SchemaSource, *, embedded: bool, result: FileResult
     ) -> tuple[bool, list[Diagnostic]]:
         """Whether any pattern was active, and the findings."""
         if embedded:
-            executable = self._embedded(source)
-            if executable is None:
+            compiled = self._embedded(source)
+            if compiled is None:
                 return False, []
             name = f"{source.name} (embedded)"
         else:
-            executable = self._compiled_schematron(source)
+            compiled = self._compiled_schematron(source)
             name = source.name
+        if compiled.refused is not None:
+            return True, [self._refusal(doc, source, compiled.refused)]
+        sandboxed = compiled.sandboxed
         base = (
             Path(doc.path).resolve().as_uri() if Path(doc.path).is_file() else "file:///stdin.xml"
         )
-        node = xslt.parse(xslt.document_text(doc.root), base)
-        out, messages = xslt.run(executable, node, file=doc.path)
+        node = xslt.parse(xslt.document_text(doc.root), base, sandboxed=sandboxed)
+        params = {}
+        if HANDED_IN in compiled.schema.params:
+            params[HANDED_IN] = self.handed_in.for_document(doc, node, sandboxed=sandboxed)
+        try:
+            out, messages = xslt.run(
+                compiled.executable, node, file=doc.path, params=params, sandboxed=sandboxed
+            )
+        except SandboxError as stopped:
+            return True, [self._refusal(doc, source, stopped)]
         if self.options.svrl:
             result.svrl.append(out)
         svrl = etree.fromstring(out.encode("utf-8"))
@@ -364,6 +414,39 @@ class Validator:
         return active, messages + svrl_diagnostics(
             svrl, doc.root, doc.path, name, doc.xpath_of, source_positions(doc)
         )
+
+    @staticmethod
+    def _refusal(doc: Document, source: SchemaSource, error: SandboxError) -> Diagnostic:
+        """What the sandbox refused, as a finding for this document at the
+        ``<?xml-model?>`` that named the schema."""
+        message = error.message
+        if not error.line and error.file == doc.path:  # stopped while running
+            reason = message.removeprefix(f"{doc.path}: ")
+            message = (
+                f"{source.path}: the schema tried to read a file or URL, which a schema named "
+                f"by a document may not do ({reason}); to trust it, pass it with "
+                f"--schema {source.path}"
+            )
+        return Diagnostic(
+            doc.path,
+            source.line,
+            0,
+            Severity.ERROR,
+            message,
+            code="untrusted-code-refused",
+            source="sandbox",
+            schema=str(source),
+        )
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A Schematron schema ready to run, or the reason the sandbox refused it."""
+
+    schema: CompiledSchematron | None
+    executable: object
+    sandboxed: bool
+    refused: SandboxError | None = None
 
 
 def _schema_warning(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
@@ -431,9 +514,9 @@ def validate_files(
         options = ValidateOptions(schemas=tuple(schemas or ()))
     elif schemas is not None:
         raise TypeError("give schemas or options, not both")
-    validator = Validator(options)
-    report = Report(schemas=[str(s) for s in validator.explicit])
     paths = list(paths)
+    validator = Validator(options, roots=_roots(paths))
+    report = Report(schemas=[str(s) for s in validator.explicit])
     if "-" in paths:
         jobs = 1  # worker processes get /dev/null as stdin: read it here
     if validator.explicit:
@@ -467,6 +550,11 @@ def validate_files(
     if raise_on_error and not report.valid:
         raise ValidationError(report.summary(), report.diagnostics)
     return report
+
+
+def _roots(paths: Sequence[str]) -> list[Path]:
+    """The folders of the files being validated: what Python may read for schema code."""
+    return sorted({Path(p).resolve().parent for p in paths if p != "-"})
 
 
 def _config_for(paths: Sequence[str]) -> Config:

@@ -51,6 +51,7 @@ class CompiledSchematron:
     name: str
     xslt: str
     phase: str
+    params: frozenset[str] = frozenset()  # schema-level lets, settable from outside
 
 
 # A step of a rule context we know how to turn into a select expression: an
@@ -238,9 +239,9 @@ class _Compiler:
         el = etree.SubElement(parent, f"{{{XSL}}}text")
         el.text = text
 
-    def lets(self, parent: etree._Element, source: etree._Element, name_prefix: str = "") -> None:
+    def lets(self, parent: etree._Element, source: etree._Element, kind: str = "variable") -> None:
         for let in source.findall(S + "let"):
-            var = etree.SubElement(parent, f"{{{XSL}}}variable", name=let.get("name"))
+            var = etree.SubElement(parent, f"{{{XSL}}}{kind}", name=let.get("name"))
             if let.get("value") is not None:
                 var.set("select", let.get("value"))
             else:  # ISO 2016: element content as the value
@@ -280,7 +281,9 @@ class _Compiler:
             },
         )
         etree.SubElement(sheet, f"{{{XSL}}}output", method="xml", indent="no")
-        self.lets(sheet, self.schema)
+        # Schema-level lets are global parameters, as SchXslt compiles them: their
+        # value is the default, and the caller may set them (teikit-documents).
+        self.lets(sheet, self.schema, "param")
         if self.phase_el is not None:
             self.lets(sheet, self.phase_el)
         patterns = self.patterns()
@@ -391,16 +394,25 @@ def compile_schematron(
     not need it, and one per rule and matching node is most of the output."""
     if not isinstance(schema, etree._Element):
         name = name or str(schema)
-        try:
-            schema = etree.parse(
-                str(schema), etree.XMLParser(resolve_entities=False, no_network=True)
-            ).getroot()
-        except (OSError, etree.XMLSyntaxError) as exc:
-            raise SchemaError(f"{name}: cannot read Schematron: {exc}") from exc
+        schema = read_schematron(Path(schema), name)
     if schema.tag != S + "schema":
         raise SchemaError(f"{name}: not an ISO Schematron schema (root is {schema.tag})")
     compiler = _Compiler(schema, phase, name or "schematron", fired_rules)
-    return CompiledSchematron(name=name, xslt=compiler.compile(), phase=compiler.phase)
+    params = frozenset(let.get("name", "") for let in schema.findall(S + "let"))
+    return CompiledSchematron(
+        name=name, xslt=compiler.compile(), phase=compiler.phase, params=params
+    )
+
+
+def read_schematron(path: Path, name: str = "") -> etree._Element:
+    """A Schematron file's root element, parsed with no network, DTD or entities."""
+    try:
+        return etree.parse(
+            str(path),
+            etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
+        ).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise SchemaError(f"{name or path}: cannot read Schematron: {exc}") from exc
 
 
 def embedded_schematron(rng: etree._Element) -> etree._Element | None:
