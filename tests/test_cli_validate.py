@@ -221,7 +221,7 @@ def test_a_document_naming_tei_4_3_0_gets_a_hint_for_what_later_releases_allow()
 
 def test_schema_update_then_list(tei_release_server, tmp_path, monkeypatch):
     monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path / "cache"))
-    update = invoke("schema", "update", "--url", tei_release_server)
+    update = invoke("schema", "update", "--url", tei_release_server, "--allow-http")
     assert update.exit_code == 0, update.stderr
     assert update.stdout.startswith("TEI 4.12.0: ")
     listing = invoke("schema", "list").stdout.splitlines()
@@ -234,7 +234,7 @@ def test_schema_update_then_list(tei_release_server, tmp_path, monkeypatch):
 
 def test_schema_update_failure_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path / "cache"))
-    result = invoke("schema", "update", "--url", "http://127.0.0.1:9/tei_all.rng")
+    result = invoke("schema", "update", "--url", "http://127.0.0.1:9/tei_all.rng", "--allow-http")
     assert result.exit_code == 3
     [line] = result.stderr.splitlines()
     assert line.startswith("teikit: error: cannot download http://127.0.0.1:9/tei_all.rng")

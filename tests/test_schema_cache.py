@@ -8,21 +8,31 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import socket
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from teikit import schema_cache
+from teikit.cli import cli
 from teikit.errors import SchemaError, UsageError
 from teikit.schema_cache import CachedRelease, Release
 from teikit.schemas import TEI_ALL_BUNDLED_VERSIONS, tei_all
 
+from loopback import Listener
+
 SHA_4_12_0 = "b0f115095ead2ccc6933aa3365c6f4a82cba3b2ec7eee7f76bb616d7a63b7e48"
 SHA_4_3_0 = "facc222ce0c2d3647f772bc9e8b584722bf2d71e65a4f73b26d41a7ed869d4a1"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture(autouse=True)
@@ -127,8 +137,17 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".tmp"))
 
 
-def write_release(cache: Path, version: str, data: bytes = b"<grammar/>") -> Path:
-    """A cache entry as update() would leave it (content need not be a real schema)."""
+def release_bytes(version: str) -> bytes:
+    """The bundled tei_all with its header naming ``version``: passes verification."""
+    text = tei_all().path.read_text(encoding="utf-8")
+    return re.sub(
+        r"(TEI\s+Edition:\s*Version\s+)4\.3\.0", rf"\g<1>{version}", text, count=1
+    ).encode()
+
+
+def write_release(cache: Path, version: str, data: bytes | None = None) -> Path:
+    """A cache entry as update() would leave it (by default a verifiable release)."""
+    data = release_bytes(version) if data is None else data
     folder = cache / "tei" / version
     folder.mkdir(parents=True)
     (folder / "tei_all.rng").write_bytes(data)
@@ -199,7 +218,7 @@ def test_versions_compare_numerically() -> None:
 
 
 def test_update_downloads_verifies_and_writes_manifest_last(server, offline) -> None:
-    release = schema_cache.update(base_url=server.url + "/release/")
+    release = schema_cache.update(base_url=server.url + "/release/", allow_http=True)
     folder = offline / "tei" / "4.12.0"
     assert isinstance(release, CachedRelease)
     assert release.version == "4.12.0"
@@ -230,10 +249,10 @@ def test_update_downloads_verifies_and_writes_manifest_last(server, offline) -> 
 
 def test_update_url_from_env_or_full_rng_url(server, monkeypatch) -> None:
     monkeypatch.setenv("TEIKIT_TEI_RELEASE_URL", server.url + "/release")  # no trailing slash
-    assert schema_cache.update().source == server.url + "/release/tei_all.rng"
+    assert schema_cache.update(allow_http=True).source == server.url + "/release/tei_all.rng"
     monkeypatch.setenv("TEIKIT_TEI_RELEASE_URL", server.url + "/nowhere/")
     direct = server.url + "/Vault/P5/4.12.0/tei_all.rng"
-    assert schema_cache.update(base_url=direct).source == direct  # the parameter wins
+    assert schema_cache.update(base_url=direct, allow_http=True).source == direct  # it wins
     assert server.requests == ["/release/tei_all.rng", "/Vault/P5/4.12.0/tei_all.rng"]
 
 
@@ -264,7 +283,7 @@ def test_update_default_url_is_the_tei_release_and_never_reached_in_tests() -> N
 def test_update_failures_are_one_line_and_leave_nothing(server, offline, route, message) -> None:
     url = server.url + route + "tei_all.rng"
     with pytest.raises(SchemaError) as info:
-        schema_cache.update(base_url=server.url + route)
+        schema_cache.update(base_url=server.url + route, allow_http=True)
     assert info.value.message == message.format(url=url)
     assert "\n" not in info.value.message
     assert not (offline / "tei").exists() or leftovers(offline) == []
@@ -273,7 +292,7 @@ def test_update_failures_are_one_line_and_leave_nothing(server, offline, route, 
 
 def test_update_rejects_a_cut_off_file_served_without_length(server) -> None:
     with pytest.raises(SchemaError) as info:
-        schema_cache.update(base_url=server.url + "/broken/")
+        schema_cache.update(base_url=server.url + "/broken/", allow_http=True)
     assert info.value.message.startswith(
         f"{server.url}/broken/tei_all.rng: not a RELAX NG schema (not well-formed XML: "
     )
@@ -284,7 +303,7 @@ def test_update_connection_refused() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(SchemaError) as info:
-        schema_cache.update(base_url=f"http://127.0.0.1:{port}/")
+        schema_cache.update(base_url=f"http://127.0.0.1:{port}/", allow_http=True)
     assert info.value.message == (
         f"cannot download http://127.0.0.1:{port}/tei_all.rng: Connection refused"
     )
@@ -296,7 +315,7 @@ def test_update_times_out(monkeypatch) -> None:
         silent.listen()
         port = silent.getsockname()[1]
         with pytest.raises(SchemaError) as info:
-            schema_cache.update(base_url=f"http://127.0.0.1:{port}/", timeout=0.2)
+            schema_cache.update(base_url=f"http://127.0.0.1:{port}/", timeout=0.2, allow_http=True)
     assert info.value.message == (
         f"cannot download http://127.0.0.1:{port}/tei_all.rng: timed out after 0.2 s"
     )
@@ -306,7 +325,7 @@ def test_update_refuses_other_url_schemes() -> None:
     with pytest.raises(SchemaError) as info:
         schema_cache.update(base_url="ftp://127.0.0.1/")
     assert info.value.message == (
-        "cannot download ftp://127.0.0.1/tei_all.rng: only http, https and file URLs are supported"
+        "cannot download ftp://127.0.0.1/tei_all.rng: only https (and file) URLs are supported"
     )
 
 
@@ -325,7 +344,7 @@ def test_interrupted_write_leaves_no_temp_file_and_no_release(server, offline, m
 
     monkeypatch.setattr(os, "replace", fail_on_schema)
     with pytest.raises(SchemaError) as info:
-        schema_cache.update(base_url=server.url + "/release/")
+        schema_cache.update(base_url=server.url + "/release/", allow_http=True)
     folder = offline / "tei" / "4.12.0"
     assert info.value.message == (
         f"cannot write to the schema cache {folder}: No space left on device "
@@ -338,7 +357,7 @@ def test_interrupted_write_leaves_no_temp_file_and_no_release(server, offline, m
 def test_unwritable_cache(server, offline) -> None:
     offline.write_text("a file where the cache folder should be")
     with pytest.raises(SchemaError) as info:
-        schema_cache.update(base_url=server.url + "/release/")
+        schema_cache.update(base_url=server.url + "/release/", allow_http=True)
     assert info.value.message.startswith(f"cannot write to the schema cache {offline}/tei/4.12.0: ")
 
 
@@ -347,19 +366,21 @@ def test_unwritable_cache(server, offline) -> None:
 
 def test_fetch_a_vault_release(server, offline, monkeypatch) -> None:
     monkeypatch.setenv("TEIKIT_TEI_VAULT_URL", server.url + "/Vault/P5/{version}/tei_all.rng")
-    release = schema_cache.fetch("4.12.0")
+    release = schema_cache.fetch("4.12.0", allow_http=True)
     assert (release.version, release.sha256) == ("4.12.0", SHA_4_12_0)
     assert release.source == server.url + "/Vault/P5/4.12.0/tei_all.rng"
     assert leftovers(offline) == []
     # Cached: no second download unless forced.
     assert schema_cache.fetch("4.12.0") == release
     assert len(server.requests) == 1
-    again = schema_cache.fetch("4.12.0", force=True)
+    again = schema_cache.fetch("4.12.0", force=True, allow_http=True)
     assert again.sha256 == SHA_4_12_0 and len(server.requests) == 2
 
 
 def test_fetch_an_old_release_with_the_old_header_form(server) -> None:
-    release = schema_cache.fetch("4.3.0", vault_url=server.url + "/Vault/P5/{version}/tei_all.rng")
+    release = schema_cache.fetch(
+        "4.3.0", vault_url=server.url + "/Vault/P5/{version}/tei_all.rng", allow_http=True
+    )
     assert (release.version, release.sha256) == ("4.3.0", SHA_4_3_0)
 
 
@@ -376,14 +397,18 @@ def test_fetch_default_url_is_the_tei_vault() -> None:
 def test_fetch_refuses_a_file_of_another_version(server, offline) -> None:
     url = server.url + "/Vault/P5/4.11.0/tei_all.rng"
     with pytest.raises(SchemaError) as info:
-        schema_cache.fetch("4.11.0", vault_url=server.url + "/Vault/P5/{version}/tei_all.rng")
+        schema_cache.fetch(
+            "4.11.0", vault_url=server.url + "/Vault/P5/{version}/tei_all.rng", allow_http=True
+        )
     assert info.value.message == f"{url}: is TEI release 4.12.0, not 4.11.0 as requested"
     assert not (offline / "tei").exists()
 
 
 def test_fetch_404(server) -> None:
     with pytest.raises(SchemaError) as info:
-        schema_cache.fetch("9.9.9", vault_url=server.url + "/Vault/P5/{version}/tei_all.rng")
+        schema_cache.fetch(
+            "9.9.9", vault_url=server.url + "/Vault/P5/{version}/tei_all.rng", allow_http=True
+        )
     assert info.value.message == (
         f"cannot download {server.url}/Vault/P5/9.9.9/tei_all.rng: HTTP 404 Not Found"
     )
@@ -476,7 +501,7 @@ def test_incomplete_cache_entries_are_ignored(offline) -> None:
 def test_update_replaces_an_incomplete_entry(server, offline) -> None:
     (offline / "tei" / "4.12.0").mkdir(parents=True)
     (offline / "tei" / "4.12.0" / "tei_all.rng").write_bytes(b"half a sche")
-    release = schema_cache.update(base_url=server.url + "/release/")
+    release = schema_cache.update(base_url=server.url + "/release/", allow_http=True)
     assert hashlib.sha256(release.path.read_bytes()).hexdigest() == SHA_4_12_0
     assert [r.version for r in schema_cache.list_releases()] == ["4.3.0", "4.12.0", "4.12.0"]
 
@@ -513,3 +538,145 @@ def test_added_after_needs_an_older_known_release(shared_tei_all) -> None:
     schema_cache.update(base_url=shared_tei_all.as_uri())
     assert schema_cache.added_after("4.12.0", "gender") is False  # nothing newer
     assert schema_cache.added_after("4.1.0", "gender") is False  # not available offline
+
+
+# --------------------------------------------------------------------------- what comes in is checked
+
+
+def test_plain_http_is_refused_unless_allowed() -> None:
+    with Listener() as listener:
+        with pytest.raises(SchemaError) as info:
+            schema_cache.update(base_url=listener.url + "/")
+        assert listener.connections() == 0
+    assert info.value.message == (
+        f"cannot download {listener.url}/tei_all.rng: plain HTTP can be tampered with on the "
+        "way, and the schema's rules run as trusted code; use https, or pass --allow-http if "
+        "you trust the network"
+    )
+    with pytest.raises(SchemaError):
+        schema_cache.fetch("4.12.0", vault_url="http://127.0.0.1:9/{version}/tei_all.rng")
+
+
+def test_cli_refuses_plain_http_without_the_flag() -> None:
+    with Listener() as listener:
+        result = invoke("schema", "update", "--url", listener.url + "/tei_all.rng")
+        assert listener.connections() == 0
+    assert result.exit_code == 3
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"teikit: error: cannot download {listener.url}/tei_all.rng: plain HTTP")
+    assert line.endswith("pass --allow-http if you trust the network")
+
+
+def test_cli_gives_up_on_a_slow_server() -> None:
+    with Listener(answer=False) as silent:  # accepts, never answers
+        result = invoke(
+            "schema", "update", "--url", silent.url + "/", "--allow-http", "--timeout", "0.3"
+        )
+        assert silent.connections() == 1
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"teikit: error: cannot download {silent.url}/tei_all.rng: timed out after 0.3 s\n"
+    )
+
+
+def test_a_redirect_to_plain_http_is_refused() -> None:
+    handler = schema_cache._NoDowngrade(allow_http=False)
+    request = urllib.request.Request("https://www.tei-c.org/release/tei_all.rng")
+    with pytest.raises(SchemaError) as info:
+        handler.redirect_request(request, None, 302, "Found", {}, "http://evil.example/x.rng")
+    assert info.value.message == (
+        "cannot download https://www.tei-c.org/release/tei_all.rng: redirected to "
+        "http://evil.example/x.rng, which is not HTTPS; refusing"
+    )
+    allowed = schema_cache._NoDowngrade(allow_http=True)
+    follow = allowed.redirect_request(request, None, 302, "Found", {}, "http://ok.example/x")
+    assert follow.full_url == "http://ok.example/x"
+
+
+def serve(server: Server, route: str, body: bytes) -> str:
+    server.routes[route + "tei_all.rng"] = (200, "application/xml", body, None)
+    return server.url + route
+
+
+def test_an_implausible_version_is_refused_unless_expected(server, offline) -> None:
+    url = serve(server, "/fake/", release_bytes("9.9.9"))
+    with pytest.raises(SchemaError) as info:
+        schema_cache.update(base_url=url, allow_http=True)
+    assert info.value.message == (
+        f"{url}tei_all.rng: names TEI release 9.9.9, which is not a plausible release number "
+        "(the newest known is 4.12.0); if it is genuine, ask for it by number: "
+        "teikit schema update --expect-version 9.9.9"
+    )
+    assert not (offline / "tei").exists()
+    # Asked for by number, it is kept, and serves documents that name it, but it
+    # never becomes the default tei_all.
+    release = schema_cache.update(base_url=url, allow_http=True, expect_version="9.9.9")
+    assert release.version == "9.9.9"
+    assert schema_cache.find("9.9.9") == release
+    assert schema_cache.newest() == tei_all()
+
+
+@pytest.mark.parametrize(
+    ("edit", "what"),
+    [
+        (
+            lambda text: text.replace('ns="http://www.tei-c.org/ns/1.0"', 'ns="urn:other"', 1),
+            'the grammar\'s namespace is not "http://www.tei-c.org/ns/1.0"',
+        ),
+        (
+            lambda text: re.sub(
+                r'(<start>.*?)<ref name="TEI"/>', r"\1<empty/>", text, count=1, flags=re.S
+            ),
+            "its start is not the TEI element",
+        ),
+        (
+            lambda text: re.sub(r'<define name="teiHeader">.*?</define>', "", text, flags=re.S),
+            "no define for teiHeader",
+        ),
+        (
+            lambda text: text.replace(
+                "<sch:assert ",
+                "<sch:assert test=\"environment-variable('HOME')\" x-",
+                1,
+            ),
+            "its embedded Schematron calls environment-variable() (reads the process "
+            "environment), line",
+        ),
+    ],
+)
+def test_what_is_not_a_tei_release_is_refused(server, offline, edit, what) -> None:
+    url = serve(server, "/edited/", edit(release_bytes("4.12.0").decode()).encode())
+    with pytest.raises(SchemaError) as info:
+        schema_cache.update(base_url=url, allow_http=True)
+    assert info.value.message.startswith(
+        f"{url}tei_all.rng: not a TEI release's tei_all.rng ({what}"
+    )
+    assert not (offline / "tei").exists()
+
+
+def test_a_small_grammar_with_a_tei_header_is_not_a_release(server) -> None:
+    body = (
+        b'<grammar xmlns="http://relaxng.org/ns/structure/1.0" ns="http://www.tei-c.org/ns/1.0">'
+        b"<!-- TEI Edition: P5 Version 4.12.1. -->"
+        b'<start><ref name="TEI"/></start><define name="TEI"><element name="TEI"><text/>'
+        b'</element></define><define name="teiHeader"><notAllowed/></define>'
+        b'<define name="text"><notAllowed/></define></grammar>'
+    )
+    url = serve(server, "/small/", body)
+    with pytest.raises(SchemaError) as info:
+        schema_cache.update(base_url=url, allow_http=True)
+    assert info.value.message == (
+        f"{url}tei_all.rng: not a TEI release's tei_all.rng (1 elements; tei_all has over 400)"
+    )
+
+
+def test_a_cached_release_that_fails_verification_is_never_used(offline) -> None:
+    # What an older teikit may have cached: any grammar with a plausible header …
+    write_release(offline, "4.20.0", b"<grammar><!-- TEI Edition: P5 Version 4.20.0. --></grammar>")
+    # … or a real one edited since it was stored (its manifest's sha256 no longer fits).
+    folder = write_release(offline, "4.13.0")
+    data = (folder / "tei_all.rng").read_bytes()
+    (folder / "tei_all.rng").write_bytes(data.replace(b"<start>", b"<start >", 1)[: len(data)])
+    write_release(offline, "4.12.0")  # a good one
+    assert [r.version for r in schema_cache.list_releases()] == ["4.3.0", "4.12.0"]
+    assert schema_cache.newest().version == "4.12.0"

@@ -725,6 +725,24 @@ def schema() -> None:
     """
 
 
+def _download_options(command: Any) -> Any:
+    """--allow-http and --timeout, shared by schema update and fetch."""
+    command = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Give up when connecting, or waiting for data, takes longer than this.",
+    )(command)
+    return click.option(
+        "--allow-http",
+        is_flag=True,
+        help="Accept a plain http:// URL (default: https only; the schema's embedded "
+        "rules will run as trusted code, so the download must not be tampered with).",
+    )(command)
+
+
 @schema.command("update")
 @click.option(
     "--url",
@@ -732,12 +750,22 @@ def schema() -> None:
     help="Release folder or tei_all.rng URL "
     "(default: the TEI Consortium's current release; env TEIKIT_TEI_RELEASE_URL).",
 )
-def schema_update(url: str | None) -> None:
+@click.option(
+    "--expect-version",
+    metavar="VERSION",
+    help="Accept this release number even if it is newer than any teikit knows of.",
+)
+@_download_options
+def schema_update(
+    url: str | None, expect_version: str | None, allow_http: bool, timeout: float
+) -> None:
     """Download the current TEI release's tei_all.rng into the user cache.
 
-    The file is checked (a RELAX NG grammar with a TEI version), its version and
-    sha256 recorded, and it is written atomically. This is the only command that
-    uses the network, and only when you run it.
+    The file is checked before it is kept: a RELAX NG grammar for TEI with the
+    structure of tei_all and a plausible release number in its header. Its
+    version and sha256 are recorded, and it is written atomically. This is the
+    only command (with schema fetch) that uses the network, and only when you
+    run it; HTTPS only unless you pass --allow-http.
 
     Example:
 
@@ -746,7 +774,9 @@ def schema_update(url: str | None) -> None:
     from teikit import schema_cache
 
     try:
-        release = schema_cache.update(base_url=url)
+        release = schema_cache.update(
+            base_url=url, timeout=timeout, allow_http=allow_http, expect_version=expect_version
+        )
     except TeikitError as exc:
         _fail(exc)
     click.echo(f"TEI {release.version}: {release.path} (sha256 {release.sha256})")
@@ -760,8 +790,13 @@ def schema_update(url: str | None) -> None:
     help="Vault URL template with {version} (env TEIKIT_TEI_VAULT_URL).",
 )
 @click.option("--force", is_flag=True, help="Download again even if the release is cached.")
-def schema_fetch(version: str, url: str | None, force: bool) -> None:
+@_download_options
+def schema_fetch(
+    version: str, url: str | None, force: bool, allow_http: bool, timeout: float
+) -> None:
     """Download a versioned TEI release (from the TEI Vault) into the user cache.
+
+    The file must be that release's tei_all.rng (checked as for schema update).
 
     Example:
 
@@ -770,7 +805,9 @@ def schema_fetch(version: str, url: str | None, force: bool) -> None:
     from teikit import schema_cache
 
     try:
-        release = schema_cache.fetch(version, vault_url=url, force=force)
+        release = schema_cache.fetch(
+            version, vault_url=url, force=force, timeout=timeout, allow_http=allow_http
+        )
     except TeikitError as exc:
         _fail(exc)
     click.echo(f"TEI {release.version}: {release.path} (sha256 {release.sha256})")

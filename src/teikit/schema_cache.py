@@ -11,6 +11,13 @@ exists and agrees with the file, so an interrupted download is never used.
 
 Downloading happens only in :func:`update` and :func:`fetch`; everything else
 (including validation) reads the cache and the bundled release, offline.
+
+A cached release is trusted code (its embedded Schematron runs unsandboxed), so
+what comes in is checked (docs/security.md): HTTPS only unless ``allow_http``,
+no redirect to plain HTTP, connect and read time-outs and an overall deadline,
+a size cap, and :func:`verify_release`: a RELAX NG grammar for TEI with a
+plausible version and the structure of tei_all. Cached files are verified
+again when read; one that fails is never used.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -31,7 +39,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from teikit.errors import SchemaError, UsageError
+from teikit.errors import SandboxError, SchemaError, UsageError
 from teikit.schemas import RNG_NS, TEI_ALL_BUNDLED_VERSIONS, SchemaSource, tei_all
 
 __all__ = [
@@ -51,6 +59,7 @@ __all__ = [
     "newest",
     "read_version",
     "update",
+    "verify_release",
     "version_key",
 ]
 
@@ -72,6 +81,12 @@ _HEADER_BYTES = 16 * 1024  # the "TEI Edition" comment sits right after <grammar
 # recent releases put a no-break space before the number, hence a str pattern (Unicode \s).
 _VERSION_RE = re.compile(r"TEI\s+Edition:\s*(?:P5\s+)?Version\s+([0-9]+(?:\.[0-9]+)+)")
 _VERSION_ARG_RE = re.compile(r"[0-9]+(?:\.[0-9]+){1,3}\Z")
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+# The newest TEI release this teikit knows of. A header naming a release beyond
+# the next major one ("9.9.9") is refused unless the user asked for that version.
+NEWEST_KNOWN = "4.12.0"
+MIN_ELEMENTS = 400  # tei_all defines ~580 elements; a customization is not a release
+DEADLINE = 600.0  # seconds for a whole download, however slowly the bytes trickle
 
 
 # --------------------------------------------------------------------------- records
@@ -92,8 +107,9 @@ class Release:
         return not isinstance(self, CachedRelease)
 
     def schema(self) -> SchemaSource:
-        """As a schema to validate with (named ``tei_all``, version set)."""
-        return SchemaSource("tei_all", self.path, "rng", self.version)
+        """As a schema to validate with (named ``tei_all``, version set; trusted:
+        only verified releases are listed)."""
+        return SchemaSource("tei_all", self.path, "rng", self.version, trusted=True)
 
 
 @dataclass(frozen=True)
@@ -181,6 +197,8 @@ def _read_cached(folder: Path) -> CachedRelease | None:
     # A size mismatch means the file changed after the manifest was written.
     if data.get("size") != size or fields["version"] != folder.name:
         return None
+    if not _verified(path, fields["version"], fields["sha256"]):
+        return None
     return CachedRelease(
         version=fields["version"],
         path=path,
@@ -190,6 +208,29 @@ def _read_cached(folder: Path) -> CachedRelease | None:
         fetched_at=fields["fetched_at"],
         manifest=manifest,
     )
+
+
+def _verified(path: Path, version: str, sha256: str) -> bool:
+    """Whether the cached file still is what its manifest says and passes
+    :func:`verify_release` (a release cached by an older teikit, or changed
+    since, is never used)."""
+    try:
+        st = path.stat()
+        return _verdict(path, st.st_mtime_ns, st.st_size, version, sha256)
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=16)
+def _verdict(path: Path, mtime_ns: int, size: int, version: str, sha256: str) -> bool:
+    try:
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            return False
+        verify_release(data, "", str(path), expected=version)
+    except (OSError, SchemaError):
+        return False
+    return True
 
 
 def _cached() -> list[CachedRelease]:
@@ -225,8 +266,11 @@ def nearest(version: str) -> Release:
 
 
 def _newest_release() -> Release:
-    # Ties go to the bundled copy: same version, and known to be intact.
-    return max(list_releases(), key=lambda r: (version_key(r.version), r.bundled))
+    # Ties go to the bundled copy: same version, and known to be intact. A release
+    # whose number is not plausible ("9.9.9", fetched because the user asked for it
+    # by number) serves documents that name it, never as the default.
+    candidates = [r for r in list_releases() if r.bundled or plausible(r.version)]
+    return max(candidates, key=lambda r: (version_key(r.version), r.bundled))
 
 
 def newest() -> SchemaSource:
@@ -237,17 +281,46 @@ def newest() -> SchemaSource:
 # --------------------------------------------------------------------------- downloading
 
 
-def _download(url: str, timeout: float) -> tuple[bytes, str]:
-    """The body and Content-Type at ``url``; any failure is a one-line SchemaError."""
+class _NoDowngrade(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to HTTPS (or to plain HTTP when that was allowed)."""
+
+    def __init__(self, allow_http: bool):
+        self.allow_http = allow_http
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urlsplit(newurl).scheme.lower()
+        if scheme != "https" and not (scheme == "http" and self.allow_http):
+            raise SchemaError(
+                f"cannot download {req.full_url}: redirected to {newurl}, "
+                "which is not HTTPS; refusing"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _download(
+    url: str, timeout: float, *, allow_http: bool = False, deadline: float = DEADLINE
+) -> tuple[bytes, str]:
+    """The body and Content-Type at ``url``; any failure is a one-line SchemaError.
+
+    ``timeout`` bounds connecting and each read; ``deadline`` the whole download."""
     from teikit import __version__
 
-    if urlsplit(url).scheme.lower() not in ("http", "https", "file"):
-        raise SchemaError(f"cannot download {url}: only http, https and file URLs are supported")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https", "file"):
+        raise SchemaError(f"cannot download {url}: only https (and file) URLs are supported")
+    if scheme == "http" and not allow_http:
+        raise SchemaError(
+            f"cannot download {url}: plain HTTP can be tampered with on the way, and the "
+            "schema's rules run as trusted code; use https, or pass --allow-http if you "
+            "trust the network"
+        )
     request = urllib.request.Request(url, headers={"User-Agent": f"teikit/{__version__}"})
+    opener = urllib.request.build_opener(_NoDowngrade(allow_http))
     chunks: list[bytes] = []
     got = 0
+    started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             expected = response.headers.get("Content-Length")
             content_type = response.headers.get_content_type()
             while True:
@@ -264,6 +337,11 @@ def _download(url: str, timeout: float) -> tuple[bytes, str]:
                     raise SchemaError(
                         f"cannot download {url}: larger than {MAX_DOWNLOAD:,} bytes; "
                         "is it tei_all.rng?"
+                    )
+                if time.monotonic() - started > deadline:
+                    raise SchemaError(
+                        f"cannot download {url}: not finished after {deadline:g} s "
+                        f"({got:,} bytes so far)"
                     )
     except urllib.error.HTTPError as exc:
         exc.close()
@@ -291,8 +369,23 @@ def _reason(reason: object, timeout: float) -> str:
     return str(reason) or type(reason).__name__
 
 
-def _check_tei_all(data: bytes, content_type: str, url: str) -> str:
-    """Check that ``data`` is a RELAX NG grammar with a TEI header; return its version."""
+def plausible(version: str) -> bool:
+    """A release number TEI could have published: ``N.N.N``, from 1.0.0 up to the
+    major release after :data:`NEWEST_KNOWN`."""
+    if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version):
+        return False
+    return 1 <= version_key(version)[0] <= version_key(NEWEST_KNOWN)[0] + 1
+
+
+def verify_release(data: bytes, content_type: str, url: str, *, expected: str | None = None) -> str:
+    """Check that ``data`` is a TEI release's tei_all.rng; return its version.
+
+    A RELAX NG grammar in the TEI namespace whose start is the ``TEI`` element,
+    which defines TEI's core (``TEI``, ``teiHeader``, ``text``) and at least
+    :data:`MIN_ELEMENTS` elements, whose header names a release, and whose
+    embedded Schematron does nothing a sandbox would refuse (it will run as
+    trusted code). The version must be :func:`plausible`, or be ``expected``
+    (the user asked for it by number)."""
     parser = etree.XMLParser(
         no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False
     )
@@ -314,7 +407,41 @@ def _check_tei_all(data: bytes, content_type: str, url: str) -> str:
             f"{url}: no TEI release named in its header (expected a 'TEI Edition: "
             "P5 Version N.N.N' comment); is it tei_all.rng?"
         )
+    if expected is not None and version != expected:
+        raise SchemaError(f"{url}: is TEI release {version}, not {expected} as requested")
+    if expected is None and not plausible(version):
+        raise SchemaError(
+            f"{url}: names TEI release {version}, which is not a plausible release number "
+            f"(the newest known is {NEWEST_KNOWN}); if it is genuine, ask for it by number: "
+            f"teikit schema update --expect-version {version}"
+        )
+    _check_structure(root, url)
     return version
+
+
+def _check_structure(root: etree._Element, url: str) -> None:
+    """tei_all's shape: TEI namespace, start at TEI, the core defined, many elements."""
+    from teikit import sandbox
+
+    def refuse(what: str) -> SchemaError:
+        return SchemaError(f"{url}: not a TEI release's tei_all.rng ({what})")
+
+    if root.get("ns") != TEI_NS:
+        raise refuse(f'the grammar\'s namespace is not "{TEI_NS}"')
+    starts = root.findall(f"{_RNG}start")
+    if not any(ref.get("name") == "TEI" for start in starts for ref in start.iter(f"{_RNG}ref")):
+        raise refuse("its start is not the TEI element")
+    defines = {d.get("name") for d in root.iter(f"{_RNG}define")}
+    missing = [name for name in ("TEI", "teiHeader", "text") if name not in defines]
+    if missing:
+        raise refuse(f"no define for {', '.join(missing)}")
+    elements = {n for el in root.iter(f"{_RNG}element") for n in _declared_names(el)}
+    if len(elements) < MIN_ELEMENTS:
+        raise refuse(f"{len(elements)} elements; tei_all has over {MIN_ELEMENTS}")
+    try:
+        sandbox.vet_schematron(root, sandbox.Where(url or "tei_all.rng"))
+    except SandboxError as exc:
+        raise refuse(f"its embedded Schematron {exc.reason}, line {exc.line}") from None
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
@@ -364,33 +491,54 @@ def _store(data: bytes, version: str, url: str) -> CachedRelease:
     )
 
 
-def update(*, base_url: str | None = None, timeout: float = 30) -> CachedRelease:
+def update(
+    *,
+    base_url: str | None = None,
+    timeout: float = 30,
+    allow_http: bool = False,
+    expect_version: str | None = None,
+) -> CachedRelease:
     """Download the TEI Consortium's current tei_all.rng into the cache.
 
     ``base_url`` is the release folder (``tei_all.rng`` is appended) or the full
     URL of a ``.rng``; default $TEIKIT_TEI_RELEASE_URL, else :data:`DEFAULT_RELEASE_URL`.
-    The version comes from the file's header. Always downloads (the point is to
-    learn what the current release is); rewrites an existing copy of that version.
+    The version comes from the file's header and must be plausible, or equal
+    ``expect_version``. Always downloads (the point is to learn what the current
+    release is); rewrites an existing copy of that version. ``timeout`` bounds
+    connecting and each read; plain ``http`` URLs need ``allow_http``.
     """
     base = base_url or os.environ.get(RELEASE_URL_ENV) or DEFAULT_RELEASE_URL
     url = base if base.lower().endswith(".rng") else base.rstrip("/") + "/" + SCHEMA_FILE
-    data, content_type = _download(url, timeout)
-    version = _check_tei_all(data, content_type, url)
+    if expect_version is not None:
+        expect_version = _version_arg(expect_version)
+    data, content_type = _download(url, timeout, allow_http=allow_http)
+    version = verify_release(data, content_type, url, expected=expect_version)
     return _store(data, version, url)
 
 
+def _version_arg(version: str) -> str:
+    version = version.strip()
+    if not _VERSION_ARG_RE.match(version):
+        raise UsageError(f"{version!r} is not a TEI release number such as 4.12.0")
+    return version
+
+
 def fetch(
-    version: str, *, vault_url: str | None = None, timeout: float = 30, force: bool = False
+    version: str,
+    *,
+    vault_url: str | None = None,
+    timeout: float = 30,
+    force: bool = False,
+    allow_http: bool = False,
 ) -> CachedRelease:
     """Download TEI release ``version``'s tei_all.rng from the TEI Vault into the cache.
 
     ``vault_url`` is a template with ``{version}``; default $TEIKIT_TEI_VAULT_URL,
     else :data:`DEFAULT_VAULT_URL`. An intact cached copy is returned without a
-    download unless ``force``. The file's header must name ``version``.
+    download unless ``force``. The file's header must name ``version``, and it
+    must pass :func:`verify_release`.
     """
-    version = version.strip()
-    if not _VERSION_ARG_RE.match(version):
-        raise UsageError(f"{version!r} is not a TEI release number such as 4.12.0")
+    version = _version_arg(version)
     if not force:
         cached = _read_cached(_releases_dir() / version)
         if cached is not None:
@@ -399,10 +547,8 @@ def fetch(
     if "{version}" not in template:
         raise UsageError(f"{template}: the Vault URL needs a {{version}} placeholder")
     url = template.replace("{version}", version)
-    data, content_type = _download(url, timeout)
-    found = _check_tei_all(data, content_type, url)
-    if found != version:
-        raise SchemaError(f"{url}: is TEI release {found}, not {version} as requested")
+    data, content_type = _download(url, timeout, allow_http=allow_http)
+    verify_release(data, content_type, url, expected=version)
     return _store(data, version, url)
 
 
