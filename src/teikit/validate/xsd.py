@@ -90,7 +90,7 @@ def check(doc: Document, source: SchemaSource) -> list[Diagnostic]:
     found = [
         Diagnostic(
             file=doc.path,
-            line=source.declared_at,
+            line=source.line,
             column=0,
             severity=Severity.ERROR,
             message=f"remote schema not fetched: {location} (named in {file}:{line}); "
