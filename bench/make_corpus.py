@@ -1,6 +1,7 @@
 """Write a synthetic, realistic TEI correspondence corpus for benchmarks.
 
     python bench/make_corpus.py OUT_DIR [-n 5000] [--seed 1954] [--check]
+    python bench/make_corpus.py OUT_DIR --real [--check]
 
 OUT_DIR receives ``register.xml`` (persons, places with coordinates,
 organisations) and ``letter-NNNNN.xml`` files of roughly 10 KB: a full
@@ -10,12 +11,22 @@ actions, language, keywords, revision history), an optional ``facsimile``, and a
 body with opener, paragraphs whose names point into the register, dates,
 footnotes, page breaks and figures, and a closer. The same seed gives the same
 bytes. ``--check`` validates the register and a sample of letters against the
-bundled TEI P5 4.12.0 ``tei_all.rng`` with lxml and exits 1 if any is invalid.
+bundled TEI P5 4.12.0 ``tei_all.rng`` and exits 1 if any is invalid.
+
+``--real`` shapes the corpus like the real editions in ../shared/corpora:
+letters of 2 to 30 KB (log-uniform), 5 % of them invalid in one of three
+common ways (a date that is not ISO, an attribute TEI does not have, a ``div``
+inside a ``p``), registers in their own files (10,000 persons, 5,000 places,
+3,000 bibliographic entries, 2,000 organisations: up to 2 MB each), and one
+20 MB file (a diary of 25,000 entries). ``corpus.json`` lists the files meant
+to be invalid; ``--check`` then checks every file against that list.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import random
 import sys
 from datetime import date, timedelta
@@ -140,9 +151,17 @@ class Register:
 
 
 class Letter:
-    def __init__(self, rnd: random.Random, register: Register, n: int, total: int) -> None:
+    def __init__(
+        self,
+        rnd: random.Random,
+        register: Register,
+        n: int,
+        total: int,
+        paragraphs: int | None = None,
+    ) -> None:
         self.rnd, self.reg, self.n, self.total = rnd, register, n, total
         self.notes = 0
+        self.paragraphs = paragraphs
 
     def sentence(self) -> str:
         rnd = self.rnd
@@ -194,7 +213,7 @@ class Letter:
         ident = f"letter-{n:05d}"
         pages = rnd.randint(1, 4)
         body = []
-        paragraphs = rnd.randint(5, 11)
+        paragraphs = rnd.randint(5, 11) if self.paragraphs is None else self.paragraphs
         for i in range(paragraphs):
             if i and pages > 1 and i % max(1, paragraphs // pages) == 0:
                 body.append(f'<pb n="{i // max(1, paragraphs // pages) + 1}"/>\n')
@@ -291,20 +310,151 @@ def generate(out: Path, count: int, seed: int) -> list[Path]:
     return paths
 
 
-def check(paths: list[Path], sample: int) -> int:
+# --------------------------------------------------------------------------
+# The real-shaped corpus (--real)
+
+BIBL_WORDS = ("Memoirs", "Letters", "Documents", "Diaries", "Minutes", "Reports", "Papers")
+
+
+class BigRegister(Register):
+    """Registers as large as real editions keep, one file per kind."""
+
+    def __init__(self, rnd: random.Random, persons: int, places: int, orgs: int, bibls: int):
+        self.rnd = rnd
+        self.persons = []
+        for n in range(1, persons + 1):
+            fore, sur = rnd.choice(FORENAMES), rnd.choice(SURNAMES)
+            born = rnd.randint(1850, 1930)
+            self.persons.append((f"pers{n:05d}", fore, sur, born, born + rnd.randint(30, 90)))
+        kinds = ("city", "town", "village", "island", "region")
+        self.places = []
+        for n in range(1, places + 1):
+            name, _, lat, lon = rnd.choice(PLACES)
+            self.places.append((f"place{n:05d}", f"{name} {n}", rnd.choice(kinds), lat, lon))
+        self.orgs = [(f"org{n:05d}", f"{rnd.choice(ORGS)} ({n})") for n in range(1, orgs + 1)]
+        self.bibls = [
+            (f"bibl{n:05d}", f"{rnd.choice(BIBL_WORDS)} of {rnd.choice(SURNAMES)}",
+             rnd.randint(1950, 2020))
+            for n in range(1, bibls + 1)
+        ]  # fmt: skip
+
+    def files(self) -> dict[str, str]:
+        person_rows = "".join(
+            f'<person xml:id="{ident}" sex="{"F" if fore in FEMALE else "M"}">'
+            f'<persName type="preferred"><forename>{escape(fore)}</forename> '
+            f"<surname>{escape(sur)}</surname></persName>"
+            f'<birth when="{born}"/><death when="{died}"/><occupation>politician</occupation>'
+            f"<note>Mentioned in the correspondence.</note></person>\n"
+            for ident, fore, sur, born, died in self.persons
+        )
+        place_rows = "".join(
+            f'<place xml:id="{ident}" type="{kind}"><placeName>{escape(name)}</placeName>'
+            f"<location><geo>{lat:.2f} {lon:.2f}</geo></location></place>\n"
+            for ident, name, kind, lat, lon in self.places
+        )
+        org_rows = "".join(
+            f'<org xml:id="{ident}"><orgName type="full">{escape(name)}</orgName>'
+            f"<note>Organisation named in the letters.</note></org>\n"
+            for ident, name in self.orgs
+        )
+        bibl_rows = "".join(
+            f'<bibl xml:id="{ident}"><title level="m">{escape(title)}</title>'
+            f'<pubPlace>Belgrade</pubPlace><date when="{year}">{year}</date></bibl>\n'
+            for ident, title, year in self.bibls
+        )
+        lists = {
+            "listperson.xml": ("Persons", f"<listPerson>\n{person_rows}</listPerson>"),
+            "listplace.xml": ("Places", f"<listPlace>\n{place_rows}</listPlace>"),
+            "listorg.xml": ("Organisations", f"<listOrg>\n{org_rows}</listOrg>"),
+            "listbibl.xml": ("Bibliography", f"<listBibl>\n{bibl_rows}</listBibl>"),
+        }
+        return {name: _tei(title, body) for name, (title, body) in lists.items()}
+
+
+def _tei(title: str, body: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>{title}</title>'
+        "</titleStmt><publicationStmt><publisher>teikit benchmarks</publisher>"
+        "</publicationStmt><sourceDesc><p>Generated by bench/make_corpus.py.</p></sourceDesc>"
+        f"</fileDesc></teiHeader><text><body><div>{body}</div></body></text></TEI>\n"
+    )
+
+
+# One error each, as editors make them: not an ISO date, an attribute TEI does
+# not define, a div inside a paragraph.
+_MUTATIONS = (
+    ("<salute>With comradely greetings,</salute>",
+     '<salute>With comradely greetings,</salute><dateline><date when="in June 1954">June'
+     "</date></dateline>"),
+    ("<p>", '<p colour="red">'),
+    ("</p>", "<div><p>A section misplaced into the paragraph.</p></div></p>"),
+)  # fmt: skip
+
+
+def _diary(rnd: random.Random, register: BigRegister, entries: int) -> str:
+    letter = Letter(rnd, register, 0, 0)
+    days = []
+    for n in range(1, entries + 1):
+        day = date(1950, 1, 1) + timedelta(days=n)
+        paragraphs = "".join(f"<p>{letter.sentence()} {letter.sentence()}</p>" for _ in range(2))
+        days.append(
+            f'<div type="entry" n="{n}"><head><date when="{day.isoformat()}">'
+            f"{day.day} {day:%B} {day.year}</date></head>{paragraphs}</div>\n"
+        )
+    return _tei("Diary, 1950-2018", "".join(days))
+
+
+def generate_real(out: Path, count: int, seed: int) -> tuple[list[Path], list[Path]]:
+    """The real-shaped corpus; returns every file and the ones meant to be invalid."""
+    rnd = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    register = BigRegister(rnd, persons=10_000, places=5_000, orgs=2_000, bibls=3_000)
+    paths = []
+    for name, text in register.files().items():
+        (out / name).write_text(text, encoding="utf-8")
+        paths.append(out / name)
+    diary = out / "diary.xml"
+    diary.write_text(_diary(rnd, register, 25_000), encoding="utf-8")
+    paths.append(diary)
+    invalid = []
+    for n in range(1, count + 1):
+        size_kb = math.exp(rnd.uniform(math.log(2), math.log(30)))  # log-uniform, 2-30 KB
+        paragraphs = max(1, round((size_kb - 2.6) / 1.05))  # a letter has a paragraph
+        text = Letter(rnd, register, n, count, paragraphs=paragraphs).xml()
+        path = out / f"letter-{n:05d}.xml"
+        if rnd.random() < 0.05:
+            old, new = _MUTATIONS[len(invalid) % len(_MUTATIONS)]
+            if old not in text:  # a letter without paragraphs: the first kind always fits
+                old, new = _MUTATIONS[0]
+            text = text.replace(old, new, 1)
+            invalid.append(path)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    manifest = {"seed": seed, "files": len(paths), "invalid": [p.name for p in invalid]}
+    (out / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return paths, invalid
+
+
+def check(paths: list[Path], sample: int, invalid: list[Path] = ()) -> int:
+    """Validate a sample (every file when ``sample`` is 0) with teikit's engine;
+    exit status 1 if any verdict is not the intended one."""
     from lxml import etree
 
-    schema = etree.RelaxNG(etree.parse(str(TEI_ALL)))
-    step = max(1, len(paths) // sample)
+    from teikit.validate.relaxng import compile_grammar, is_valid
+
+    grammar = compile_grammar(TEI_ALL)
+    step = max(1, len(paths) // sample) if sample else 1
     chosen = paths[::step]
-    bad = 0
+    meant_invalid = set(invalid)
+    wrong = 0
     for path in chosen:
-        doc = etree.parse(str(path))
-        if not schema.validate(doc):
-            bad += 1
-            print(f"{path}: invalid: {schema.error_log.last_error}", file=sys.stderr)
-    print(f"checked {len(chosen)} files against {TEI_ALL.name}: {len(chosen) - bad} valid")
-    return 1 if bad else 0
+        valid = is_valid(etree.parse(str(path)), grammar)
+        if valid == (path in meant_invalid):
+            wrong += 1
+            print(f"{path}: {'valid' if valid else 'invalid'}, not as meant", file=sys.stderr)
+    print(f"checked {len(chosen)} files against {TEI_ALL.name}: {len(chosen) - wrong} as meant")
+    return 1 if wrong else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,12 +463,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--count", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1954)
     parser.add_argument("--check", action="store_true", help="validate a sample with tei_all")
-    parser.add_argument("--sample", type=int, default=200, help="files to check (default 200)")
+    parser.add_argument(
+        "--sample", type=int, default=200, help="files to check (default 200; 0: all)"
+    )
+    parser.add_argument("--real", action="store_true", help="shape it like real editions")
     args = parser.parse_args(argv)
-    paths = generate(args.out, args.count, args.seed)
+    if args.real:
+        paths, invalid = generate_real(args.out, args.count, args.seed)
+    else:
+        paths, invalid = generate(args.out, args.count, args.seed), []
     size = sum(p.stat().st_size for p in paths)
-    print(f"wrote {len(paths)} files, {size / 1e6:.1f} MB, to {args.out}")
-    return check(paths, args.sample) if args.check else 0
+    largest = max(p.stat().st_size for p in paths)
+    print(
+        f"wrote {len(paths)} files, {size / 1e6:.1f} MB (largest {largest / 1e6:.1f} MB), "
+        f"{len(invalid)} meant to be invalid, to {args.out}"
+    )
+    return check(paths, args.sample, invalid) if args.check else 0
 
 
 if __name__ == "__main__":

@@ -212,12 +212,16 @@ def model_kind(model: dict[str, str]) -> str:
     )
 
 
-def schemas_for(doc: Document, catalogs: Sequence[Path] = ()) -> list[SchemaSource]:
+def schemas_for(
+    doc: Document, catalogs: Sequence[Path] = (), *, memo: dict | None = None
+) -> list[SchemaSource]:
     """The schemas ``doc`` declares in ``<?xml-model?>`` instructions, in document order.
 
     Relative hrefs resolve against the document's folder; URLs only offline, through
     ``catalogs`` (and XML_CATALOG_FILES) and the well-known TEI URLs. A document
     without ``<?xml-model?>`` gets ``[]``: the caller picks the default schemas.
+    ``memo`` (a dict the caller keeps for a run) spares resolving the same
+    declaration again for every document of a corpus.
 
     A declaration that cannot be used raises :class:`SchemaError`: its message
     names the href and what to do; its one diagnostic (code ``schema-unavailable``,
@@ -235,13 +239,19 @@ def schemas_for(doc: Document, catalogs: Sequence[Path] = ()) -> list[SchemaSour
             if not href:
                 raise SchemaError("<?xml-model?> without href")
             kind = model_kind(model)
-            where = catalog.lookup(href, base, catalogs)
+            key = (href, base)
+            if memo is None or key not in memo:
+                where = catalog.lookup(href, base, catalogs)
+                name, version = where.name, where.version
+                trusted = where.via == "tei"  # a bundled or verified cached TEI release
+                if not name:
+                    name, version, trusted = _known_name(where.path, href)
+                if memo is not None:
+                    memo[key] = (where, name, version, trusted)
+            else:
+                where, name, version, trusted = memo[key]
         except SchemaError as exc:
             raise SchemaError(exc.message, [_unavailable(doc.path, line, exc.message)]) from None
-        name, version = where.name, where.version
-        trusted = where.via == "tei"  # a bundled or verified cached TEI release
-        if not name:
-            name, version, trusted = _known_name(where.path, href)
         phase = model.get("phase", "").strip() if kind in ("sch", "rng-sch") else ""
         found.append(
             SchemaSource(

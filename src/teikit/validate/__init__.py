@@ -46,6 +46,7 @@ from teikit.validate.schematron import (
     read_schematron,
     svrl_diagnostics,
 )
+from teikit.validate.schematron_precheck import Precheck
 
 if TYPE_CHECKING:
     from teikit.edition import Edition
@@ -142,14 +143,22 @@ class Validator:
         self.explicit = [
             s for spec in self.options.schemas for s in schema_lookup.resolve(spec, self.catalogs)
         ]
+        self._default: list[SchemaSource] | None = None
+        self._lookups: dict = {}
 
     # -- which schemas ------------------------------------------------------
 
     def schemas_for(self, doc: Document) -> list[SchemaSource]:
         if self.explicit:
             return self.explicit
-        declared = schema_lookup.schemas_for(doc, self.catalogs)
-        return declared or schema_lookup.resolve("tei_all", self.catalogs)
+        # Resolved once per run: finding the newest TEI release reads the cache
+        # folder, and a corpus names the same few schemas in every file.
+        declared = schema_lookup.schemas_for(doc, self.catalogs, memo=self._lookups)
+        if declared:
+            return declared
+        if self._default is None:
+            self._default = schema_lookup.resolve("tei_all", self.catalogs)
+        return self._default
 
     def warm(self, sources: Iterable[SchemaSource]) -> None:
         """Compile schemas now (before workers fork) so that workers share them."""
@@ -158,6 +167,7 @@ class Validator:
                 compile_grammar(source.path)
                 if self.options.embedded_schematron:
                     self._embedded(source)
+                    self._precheck(source)
             elif source.kind == "rng-sch":
                 self._embedded(source)
             elif source.kind == "sch":
@@ -343,6 +353,15 @@ class Validator:
             _executables[key] = cached
         return cached or None
 
+    def _precheck(self, source: SchemaSource) -> Precheck | None:
+        """The embedded Schematron's patterns, read for :mod:`schematron_precheck`."""
+        key = ("precheck", source.path.resolve())
+        cached = _executables.get(key)
+        if cached is None:
+            schema = embedded_schematron(rng.parse_schema(source.path))
+            cached = _executables[key] = Precheck(schema) if schema is not None else False
+        return cached or None
+
     def _compiled_schematron(self, source: SchemaSource) -> _Compiled:
         phase = self.options.phase or getattr(source, "phase", "") or None
         key = ("sch", source.path.resolve(), source.trusted, phase, self.options.svrl)
@@ -393,6 +412,9 @@ class Validator:
             name = source.name
         if compiled.refused is not None:
             return True, [self._refusal(doc, source, compiled.refused)]
+        precheck = self._precheck(source) if embedded and not self.options.svrl else None
+        if precheck is not None and precheck.clean(doc.root):
+            return True, []  # shown without Saxon that no rule fires
         sandboxed = compiled.sandboxed
         base = (
             Path(doc.path).resolve().as_uri() if Path(doc.path).is_file() else "file:///stdin.xml"

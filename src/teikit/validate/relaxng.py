@@ -104,6 +104,7 @@ class _P:
         "memo_adv",
         "memo_att",
         "memo_attr_names",
+        "memo_blank",
         "memo_close",
         "memo_data",
         "memo_end",
@@ -141,6 +142,7 @@ class _P:
         self.memo_relax: _P | None = None
         self.memo_adv: _P | None = None
         self.memo_end: _P | None = None
+        self.memo_blank: _P | None = None  # after content that is empty
         self.memo_data: tuple[_P, ...] | None = None
         self.memo_first: frozenset[NameClass] | None = None
         self.memo_attr_names: frozenset[NameClass] | None = None
@@ -930,6 +932,16 @@ def _quote_value(s: str) -> str:
     return '"' + s.replace('"', '\\"') + '"'
 
 
+def _choice_of_leaves(p: _P) -> tuple[_P, ...] | None:
+    """The data, value and list patterns ``p`` is a choice of, if it is nothing
+    else (then a value matches ``p`` when one of them accepts it)."""
+    if p.kind in (DATA, VALUE, LIST):
+        return (p,)
+    if p.kind == CHOICE and all(m.kind in (DATA, VALUE, LIST) for m in p.members):
+        return p.members
+    return None
+
+
 class _Values:
     """Matching text and attribute values against data, value and list patterns;
     shared by the verdict and the explainer. Results that do not depend on the
@@ -989,6 +1001,9 @@ class _Values:
     def value_matches(self, p: _P, s: str) -> bool:
         if p.nullable and _is_ws(s):
             return True
+        leaves = _choice_of_leaves(p)
+        if leaves is not None:  # a value, a datatype or a choice of them: any will do
+            return any(self.leaf_accepts(leaf, s) for leaf in leaves)
         return self.text_step(p, s).nullable
 
 
@@ -1001,6 +1016,7 @@ class _Verdict(_Values):
         self.g = grammar
         self.eng = grammar._eng
         self.context = root
+        self.qnames = grammar._qnames
         self.steps = grammar._steps
         self.id_types = grammar._ids()
         self.ids: set[str] = set()
@@ -1014,7 +1030,7 @@ class _Verdict(_Values):
 
     def element(self, state: _P, el: etree._Element) -> _P | None:
         eng = self.eng
-        qn = self.qname(el.tag)
+        qn = self.qnames.get(el.tag) or self.qname(el.tag)
         memo = state.memo_open
         s = memo.get(qn) if memo is not None else None
         if s is None:
@@ -1028,15 +1044,24 @@ class _Verdict(_Values):
                 s = self.attribute(s, clark, value, el)
                 if s is None:
                     return None
-                kind = ids.get(self.qname(clark)) if ids else None
-                if kind and not self.track_id(kind, value):
-                    return None
+                if ids is not None:
+                    kind = ids.get(self.qnames.get(clark) or self.qname(clark))
+                    if kind and not self.track_id(kind, value):
+                        return None
         if s.has_attr:
-            closed = s.memo_close or eng.close(s)
-            if closed.kind == NOT_ALLOWED:
+            s = s.memo_close or eng.close(s)
+            if s.kind == NOT_ALLOWED:
                 return None
-            s = closed
-        text = el.text or ""
+        text = el.text
+        if len(el) == 0 and (not text or not text.strip(_XML_WS)):
+            # No content, or only whitespace: the commonest case, one step per state.
+            after = s.memo_blank if not text else None
+            if after is None:
+                after = self.blank(s, text or "", el)
+                if not text:
+                    s.memo_blank = after
+            return None if after.kind == NOT_ALLOWED else after
+        text = text or ""
         has_elements = False
         for child in el:
             if child.tag.__class__ is not str:  # comments and PIs do not split text
@@ -1068,6 +1093,14 @@ class _Verdict(_Values):
         if after is None:
             after = s.memo_end = eng.end(s)
         return None if after.kind == NOT_ALLOWED else after
+
+    def blank(self, s: _P, text: str, el: etree._Element) -> _P:
+        """The state after an element whose content is ``text``, empty or
+        whitespace only: it may match nothing or be text."""
+        eng = self.eng
+        t = self.text(s, text, el)
+        after = eng.end(eng.choice2(s, t or eng.not_allowed))
+        return after
 
     def attribute(self, s: _P, clark: str, value: str, el: etree._Element) -> _P | None:
         key = (s.uid, clark, value)
