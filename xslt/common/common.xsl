@@ -8,6 +8,7 @@
     params.xsl     global parameters shared by all formats (register, site root …)
     functions.xsl  typed tk: functions (ids, URL safety, register look-ups, Typst escaping)
     messages.xsl   tk:warn, the one way a stylesheet reports a located warning
+    rendition.xsl  tk:rend-tokens: @rend, @rendition and @style as a closed vocabulary
 
   Conventions for every teikit stylesheet:
   * version="3.0", no xsl:package; namespace tk = https://teikit.org/ns/xslt.
@@ -26,6 +27,7 @@
   <xsl:include href="params.xsl"/>
   <xsl:include href="functions.xsl"/>
   <xsl:include href="messages.xsl"/>
+  <xsl:include href="rendition.xsl"/>
 
   <!-- Register look-up by xml:id (the third argument of key() picks the document). -->
   <xsl:key name="tk:id" match="*[@xml:id]" use="string(@xml:id)"/>

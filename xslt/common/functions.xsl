@@ -4,16 +4,18 @@
   ==================================
   Typed helper functions in the tk: namespace, used by every output format:
 
-    text        tk:squash, tk:plain-name
+    text        tk:squash, tk:text, tk:name-text
     ids         tk:safe-id, tk:note-id, tk:note-label, tk:note-marker
-    URLs        tk:url-scheme, tk:url-is-safe, tk:safe-url, tk:xml-to-html
-    register    tk:mention-id, tk:mention-entry, tk:mention-record, tk:entity-kind,
-                tk:entity-name, tk:entity-note, tk:entity-dates, tk:resp-label,
-                tk:reason-label (pointers are resolved by teikit's edition model,
-                passed in as $entities; tk:ref-id is the fallback outside teikit)
+    URLs        tk:url-scheme, tk:url-is-safe, tk:safe-url, tk:first-url, tk:xml-to-html
+    resources   tk:resource-url, tk:facsimile-url, tk:image-url (images and facsimiles)
+    register    tk:mention-id, tk:mention-entry, tk:mention-record, tk:local-entry,
+                tk:entity-kind, tk:entity-name, tk:entity-note, tk:entity-dates,
+                tk:resp-label, tk:reason-label (pointers are resolved by teikit's edition
+                model, passed in as $entities; tk:ref-id is the fallback outside teikit)
     documents   tk:title, tk:short-title, tk:kind, tk:edition-title (teikit's answers,
-                passed in as parameters), tk:sent-date, tk:lang, tk:title-div,
-                tk:main-heads, template tk:check-ref
+                passed in as parameters), tk:series-title, tk:sent-date, tk:lang,
+                tk:title-div, tk:main-heads, template tk:check-ref
+    layout      tk:list-kind, tk:is-block, tk:note-kind, tk:machine-date, tk:has-own-marks …
     Typst       tk:typst-escape, tk:typst-string, tk:typst-label, tk:typst-lang
 
   Security rules implemented here (and only here):
@@ -43,6 +45,13 @@
     <xsl:sequence select="if (contains($spaced, '  ')) then replace($spaced, '  +', ' ') else $spaced"/>
   </xsl:function>
 
+  <!-- The whitespace-normalised text of a node ('' for none): for titles and
+       labels, where any number of nodes may be given but one string is wanted. -->
+  <xsl:function name="tk:text" as="xs:string">
+    <xsl:param name="nodes" as="node()*"/>
+    <xsl:sequence select="normalize-space(string-join($nodes ! string(.), ' '))"/>
+  </xsl:function>
+
   <!-- ================================================================= ids -->
 
   <!-- An HTML id / Typst-safe token: ASCII letters, digits, "_", "-", ".";
@@ -54,18 +63,25 @@
     <xsl:sequence select="if (matches($clean, '^[A-Za-z]')) then $clean else 'id-' || $clean"/>
   </xsl:function>
 
-  <!-- Stable id of a note: its xml:id, else its position among the notes of <text>. -->
+  <!-- Stable id of a note: its xml:id, else its position among the numbered notes of <text>. -->
   <xsl:function name="tk:note-id" as="xs:string">
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:sequence select="if ($note/@xml:id) then tk:safe-id($note/@xml:id)
-        else 'note-' || (count($note/preceding::tei:note[ancestor::tei:text]) + 1)"/>
+        else 'note-' || tk:note-number($note)"/>
   </xsl:function>
 
   <!-- The visible note number: @n as printed, else the running position. -->
   <xsl:function name="tk:note-label" as="xs:string">
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:sequence select="if (normalize-space($note/@n)) then normalize-space($note/@n)
-        else string(count($note/preceding::tei:note[ancestor::tei:text]) + 1)"/>
+        else string(tk:note-number($note))"/>
+  </xsl:function>
+
+  <!-- The position of a note among the numbered notes of <text> (inline and
+       marginal notes are not numbered, see tk:note-kind). -->
+  <xsl:function name="tk:note-number" as="xs:integer">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:sequence select="count($note/preceding::tei:note[ancestor::tei:text][tk:note-kind(.) = 'end']) + 1"/>
   </xsl:function>
 
   <!-- The marker a note shows: the editors' notes (type editorial) without @n are
@@ -126,11 +142,255 @@
     </xsl:choose>
   </xsl:function>
 
+  <!-- The first URL of a pointer attribute (TEI pointers may list several),
+       when the whole value is safe; otherwise () with a tk:unsafe-url warning. -->
+  <xsl:function name="tk:first-url" as="xs:string?">
+    <xsl:param name="attribute" as="attribute()?"/>
+    <xsl:sequence select="$attribute ! tokenize(tk:safe-url(string(.), .), ' ')[1]"/>
+  </xsl:function>
+
+  <!-- Is this text an absolute http, https or mailto URL (and nothing else)? -->
+  <xsl:function name="tk:is-url" as="xs:boolean">
+    <xsl:param name="text" as="xs:string?"/>
+    <xsl:sequence select="matches(normalize-space($text), '^(https?://|mailto:)\S+$', 'i')"/>
+  </xsl:function>
+
   <!-- A relative link to another TEI file ("b.xml#x") pointed at its HTML page ("b.html#x"). -->
   <xsl:function name="tk:xml-to-html" as="xs:string">
     <xsl:param name="url" as="xs:string"/>
     <xsl:sequence select="if (empty(tk:url-scheme($url)))
         then replace($url, '\.xml(#.*)?$', '.html$1') else $url"/>
+  </xsl:function>
+
+  <!-- ========================================================= resources -->
+
+  <!-- The URL of an image or facsimile as the output may use it, or () with a
+       warning: safe schemes only (tk:safe-url); relative URLs resolved against
+       $resource-base when one is given; a relative URL that is absolute on the
+       file system ("/x") or climbs out of its folder ("../x") is never emitted
+       (code tk:resource-outside): it could reach files outside the edition.
+       The one place images and facsimiles get their URLs: a site that copies
+       resources into place overrides this function. -->
+  <xsl:function name="tk:resource-url" as="xs:string?">
+    <xsl:param name="url" as="xs:string?"/>
+    <xsl:param name="where" as="node()"/>
+    <xsl:variable name="safe" as="xs:string?" select="tk:safe-url($url, $where)"/>
+    <xsl:variable name="resolved" as="xs:string?" select="
+        if (empty($safe) or exists(tk:url-scheme($safe)) or not($resource-base)) then $safe
+        else if (tk:url-scheme($resource-base) = ('http', 'https')) then string(resolve-uri($safe, $resource-base))
+        else $safe"/>
+    <xsl:choose>
+      <xsl:when test="empty($resolved)"/>
+      <xsl:when test="empty(tk:url-scheme($resolved)) and (starts-with($resolved, '/')
+          or starts-with($resolved, '\')
+          or (tokenize(replace(lower-case($resolved), '%2e', '.'), '[/\\?#]') = '..'))">
+        <xsl:sequence select="tk:warn('resource-outside', 'not linked: ' || $resolved
+            || ' would reach outside the edition''s folder', $where)"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:sequence select="$resolved"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:function>
+
+  <!-- Is a relative reference a path to a file or folder ("img/p1.jpg", "a.html#x",
+       "scans/"), rather than an identifier ("L00407", "1894-11-26", "HS.NZ85.1.3483_0004")? -->
+  <xsl:function name="tk:is-path" as="xs:boolean">
+    <xsl:param name="url" as="xs:string"/>
+    <xsl:variable name="path" as="xs:string" select="replace($url, '[?#].*$', '')"/>
+    <xsl:sequence select="contains($path, '/') or matches($path, '\.[A-Za-z][A-Za-z0-9]{0,5}$')"/>
+  </xsl:function>
+
+  <!-- The facsimile element a pointer names in the document: "#s1", or a bare
+       id ("L1916_0002_img_1021_1") when an element of the facsimile has it. -->
+  <xsl:function name="tk:facsimile-element" as="element()?">
+    <xsl:param name="pointer" as="xs:string"/>
+    <xsl:param name="context" as="node()"/>
+    <xsl:variable name="id" as="xs:string" select="if (starts-with($pointer, '#')) then substring($pointer, 2) else $pointer"/>
+    <xsl:sequence select="if (root($context) instance of document-node() and $id ne '')
+        then key('tk:id', $id, root($context))[ancestor-or-self::tei:facsimile or self::tei:graphic
+            or self::tei:surface or self::tei:media][1] else ()"/>
+  </xsl:function>
+
+  <!-- The image URL of a facsimile element: a graphic's or media's @url, a surface's
+       (or surfaceGrp's) first graphic, a zone's own graphic or its surface's. -->
+  <xsl:function name="tk:facsimile-image" as="attribute()?">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="(
+        $element/self::tei:graphic/@url, $element/self::tei:media/@url,
+        $element/(tei:graphic | tei:media)/@url,
+        $element/self::tei:zone/ancestor::tei:surface[1]/(tei:graphic | tei:media)/@url,
+        $element//(tei:graphic | tei:media)/@url)[normalize-space()][1]"/>
+  </xsl:function>
+
+  <!-- The link of pb/@facs (or any @facs): the facsimile element it names
+       resolved to its image; an identifier that names nothing is not a link, a
+       fragment that names nothing neither (no dead "#s1" links). -->
+  <xsl:function name="tk:facsimile-url" as="xs:string?">
+    <xsl:param name="element" as="element()"/>
+    <xsl:variable name="pointer" as="xs:string?" select="tokenize(normalize-space($element/@facs), ' ')[1]"/>
+    <xsl:variable name="target" as="element()?"
+        select="$pointer ! tk:facsimile-element(., $element)"/>
+    <xsl:sequence select="if (exists($target)) then tk:image-url($target)
+        else if (starts-with($pointer, '#')) then () else tk:usable-url($element/@facs)"/>
+  </xsl:function>
+
+  <!-- A usable image URL from a URL attribute (its first token), or (): an
+       identifier that is no path (see tk:is-path) is not a URL. -->
+  <xsl:function name="tk:usable-url" as="xs:string?">
+    <xsl:param name="url" as="attribute()?"/>
+    <xsl:variable name="value" as="xs:string?" select="tokenize(normalize-space($url), ' ')[1]"/>
+    <xsl:sequence select="if (empty($value)) then ()
+        else if (exists(tk:url-scheme(replace($value, '[\p{Cc}\s]', ''))) or tk:is-path($value))
+        then tk:resource-url($value, $url) else ()"/>
+  </xsl:function>
+
+  <!-- The image URL of a facsimile element (graphic, surface, zone), or (). -->
+  <xsl:function name="tk:image-url" as="xs:string?">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="tk:usable-url(tk:facsimile-image($element))"/>
+  </xsl:function>
+
+  <!-- A label for a page image: "Page 2" (its @n, or that of the page break
+       pointing to it), with the image's @type, else "Image 3". -->
+  <xsl:function name="tk:image-label" as="xs:string">
+    <xsl:param name="element" as="element()"/>
+    <xsl:param name="position" as="xs:integer"/>
+    <xsl:variable name="ids" as="xs:string*"
+        select="($element, $element/tei:graphic, $element/tei:zone)/@xml:id ! string(.)"/>
+    <xsl:variable name="pb" as="element()?" select="if (exists($ids)) then (root($element)//tei:pb[@facs]
+        [tokenize(normalize-space(@facs), ' ')[1] ! replace(., '^#', '') = $ids])[1] else ()"/>
+    <xsl:variable name="n" as="xs:string?" select="($element/@n, $pb/@n)[normalize-space()][1] ! normalize-space(.)"/>
+    <xsl:variable name="type" as="xs:string?" select="($element/@type, $element/tei:graphic/@type)
+        [normalize-space()][not(. = ('NULL', 'null', 'none'))][1] ! normalize-space(.)"/>
+    <xsl:sequence select="(if ($n) then 'Page ' || $n else 'Image ' || $position)
+        || (if ($type) then ' (' || $type || ')' else '')"/>
+  </xsl:function>
+
+  <!-- ====================================================== transcription -->
+
+  <!-- What a gap is: "Omitted: illegible, 3 chars". -->
+  <xsl:function name="tk:gap-label" as="xs:string">
+    <xsl:param name="gap" as="element()"/>
+    <xsl:variable name="extent" as="xs:string?" select="(normalize-space($gap/@extent)[. ne ''],
+        $gap/@quantity ! (normalize-space(.) || ' ' || ($gap/@unit ! normalize-space(.), '')[1]) ! normalize-space(.))[1]"/>
+    <xsl:sequence select="'Omitted' || (if (exists(tk:reason-label($gap/@reason)) or $extent)
+        then ': ' || string-join((tk:reason-label($gap/@reason), $extent), ', ') else '')"/>
+  </xsl:function>
+
+  <!-- Where an addition stands in the source: "Added above the line". -->
+  <xsl:function name="tk:add-label" as="xs:string">
+    <xsl:param name="add" as="element()"/>
+    <xsl:variable name="where" as="xs:string*" select="tokenize(lower-case(normalize-space($add/@place)), ' ')
+        ! (map {'above': 'above the line', 'below': 'below the line', 'supralinear': 'above the line',
+                'infralinear': 'below the line', 'inline': 'in the line', 'inspace': 'in a space',
+                'top': 'at the top', 'bottom': 'at the foot', 'overwritten': 'over the deleted text',
+                'end': 'at the end', 'opposite': 'on the opposite page', 'overleaf': 'overleaf'}(.),
+           if (starts-with(., 'margin') or . = ('left', 'right')) then 'in the margin' else ())[1]"/>
+    <xsl:sequence select="string-join(('Added', $where[1], tk:resp-label($add/@hand, $add) ! ('by ' || .)), ' ')"/>
+  </xsl:function>
+
+  <!-- How many units of space a space element stands for (at least 1). -->
+  <xsl:function name="tk:space-count" as="xs:integer">
+    <xsl:param name="space" as="element()"/>
+    <xsl:variable name="given" as="xs:string" select="(normalize-space($space/@quantity)[. ne ''],
+        replace(normalize-space($space/@extent), '^\D*(\d+).*$', '$1'), '1')[1]"/>
+    <xsl:sequence select="max((1, if ($given castable as xs:decimal) then xs:integer(round(xs:decimal($given))) else 1))"/>
+  </xsl:function>
+
+  <!-- ================================================ presentation helpers -->
+
+  <!-- How a list is laid out: gloss (label/item pairs), inline, ordered, simple or bulleted. -->
+  <xsl:function name="tk:list-kind" as="xs:string">
+    <xsl:param name="list" as="element()"/>
+    <xsl:variable name="words" as="xs:string*"
+        select="tokenize(lower-case(normalize-space(string-join($list/(@type, @rend, @subtype), ' '))), '[\s,;]+')"/>
+    <xsl:sequence select="
+        if ($words = ('gloss', 'glossary', 'dl', 'definition', 'terms')
+            or exists($list/(tei:label | tei:headLabel))) then 'gloss'
+        else if ($words = ('inline', 'runon', 'run-on', 'inline-list')) then 'inline'
+        else if ($words = ('ordered', 'numbered', 'enumerated', 'decimal', 'numeric', 'arabic',
+            'roman', 'alphabetic', 'ol', '1', 'a', 'i')) then 'ordered'
+        else if ($words = ('simple', 'none', 'plain', 'unmarked', 'nobullets', 'no-bullets')) then 'simple'
+        else 'bulleted'"/>
+  </xsl:function>
+
+  <!-- Is a verse line's number (@n) shown? Every fifth, and any that is not a number. -->
+  <xsl:function name="tk:show-line-number" as="xs:boolean">
+    <xsl:param name="line" as="element()"/>
+    <xsl:variable name="n" as="xs:string" select="normalize-space($line/@n)"/>
+    <xsl:sequence select="$n ne '' and (not($n castable as xs:integer) or xs:integer($n) mod 5 = 0)"/>
+  </xsl:function>
+
+  <!-- Does a name part need a space before it? When the source runs it on from
+       the previous part (forename directly followed by surname). -->
+  <xsl:function name="tk:needs-space" as="xs:boolean">
+    <xsl:param name="part" as="element()"/>
+    <xsl:sequence select="exists($part/preceding-sibling::node()[1][self::*][tk:is-name-part(.)])"/>
+  </xsl:function>
+
+  <!-- Is this element a block of its own (its parent holds blocks, not running
+       text)? Decides between a block quotation and a quotation in the line. -->
+  <xsl:function name="tk:is-block" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="exists($element/parent::*[self::tei:body or self::tei:div or self::tei:front
+        or self::tei:back or self::tei:div1 or self::tei:div2 or self::tei:div3 or self::tei:div4
+        or self::tei:div5 or self::tei:div6 or self::tei:div7 or self::tei:sp or self::tei:epigraph
+        or self::tei:postscript or self::tei:argument or self::tei:opener or self::tei:closer
+        or self::tei:figure or self::tei:floatingText or self::tei:cit[tk:is-block(.)]
+        or self::tei:note[not(tk:note-kind(.) = 'inline')] or self::tei:item[tei:p]
+        or self::tei:quote[tk:is-block(.)] or self::tei:group or self::tei:castList])"/>
+  </xsl:function>
+
+  <!-- Does the source give this quotation its own marks (the text before ends, or
+       its own text starts, with a quotation mark), or say it has none (@rend)? -->
+  <xsl:function name="tk:has-own-marks" as="xs:boolean">
+    <xsl:param name="quote" as="element()"/>
+    <xsl:variable name="marks" as="xs:string">"“”„‟«»‹›‘’‚‛'</xsl:variable>
+    <xsl:variable name="before" as="xs:string"
+        select="replace(string($quote/preceding::text()[normalize-space()][1]), '\s+$', '')"/>
+    <xsl:variable name="first" as="xs:string" select="substring(normalize-space($quote), 1, 1)"/>
+    <xsl:sequence select="$quote/@rend = ('none', 'no-quotes', 'noquotes', 'plain')
+        or contains($marks, substring($before, string-length($before), 1)) and $before ne ''
+        or ($first ne '' and contains($marks, $first))"/>
+  </xsl:function>
+
+  <!-- The W3C date, time or dateTime of a date or time element, for machines
+       (HTML datetime=""), or () for ranges and values that are none of these. -->
+  <xsl:function name="tk:machine-date" as="xs:string?">
+    <xsl:param name="element" as="element()"/>
+    <xsl:variable name="value" as="xs:string?" select="(
+        $element/@when, $element/@when-iso,
+        $element[not(@to or @notAfter or @to-iso or @notAfter-iso)]/(@from, @notBefore, @from-iso, @notBefore-iso)
+        )[1] ! normalize-space(.)"/>
+    <xsl:sequence select="$value[matches(., '^(\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+\-]\d{2}:\d{2})?)?)?)?|\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+\-]\d{2}:\d{2})?)$')]"/>
+  </xsl:function>
+
+  <!-- "from – to" of a dated element with bounds (@from/@to, @notBefore/@notAfter), or (). -->
+  <xsl:function name="tk:date-range" as="xs:string?">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="if ($element/(@from, @to, @notBefore, @notAfter, @from-iso, @to-iso,
+            @notBefore-iso, @notAfter-iso)) then string-join((
+        ($element/(@from, @notBefore, @from-iso, @notBefore-iso))[1],
+        ($element/(@to, @notAfter, @to-iso, @notAfter-iso))[1]) ! normalize-space(.), ' – ') else ()"/>
+  </xsl:function>
+
+  <!-- Where a note is shown: "entry" (part of a register entry: shown with it),
+       else from its @place: "inline" (in or between the lines: inline, above,
+       below …), "margin" (margin, left, right …), else "end" (numbered, after
+       the text; footnotes in print). -->
+  <xsl:function name="tk:note-kind" as="xs:string">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:variable name="place" as="xs:string*" select="tokenize(lower-case(normalize-space($note/@place)), '[\s,;]+')"/>
+    <xsl:sequence select="
+        if ($note/ancestor::*[self::tei:listPerson or self::tei:listPlace or self::tei:listOrg
+            or self::tei:listBibl or self::tei:listEvent or self::tei:listObject or self::tei:listNym
+            or self::tei:listRelation]) then 'entry'
+        else if ($place = ('inline', 'inspace', 'above', 'below', 'interlinear', 'supralinear',
+            'infralinear', 'intralinear', 'between', 'inline-above', 'inline-below', 'overwritten')) then 'inline'
+        else if ($place = ('margin', 'left', 'right', 'opposite') or (some $p in $place satisfies starts-with($p, 'margin')))
+        then 'margin'
+        else 'end'"/>
   </xsl:function>
 
   <!-- ============================================================ register -->
@@ -222,31 +482,101 @@
   <xsl:function name="tk:mention-record" as="map(xs:string, xs:string)?">
     <xsl:param name="mention" as="element()"/>
     <xsl:variable name="id" as="xs:string?" select="tk:mention-id($mention)"/>
-    <xsl:sequence select="if (empty($id)) then ()
-        else if (map:contains($tk:records, $id)) then $tk:records($id)
-        else tk:mention-entry($mention) ! tk:entry-record(.)"
+    <xsl:sequence select="if (exists($id) and map:contains($tk:records, $id)) then $tk:records($id)
+        else (tk:mention-entry($mention), tk:local-entry(($mention/@ref, $mention/@key)[1], $mention))[1]
+             ! tk:entry-record(.)"
         xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
   </xsl:function>
 
-  <!-- person | place | organisation | work | other: which register page an entry lives on. -->
+  <!-- The entry of the document's own lists (back, standOff, body; not the
+       header) a @ref names: "#pmb123", or a bare "pmb123" as some editions write it. -->
+  <xsl:function name="tk:local-entry" as="element()?">
+    <xsl:param name="ref" as="xs:string?"/>
+    <xsl:param name="context" as="node()"/>
+    <xsl:variable name="first" as="xs:string" select="string(tokenize(normalize-space($ref), ' ')[1])"/>
+    <xsl:variable name="id" as="xs:string?" select="if (starts-with($first, '#')) then substring($first, 2)
+        else $first[matches(., '^[\i-[:]][\c-[:]]*$')]"/>
+    <xsl:sequence select="if (exists($id) and root($context) instance of document-node())
+        then key('tk:id', $id, root($context))[tk:is-entry(.)][not(ancestor::tei:teiHeader)][1] else ()"/>
+  </xsl:function>
+
+  <!-- person | place | organisation | work | event | other: which register page an entry lives on. -->
   <xsl:function name="tk:entity-kind" as="xs:string">
     <xsl:param name="entry" as="element()"/>
     <xsl:sequence select="if ($entry/(self::tei:person | self::tei:personGrp)) then 'person'
         else if ($entry/self::tei:place) then 'place'
         else if ($entry/self::tei:org) then 'organisation'
         else if ($entry/(self::tei:bibl | self::tei:biblStruct)) then 'work'
+        else if ($entry/self::tei:event) then 'event'
         else 'other'"/>
+  </xsl:function>
+
+  <!-- Is this element an entry of a list of persons, places, organisations,
+       works, events, objects or names (or a place within a place)? -->
+  <xsl:function name="tk:is-entry" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="exists($element[self::tei:person or self::tei:personGrp or self::tei:place
+        or self::tei:org or self::tei:bibl or self::tei:biblStruct or self::tei:event
+        or self::tei:object or self::tei:nym][parent::tei:listPerson or parent::tei:listPlace
+        or parent::tei:listOrg or parent::tei:listBibl or parent::tei:listEvent
+        or parent::tei:listObject or parent::tei:listNym or parent::tei:place/parent::tei:listPlace])"/>
+  </xsl:function>
+
+  <!-- The titles of what a work appeared in: journal and series titles, and a
+       monograph title when the work itself is an article (level a). -->
+  <xsl:function name="tk:container-titles" as="element(tei:title)*">
+    <xsl:param name="entry" as="element()"/>
+    <xsl:sequence select="$entry/self::tei:bibl/tei:title[@level = ('j', 's')
+        or (@level = 'm' and ../tei:title[@level = 'a'])]"/>
+  </xsl:function>
+
+  <!-- The heading of a list of entries when it has no head of its own. -->
+  <xsl:function name="tk:list-heading" as="xs:string">
+    <xsl:param name="list" as="element()"/>
+    <xsl:sequence select="(map {
+        'listPerson': 'Persons', 'listPlace': 'Places', 'listOrg': 'Organisations',
+        'listBibl': 'Works', 'listEvent': 'Events', 'listObject': 'Objects',
+        'listNym': 'Names', 'listRelation': 'Relations'}(local-name($list)), 'Entries')[1]"/>
   </xsl:function>
 
   <!-- The entry's display name: the preferred/full/main name, else the first name, else its id. -->
   <xsl:function name="tk:entity-name" as="xs:string">
     <xsl:param name="entry" as="element()"/>
-    <xsl:variable name="names" as="element()*"
-        select="$entry/(tei:persName | tei:placeName | tei:orgName | tei:title | tei:name)"/>
-    <xsl:variable name="best" as="element()?"
-        select="($names[@type = ('preferred', 'full', 'main')], $names)[1]"/>
-    <xsl:sequence select="if ($best) then normalize-space(string-join($best//text(), ''))
-        else string($entry/@xml:id)"/>
+    <xsl:variable name="names" as="element()*" select="$entry/(tei:persName | tei:placeName
+        | tei:orgName | tei:title | tei:name | tei:eventName | tei:label)[normalize-space()]"/>
+    <xsl:variable name="best" as="element()?" select="($names[@type = ('preferred', 'pref', 'full', 'main')],
+        $names[not(@type)], $names)[1]"/>
+    <xsl:sequence select="if ($best) then tk:name-text($best)
+        else (($entry/@n, $entry/@type, $entry/@xml:id)[normalize-space()] ! normalize-space(.), '')[1]"/>
+  </xsl:function>
+
+  <!-- A name as one string, each part once: a nested full form wins over the
+       parts beside it (persName/persName "McCarthy, P. C." next to forename and
+       surname); parts are kept apart by a space even when the source runs them
+       together, and a surname written before the forenames is followed by a
+       comma ("Schnitzler, Arthur"). -->
+  <xsl:function name="tk:name-text" as="xs:string">
+    <xsl:param name="name" as="element()"/>
+    <xsl:variable name="nested" as="element()?" select="$name/(tei:persName | tei:placeName
+        | tei:orgName | tei:name | tei:geogName)[normalize-space()][1]"/>
+    <xsl:variable name="parts" as="element()*" select="$name/*[tk:is-name-part(.)][normalize-space()]"/>
+    <xsl:variable name="loose" as="xs:boolean" select="exists($name/text()[normalize-space()])"/>
+    <xsl:variable name="inverted" as="xs:boolean" select="not($loose)
+        and exists($parts[1]/self::tei:surname) and exists($parts/self::tei:forename)"/>
+    <xsl:sequence select="
+        if (exists($nested) and not($loose)) then tk:name-text($nested)
+        else if ($inverted) then string-join((
+            string-join($parts[. &lt;&lt; $parts[self::tei:forename][1]] ! tk:text(.), ' '),
+            string-join($parts[not(. &lt;&lt; $parts[self::tei:forename][1])] ! tk:text(.), ' ')), ', ')
+        else normalize-space(string-join($name/node() ! (if (. instance of element() and tk:is-name-part(.))
+            then ' ' || string(.) || ' ' else string(.)), ''))"/>
+  </xsl:function>
+
+  <!-- The parts a personal or place name is built of (forename, surname …). -->
+  <xsl:function name="tk:is-name-part" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="exists($element[self::tei:forename or self::tei:surname or self::tei:addName
+        or self::tei:roleName or self::tei:genName or self::tei:nameLink])"/>
   </xsl:function>
 
   <!-- The register's short description of an entry: its first <note>, or (). -->
@@ -255,14 +585,28 @@
     <xsl:sequence select="normalize-space(string-join($entry/tei:note[1]//text(), ''))[. ne '']"/>
   </xsl:function>
 
-  <!-- Life or existence dates as "1894–1971", "1960–", or (). -->
+  <!-- Life or existence dates as "1894–1971", "1960–", or (): from birth/death
+       (their attributes or a date inside), floruit, or an event's own dates. -->
   <xsl:function name="tk:entity-dates" as="xs:string?">
     <xsl:param name="entry" as="element()"/>
-    <xsl:variable name="from" as="xs:string?"
-        select="($entry/tei:birth/(@when, @notBefore, @from), $entry/tei:floruit/@from)[1] ! substring(., 1, 4)"/>
-    <xsl:variable name="to" as="xs:string?"
-        select="($entry/tei:death/(@when, @notAfter, @to), $entry/tei:floruit/@to)[1] ! substring(., 1, 4)"/>
-    <xsl:sequence select="if (exists(($from, $to))) then ($from, '?')[1] || '–' || $to else ()"/>
+    <xsl:variable name="from" as="xs:string?" select="tk:year((
+        $entry/tei:birth/(@when, @notBefore, @from, tei:date/(@when, @notBefore, @from)),
+        $entry/tei:floruit/(@from, @notBefore, @when),
+        $entry/self::tei:event/(@when, @from, @notBefore))[1])"/>
+    <xsl:variable name="to" as="xs:string?" select="tk:year((
+        $entry/tei:death/(@when, @notAfter, @to, tei:date/(@when, @notAfter, @to)),
+        $entry/tei:floruit/(@to, @notAfter),
+        $entry/self::tei:event/(@to, @notAfter, @when))[1])"/>
+    <xsl:sequence select="if (empty(($from, $to))) then ()
+        else if ($from = $to and $entry/self::tei:event) then $from
+        else ($from, '?')[1] || '–' || $to"/>
+  </xsl:function>
+
+  <!-- The year of a W3C date ("1894-11-26" -> "1894", "-0044" -> "-0044"), or (). -->
+  <xsl:function name="tk:year" as="xs:string?">
+    <xsl:param name="date" as="xs:anyAtomicType?"/>
+    <xsl:sequence select="replace(normalize-space(string($date)), '^(-?\d{1,}).*$', '$1')
+        [matches(normalize-space(string($date)), '^-?\d')]"/>
   </xsl:function>
 
   <!-- Names for a @resp: register entries by name, local ids by their text. $context
@@ -362,24 +706,42 @@
         else $one"/>
   </xsl:function>
 
-  <!-- The document's own title: teikit's, else title[@type='main' or @level='a'],
-       an untyped title, the first title. -->
+  <!-- The document's own title: teikit's, else the header's (tk:header-title). -->
   <xsl:function name="tk:title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="(tk:given($tei, $titles, $title), tk:header-title($tei))[1]"/>
+  </xsl:function>
+
+  <!-- The document's own title, as the header gives it: title[@type='main'], else an
+       analytic or untyped title; series and journal titles (@level s, j) and
+       subtitles, short, alternative or machine-readable titles (@type) only when
+       there is nothing else. Never more than one title. -->
+  <xsl:function name="tk:header-title" as="xs:string">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:variable name="titles" as="element(tei:title)*"
-        select="$tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title"/>
-    <xsl:sequence select="(tk:given($tei, $titles, $title), normalize-space(string-join(
-        ($titles[@type = 'main' or @level = 'a'], $titles[not(@type | @level)], $titles)[1]//text(),
-        '')))[1]"/>
+        select="$tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[normalize-space()]"/>
+    <xsl:variable name="own" as="element(tei:title)*" select="$titles[not(@level = ('s', 'j'))
+        and not(@type = ('sub', 'subordinate', 'short', 'alt', 'alternative', 'parallel',
+                         'iso-date', 'desc', 'abbreviated', 'running'))]"/>
+    <xsl:sequence select="tk:text(($titles[@type = 'main'], $own[@level = 'a'], $own, $titles)[1])"/>
   </xsl:function>
 
   <!-- Short title: teikit's, else title[@type='short'], else the title. -->
   <xsl:function name="tk:short-title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:variable name="short" as="xs:string" select="normalize-space(string-join(
-        $tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'short'][1]//text(), ''))"/>
+    <xsl:variable name="short" as="xs:string" select="tk:text(
+        $tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'short'][normalize-space()][1])"/>
     <xsl:sequence select="(tk:given($tei, $short-titles, $short-title),
         $short[. ne ''], tk:title($tei))[1]"/>
+  </xsl:function>
+
+  <!-- The title of the series or edition the document belongs to: the first
+       seriesStmt title, else a series-level title of the titleStmt, or (). -->
+  <xsl:function name="tk:series-title" as="xs:string?">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:variable name="file" as="element(tei:fileDesc)?" select="$tei/tei:teiHeader/tei:fileDesc"/>
+    <xsl:sequence select="tk:text(($file/tei:seriesStmt/tei:title[normalize-space()],
+        $file/tei:titleStmt/tei:title[@level = 's'][normalize-space()])[1])[. ne '']"/>
   </xsl:function>
 
   <!-- What a document is: teikit's answer (letter | register | introduction | drama |
@@ -397,8 +759,56 @@
   <!-- The edition's title: teikit's, else the series title the document gives. -->
   <xsl:function name="tk:edition-title" as="xs:string?">
     <xsl:param name="tei" as="element(tei:TEI)?"/>
-    <xsl:sequence select="($edition-title[normalize-space()], normalize-space(string-join(
-        $tei/tei:teiHeader/tei:fileDesc/tei:seriesStmt/tei:title[1]//text(), ''))[. ne ''])[1]"/>
+    <xsl:sequence select="($edition-title[normalize-space()], $tei ! tk:series-title(.))[1]"/>
+  </xsl:function>
+
+  <!-- Who translated the document: the names of every titleStmt respStmt with a
+       resp (any of them) that speaks of translation. -->
+  <xsl:function name="tk:translators" as="element()*">
+    <xsl:param name="header" as="element(tei:teiHeader)"/>
+    <xsl:sequence select="$header/tei:fileDesc/tei:titleStmt/tei:respStmt
+        [tei:resp[matches(., 'translated|translator|übersetz|tradu', 'i')]]
+        /(tei:persName | tei:name | tei:orgName)[normalize-space()]"/>
+  </xsl:function>
+
+  <!-- The printed source of a document: a bibl of the sourceDesc typed as
+       printed or original source, else the first bibl (a digital source may
+       nest the printed one: the innermost wins). -->
+  <xsl:function name="tk:printed-source" as="element(tei:bibl)?">
+    <xsl:param name="file" as="element(tei:fileDesc)?"/>
+    <xsl:variable name="bibls" as="element(tei:bibl)*"
+        select="$file/tei:sourceDesc//tei:bibl[normalize-space()][not(ancestor::tei:msDesc)]"/>
+    <xsl:sequence select="($bibls[@type = ('printed', 'print', 'originalSource', 'original', 'edition')],
+        $file/tei:sourceDesc/tei:bibl[not(.//tei:bibl)], $bibls)[1]"/>
+  </xsl:function>
+
+  <!-- The shelfmark of the document itself: the msIdentifier of the sourceDesc's
+       msDesc, or of its witness list's first one that has text (the msDescs of
+       items further down describe other documents). -->
+  <xsl:function name="tk:shelfmark" as="element(tei:msIdentifier)?">
+    <xsl:param name="file" as="element(tei:fileDesc)?"/>
+    <xsl:sequence select="($file/tei:sourceDesc/(tei:msDesc | tei:listWit/tei:witness/tei:msDesc)
+        /tei:msIdentifier[tk:text(.) ne ''])[1]"/>
+  </xsl:function>
+
+  <!-- The parts of a shelfmark that have text, in citation order: institution,
+       repository, collection, idno, msName. -->
+  <xsl:function name="tk:shelfmark-parts" as="element()*">
+    <xsl:param name="ms" as="element(tei:msIdentifier)"/>
+    <xsl:sequence select="($ms/tei:institution, $ms/tei:repository, $ms/tei:collection,
+        $ms/tei:idno, $ms/tei:msName)[tk:trim-separators(.) ne '']"/>
+  </xsl:function>
+
+  <!-- Text without the separators (commas, semicolons, colons) at its ends. -->
+  <xsl:function name="tk:trim-separators" as="xs:string">
+    <xsl:param name="text" as="xs:string?"/>
+    <xsl:sequence select="replace(normalize-space($text), '^[,;:\s]+|[,;:\s]+$', '')"/>
+  </xsl:function>
+
+  <!-- Where the shelfmark's holding institution is (settlement, region, country), non-empty parts only. -->
+  <xsl:function name="tk:shelfmark-places" as="element()*">
+    <xsl:param name="ms" as="element(tei:msIdentifier)"/>
+    <xsl:sequence select="($ms/tei:settlement, $ms/tei:region, $ms/tei:country)[tk:trim-separators(.) ne '']"/>
   </xsl:function>
 
   <!-- ISO date the letter was sent (correspAction[@type='sent']/date/@when), or (). -->

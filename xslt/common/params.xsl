@@ -55,6 +55,10 @@
   <!-- Relative path from the generated page to the site root, ending in "/" (or empty: same folder). -->
   <xsl:param name="site-root" as="xs:string" select="''"/>
 
+  <!-- Base URL (http or https) that relative image and facsimile URLs (graphic/@url,
+       pb/@facs) are resolved against, e.g. the edition's image server; empty: as written. -->
+  <xsl:param name="resource-base" as="xs:string?" select="()"/>
+
   <!-- Language used when the document declares none on its root (BCP 47). -->
   <xsl:param name="default-lang" as="xs:string" select="'en'"/>
 

@@ -16,9 +16,10 @@
     exclude-result-prefixes="#all">
 
   <xsl:template match="tei:correspDesc" mode="tk:metadata">
-    <xsl:variable name="sent" as="element(tei:correspAction)?" select="tei:correspAction[@type = 'sent'][1]"/>
-    <xsl:variable name="received" as="element(tei:correspAction)?"
-        select="tei:correspAction[@type = 'received'][1]"/>
+    <!-- every sent (received) action: a letter may have several senders or addressees -->
+    <xsl:variable name="sent" as="element(tei:correspAction)*" select="tei:correspAction[@type = 'sent']"/>
+    <xsl:variable name="received" as="element(tei:correspAction)*"
+        select="tei:correspAction[@type = 'received']"/>
     <xsl:variable name="agents" as="xs:QName*"
         select="(QName('http://www.tei-c.org/ns/1.0', 'persName'),
                  QName('http://www.tei-c.org/ns/1.0', 'orgName'),
@@ -45,7 +46,7 @@
       <xsl:with-param name="key" select="'date'"/>
       <xsl:with-param name="label" select="'Date'"/>
       <xsl:with-param name="content" as="node()*">
-        <xsl:apply-templates select="$sent/tei:date[1]"/>
+        <xsl:apply-templates select="($sent/tei:date[normalize-space() or @when])[1]"/>
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">

@@ -16,6 +16,8 @@
     transcr.xsl         supplied, choice (sic/corr, orig/reg, abbr/expan), gap …
     header.xsl          the metadata panel from the teiHeader
     correspondence.xsl  correspDesc: sender, addressee, previous/next letter
+    drama.xsl           sp, speaker, stage, castList (performance texts)
+    figures.xsl         table, figure, graphic
 
   Profiles: write a stylesheet that imports this one and overrides named
   hook templates (tk:hook-head, tk:hook-before-body, tk:hook-after-body,
@@ -42,6 +44,8 @@
   <xsl:include href="transcr.xsl"/>
   <xsl:include href="header.xsl"/>
   <xsl:include href="correspondence.xsl"/>
+  <xsl:include href="drama.xsl"/>
+  <xsl:include href="figures.xsl"/>
 
   <xsl:output method="html" html-version="5" encoding="UTF-8" indent="yes"
       include-content-type="no"/>
@@ -51,7 +55,9 @@
       tei:profileDesc tei:correspDesc tei:correspAction tei:correspContext tei:langUsage
       tei:text tei:front tei:body tei:back tei:div tei:opener tei:closer tei:list
       tei:listPerson tei:listPlace tei:listOrg tei:listBibl tei:listRelation
-      tei:person tei:place tei:org tei:location tei:choice"/>
+      tei:person tei:place tei:org tei:location tei:choice tei:sp tei:spGrp tei:lg tei:castList
+      tei:castGroup tei:table tei:row tei:figure tei:listEvent tei:event tei:standOff tei:facsimile
+      tei:surface tei:subst tei:titlePage tei:docTitle tei:cit"/>
 
   <!-- ========================================================== parameters -->
 
@@ -85,6 +91,9 @@
   <!-- Write the document's editorial principles (encodingDesc: editorialDecl and the
        declared attribute values) as the page, instead of the document. -->
   <xsl:param name="principles" as="xs:boolean" select="false()"/>
+
+  <!-- Show images from other sites in the page (true) or link to them (false: opening a page requests nothing elsewhere). -->
+  <xsl:param name="remote-images" as="xs:boolean" select="false()"/>
 
   <!-- Show the reading/diplomatic switch when the text has editorial interventions. -->
   <xsl:param name="view-toggle" as="xs:boolean" select="true()"/>
@@ -172,7 +181,8 @@
 
   <xsl:template name="tk:site-title">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:variable name="title" as="xs:string?" select="tk:edition-title($tei)"/>
+    <!-- not when it is the page's own title: it would stand twice at the top -->
+    <xsl:variable name="title" as="xs:string?" select="tk:edition-title($tei)[. ne tk:page-title($tei)]"/>
     <xsl:if test="$title">
       <p class="tk-edition-title">
         <xsl:choose>
@@ -199,27 +209,120 @@
   <!-- Content of the site footer. Default: publisher, licence and a generator note. -->
   <xsl:template name="tk:hook-footer">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:variable name="pub" as="element(tei:publicationStmt)?"
+    <xsl:variable name="pub" as="element(tei:publicationStmt)*"
         select="$tei/tei:teiHeader/tei:fileDesc/tei:publicationStmt"/>
-    <xsl:if test="$pub/tei:publisher">
-      <p class="tk-publisher">Published by <xsl:apply-templates select="$pub/tei:publisher/node()"/>
-        <xsl:if test="$pub/tei:date">, <xsl:apply-templates select="$pub/tei:date"/></xsl:if>.</p>
+    <xsl:variable name="publishers" as="element()*" select="$pub/tei:publisher[normalize-space()]"/>
+    <xsl:if test="exists($publishers)">
+      <p class="tk-publisher">
+        <xsl:text>Published by </xsl:text>
+        <xsl:for-each select="$publishers">
+          <xsl:if test="position() gt 1">, </xsl:if>
+          <xsl:apply-templates/>
+        </xsl:for-each>
+        <xsl:for-each select="($pub/tei:date[normalize-space()])[1]">
+          <xsl:text>, </xsl:text>
+          <xsl:apply-templates select="."/>
+        </xsl:for-each>
+        <xsl:text>.</xsl:text>
+      </p>
     </xsl:if>
     <xsl:for-each select="$pub/tei:availability/tei:licence">
-      <xsl:variable name="href" as="xs:string?" select="tk:safe-url(@target, (@target, .)[1])"/>
-      <p class="tk-licence">
-        <xsl:choose>
-          <xsl:when test="exists($href)">
-            <a rel="license" href="{$href}"><xsl:apply-templates/></a>
-          </xsl:when>
-          <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
-        </xsl:choose>
-      </p>
+      <!-- @target may list several URLs: the first is the licence's own -->
+      <xsl:variable name="href" as="xs:string?" select="tk:first-url(@target)"/>
+      <xsl:choose>
+        <xsl:when test="tei:p | tei:ab">
+          <div class="tk-licence">
+            <xsl:apply-templates/>
+            <xsl:if test="exists($href)">
+              <p><a rel="license" href="{$href}"><xsl:value-of select="$href"/></a></p>
+            </xsl:if>
+          </div>
+        </xsl:when>
+        <xsl:otherwise>
+          <p class="tk-licence">
+            <xsl:choose>
+              <xsl:when test="exists($href)">
+                <a rel="license" href="{$href}">
+                  <xsl:apply-templates/>
+                  <xsl:if test="not(normalize-space())"><xsl:value-of select="$href"/></xsl:if>
+                </a>
+              </xsl:when>
+              <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+            </xsl:choose>
+          </p>
+        </xsl:otherwise>
+      </xsl:choose>
     </xsl:for-each>
     <p class="tk-generator">Generated from TEI with teikit.</p>
   </xsl:template>
 
   <!-- ============================================================ helpers -->
+
+  <!-- The attributes most elements share: id (from xml:id), class (the given
+       classes plus tk-rend-* for @rend, @rendition and @style) and lang. -->
+  <xsl:template name="tk:attributes">
+    <xsl:param name="node" as="element()" select="."/>
+    <xsl:param name="class" as="xs:string?" select="()"/>
+    <xsl:param name="id" as="xs:boolean" select="true()"/>
+    <xsl:if test="$id">
+      <xsl:call-template name="tk:id-attribute">
+        <xsl:with-param name="node" select="$node"/>
+      </xsl:call-template>
+    </xsl:if>
+    <xsl:variable name="classes" as="xs:string*"
+        select="($class[normalize-space()], tk:rend-tokens($node) ! ('tk-rend-' || .))"/>
+    <xsl:if test="exists($classes)">
+      <xsl:attribute name="class" select="string-join($classes, ' ')"/>
+    </xsl:if>
+    <xsl:call-template name="tk:lang-attribute">
+      <xsl:with-param name="node" select="$node"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- id="" for an element with an xml:id, so that pointers to it ("#x") land. -->
+  <xsl:template name="tk:id-attribute">
+    <xsl:param name="node" as="element()" select="."/>
+    <xsl:if test="$node/@xml:id and tk:has-anchor($node)">
+      <xsl:attribute name="id" select="tk:anchor-id($node)"/>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Does the page show this element with its xml:id as id? (What "#x" links may point to.) -->
+  <xsl:function name="tk:has-anchor" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="exists($element[@xml:id][not(ancestor::tei:teiHeader)]
+        [not(ancestor::tei:note[tk:note-kind(.) = 'end'] and self::tei:note)]
+        [self::tei:p or self::tei:ab or self::tei:quote or self::tei:cit or self::tei:list
+         or self::tei:item or self::tei:label or self::tei:lg or self::tei:l or self::tei:hi
+         or self::tei:q or self::tei:said or self::tei:soCalled or self::tei:date or self::tei:time
+         or self::tei:idno or self::tei:num or self::tei:measure or self::tei:seg or self::tei:bibl
+         or self::tei:biblStruct or self::tei:ref or self::tei:note or self::tei:anchor
+         or self::tei:div or self::tei:div1 or self::tei:div2 or self::tei:div3 or self::tei:div4
+         or self::tei:div5 or self::tei:div6 or self::tei:div7 or self::tei:sp or self::tei:speaker
+         or self::tei:stage or self::tei:castList or self::tei:castItem or self::tei:table
+         or self::tei:row or self::tei:cell or self::tei:figure or self::tei:graphic
+         or self::tei:add or self::tei:del or self::tei:gap or self::tei:unclear or self::tei:damage
+         or self::tei:space or self::tei:surface
+         or tk:is-entry(.)])"/>
+  </xsl:function>
+
+  <!-- The page id of an element with an xml:id (notes keep theirs from tk:note-id). -->
+  <xsl:function name="tk:anchor-id" as="xs:string">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="if ($element/self::tei:note) then tk:note-id($element)
+        else tk:safe-id($element/@xml:id)"/>
+  </xsl:function>
+
+  <!-- Does this paragraph-like element hold blocks (lists, tables, figures, verse,
+       speeches, quotations of paragraphs) outside its numbered notes? An HTML
+       <p> cannot, so it becomes a <div>. -->
+  <xsl:function name="tk:holds-blocks" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="some $block in $element//(tei:list[tk:list-kind(.) ne 'inline'] | tei:table | tei:figure | tei:lg
+        | tei:sp | tei:p | tei:ab | tei:castList | tei:floatingText | tei:div | tei:listBibl
+        | tei:listPerson | tei:listPlace | tei:listOrg | tei:listEvent)
+        satisfies empty($block/ancestor::tei:note[tk:note-kind(.) = 'end'][. >> $element])"/>
+  </xsl:function>
 
   <!-- lang="" for an element that carries xml:lang. -->
   <xsl:template name="tk:lang-attribute">

@@ -49,14 +49,24 @@
     <xsl:sequence select="tk:record-href(tk:entry-record($entry))"/>
   </xsl:function>
 
-  <!-- Where a mention links to, given its record: the register entry, or an
-       absolute http(s) URL, or (). -->
+  <!-- Where a mention links to, given its record: the entry on this page when
+       the document lists it itself (back, standOff), else the register entry,
+       or an absolute http(s) URL, or (). -->
   <xsl:function name="tk:target" as="xs:string?">
     <xsl:param name="mention" as="element()"/>
     <xsl:param name="record" as="map(xs:string, xs:string)?"/>
     <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space($mention/@ref), ' ')[1])"/>
-    <xsl:sequence select="if (exists($record)) then tk:record-href($record)
+    <xsl:variable name="local" as="element()?" select="tk:local-entry($ref, $mention)[tk:shown-here(.)]"/>
+    <xsl:sequence select="if (exists($local)) then '#' || tk:safe-id($local/@xml:id)
+        else if (exists($record)) then tk:record-href($record)
         else if (tk:url-scheme($ref) = ('http', 'https')) then $ref else ()"/>
+  </xsl:function>
+
+  <!-- Is this entry shown on its document's page (not on a register page)? -->
+  <xsl:function name="tk:shown-here" as="xs:boolean">
+    <xsl:param name="entry" as="element()"/>
+    <xsl:sequence select="exists($entry/ancestor::*[self::tei:back or self::tei:standOff or self::tei:front])
+        or tk:kind($entry/ancestor::tei:TEI[1]) ne 'register'"/>
   </xsl:function>
 
   <!-- Where a mention links to: its register entry, or an absolute http(s) URL, or (). -->
@@ -103,10 +113,12 @@
     </xsl:choose>
   </xsl:template>
 
-  <!-- Names without a link keep their language. -->
+  <!-- Names without a link keep their language; name parts the source runs
+       together are kept apart. -->
   <xsl:template match="tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs
-      | tei:forename | tei:surname | tei:addName | tei:roleName | tei:settlement
-      | tei:country | tei:region | tei:geogName">
+      | tei:forename | tei:surname | tei:addName | tei:roleName | tei:genName | tei:nameLink
+      | tei:settlement | tei:country | tei:region | tei:geogName">
+    <xsl:if test="tk:is-name-part(.) and tk:needs-space(.)"><xsl:text> </xsl:text></xsl:if>
     <xsl:choose>
       <xsl:when test="@xml:lang and not((@ref or @key) and tk:links(.))">
         <span lang="{normalize-space(@xml:lang)}"><xsl:apply-templates/></span>
@@ -130,7 +142,7 @@
       <xsl:sequence select="tk:fail('unknown-section', 'register-section must be one of '
           || string-join(('''''', $tk:section-order), ', ') || ', not ''' || $register-section || '''')"/>
     </xsl:if>
-    <xsl:variable name="body" as="element(tei:body)" select="tei:text/tei:body"/>
+    <xsl:variable name="body" as="element(tei:body)*" select="tei:text/tei:body"/>
     <xsl:variable name="present" as="xs:string*" select="$tk:section-order[
         let $section := . return exists($body//*[local-name() = $tk:sections($section)[2]])]"/>
     <article class="tk-document tk-register">
@@ -171,48 +183,228 @@
     </article>
   </xsl:template>
 
-  <xsl:template match="(tei:listPerson | tei:listPlace | tei:listOrg | tei:listBibl)/*[@xml:id]"
-      mode="tk:register">
-    <section class="tk-entry tk-entry-{tk:entity-kind(.)}" id="{tk:safe-id(@xml:id)}">
+  <!-- An entry of a register or of a document's own lists (back, standOff):
+       its name as heading (h2 on register pages, one level below its list's
+       heading elsewhere), then what is known of it, each fact labelled. -->
+  <xsl:template match="*[tk:is-entry(.)]" mode="tk:register">
+    <xsl:param name="level" as="xs:integer" select="2" tunnel="yes"/>
+    <xsl:variable name="main" as="xs:string" select="tk:entity-name(.)"/>
+    <section class="tk-entry tk-entry-{tk:entity-kind(.)}">
+      <xsl:if test="@xml:id">
+        <xsl:attribute name="id" select="tk:safe-id(@xml:id)"/>
+      </xsl:if>
       <xsl:call-template name="tk:lang-attribute"/>
-      <h2><xsl:value-of select="tk:entity-name(.)"/></h2>
-      <dl class="tk-entry-facts">
+      <xsl:element name="h{min(($level, 6))}">
+        <xsl:value-of select="$main"/>
+      </xsl:element>
+      <xsl:variable name="facts" as="element()*">
         <xsl:call-template name="tk:fact">
           <xsl:with-param name="label" select="'Dates'"/>
           <xsl:with-param name="content" select="tk:entity-dates(.)"/>
         </xsl:call-template>
+        <xsl:for-each select="tei:birth | tei:death">
+          <xsl:call-template name="tk:fact">
+            <xsl:with-param name="label" select="if (self::tei:birth) then 'Born' else 'Died'"/>
+            <xsl:with-param name="content" select="string-join((
+                (tei:date, .[not(tei:date)][not(tei:placeName | tei:settlement)])[1] ! tk:text(.),
+                (.//tei:placeName, tei:settlement)[1] ! tk:name-text(.))[. ne ''], ', ')"/>
+          </xsl:call-template>
+        </xsl:for-each>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Also known as'"/>
+          <xsl:with-param name="label" select="'In'"/>
           <xsl:with-param name="content" as="node()*">
-            <xsl:variable name="main" as="xs:string" select="tk:entity-name(.)"/>
-            <xsl:for-each select="(tei:persName | tei:placeName | tei:orgName)
-                [normalize-space(string-join(.//text(), '')) ne $main]">
+            <xsl:for-each select="tk:container-titles(.)">
               <xsl:if test="position() gt 1">; </xsl:if>
-              <span>
-                <xsl:call-template name="tk:lang-attribute"/>
-                <xsl:value-of select="normalize-space(string-join(.//text(), ''))"/>
-              </span>
+              <xsl:apply-templates select="."/>
             </xsl:for-each>
           </xsl:with-param>
         </xsl:call-template>
+        <xsl:call-template name="tk:fact">
+          <xsl:with-param name="label" select="'Also known as'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:for-each-group select="((tei:persName | tei:placeName | tei:orgName | tei:title
+                | tei:name) except tk:container-titles(.))[tk:name-text(.) ne $main][not(tk:is-url(tk:name-text(.)))]"
+                group-by="tk:name-text(.)">
+              <xsl:if test="position() gt 1">; </xsl:if>
+              <span>
+                <xsl:call-template name="tk:lang-attribute"/>
+                <xsl:value-of select="current-grouping-key()"/>
+              </span>
+            </xsl:for-each-group>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:fact">
+          <xsl:with-param name="label" select="'Author'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:call-template name="tk:name-list">
+              <xsl:with-param name="names" select="tei:author | tei:editor"/>
+            </xsl:call-template>
+          </xsl:with-param>
+        </xsl:call-template>
         <xsl:for-each select="tei:occupation | tei:affiliation | tei:edition | tei:publisher
-            | tei:pubPlace | tei:date">
+            | tei:pubPlace | tei:date | tei:biblScope">
           <xsl:call-template name="tk:fact">
             <xsl:with-param name="label" select="map {
                 'occupation': 'Occupation', 'affiliation': 'Affiliation', 'edition': 'Edition',
-                'publisher': 'Publisher', 'pubPlace': 'Place', 'date': 'Date'}(local-name())"/>
+                'publisher': 'Publisher', 'pubPlace': 'Place', 'date': 'Date',
+                'biblScope': 'Scope'}(local-name())"/>
             <xsl:with-param name="content" as="node()*"><xsl:apply-templates/></xsl:with-param>
           </xsl:call-template>
         </xsl:for-each>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Coordinates'"/>
-          <xsl:with-param name="content" select="tei:location/tei:geo[1] ! normalize-space(.)"/>
+          <xsl:with-param name="label" select="'Place'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="self::tei:event/(tei:placeName | tei:location/tei:placeName)[1]"/>
+          </xsl:with-param>
         </xsl:call-template>
-      </dl>
-      <xsl:for-each select="tei:note">
+        <xsl:call-template name="tk:fact">
+          <xsl:with-param name="label" select="'Located in'"/>
+          <xsl:with-param name="content" select="string-join(distinct-values(
+              tei:location//tei:placeName ! tk:name-text(.)), '; ')"/>
+        </xsl:call-template>
+        <xsl:call-template name="tk:fact">
+          <xsl:with-param name="label" select="'Coordinates'"/>
+          <xsl:with-param name="content" select="(tei:location//tei:geo)[1] ! normalize-space(.)"/>
+        </xsl:call-template>
+        <xsl:call-template name="tk:fact">
+          <xsl:with-param name="label" select="'Identifiers'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:call-template name="tk:identifiers">
+              <xsl:with-param name="idnos" select="tei:idno | tei:title[tk:is-url(tk:text(.))]
+                  | tei:ptr[@target] | tei:ref[@target]"/>
+            </xsl:call-template>
+          </xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="tk:fact">
+          <xsl:with-param name="label" select="'Image'"/>
+          <xsl:with-param name="content" as="node()*">
+            <xsl:apply-templates select="tei:figure/tei:graphic | tei:graphic"/>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:variable>
+      <xsl:if test="exists($facts)">
+        <dl class="tk-entry-facts">
+          <xsl:sequence select="$facts"/>
+        </dl>
+      </xsl:if>
+      <xsl:for-each select="tei:note | tei:desc[normalize-space()] | tei:p">
         <p class="tk-entry-note"><xsl:apply-templates/></p>
       </xsl:for-each>
     </section>
+  </xsl:template>
+
+  <!-- Identifiers of an entry: links (labelled by type, or by host) when they
+       are URLs, text otherwise; each once. -->
+  <xsl:template name="tk:identifiers">
+    <xsl:param name="idnos" as="node()*"/>
+    <xsl:for-each-group select="$idnos" group-by="normalize-space((@target, .)[1])">
+      <xsl:variable name="value" as="xs:string" select="current-grouping-key()"/>
+      <xsl:variable name="url" as="xs:string?" select="if (tk:is-url($value))
+          then tk:safe-url($value, (@target, .)[1]) else ()"/>
+      <xsl:if test="position() gt 1">, </xsl:if>
+      <xsl:choose>
+        <xsl:when test="exists($url)">
+          <a class="tk-idno" href="{$url}">
+            <xsl:value-of select="(if (self::tei:title) then () else normalize-space(@type)[. ne ''],
+                replace($url, '^[a-z]+://(www\.)?([^/]+).*$', '$2'))[1]"/>
+          </a>
+        </xsl:when>
+        <xsl:otherwise>
+          <span class="tk-idno">
+            <xsl:if test="@type"><xsl:value-of select="normalize-space(@type)"/>: </xsl:if>
+            <xsl:value-of select="$value"/>
+          </span>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:for-each-group>
+  </xsl:template>
+
+  <!-- ====================================== lists in a document's back and standOff -->
+
+  <!-- Lists of persons, places, organisations, works, events in a document
+       (usually in <back> or <standOff>): one section each, with a heading
+       (the list's own head, else the kind of entry) and one entry per item,
+       with the ids that the document's mentions ("#pmb123") link to. -->
+  <xsl:template match="tei:listPerson | tei:listPlace | tei:listOrg | tei:listBibl | tei:listEvent
+      | tei:listObject | tei:listNym">
+    <xsl:param name="level" as="xs:integer" select="tk:section-level(.)" tunnel="yes"/>
+    <xsl:variable name="entries" as="element()*" select="*[tk:is-entry(.)]"/>
+    <section>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-entries tk-' || local-name()"/>
+      </xsl:call-template>
+      <xsl:element name="h{min(($level, 6))}">
+        <xsl:choose>
+          <xsl:when test="tei:head"><xsl:apply-templates select="tei:head[1]/node()"/></xsl:when>
+          <xsl:otherwise><xsl:value-of select="tk:list-heading(.)"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:element>
+      <xsl:apply-templates select="$entries" mode="tk:register">
+        <xsl:with-param name="level" select="$level + 1" tunnel="yes"/>
+      </xsl:apply-templates>
+      <xsl:apply-templates select="* except ($entries | tei:head[1])">
+        <xsl:with-param name="level" select="$level + 1" tunnel="yes"/>
+      </xsl:apply-templates>
+    </section>
+  </xsl:template>
+
+  <xsl:template match="tei:listRelation">
+    <xsl:param name="level" as="xs:integer" select="tk:section-level(.)" tunnel="yes"/>
+    <section class="tk-relations">
+      <xsl:element name="h{min(($level, 6))}">
+        <xsl:value-of select="(tk:text(tei:head[1])[. ne ''], 'Relations')[1]"/>
+      </xsl:element>
+      <ul>
+        <xsl:for-each select="tei:relation">
+          <li><xsl:call-template name="tk:relation"/></li>
+        </xsl:for-each>
+      </ul>
+    </section>
+  </xsl:template>
+
+  <!-- A relation: its description, else "name: active → passive" (links for URLs). -->
+  <xsl:template name="tk:relation">
+    <xsl:choose>
+      <xsl:when test="tei:desc[normalize-space()]"><xsl:apply-templates select="tei:desc[1]/node()"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="string-join((@name, @type)[normalize-space()], ' ')"/>
+        <xsl:for-each select="(@active, @mutual, @passive)[normalize-space()]">
+          <xsl:value-of select="if (position() = 1) then ': ' else ' → '"/>
+          <xsl:variable name="attribute" as="attribute()" select="."/>
+          <xsl:for-each select="tokenize(normalize-space(.), ' ')">
+            <xsl:variable name="entry" as="element()?" select="tk:local-entry(., $attribute)"/>
+            <xsl:if test="position() gt 1">, </xsl:if>
+            <xsl:choose>
+              <xsl:when test="exists($entry)">
+                <a class="tk-entity" href="#{tk:safe-id($entry/@xml:id)}"><xsl:value-of select="tk:entity-name($entry)"/></a>
+              </xsl:when>
+              <xsl:when test="tk:is-url(.)">
+                <a class="tk-idno" href="{tk:safe-url(., $attribute)}">
+                  <xsl:value-of select="replace(., '^[a-z]+://(www\.)?([^/]+).*$', '$2')"/>
+                </a>
+              </xsl:when>
+              <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:for-each>
+        </xsl:for-each>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- Heading level of a list section: one below the enclosing division's heading. -->
+  <xsl:function name="tk:section-level" as="xs:integer">
+    <xsl:param name="list" as="element()"/>
+    <xsl:sequence select="max((2, min((6, count($list/ancestor::*[self::tei:div or self::tei:div1
+        or self::tei:div2 or self::tei:div3 or self::tei:div4 or self::tei:div5 or self::tei:div6
+        or self::tei:div7 or self::tei:listPerson or self::tei:listPlace or self::tei:listOrg
+        or self::tei:listBibl or self::tei:listEvent]) + 2))))"/>
+  </xsl:function>
+
+  <!-- Elements under the document's own lists that are rendered as entries. -->
+  <xsl:template match="tei:standOff">
+    <div class="tk-standoff">
+      <xsl:apply-templates/>
+    </div>
   </xsl:template>
 
   <xsl:template match="tei:listRelation" mode="tk:register">
@@ -220,7 +412,7 @@
       <h2>Relations</h2>
       <ul>
         <xsl:for-each select="tei:relation">
-          <li><xsl:apply-templates select="(tei:desc, @name)[1]"/></li>
+          <li><xsl:call-template name="tk:relation"/></li>
         </xsl:for-each>
       </ul>
     </section>

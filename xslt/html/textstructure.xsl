@@ -18,7 +18,9 @@
   <!-- h2…h6 for a division head: the page h1 is the letter heading or the header title. -->
   <xsl:function name="tk:heading-level" as="xs:integer">
     <xsl:param name="head" as="element(tei:head)"/>
-    <xsl:variable name="depth" as="xs:integer" select="count($head/ancestor::tei:div)"/>
+    <xsl:variable name="depth" as="xs:integer" select="count($head/ancestor::*[self::tei:div
+        or self::tei:div1 or self::tei:div2 or self::tei:div3 or self::tei:div4 or self::tei:div5
+        or self::tei:div6 or self::tei:div7])"/>
     <xsl:variable name="titled" as="xs:boolean"
         select="exists(tk:title-div($head/ancestor::tei:TEI[1]))"/>
     <xsl:sequence select="max((2, min((6, $depth + (if ($titled) then 0 else 1)))))"/>
@@ -68,6 +70,10 @@
       <div class="tk-text">
         <xsl:apply-templates select="tei:text"/>
       </div>
+      <xsl:apply-templates select="tei:standOff"/>
+      <xsl:call-template name="tk:facsimiles">
+        <xsl:with-param name="tei" select="."/>
+      </xsl:call-template>
       <xsl:call-template name="tk:notes">
         <xsl:with-param name="tei" select="."/>
       </xsl:call-template>
@@ -92,7 +98,60 @@
     </div>
   </xsl:template>
 
+  <!-- A text within the text (a letter quoted in full, an enclosure). -->
+  <xsl:template match="tei:floatingText">
+    <div>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-floatingText'"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </div>
+  </xsl:template>
+
+  <!-- ===================================================== title page -->
+
+  <xsl:template match="tei:titlePage">
+    <div>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-titlePage'"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </div>
+  </xsl:template>
+
+  <!-- Each part of a title on its own line. -->
+  <xsl:template match="tei:docTitle | tei:docImprint | tei:docEdition">
+    <p>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-' || local-name()"/>
+      </xsl:call-template>
+      <xsl:for-each select="node()[not(self::text()[not(normalize-space())])]">
+        <xsl:if test="position() gt 1 and self::tei:titlePart"><br/></xsl:if>
+        <xsl:apply-templates select="."/>
+      </xsl:for-each>
+    </p>
+  </xsl:template>
+
+  <xsl:template match="tei:titlePart">
+    <span>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-titlePart' || (if (@type) then ' tk-titlePart-' || tk:safe-id(@type) else '')"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </span>
+  </xsl:template>
+
   <!-- ========================================================= divisions -->
+
+  <xsl:template match="tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6 | tei:div7">
+    <section>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-div tk-' || local-name()
+            || (if (@type) then ' tk-div-' || tk:safe-id(@type) else '')"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </section>
+  </xsl:template>
 
   <xsl:template match="tei:div">
     <section class="tk-div{if (@type) then ' tk-div-' || tk:safe-id(@type) else ''}{
@@ -119,7 +178,8 @@
     </p>
   </xsl:template>
 
-  <xsl:template match="tei:div/tei:head">
+  <xsl:template match="(tei:div | tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6
+      | tei:div7)/tei:head">
     <xsl:element name="h{tk:heading-level(.)}">
       <xsl:call-template name="tk:lang-attribute"/>
       <xsl:apply-templates/>
@@ -136,18 +196,23 @@
   <!-- ================================================= parts of a letter -->
 
   <xsl:template match="tei:opener | tei:closer | tei:postscript | tei:argument | tei:epigraph">
-    <div class="tk-{local-name()}">
-      <xsl:call-template name="tk:lang-attribute"/>
+    <div>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-' || local-name()"/>
+      </xsl:call-template>
       <xsl:apply-templates/>
     </div>
   </xsl:template>
 
   <xsl:template match="tei:salute | tei:signed | tei:dateline | tei:byline | tei:docAuthor
       | tei:docDate | tei:trailer | (tei:opener | tei:closer)/tei:seg">
-    <p class="tk-{local-name()}{if (@type) then ' tk-' || local-name() || '-' || tk:safe-id(@type) else ''}">
-      <xsl:call-template name="tk:lang-attribute"/>
+    <xsl:element name="{if (tk:holds-blocks(.)) then 'div' else 'p'}">
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-' || local-name()
+            || (if (@type) then ' tk-' || local-name() || '-' || tk:safe-id(@type) else '')"/>
+      </xsl:call-template>
       <xsl:apply-templates/>
-    </p>
+    </xsl:element>
   </xsl:template>
 
 </xsl:stylesheet>

@@ -10,7 +10,8 @@
     explained (title="": reason, responsibility, certainty), reading view only;
   * choice: the reading member (corr, reg, expan) with the source's form in
     title="", plus the source member (sic, orig, abbr) for the "as printed" view;
-  * gap, unclear, add, del, sic/corr outside choice.
+  * gap, unclear, damage, add, del, subst, space, handShift, sic/corr outside choice;
+  * the facsimile: page images after the text (pb/@facs links are in core.xsl).
   Classes tk-reading / tk-diplomatic drive the view switch in teikit.css
   (a :checked toggle; no script needed).
 -->
@@ -87,22 +88,120 @@
     </span>
   </xsl:template>
 
+  <!-- ============================================ primary sources (PH) -->
+
+  <!-- Omitted or illegible text: […], with why and how much in title="". -->
   <xsl:template match="tei:gap">
-    <span class="tk-gap" title="{string-join(('Omitted', tk:reason-label(@reason)), ': ')}">[…]</span>
+    <span title="{tk:gap-label(.)}">
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-gap'"/>
+      </xsl:call-template>
+      <xsl:text>[…]</xsl:text>
+    </span>
   </xsl:template>
 
   <xsl:template match="tei:unclear">
-    <span class="tk-unclear" title="{string-join(('Unclear', tk:reason-label(@reason)), ': ')}">
+    <span title="{string-join(('Unclear', tk:reason-label(@reason)), ': ')}">
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-unclear'"/>
+      </xsl:call-template>
       <xsl:apply-templates/>
     </span>
   </xsl:template>
 
-  <xsl:template match="tei:add">
-    <ins class="tk-add"><xsl:apply-templates/></ins>
+  <xsl:template match="tei:damage">
+    <span title="{string-join(('Damaged', tk:reason-label((@agent, @type)[1])), ': ')}">
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-damage'"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </span>
   </xsl:template>
 
+  <!-- Additions, with where they stand in the source (@place) in title="". -->
+  <xsl:template match="tei:add">
+    <ins title="{tk:add-label(.)}">
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-add' || string-join(
+            tokenize(normalize-space(@place), ' ') ! (' tk-place-' || tk:safe-id(.)), '')"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </ins>
+  </xsl:template>
+
+  <!-- Deletions stay visible, struck through (how, from @rend, in title=""). -->
   <xsl:template match="tei:del">
-    <del class="tk-del"><xsl:apply-templates/></del>
+    <del title="{string-join(('Deleted', (@rend, @type)[1] ! replace(normalize-space(.), '[\-_]', ' ')), ': ')}">
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-del'"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </del>
+  </xsl:template>
+
+  <!-- A substitution: what was deleted, then what replaced it. -->
+  <xsl:template match="tei:subst">
+    <span>
+      <xsl:call-template name="tk:attributes">
+        <xsl:with-param name="class" select="'tk-subst'"/>
+      </xsl:call-template>
+      <xsl:apply-templates/>
+    </span>
+  </xsl:template>
+
+  <!-- Space left in the source. Horizontal: as many spaces as characters
+       (at least one, so words do not run together; at most 20); vertical: an
+       empty line per line (at most 5). -->
+  <xsl:template match="tei:space">
+    <xsl:variable name="count" as="xs:integer" select="tk:space-count(.)"/>
+    <xsl:choose>
+      <xsl:when test="@dim = 'vertical'">
+        <xsl:for-each select="1 to min(($count, 5))">
+          <span class="tk-space-line" role="presentation"></span>
+        </xsl:for-each>
+      </xsl:when>
+      <xsl:otherwise>
+        <span title="{'space: ' || $count || ' ' || (normalize-space(@unit)[. ne ''], 'chars')[1]}">
+          <xsl:call-template name="tk:attributes">
+            <xsl:with-param name="class" select="'tk-space'"/>
+          </xsl:call-template>
+          <xsl:value-of select="' ' || string-join((2 to min(($count, 20))) ! '&#160;', '')"/>
+        </span>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- A change of hand: a marker with who or what writes on. -->
+  <xsl:template match="tei:handShift">
+    <xsl:variable name="label" as="xs:string" select="string-join((
+        'Change of hand', tk:resp-label(@new, .), tk:resp-label(@scribe, .),
+        (@medium, @script)[1] ! replace(normalize-space(.), '[\-_]', ' ')), ': ')"/>
+    <span class="tk-handShift" title="{$label}" role="note"><span class="tk-visually-hidden"><xsl:value-of select="$label"/></span></span>
+  </xsl:template>
+
+  <!-- ======================================================= facsimiles -->
+
+  <!-- The document's facsimile (after the text): a link per page image that
+       has a usable URL (see tk:resource-url), labelled by the page it shows. -->
+  <xsl:template name="tk:facsimiles">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:variable name="images" as="element()*" select="$tei/tei:facsimile/(tei:graphic
+        | tei:surface | tei:surfaceGrp/tei:surface)[exists(tk:image-url(.))]"/>
+    <xsl:if test="exists($images)">
+      <section class="tk-facsimiles" aria-labelledby="tk-facsimiles-heading">
+        <h2 id="tk-facsimiles-heading">Facsimile</h2>
+        <ol class="tk-facsimile-list">
+          <xsl:for-each select="$images">
+            <li>
+              <xsl:call-template name="tk:id-attribute"/>
+              <a class="tk-facs" href="{tk:image-url(.)}">
+                <xsl:value-of select="tk:image-label(., position())"/>
+              </a>
+            </li>
+          </xsl:for-each>
+        </ol>
+      </section>
+    </xsl:if>
   </xsl:template>
 
 </xsl:stylesheet>

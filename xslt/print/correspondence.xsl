@@ -14,9 +14,10 @@
     exclude-result-prefixes="#all">
 
   <xsl:template match="tei:correspDesc" mode="tk:metadata" as="xs:string*">
-    <xsl:variable name="sent" as="element(tei:correspAction)?" select="tei:correspAction[@type = 'sent'][1]"/>
-    <xsl:variable name="received" as="element(tei:correspAction)?"
-        select="tei:correspAction[@type = 'received'][1]"/>
+    <!-- every sent (received) action: a letter may have several senders or addressees -->
+    <xsl:variable name="sent" as="element(tei:correspAction)*" select="tei:correspAction[@type = 'sent']"/>
+    <xsl:variable name="received" as="element(tei:correspAction)*"
+        select="tei:correspAction[@type = 'received']"/>
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="label" select="'From'"/>
       <xsl:with-param name="content">
@@ -36,7 +37,7 @@
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="label" select="'Date'"/>
       <xsl:with-param name="content">
-        <xsl:apply-templates select="$sent/tei:date[1]"/>
+        <xsl:apply-templates select="($sent/tei:date[normalize-space() or @when])[1]"/>
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">

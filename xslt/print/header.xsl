@@ -22,13 +22,10 @@
   <xsl:template match="tei:teiHeader" mode="tk:metadata">
     <xsl:variable name="file" as="element(tei:fileDesc)?" select="tei:fileDesc"/>
     <xsl:variable name="ms" as="element(tei:msIdentifier)?"
-        select="$file/tei:sourceDesc/tei:msDesc[1]/tei:msIdentifier"/>
-    <xsl:variable name="printed" as="element(tei:bibl)?"
-        select="($file/tei:sourceDesc/tei:bibl[@type = 'printed'], $file/tei:sourceDesc/tei:bibl)[1]"/>
-    <xsl:variable name="translators" as="element()*"
-        select="$file/tei:titleStmt/tei:respStmt[tei:resp[matches(., 'translated|translator', 'i')]]
-                /(tei:persName | tei:name | tei:orgName)"/>
-    <xsl:variable name="corresp" as="element(tei:correspDesc)?" select="tei:profileDesc/tei:correspDesc"/>
+        select="tk:shelfmark($file)"/>
+    <xsl:variable name="printed" as="element(tei:bibl)?" select="tk:printed-source($file)"/>
+    <xsl:variable name="translators" as="element()*" select="tk:translators(.)"/>
+    <xsl:variable name="corresp" as="element(tei:correspDesc)?" select="(tei:profileDesc/tei:correspDesc)[1]"/>
     <xsl:variable name="rows" as="xs:string*">
       <xsl:apply-templates select="$corresp" mode="tk:metadata"/>
       <xsl:if test="empty($corresp)">
@@ -36,7 +33,8 @@
           <xsl:with-param name="label" select="'Author'"/>
           <xsl:with-param name="content">
             <xsl:call-template name="tk:name-list">
-              <xsl:with-param name="names" select="$file/tei:titleStmt/tei:author"/>
+              <xsl:with-param name="names" select="$file/tei:titleStmt/tei:author
+                    ! ((tei:persName | tei:name | tei:orgName)[1], .)[1]"/>
             </xsl:call-template>
           </xsl:with-param>
         </xsl:call-template>
@@ -114,20 +112,30 @@
     <xsl:text>&#10;</xsl:text>
   </xsl:template>
 
+  <!-- "Repository, Collection, idno (Settlement, Country)", empty parts left out. -->
   <xsl:template match="tei:msIdentifier" mode="tk:metadata">
-    <xsl:for-each select="(tei:institution, tei:repository, tei:collection, tei:idno)">
+    <xsl:for-each select="tk:shelfmark-parts(.)">
       <xsl:if test="position() gt 1">, </xsl:if>
-      <xsl:apply-templates/>
+      <xsl:call-template name="tk:shelfmark-part"/>
     </xsl:for-each>
-    <xsl:variable name="where" as="element()*" select="(tei:settlement, tei:region, tei:country)"/>
+    <xsl:variable name="where" as="element()*" select="tk:shelfmark-places(.)"/>
     <xsl:if test="exists($where)">
       <xsl:text> \(</xsl:text>
       <xsl:for-each select="$where">
         <xsl:if test="position() gt 1">, </xsl:if>
-        <xsl:apply-templates/>
+        <xsl:call-template name="tk:shelfmark-part"/>
       </xsl:for-each>
       <xsl:text>\)</xsl:text>
     </xsl:if>
+  </xsl:template>
+
+  <!-- A part of a shelfmark: separators the source leaves at its ends (", MS 21592")
+       are dropped, since the parts are joined with commas anyway. -->
+  <xsl:template name="tk:shelfmark-part">
+    <xsl:choose>
+      <xsl:when test="* or tk:is-url(.)"><xsl:apply-templates/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="tk:typst-escape(tk:trim-separators(.))"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- One "label, [content]," pair of cells, only when there is content. -->

@@ -16,7 +16,7 @@
 
   Modules, one per TEI chapter (same split as ../html/):
     core.xsl  textstructure.xsl  namesdates.xsl  transcr.xsl
-    header.xsl  correspondence.xsl
+    header.xsl  correspondence.xsl  drama.xsl  figures.xsl
 
   SECURITY: Typst is a programming language. TEI text and attribute values
   reach the output only through tk:typst-escape (markup) or tk:typst-string
@@ -44,6 +44,8 @@
   <xsl:include href="transcr.xsl"/>
   <xsl:include href="header.xsl"/>
   <xsl:include href="correspondence.xsl"/>
+  <xsl:include href="drama.xsl"/>
+  <xsl:include href="figures.xsl"/>
 
   <xsl:output method="text" encoding="UTF-8"/>
 
@@ -52,7 +54,9 @@
       tei:profileDesc tei:correspDesc tei:correspAction tei:correspContext tei:langUsage
       tei:text tei:front tei:body tei:back tei:div tei:opener tei:closer tei:list
       tei:listPerson tei:listPlace tei:listOrg tei:listBibl tei:listRelation
-      tei:person tei:place tei:org tei:location tei:choice"/>
+      tei:person tei:place tei:org tei:location tei:choice tei:sp tei:spGrp tei:lg tei:castList
+      tei:castGroup tei:table tei:row tei:figure tei:listEvent tei:event tei:standOff tei:facsimile
+      tei:surface tei:subst tei:titlePage tei:docTitle tei:cit"/>
 
   <!-- ========================================================== parameters -->
 
@@ -190,8 +194,8 @@
     <xsl:param name="source" as="element(tei:TEI)?"/>
     <xsl:variable name="bibl" as="element(tei:bibl)?"
         select="($source/tei:teiHeader/tei:fileDesc/tei:sourceDesc/tei:bibl)[1]"/>
-    <xsl:variable name="publisher" as="element()?"
-        select="$source/tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:publisher"/>
+    <xsl:variable name="publisher" as="element()*"
+        select="$source/tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:publisher[normalize-space()]"/>
     <xsl:text>#page(header: none, footer: none)[#align(center + horizon)[&#10;</xsl:text>
     <xsl:text>#text(size: 22pt)[</xsl:text>
     <xsl:value-of select="tk:typst-escape($title)"/>
@@ -201,9 +205,12 @@
       <xsl:apply-templates select="$bibl/node()"/>
       <xsl:text>]&#10;&#10;</xsl:text>
     </xsl:if>
-    <xsl:if test="$publisher">
+    <xsl:if test="exists($publisher)">
       <xsl:text>#v(1em)&#10;#text(size: 10pt)[</xsl:text>
-      <xsl:apply-templates select="$publisher/node()"/>
+      <xsl:for-each select="$publisher">
+        <xsl:if test="position() gt 1">, </xsl:if>
+        <xsl:apply-templates/>
+      </xsl:for-each>
       <xsl:text>]&#10;</xsl:text>
     </xsl:if>
     <xsl:text>]]&#10;</xsl:text>
@@ -290,6 +297,17 @@
 #let tk-apparatus-intro(body) = block(above: 0.2em, below: 0.6em, text(size: 0.82em, style: "italic", body))
 #let tk-apparatus-entry(where, body) = block(above: 0.3em, below: 0.4em, text(size: 0.9em)[#box(width: 4.5em, where)#body])
 #let tk-value(name, body) = block(above: 0.25em, below: 0.25em, text(size: 0.9em)[#box(width: 8.5em, raw(name)) #body])
+#let tk-sp(body) = block(above: 0.8em, below: 0.8em, width: 100%, body)
+#let tk-speaker(body) = block(above: 0.8em, below: 0.3em, sticky: true, text(weight: "bold", body))
+#let tk-stage(body) = block(above: 0.5em, below: 0.5em, emph(body))
+#let tk-lg(body) = block(above: 0.9em, below: 0.9em, body)
+#let tk-l(n: none, indent: false, body) = block(above: 0.3em, below: 0.3em, width: 100%, {
+  set par(justify: false, first-line-indent: 0pt, hanging-indent: 1.5em)
+  if n != none { place(left, dx: -2.4em, text(size: 0.75em, fill: luma(90), n)) }
+  if indent { h(2em) }
+  body
+})
+#let tk-figure(body) = block(above: 1em, below: 1em, width: 100%, inset: 6pt, stroke: 0.4pt + luma(180), text(size: 0.9em, body))
 #set par(justify: true, leading: 0.62em, spacing: 0.85em)
 #set heading(numbering: none)
 #show heading.where(level: 1, outlined: true): it => {
@@ -323,6 +341,7 @@
   <!-- Typst markup added to the footer of pages where a part starts. Default: none. -->
   <xsl:template name="tk:hook-footer"/>
 
+  <!-- ==================================================== PDF metadata -->
 
   <!-- PDF authors: titleStmt/author, else the sender of a letter. -->
   <xsl:function name="tk:authors" as="xs:string*">
@@ -345,7 +364,7 @@
   <!-- PDF keywords: textClass keywords, correspondents, and the kind of document. -->
   <xsl:function name="tk:keywords" as="xs:string*">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:variable name="profile" as="element(tei:profileDesc)?" select="$tei/tei:teiHeader/tei:profileDesc"/>
+    <xsl:variable name="profile" as="element(tei:profileDesc)*" select="$tei/tei:teiHeader/tei:profileDesc"/>
     <xsl:sequence select="distinct-values((
         $profile/tei:textClass/tei:keywords/tei:term ! tk:plain(.),
         $profile/tei:correspDesc/tei:correspAction/(tei:persName | tei:orgName | tei:name)

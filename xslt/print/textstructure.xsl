@@ -28,8 +28,14 @@
   <!-- The part's label: from xml:id, else the file name. -->
   <xsl:function name="tk:part-label" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="tk:typst-label(($tei/@xml:id,
-        replace(tokenize(base-uri($tei), '/')[last()], '\.xml$', ''))[normalize-space()][1])"/>
+    <xsl:sequence select="tk:typst-label(tk:part-name($tei))"/>
+  </xsl:function>
+
+  <!-- The part's name (its xml:id, else its file name), the base of its labels. -->
+  <xsl:function name="tk:part-name" as="xs:string">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="(($tei/@xml:id, replace(tokenize(string(base-uri($tei)), '/')[last()], '\.xml$', ''))
+        [normalize-space()][1] ! string(.), 'part')[1]"/>
   </xsl:function>
 
   <xsl:template match="tei:TEI" mode="tk:part">
@@ -51,21 +57,25 @@
           <xsl:apply-templates/>
           <xsl:text>]&#10;</xsl:text>
         </xsl:for-each>
-        <xsl:text>#tk-title[</xsl:text>
+        <!-- the full title under the heading, unless the heading says it already -->
         <xsl:choose>
           <xsl:when test="$title-div">
+            <xsl:text>#tk-title[</xsl:text>
             <xsl:for-each select="tk:main-heads($title-div)">
               <xsl:if test="position() gt 1">#linebreak()</xsl:if>
               <xsl:apply-templates/>
             </xsl:for-each>
+            <xsl:text>]&#10;</xsl:text>
           </xsl:when>
-          <xsl:otherwise>
+          <xsl:when test="tk:title(.) ne tk:part-title(.)">
+            <xsl:text>#tk-title[</xsl:text>
             <xsl:value-of select="tk:typst-escape(tk:title(.))"/>
-          </xsl:otherwise>
+            <xsl:text>]&#10;</xsl:text>
+          </xsl:when>
         </xsl:choose>
-        <xsl:text>]&#10;</xsl:text>
         <xsl:apply-templates select="tei:teiHeader" mode="tk:metadata"/>
         <xsl:apply-templates select="tei:text"/>
+        <xsl:apply-templates select="tei:standOff"/>
         <xsl:call-template name="tk:endnotes">
           <xsl:with-param name="tei" select="."/>
         </xsl:call-template>
@@ -76,7 +86,35 @@
 
   <xsl:template match="tei:teiHeader"/>
 
-  <xsl:template match="tei:div">
+  <!-- A title page: each part of the title on its own line, centred. -->
+  <xsl:template match="tei:titlePage">
+    <xsl:text>&#10;#align(center)[</xsl:text>
+    <xsl:apply-templates/>
+    <xsl:text>]&#10;</xsl:text>
+  </xsl:template>
+
+  <xsl:template match="tei:docTitle | tei:docImprint | tei:docEdition">
+    <xsl:text>&#10;#tk-line[</xsl:text>
+    <xsl:for-each select="node()[not(self::text()[not(normalize-space())])]">
+      <xsl:if test="position() gt 1 and self::tei:titlePart">#linebreak()</xsl:if>
+      <xsl:apply-templates select="."/>
+    </xsl:for-each>
+    <xsl:text>]&#10;</xsl:text>
+  </xsl:template>
+
+  <xsl:template match="tei:titlePart[@type = 'main' or not(@type)]">
+    <xsl:text>#text(size: 1.3em)[</xsl:text>
+    <xsl:apply-templates/>
+    <xsl:text>]</xsl:text>
+  </xsl:template>
+
+  <xsl:template match="tei:floatingText | tei:standOff">
+    <xsl:text>&#10;#block(above: 1em, below: 1em)[</xsl:text>
+    <xsl:apply-templates/>
+    <xsl:text>]&#10;</xsl:text>
+  </xsl:template>
+
+  <xsl:template match="tei:div | tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6 | tei:div7">
     <xsl:text>&#10;</xsl:text>
     <xsl:choose>
       <xsl:when test="@type = ('source', 'author', 'colophon')">
@@ -101,10 +139,13 @@
 
   <!-- Division heads are headings (level 2 and below), unless they hold a note:
        a footnote in a heading would be repeated by the outline and bookmarks. -->
-  <xsl:template match="tei:div/tei:head">
+  <xsl:template match="(tei:div | tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6
+      | tei:div7)/tei:head">
     <xsl:variable name="titled" as="xs:boolean" select="exists(tk:title-div(ancestor::tei:TEI[1]))"/>
     <xsl:variable name="level" as="xs:integer"
-        select="max((2, min((6, count(ancestor::tei:div) + (if ($titled) then 0 else 1)))))"/>
+        select="max((2, min((6, count(ancestor::*[self::tei:div or self::tei:div1 or self::tei:div2
+            or self::tei:div3 or self::tei:div4 or self::tei:div5 or self::tei:div6 or self::tei:div7])
+            + (if ($titled) then 0 else 1)))))"/>
     <xsl:choose>
       <xsl:when test=".//tei:note">
         <xsl:text>&#10;#tk-head[</xsl:text>

@@ -7,7 +7,9 @@
   (seg[@type='interpolation']) as text, the editors' additions (supplied) in
   angle brackets ⟨ ⟩, the reading member of a choice (corr, reg, expan) marked
   with an asterisk that refers to the list of corrections at the end of the
-  part, where the source's form is given; gaps as […]; deletions are left out.
+  part, where the source's form is given; gaps as […]. What the writer
+  struck out stays visible, struck through (del); uncertain readings are
+  underlined with dots; space left in the source is space.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -98,6 +100,41 @@
     <xsl:text>\[…\]</xsl:text>
   </xsl:template>
 
-  <xsl:template match="tei:del"/>
+  <!-- ============================================ primary sources (PH) -->
+
+  <!-- Uncertain readings: underlined with dots. -->
+  <xsl:template match="tei:unclear">
+    <xsl:text>#underline(stroke: (thickness: 0.4pt, dash: "dotted"), offset: 2pt)[</xsl:text>
+    <xsl:apply-templates/>
+    <xsl:text>]</xsl:text>
+  </xsl:template>
+
+  <!-- Deletions are printed struck through; additions and damaged text as text. -->
+  <xsl:template match="tei:del">
+    <xsl:text>#strike[</xsl:text>
+    <xsl:apply-templates/>
+    <xsl:text>]</xsl:text>
+  </xsl:template>
+
+  <!-- Space left in the source: a word space, or as much space as characters
+       (half an em each, at most 10 em); vertical space as empty lines. -->
+  <xsl:template match="tei:space">
+    <xsl:variable name="count" as="xs:integer" select="tk:space-count(.)"/>
+    <xsl:choose>
+      <xsl:when test="@dim = 'vertical'">
+        <xsl:text>#linebreak()#v(</xsl:text>
+        <xsl:value-of select="min(($count, 5)) * 1.2"/>
+        <xsl:text>em)</xsl:text>
+      </xsl:when>
+      <xsl:when test="$count le 1"><xsl:text> </xsl:text></xsl:when>
+      <xsl:otherwise>
+        <xsl:text> #h(</xsl:text>
+        <xsl:value-of select="min(($count, 20)) * 0.5"/>
+        <xsl:text>em) </xsl:text>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="tei:handShift | tei:facsimile | tei:surface | tei:zone"/>
 
 </xsl:stylesheet>

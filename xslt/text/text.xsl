@@ -20,7 +20,7 @@
 
   <xsl:strip-space elements="tei:TEI tei:text tei:front tei:body tei:back tei:div tei:opener
       tei:closer tei:list tei:listPerson tei:listPlace tei:listOrg tei:listBibl tei:listRelation
-      tei:person tei:place tei:org tei:choice"/>
+      tei:person tei:place tei:org tei:choice tei:sp tei:lg tei:table tei:row tei:castList"/>
 
   <!-- Print the notes after the text (true) or leave them out (false). -->
   <xsl:param name="notes" as="xs:boolean" select="true()"/>
@@ -65,7 +65,8 @@
 
   <xsl:template match="tei:p | tei:ab | tei:head | tei:salute | tei:signed | tei:dateline
       | tei:byline | tei:docAuthor | tei:docDate | tei:trailer | tei:item | tei:l
-      | (tei:opener | tei:closer)/tei:seg">
+      | (tei:opener | tei:closer)/tei:seg | tei:speaker | tei:stage[tk:is-block(.)] | tei:castItem
+      | tei:docTitle | tei:label[not(following-sibling::*[1][self::tei:item])] | tei:cell">
     <xsl:value-of select="tk:block(., '')"/>
   </xsl:template>
 
@@ -116,6 +117,34 @@
   </xsl:template>
 
   <xsl:template match="tei:del" mode="tk:inline"/>
+
+  <!-- Space left in the source keeps the words around it apart. -->
+  <xsl:template match="tei:space" mode="tk:inline">
+    <xsl:value-of select="if (@dim = 'vertical') then $tk:br else ' '"/>
+  </xsl:template>
+
+  <xsl:template match="tei:label[following-sibling::*[1][self::tei:item]]"/>
+
+  <!-- An item with a nested list: its own text, then the list. -->
+  <xsl:template match="tei:item[tei:list]" priority="2">
+    <xsl:variable name="own" as="node()*" select="node() except tei:list"/>
+    <xsl:variable name="parts" as="xs:string*">
+      <xsl:apply-templates select="$own" mode="tk:inline"/>
+    </xsl:variable>
+    <xsl:value-of select="normalize-space(string-join($parts, '')) ! (if (. ne '') then . || '&#10;&#10;' else '')"/>
+    <xsl:apply-templates select="tei:list"/>
+  </xsl:template>
+
+  <!-- Items, cells and lines run on inside a paragraph are kept apart. -->
+  <xsl:template match="tei:item | tei:cell | tei:l | tei:row" mode="tk:inline">
+    <xsl:if test="preceding-sibling::*"><xsl:text> </xsl:text></xsl:if>
+    <xsl:apply-templates mode="tk:inline"/>
+  </xsl:template>
+
+  <!-- A gloss list's label goes with its item. -->
+  <xsl:template match="tei:item[preceding-sibling::*[1][self::tei:label]]" priority="1">
+    <xsl:value-of select="tk:block(., tk:text(preceding-sibling::*[1]) || ' ')"/>
+  </xsl:template>
 
   <xsl:template match="tei:lb" mode="tk:inline">
     <xsl:value-of select="$tk:br"/>
