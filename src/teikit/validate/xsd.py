@@ -1,17 +1,29 @@
-"""XSD validation through xmlschema, reported in the same Diagnostic shape.
+"""XSD validation through xmlschema, as Oxygen does it, reported in the same
+Diagnostic shape.
 
-Never the network (docs/security.md): every schema is loaded with
-``allow="local"`` (a schema the user gave) or ``allow="sandbox"`` rooted at its
-own folder (a schema a document named), XML defused (no DTDs, no entities), and
-location hints in documents ignored. An ``xs:import``/``xs:include`` of a remote
-URL is not fetched: it becomes one diagnostic naming it and saying how to make
-it local. Well-known W3C namespaces (``xml:``, ``xsi:`` …) need no fetching:
-xmlschema carries them.
+* **The version the schema asks for**: ``vc:minVersion="1.1"`` (or higher) on
+  ``xs:schema`` loads it as XSD 1.1 (``xmlschema.XMLSchema11``: assertions,
+  alternatives, open content); otherwise XSD 1.0.
+* **Where it comes from**: ``--schema``, ``<?xml-model?>``, or the document's
+  ``xsi:schemaLocation``/``xsi:noNamespaceSchemaLocation``
+  (:func:`teikit.schemas.xsi_schemas`); further namespace pairs of the same
+  ``xsi:schemaLocation`` are imported into it.
+* **Never the network** (docs/security.md): a schema the user gave loads with
+  ``allow="local"``, one a document named with ``allow="sandbox"`` rooted at its
+  own folder; XML is always defused and location hints in documents ignored.
+  The user's XML catalogs map ``xs:import``/``xs:include`` locations to local
+  files. A remote location nothing maps is not fetched: it becomes one error
+  naming it and saying how to make it local. Well-known W3C namespaces
+  (``xml:``, ``xsi:`` …) need no fetching: xmlschema carries them.
+* **Located findings**: line and column of the element (the unexpected child,
+  the attribute) each error is about.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -21,42 +33,84 @@ from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 from teikit.schemas import XSD_NS, SchemaSource
 
+VC_NS = "http://www.w3.org/2007/XMLSchema-versioning"
 # (file, line, schemaLocation) of a reference to a remote schema
 Remote = tuple[str, int, str]
-_compiled: dict[tuple[Path, bool], tuple[object, tuple[Remote, ...]]] = {}
+_compiled: dict[tuple, tuple[object, tuple[Remote, ...]]] = {}
 _REMOTE = ("http", "https", "ftp", "ftps")
 _REFERENCES = ("import", "include", "redefine", "override")
+_ATTRIBUTE = re.compile(r"^'([^']+)' attribute")  # "'bogus' attribute not allowed …"
 
 
-def load_schema(source: SchemaSource) -> tuple[object, tuple[Remote, ...]]:
+def _parse(path: Path) -> etree._Element:
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    return etree.parse(str(path), parser).getroot()
+
+
+def wants_xsd_11(path: Path) -> bool:
+    """Whether the schema at ``path`` asks for XSD 1.1 (``vc:minVersion`` ≥ 1.1)."""
+    try:
+        version = _parse(path).get(f"{{{VC_NS}}}minVersion", "1.0").strip()
+    except (OSError, etree.XMLSyntaxError):
+        return False
+    try:
+        return float(version) >= 1.1
+    except ValueError:
+        return False
+
+
+def _catalog_mapper(catalogs: Sequence[Path]) -> Callable[[str], str]:
+    """xmlschema's ``uri_mapper``: a location the user's catalogs map, as the
+    local file's URL; anything else unchanged (a remote URL is then blocked)."""
+    from teikit import catalog
+
+    def mapped(url: str) -> str:
+        if urlsplit(url).scheme.lower() not in _REMOTE or not catalog.catalog_files(catalogs):
+            return url
+        try:
+            found = catalog.lookup(url, None, catalogs)
+        except SchemaError:
+            return url
+        return found.path.resolve().as_uri() if found.via.startswith("catalog") else url
+
+    return mapped
+
+
+def load_schema(
+    source: SchemaSource, catalogs: Sequence[Path] = ()
+) -> tuple[object, tuple[Remote, ...]]:
     """The compiled schema and the remote references it holds (not fetched), once
     per process. Raises :class:`SchemaError` for a schema that does not load."""
     import xmlschema
 
-    key = (source.path.resolve(), source.trusted)
+    catalogs = tuple(catalogs)
+    key = (source.path.resolve(), source.trusted, source.imports, catalogs)
     if key not in _compiled:
+        cls = xmlschema.XMLSchema11 if wants_xsd_11(source.path) else xmlschema.XMLSchema
         folder = str(source.path.resolve().parent)
+        mapper = _catalog_mapper(catalogs)
         try:
             with warnings.catch_warnings():  # a failed import: reported below, our way
                 warnings.simplefilter("ignore")
-                schema = xmlschema.XMLSchema(
+                schema = cls(
                     str(source.path),
+                    locations=[(ns, str(path)) for ns, path in source.imports] or None,
                     allow="local" if source.trusted else "sandbox",
                     base_url=None if source.trusted else folder,
                     defuse="always",
+                    uri_mapper=mapper,
                 )
         except Exception as exc:  # xmlschema raises many types for broken schemas
             raise SchemaError(
                 f"{source.path}: cannot load XSD: {' '.join(str(exc).split())[:300]}"
             ) from exc
-        _compiled[key] = (schema, _remote_references(schema))
+        _compiled[key] = (schema, _remote_references(schema, mapper))
     return _compiled[key]
 
 
-def _remote_references(schema) -> tuple[Remote, ...]:
-    """Each remote schemaLocation in the schema's files, unless its namespace
-    loaded from elsewhere (xmlschema's own copies of W3C schemas)."""
-    loaded = set(schema.maps.namespaces)
+def _remote_references(schema, mapper: Callable[[str], str]) -> tuple[Remote, ...]:
+    """Each remote schemaLocation in the schema's files that no catalog maps,
+    unless its namespace loaded from elsewhere (xmlschema's own W3C schemas)."""
     found: list[Remote] = []
     seen: set[str] = set()
     for component in schema.maps.iter_schemas():
@@ -66,27 +120,28 @@ def _remote_references(schema) -> tuple[Remote, ...]:
         seen.add(url)
         path = Path(urlsplit(url).path)
         try:
-            root = etree.parse(
-                str(path), etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-            ).getroot()
+            root = _parse(path)
         except (OSError, etree.XMLSyntaxError):
             continue
         for kind in _REFERENCES:
             for el in root.iterchildren(f"{{{XSD_NS}}}{kind}"):
                 location = el.get("schemaLocation", "").strip()
                 target = urljoin(url, location) if location else ""
-                if urlsplit(target).scheme.lower() not in _REMOTE:
+                if urlsplit(target).scheme.lower() not in _REMOTE or mapper(target) != target:
                     continue
-                if kind == "import" and el.get("namespace") in loaded and el.get("namespace"):
-                    namespace_schemas = schema.maps.namespaces[el.get("namespace")]
-                    if namespace_schemas:
-                        continue  # xmlschema's own copy of a W3C schema
+                namespace = el.get("namespace")
+                if kind == "import" and namespace and schema.maps.namespaces.get(namespace):
+                    continue  # xmlschema's own copy of a W3C schema
                 found.append((str(path), el.sourceline or 0, location))
     return tuple(found)
 
 
-def check(doc: Document, source: SchemaSource) -> list[Diagnostic]:
-    schema, remote = load_schema(source)
+def check(doc: Document, source: SchemaSource, catalogs: Sequence[Path] = ()) -> list[Diagnostic]:
+    """Every XSD error in ``doc``, located; a remote import is one error at the
+    declaration (the ``<?xml-model?>`` or the root's ``xsi:schemaLocation``)."""
+    from teikit.validate.relaxng import source_positions
+
+    schema, remote = load_schema(source, catalogs)
     found = [
         Diagnostic(
             file=doc.path,
@@ -102,19 +157,78 @@ def check(doc: Document, source: SchemaSource) -> list[Diagnostic]:
         )
         for file, line, location in remote
     ]
+    positions = None
     for error in schema.iter_errors(doc.tree, use_location_hints=False):  # type: ignore[attr-defined]
-        element = getattr(error, "elem", None)
-        line = getattr(element, "sourceline", 0) or 0
+        if positions is None:
+            positions = source_positions(doc)
+        element, attribute = _subject(error)
+        line, column = 0, 0
+        if element is not None:
+            try:
+                line, column = positions(element, attribute)
+            except (KeyError, ValueError, IndexError):
+                line = element.sourceline or 0
         found.append(
             Diagnostic(
                 file=doc.path,
                 line=line,
-                column=0,
+                column=column,
                 severity=Severity.ERROR,
-                message=error.reason or str(error).splitlines()[0],
+                message=_message(error, doc.root.nsmap),
+                code=_code(error),
                 source="xsd",
                 xpath=error.path or "",
                 schema=source.name,
             )
         )
     return found
+
+
+def _subject(error) -> tuple[etree._Element | None, str | None]:
+    """The element an error is about (for an unexpected child, the child) and,
+    for an attribute error, the attribute's name as lxml spells it."""
+    element = getattr(error, "elem", None)
+    if not isinstance(element, etree._Element):
+        return None, None
+    index = getattr(error, "index", None)
+    if type(error).__name__ == "XMLSchemaChildrenValidationError" and isinstance(index, int):
+        children = [c for c in element if isinstance(c.tag, str)]
+        if 0 <= index < len(children):
+            return children[index], None
+    match = _ATTRIBUTE.match(error.reason or "")
+    if match:
+        name = match.group(1)
+        for candidate in element.attrib:
+            if candidate == name or etree.QName(candidate).localname == name.split("}")[-1]:
+                return element, str(candidate)
+    return element, None
+
+
+_CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
+
+
+def _message(error, nsmap: dict) -> str:
+    """xmlschema's reason, readable: names as the document writes them, and a
+    value error says which type it wanted."""
+    reason = error.reason or str(error).splitlines()[0]
+    wanted = getattr(getattr(error, "validator", None), "prefixed_name", None)
+    if type(error).__name__ == "XMLSchemaDecodeError" and isinstance(error.obj, str) and wanted:
+        reason = f"invalid value {error.obj!r}: not a valid {wanted}"
+    prefixes = {uri: prefix for prefix, uri in nsmap.items()}
+
+    def short(match: re.Match) -> str:
+        prefix = prefixes.get(match.group(1), "?")
+        return match.group(2) if prefix is None else f"{prefix}:{match.group(2)}"
+
+    return _CLARK.sub(lambda m: short(m) if m.group(1) in prefixes else m.group(0), reason)
+
+
+_CODES = {
+    "XMLSchemaChildrenValidationError": "content",  # unexpected or missing child
+    "XMLSchemaDecodeError": "value",  # a value not of its type
+}
+
+
+def _code(error) -> str:
+    """A stable code for the kind of error."""
+    return _CODES.get(type(error).__name__, "invalid")
