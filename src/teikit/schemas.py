@@ -36,6 +36,7 @@ SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 NVDL_NS = "http://purl.oclc.org/dsdl/nvdl/ns/structure/1.0"
 SCH15_NS = "http://www.ascc.net/xml/schematron"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class SchemaSource:
     note: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
     trusted: bool = False
+    # XSD only: more (namespace, schema) pairs from the same xsi:schemaLocation,
+    # imported into this one.
+    imports: tuple[tuple[str, Path], ...] = ()
 
     def __str__(self) -> str:
         text = f"{self.name} {self.version}".strip()
@@ -266,6 +270,94 @@ def schemas_for(
             )
         )
     return found
+
+
+def xsi_schemas(
+    doc: Document, catalogs: Sequence[Path] = (), *, memo: dict | None = None
+) -> tuple[list[SchemaSource], list[Diagnostic]]:
+    """The XSD that ``doc``'s root names in ``xsi:schemaLocation`` (namespace and
+    location pairs) or ``xsi:noNamespaceSchemaLocation``, as Oxygen honours them.
+
+    Locations resolve like ``<?xml-model?>`` hrefs (the document's folder, the
+    user's catalogs, never the network; a catalog may also map the namespace).
+    The pair for the root's namespace is the schema, the others are imported
+    into it. A location that cannot be resolved is a warning for the document
+    (code ``schema-not-fetched``), not a stop: other schemas still apply.
+    Everything found here is untrusted. ``memo`` (a dict the caller keeps for a
+    run) spares resolving the same hints again in every file of a corpus.
+    """
+    root = doc.root
+    pairs: list[tuple[str, str]] = []
+    tokens = (root.get(f"{{{XSI_NS}}}schemaLocation") or "").split()
+    pairs += list(zip(tokens[0::2], tokens[1::2], strict=False))
+    no_namespace = (root.get(f"{{{XSI_NS}}}noNamespaceSchemaLocation") or "").strip()
+    if no_namespace:
+        pairs.append(("", no_namespace))
+    if not pairs:
+        return [], []
+    base = None if doc.path.startswith("<") else Path(doc.path).parent
+    key = ("xsi", tuple(pairs), base)
+    if memo is None or key not in memo:
+        resolved = _resolve_hints(pairs, base, catalogs)
+        if memo is not None:
+            memo[key] = resolved
+    else:
+        resolved = memo[key]
+    found, problems = resolved
+    line = root.sourceline or 1
+    notes = [
+        Diagnostic(doc.path, line, 0, Severity.WARNING, message, "schema-not-fetched", "xsd")
+        for message in problems
+    ]
+    if not found:
+        return [], notes
+    own = etree.QName(root).namespace or ""
+    # The root's own namespace first (sorted() copies: the memo's list stays as it is).
+    (_, path, location), *others = sorted(found, key=lambda pair: pair[0] != own)
+    imports = tuple((namespace, other) for namespace, other, _ in others)
+    return [SchemaSource(location, path, "xsd", line=line, imports=imports)], notes
+
+
+def _resolve_hints(
+    pairs: list[tuple[str, str]], base: Path | None, catalogs: Sequence[Path]
+) -> tuple[list[tuple[str, Path, str]], list[str]]:
+    """(namespace, file, location) for each hint that resolves offline, and a
+    message for each that does not."""
+    from teikit import catalog  # late: catalog imports this module
+
+    found: list[tuple[str, Path, str]] = []
+    problems: list[str] = []
+    for namespace, location in pairs:
+        try:
+            where = catalog.lookup(location, base, catalogs)
+        except SchemaError as exc:
+            where = _namespace_mapped(namespace, catalogs)
+            if where is None:
+                attribute = "schemaLocation" if namespace else "noNamespaceSchemaLocation"
+                if urlsplit(location).scheme.lower() in ("http", "https", "ftp"):
+                    problems.append(
+                        f"remote schema not fetched: {location} (named in xsi:{attribute}); "
+                        "teikit never downloads while validating: save a local copy and point "
+                        "the schemaLocation at it, or map the URL to a file in an XML catalog"
+                    )
+                else:
+                    problems.append(f"{exc.message} (named in xsi:{attribute})")
+                continue
+        found.append((namespace, where.path, location))
+    return found, problems
+
+
+def _namespace_mapped(namespace: str, catalogs: Sequence[Path]):
+    """A user catalog's answer for a namespace URI (Oxygen resolves those too)."""
+    from teikit import catalog
+
+    if not namespace or not catalog.catalog_files(catalogs):
+        return None
+    try:
+        found = catalog.lookup(namespace, None, catalogs)
+    except SchemaError:
+        return None
+    return found if found.via.startswith("catalog") else None
 
 
 def _model_lines(doc: Document) -> list[int]:

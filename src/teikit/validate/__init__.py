@@ -149,16 +149,23 @@ class Validator:
     # -- which schemas ------------------------------------------------------
 
     def schemas_for(self, doc: Document) -> list[SchemaSource]:
+        return self._schemas(doc)[0]
+
+    def _schemas(self, doc: Document) -> tuple[list[SchemaSource], list[Diagnostic]]:
+        """The schemas for ``doc`` and warnings about hints that could not be used:
+        ``--schema``, else what the document declares (``<?xml-model?>``, then the
+        XSD of ``xsi:schemaLocation`` as Oxygen honours it), else tei_all."""
         if self.explicit:
-            return self.explicit
+            return self.explicit, []
         # Resolved once per run: finding the newest TEI release reads the cache
         # folder, and a corpus names the same few schemas in every file.
         declared = schema_lookup.schemas_for(doc, self.catalogs, memo=self._lookups)
-        if declared:
-            return declared
+        hinted, notes = schema_lookup.xsi_schemas(doc, self.catalogs, memo=self._lookups)
+        if declared or hinted:
+            return [*declared, *hinted], notes
         if self._default is None:
             self._default = schema_lookup.resolve("tei_all", self.catalogs)
-        return self._default
+        return self._default, notes
 
     def warm(self, sources: Iterable[SchemaSource]) -> None:
         """Compile schemas now (before workers fork) so that workers share them."""
@@ -179,7 +186,7 @@ class Validator:
         started = time.perf_counter()
         result = FileResult(doc.path)
         try:
-            sources = self.schemas_for(doc)
+            sources, notes = self._schemas(doc)
         except SchemaError as exc:
             # A schema the document declares but we cannot use is this file's
             # problem, reported at the xml-model PI, not a reason to stop.
@@ -198,7 +205,7 @@ class Validator:
                 ]
             )
             return result
-        found = self._duplicate_ids(doc)
+        found = self._duplicate_ids(doc) + notes
         applied = False
         for source in sources:
             result.schemas.append(str(source))
@@ -256,7 +263,7 @@ class Validator:
         if source.kind == "xsd":
             from teikit.validate import xsd
 
-            return True, xsd.check(doc, source)
+            return True, xsd.check(doc, source, self.catalogs)
         return False, []
 
     def _cap(self, found: list[Diagnostic], result: FileResult) -> list[Diagnostic]:
@@ -497,10 +504,29 @@ def _check_path(path: str) -> FileResult:
     try:
         doc = load(path, require_tei=_current.require_tei)
     except LoadError as exc:
-        return FileResult(
-            exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
-        )
+        # Any XML that names its own schema is checked against it, as Oxygen does
+        # (an EAD file with xsi:noNamespaceSchemaLocation, say); only a document
+        # that names none must be TEI.
+        doc = _declaring_its_schema(path) if _not_tei(exc) and path != "-" else None
+        if doc is None:
+            return FileResult(
+                exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
+            )
     return _current.check(doc)
+
+
+def _not_tei(error: LoadError) -> bool:
+    return bool(error.diagnostics) and error.diagnostics[0].code == "not-tei"
+
+
+def _declaring_its_schema(path: str) -> Document | None:
+    """The document at ``path`` if it names a schema (xml-model or xsi), else None."""
+    try:
+        doc = load(path, require_tei=False)
+    except LoadError:
+        return None
+    hints = (f"{{{XSI}}}schemaLocation", f"{{{XSI}}}noNamespaceSchemaLocation")
+    return doc if doc.xml_models or any(doc.root.get(h) for h in hints) else None
 
 
 def _timed_out(path: str, seconds: float) -> FileResult:
