@@ -128,3 +128,23 @@ def test_letters_1916_are_valid_offline_against_the_bundled_current_tei(letters1
     assert [d.format() for d in report.diagnostics] == []
     assert report.used_schemas() == ["tei_all 4.12.0"]
     assert jing_invalid_files(TEI_ALL, letters1916) == set()
+
+
+@pytest.mark.parametrize("name", ["schnitzler-briefe", "gerdracor"])
+def test_real_editions_with_default_settings_find_only_what_jing_finds(name):
+    """teikit's defaults add no finding of its own (the integrity rules are off
+    unless the edition asks): against the same schema, the files it finds invalid
+    are the files jing finds invalid."""
+    folder = SHARED / "corpora" / name
+    files = sorted(folder.rglob("*.xml"))
+    if not files:
+        pytest.skip(f"{folder} not found (set TEIKIT_SHARED)")
+    report = validate_files(
+        [str(p) for p in files],
+        options=ValidateOptions(schemas=(str(TEI_ALL),), embedded_schematron=False),
+        jobs=2,
+    )
+    assert not report.rules_ran
+    ours = {r.file for r in report.files if not r.valid}
+    assert {d.source for d in report.diagnostics} <= {"rng", "xml"}
+    assert ours == jing_invalid_files(TEI_ALL, files)

@@ -424,9 +424,17 @@ def _life_date(el: etree._Element | None) -> str:
     return reading_text(el)
 
 
+# "48.2 16.37", "48.2,16.37", "48.2, 16.37", and with decimal commas "48,2 16,37".
+_DECIMAL_COMMAS = re.compile(r"(-?\d+),(\d+)\s+(-?\d+),(\d+)")
+
+
 def _geo(el: etree._Element) -> tuple[float, float] | None:
     for geo in el.iter(f"{T}geo"):
-        parts = text_value(geo).replace(",", " ").split()
+        text = text_value(geo)
+        commas = _DECIMAL_COMMAS.fullmatch(text)
+        if commas:
+            text = f"{commas[1]}.{commas[2]} {commas[3]}.{commas[4]}"
+        parts = text.replace(",", " ").split()
         if len(parts) == 2:
             try:
                 lat, lon = float(parts[0]), float(parts[1])

@@ -1675,6 +1675,7 @@ class _Builder:
         # the longest work on the edition's own pages, done by workers side by side.
         exports = [("export", fmt) for fmt, _, _, _ in EXPORTS]
         sections = [("section", page) for _, _, page, _, _ in edition.sections]
+        sections += [("section", REGISTER_PAGE)]  # the merged registers' index page
         sections = [item for item in sections if item[1] in pages.sections]
         global _site
         _site = _Site(
@@ -2045,8 +2046,9 @@ def _home(
     more: list[Any] = []
     if edition.contents is not None:
         more.append(E("li", E("a", "Table of contents", href=edition.contents.page)))
-    if edition.register is not None:
-        more.append(E("li", E("a", "Registers", href=edition.register.page)))
+    if edition.register_doc is not None:
+        page = edition.register.page if edition.register is not None else REGISTER_PAGE
+        more.append(E("li", E("a", "Registers", href=page)))
     more += [
         E("li", E("a", "Search the texts", href=SEARCH)),
         E("li", E("a", "Downloads: TEI, PDF and data", href=DOWNLOADS)),

@@ -92,6 +92,8 @@ ENTITY_COLUMNS = {
     ),
     "org": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
     "work": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
+    "event": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
+    "term": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
 }  # fmt: skip
 
 
@@ -191,6 +193,12 @@ def write(
         ("places.csv", lambda: entities(index, "place")),
         ("organisations.csv", lambda: entities(index, "org")),
         ("works.csv", lambda: entities(index, "work")),
+    ]
+    # Events and terms only where the edition registers them.
+    tables += [
+        (f"{plural}.csv", lambda kind=kind: entities(index, kind))
+        for kind, plural in (("event", "events"), ("term", "terms"))
+        if index.of_type(kind)
     ]
     written = [write_text(folder / name, make()) for name, make in tables]
 

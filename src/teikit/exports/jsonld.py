@@ -39,7 +39,14 @@ CONTEXT: dict[str, Any] = {
     "locationCreated": {"@type": "@id"},
     "url": {"@type": "@id"},
 }
-_TYPES = {"person": "Person", "place": "Place", "org": "Organization", "work": "CreativeWork"}
+_TYPES = {
+    "person": "Person",
+    "place": "Place",
+    "org": "Organization",
+    "work": "CreativeWork",
+    "event": "Event",
+    "term": "DefinedTerm",
+}
 
 
 def typed_date(value: str) -> dict[str, str] | str:
