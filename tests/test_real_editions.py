@@ -302,3 +302,18 @@ def test_default_validation_reports_only_what_a_schema_says(name):
     assert not report.rules_ran
     sources = Counter(d.source for d in report.diagnostics)
     assert set(sources) <= {"rng", "schematron", "xml", "xml-model", "xsd"}, sources
+
+
+def test_pages_link_mentions_as_the_model_resolved_them(editions):
+    """Letters 1916 points with @key="#id" into a register file of its own: the
+    stylesheet gets the model's answer and links the name to its register entry."""
+    from teikit import render
+
+    edition = editions["letters1916"]
+    letter = next(d for d in edition.documents if d.path.endswith("item__0001.xml"))
+    page = lxml_html.fromstring(render.render_html(letter, edition=edition))
+    hrefs = page.xpath("//a[contains(@class, 'tk-entity')]/@href")
+    assert "persons.html#letters1916_person-0109" in hrefs
+    assert "places.html#letters1916_place-0123" in hrefs
+    assert page.xpath("string(//body/@class)") == "tk-page tk-kind-letter"
+    assert page.findtext(".//title").startswith("Letter from Corporal W. Bowes to Lady Clonbrock")

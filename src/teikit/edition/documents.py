@@ -121,11 +121,14 @@ _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
 def _paragraphs_outside_lists(body: etree._Element | None) -> int:
+    """Paragraphs (p, ab, l, sp) with text that are not inside a register list."""
     if body is None:
         return 0
     count = 0
     for p in body.iter(f"{T}p", f"{T}ab", f"{T}l", f"{T}sp"):
-        if not any(localname(a) in _REGISTER_LISTS for a in p.iterancestors()):
+        if not any(localname(a) in _REGISTER_LISTS for a in p.iterancestors()) and "".join(
+            p.itertext()
+        ).strip():
             count += 1
     return count
 
@@ -167,7 +170,7 @@ def document_kind(
     ``root``) win. Otherwise: a letter has its own ``correspDesc`` or a body
     ``div[@type='letter']``; a drama speeches (``sp``) or a ``castList``; a
     register holds register lists (persons, places, organisations, works, events,
-    taxonomies) in its body or ``standOff`` and little prose besides; the edition
+    taxonomies) in its body with little prose besides, or only in ``standOff``; the edition
     file is a ``teiCorpus`` or a table of contents (``div[@type='contents']``); an
     introduction a preface or introduction division, or a file named so.
     """
@@ -184,8 +187,13 @@ def document_kind(
     ):
         return "drama"
     body = text.find(f"{T}body") if text is not None else None
-    entries = _register_entries_in(body) + _register_entries_in(tei.find(f"{T}standOff"))
-    if entries and _paragraphs_outside_lists(body) <= entries:
+    in_body = _register_entries_in(body)
+    prose = _paragraphs_outside_lists(body)
+    # Register lists in the body with little prose around them, or only in standOff
+    # (a text that keeps its entities in standOff has prose of its own).
+    if (in_body and prose <= in_body) or (
+        not in_body and not prose and _register_entries_in(tei.find(f"{T}standOff"))
+    ):
         return "register"
     if localname(tei) == "teiCorpus" or any(
         d.get("type") in _CONTENTS_TYPES for d in _top_divs(tei)

@@ -8,12 +8,14 @@ from lxml import etree
 
 from teikit.document import EG_NS, Document
 from teikit.edition import Edition
+from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Target
 from teikit.errors import Diagnostic, Severity
 
 SOURCE = "rules"
 
 _EG = f"{{{EG_NS}}}egXML"
+_MENTION_ATTRS = frozenset({"ref", "key", "sameAs", "corresp", "who"})
 
 
 def iter_attributes(doc: Document, names: tuple[str, ...]) -> list[tuple[etree._Element, str, str]]:
@@ -62,8 +64,10 @@ class Context:
             resolver = self.edition.resolver
             for doc in self.documents:
                 for el, attr, value in iter_attributes(doc, POINTER_ATTRIBUTES):
+                    # As the index reads a mention: persName wants a person.
+                    expected = (mention_type(el) or None) if attr in _MENTION_ATTRS else None
                     for token in resolver.tokens(attr, value):
-                        target = resolver.resolve(token, doc, attribute=attr)
+                        target = resolver.resolve(token, doc, attribute=attr, expected=expected)
                         found.append(Pointer(doc, el, attr, token, target))
             self._pointers = found
         return self._pointers

@@ -1,0 +1,351 @@
+"""teikit.edition: one model of an edition, with one small fixture per convention
+(tests/fixtures/edition/<convention>/), including those the shared real editions
+do not have."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from teikit.cli import cli
+from teikit.document import load
+from teikit.edition import Config, Edition, load_config
+from teikit.edition.config import RulesConfig
+from teikit.edition.documents import document_kind, document_title
+from teikit.edition.init import init_text
+from teikit.errors import UsageError
+from teikit.index import build_index
+from teikit.rules import check, policy
+
+from conftest import FIXTURES, TEI
+
+EDITIONS = FIXTURES / "edition"
+T = "{http://www.tei-c.org/ns/1.0}"
+
+
+def tei(path: Path, body: str = "", *, header: str = "", outside: str = "") -> Path:
+    """A small TEI file: ``header`` goes into teiHeader after fileDesc, ``outside``
+    between teiHeader and text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        f"<title>{path.stem}</title></titleStmt><publicationStmt><p/></publicationStmt>"
+        f"<sourceDesc><p/></sourceDesc></fileDesc>{header}</teiHeader>{outside}"
+        f"<text><body>{body or '<p/>'}</body></text></TEI>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def doc_named(edition: Edition, name: str):
+    return next(d for d in edition.documents if Path(d.path).name == name)
+
+
+# --------------------------------------------------------------------------- pointers
+
+
+def test_key_as_a_relative_path_next_to_an_authority_uri_is_one_entity():
+    folder = EDITIONS / "key-path-and-authority"
+    edition = Edition.open(folder)
+    letter = doc_named(edition, "letter.xml")
+    goethe = edition.registers.get("p12")
+    assert goethe is not None and goethe.authorities == ["https://d-nb.info/gnd/118540238"]
+    # the path in @key and the GND URI (another form of it) in @ref: the same entity
+    by_key = edition.resolve("../register/persons.xml#p12", letter, attribute="key")
+    by_uri = edition.resolve("https://d-nb.info/gnd/118540238/", letter)
+    assert by_key.entity is by_uri.entity is goethe
+    # Wikidata's /wiki/ and /entity/ forms of one item
+    assert edition.resolve("http://www.wikidata.org/entity/Q22670", letter).entity.id == "p13"
+    index = build_index(edition)
+    entry = index.get("p12")
+    assert entry.key == "register/persons.xml#p12"
+    # one mention in the text, one in correspDesc: each counted once, not once per route
+    assert [o.where for o in entry.occurrences] == ["sender", "body"]
+    assert index.get("p13").occurrences[0].attribute == "ref"
+    (sender,) = index.letters[0].senders
+    assert (sender.key, sender.name) == ("register/persons.xml#p12", "Johann Wolfgang von Goethe")
+    # the pointer to p99 is missing, under the key the register file and id make
+    assert index.get("register/persons.xml#p99").registered is False
+
+
+def test_key_as_a_name_when_the_edition_says_so():
+    folder = EDITIONS / "key-as-name"
+    edition = Edition.open(folder)
+    assert edition.config.key == "name"
+    letter = doc_named(edition, "letter.xml")
+    assert edition.resolve("Goethe, Johann Wolfgang", letter, attribute="key").entity.id == "goethe"
+    # a name of the entry, not only @n; case and accents do not matter
+    assert edition.resolve("friedrich schiller", letter, attribute="key").entity.id == "schiller"
+    humboldt = edition.resolve("Humboldt", letter, attribute="key", expected="person")
+    assert humboldt.problem == "ambiguous" and len(humboldt.candidates) == 2
+    index = build_index(edition)
+    assert len(index.get("goethe").occurrences) == 2
+    assert [p.id for p in index.letters[0].senders] == ["schiller"]
+    # the ambiguity is reported, not guessed
+    found = check(edition)
+    lines = (folder / "letter.xml").read_text().splitlines()
+    humboldt_line = next(n for n, line in enumerate(lines, 1) if 'key="Humboldt"' in line)
+    assert [(d.code, d.line) for d in found] == [("ambiguous-pointer", humboldt_line)]
+    assert "humboldt-a" in found[0].message and "humboldt-w" in found[0].message
+    # without the configuration a name in @key is not an id
+    plain = Edition.open(folder, config=Config(root=folder))
+    assert plain.resolve("Humboldt", letter, attribute="key").problem == "no-such-id"
+
+
+def test_sender_and_addressee_in_one_sent_action_are_told_apart_by_type():
+    index = build_index(Edition.open(EDITIONS / "sender-addressee-in-sent"))
+    (letter,) = index.letters
+    assert [p.id for p in letter.senders] == ["lassberg"]
+    assert [p.id for p in letter.addressees] == ["uhland"]
+    assert letter.date == "1820-03-03"
+    where = {o.where for o in index.get("uhland").occurrences}
+    assert where == {"sender"}  # written in the sent action, whatever role it names
+
+
+def test_registers_in_standoff():
+    edition = Edition.open(EDITIONS / "standoff-register")
+    assert {e.id: e.type for e in edition.registers} == {
+        "tito": "person",
+        "bled": "place",
+        "brioni": "place",
+    }
+    other = doc_named(edition, "other.xml")
+    assert edition.resolve("letter.xml#tito", other).entity.id == "tito"
+    assert edition.kind(doc_named(edition, "places.xml")) == "register"
+    assert edition.kind(doc_named(edition, "letter.xml")) == "other"
+    index = build_index(edition)
+    assert index.get("bled").coordinates == (46.3683, 14.1146)
+    assert len(index.get("tito").occurrences) == 2
+
+
+def test_several_pointers_and_several_register_files_of_one_type():
+    edition = Edition.open(EDITIONS / "several-files-one-type")
+    index = build_index(edition)
+    assert [e.id for e in index.persons] == ["a1", "b1"]
+    assert all(len(e.occurrences) == 1 for e in index.persons)
+
+
+def test_an_ambiguous_bare_id_is_decided_by_the_mention_or_reported():
+    edition = Edition.open(EDITIONS / "ambiguous-bare-id")
+    letter = doc_named(edition, "letter.xml")
+    assert sorted(e.id for e in edition.registers) == ["persons.paris", "places.paris"]
+    assert edition.resolve("paris", letter, expected="person").entity.type == "person"
+    assert edition.resolve("paris", letter, expected="place").entity.type == "place"
+    assert edition.resolve("paris", letter).problem == "ambiguous"
+    (finding,) = check(edition)
+    assert finding.code == "ambiguous-pointer" and "<rs" not in finding.message
+    assert finding.xpath.endswith("/rs")
+
+
+def test_a_teicorpus_header_holds_registers_and_prefixes_for_its_texts():
+    edition = Edition.open(EDITIONS / "teicorpus")
+    (corpus,) = edition.documents
+    assert edition.kind(corpus) == "edition"
+    assert edition.registers.get("ada").scope == "edition"
+    assert edition.resolve("psn:ada", corpus).entity.id == "ada"
+    assert [o.text for o in build_index(edition).get("ada").occurrences] == ["Ada"]
+
+
+def test_pointers_into_a_register_not_given_are_one_finding_per_file():
+    folder = EDITIONS / "register-not-given" / "letters"
+    found = check(Edition.open(folder))
+    assert [(Path(d.file).name, d.code) for d in found] == [
+        ("a.xml", "register-not-given"),
+        ("a.xml", "register-not-given"),
+    ]
+    places, persons = sorted(found, key=lambda d: d.message)
+    # 2 pointers in each of the 2 letters into persons.xml, which exists but was not given
+    assert persons.message.startswith(
+        f"4 pointers in 2 files into ..{os.sep}persons.xml, which is not among the files given"
+    )
+    assert places.message.startswith(
+        f"2 pointers in 2 files into ..{os.sep}places.xml, which does not"
+    )
+    # given too, they resolve
+    both = Edition.open([folder, EDITIONS / "register-not-given" / "persons.xml"])
+    assert [d.code for d in check(both)] == ["register-not-given"]  # places.xml only
+
+
+def test_lb_ids_repeated_in_every_letter_are_legal():
+    folder = EDITIONS / "lb-ids-in-every-letter"
+    edition = Edition.open(folder)
+    assert edition.config.rules.ids_unique_across_files
+    found = check(edition)
+    # p1-l1, p1-l2, p1-pb1 in both files are milestones: never counted; p1 and
+    # "note" are repeated and the edition declared ids unique across its files
+    assert sorted((Path(d.file).name, d.message.split()[1]) for d in found) == [
+        ("b.xml", "'note'"),
+        ("b.xml", "'p1'"),
+    ]
+    # by default (TEI's own rule: unique within a file) none of it is a finding
+    assert check(edition, severities=policy(RulesConfig())) == []
+
+
+def test_thousands_of_places_in_one_register(tmp_path):
+    entries = "".join(
+        f'<place xml:id="pl{i}"><placeName>Place {i}</placeName></place>' for i in range(5000)
+    )
+    tei(tmp_path / "places.xml", f"<listPlace>{entries}</listPlace>")
+    mentions = "".join(
+        f'<placeName ref="places.xml#pl{i}">P</placeName>' for i in range(0, 5000, 7)
+    )
+    tei(
+        tmp_path / "letter.xml",
+        f"<p>{mentions}<placeName ref='places.xml#pl5000'>X</placeName></p>",
+    )
+    edition = Edition.open(tmp_path)
+    assert len(edition.registers.of_type("place")) == 5000
+    index = build_index(edition)
+    assert sum(1 for e in index.places if e.registered and e.occurrences) == len(range(0, 5000, 7))
+    assert [d.code for d in check(edition)] == ["dangling-ref"]
+
+
+def test_a_lone_letter_reads_the_register_it_points_to_but_nothing_outside(tmp_path):
+    inside = tei(tmp_path / "ed" / "register.xml", '<listPerson><person xml:id="a"/></listPerson>')
+    tei(tmp_path / "outside.xml", '<listPerson><person xml:id="b"/></listPerson>')
+    letter = tei(
+        tmp_path / "ed" / "letter.xml",
+        '<p><persName ref="register.xml#a">A</persName><persName ref="../outside.xml#b">B</persName></p>',
+    )
+    edition = Edition.open(letter)
+    assert [d.path for d in edition.extra] == [str(inside.resolve())]
+    doc = edition.documents[0]
+    assert edition.resolve("register.xml#a", doc).entity.id == "a"
+    assert edition.resolve("../outside.xml#b", doc).problem == "not-given"
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@pytest.mark.parametrize(
+    ("titles", "expected"),
+    [
+        ('<title level="s">Series</title><title level="a">Own</title>', "Own"),
+        ('<title type="sub">Sub</title><title type="main">Main</title>', "Main"),
+        ('<title type="sub">Sub</title><title>Plain</title>', "Plain"),
+        ('<title level="s">Series</title><title type="iso-date">1889</title>', "Series"),
+        ('<title level="j">Journal</title><title type="sub">Sub</title>', "Sub"),
+    ],
+)
+def test_a_documents_own_title_comes_first(tmp_path, titles, expected):
+    path = tmp_path / "doc.xml"
+    path.write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        f"{titles}</titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/>"
+        "</sourceDesc></fileDesc></teiHeader><text><body><p/></body></text></TEI>"
+    )
+    assert document_title(load(path)) == expected
+
+
+def test_kinds_of_the_bundled_edition():
+    edition = Edition.open(TEI)
+    kinds = {Path(d.path).name: edition.kind(d) for d in edition.documents}
+    assert kinds == {
+        "cable-1954-07-24.xml": "letter",
+        "edition.xml": "edition",
+        "introduction.xml": "introduction",
+        "letter-1954-06-22.xml": "letter",
+        "letter-1954-08-11.xml": "letter",
+        "letter-1954-09-23.xml": "letter",
+        "letter-1954-09-27.xml": "letter",
+        "register.xml": "register",
+    }
+    assert [Path(d.path).name for d in edition.order][:2] == [
+        "introduction.xml",
+        "letter-1954-06-22.xml",
+    ]
+    assert edition.title == "The Tito–Khrushchev Correspondence, 1954: A Digital Edition"
+
+
+def test_the_configuration_names_kinds(tmp_path):
+    tei(tmp_path / "about.xml", "<div><p>About this edition.</p></div>")
+    (tmp_path / "teikit.toml").write_text('[documents]\n"about.xml" = "introduction"\n')
+    edition = Edition.open(tmp_path)
+    assert edition.kind(edition.documents[0]) == "introduction"
+    assert document_kind(edition.documents[0]) == "other"
+
+
+def test_folders_are_searched_recursively_and_other_xml_is_left_out(tmp_path):
+    tei(tmp_path / "a" / "b" / "deep.xml")
+    (tmp_path / "lists.xml").write_text("<root/>")
+    (tmp_path / "drafts").mkdir()
+    tei(tmp_path / "drafts" / "draft.xml")
+    (tmp_path / "teikit.toml").write_text('exclude = ["drafts"]\n')
+    edition = Edition.open(tmp_path)
+    assert [edition.relpath(d) for d in edition.documents] == ["a/b/deep.xml"]
+    assert [d.code for d in edition.skipped] == ["not-tei"]
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_configuration_keys_and_overrides(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.teikit]\ntitle = "An edition"\n'
+        'languages = ["de", "en"]\nbase_url = "https://example.org/ed/"\n'
+        '[tool.teikit.cmif]\nemail = "ed@example.org"\nlicence = "CC0-1.0"\n'
+        '[tool.teikit.rules.severity]\ndangling-ref = "warning"\n'
+    )
+    tei(tmp_path / "letter.xml")
+    edition = Edition.open(tmp_path, title="Overridden")
+    config = edition.config
+    assert (config.title, config.languages, config.base_url) == (
+        "Overridden",
+        ("de", "en"),
+        "https://example.org/ed/",
+    )
+    assert (config.cmif.email, config.cmif.licence) == ("ed@example.org", "CC0-1.0")
+    assert edition.title == "Overridden" and edition.languages == ("de", "en")
+    assert policy(config.rules)["dangling-ref"].name == "WARNING"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("titel = 'x'\n", "titel: unknown key"),
+        ("[pointers]\nkey = 'label'\n", "pointers.key: must be one of id, name"),
+        ("base_url = 'ftp://x'\n", "base_url: must be an http or https URL"),
+        ("[rules.severity]\nx = 'loud'\n", "rules.severity.x: must be one of off"),
+        ("title = \n", "not valid TOML"),
+    ],
+)
+def test_a_configuration_mistake_is_a_located_usage_error(tmp_path, text, message):
+    config = tmp_path / "teikit.toml"
+    config.write_text(text)
+    with pytest.raises(UsageError) as caught:
+        load_config(config)
+    assert message in caught.value.message
+    assert caught.value.message.startswith(f"{config}:")
+
+
+def test_init_writes_a_working_configuration_from_what_it_finds(tmp_path):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for name in ("persons.xml", "letter.xml"):
+        (folder / name).write_bytes((EDITIONS / "key-as-name" / name).read_bytes())
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    config = load_config(folder / "teikit.toml")
+    assert config.key == "name"  # detected: the @key values are names
+    assert config.register_files == ("persons.xml",)
+    assert "Found: 0 @key values name an id, 5 a name." in (folder / "teikit.toml").read_text()
+    again = CliRunner().invoke(cli, ["init", str(folder)])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_init_text_of_the_bundled_edition_parses():
+    text = init_text(Edition.open(TEI, config=Config(root=TEI)))
+    assert 'title = "The Tito–Khrushchev Correspondence, 1954: A Digital Edition"' in text
+    assert 'files = ["register.xml"]' in text
+
+
+def test_the_fixtures_are_legal_tei():
+    """What the defaults must not flag is legal TEI: every fixture here is valid."""
+    from teikit.validate import ValidateOptions, validate_files
+
+    files = [str(p) for p in sorted(EDITIONS.rglob("*.xml"))]
+    report = validate_files(files, options=ValidateOptions(schemas=("tei_all",), rules=False))
+    assert report.valid, [d.format() for d in report.diagnostics]
