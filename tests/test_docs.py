@@ -32,3 +32,35 @@ def test_cli_reference_is_current():
     assert on_disk == reference_markdown(), "docs/cli.md is stale: run python docs/make_cli_md.py"
     for name, _ in all_commands(cli):
         assert f"## `{name}`" in on_disk, f"{name} missing from docs/cli.md"
+
+
+def test_every_configuration_key_and_rule_is_documented(tmp_path):
+    import re
+    import tomllib
+
+    from teikit.edition.config import load_config
+    from teikit.rules import CODES, DEFAULTS
+
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    keys = {
+        "title", "languages", "base_url", "exclude", "files", "particdesc", "key",
+        "authority", "editor", "email", "licence", "publisher", "publisher_url", "url",
+        "enabled", "ids_unique_across_files", "severity", "profile", "pdf",
+    }  # fmt: skip
+    for key in keys:
+        assert f"| `{key}` |" in text, f"configuration key {key} is not documented"
+    for table in ("[documents]", "[registers]", "[pointers]", "[cmif]", "[rules]", "[site]"):
+        assert f"## `{table}`" in text, table
+    for code in CODES:
+        default = DEFAULTS[code][1]
+        row = re.search(rf"^\| `{code}` \| (\w+) \|", text, re.M)
+        assert row, f"rule {code} is not documented"
+        assert row.group(1) == (default.name.lower() if default else "off"), code
+    # the example is a working configuration, with every key
+    example = text.rsplit("```toml", 1)[1].split("```", 1)[0]
+    data = tomllib.loads(example)
+    flat = set(data) | {k for v in data.values() if isinstance(v, dict) for k in v}
+    assert keys - {"severity"} <= flat
+    path = tmp_path / "teikit.toml"
+    path.write_text(example, encoding="utf-8")
+    assert load_config(path).site_profile == "site-profile.xsl"

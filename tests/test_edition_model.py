@@ -349,3 +349,29 @@ def test_the_fixtures_are_legal_tei():
     files = [str(p) for p in sorted(EDITIONS.rglob("*.xml"))]
     report = validate_files(files, options=ValidateOptions(schemas=("tei_all",), rules=False))
     assert report.valid, [d.format() for d in report.diagnostics]
+
+
+def test_the_site_profile_of_the_configuration_overrides_hooks(tmp_path):
+    from lxml import html as lxml_html
+
+    from teikit.site import build_site
+
+    edition = tmp_path / "ed"
+    edition.mkdir()
+    for name in ("persons.xml", "letter.xml"):
+        (edition / name).write_bytes((EDITIONS / "key-as-name" / name).read_bytes())
+    (edition / "profile.xsl").write_text(
+        '<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        '<xsl:template name="tk:hook-after-body" xmlns:tk="https://teikit.org/ns/xslt">'
+        '<p class="house-footer">Our edition</p></xsl:template></xsl:stylesheet>'
+    )
+    (edition / "teikit.toml").write_text(
+        'title = "Names"\n[pointers]\nkey = "name"\n[site]\nprofile = "profile.xsl"\npdf = false\n'
+    )
+    report = build_site(edition, tmp_path / "site", validate=False)
+    assert report.ok, [d.format() for d in report.diagnostics]
+    page = lxml_html.parse(str(tmp_path / "site" / "letter.html")).getroot()
+    assert page.xpath("//p[@class='house-footer']/text()") == ["Our edition"]
+    assert not (tmp_path / "site" / "downloads" / "pdf").exists()
+    # the name in @key links to its entry, as teikit.toml says @key holds names
+    assert "persons.html#goethe" in page.xpath("//a/@href")

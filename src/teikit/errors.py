@@ -47,16 +47,18 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.column}: {self.severity}: {message}{suffix}"
 
     def as_dict(self) -> dict[str, object]:
+        """The one JSON shape of a finding, wherever teikit writes one (``rule`` is
+        ``code``, ``engine`` is ``source``)."""
         return {
+            "severity": str(self.severity),
+            "message": self.message,
             "file": self.file,
             "line": self.line,
             "column": self.column,
-            "severity": str(self.severity),
-            "message": self.message,
-            "code": self.code,
-            "source": self.source,
             "xpath": self.xpath,
             "schema": self.schema,
+            "rule": self.code,
+            "engine": self.source,
         }
 
 
@@ -98,6 +100,14 @@ class SandboxError(SchemaError):
         self.reason = reason
 
 
+class IncorrectSchema(SchemaError):
+    """The schema is not correct RELAX NG; ``message`` starts ``file:line:col:``."""
+
+    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0) -> None:
+        self.file, self.line, self.column = file, line, column
+        super().__init__(f"{file}:{line}:{column}: {message}" if file else message)
+
+
 class UsageError(TeikitError):
     """The caller asked for something that cannot be done (bad option or path)."""
 
@@ -108,3 +118,31 @@ class ValidationError(TeikitError):
     """Raised by ``validate(..., raise_on_error=True)`` when a document is invalid."""
 
     exit_code = 1
+
+
+class RenderError(TeikitError):
+    """A document could not be rendered (transformation or Typst failed)."""
+
+
+class StylesheetError(SchemaError):
+    """A stylesheet could not be read or compiled; diagnostics point into it."""
+
+
+class ExportError(TeikitError):
+    """An export could not be written (the output path is unusable)."""
+
+
+class BuildError(TeikitError):
+    """The site could not be built; ``diagnostics`` say why, ``report`` (a
+    :class:`teikit.site.BuildReport`) what was done."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        diagnostics: list[Diagnostic] | tuple[Diagnostic, ...] = (),
+        report: object | None = None,
+    ) -> None:
+        super().__init__(message, list(diagnostics))
+        self.report = report

@@ -36,7 +36,15 @@ from lxml import etree
 from teikit import xslt
 from teikit.document import Document, load
 from teikit.edition import Edition
-from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitError, UsageError
+from teikit.errors import (
+    Diagnostic,
+    LoadError,
+    RenderError,
+    SchemaError,
+    Severity,
+    StylesheetError,
+    UsageError,
+)
 
 __all__ = [
     "ASSETS_DIR",
@@ -95,14 +103,6 @@ REGISTER_SECTIONS = {
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class RenderError(TeikitError):
-    """A document could not be rendered (transformation or Typst failed)."""
-
-
-class StylesheetError(SchemaError):
-    """A stylesheet could not be read or compiled; diagnostics point into it."""
 
 
 @dataclass

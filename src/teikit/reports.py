@@ -13,17 +13,8 @@ JSON_SCHEMA_VERSION = 1
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, object]:
-    return {
-        "severity": str(d.severity),
-        "message": d.message,
-        "file": d.file,
-        "line": d.line,
-        "column": d.column,
-        "xpath": d.xpath,
-        "schema": d.schema,
-        "rule": d.code,
-        "engine": d.source,
-    }
+    """A finding as JSON: :meth:`Diagnostic.as_dict`, the one shape there is."""
+    return d.as_dict()
 
 
 def to_json(report: Report) -> str:

@@ -57,7 +57,15 @@ from teikit.batch import run as run_jobs
 from teikit.document import TEI_NS, Document, load
 from teikit.edition import Config, Edition, find_config, load_config
 from teikit.edition.discovery import discover
-from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, TeikitError, UsageError
+from teikit.errors import (
+    BuildError,
+    Diagnostic,
+    LoadError,
+    SchemaError,
+    Severity,
+    TeikitError,
+    UsageError,
+)
 from teikit.exports import export
 from teikit.exports.cmif import CmifOptions
 from teikit.exports.common import ExportOptions
@@ -162,21 +170,6 @@ DROP_ELEMENTS = frozenset({"iframe", "frame", "object", "embed", "base", "applet
 
 
 # --------------------------------------------------------------------------- results
-
-
-class BuildError(TeikitError):
-    """The site could not be built; ``diagnostics`` say why, ``report`` what was done."""
-
-    exit_code = 1
-
-    def __init__(
-        self,
-        message: str,
-        diagnostics: Sequence[Diagnostic] = (),
-        report: BuildReport | None = None,
-    ) -> None:
-        super().__init__(message, list(diagnostics))
-        self.report = report
 
 
 @dataclass
@@ -340,25 +333,43 @@ def _parse_page(data: bytes) -> etree._Element:
 # --------------------------------------------------------------------------- the site profile
 
 _profile_lock = threading.Lock()
-_profile: Path | None = None
+_profiles: dict[str, Path] = {}
+# The edition's own profile (teikit.toml's [site] profile), set by the build before
+# workers fork: a stylesheet included into teikit's site profile.
+_edition_profile: Path | None = None
+
+
+def _escape_href(href: str) -> str:
+    return href.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def _profile_path() -> Path:
     """site.xsl with its import pointed at teikit's html.xsl, written once per process
     into a private temporary folder (the stylesheet tree lives in different places in
-    a checkout and in an installed package, so the href cannot be fixed in the file)."""
-    global _profile
+    a checkout and in an installed package, so the href cannot be fixed in the file).
+    The edition's profile, when it has one, is included: its templates (the hooks
+    tk:hook-head, tk:hook-before-body, tk:hook-after-body, tk:hook-footer, and any
+    other) win over teikit's."""
+    extra = _edition_profile
+    key = str(extra or "")
     with _profile_lock:
-        if _profile is None or not _profile.is_file():
+        found = _profiles.get(key)
+        if found is None or not found.is_file():
             href = render.STYLESHEETS["html"].resolve().as_uri()
-            escaped = href.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-            text = (SITE_DATA / "site.xsl").read_text("utf-8").replace("@@HTML_XSL@@", escaped)
+            text = (SITE_DATA / "site.xsl").read_text("utf-8")
+            text = text.replace("@@HTML_XSL@@", _escape_href(href))
+            if extra is not None:
+                include = f'<xsl:include href="{_escape_href(extra.resolve().as_uri())}"/>'
+                text = text.replace(
+                    f'<xsl:import href="{_escape_href(href)}"/>',
+                    f'<xsl:import href="{_escape_href(href)}"/>\n  {include}',
+                )
             folder = Path(tempfile.mkdtemp(prefix="teikit-site-"))
             atexit.register(shutil.rmtree, folder, True)
-            path = folder / "site.xsl"
-            path.write_text(text, "utf-8")
-            _profile = path
-        return _profile
+            found = folder / "site.xsl"
+            found.write_text(text, "utf-8")
+            _profiles[key] = found
+        return found
 
 
 def mention_anchors(doc: Document) -> dict[str, str]:
@@ -1163,13 +1174,23 @@ def _fingerprint(options: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- build
 
 
+def _profile_hash(config: Config) -> str:
+    """The edition's site profile, as the pages depend on it ("" without one)."""
+    if not config.site_profile:
+        return ""
+    try:
+        return _sha(config.resolve(config.site_profile).read_bytes())
+    except OSError:
+        return "missing"
+
+
 def _site_config(folder: Path) -> Config:
     found = find_config(folder)
     return load_config(found) if found is not None else Config()
 
 
 def build_site(
-    tei_dir: str | os.PathLike[str] | Edition,
+    tei_dir: str | os.PathLike[str] | Edition | Document | bytes,
     out_dir: str | os.PathLike[str],
     *,
     keep_going: bool = False,
@@ -1202,6 +1223,11 @@ def build_site(
     batch.DEFAULT_TIMEOUT) is given up and reported.
     """
     started = time.perf_counter()
+    if (
+        isinstance(tei_dir, Document | bytes | list | tuple)
+        or Path(os.fspath(tei_dir) if isinstance(tei_dir, str | os.PathLike) else ".").is_file()
+    ):
+        tei_dir = Edition.open(tei_dir)  # a document, its bytes, or several: one edition
     edition = tei_dir if isinstance(tei_dir, Edition) else None
     source = edition.root if edition is not None else Path(tei_dir)
     target = Path(out_dir)
@@ -1284,6 +1310,7 @@ class _Builder:
                 "cmif": repr(cmif),
                 "format": MANIFEST_FORMAT,
                 "config": repr(self.config),
+                "profile": _profile_hash(self.config),
             }
         )
         self.outputs = _Outputs(self.out, self.manifest, force, report)
@@ -1292,6 +1319,11 @@ class _Builder:
     # -- steps
 
     def build(self) -> None:
+        global _edition_profile
+        profile = self.config.site_profile
+        _edition_profile = self.config.resolve(profile) if profile else None
+        if _edition_profile is not None and not _edition_profile.is_file():
+            raise UsageError(f"{_edition_profile}: the site profile teikit.toml names is missing")
         if self.given is not None:
             files = [Path(d.path) for d in self.given.documents]
             files += [Path(d.file) for exc in self.given.failed for d in exc.diagnostics[:1]]
@@ -1302,9 +1334,15 @@ class _Builder:
             raise UsageError(f"{self.source}: no *.xml files to build a site from")
         rel = {path: self._rel(path) for path in files}
         data: dict[str, bytes] = {}
+        given = {d.path: d for d in self.given.documents} if self.given else {}
         for path in files:
             with contextlib.suppress(OSError):  # unreadable: the loader reports it
-                data[rel[path]] = path.read_bytes()
+                doc = given.get(str(path))
+                data[rel[path]] = (
+                    path.read_bytes()
+                    if doc is None or path.is_file()
+                    else etree.tostring(doc.tree, encoding="UTF-8", xml_declaration=True)
+                )
         hashes = {name: _sha(blob) for name, blob in data.items()}
         loaded, load_errors = self._load(files, rel, data)
         # XML that is not TEI (a project's own lists) is not part of the edition.

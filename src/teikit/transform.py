@@ -212,7 +212,12 @@ PARALLEL_FROM = {"pdf": 16, "html": 32, "txt": 32, "xml": 32}
 
 
 def transform(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Document | bytes]
+    | str
+    | os.PathLike[str]
+    | Document
+    | bytes
+    | Edition,
     to: Target | str,
     out_dir: str | os.PathLike[str],
     *,
@@ -278,12 +283,7 @@ def transform(
         if name not in sheet.params
     )  # fmt: skip
 
-    given_paths = [os.fspath(p) for p in paths]
-    config = _config(given_paths)
-    files = discover(given_paths, root=config.root, exclude=config.exclude)
-    if not files:
-        raise UsageError("no input files")
-    edition, preloaded = _open(files, config)
+    edition, files, preloaded = _inputs(paths)
     batch_register = (
         render.as_document(register) if register is not None else edition.register_document
     )
@@ -350,18 +350,40 @@ def _config(paths: list[str]) -> Config:
     return Config()
 
 
-def _open(files: list[str], config: Config) -> tuple[Edition, dict[int, Document | LoadError]]:
-    """The files as one edition, loaded here (workers inherit them), and each file's
-    document or why it could not be loaded, by its position in ``files``."""
+def _inputs(
+    given: Iterable[str | os.PathLike[str] | Document | bytes]
+    | str
+    | os.PathLike[str]
+    | Document
+    | bytes
+    | Edition,
+) -> tuple[Edition, list[str], dict[int, Document | LoadError]]:
+    """The inputs as one edition, loaded here (workers inherit them), their names,
+    and each one's document or why it could not be loaded, by position."""
+    if isinstance(given, Edition):
+        docs = list(given.documents)
+        return given, [d.path for d in docs], dict(enumerate(docs))
+    items = [given] if isinstance(given, str | os.PathLike | bytes | Document) else list(given)
+    paths = [os.fspath(i) for i in items if isinstance(i, str | os.PathLike)]
+    config = _config(paths)
+    files: list[str] = []
     loaded: dict[int, Document | LoadError] = {}
-    for index, path in enumerate(files):
-        try:
-            loaded[index] = load(path)
-        except LoadError as exc:
-            loaded[index] = exc
+    for item in items:
+        if isinstance(item, Document | bytes):
+            doc = item if isinstance(item, Document) else load(item)
+            loaded[len(files)] = doc
+            files.append(doc.path)
+            continue
+        for path in discover([os.fspath(item)], root=config.root, exclude=config.exclude):
+            try:
+                loaded[len(files)] = load(path)
+            except LoadError as exc:
+                loaded[len(files)] = exc
+            files.append(path)
+    if not files:
+        raise UsageError("no input files")
     docs = [d for d in loaded.values() if isinstance(d, Document)]
-    edition = Edition(docs, config=config, root=config.root)
-    return edition, loaded
+    return Edition(docs, config=config, root=config.root), files, loaded
 
 
 def _sections_owner(

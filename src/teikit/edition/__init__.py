@@ -175,11 +175,11 @@ class Edition:
         The configuration is ``config`` (a :class:`Config` or a path), else the
         ``teikit.toml`` (or ``pyproject.toml`` ``[tool.teikit]``) of the folder or
         the nearest folder above; ``overrides`` replace its fields (``title=…``,
-        ``key="name"``). Files listed under ``[registers] files`` are part of the
-        edition even outside the folder given. Files that cannot be loaded are in
-        :attr:`failed`; XML files that are not TEI are left out. With ``follow``,
-        register files inside the edition folder that pointers name are read too
-        (to resolve against, never indexed or checked themselves).
+        ``key="name"``). Files that cannot be loaded are in :attr:`failed`; XML
+        files that are not TEI are left out. With ``follow``, the register files
+        the configuration lists (``[registers] files``) and the files inside the
+        edition folder that pointers name are read too, to resolve against (they
+        are indexed and checked only when given).
         """
         items = _as_list(source)
         loaded = [i for i in items if isinstance(i, Document)]
@@ -187,15 +187,12 @@ class Edition:
         paths = [os.fspath(i) for i in items if isinstance(i, str | os.PathLike)]
         if not items:
             paths = ["tei/"]
-        cfg = _resolve_config(config, paths)
+        located = paths + [d.path for d in loaded if d.path not in _PSEUDO]
+        cfg = _resolve_config(config, located)
         if overrides:
             cfg = cfg.with_overrides(**overrides)
-        root = cfg.root if cfg.root is not None else _root_of(paths)
+        root = cfg.root if cfg.root is not None else _root_of(located)
         files = discover(paths, root=root, exclude=cfg.exclude)
-        for pattern in cfg.register_files:
-            for found in discover([str(cfg.resolve(pattern))]):
-                if found not in files and os.path.exists(found):
-                    files.append(found)
         docs: list[Document] = [*loaded]
         failed: list[LoadError] = []
         for data in raw:
@@ -277,8 +274,18 @@ class Edition:
             " | //t:prefixDef/@replacementPattern"
         )
         pending = [d for d in self.documents if d.path not in _PSEUDO]
-        while pending:
+        configured: dict[str, None] = {}
+        for pattern in self.config.register_files:
+            for found in discover([str(self.config.resolve(pattern))]):
+                configured.setdefault(_abspath(found), None)
+        first = True
+        while pending or first:
             wanted: dict[str, None] = {}
+            if first:  # the configuration's registers may lie outside the folder
+                first = False
+                for path in configured:
+                    if path not in self._by_path and os.path.isfile(path):
+                        wanted[path] = None
             for doc in pending:
                 folder = self.directory_of(doc)
                 for value in doc.root.xpath(query, namespaces={"t": TEI_NS}):
@@ -291,7 +298,7 @@ class Edition:
                             wanted.setdefault(path, None)
             pending = []
             for path in wanted:
-                if not self._inside(path) or not os.path.isfile(path):
+                if path not in configured and (not self._inside(path) or not os.path.isfile(path)):
                     continue
                 if excluded(path, self.root, self.config.exclude):
                     continue

@@ -126,9 +126,10 @@ def _paragraphs_outside_lists(body: etree._Element | None) -> int:
         return 0
     count = 0
     for p in body.iter(f"{T}p", f"{T}ab", f"{T}l", f"{T}sp"):
-        if not any(localname(a) in _REGISTER_LISTS for a in p.iterancestors()) and "".join(
-            p.itertext()
-        ).strip():
+        if (
+            not any(localname(a) in _REGISTER_LISTS for a in p.iterancestors())
+            and "".join(p.itertext()).strip()
+        ):
             count += 1
     return count
 

@@ -149,22 +149,25 @@ def export_options(edition: Edition, **overrides: Any) -> ExportOptions:
 
 
 def export(
-    source: Edition | Iterable[Document] | str | os.PathLike[str],
+    source: Edition | Iterable[Document] | Document | bytes | str | os.PathLike[str],
     output: str | os.PathLike[str],
     fmt: Format | str | None = None,
     *,
     index: EntityIndex | None = None,
     options: ExportOptions | None = None,
 ) -> list[Path]:
-    """Export an edition (an :class:`~teikit.edition.Edition`, documents, or a path to
-    open as one) as ``fmt`` (inferred from ``output`` when None) to ``output``.
+    """Export an edition (an :class:`~teikit.edition.Edition`, documents, a document
+    or its bytes, or a path or folder to open as one) as ``fmt`` (inferred from
+    ``output`` when None) to ``output``.
 
     Returns the files written. Raises :class:`UsageError` for a format that
     cannot be inferred or options a format needs, :class:`ExportError` when the
     output cannot be written.
     """
-    if isinstance(source, str | os.PathLike) or (not isinstance(source, Edition) and index is None):
-        source = as_edition(source if isinstance(source, str | os.PathLike) else list(source))
+    if not isinstance(source, Edition) and (
+        index is None or isinstance(source, str | os.PathLike | bytes | Document)
+    ):
+        source = as_edition(source)
     if isinstance(source, Edition):
         documents = list(source.order)
         if options is None:

@@ -13,15 +13,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from lxml import etree
 
 from teikit.batch import write_atomic, write_atomic_with
-from teikit.errors import TeikitError
+from teikit.errors import ExportError
 
 if TYPE_CHECKING:
     from teikit.exports.cmif import CmifOptions
     from teikit.index import EntityIndex, Entry, Letter
-
-
-class ExportError(TeikitError):
-    """An export could not be written (the output path is unusable)."""
 
 
 @dataclass

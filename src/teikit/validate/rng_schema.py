@@ -35,7 +35,7 @@ from typing import TypeVar
 
 from lxml import etree
 
-from teikit.errors import SchemaError
+from teikit.errors import IncorrectSchema, SchemaError
 from teikit.validate import datatypes
 
 __all__ = [
@@ -80,14 +80,6 @@ _PATTERNS = frozenset(
 )  # fmt: skip
 _NAME_CLASSES = frozenset({"name", "anyName", "nsName", "choice"})
 _TEXT_ELEMENTS = frozenset({"value", "param", "name"})  # the elements that hold text
-
-
-class IncorrectSchema(SchemaError):
-    """The schema is not correct RELAX NG; ``message`` starts ``file:line:col:``."""
-
-    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0) -> None:
-        self.file, self.line, self.column = file, line, column
-        super().__init__(f"{file}:{line}:{column}: {message}" if file else message)
 
 
 class Pattern:
