@@ -108,6 +108,10 @@ class IncorrectSchema(SchemaError):
         super().__init__(f"{file}:{line}:{column}: {message}" if file else message)
 
 
+class TransformError(SchemaError):
+    """A stylesheet failed while it ran (a dynamic error, or the sandbox said no)."""
+
+
 class UsageError(TeikitError):
     """The caller asked for something that cannot be done (bad option or path)."""
 

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity
+from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity, TransformError
 
 _lock = threading.Lock()
 _processors: dict[bool, Any] = {}
@@ -27,10 +27,6 @@ _cache: dict[str, Any] = {}
 # Saxon's words when the sandbox stopped an access (FODC0005, FOUT1170, SXXP0003 …;
 # after a refused doc-available(), doc() finds the URI "marked not available").
 _DENIED = ("has been prohibited", "has been disallowed", "has been marked not available")
-
-
-class TransformError(SchemaError):
-    """A stylesheet failed while it ran (a dynamic error, or the sandbox said no)."""
 
 
 def processor(*, sandboxed: bool = False) -> Any:
