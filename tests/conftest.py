@@ -3,7 +3,9 @@ into a failure, so CI never passes with a test that did not run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -67,24 +69,68 @@ def _isolated_schema_cache(tmp_path_factory):
 
 
 # A worker function that hangs: for the watchdog tests. The stand-in is a
-# module-level function (the pool pickles it by name); what it stands in for and
-# when it hangs live here, and forked workers inherit them.
+# module-level function (workers inherit it through the fork); what it stands in
+# for and when it hangs live here, and forked workers inherit them. No test
+# waits for a wall-clock budget: the stuck worker says so through a pipe, and
+# only then does the watchdog's clock (batch._clock) leap past any time-out.
 PARENT_PID = os.getpid()
 _hanging: dict[str, object] = {}
+
+
+class Stuck:
+    """A worker blocked for good (as a native library stuck in a loop), and the
+    event that tells the test it is: no sleeping, no time budget."""
+
+    LEAP = 1e7  # seconds: past any time-out a test sets
+
+    def __init__(self) -> None:
+        self._told, self._tell = os.pipe()
+        os.set_blocking(self._told, False)
+        self._never, self._keep = os.pipe()  # nobody writes to it: a read blocks
+        self.seen = False
+        self.also: object = lambda: True  # a further condition for the leap
+
+    def hang(self) -> None:
+        """In a worker: say so, then block for good."""
+        os.write(self._tell, b"!")
+        os.read(self._never, 1)
+
+    def signalled(self) -> bool:
+        if not self.seen:
+            with contextlib.suppress(BlockingIOError):
+                self.seen = bool(os.read(self._told, 1))
+        return self.seen
+
+    def clock(self) -> float:
+        leap = self.LEAP if self.signalled() and self.also() else 0.0
+        return time.monotonic() + leap
+
+
+@pytest.fixture
+def stuck(monkeypatch) -> Stuck:
+    """A :class:`Stuck` whose event moves the watchdog's clock on."""
+    from teikit import batch
+
+    event = Stuck()
+    monkeypatch.setattr(batch, "_clock", event.clock)
+    _hanging["stuck"] = event
+    yield event
+    _hanging.clear()
 
 
 def hang_in_workers(*args):
     """Call the real function, but first hang (in a worker only) when ``when(*args)``."""
     if os.getpid() != PARENT_PID and _hanging["when"](*args):
-        import time
-
-        time.sleep(600)  # as a native library stuck in a loop would
+        _hanging["stuck"].hang()
     return _hanging["real"](*args)
 
 
 def make_workers_hang(monkeypatch, module, name: str, when) -> None:
     """Replace ``module.name`` (a function batch.run or the build runs in workers)
-    by one that hangs in a worker when ``when(*args)`` is true."""
+    by one that hangs in a worker when ``when(*args)`` is true. Use it with the
+    ``stuck`` fixture, and one worker: the clock's leap reaches every file in
+    flight."""
+    assert "stuck" in _hanging, "use the stuck fixture"
     _hanging.update(real=getattr(module, name), when=when)
     monkeypatch.setattr(module, name, hang_in_workers)
 

@@ -548,7 +548,7 @@ def test_hostile_documents_cannot_escape_or_inject(tmp_path):
     assert json.loads(index.split(" = ", 1)[1].rstrip().rstrip(";"))["docs"]
 
 
-def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypatch):
+def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypatch, stuck):
     import sys
 
     from teikit.site import build_site
@@ -560,7 +560,7 @@ def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypat
         monkeypatch, module, "_run_job", lambda job: job.kind == "page" and "cable" in job.path
     )
     report = build_site(
-        TEI, tmp_path / "site", pdf=False, jobs=2, timeout=2, keep_going=True, validate=False
+        TEI, tmp_path / "site", pdf=False, jobs=1, timeout=30, keep_going=True, validate=False
     )
     gave_up = [d for d in report.diagnostics if d.code == "timeout"]
     assert len(gave_up) == 1 and "cable-1954-07-24" in gave_up[0].message

@@ -8,18 +8,19 @@ compiling its own copy.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
 
@@ -101,8 +102,239 @@ class Interrupted(Exception):
         self.results = results
 
 
-# Seconds a worker may spend on one item before it counts as hung (parallel runs).
+# Seconds a worker may spend on one item before it counts as hung.
 DEFAULT_TIMEOUT = 600.0
+# The parent looks at its workers at least this often (seconds), whatever it waits for.
+_POLL = 0.5
+# Items sent ahead to each worker, so that it never waits for the parent.
+_DEPTH = 2
+
+
+def _clock() -> float:
+    """The watchdog's clock (a module function, so that tests can move time on
+    when they choose instead of waiting for it)."""
+    return time.monotonic()
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """Why a worker gave no result for an item: it hung (``timeout``), died
+    (``crash``: a native crash, a stack overflow, killed) or raised (``error``)."""
+
+    kind: str  # timeout | crash | error
+    detail: str = ""
+    seconds: float = 0.0
+
+    def message(self, who: str = "teikit") -> str:
+        """One line for a diagnostic; ``who`` names the engine (``"the validator"``)."""
+        if self.kind == "timeout":
+            return (
+                f"gave up after {self.seconds:g} s: the worker did not finish this file "
+                "(--timeout sets the limit)"
+            )
+        if self.kind == "crash":
+            return f"{who} crashed on this file: {self.detail}; the other files go on"
+        return f"{who} failed on this file: {self.detail}"
+
+
+class WorkerError(RuntimeError):
+    """A worker failed on an item and the caller gave no ``on_failure``."""
+
+    def __init__(self, failure: WorkerFailure):
+        super().__init__(failure.message())
+        self.failure = failure
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = {"SIGSEGV": "a segmentation fault", "SIGKILL": "killed, perhaps out of memory",
+                "SIGABRT": "aborted"}.get(name)  # fmt: skip
+        return f"{hint}, {name}" if hint else name
+    return f"the worker exited with status {code}"
+
+
+def _crash_reason(code: int | None, log: BinaryIO) -> str:
+    """Why a worker died: its exit status, and what a native engine said about it
+    on the way out (a stack overflow, say), in a few words."""
+    reason = _describe_exit(code)
+    try:
+        log.seek(0)
+        said = log.read(64 * 1024).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return reason
+    for pattern, words in _LAST_WORDS:
+        if pattern in said:
+            return f"{words} ({reason})"
+    return reason
+
+
+# What engines print when they die, and what to call it.
+_LAST_WORDS = (
+    ("StackOverflowError", "a stack overflow, as endless recursion causes"),
+    ("OutOfMemoryError", "out of memory"),
+    ("Fatal Python error: Segmentation fault", "a segmentation fault"),
+    ("RecursionError", "a stack overflow, as endless recursion causes"),
+)
+
+
+def _serve(func: Callable[[Any], Any], conn: Connection, log: int) -> None:
+    """A worker's life: answer ``(task, item)`` requests until told to stop.
+
+    Ctrl-C is the parent's to handle: it stops the workers itself. What native
+    engines print (a JVM stack dump of 900 lines) goes to ``log``, which the
+    parent reads only when the worker dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.dup2(log, 2)
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        task, item = request
+        try:
+            reply = (task, True, func(item))
+        except BaseException as exc:  # reported as a finding for this item
+            reply = (task, False, f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # the result does not pickle
+            conn.send((task, False, f"its result could not be sent back: {exc}"[:500]))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    log: BinaryIO  # the worker's standard error
+    queue: deque[int] = field(default_factory=deque)  # tasks sent, in the order it does them
+    since: float = 0.0  # when it started the task at the head of its queue
+
+
+class _Workers:
+    """Forked worker processes that each do one item at a time, so that the item
+    a worker was doing when it hung or died is known: that item alone is given
+    up (and never run in this process), the worker is replaced and the others
+    go on. Items travel pickled; ``func`` is inherited through the fork."""
+
+    def __init__(self, func: Callable[[Any], Any], jobs: int, limit: float | None) -> None:
+        self.func = func
+        self.limit = limit
+        self.context = multiprocessing.get_context("fork")
+        self.pending: deque[tuple[int, Any]] = deque()
+        self.items: dict[int, Any] = {}  # every task not answered yet
+        self.workers = [self._fork() for _ in range(jobs)]
+
+    def _fork(self) -> _Worker:
+        mine, theirs = self.context.Pipe()
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker, in _stop
+        process = self.context.Process(
+            target=_serve, args=(self.func, theirs, log.fileno()), daemon=True
+        )
+        process.start()
+        theirs.close()  # so that the worker's death reads as end of file here
+        return _Worker(process, mine, log)
+
+    def submit(self, task: int, item: Any) -> None:
+        self.items[task] = item
+        self.pending.append((task, item))
+        self._feed()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.items)
+
+    def _feed(self) -> None:
+        for worker in self.workers:
+            while self.pending and len(worker.queue) < _DEPTH:
+                task, item = self.pending.popleft()
+                try:
+                    worker.conn.send((task, item))
+                except (OSError, EOFError):  # it died: poll() will find out
+                    self.pending.appendleft((task, item))
+                    break
+                if not worker.queue:
+                    worker.since = _clock()
+                worker.queue.append(task)
+
+    def poll(self, timeout: float | None) -> list[tuple[int, bool, Any]]:
+        """Wait up to ``timeout`` seconds (None: until something happens) and
+        return what came back: ``(task, True, result)`` or ``(task, False,
+        WorkerFailure)``."""
+        done: list[tuple[int, bool, Any]] = []
+        busy = [w for w in self.workers if w.queue]
+        if busy:
+            wait_for = _POLL if timeout is None else min(timeout, _POLL)
+            ready = connection_wait([w.conn for w in busy], timeout=wait_for)
+            for worker in busy:
+                if worker.conn in ready:
+                    self._receive(worker, done)
+        elif timeout:
+            time.sleep(min(timeout, _POLL))
+        if self.limit is not None:
+            now = _clock()
+            for worker in list(self.workers):
+                if worker.queue and now - worker.since >= self.limit:
+                    self._lose(worker, WorkerFailure("timeout", seconds=self.limit), done)
+        self._feed()
+        return done
+
+    def _receive(self, worker: _Worker, done: list[tuple[int, bool, Any]]) -> None:
+        while worker.queue:
+            try:
+                if not worker.conn.poll():
+                    return
+                task, ok, value = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.process.join(1)
+                reason = _crash_reason(worker.process.exitcode, worker.log)
+                self._lose(worker, WorkerFailure("crash", reason), done)
+                return
+            worker.queue.popleft()
+            worker.since = _clock()
+            self.items.pop(task, None)
+            done.append((task, ok, value if ok else WorkerFailure("error", value)))
+
+    def _lose(self, worker: _Worker, failure: WorkerFailure, done: list) -> None:
+        """Blame the item the worker was doing, give the rest to others, replace it."""
+        task = worker.queue.popleft()
+        self.items.pop(task, None)
+        done.append((task, False, failure))
+        for other in reversed(worker.queue):
+            self.pending.appendleft((other, self.items[other]))
+        self._stop(worker)
+        self.workers[self.workers.index(worker)] = self._fork()
+
+    @staticmethod
+    def _stop(worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        worker.log.close()
+
+    def close(self, *, kill: bool = False) -> None:
+        for worker in self.workers:
+            if not kill:
+                with contextlib.suppress(OSError, EOFError):
+                    worker.conn.send(None)
+                worker.process.join(5)
+            self._stop(worker)
+        self.workers = []
+
+
+def isolation() -> bool:
+    """Whether work can run in forked workers here (it cannot where there is no fork)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def run(
@@ -111,22 +343,27 @@ def run(
     *,
     jobs: int | None = None,
     on_result: Callable[[T, R], None] | None = None,
-    chunksize: int | None = None,
     timeout: float | None = None,
-    on_timeout: Callable[[T, float], R] | None = None,
+    on_failure: Callable[[T, WorkerFailure], R] | None = None,
+    isolate: bool = True,
 ) -> list[R]:
-    """Apply ``func`` to every item, in parallel when ``jobs`` > 1.
+    """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
+    default one per core; one is enough to isolate), keeping the input order.
 
-    ``func`` must not raise for bad input (it returns its findings); results
-    come back in input order whatever the parallelism. On Ctrl-C the pool is
-    stopped and :class:`Interrupted` carries the results finished so far.
+    ``on_result(item, result)`` is called here, in input order, as soon as each
+    result and those before it are in: callers print as files finish.
 
-    Watchdog (parallel runs, when ``on_timeout`` is given): an item whose worker
-    has not answered within ``timeout`` seconds (default
-    :data:`DEFAULT_TIMEOUT`) is given up; its result is
-    ``on_timeout(item, seconds)``, the workers are replaced and the run goes on.
-    When a worker dies (a crash in native code), the items not yet done are
-    done here, in this process.
+    A crash on one item costs that item only. An item a worker has not finished
+    within ``timeout`` seconds (default :data:`DEFAULT_TIMEOUT`), or whose worker
+    dies (a native crash, a stack overflow) or raises, gets the result
+    ``on_failure(item, WorkerFailure)``; the worker is replaced and the run goes
+    on. The item is never run again, here or elsewhere. Without ``on_failure``
+    such an item raises :class:`WorkerError`.
+
+    With ``isolate=False`` and one job (or where processes cannot be forked),
+    the items are done in this process, without a watchdog. On Ctrl-C the
+    workers are stopped and :class:`Interrupted` carries the results finished
+    so far, in input order.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     jobs = min(jobs, len(items)) or 1
@@ -137,7 +374,9 @@ def run(
         if on_result is not None:
             on_result(item, result)
 
-    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not items:
+        return results
+    if not isolation() or (jobs == 1 and not isolate):
         try:
             for item in items:
                 take(item, func(item))
@@ -145,141 +384,38 @@ def run(
             raise Interrupted(results) from None
         return results
 
-    # fork: workers inherit the parent's warmed caches (compiled schemas).
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    size = chunksize or max(1, min(16, len(items) // (jobs * 8) or 1))
+    finished: dict[int, Any] = {}
+    workers = _Workers(func, jobs, limit)
     try:
-        _run_forked(func, items, jobs, size, limit if on_timeout else None, on_timeout, take)
+        for task, item in enumerate(items):
+            workers.submit(task, item)
+        while len(results) < len(items):
+            for task, ok, value in workers.poll(None):
+                finished[task] = value if ok else _failed(items[task], value, on_failure)
+            while len(results) in finished:
+                task = len(results)
+                take(items[task], finished.pop(task))
     except KeyboardInterrupt:
+        workers.close(kill=True)
         raise Interrupted(results) from None
+    except BaseException:
+        workers.close(kill=True)
+        raise
+    workers.close()
     return results
 
 
-def _apply(func: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
-    return [func(item) for item in chunk]
-
-
-class _Pool:
-    """Forked workers that can be stopped (terminated mid-task) or replaced during
-    a run. As a context manager: shut down cleanly after a normal end, terminated
-    after an exception (Ctrl-C included)."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self.executor: ProcessPoolExecutor | None = None
-        self.replace()
-
-    def replace(self) -> None:
-        self.stop()
-        context = multiprocessing.get_context("fork")
-        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
-
-    def stop(self) -> None:
-        """Terminate the workers now, then drop the executor."""
-        executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        # Take the workers before shutdown() forgets them (it sets _processes to None).
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.terminate()
-        executor.shutdown(wait=False, cancel_futures=True)
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
-        """A future, or None when there are no workers (any more)."""
-        if self.executor is None:
-            return None
-        try:
-            return self.executor.submit(fn, *args)
-        except BrokenProcessPool:  # a worker died since the last look
-            self.stop()
-            return None
-
-    def __enter__(self) -> _Pool:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is not None:
-            self.stop()
-        elif self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_forked(
-    func: Callable[[T], R],
-    items: Sequence[T],
-    jobs: int,
-    size: int,
-    limit: float | None,
-    on_timeout: Callable[[T, float], R] | None,
-    take: Callable[[T, R], None],
-) -> None:
-    """The parallel part of :func:`run`: chunks are taken in input order; the pool
-    is kept fed with up to ``4 * jobs`` unfinished chunks, so a long item at the
-    head does not leave the other workers idle; the head is waited for at most
-    ``limit`` seconds an item."""
-    position = 0  # items handed to the pool so far
-    waiting: deque[tuple[Sequence[T], Future[list[R]]]] = deque()
-    head_since = time.monotonic()  # when the current head chunk became the head
-    with _Pool(jobs) as pool:
-        while position < len(items) or waiting:
-            running = sum(1 for _, f in waiting if not f.done())
-            while pool.executor is not None and position < len(items) and running < jobs * 4:
-                chunk = items[position : position + size]
-                future = pool.submit(_apply, func, chunk)
-                if future is None:
-                    break
-                waiting.append((chunk, future))
-                position += len(chunk)
-                running += 1
-            if pool.executor is None:  # a worker died: the rest is done here
-                for chunk, _ in waiting:
-                    for item in chunk:
-                        take(item, func(item))
-                waiting.clear()
-                for item in items[position:]:
-                    take(item, func(item))
-                position = len(items)
-                continue
-            chunk, future = waiting[0]
-            if not future.done():
-                budget = None if limit is None else limit * len(chunk)
-                left = None if budget is None else budget - (time.monotonic() - head_since)
-                if left is None or left > 0:
-                    # the head, or any other chunk: then the pool is fed again
-                    unfinished = [f for _, f in waiting if not f.done()]
-                    wait(unfinished, timeout=left, return_when=FIRST_COMPLETED)
-                    continue
-                # Hung (or far too slow). Which item of the chunk is to blame is
-                # unknown: the workers are replaced and the chunk's items retried
-                # one by one; an item alone that times out is given up.
-                pool.replace()
-                if len(chunk) == 1:
-                    assert on_timeout is not None and limit is not None
-                    waiting.popleft()
-                    take(chunk[0], on_timeout(chunk[0], limit))
-                retry = [item for queued, _ in waiting for item in queued]
-                waiting.clear()
-                items = list(retry) + list(items[position:])
-                position, size = 0, 1
-                head_since = time.monotonic()
-                continue
-            try:
-                chunk_results = future.result()
-            except BrokenProcessPool:
-                pool.stop()
-                continue
-            waiting.popleft()
-            head_since = time.monotonic()
-            for item, result in zip(chunk, chunk_results, strict=True):
-                take(item, result)
+def _failed(
+    item: Any, failure: WorkerFailure, on_failure: Callable[[Any, WorkerFailure], R] | None
+) -> R:
+    if on_failure is None:
+        raise WorkerError(failure)
+    return on_failure(item, failure)
 
 
 W = TypeVar("W")
 S = TypeVar("S")
-
-
-def _noop() -> None:
-    return None
 
 
 def pipeline(
@@ -291,7 +427,7 @@ def pipeline(
     jobs: int,
     window: int | None = None,
     timeout: float | None = None,
-    on_timeout: Callable[[W, float], S] | None = None,
+    on_failure: Callable[[W, WorkerFailure], S] | None = None,
 ) -> None:
     """Two stages per item: ``prepare`` here, then ``finish`` in forked workers.
 
@@ -303,52 +439,59 @@ def pipeline(
 
     For work that a forked process can do only if it has not done the first
     stage (Typst after Saxon, see :mod:`teikit.render`): the workers are forked
-    at the start, before ``prepare`` first runs, and never prepare. If a worker
-    dies, the remaining work is finished here. With ``on_timeout``, work a
-    worker has not finished within ``timeout`` seconds (default
-    :data:`DEFAULT_TIMEOUT`) once it is the oldest is given up as
-    ``on_timeout(work, seconds)`` and the rest is finished here. Ctrl-C
-    terminates the workers and raises :class:`Interrupted`.
+    at the start, before ``prepare`` first runs, and never prepare. Work whose
+    worker hangs longer than ``timeout`` (default :data:`DEFAULT_TIMEOUT`), dies
+    or raises becomes ``on_failure(work, WorkerFailure)`` and is never done
+    again; the worker is replaced. Ctrl-C stops the workers and raises
+    :class:`Interrupted`.
     """
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     jobs = max(1, min(jobs, len(items)))
     window = window or jobs * 4
-    waiting: deque[tuple[T, R, W | None, Future[S] | None]] = deque()
+    waiting: deque[tuple[T, R, int | None]] = deque()  # (item, state, task)
+    works: dict[int, Any] = {}
+    finished: dict[int, Any] = {}
 
-    def settle(pool: _Pool, entry: tuple[T, R, W | None, Future[S] | None]) -> None:
-        item, state, work, future = entry
-        finished: S | None = None
-        if future is not None:
-            try:
-                finished = future.result(timeout=limit if on_timeout else None)
-            except BrokenProcessPool:
-                pool.stop()
-                finished = finish(work)  # type: ignore[arg-type]
-            except FutureTimeout:
-                assert on_timeout is not None
-                pool.stop()
-                finished = on_timeout(work, limit)  # type: ignore[arg-type]
-        elif work is not None:  # the workers are gone: finish here
-            finished = finish(work)
-        on_result(item, state, finished)
+    def collect(block: bool) -> None:
+        for task, ok, value in workers.poll(None if block else 0):
+            finished[task] = value if ok else _failed(works[task], value, on_failure)
 
+    def settle() -> None:
+        item, state, task = waiting.popleft()
+        if task is None:
+            on_result(item, state, None)
+            return
+        works.pop(task)
+        on_result(item, state, finished.pop(task))
+
+    def head_ready() -> bool:
+        task = waiting[0][2]
+        return task is None or task in finished
+
+    workers = _Workers(finish, jobs, limit)
     try:
-        with _Pool(jobs) as pool:
-            started = pool.submit(_noop)  # with fork, this starts every worker now
-            if started is not None:
-                started.result()
-            for item in items:
-                state, work = prepare(item)
-                future = pool.submit(finish, work) if work is not None else None
-                waiting.append((item, state, work, future))
-                while waiting and (
-                    len(waiting) > window or waiting[0][3] is None or waiting[0][3].done()
-                ):
-                    settle(pool, waiting.popleft())
-            while waiting:
-                settle(pool, waiting.popleft())
+        for number, item in enumerate(items):
+            state, work = prepare(item)
+            if work is not None:
+                works[number] = work
+                workers.submit(number, work)
+            waiting.append((item, state, number if work is not None else None))
+            collect(block=False)
+            while waiting and (len(waiting) > window or head_ready()):
+                while not head_ready():
+                    collect(block=True)
+                settle()
+        while waiting:
+            while not head_ready():
+                collect(block=True)
+            settle()
     except KeyboardInterrupt:
+        workers.close(kill=True)
         raise Interrupted([]) from None
+    except BaseException:
+        workers.close(kill=True)
+        raise
+    workers.close()
 
 
 def _umask() -> int:

@@ -724,6 +724,20 @@ def _xml_models(root: etree._Element) -> list[dict[str, str]]:
     return models
 
 
+def _with_ids(root: etree._Element) -> list[etree._Element]:
+    """Elements with an xml:id outside <egXML> examples, in document order."""
+    try:
+        return root.xpath("//*[@xml:id][not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS})
+    except etree.XPathEvalError:
+        # libxml2's XPath refuses a node set of ten million nodes: walk instead.
+        example = f"{{{EG_NS}}}egXML"
+        return [
+            el
+            for el in root.iter(etree.Element)
+            if el.get(_XML_ID) is not None and next(el.iterancestors(example), None) is None
+        ]
+
+
 def _collect_ids(
     root: etree._Element,
 ) -> tuple[dict[str, etree._Element], list[tuple[str, int, int]]]:
@@ -731,7 +745,7 @@ def _collect_ids(
     duplicates: list[tuple[str, int, int]] = []
     # Elements *inside* an <egXML> example are quoted markup, not part of the document:
     # their xml:id neither defines a target nor clashes (as with jing and tei_all).
-    for el in root.xpath("//*[@xml:id][not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS}):
+    for el in _with_ids(root):
         value = el.get(_XML_ID).strip()
         first = ids.setdefault(value, el)
         if first is not el:
@@ -808,6 +822,9 @@ def load(
         raise _load_error(display, _Fail("too-deep", "elements are nested too deeply")) from None
     except MemoryError:
         raise _load_error(display, _Fail("out-of-memory", "out of memory while loading")) from None
+    except etree.XPathEvalError:  # libxml2's XPath stops at ten million nodes in a set
+        fail = _Fail("too-many-nodes", "too many elements: more than ten million in one document")
+        raise _load_error(display, fail) from None
     except (OSError, UnicodeError, ValueError, LookupError, etree.LxmlError) as exc:
         # Last resort so callers only ever see LoadError for bad input.
         fail = _Fail("load-failed", f"cannot load: {type(exc).__name__}: {exc}")

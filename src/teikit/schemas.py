@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
+from teikit.errors import Diagnostic, SchemaError, Severity, TeikitError, UsageError
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -75,6 +75,20 @@ class SchemaSource:
         if self.phase:
             text += f" phase {self.phase}"
         return text
+
+
+def trusted(source: SchemaSource) -> bool:
+    """Whether a schema is teikit's own (bundled) or a TEI release in the user cache,
+    as opposed to one that only a document names: see docs/security.md."""
+    from teikit import schema_cache  # late: schema_cache imports this module
+
+    path = source.path.resolve()
+    package = Path(str(resources.files("teikit"))).resolve() / "data"
+    try:
+        cache = schema_cache.cache_dir().resolve()
+    except TeikitError:  # no home folder: nothing is cached
+        return path.is_relative_to(package)
+    return path.is_relative_to(package) or path.is_relative_to(cache)
 
 
 def _data_dir() -> Path:

@@ -52,7 +52,7 @@ from lxml import html as lxml_html
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import default_jobs
+from teikit.batch import WorkerFailure, default_jobs
 from teikit.batch import run as run_jobs
 from teikit.document import TEI_NS, Document, load
 from teikit.edition import Config, Edition, find_config, load_config
@@ -578,13 +578,20 @@ def _compile_job(index: int) -> _JobResult:
     return _JobResult(pdf, first.diagnostics + warnings)
 
 
-def _gave_up(file: str, what: str, seconds: float) -> _JobResult:
-    message = f"gave up on {what} after {seconds:g} s: the worker did not finish (--timeout)"
-    return _JobResult(None, [_diag(file, message, "timeout")])
+def _gave_up(file: str, what: str, failure: WorkerFailure) -> _JobResult:
+    """An output a worker hung, crashed or failed on: a finding, and the build goes on."""
+    if failure.kind == "timeout":
+        message = (
+            f"gave up on {what} after {failure.seconds:g} s: the worker did not finish "
+            "(--timeout)"
+        )
+        return _JobResult(None, [_diag(file, message, "timeout")])
+    message = f"cannot make {what}: " + failure.message("the worker")
+    return _JobResult(None, [_diag(file, message, "worker-crashed")])
 
 
-def _job_timed_out(job: _Job, seconds: float) -> _JobResult:
-    return _gave_up(job.path or FULL_PDF, f"the {job.kind} of {job.page or job.path}", seconds)
+def _job_timed_out(job: _Job, failure: WorkerFailure) -> _JobResult:
+    return _gave_up(job.path or FULL_PDF, f"the {job.kind} of {job.page or job.path}", failure)
 
 
 def _failed(job: _Job, exc: TeikitError, found: list[Diagnostic]) -> _JobResult:
@@ -1631,7 +1638,7 @@ class _Builder:
         try:
             jobs_todo = [job for _, _, job, _ in todo]
             results = run_jobs(
-                _run_job, jobs_todo, jobs=jobs, timeout=self.timeout, on_timeout=_job_timed_out
+                _run_job, jobs_todo, jobs=jobs, timeout=self.timeout, on_failure=_job_timed_out
             )
             pdfs = [i for i, result in enumerate(results) if result.typst is not None]
             _typst = [(jobs_todo[i], results[i]) for i in pdfs]
@@ -1640,7 +1647,9 @@ class _Builder:
                 list(range(len(pdfs))),
                 jobs=typst_jobs,
                 timeout=self.timeout,
-                on_timeout=lambda index, seconds: _job_timed_out(_typst[index][0], seconds),
+                on_failure=lambda index, failure: _job_timed_out(_typst[index][0], failure),
+                # Typst already ran here: a forked worker would hang in it (see render)
+                isolate=render.typst_forkable(),
             )
             for i, result in zip(pdfs, made, strict=True):
                 results[i] = result
@@ -1727,7 +1736,7 @@ class _Builder:
                 items,
                 jobs=jobs,
                 timeout=self.timeout,
-                on_timeout=lambda item, seconds: _gave_up(str(self.source), item[1], seconds),
+                on_failure=lambda item, failure: _gave_up(str(self.source), item[1], failure),
             )
             made = dict(zip(items, done, strict=True))
         finally:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from teikit import render
-from teikit.batch import STDIN, Interrupted, default_jobs, pipeline, run
+from teikit.batch import STDIN, Interrupted, WorkerFailure, default_jobs, pipeline, run
 from teikit.document import XML_NS, Document, load
 from teikit.edition import Config, Edition, find_config, load_config
 from teikit.edition.discovery import discover
@@ -328,7 +328,7 @@ def transform(
         else:
             items = [(key, i) for i in range(len(files))]
             run(_transform_file, items, jobs=workers, on_result=accept, timeout=timeout,
-                on_timeout=_gave_up)  # fmt: skip
+                on_failure=_gave_up)  # fmt: skip
     except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
         report.interrupted = True
     finally:
@@ -563,7 +563,7 @@ def _make_pdf_block(
         [(key, i) for i in block],
         jobs=workers[0],
         timeout=state.timeout,
-        on_timeout=_gave_up,
+        on_failure=_gave_up,
     )
     state.done = dict(zip(block, results, strict=True))  # the second round inherits them
     waiting = iter(block)  # accepted in input order, as the PDFs come
@@ -580,7 +580,16 @@ def _make_pdf_block(
                 break
 
     typst = [(key, i) for i in block if _typst_source(state.done[i]) is not None]
-    run(_compile_file, typst, jobs=workers[1], on_result=compiled)
+    run(
+        _compile_file,
+        typst,
+        jobs=workers[1],
+        on_result=compiled,
+        timeout=state.timeout,
+        on_failure=lambda item, failure: _Compiled(error=_gave_up(item, failure).error),
+        # Typst already ran here: a forked worker would hang in it (see render)
+        isolate=render.typst_forkable(),
+    )
     for index in waiting:
         accept((key, index), state.done.pop(index))
 
@@ -609,8 +618,8 @@ def _stream_pdfs(
             done.seconds += result.seconds
         accept(item, done)
 
-    def gave_up(work: tuple[str, int, str, str], seconds: float) -> _Compiled:
-        return _Compiled(error=_gave_up((work[0], work[1]), seconds).error)
+    def gave_up(work: tuple[str, int, str, str], failure: WorkerFailure) -> _Compiled:
+        return _Compiled(error=_gave_up((work[0], work[1]), failure).error)
 
     pipeline(
         [(key, i) for i in range(count)],
@@ -619,7 +628,7 @@ def _stream_pdfs(
         settle,
         jobs=workers,
         timeout=_batches[key].timeout,
-        on_timeout=gave_up,
+        on_failure=gave_up,
     )
 
 
@@ -641,13 +650,11 @@ def _compile_source(work: tuple[str, int, str, str]) -> _Compiled:
     return out
 
 
-def _gave_up(item: tuple[str, int], seconds: float) -> _Done:
+def _gave_up(item: tuple[str, int], failure: WorkerFailure) -> _Done:
+    """A file a worker hung, crashed or failed on: a finding for that file alone."""
     path = _batches[item[0]].files[item[1]]
-    message = (
-        f"gave up after {seconds:g} s: the worker did not finish this file "
-        "(--timeout sets the limit)"
-    )
-    return _Done(error=[_error(path, message, "timeout")])
+    code = "timeout" if failure.kind == "timeout" else "transform-crashed"
+    return _Done(error=[_error(path, failure.message("the transformation"), code)])
 
 
 def _typst_source(done: _Done) -> str | None:

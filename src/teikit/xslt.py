@@ -18,8 +18,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from teikit.document import MAX_DEPTH
 from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity, TransformError
 
+_PARSER_DEPTH = (
+    "http://saxon.sf.net/feature/parserProperty?uri="
+    "http%3A//www.oracle.com/xml/jaxp/properties/maxElementDepth"
+)
 _lock = threading.Lock()
 _processors: dict[bool, Any] = {}
 _cache: dict[str, Any] = {}
@@ -39,6 +44,10 @@ def processor(*, sandboxed: bool = False) -> Any:
             from saxonche import PySaxonProcessor
 
             proc = PySaxonProcessor(license=False)
+            # Saxon's XML parser refuses elements nested more than 100 deep (the JDK's
+            # jdk.xml.maxElementDepth); the loader allows MAX_DEPTH. One limit for both,
+            # so that every document the loader accepts reaches the stylesheets.
+            proc.set_configuration_property(_PARSER_DEPTH, str(MAX_DEPTH))
             if sandboxed:
                 proc.set_configuration_property("http://saxon.sf.net/feature/allowedProtocols", "")
                 proc.set_configuration_property(

@@ -23,7 +23,7 @@ from lxml import etree
 
 from teikit import sandbox, xslt
 from teikit import schemas as schema_lookup
-from teikit.batch import Interrupted, default_jobs, run
+from teikit.batch import Interrupted, WorkerFailure, run
 from teikit.document import Document, load
 from teikit.edition.config import Config
 from teikit.errors import (
@@ -491,9 +491,11 @@ def _schema_diagnostic(doc: Document, source: SchemaSource, message: str, code: 
 _executables: dict[tuple, object] = {}
 
 # The validator of the current run, set before workers fork so they inherit it,
-# and the documents already loaded (by path), which it checks as they are.
+# the documents already loaded (by path), which it checks as they are, and
+# standard input, read here (workers get /dev/null as their standard input).
 _current: Validator | None = None
 _preloaded: Mapping[str, Document] = {}
+_stdin: bytes | None = None
 
 
 def _check_path(path: str) -> FileResult:
@@ -502,7 +504,10 @@ def _check_path(path: str) -> FileResult:
     if preloaded is not None:
         return _current.check(preloaded)
     try:
-        doc = load(path, require_tei=_current.require_tei)
+        if path == "-" and _stdin is not None:
+            doc = load(_stdin, path="-", require_tei=_current.require_tei)
+        else:
+            doc = load(path, require_tei=_current.require_tei)
     except LoadError as exc:
         # Any XML that names its own schema is checked against it, as Oxygen does
         # (an EAD file with xsi:noNamespaceSchemaLocation, say); only a document
@@ -529,12 +534,12 @@ def _declaring_its_schema(path: str) -> Document | None:
     return doc if doc.xml_models or any(doc.root.get(h) for h in hints) else None
 
 
-def _timed_out(path: str, seconds: float) -> FileResult:
-    message = (
-        f"gave up after {seconds:g} s: the worker did not finish this file "
-        "(--timeout sets the limit)"
-    )
-    return FileResult(path, [Diagnostic(path, 0, 0, Severity.ERROR, message, "timeout", "teikit")])
+def _worker_failed(path: str, failure: WorkerFailure) -> FileResult:
+    """A file the validator hung, crashed or failed on: a finding for that file."""
+    shown = "<stdin>" if path == "-" else path
+    code = "timeout" if failure.kind == "timeout" else "validator-crashed"
+    message = failure.message("the validator")
+    return FileResult(shown, [Diagnostic(shown, 0, 0, Severity.ERROR, message, code, "teikit")])
 
 
 def validate_files(
@@ -556,7 +561,7 @@ def validate_files(
     reported as an error and the run goes on. ``documents`` (path -> loaded
     Document) spares the corpus rules loading those files again.
     """
-    global _current, _preloaded
+    global _current, _preloaded, _stdin
     started = time.perf_counter()
     if options is None:
         options = ValidateOptions(schemas=tuple(schemas or ()))
@@ -566,10 +571,10 @@ def validate_files(
     validator = Validator(options, roots=_roots(paths))
     report = Report(schemas=[str(s) for s in validator.explicit])
     if "-" in paths:
-        jobs = 1  # worker processes get /dev/null as stdin: read it here
+        _stdin = _read_stdin()
     if validator.explicit:
         validator.warm(validator.explicit)
-    elif len(paths) > 1 and (default_jobs() if jobs is None else jobs) > 1:
+    else:
         _warm_from_first(validator, paths)
     _current = validator
     _preloaded = documents or {}
@@ -582,13 +587,13 @@ def validate_files(
             jobs=jobs,
             on_result=None if rules else on_result,
             timeout=timeout,
-            on_timeout=_timed_out,
+            on_failure=_worker_failed,
         )
     except Interrupted as stop:
         report.files = stop.results
         report.interrupted = True
     finally:
-        _current, _preloaded = None, {}
+        _current, _preloaded, _stdin = None, {}, None
     if rules and not report.interrupted:
         _apply_rules(report, documents or {}, config, options)
         if on_result is not None:
@@ -603,6 +608,19 @@ def validate_files(
 def _roots(paths: Sequence[str]) -> list[Path]:
     """The folders of the files being validated: what Python may read for schema code."""
     return sorted({Path(p).resolve().parent for p in paths if p != "-"})
+
+
+def _read_stdin() -> bytes | None:
+    """Standard input, read once here for the worker that validates ``-``; None
+    when it cannot be read (the worker then reports that)."""
+    import sys
+
+    from teikit.document import MAX_BYTES
+
+    try:
+        return sys.stdin.buffer.read(MAX_BYTES + 1)
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _config_for(paths: Sequence[str]) -> Config:
@@ -658,13 +676,16 @@ def _reported(finding: Diagnostic, schema: Sequence[Diagnostic]) -> bool:
 
 def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
     """With xml-model schemas, compile those of the first readable file before
-    forking: a corpus nearly always declares one schema for all its files."""
+    forking, when they are teikit's own or a TEI release (a corpus nearly always
+    declares one schema for all its files). A schema only a document names is
+    untrusted: it is compiled in the workers, where a crash costs one file."""
     for path in [p for p in paths if p != "-"][:5]:  # stdin can be read only once
         try:
-            validator.warm(validator.schemas_for(load(path)))
-            return
+            sources = validator.schemas_for(load(path))
         except (LoadError, SchemaError):
             continue
+        validator.warm(s for s in sources if schema_lookup.trusted(s))
+        return
 
 
 def validate_edition(
