@@ -79,7 +79,13 @@ _hanging: dict[str, object] = {}
 
 class Stuck:
     """A worker blocked for good (as a native library stuck in a loop), and the
-    event that tells the test it is: no sleeping, no time budget."""
+    event that tells the test it is: no sleeping, no time budget.
+
+    While the stuck worker lives, each look at the watchdog's clock moves it on
+    by far more than any time-out, so the watchdog gives the stuck item up
+    whenever it started it; once the worker is gone, the clock runs normally
+    again (from where the leaps left it). Tests keep other items from being in
+    flight meanwhile (one job, or ``also``)."""
 
     LEAP = 1e7  # seconds: past any time-out a test sets
 
@@ -87,23 +93,31 @@ class Stuck:
         self._told, self._tell = os.pipe()
         os.set_blocking(self._told, False)
         self._never, self._keep = os.pipe()  # nobody writes to it: a read blocks
-        self.seen = False
-        self.also: object = lambda: True  # a further condition for the leap
+        self.pid = 0
+        self.leaps = 0
+        self.also: object = lambda: True  # a further condition for the leaps
 
     def hang(self) -> None:
         """In a worker: say so, then block for good."""
-        os.write(self._tell, b"!")
+        os.write(self._tell, os.getpid().to_bytes(8, "little"))
         os.read(self._never, 1)
 
-    def signalled(self) -> bool:
-        if not self.seen:
+    def _stuck_now(self) -> bool:
+        if not self.pid:
             with contextlib.suppress(BlockingIOError):
-                self.seen = bool(os.read(self._told, 1))
-        return self.seen
+                self.pid = int.from_bytes(os.read(self._told, 8), "little")
+        if not self.pid:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:  # given up, killed and reaped
+            return False
+        return True
 
     def clock(self) -> float:
-        leap = self.LEAP if self.signalled() and self.also() else 0.0
-        return time.monotonic() + leap
+        if self._stuck_now() and self.also():
+            self.leaps += 1
+        return time.monotonic() + self.LEAP * self.leaps
 
 
 @pytest.fixture

@@ -405,9 +405,7 @@ def test_standard_input_is_read_once_by_the_parent(tmp_path, monkeypatch):
     assert report.files[0].source == "-"
 
 
-def test_a_file_that_hangs_a_worker_is_reported_and_the_batch_goes_on(
-    tmp_path, monkeypatch, stuck
-):
+def test_a_file_that_hangs_a_worker_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch, stuck):
     import sys
 
     from click.testing import CliRunner

@@ -24,6 +24,8 @@ from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
 
+from teikit.errors import printable
+
 STDIN = "-"
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,34 +66,59 @@ def default_jobs() -> int:
 
 @dataclass
 class Progress:
-    """A one-line progress bar on a terminal; silent when output is a pipe."""
+    """Progress on standard error: a bar redrawn in place on a terminal; in a pipe
+    or a log, a plain line every ``every`` seconds of a long run (none for a
+    short one), so that a CI log shows the run is alive."""
 
     total: int
     stream: TextIO = sys.stderr
-    enabled: bool | None = None
+    enabled: bool | None = None  # the bar; None: when the stream is a terminal
+    every: float = 60.0  # seconds between plain lines when there is no bar
     done: int = 0
     _last: float = 0.0
+    _drawn: bool = False
 
     def __post_init__(self) -> None:
         if self.enabled is None:
-            self.enabled = self.stream.isatty() and self.total > 1
+            self.enabled = _isatty(self.stream) and self.total > 1
+        self._last = time.monotonic()
 
     def step(self, label: str = "") -> None:
         self.done += 1
         now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and self.done < self.total):
+        if not self.enabled:
+            if self.total > 1 and self.done < self.total and now - self._last >= self.every:
+                self._last = now
+                self.stream.write(f"teikit: progress: {self.done} of {self.total} files\n")
+                self.stream.flush()
+            return
+        if now - self._last < 0.1 and self.done < self.total:
             return
         self._last = now
         width = 30
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[-40:]:<40}")
+        shown = printable(label)[-40:]
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {shown:<40}")
         self.stream.flush()
+        self._drawn = True
 
-    def close(self) -> None:
-        if self.enabled:
+    def clear(self) -> None:
+        """Take the bar off the line, so that a diagnostic can be printed."""
+        if self.enabled and self._drawn:
             self.stream.write("\r" + " " * 90 + "\r")
             self.stream.flush()
+            self._drawn = False
+
+    def close(self) -> None:
+        self.clear()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 class Interrupted(Exception):

@@ -17,7 +17,7 @@ import click
 from teikit import __version__
 from teikit.batch import Progress, write_atomic
 from teikit.edition.discovery import discover
-from teikit.errors import Severity, TeikitError
+from teikit.errors import Diagnostic, LoadError, Severity, TeikitError, printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
 DEFAULT_TEI = "tei/"
@@ -98,14 +98,29 @@ def _config(paths: Sequence[str], config_path: Path | None, **overrides: Any) ->
     return config.with_overrides(**overrides)
 
 
-def _files(paths: Sequence[str], config: Any = None) -> list[str]:
+def _files(
+    paths: Sequence[str], config: Any = None, *, skipped: list[Diagnostic] | None = None
+) -> list[str]:
+    """The files PATHS name, each once. What a folder search or glob found but
+    cannot read (a dangling symbolic link, a folder named *.xml, a pipe) is a
+    warning: added to ``skipped``, else printed now."""
     given = paths or (DEFAULT_TEI,)
+    left_out: list[tuple[str, str]] = []
     if config is not None:
-        files = discover(given, root=config.root, exclude=config.exclude)
+        files = discover(given, root=config.root, exclude=config.exclude, skipped=left_out)
     else:
-        files = discover(given)
+        files = discover(given, skipped=left_out)
+    warnings = [
+        Diagnostic(path, 0, 0, Severity.WARNING, f"skipped: {why}", "skipped", "teikit")
+        for path, why in left_out
+    ]
+    if skipped is None:
+        for warning in warnings:
+            _emit(warning.format())
+    else:
+        skipped.extend(warnings)
     if not files:
-        raise click.UsageError(f"no XML files found in {' '.join(given)}")
+        raise click.UsageError(f"no XML files found in {' '.join(printable(g) for g in given)}")
     return files
 
 
@@ -172,7 +187,8 @@ def cli() -> None:
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the json/junit report to FILE instead of stdout.",
+    help="Write the report to FILE instead of stdout (text: the diagnostics and the summary, "
+    "which still go to stderr too).",
 )
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print errors only: no warnings, info or summary."
@@ -250,7 +266,8 @@ def validate(
         levels = tuple(_rule_level(value) for value in rule_levels)
     except TeikitError as exc:
         _fail(exc)
-    files = _files(paths, config) if paths or not cmif_files else []
+    skipped: list[Diagnostic] = []
+    files = _files(paths, config, skipped=skipped) if paths or not cmif_files else []
     options = ValidateOptions(
         schemas=tuple(schema_specs),
         embedded_schematron=not no_embedded_schematron,
@@ -263,46 +280,74 @@ def validate(
         config=config,
     )
     progress = Progress(len(files))
+    text_report: list[str] = []  # what --format text --report writes
+    printed: dict[int, set[Diagnostic]] = {}  # id(result) -> printed as it finished
+
+    def say(line: str) -> None:
+        text_report.append(line)
+        _emit(line)
+
+    def lines_of(result: Any, diagnostics: Sequence[Diagnostic]) -> list[str]:
+        return [d.format() for d in diagnostics if not quiet or d.severity >= Severity.ERROR]
 
     def show(_path: str, result: Any) -> None:
-        progress.step(result.file)
-        lines = [
-            d.format() for d in result.diagnostics if not quiet or d.severity >= Severity.ERROR
-        ]
+        # Each file as it finishes, in input order (batch.run keeps it), also in a pipe.
+        lines = lines_of(result, result.diagnostics)
+        printed[id(result)] = set(result.diagnostics)
         if result.truncated:
             lines.append(
-                f"{result.file}:0:0: info: {result.truncated} more errors not shown (--max-errors)"
+                f"{printable(result.file)}:0:0: info: {result.truncated} more errors not shown "
+                "(--max-errors)"
             )
         if lines:
-            progress.close()
-            for line in lines:
-                _emit(line)
+            progress.clear()
+        for line in lines:
+            say(line)
+        progress.step(result.file)
 
+    for warning in skipped:
+        say(warning.format())
     try:
         report = (
             validate_files(files, options=options, jobs=jobs, on_result=show, timeout=timeout)
             if files
             else Report()
         )
+        report.skipped = skipped
         if cmif_files:
             from teikit.exports import cmif_check
 
             for path in cmif_files:
-                result = FileResult(path, cmif_check(path), ["CMIF check"])
+                try:
+                    found = cmif_check(path)
+                except LoadError as exc:  # a missing or unreadable file: its finding, once
+                    found = list(exc.diagnostics)
+                result = FileResult(path, found, ["CMIF check"])
                 report.files.append(result)
                 show(path, result)
     except TeikitError as exc:
         progress.close()
         _fail(exc)
     progress.close()
+    for result in report.files:  # the integrity rules' findings, which need every file
+        seen = printed.get(id(result), set())
+        for line in lines_of(result, [d for d in result.diagnostics if d not in seen]):
+            say(line)
     if svrl_path is not None:
         _write_svrl(svrl_path, report)
-    if report_format != "text":
-        text = reports.to_json(report) if report_format == "json" else reports.to_junit(report)
+    if not quiet:
+        text_report.append(report.summary())
+    if report_format != "text" or report_path is not None:
+        if report_format == "json":
+            text = reports.to_json(report)
+        elif report_format == "junit":
+            text = reports.to_junit(report)
+        else:
+            text = "".join(line + "\n" for line in text_report)
         if report_path is None:
             click.echo(text, nl=False)
         else:
-            write_atomic(report_path, text)
+            _write_report(report_path, text)
     if not quiet:
         _emit(report.summary())
         hint = _update_hint(report)
@@ -311,6 +356,15 @@ def validate(
     if report.interrupted:
         sys.exit(130)
     sys.exit(EXIT_OK if report.valid else EXIT_FINDINGS)
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        _emit(f"teikit: error: cannot write the report to {printable(str(path))}: "
+              f"{exc.strerror or exc}")  # fmt: skip
+        sys.exit(EXIT_TOOL)
 
 
 def _rule_level(value: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import NamedTuple
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -39,6 +40,7 @@ __all__ = [
     "Document",
     "load",
     "load_many",
+    "read_regular",
 ]
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -158,40 +160,77 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
 
 
 def _read_path(fs_path: str, max_bytes: int) -> bytes:
-    """Read a file, checking existence, kind, permission and size before reading."""
+    """Read a file, checking existence, kind, permission and size before reading.
+
+    Only regular files: a pipe, a device or ``/dev/stdin`` named where a file is
+    expected would block the batch (``-`` reads standard input). The file is
+    opened without blocking and checked on the open descriptor, so it cannot be
+    swapped for a pipe between the check and the read."""
     try:
-        st = os.stat(fs_path)
+        fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError):
         hint = " (pass XML content as bytes, not str)" if fs_path.lstrip().startswith("<") else ""
         raise _Fail("file-not-found", f"no such file{hint}") from None
     except PermissionError:
-        raise _Fail("permission-denied", "permission denied (cannot access the file)") from None
+        raise _Fail("permission-denied", "permission denied (cannot read the file)") from None
+    except IsADirectoryError:
+        raise _Fail("is-directory", "is a directory, not a file") from None
     except ValueError:  # e.g. embedded NUL byte in the path
         raise _Fail("file-not-found", "no such file (invalid path)") from None
     except OSError as exc:
-        raise _Fail("read-error", f"cannot access file: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise _Fail("is-directory", "is a directory, not a file")
-    regular = stat.S_ISREG(st.st_mode)
-    if regular and st.st_size > max_bytes:
-        # Why: refuse before reading a single byte, so memory stays bounded.
-        raise _too_large(st.st_size, max_bytes)
+        raise _Fail("read-error", f"cannot open file: {exc.strerror or exc}") from None
     try:
-        with open(fs_path, "rb") as fh:
-            # Regular files: read exactly what stat promised (+1 to notice growth);
-            # pipes/devices report size 0, so they get the bounded read.
-            data = fh.read(min(st.st_size, max_bytes) + 1 if regular else max_bytes + 1)
-            if regular and st.st_size < len(data) <= max_bytes:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise _Fail("is-directory", "is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise _Fail(
+                "not-a-file",
+                "not a regular file (a pipe, device or socket): not read; "
+                "give - to read standard input",
+            )
+        if st.st_size > max_bytes:
+            # Why: refuse before reading a single byte, so memory stays bounded.
+            raise _too_large(st.st_size, max_bytes)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            # Read what stat promised (+1 to notice growth), never more than the bound.
+            data = fh.read(st.st_size + 1)
+            if st.st_size < len(data) <= max_bytes:
                 data += fh.read(max_bytes + 1 - len(data))
-    except PermissionError:
-        raise _Fail("permission-denied", "permission denied (cannot read the file)") from None
     except IsADirectoryError:
         raise _Fail("is-directory", "is a directory, not a file") from None
     except OSError as exc:
         raise _Fail("read-error", f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise _too_large(None, max_bytes)
     return data
+
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _url_safe(fs_path: str) -> str:
+    """A path for lxml's base URL, which must be UTF-8: a name that is not
+    (surrogate-escaped by Python) goes percent-encoded."""
+    try:
+        fs_path.encode("utf-8")
+    except UnicodeEncodeError:
+        return quote(os.fsencode(fs_path))
+    return fs_path
+
+
+def read_regular(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, checked before
+    reading; raises :class:`LoadError` (one diagnostic) for anything else:
+    missing, unreadable, a folder, a pipe or device, too large."""
+    display = os.fsdecode(path)
+    try:
+        return _read_path(display, max_bytes)
+    except _Fail as fail:
+        raise _load_error(display, fail) from None
 
 
 def _read_stdin(max_bytes: int) -> bytes:
@@ -803,7 +842,7 @@ def load(
     elif isinstance(source, str | os.PathLike):
         fs_path = os.fsdecode(source)
         display = _STDIN if fs_path == "-" and path is None else (path or fs_path)
-        base_url = None if fs_path == "-" else fs_path
+        base_url = None if fs_path == "-" else _url_safe(fs_path)
     else:
         raise TypeError(f"source must be a path or bytes, not {type(source).__name__}")
     try:

@@ -3,7 +3,33 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
+
+# What must not reach a terminal or a one-line report as it is: control characters
+# (a newline would start a forged diagnostic line, ESC drives the terminal), line
+# and paragraph separators, bidirectional overrides (text that reads other than
+# it is), and surrogates (bytes of a file name that are not UTF-8).
+_UNPRINTABLE_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: each character above as an escape
+    (``\\n``, ``\\x1b``, ``\\u202e``), and a file name's undecodable bytes
+    (surrogate-escaped by Python) as ``\\xNN``, the bytes they stand for."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte
+            return f"\\x{code - 0xDC00:02x}"
+        if char in "\t\n\r":
+            return {"\t": "\\t", "\n": "\\n", "\r": "\\r"}[char]
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE_RE.sub(escape, text)
 
 
 class Severity(enum.IntEnum):
@@ -41,18 +67,21 @@ class Diagnostic:
 
     def format(self) -> str:
         """``path:line:col: severity: message [source:code]``, one line."""
-        message = " ".join(self.message.split())  # never more than one line
+        message = printable(" ".join(self.message.split()))  # never more than one line
         tag = ":".join(part for part in (self.source, self.code) if part)
-        suffix = f" [{tag}]" if tag else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {message}{suffix}"
+        suffix = f" [{printable(tag)}]" if tag else ""
+        where = f"{printable(self.file)}:{self.line}:{self.column}"
+        return f"{where}: {self.severity}: {message}{suffix}"
 
     def as_dict(self) -> dict[str, object]:
         """The one JSON shape of a finding, wherever teikit writes one (``rule`` is
         ``code``, ``engine`` is ``source``)."""
+        # Printable text: a file name that is not UTF-8 survives (as \xNN), and
+        # no control character reaches a JSON consumer's terminal.
         return {
             "severity": str(self.severity),
-            "message": self.message,
-            "file": self.file,
+            "message": printable(self.message),
+            "file": printable(self.file),
             "line": self.line,
             "column": self.column,
             "xpath": self.xpath,

@@ -6,7 +6,7 @@ import json
 
 from lxml import etree
 
-from teikit.errors import Diagnostic, Severity
+from teikit.errors import Diagnostic, Severity, printable
 from teikit.validate import Report
 
 JSON_SCHEMA_VERSION = 1
@@ -30,10 +30,12 @@ def to_json(report: Report) -> str:
             "schemas": report.used_schemas(),
             "seconds": round(report.seconds, 3),
             "interrupted": report.interrupted,
+            "skipped": len(report.skipped),
         },
+        "skipped": [diagnostic_json(d) for d in report.skipped],
         "files": [
             {
-                "file": f.file,
+                "file": printable(f.file),
                 "valid": f.valid,
                 "schemas": f.schemas,
                 "errors_not_shown": f.truncated,
@@ -46,23 +48,28 @@ def to_json(report: Report) -> str:
 
 
 def to_junit(report: Report) -> str:
-    """JUnit XML: each file is a test case, so CI systems list them."""
+    """JUnit XML as Jenkins reads it (its xunit schema, junit-10): each file is a
+    test case, each skipped input a skipped one, so CI systems list them all.
+    Test cases carry only the attributes that schema allows (name, classname,
+    time); names are printable text, whatever bytes a file name holds."""
     failures = sum(1 for f in report.files if not f.valid)
+    tests = len(report.files) + len(report.skipped)
     suites = etree.Element(
         "testsuites",
         name="teikit validate",
-        tests=str(len(report.files)),
+        tests=str(tests),
         failures=str(failures),
+        errors="0",
         time=f"{report.seconds:.3f}",
     )
     suite = etree.SubElement(
         suites,
         "testsuite",
         name="teikit validate",
-        tests=str(len(report.files)),
+        tests=str(tests),
         failures=str(failures),
         errors="0",
-        skipped="0",
+        skipped=str(len(report.skipped)),
         time=f"{report.seconds:.3f}",
     )
     for result in report.files:
@@ -70,8 +77,7 @@ def to_junit(report: Report) -> str:
             suite,
             "testcase",
             classname="teikit.validate",
-            name=result.file,
-            file=result.file,
+            name=printable(result.file),
             time=f"{result.seconds:.3f}",
         )
         errors = [d for d in result.diagnostics if d.severity >= Severity.ERROR]
@@ -80,12 +86,17 @@ def to_junit(report: Report) -> str:
                 case,
                 "failure",
                 type="invalid",
-                message=f"{len(errors)} error(s): {errors[0].message}"[:500],
+                message=printable(f"{len(errors)} error(s): {errors[0].message}"[:500]),
             )
             failure.text = "\n".join(d.format() for d in result.diagnostics)
         elif result.diagnostics:
             out = etree.SubElement(case, "system-out")
             out.text = "\n".join(d.format() for d in result.diagnostics)
+    for skip in report.skipped:
+        case = etree.SubElement(
+            suite, "testcase", classname="teikit.validate", name=printable(skip.file), time="0.000"
+        )
+        etree.SubElement(case, "skipped", message=printable(skip.message))
     return etree.tostring(
         suites, xml_declaration=True, encoding="UTF-8", pretty_print=True
     ).decode()

@@ -54,7 +54,7 @@ from teikit import render
 from teikit import schemas as schema_lookup
 from teikit.batch import WorkerFailure, default_jobs
 from teikit.batch import run as run_jobs
-from teikit.document import TEI_NS, Document, load
+from teikit.document import TEI_NS, Document, load, read_regular
 from teikit.edition import Config, Edition, find_config, load_config
 from teikit.edition.discovery import discover
 from teikit.errors import (
@@ -582,8 +582,7 @@ def _gave_up(file: str, what: str, failure: WorkerFailure) -> _JobResult:
     """An output a worker hung, crashed or failed on: a finding, and the build goes on."""
     if failure.kind == "timeout":
         message = (
-            f"gave up on {what} after {failure.seconds:g} s: the worker did not finish "
-            "(--timeout)"
+            f"gave up on {what} after {failure.seconds:g} s: the worker did not finish (--timeout)"
         )
         return _JobResult(None, [_diag(file, message, "timeout")])
     message = f"cannot make {what}: " + failure.message("the worker")
@@ -1335,23 +1334,35 @@ class _Builder:
             files = [Path(d.path) for d in self.given.documents]
             files += [Path(d.file) for exc in self.given.failed for d in exc.diagnostics[:1]]
         else:
-            found = discover([str(self.source)], root=self.config.root, exclude=self.config.exclude)
+            left_out: list[tuple[str, str]] = []
+            found = discover([str(self.source)], root=self.config.root,
+                             exclude=self.config.exclude, skipped=left_out)  # fmt: skip
             files = [Path(p) for p in found]
+            self.report.diagnostics += [
+                _diag(path, f"skipped: {why}", "skipped", Severity.WARNING)
+                for path, why in left_out
+            ]
         if not files:
             raise UsageError(f"{self.source}: no *.xml files to build a site from")
         rel = {path: self._rel(path) for path in files}
+        # Read with the loader's checks (a regular file, its size before reading):
+        # an unreadable or oversized file is a finding for that file, not the build's end.
         data: dict[str, bytes] = {}
+        unreadable: dict[str, LoadError] = {}
         given = {d.path: d for d in self.given.documents} if self.given else {}
         for path in files:
-            with contextlib.suppress(OSError):  # unreadable: the loader reports it
-                doc = given.get(str(path))
-                data[rel[path]] = (
-                    path.read_bytes()
-                    if doc is None or path.is_file()
-                    else etree.tostring(doc.tree, encoding="UTF-8", xml_declaration=True)
-                )
+            doc = given.get(str(path))
+            if doc is not None and not path.is_file():  # given as bytes: its own text
+                data[rel[path]] = etree.tostring(doc.tree, encoding="UTF-8", xml_declaration=True)
+                continue
+            try:
+                data[rel[path]] = read_regular(path)
+            except LoadError as exc:
+                unreadable[rel[path]] = exc
         hashes = {name: _sha(blob) for name, blob in data.items()}
-        loaded, load_errors = self._load(files, rel, data)
+        hashes.update({name: _sha(exc.message.encode()) for name, exc in unreadable.items()})
+        loaded, load_errors = self._load([p for p in files if rel[p] in data], rel, data)
+        load_errors.update(unreadable)
         # XML that is not TEI (a project's own lists) is not part of the edition.
         for name, exc in list(load_errors.items()):
             first = exc.diagnostics[0] if exc.diagnostics else None
@@ -1465,10 +1476,10 @@ class _Builder:
             return None
         schemas: dict[str, str] = {}
         for doc in loaded.values():
-            with contextlib.suppress(SchemaError, OSError):
+            with contextlib.suppress(SchemaError, LoadError):
                 for found in schema_lookup.schemas_for(doc):
                     if str(found.path) not in schemas:  # a corpus shares its schemas
-                        schemas[str(found.path)] = _sha(Path(found.path).read_bytes())
+                        schemas[str(found.path)] = _sha(read_regular(found.path))
         key = _key(teikit.__version__, sorted(hashes.items()), sorted(schemas.items()))
         if not self.force and not load_errors and self.manifest.get("validated") == key:
             return key

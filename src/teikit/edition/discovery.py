@@ -11,10 +11,11 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-__all__ = ["STDIN", "discover", "excluded"]
+__all__ = ["STDIN", "discover", "excluded", "skip_reason"]
 
 STDIN = "-"
 
@@ -38,21 +39,50 @@ def excluded(path: str | os.PathLike[str], root: Path | None, patterns: Iterable
     return False
 
 
+def skip_reason(path: str) -> str:
+    """Why a path a folder search or glob found is not read: "" for a regular file
+    (or a symbolic link to one). Only regular files are ever opened: a pipe would
+    block the batch."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "a dangling symbolic link" if os.path.islink(path) else "it no longer exists"
+    except OSError as exc:
+        return f"cannot look at it: {exc.strerror or exc}"
+    if stat.S_ISREG(info.st_mode):
+        return ""
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder, not a file"
+    return "not a regular file (a pipe, device or socket)"
+
+
 def discover(
     paths: Iterable[str | os.PathLike[str]],
     suffix: str = ".xml",
     *,
     root: Path | None = None,
     exclude: Iterable[str] = (),
+    skipped: list[tuple[str, str]] | None = None,
 ) -> list[str]:
     """Expand folders (recursively, ``*.xml``) and globs, keeping the given order.
 
     Hidden files and folders inside a searched folder are skipped, as are files
-    matching ``exclude`` (globs relative to ``root``, the edition folder).
-    Duplicates are dropped.
+    matching ``exclude`` (globs relative to ``root``, the edition folder), and
+    what is not a regular file (a dangling symbolic link, a folder named
+    ``*.xml``, a pipe): those go to ``skipped`` as ``(path, why)``, for callers
+    to warn about. Each file is named once, however it is spelt (``a.xml``,
+    ``./a.xml``, a link to it).
     """
     patterns = tuple(exclude)
     found: list[str] = []
+    left_out: list[tuple[str, str]] = []
+
+    def keep(candidate: str) -> bool:
+        reason = skip_reason(candidate)
+        if reason:
+            left_out.append((candidate, reason))
+        return not reason
+
     for given in paths:
         raw = os.fspath(given)
         if raw == STDIN:
@@ -63,14 +93,28 @@ def discover(
             for p in sorted(path.rglob(f"*{suffix}")):
                 if any(part.startswith(".") for part in p.relative_to(path).parts):
                     continue
-                if p.is_file() and not excluded(p, root, patterns):
+                if not excluded(p, root, patterns) and keep(str(p)):
                     found.append(str(p))
-        elif not path.exists() and glob.has_magic(raw):
-            matches = [m for m in sorted(glob.glob(raw, recursive=True)) if os.path.isfile(m)]
-            found.extend(m for m in matches if not excluded(m, root, patterns))
+        elif not path.exists() and not path.is_symlink() and glob.has_magic(raw):
+            matches = sorted(glob.glob(raw, recursive=True))
+            kept = [m for m in matches if not excluded(m, root, patterns) and keep(m)]
+            found.extend(kept)
             if not matches:
                 found.append(raw)
         else:
             found.append(raw)
-    seen: set[str] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]
+    if skipped is not None:
+        skipped.extend(dict.fromkeys(left_out))
+    seen: set[object] = set()
+    return [p for p in found if not (_identity(p) in seen or seen.add(_identity(p)))]
+
+
+def _identity(path: str) -> object:
+    """One key per file, however it is named."""
+    if path == STDIN:
+        return path
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return os.path.normpath(path)
+    return (info.st_dev, info.st_ino)

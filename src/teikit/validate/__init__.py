@@ -97,10 +97,11 @@ class Report:
     seconds: float = 0.0
     interrupted: bool = False
     rules_ran: bool = False
+    skipped: list[Diagnostic] = field(default_factory=list)  # inputs not read, and why
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return [d for f in self.files for d in f.diagnostics]
+        return [d for f in self.files for d in f.diagnostics] + self.skipped
 
     @property
     def valid(self) -> bool:
@@ -119,9 +120,10 @@ class Report:
         valid = sum(1 for f in self.files if f.valid)
         schemas = ", ".join(self.used_schemas()) or "no schema"
         stopped = "interrupted: " if self.interrupted else ""
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
-            f"{stopped}{len(self.files)} files, {valid} valid, {len(self.files) - valid} invalid, "
-            f"{self.count(Severity.ERROR, Severity.FATAL)} errors, "
+            f"{stopped}{len(self.files)} files, {valid} valid, {len(self.files) - valid} invalid"
+            f"{skipped}, {self.count(Severity.ERROR, Severity.FATAL)} errors, "
             f"{self.count(Severity.WARNING)} warnings "
             f"({schemas}; {self.seconds:.1f} s)"
         )
@@ -555,8 +557,11 @@ def validate_files(
 ) -> Report:
     """Validate files; unreadable or malformed files are findings, never a stop.
 
-    ``schemas`` is a shortcut for ``options.schemas``. ``jobs`` > 1 validates in
-    forked worker processes; the results keep the input order. A file a worker
+    ``schemas`` is a shortcut for ``options.schemas``. Files are validated in
+    forked worker processes (``jobs`` of them), so that a crash costs one file;
+    the results keep the input order, and ``on_result(path, result)`` sees each
+    as soon as it and those before it are done (the edition's integrity rules,
+    which need every file, add their findings to the results afterwards). A file a worker
     spends more than ``timeout`` seconds on (default: batch.DEFAULT_TIMEOUT) is
     reported as an error and the run goes on. ``documents`` (path -> loaded
     Document) spares the corpus rules loading those files again.
@@ -585,7 +590,7 @@ def validate_files(
             _check_path,
             paths,
             jobs=jobs,
-            on_result=None if rules else on_result,
+            on_result=on_result,
             timeout=timeout,
             on_failure=_worker_failed,
         )
@@ -595,10 +600,9 @@ def validate_files(
     finally:
         _current, _preloaded, _stdin = None, {}, None
     if rules and not report.interrupted:
+        # Added to the files' results after on_result saw them: callers that
+        # print as files finish print these at the end.
         _apply_rules(report, documents or {}, config, options)
-        if on_result is not None:
-            for path, result in zip(paths, report.files, strict=False):
-                on_result(path, result)
     report.seconds = time.perf_counter() - started
     if raise_on_error and not report.valid:
         raise ValidationError(report.summary(), report.diagnostics)
