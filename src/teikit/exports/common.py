@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -151,3 +153,37 @@ def letters_by_file(index: EntityIndex) -> dict[str, list[Letter]]:
     for letter in index.letters:
         out.setdefault(letter.file, []).append(letter)
     return out
+
+
+# --------------------------------------------------------------------------- CSV cells
+
+# A spreadsheet evaluates a cell that starts with one of these as a formula
+# (=HYPERLINK(...), +cmd|..., -2+3, @SUM(...)); tab and carriage return too (OWASP,
+# "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Values that start with a sign but are data, not formulas: numbers (-3.5, +1e3)
+# and ISO 8601 / W3C dates with a negative year (-0044, -0044-03-15).
+_PLAIN_VALUE_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-\d{4,}(-\d{2}(-\d{2})?)?")
+
+
+def csv_cell(value: object) -> object:
+    """A value safe to open in a spreadsheet: text that would start a formula
+    gets a leading apostrophe, as OWASP recommends; plain numbers and dates with
+    a sign are left alone (see docs/security.md)."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    if _PLAIN_VALUE_RE.fullmatch(value):
+        return value
+    return "'" + value
+
+
+class SafeDictWriter(csv.DictWriter):
+    """:class:`csv.DictWriter` whose rows go through :func:`csv_cell` (the header
+    is teikit's own)."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({key: csv_cell(value) for key, value in rowdict.items()})
+
+    def writerows(self, rowdicts: Iterable[Mapping[str, Any]]) -> None:
+        for row in rowdicts:
+            self.writerow(row)

@@ -3,13 +3,14 @@ network edge list (Source, Target, Type, Weight …) that Gephi and Palladio imp
 as is.
 
 The output is a directory. Values that can be several are joined with `` | ``;
+a cell a spreadsheet would take for a formula starts with an apostrophe
+(:func:`teikit.exports.common.csv_cell`);
 registered entries are identified by their register xml:id, unregistered ones
 by their index key.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,13 @@ from typing import BinaryIO
 
 from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import ExportError, ExportOptions, output_directory, write_text
+from teikit.exports.common import (
+    ExportError,
+    ExportOptions,
+    SafeDictWriter,
+    output_directory,
+    write_text,
+)
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
@@ -30,7 +37,7 @@ _TEXT_PARTS = ("body", "note", "front", "back")
 
 def _table(rows: Sequence[Mapping[str, object]], header: Sequence[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
@@ -204,7 +211,7 @@ def write(
 
     def produce(handle: BinaryIO) -> None:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        writer = csv.DictWriter(text, fieldnames=MENTION_COLUMNS, lineterminator="\n")
+        writer = SafeDictWriter(text, fieldnames=MENTION_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(_mention_rows(index))
         text.flush()

@@ -7,7 +7,6 @@ All four take the same ``types`` filter (``person``, ``place``, ``org``,
 
 from __future__ import annotations
 
-import csv
 import enum
 import io
 import os
@@ -22,7 +21,7 @@ from teikit.dates import parse_date
 from teikit.document import TEI_NS
 from teikit.edition.registers import TYPE_INFO, XML_ID
 from teikit.errors import UsageError
-from teikit.exports.common import json_text, write_json, write_text, xml_bytes
+from teikit.exports.common import SafeDictWriter, json_text, write_json, write_text, xml_bytes
 from teikit.index import (
     ENTITY_TYPES,
     INDEX_TYPES,
@@ -221,7 +220,7 @@ CSV_COLUMNS = (
 
 def _csv(index: EntityIndex, chosen: Sequence[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n", restval="")
+    writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
     for e in index.entries:
         if e.type not in chosen:
