@@ -355,7 +355,7 @@ def test_permission_denied(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(document, "open", refuse, raising=False)
+    monkeypatch.setattr(document.os, "open", refuse)  # the loader opens with os.open
     diag = fail(fixture("minimal-tei.xml"))
     assert (diag.code, diag.line, diag.column) == ("permission-denied", 0, 0)
     assert "permission denied" in diag.message

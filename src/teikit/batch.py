@@ -9,15 +9,18 @@ compiling its own copy.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as connection_wait
@@ -25,6 +28,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 from teikit.errors import printable
+
+try:
+    import fcntl
+except ImportError:  # no advisory locks here: output folders are not locked
+    fcntl = None  # type: ignore[assignment]
 
 STDIN = "-"
 T = TypeVar("T")
@@ -519,6 +527,80 @@ def pipeline(
         workers.close(kill=True)
         raise
     workers.close()
+
+
+# What a run killed with -9 leaves in an output folder: scratch folders
+# (tempfile.mkdtemp(prefix=".teikit-")) and write_atomic's temporary files.
+_SCRATCH_RE = re.compile(r"\.teikit-[a-z0-9_]{8}")
+_TEMPORARY_RE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+# Errors that mean no output can be written at all: a tool failure, not a finding.
+WRITE_FAILURES = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EFBIG")
+    if hasattr(errno, name)
+)
+
+
+@contextlib.contextmanager
+def output_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """The output folder of a run, created if need be, held for this run alone and
+    cleaned of what an earlier run that was killed left behind.
+
+    Two runs writing into one folder (two builds of one site) would mix their
+    outputs: the second is refused with :class:`OutputError` while the first
+    holds the folder (an advisory lock on the folder itself, released when the
+    process ends however it ends). A folder that cannot be created or written
+    is an :class:`OutputError` too, with one clear message.
+    """
+    from teikit.errors import OutputError, UsageError
+
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"output folder {printable(str(folder))} is a file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder {printable(str(folder))}: {exc.strerror or exc}"
+        ) from None
+    try:
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                f"another teikit run is writing to {printable(str(folder))}: "
+                "wait for it to finish, or write elsewhere"
+            ) from None
+        except OSError:  # a file system without locks: go on unlocked
+            pass
+        if not os.access(folder, os.W_OK):
+            raise OutputError(f"cannot write to {printable(str(folder))}: permission denied")
+        _clean_leftovers(folder)
+        yield folder.resolve()
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _clean_leftovers(folder: Path) -> None:
+    """Remove scratch folders and temporary files a killed run left in ``folder``
+    (and its subfolders, not following links); names are teikit's own patterns."""
+    for parent, dirs, files in os.walk(folder):
+        for name in list(dirs):
+            if _SCRATCH_RE.fullmatch(name):
+                shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+                dirs.remove(name)
+        for name in files:
+            if _TEMPORARY_RE.fullmatch(name):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(parent, name))
+
+
+def write_failure(exc: OSError) -> bool:
+    """Whether an error writing an output means nothing can be written (full disk,
+    read-only folder): the run is a tool failure (exit 3), not a finding."""
+    return exc.errno in WRITE_FAILURES
 
 
 def _umask() -> int:

@@ -7,6 +7,7 @@ turns library exceptions into one-line messages and exit codes:
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -654,6 +655,9 @@ def transform_command(
     for diagnostic in report.diagnostics:
         _emit(diagnostic.format())
     _emit(report.summary())
+    if report.fatal is not None:  # a full disk, a read-only folder: no output can be written
+        _emit(f"teikit: error: cannot write to {printable(str(out_dir))}: {report.fatal}")
+        sys.exit(EXIT_TOOL)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -924,6 +928,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     except TeikitError as exc:  # pragma: no cover - commands handle their own
         _emit(f"teikit: error: {exc.message}")
+        sys.exit(EXIT_TOOL)
+    except OSError as exc:  # a full disk or a read-only folder where a command writes
+        where = f" {printable(os.fsdecode(exc.filename))}" if exc.filename else ""
+        _emit(f"teikit: error: cannot write{where}: {exc.strerror or exc}")
         sys.exit(EXIT_TOOL)
     except Exception as exc:  # last resort: a bug, reported as one line
         _emit(f"teikit: internal error: {type(exc).__name__}: {exc}")

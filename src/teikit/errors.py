@@ -141,6 +141,10 @@ class TransformError(SchemaError):
     """A stylesheet failed while it ran (a dynamic error, or the sandbox said no)."""
 
 
+class OutputError(TeikitError):
+    """Outputs cannot be written: a full disk, a read-only or locked folder."""
+
+
 class UsageError(TeikitError):
     """The caller asked for something that cannot be done (bad option or path)."""
 

@@ -1213,7 +1213,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_assets(site_dir: str | os.PathLike[str]) -> list[Path]:
     """Copy teikit.css and teikit.js to ``site_dir/assets/`` (atomically); return the paths."""
-    target = Path(site_dir) / "assets"
+    root = Path(site_dir).resolve()
+    target = root / "assets"
+    if target.is_symlink() or not target.resolve().is_relative_to(root):
+        # Writing through it would put files wherever the link points.
+        raise UsageError(f"refusing to write through {target}: a symbolic link, not a folder")
     written = []
     for source in sorted(ASSETS_DIR.iterdir()):
         if source.is_file() and source.suffix in (".css", ".js"):

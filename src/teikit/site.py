@@ -52,7 +52,7 @@ from lxml import html as lxml_html
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import WorkerFailure, default_jobs
+from teikit.batch import WorkerFailure, default_jobs, output_folder, write_failure
 from teikit.batch import run as run_jobs
 from teikit.document import TEI_NS, Document, load, read_regular
 from teikit.edition import Config, Edition, find_config, load_config
@@ -61,6 +61,7 @@ from teikit.errors import (
     BuildError,
     Diagnostic,
     LoadError,
+    OutputError,
     SchemaError,
     Severity,
     TeikitError,
@@ -481,9 +482,10 @@ def _run_job(job: _Job) -> _JobResult:
             assert _site is not None
             root = _parse_page(text.encode("utf-8"))
             _assign_block_ids(root)
+            media = _bring_media(root, job.path, _site, found)
             _site.chrome.decorate(root, job.page, found)
             stored = _site.outputs.store(job.page, _serialize(root))
-            return _JobResult(None, found, facts=_page_facts(root, job), stored=[stored])
+            return _JobResult(None, found, facts=_page_facts(root, job), stored=[stored, *media])
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(_document(job.path))
             result = render.render(doc, "typst", register=register, edition=model)
@@ -496,6 +498,63 @@ def _run_job(job: _Job) -> _JobResult:
         return _failed(job, exc, found)
     except OSError as exc:
         return _JobResult(None, [*found, _diag(job.path, f"cannot render: {exc}", "render-failed")])
+
+
+# Images a page may show, copied from the edition's folder into the site's media/.
+MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"})
+MEDIA_MAX_BYTES = 64 * 1024 * 1024
+MEDIA_TAGS = ("img", "video", "audio", "source", "track")  # the page's own assets are not media
+
+
+def _bring_media(
+    root: etree._Element, tei_path: str, site: _Site, found: list[Diagnostic]
+) -> list[_Stored]:
+    """The images a document's page loads (``<graphic url>``), inside the site:
+    a relative URL that names an image in the edition's folder is copied to
+    ``media/`` and pointed there; one that leads outside the edition's folder
+    (``../../``, an absolute path) or to anything but a regular image file is
+    removed, with a warning. Opening a page then loads nothing outside the site."""
+    edition = Path(site.source).resolve()
+    folder = Path(tei_path).resolve().parent
+    stored: list[_Stored] = []
+    for el in root.iter(*MEDIA_TAGS):
+        for name in RESOURCE_ATTRIBUTES & set(el.attrib):
+            value = el.get(name) or ""
+            if not _is_local(value) or value.startswith("#"):
+                continue  # other sites: enforce_policy turns them into links
+            path = unquote(urlsplit(value.strip()).path)
+            source = (folder / path).resolve() if path else folder
+            rel = ""
+            if source.is_relative_to(edition) and source.suffix.lower() in MEDIA_SUFFIXES:
+                rel = "media/" + re.sub(
+                    r"[^A-Za-z0-9._/-]", "_", source.relative_to(edition).as_posix()
+                )
+                try:
+                    data = read_regular(source, MEDIA_MAX_BYTES)
+                except LoadError as exc:
+                    found.append(_diag(tei_path, f"image {value!r} not copied: "
+                                       f"{exc.diagnostics[0].message}", "missing-resource",
+                                       Severity.WARNING))  # fmt: skip
+                    del el.attrib[name]
+                    continue
+                done = site.outputs.store(rel, data)
+                if done.failed:
+                    found.extend(done.failed)
+                    del el.attrib[name]
+                    continue
+                stored.append(done)
+                el.set(name, rel)
+            else:
+                why = (
+                    "it is outside the edition's folder"
+                    if not source.is_relative_to(edition)
+                    else "it is not an image (" + ", ".join(sorted(MEDIA_SUFFIXES)) + ")"
+                )
+                found.append(_diag(tei_path, f"refused {name}={value!r}: {why}; a page loads "
+                                   "nothing outside the site", "resource-outside",
+                                   Severity.WARNING))  # fmt: skip
+                del el.attrib[name]
+    return stored
 
 
 def _kept_page(job: _Job) -> _JobResult:
@@ -860,6 +919,23 @@ def _is_local(url: str) -> bool:
     return not _SCHEME_RE.match(compact) and not re.match(r"^[/\\]{2}", compact)
 
 
+def _leaves_site(page: str, url: str) -> bool:
+    """Whether a relative URL on ``page`` names a file outside the site (``..``
+    past its root, or an absolute path, which under file:// is the disk's root)."""
+    path = unquote(urlsplit(re.sub(r"[\x00-\x20\x7f]", "", url)).path).replace("\\", "/")
+    if path.startswith("/"):
+        return True
+    depth = len(PurePosixPath(page).parts) - 1
+    for part in path.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False
+
+
 def enforce_policy(root: etree._Element, page: str, found: list[Diagnostic]) -> None:
     """The last line of defence, whatever a stylesheet wrote: no event handlers, no
     style attributes (the CSP would refuse them), no inline or foreign scripts, no
@@ -888,6 +964,9 @@ def enforce_policy(root: etree._Element, page: str, found: list[Diagnostic]) -> 
                 del el.attrib[name]
             elif (lower in URL_ATTRIBUTES or lower.endswith(":href")) and not safe_url(value):
                 note(f"removed unsafe URL in @{name}", "unsafe-url")
+                del el.attrib[name]
+            elif lower in RESOURCE_ATTRIBUTES and _is_local(value) and _leaves_site(page, value):
+                note(f"removed @{name} that leads outside the site: {value}", "resource-outside")
                 del el.attrib[name]
             elif lower in RESOURCE_ATTRIBUTES and not _is_local(value):
                 if tag == "img" and lower == "src":
@@ -1047,6 +1126,7 @@ class _Stored:
     wrote: bool  # False: it was there already, as made now
     failed: list[Diagnostic] = field(default_factory=list)  # why it could not be written
     unsafe: bool = False  # failed: the path leads outside the site
+    fatal: bool = False  # failed: nothing can be written (full disk, read-only folder)
 
 
 class _Outputs:
@@ -1100,7 +1180,7 @@ class _Outputs:
                 render.write_atomic(path, data)  # sets the mode a web server can read
             except OSError as exc:
                 diag = _diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
-                return _Stored(rel, "", False, [diag])
+                return _Stored(rel, "", False, [diag], fatal=write_failure(exc))
         return _Stored(rel, _sha(data), not unchanged)
 
     def record(self, stored: _Stored, key: str, *, group: str = "") -> None:
@@ -1108,6 +1188,8 @@ class _Outputs:
         report and the manifest; raises :class:`BuildError` for one it could not."""
         if stored.failed:
             diag = stored.failed[0]
+            if stored.fatal:
+                raise OutputError(f"cannot write {diag.file}: {diag.message.split(': ', 1)[-1]}")
             raise BuildError(diag.format(), stored.failed, None if stored.unsafe else self.report)
         path = self.path(stored.rel)
         (self.report.written if stored.wrote else self.report.skipped).append(path)
@@ -1266,16 +1348,18 @@ def build_site(
         base_url = base_url if base_url.endswith("/") else base_url + "/"
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target}: exists and is not a folder")
-    target.mkdir(parents=True, exist_ok=True)
-    report = BuildReport(out_dir=target.resolve())
-    builder = _Builder(
-        source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout,
-        config, edition,
-    )  # fmt: skip
-    try:
-        builder.build()
-    finally:
-        report.seconds = time.perf_counter() - started
+    # The folder is this build's alone (a second build into it is refused), cleaned
+    # of what a killed build left in it.
+    with output_folder(target) as out:
+        report = BuildReport(out_dir=out)
+        builder = _Builder(
+            source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout,
+            config, edition,
+        )  # fmt: skip
+        try:
+            builder.build()
+        finally:
+            report.seconds = time.perf_counter() - started
     return report
 
 

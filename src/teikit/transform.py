@@ -18,6 +18,7 @@ user's own XSLT 1.0/2.0/3.0 stylesheet produces.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -30,7 +31,16 @@ from pathlib import Path
 from typing import Literal
 
 from teikit import render
-from teikit.batch import STDIN, Interrupted, WorkerFailure, default_jobs, pipeline, run
+from teikit.batch import (
+    STDIN,
+    Interrupted,
+    WorkerFailure,
+    default_jobs,
+    output_folder,
+    pipeline,
+    run,
+    write_failure,
+)
 from teikit.document import XML_NS, Document, load
 from teikit.edition import Config, Edition, find_config, load_config
 from teikit.edition.discovery import discover
@@ -81,6 +91,7 @@ class TransformReport:
     stylesheet: str = ""
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: ``files`` holds the files finished before it
+    fatal: str | None = None  # why nothing could be written (full disk, read-only): exit 3
 
     @property
     def outputs(self) -> list[Path]:
@@ -92,7 +103,8 @@ class TransformReport:
 
     @property
     def ok(self) -> bool:
-        return not self.interrupted and all(f.ok for f in self.files)
+        run_errors = any(d.severity >= Severity.ERROR for d in self.general)
+        return not self.interrupted and not run_errors and all(f.ok for f in self.files)
 
     def count(self, *severities: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity in severities)
@@ -263,83 +275,88 @@ def transform(
     if to not in TARGETS or (to == "xml" and xsl is None):
         choices = "html, pdf, txt" + (", xml" if xsl is not None else "")
         raise UsageError(f"cannot transform to {to!r}: choose one of {choices}")
-    target_dir = Path(out_dir)
-    if target_dir.exists() and not target_dir.is_dir():
-        raise UsageError(f"output folder {target_dir} is a file")
-    target_dir.mkdir(parents=True, exist_ok=True)
-    root_dir = target_dir.resolve()
-    given = dict(params or {})
+    # The folder is this run's alone, cleaned of what a killed run left in it.
+    with output_folder(out_dir) as root_dir:
+        given = dict(params or {})
 
-    if xsl is not None:
-        sheet = render.load_stylesheet(xsl, instrument=True)
-    else:
-        sheet = render.load_stylesheet(render.STYLESHEETS["typst" if to == "pdf" else to])
-    _check_params(sheet, given)
-    report = TransformReport(to, root_dir, stylesheet=str(sheet.path) if xsl is not None else "")
-    report.general.extend(
-        _error(str(sheet.path), f"parameter {name!r} is not declared by the stylesheet; ignored",
-               "unknown-param", Severity.WARNING)
-        for name in given
-        if name not in sheet.params
-    )  # fmt: skip
-
-    edition, files, preloaded = _inputs(paths)
-    batch_register = (
-        render.as_document(register) if register is not None else edition.register_document
-    )
-
-    workers = default_jobs() if jobs is None else max(1, jobs)
-    if jobs is None and len(files) < PARALLEL_FROM[to]:
-        workers = 1
-    # Typst already ran in this process: forked workers could not run it (see render)
-    typst_workers = workers if render.typst_forkable() else 1
-    # Warm what every file needs, so that forked workers inherit it.
-    if batch_register is not None:
-        render.xdm_node(batch_register)
-    if to == "pdf" and typst_workers > 1:
-        render.warm_typst()
-
-    # Workers write into a private folder inside the output folder; the parent then
-    # renames (atomically, same file system) and removes the folder with whatever
-    # a stopped worker left in it.
-    try:
-        scratch, own = Path(tempfile.mkdtemp(prefix=".teikit-", dir=root_dir)), True
-    except OSError:  # not writable: each file reports that it cannot be written
-        scratch, own = root_dir, False
-    key = f"{scratch}:{id(report)}"
-    taken: set[str] = set()
-
-    def accept(item: tuple[str, int], done: _Done) -> None:  # in input order
-        outcome = FileOutcome(files[item[1]])
-        report.files.append(outcome)
-        if done.fatal is not None:
-            _discard(done.pages)
-            raise render.StylesheetError(done.fatal[0], done.fatal[1])
-        _place(done, outcome, _EXTENSIONS[to], root_dir, taken)
-        outcome.seconds = done.seconds
-
-    _batches[key] = _Batch(
-        files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
-        scratch, timeout, edition, _sections_owner(files, preloaded, edition),
-    )  # fmt: skip
-    try:
-        if to == "pdf":
-            _make_pdfs(key, len(files), (workers, typst_workers), accept)
+        if xsl is not None:
+            sheet = render.load_stylesheet(xsl, instrument=True)
         else:
-            items = [(key, i) for i in range(len(files))]
-            run(_transform_file, items, jobs=workers, on_result=accept, timeout=timeout,
-                on_failure=_gave_up)  # fmt: skip
-    except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
-        report.interrupted = True
-    finally:
-        del _batches[key]
-        if own:
-            shutil.rmtree(scratch, ignore_errors=True)
+            sheet = render.load_stylesheet(render.STYLESHEETS["typst" if to == "pdf" else to])
+        _check_params(sheet, given)
+        shown = str(sheet.path) if xsl is not None else ""
+        report = TransformReport(to, root_dir, stylesheet=shown)
+        report.general.extend(
+            _error(str(sheet.path), f"parameter {name!r} is not declared by the stylesheet; "
+                   "ignored", "unknown-param", Severity.WARNING)
+            for name in given
+            if name not in sheet.params
+        )  # fmt: skip
 
-    if to == "html" and any(f.outputs for f in report.files):
-        report.assets = render.write_assets(root_dir)
-    report.seconds = time.perf_counter() - started
-    return report
+        edition, files, preloaded = _inputs(paths)
+        batch_register = (
+            render.as_document(register) if register is not None else edition.register_document
+        )
+
+        workers = default_jobs() if jobs is None else max(1, jobs)
+        if jobs is None and len(files) < PARALLEL_FROM[to]:
+            workers = 1
+        # Typst already ran in this process: forked workers could not run it (see render)
+        typst_workers = workers if render.typst_forkable() else 1
+        # Warm what every file needs, so that forked workers inherit it.
+        if batch_register is not None:
+            render.xdm_node(batch_register)
+        if to == "pdf" and typst_workers > 1:
+            render.warm_typst()
+
+        # Workers write into a private folder inside the output folder; the parent then
+        # renames (atomically, same file system) and removes the folder with whatever
+        # a stopped worker left in it.
+        try:
+            scratch, own = Path(tempfile.mkdtemp(prefix=".teikit-", dir=root_dir)), True
+        except OSError:  # not writable: each file reports that it cannot be written
+            scratch, own = root_dir, False
+        key = f"{scratch}:{id(report)}"
+        taken: set[str] = set()
+
+        def accept(item: tuple[str, int], done: _Done) -> None:  # in input order
+            outcome = FileOutcome(files[item[1]])
+            report.files.append(outcome)
+            if done.fatal is not None:
+                _discard(done.pages)
+                raise render.StylesheetError(done.fatal[0], done.fatal[1])
+            _place(done, outcome, _EXTENSIONS[to], root_dir, taken)
+            outcome.seconds = done.seconds
+
+        _batches[key] = _Batch(
+            files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
+            scratch, timeout, edition, _sections_owner(files, preloaded, edition),
+        )  # fmt: skip
+        try:
+            if to == "pdf":
+                _make_pdfs(key, len(files), (workers, typst_workers), accept)
+            else:
+                items = [(key, i) for i in range(len(files))]
+                run(_transform_file, items, jobs=workers, on_result=accept, timeout=timeout,
+                    on_failure=_gave_up)  # fmt: skip
+        except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
+            report.interrupted = True
+        finally:
+            del _batches[key]
+            if own:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+        if to == "html" and any(f.outputs for f in report.files):
+            try:
+                report.assets = render.write_assets(root_dir)
+            except (UsageError, OSError) as exc:
+                report.general.append(_error(str(root_dir / "assets"), _why(exc), "write-error"))
+        report.fatal = next(
+            (dict(d.extra)["fatal"] for d in report.diagnostics if dict(d.extra).get("fatal")),
+            None,
+        )
+        report.seconds = time.perf_counter() - started
+        return report
 
 
 def _config(paths: list[str]) -> Config:
@@ -473,7 +490,7 @@ def _transform_file(item: tuple[str, int]) -> _Done:
 def _failure(path: str, exc: render.RenderError | UsageError | OSError) -> list[Diagnostic]:
     """Why a file's output could not be made, as diagnostics."""
     if isinstance(exc, OSError):
-        return [_error(path, f"cannot write output: {exc}", "write-error")]
+        return [_write_error(path, exc)]
     return list(exc.diagnostics) or [_error(path, exc.message)]
 
 
@@ -692,7 +709,7 @@ def _place(done: _Done, outcome: FileOutcome, ext: str, out_dir: Path, taken: se
         try:
             os.replace(page.temp, target)
         except OSError as exc:
-            outcome.diagnostics.append(_error(path, f"cannot write output: {exc}", "write-error"))
+            outcome.diagnostics.append(_write_error(path, exc))
             _discard(done.pages[number:])
             return
         outcome.outputs.append(target)
@@ -727,6 +744,19 @@ def _check_params(sheet: render.Stylesheet, params: Mapping[str, str]) -> None:
             "xslt",
         )
         raise UsageError(diag.format(), [diag])
+
+
+def _why(exc: UsageError | OSError) -> str:
+    return exc.message if isinstance(exc, UsageError) else f"cannot write: {exc.strerror or exc}"
+
+
+def _write_error(path: str, exc: OSError) -> Diagnostic:
+    """A file's output could not be written; ``extra`` marks the errors that stop
+    every output (a full disk, a read-only folder): the run is then a tool failure."""
+    diag = _error(path, f"cannot write output: {exc.strerror or exc}", "write-error")
+    if write_failure(exc):
+        diag = dataclasses.replace(diag, extra=(("fatal", str(exc.strerror or exc)),))
+    return diag
 
 
 def _error(

@@ -220,4 +220,16 @@ def write(
         return [write_text(output, rule.join(text for _, text in texts))]
     folder = output_directory(output)
     suffix = ".md" if markdown else ".txt"
-    return [write_text(folder / (PurePath(d.path).stem + suffix), text) for d, text in texts]
+    # Two documents with one stem (a/x.xml, b/x.xml) get x.txt and x-2.txt: never
+    # one written over the other while the summary counts both.
+    taken: set[str] = set()
+    written = []
+    for d, text in texts:
+        stem = PurePath(d.path).stem
+        name, n = stem, 1
+        while (name + suffix).lower() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add((name + suffix).lower())
+        written.append(write_text(folder / (name + suffix), text))
+    return written
