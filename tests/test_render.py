@@ -651,3 +651,25 @@ def test_xml_id_paths_map_back_to_lines():
     )
     assert (line, xpath) == (34, "/TEI/text/body/p[3]")
     assert etree.QName(doc.root).localname == "TEI"
+
+
+def test_note_numbers_are_the_running_position_also_for_nested_notes():
+    # Issue 12, finding 4: notes are numbered from an accumulator (linear) with
+    # the numbers that counting the preceding notes gave (quadratic): a note
+    # inside a note does not count the one it sits in; header notes do not count.
+    text = (
+        f'<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>t</title></titleStmt>'
+        "<publicationStmt><p>p</p></publicationStmt><sourceDesc><p>s<note>header</note></p>"
+        "</sourceDesc></fileDesc></teiHeader><text><body>"
+        "<p>a<note>one</note> b<note>two<note>inner</note></note> c<note>four</note></p>"
+        "</body></text></TEI>"
+    )
+    doc = load(text.encode(), path="nested-notes.xml")
+    counted = [
+        int(note.xpath("count(preceding::t:note[ancestor::t:text])", namespaces={"t": TEI_NS})) + 1
+        for note in doc.root.xpath("//t:text//t:note", namespaces={"t": TEI_NS})
+    ]
+    page = html.fromstring(render.render(doc, "html").text)
+    labels = page.xpath("//ol[@class='tk-notes-list']/li/span[@class='tk-note-label']/text()")
+    assert counted == [1, 2, 2, 4]
+    assert [int(label) for label in labels] == counted

@@ -101,7 +101,7 @@
   <!-- =============================================================== modes -->
 
   <!-- The text: unknown elements pass their text through. -->
-  <xsl:mode on-no-match="text-only-copy" on-multiple-match="fail"/>
+  <xsl:mode on-no-match="text-only-copy" on-multiple-match="fail" use-accumulators="#all"/>
 
   <!-- Plain text for attributes (title=""): reading text without notes or markup. -->
   <xsl:mode name="tk:plain" on-no-match="text-only-copy" on-multiple-match="fail"/>

@@ -79,7 +79,7 @@
   <!-- =============================================================== modes -->
 
   <!-- The text. Elements without a rule pass their content on; text is always escaped. -->
-  <xsl:mode on-no-match="shallow-skip" on-multiple-match="fail"/>
+  <xsl:mode on-no-match="shallow-skip" on-multiple-match="fail" use-accumulators="#all"/>
 
   <!-- Plain reading text (for string literals: PDF metadata, running heads). -->
   <xsl:mode name="tk:plain" on-no-match="shallow-skip" on-multiple-match="fail"/>

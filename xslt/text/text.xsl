@@ -26,7 +26,7 @@
   <xsl:param name="notes" as="xs:boolean" select="true()"/>
 
   <!-- Blocks: elements that are neither a block nor inline pass their children on. -->
-  <xsl:mode on-no-match="shallow-skip" on-multiple-match="fail"/>
+  <xsl:mode on-no-match="shallow-skip" on-multiple-match="fail" use-accumulators="#all"/>
 
   <!-- Inline content of one block. -->
   <xsl:mode name="tk:inline" on-no-match="text-only-copy" on-multiple-match="fail"/>

@@ -20,14 +20,25 @@
     xmlns:xs="http://www.w3.org/2001/XMLSchema"
     xmlns:tei="http://www.tei-c.org/ns/1.0"
     xmlns:tks="https://teikit.org/ns/site"
+    xmlns:err="http://www.w3.org/2005/xqt-errors"
     exclude-result-prefixes="#all">
 
   <xsl:import href="@@HTML_XSL@@"/>
 
+  <!-- Elements met so far in document order, counted once as the tree is built,
+       so that numbering every mention is linear, not a count per mention. -->
+  <xsl:accumulator name="tks:elements-started" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule match="*" phase="start" select="$value + 1"/>
+  </xsl:accumulator>
+
   <!-- Position of an element in document order among all elements (root = 1). -->
   <xsl:function name="tks:element-number" as="xs:integer">
     <xsl:param name="element" as="element()"/>
-    <xsl:sequence select="count($element/preceding::*) + count($element/ancestor-or-self::*)"/>
+    <xsl:try>
+      <xsl:sequence select="$element/accumulator-before('tks:elements-started')"/>
+      <xsl:catch errors="err:XTDE3362"
+          select="count($element/preceding::*) + count($element/ancestor-or-self::*)"/>
+    </xsl:try>
   </xsl:function>
 
   <xsl:function name="tks:mention-id" as="xs:string">
