@@ -673,3 +673,27 @@ def test_note_numbers_are_the_running_position_also_for_nested_notes():
     labels = page.xpath("//ol[@class='tk-notes-list']/li/span[@class='tk-note-label']/text()")
     assert counted == [1, 2, 2, 4]
     assert [int(label) for label in labels] == counted
+
+
+def test_edition_pdf_with_a_register_that_has_a_correspdesc(tmp_path):
+    # Issue 12, finding 7: such a register was printed as a letter and the names
+    # linking to its entries pointed at Typst labels that did not exist.
+    register = (TEI / "register.xml").read_text("utf-8")
+    letter = (TEI / "letter-1954-06-22.xml").read_text("utf-8")
+    corresp = letter[letter.index("<correspDesc") : letter.index("</correspDesc>") + 14]
+    at = register.index("</teiHeader>")
+    if "</profileDesc>" in register:
+        at = register.index("</profileDesc>")
+        register = register[:at] + corresp + register[at:]
+    else:
+        register = register[:at] + "<profileDesc>" + corresp + "</profileDesc>" + register[at:]
+    (tmp_path / "register.xml").write_text(register, "utf-8")
+    (tmp_path / "letter.xml").write_text(letter, "utf-8")
+    found: list = []
+    render.render_edition_pdf(
+        [tmp_path / "letter.xml", tmp_path / "register.xml"],
+        tmp_path / "edition.pdf",
+        diagnostics=found,
+    )
+    assert not [d for d in found if d.severity >= Severity.ERROR]
+    assert (tmp_path / "edition.pdf").stat().st_size > 0

@@ -12,8 +12,10 @@ cannot do themselves:
   :class:`~teikit.errors.Diagnostic` records with file, line and column;
 * a sandbox for Typst: the compile root is a fresh temporary folder holding
   only the ``.typ`` file, system fonts are ignored (Typst's embedded
-  Libertinus Serif covers Latin with Đ, Ž and Cyrillic with Ћ), and TEI text
-  is escaped by the stylesheets so it can never become Typst code.
+  Libertinus Serif covers Latin with Đ, Ž and Cyrillic with Ћ; see
+  :mod:`teikit.fonts` for the fonts added, a CJK fallback among them, and the
+  warning naming characters no font has), and TEI text is escaped by the
+  stylesheets so it can never become Typst code.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from teikit import xslt
+from teikit import fonts, xslt
 from teikit.document import Document, load
 from teikit.edition import Edition
 from teikit.errors import (
@@ -80,7 +82,7 @@ def _xslt_dir() -> Path:
 
 XSLT_DIR: Path = _xslt_dir()
 ASSETS_DIR: Path = XSLT_DIR / "html" / "assets"  # teikit.css, teikit.js
-FONTS_DIR: Path = Path(__file__).resolve().parent / "data" / "fonts"  # optional extra fonts
+FONTS_DIR: Path = fonts.OWN_FONTS  # optional extra fonts
 
 STYLESHEETS: dict[str, Path] = {
     "html": XSLT_DIR / "html" / "html.xsl",
@@ -1106,10 +1108,7 @@ def _typst_compiler(fonts: tuple[str, ...]) -> Any:
 
 
 def _font_folders(font_paths: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
-    fonts = [str(p) for p in font_paths]
-    if FONTS_DIR.is_dir():
-        fonts.append(str(FONTS_DIR))
-    return tuple(fonts)
+    return fonts.folders(font_paths)  # see teikit.fonts: given, $TEIKIT_FONT_PATH, CJK
 
 
 def warm_typst(font_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
@@ -1173,6 +1172,14 @@ def compile_typst(
         Diagnostic(file, 0, 0, Severity.WARNING, f"Typst: {w.message}", "typst-warning", "typst")
         for w in warnings
     ]
+    boxes = fonts.missing(source, _font_folders(font_paths))
+    if boxes:
+        message = (
+            f"{len(boxes)} character(s) print as empty boxes in the PDF, no font has them: "
+            f"{fonts.describe(boxes)}; add a font that has them to {fonts.FONT_PATH_ENV} "
+            "(docs/security.md, Fonts)"
+        )
+        found.append(Diagnostic(file, 0, 0, Severity.WARNING, message, "missing-glyphs", "typst"))
     return bytes(pdf or b""), found
 
 
