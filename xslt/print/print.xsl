@@ -143,12 +143,14 @@
     <!-- $documents come in the edition's reading order (teikit's edition model). -->
     <xsl:variable name="contents" as="element(tei:TEI)?" select="$all[tk:kind(.) = 'edition'][1]"/>
     <xsl:variable name="front" as="element(tei:TEI)*" select="$all[tk:kind(.) = 'introduction']"/>
-    <xsl:variable name="letters" as="element(tei:TEI)*"
-        select="$all[tk:kind(.) = ('letter', 'drama', 'other')]"/>
     <xsl:variable name="registers" as="element(tei:TEI)*"
         select="if (not($print-registers)) then ()
                 else if (exists($tk:register)) then $tk:register/tei:TEI
                 else $all[tk:kind(.) = 'register']"/>
+    <!-- The register is printed as the registers, even when it is also taken for a
+         letter (a register with a correspDesc): names link to its entries' labels. -->
+    <xsl:variable name="letters" as="element(tei:TEI)*"
+        select="$all[tk:kind(.) = ('letter', 'drama', 'other')][not(tk:among(., $registers))]"/>
     <xsl:variable name="title" as="xs:string" select="($edition-title[normalize-space()],
         $contents ! tk:title(.), $all ! tk:edition-title(.), 'Edition')[1]"/>
     <xsl:call-template name="tk:preamble">
@@ -185,9 +187,18 @@
     </xsl:if>
     <xsl:apply-templates select="$registers" mode="tk:part">
       <xsl:with-param name="edition" select="true()" tunnel="yes"/>
+      <xsl:with-param name="as-register" select="true()" tunnel="yes"/>
     </xsl:apply-templates>
     <xsl:call-template name="tk:hook-after-body"/>
   </xsl:template>
+
+  <!-- Whether a document is one of $documents: the same node, or read from the same file. -->
+  <xsl:function name="tk:among" as="xs:boolean">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:param name="documents" as="element(tei:TEI)*"/>
+    <xsl:sequence select="some $d in $documents
+        satisfies ($d is $tei or base-uri($d) eq base-uri($tei))"/>
+  </xsl:function>
 
   <xsl:template name="tk:title-page">
     <xsl:param name="title" as="xs:string"/>

@@ -39,6 +39,7 @@
   </xsl:function>
 
   <xsl:template match="tei:TEI" mode="tk:part">
+    <xsl:param name="as-register" as="xs:boolean" select="false()" tunnel="yes"/>
     <xsl:variable name="title-div" as="element(tei:div)?" select="tk:title-div(.)"/>
     <xsl:text>&#10;= </xsl:text>
     <xsl:value-of select="tk:typst-escape(tk:part-title(.))"/>
@@ -48,7 +49,7 @@
     <xsl:value-of select="tk:typst-string(tk:part-title(.))"/>
     <xsl:text>) &lt;tk-running&gt;&#10;</xsl:text>
     <xsl:choose>
-      <xsl:when test="tk:kind(.) = 'register'">
+      <xsl:when test="$as-register or tk:kind(.) = 'register'">
         <xsl:apply-templates select="." mode="tk:register"/>
       </xsl:when>
       <xsl:otherwise>
