@@ -160,4 +160,3 @@ def test_policy_refuses_relative_resources_that_climb_out_of_the_site():
     assert _leaves_site("sub/page.html", "../../x.png")
     assert not _leaves_site("sub/page.html", "../assets/site.css")
     assert not _leaves_site("index.html", "media/a/../b.png")
-
