@@ -1177,7 +1177,7 @@ def compile_typst(
         message = (
             f"{len(boxes)} character(s) print as empty boxes in the PDF, no font has them: "
             f"{fonts.describe(boxes)}; add a font that has them to {fonts.FONT_PATH_ENV} "
-            "(docs/security.md, Fonts)"
+            "(docs/security.md, 'Fonts in PDFs')"
         )
         found.append(Diagnostic(file, 0, 0, Severity.WARNING, message, "missing-glyphs", "typst"))
     return bytes(pdf or b""), found

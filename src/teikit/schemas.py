@@ -77,20 +77,6 @@ class SchemaSource:
         return text
 
 
-def trusted(source: SchemaSource) -> bool:
-    """Whether a schema is teikit's own (bundled) or a TEI release in the user cache,
-    as opposed to one that only a document names: see docs/security.md."""
-    from teikit import schema_cache  # late: schema_cache imports this module
-
-    path = source.path.resolve()
-    package = Path(str(resources.files("teikit"))).resolve() / "data"
-    try:
-        cache = schema_cache.cache_dir().resolve()
-    except TeikitError:  # no home folder: nothing is cached
-        return path.is_relative_to(package)
-    return path.is_relative_to(package) or path.is_relative_to(cache)
-
-
 def _data_dir() -> Path:
     return Path(str(resources.files("teikit") / "data" / "schema"))
 

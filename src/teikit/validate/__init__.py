@@ -688,7 +688,7 @@ def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
             sources = validator.schemas_for(load(path))
         except (LoadError, SchemaError):
             continue
-        validator.warm(s for s in sources if schema_lookup.trusted(s))
+        validator.warm(s for s in sources if s.trusted)
         return
 
 
