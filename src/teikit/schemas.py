@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from teikit.errors import Diagnostic, SchemaError, Severity, TeikitError, UsageError
+from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
 
 if TYPE_CHECKING:
     from teikit.document import Document
