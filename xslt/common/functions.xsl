@@ -101,6 +101,14 @@
     </xsl:try>
   </xsl:function>
 
+  <!-- The editors' notes without @n met since the last <text> began, as
+       xsl:number level="any" from="tei:text" counts them, once per document. -->
+  <xsl:accumulator name="tk:lettered-notes" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule match="tei:text" phase="start" select="0"/>
+    <xsl:accumulator-rule match="tei:note[@type = 'editorial'][not(normalize-space(@n))]"
+        phase="start" select="$value + 1"/>
+  </xsl:accumulator>
+
   <!-- The marker a note shows: the editors' notes (type editorial) without @n are
        lettered a, b, … in the order of the text, apart from the numbered notes of
        the source; other notes show tk:note-label. -->
@@ -109,8 +117,14 @@
     <xsl:choose>
       <xsl:when test="$note/@type = 'editorial' and not(normalize-space($note/@n))">
         <xsl:variable name="letter" as="xs:string">
-          <xsl:number select="$note" level="any" from="tei:text"
-              count="tei:note[@type = 'editorial'][not(normalize-space(@n))]" format="a"/>
+          <xsl:try>
+            <!-- what xsl:number level="any" from="tei:text" counts, looked up -->
+            <xsl:number value="$note/accumulator-before('tk:lettered-notes')" format="a"/>
+            <xsl:catch errors="err:XTDE3362">
+              <xsl:number select="$note" level="any" from="tei:text"
+                  count="tei:note[@type = 'editorial'][not(normalize-space(@n))]" format="a"/>
+            </xsl:catch>
+          </xsl:try>
         </xsl:variable>
         <xsl:sequence select="$letter"/>
       </xsl:when>
