@@ -148,8 +148,10 @@ def test_site_images_come_into_the_site_and_nothing_outside_is_loaded(tmp_path):
     assert page.count('src="media/img/facsimile.png"') == 1
     assert "secret.png" not in page and "/etc/hostname" not in page and "x.png" not in page
     assert (tmp_path / "site" / "media" / "img" / "facsimile.png").is_file()
-    refused = [line for line in result.stderr.splitlines() if "[site:resource-outside]" in line]
-    assert len(refused) == 3
+    # Refused with a warning each, by the stylesheet or by the site's own check.
+    refused = [line for line in result.stderr.splitlines() if "resource-outside]" in line]
+    for url in ("../secret.png", "/etc/hostname", "../../../../../x.png"):
+        assert sum(url in line for line in refused) == 1, (url, refused)
 
 
 def test_policy_refuses_relative_resources_that_climb_out_of_the_site():
