@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -486,22 +485,20 @@ def test_schema_name_is_recorded(teikit):
     )
 
 
-def test_compile_is_cached_and_fast(tei_all):
+def test_compile_is_cached(tei_all):
     assert compile_grammar(TEI_ALL) is tei_all
-    assert tei_all.compile_seconds < 3.0
+    assert tei_all.compile_seconds > 0  # how fast is measured in bench/, not here
     assert ("http://www.tei-c.org/ns/1.0", "correspDesc") in tei_all.element_names
 
 
-def test_explaining_an_invalid_letter_is_fast(tei_all, tmp_path):
+def test_explaining_an_invalid_letter_finds_each_mutation(tei_all, tmp_path):
     tree = etree.parse(str(TEI / "letter-1954-09-23.xml"))
     for mutate in MUTATIONS.values():
         mutate(tree.getroot())
     path = tmp_path / "letter.xml"
     tree.write(str(path), xml_declaration=True, encoding="UTF-8")
     doc = load(path)
-    started = time.perf_counter()
-    found = explain(doc, tei_all, file=path.name)
-    assert time.perf_counter() - started < 1.0
+    found = explain(doc, tei_all, file=path.name)  # speed: bench/, not a budget here
     assert len(found) == 4
 
 
