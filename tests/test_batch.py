@@ -323,3 +323,50 @@ def test_a_streamed_write_that_fails_midway_leaves_the_old_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.json"]  # no temporary left
     batch.write_atomic_with(target, lambda handle: handle.write(b"new"))
     assert target.read_text() == "new"
+
+
+def test_progress_in_a_pipe_is_a_plain_line_now_and_then():
+    # Not a terminal: no bar, but a line every `every` seconds of a long run, so a
+    # CI log shows the run is alive (every=0: at each file but the last).
+    import io
+
+    stream = io.StringIO()
+    progress = batch.Progress(3, stream=stream, every=0)
+    for _ in range(3):
+        progress.step("x")
+    progress.close()
+    assert stream.getvalue().splitlines() == [
+        "teikit: progress: 1 of 3 files",
+        "teikit: progress: 2 of 3 files",
+    ]
+
+
+def segfault_in_the_validator(path: str):
+    if path.endswith("2.xml"):
+        os.kill(os.getpid(), signal.SIGSEGV)  # as libxml2 on a hostile grammar would
+    return _real_check(path)
+
+
+_real_check = None
+
+
+def test_a_segfault_while_validating_is_that_files_finding(monkeypatch, tmp_path):
+    global _real_check
+    from teikit.cli import cli
+
+    module = sys.modules["teikit.validate"]
+    _real_check = module._check_path
+    monkeypatch.setattr(module, "_check_path", segfault_in_the_validator)
+    files = []
+    for n in range(4):
+        path = tmp_path / f"{n}.xml"
+        path.write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"/>')
+        files.append(str(path))
+    result = CliRunner().invoke(cli, ["validate", *files, "--schema", "tei_all", "-j", "1"])
+    assert result.exit_code == 1, result.output
+    crashed = [line for line in result.stderr.splitlines() if "crashed" in line]
+    assert crashed == [
+        f"{files[2]}:0:0: error: the validator crashed on this file: a segmentation fault "
+        "(SIGSEGV); the other files go on [teikit:validator-crashed]"
+    ]
+    assert result.stderr.splitlines()[-1].startswith("4 files, ")

@@ -190,7 +190,7 @@ def _describe_exit(code: int | None) -> str:
             name = f"signal {-code}"
         hint = {"SIGSEGV": "a segmentation fault", "SIGKILL": "killed, perhaps out of memory",
                 "SIGABRT": "aborted"}.get(name)  # fmt: skip
-        return f"{hint}, {name}" if hint else name
+        return f"{hint} ({name})" if hint else name
     return f"the worker exited with status {code}"
 
 
@@ -213,7 +213,6 @@ def _crash_reason(code: int | None, log: BinaryIO) -> str:
 _LAST_WORDS = (
     ("StackOverflowError", "a stack overflow, as endless recursion causes"),
     ("OutOfMemoryError", "out of memory"),
-    ("Fatal Python error: Segmentation fault", "a segmentation fault"),
     ("RecursionError", "a stack overflow, as endless recursion causes"),
 )
 
