@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from teikit.edition import Edition
 
 DEFAULT_SCHEMAS = ("tei_all", "teikit")
+T = TypeVar("T")
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
@@ -147,6 +148,7 @@ class Validator:
         ]
         self._default: list[SchemaSource] | None = None
         self._lookups: dict = {}
+        self._memo: dict[tuple, Any] = {}
 
     # -- which schemas ------------------------------------------------------
 
@@ -335,13 +337,25 @@ class Validator:
                 schema_name=str(source),
                 doc=doc,
                 max_errors=self.options.max_errors,
+                grammar=self._per_run(("rng", source), lambda: compile_grammar(source.path)),
             )
         finally:
             for name, value in foreign.items():
                 root.set(name, value)
         return found
 
+    def _per_run(self, key: tuple, make: Callable[[], T]) -> T:
+        """``make()`` once per run for ``key``: the caches below are keyed by
+        resolved paths, and resolving a path for every document of a corpus
+        costs more than checking a letter's rules."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
     def _embedded(self, source: SchemaSource) -> _Compiled | None:
+        return self._per_run(("embedded", source), lambda: self._embedded_once(source))
+
+    def _embedded_once(self, source: SchemaSource) -> _Compiled | None:
         key = ("embedded", source.path.resolve(), source.trusted, self.options.svrl)
         cached = _executables.get(key)
         if cached is None:
@@ -363,6 +377,9 @@ class Validator:
         return cached or None
 
     def _precheck(self, source: SchemaSource) -> Precheck | None:
+        return self._per_run(("precheck", source), lambda: self._precheck_once(source))
+
+    def _precheck_once(self, source: SchemaSource) -> Precheck | None:
         """The embedded Schematron's patterns, read for :mod:`schematron_precheck`."""
         key = ("precheck", source.path.resolve())
         cached = _executables.get(key)

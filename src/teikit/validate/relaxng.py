@@ -111,6 +111,7 @@ class _P:
         "memo_first",
         "memo_leaves",
         "memo_open",
+        "memo_plain",
         "memo_relax",
         "memo_text",
         "nc",
@@ -143,6 +144,7 @@ class _P:
         self.memo_adv: _P | None = None
         self.memo_end: _P | None = None
         self.memo_blank: _P | None = None  # after content that is empty
+        self.memo_plain: _P | bool | None = None  # after text no datatype checks
         self.memo_data: tuple[_P, ...] | None = None
         self.memo_first: frozenset[NameClass] | None = None
         self.memo_attr_names: frozenset[NameClass] | None = None
@@ -1068,7 +1070,7 @@ class _Verdict(_Values):
                 if child.tail:
                     text += child.tail
                 continue
-            if text and not _is_ws(text):
+            if text and text.strip(_XML_WS):
                 s = self.text(s, text, el)
                 if s is None:
                     return None
@@ -1078,7 +1080,7 @@ class _Verdict(_Values):
                 return None
             text = child.tail or ""
         if has_elements:
-            if text and not _is_ws(text):
+            if text and text.strip(_XML_WS):
                 s = self.text(s, text, el)
                 if s is None:
                     return None
@@ -1116,10 +1118,11 @@ class _Verdict(_Values):
         return None if found.kind == NOT_ALLOWED else found
 
     def text(self, s: _P, text: str, el: etree._Element) -> _P | None:
-        eng = self.eng
-        if not eng.data_leaves(s):
-            t = eng.text(s, _NO_LEAVES)
-        else:
+        t = s.memo_plain  # the step for any text, when no datatype looks at it
+        if t is None:
+            eng = self.eng
+            t = s.memo_plain = False if eng.data_leaves(s) else eng.text(s, _NO_LEAVES)
+        if t is False:
             key = (s.uid, None, text)
             t = self.steps.get(key)
             if t is None:

@@ -23,7 +23,7 @@ from lxml import etree
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
-from teikit.validate.relaxng import compile_grammar, explain, is_valid
+from teikit.validate.relaxng import Grammar, compile_grammar, explain, is_valid
 
 __all__ = ["check", "parse_schema"]
 
@@ -50,14 +50,16 @@ def check(
     schema_name: str,
     doc: Document | None = None,
     max_errors: int | None = None,
+    grammar: Grammar | None = None,
 ) -> list[Diagnostic]:
     """Validate ``tree`` (or ``doc``, its loaded Document) against the schema at
     ``schema_path``; every error, explained, or ``[]`` when it is valid.
 
     Raises :class:`~teikit.errors.SchemaError` if the schema cannot be read or
-    is not correct RELAX NG.
+    is not correct RELAX NG. ``grammar``: the schema already compiled.
     """
-    grammar = compile_grammar(schema_path)
+    if grammar is None:
+        grammar = compile_grammar(schema_path)
     target = doc if doc is not None else tree
     if is_valid(target, grammar):
         return []
