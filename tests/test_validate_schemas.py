@@ -99,3 +99,42 @@ def test_a_grammar_with_a_5000_define_reference_chain(tmp_path: Path):
     [line] = result.stderr.splitlines()
     assert line.startswith(f"teikit: error: {cycle.resolve()}:1:")
     assert "refers to itself without an element in between" in line
+
+
+def test_a_checked_grammar_is_kept_by_checksum_and_read_back(tmp_path: Path):
+    """The full check runs once per schema: a second read comes from the cache,
+    validates the same, and a change to an included file is seen."""
+    from teikit.validate.relaxng import Grammar, _build, _Engine
+    from teikit.validate.rng_schema import read_schema
+
+    included = tmp_path / "part.rng"
+    included.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><define name="item">'
+        '<element name="item"><text/></element></define></grammar>',
+        encoding="utf-8",
+    )
+    main = tmp_path / "main.rng"
+    main.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include href="part.rng"/>'
+        '<start><element name="list"><oneOrMore><ref name="item"/></oneOrMore></element>'
+        "</start></grammar>",
+        encoding="utf-8",
+    )
+    cache = tmp_path / "cache"
+    first = read_schema(main, cache=cache)
+    [kept] = cache.iterdir()
+    second = read_schema(main, cache=cache)
+    assert second.digest == first.digest and second is not first
+    assert sorted(second.defines) == sorted(first.defines)
+    good = etree.fromstring("<list><item>a</item><item>b</item></list>")
+    bad = etree.fromstring("<list><item><item/></item></list>")
+    for simple in (first, second):
+        engine = _Engine()
+        grammar = Grammar(main, engine, _build(simple, engine), simple.files, 0.0)
+        assert is_valid(good, grammar) and not is_valid(bad, grammar)
+    # An edit to the included file: the kept grammar no longer applies.
+    included.write_text(included.read_text().replace("<text/>", "<empty/>"), encoding="utf-8")
+    third = read_schema(main, cache=cache)
+    assert third.digest != first.digest
+    kept.write_bytes(b"not marshal data")  # a damaged cache file is read around
+    assert read_schema(main, cache=cache).digest == third.digest

@@ -755,13 +755,23 @@ def compile_grammar(path: str | PathLike[str]) -> Grammar:
         started = time.perf_counter()
         engine = _Engine()
         try:
-            simple = read_schema(resolved)
+            simple = read_schema(resolved, cache=_checked_grammars())
             start = _build(simple, engine)
         except RecursionError:
             raise SchemaError(f"{path}: schema nested too deeply") from None
         grammar = Grammar(resolved, engine, start, simple.files, time.perf_counter() - started)
         _GRAMMARS[key] = grammar
         return grammar
+
+
+def _checked_grammars() -> Path | None:
+    """Where grammars found correct are kept (the user cache), if anywhere."""
+    from teikit.schema_cache import cache_dir
+
+    try:
+        return cache_dir() / "rng"
+    except (SchemaError, OSError):
+        return None
 
 
 # ======================================== source positions

@@ -25,8 +25,9 @@ of defines referring to each other is read like any other.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import marshal
+import os
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
@@ -146,9 +147,10 @@ class _Source:
     """One schema file as read: its tree, and each element's index in document
     order (for the column of a message, computed only when there is one)."""
 
-    def __init__(self, path: Path, root: etree._Element) -> None:
+    def __init__(self, path: Path, root: etree._Element, sha256: str) -> None:
         self.path = path
         self.root = root
+        self.sha256 = sha256  # of the bytes parsed
         self.index = {el: n for n, el in enumerate(root.iter(etree.Element))}
 
 
@@ -213,12 +215,13 @@ class _Reader:
             remove_pis=True,
         )  # fmt: skip
         try:
-            root = etree.parse(str(path), parser).getroot()
+            data = path.read_bytes()
+            root = etree.fromstring(data, parser, base_url=path.as_uri())
         except (OSError, etree.XMLSyntaxError) as exc:
             if where[0]:
                 raise _error(f"cannot read {path}: {exc}", where) from None
             raise IncorrectSchema(f"{path}: cannot read RELAX NG schema: {exc}") from None
-        source = _Source(path, root)
+        source = _Source(path, root, hashlib.sha256(data).hexdigest())
         self.sources.append(source)
         return root, source
 
@@ -1155,13 +1158,20 @@ def _overlap(a: NameClass, b: NameClass) -> bool:
 # Public API
 
 
-def read_schema(path: str | Path) -> SimpleGrammar:
+def read_schema(path: str | Path, cache: Path | None = None) -> SimpleGrammar:
     """Read, check and simplify the RELAX NG schema (XML syntax) at ``path``.
 
     Raises :class:`IncorrectSchema` (a :class:`~teikit.errors.SchemaError`) for
-    a schema that cannot be read or is not correct RELAX NG.
+    a schema that cannot be read or is not correct RELAX NG. With ``cache`` (a
+    folder), a grammar found correct is kept there under the checksum of its
+    files and read back from it next time, while none of them has changed:
+    the check runs once per schema, not once per process.
     """
     path = Path(path).resolve()
+    if cache is not None:
+        kept = _from_cache(path, cache)
+        if kept is not None:
+            return kept
     reader = _Reader()
     top = reader.start(path.as_uri())
     flattener = _Flattener()
@@ -1173,9 +1183,89 @@ def read_schema(path: str | Path) -> SimpleGrammar:
     start_pattern, defines = _build(start, bodies)
     _Restrictions(defines).check(start_pattern, start.where)
     digest = hashlib.sha256()
-    files = []
     for source in reader.sources:
-        files.append(source.path)
-        with contextlib.suppress(OSError):
-            digest.update(source.path.read_bytes())
-    return SimpleGrammar(start_pattern, defines, files, digest.hexdigest())
+        digest.update(source.sha256.encode())
+    grammar = SimpleGrammar(
+        start_pattern, defines, [source.path for source in reader.sources], digest.hexdigest()
+    )
+    if cache is not None:
+        _to_cache(grammar, [(str(s.path), s.sha256) for s in reader.sources], cache)
+    return grammar
+
+
+# --------------------------------------------------------------------------
+# The cache of checked grammars: marshal (basic types only, no code), written
+# atomically, keyed by the checksum of the schema file; the checksums of the
+# files it includes are inside and checked on reading.
+
+_CACHE_FORMAT = "teikit-rng/1"  # change whenever the simplified form changes
+
+
+def _cache_file(path: Path, cache: Path) -> Path | None:
+    try:
+        key = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return cache / f"{key}.marshal"
+
+
+def _to_cache(grammar: SimpleGrammar, files: list[tuple[str, str]], cache: Path) -> None:
+    target = _cache_file(grammar.files[0], cache)
+    if target is None:
+        return
+    index: dict[int, int] = {}
+    nodes: list[tuple] = []
+
+    def number(p: Pattern) -> int:
+        return fold(p, lambda node, kids: _append(node, kids), index)
+
+    def _append(node: Pattern, kids: list[int]) -> int:
+        context = tuple(sorted(node.context.items())) if node.context else None
+        nodes.append(
+            (node.kind, tuple(kids), node.nc, node.name, node.lib, node.type, node.params,
+             node.text, context)
+        )  # fmt: skip
+        return len(nodes) - 1
+
+    defines = {name: number(element) for name, element in grammar.defines.items()}
+    start = number(grammar.start)
+    data = marshal.dumps((_CACHE_FORMAT, files, grammar.digest, start, defines, nodes))
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # the cache saves time; validation goes on without it
+
+
+def _from_cache(path: Path, cache: Path) -> SimpleGrammar | None:
+    source = _cache_file(path, cache)
+    try:
+        if source is None or not source.is_file():
+            return None
+        fmt, files, digest, start, defines, nodes = marshal.loads(source.read_bytes())
+        if fmt != _CACHE_FORMAT or files[0][0] != str(path):
+            return None
+        for name, sha in files[1:]:  # what it includes, unchanged
+            if hashlib.sha256(Path(name).read_bytes()).hexdigest() != sha:
+                return None
+        built: list[Pattern] = []
+        singletons = {"empty": _EMPTY, "notAllowed": _NOT_ALLOWED, "text": _TEXT}
+        for kind, kids, nc, name, lib, typ, params, text, context in nodes:
+            if kind in singletons and not kids:
+                built.append(singletons[kind])
+                continue
+            p = Pattern(kind, [built[k] for k in kids])
+            p.nc, p.name, p.lib, p.type, p.params, p.text = nc, name, lib, typ, params, text
+            p.context = dict(context) if context is not None else None
+            built.append(p)
+        grammar = SimpleGrammar(
+            built[start],
+            {name: built[n] for name, n in defines.items()},
+            [Path(name) for name, _ in files],
+            digest,
+        )
+    except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
+        return None  # unreadable or from another version: read the schema again
+    return grammar

@@ -253,6 +253,9 @@ class _Rule:
     lets: list[tuple[str, etree.XPath]] = field(default_factory=list)  # in order
     asserts: list[etree.XPath] = field(default_factory=list)  # true when fine
     reports: list[etree.XPath] = field(default_factory=list)  # true when firing
+    # Without variables, the whole rule as one expression: the nodes on which
+    # something may fire (one libxml2 call for a document, not one per node).
+    firing: etree.XPath | None = None
 
 
 @dataclass
@@ -290,6 +293,11 @@ class Precheck:
         self.global_lets = schema.find(_S + "let") is not None
         for pattern in schema.findall(_S + "pattern"):
             self.patterns.append(self._pattern(pattern))
+        # element name (None: any) -> (pattern number, attributes it also needs)
+        self.by_tag: dict[str | None, list[tuple[int, tuple[str, ...]]]] = {}
+        for n, pattern in enumerate(self.patterns):
+            for tag, needed in pattern.needs:
+                self.by_tag.setdefault(tag, []).append((n, needed))
 
     def _parse(self, expression: str):
         try:
@@ -354,6 +362,7 @@ class Precheck:
             raise _Unsupported("abstract rules")
         compiled = _Rule(self._compile(candidates))
         variables: dict[str, str] = {}
+        fires: list[str] = []
         for child in rule:
             if child.tag == _S + "let":  # one value per context node, or unknown
                 name = child.get("name", "")
@@ -370,8 +379,12 @@ class Precheck:
                 possibly, surely = bounds(self._parse(child.get("test", "")), variables)
                 if child.tag == _S + "assert":  # it fails unless it surely holds
                     compiled.asserts.append(self._compile(surely))
+                    fires.append(f"not({surely})")
                 else:  # it fires if it could hold
                     compiled.reports.append(self._compile(possibly))
+                    fires.append(possibly)
+        if not compiled.lets and fires:
+            compiled.firing = self._compile(f"({candidates})[{' or '.join(fires)}]")
         return compiled
 
     def _needs(self, context: str) -> list[tuple[str | None, tuple[str, ...]]]:
@@ -415,20 +428,26 @@ class Precheck:
             tags.add(el.tag)
             if el.attrib:
                 attributes.update(el.attrib.keys())
-        for pattern in self.patterns:
-            if not any(
-                (tag is None or tag in tags) and all(a in attributes for a in needed)
-                for tag, needed in pattern.needs
-            ):
-                continue
+        relevant = {
+            n
+            for tag in (None, *tags)
+            for n, needed in self.by_tag.get(tag, ())
+            if all(a in attributes for a in needed)
+        }
+        for n in sorted(relevant):
+            pattern = self.patterns[n]
             if pattern.rules is None:
                 if pattern.contexts is None or pattern.contexts(root):
                     return False  # Saxon decides
                 continue
             for rule in pattern.rules:
+                if rule.firing is not None:
+                    if rule.firing(root):
+                        return False
+                    continue
                 for node in rule.candidates(root):
                     if not isinstance(node, etree._Element):
-                        return False
+                        return False  # a rule on attributes, with variables
                     values: dict[str, object] = {}
                     for name, let in rule.lets:
                         values[name] = let(node, **values)
