@@ -17,42 +17,16 @@ import re
 import sys
 from pathlib import Path
 
-from lxml import etree
+from teikit.validate import rng_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.3.0.rng"
 OUT = ROOT / "src" / "teikit" / "data" / "tei" / "added-after-4.3.0.json"
-R = "{http://relaxng.org/ns/structure/1.0}"
 
 
-def vocabulary(path: Path) -> dict[str, set[str]]:
-    """element name -> attribute names it allows (through refs, not into children)."""
-    tree = etree.parse(str(path))
-    defines = {d.get("name"): d for d in tree.iter(R + "define")}
-    result: dict[str, set[str]] = {}
-
-    def attributes(node: etree._Element, seen: set[str]) -> set[str]:
-        names: set[str] = set()
-        for child in node:
-            if not isinstance(child.tag, str):
-                continue
-            if child.tag == R + "element":
-                continue
-            if child.tag == R + "attribute" and child.get("name"):
-                names.add(child.get("name"))
-            elif child.tag == R + "ref" and child.get("name") not in seen:
-                target = defines.get(child.get("name"))
-                if target is not None and target.find(R + "element") is None:
-                    names |= attributes(target, seen | {child.get("name")})
-            else:
-                names |= attributes(child, seen)
-        return names
-
-    for element in tree.iter(R + "element"):
-        name = element.get("name")
-        if name:
-            result.setdefault(name, set()).update(attributes(element, set()))
-    return result
+def vocabulary(path: Path) -> dict[str, frozenset[str]]:
+    """element name -> attribute names it allows, as teikit's RELAX NG front end reads them."""
+    return rng_schema.vocabulary(rng_schema.read_schema(path))
 
 
 def release(path: Path) -> str:

@@ -562,7 +562,7 @@ _RNG = f"{{{RNG_NS}}}"
 class _Names:
     """What a RELAX NG file declares: for :func:`added_after`."""
 
-    elements: frozenset[str]  # element and define names
+    elements: frozenset[str]  # element names
     attributes: frozenset[str]
     attributes_of: dict[str, frozenset[str]]  # element name -> attributes it allows
 
@@ -575,41 +575,13 @@ def _declared_names(el: etree._Element) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _names(path: Path, mtime_ns: int, size: int) -> _Names:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    root = etree.parse(str(path), parser).getroot()
-    defines: dict[str, list[etree._Element]] = {}
-    for define in root.iter(f"{_RNG}define"):
-        defines.setdefault(define.get("name", ""), []).append(define)
-    memo: dict[str, frozenset[str]] = {}
+    from teikit.validate.rng_schema import read_schema, vocabulary  # late: a large module
 
-    def reachable(node: etree._Element) -> set[str]:
-        """Attributes allowed by ``node``'s pattern, not looking inside nested elements."""
-        found: set[str] = set()
-        for child in node.iterchildren(f"{_RNG}*"):
-            if child.tag == f"{_RNG}element":
-                continue  # its attributes belong to that element
-            if child.tag == f"{_RNG}attribute":
-                found.update(_declared_names(child))
-            elif child.tag == f"{_RNG}ref":
-                found |= of_define(child.get("name", ""))
-            else:
-                found |= reachable(child)
-        return found
-
-    def of_define(name: str) -> frozenset[str]:
-        if name not in memo:
-            memo[name] = frozenset()  # guard: RELAX NG recursion always passes an element
-            memo[name] = frozenset(a for d in defines.get(name, []) for a in reachable(d))
-        return memo[name]
-
-    attributes_of: dict[str, set[str]] = {}
-    for element in root.iter(f"{_RNG}element"):
-        for name in _declared_names(element):
-            attributes_of.setdefault(name, set()).update(reachable(element))
+    attributes_of = vocabulary(read_schema(path, cache=cache_dir() / "rng"))
     return _Names(
-        elements=frozenset(attributes_of) | frozenset(defines),
-        attributes=frozenset(n for a in root.iter(f"{_RNG}attribute") for n in _declared_names(a)),
-        attributes_of={name: frozenset(attrs) for name, attrs in attributes_of.items()},
+        elements=frozenset(attributes_of),
+        attributes=frozenset().union(*attributes_of.values()),
+        attributes_of=attributes_of,
     )
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "nc_contains",
     "nc_names",
     "read_schema",
+    "vocabulary",
 ]
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
@@ -1191,6 +1192,33 @@ def read_schema(path: str | Path, cache: Path | None = None) -> SimpleGrammar:
     if cache is not None:
         _to_cache(grammar, [(str(s.path), s.sha256) for s in reader.sources], cache)
     return grammar
+
+
+def vocabulary(grammar: SimpleGrammar) -> dict[str, frozenset[str]]:
+    """Each element the grammar names -> the attributes it allows, by name (the
+    local name; ``xml:`` for the XML namespace); wildcards are left out."""
+    found: dict[str, set[str]] = {}
+    for element in grammar.defines.values():
+        names = nc_names(element.nc) or []
+        attributes: set[str] = set()
+        seen: set[int] = set()
+        stack = list(element.kids)
+        while stack:
+            p = stack.pop()
+            if id(p) in seen or p.kind in ("ref", "element"):
+                continue  # another element's attributes are its own
+            seen.add(id(p))
+            if p.kind == "attribute":
+                attributes.update(_display(qn) for qn in nc_names(p.nc) or [])
+            else:
+                stack.extend(p.kids)
+        for qn in names:
+            found.setdefault(_display(qn), set()).update(attributes)
+    return {name: frozenset(attrs) for name, attrs in found.items()}
+
+
+def _display(qn: tuple[str, str]) -> str:
+    return f"xml:{qn[1]}" if qn[0] == XML_NS else qn[1]
 
 
 # --------------------------------------------------------------------------
