@@ -203,11 +203,12 @@ def check_expression(
             if not candidates:
                 continue  # an unbound prefix does not compile: Saxon will say so
         for ns in candidates:
-            if ns in ALLOWED_FUNCTION_NS or (ns, local) in declared:
-                continue
             shown = f"Q{{{uri}}}{local}" if uri is not None else f"{prefix}:{local}"
+            # Before the schema's own functions: one cannot be declared into these.
             if ns == SAXON or ns.startswith(("java:", "clitype:")):
                 raise _refuse(where, line, f"calls the Saxon extension {shown}()")
+            if ns in ALLOWED_FUNCTION_NS or (ns, local) in declared:
+                continue
             raise _refuse(
                 where,
                 line,
@@ -216,8 +217,12 @@ def check_expression(
             )
 
 
-def declared_functions(trees: Iterable[etree._Element]) -> frozenset[tuple[str, str]]:
-    """(namespace, local name) of every ``xsl:function`` in ``trees``."""
+def declared_functions(
+    trees: Iterable[etree._Element], namespaces: Mapping[str | None, str] | None = None
+) -> frozenset[tuple[str, str]]:
+    """(namespace, local name) of every ``xsl:function`` in ``trees``; a prefix
+    resolves in the element's scope or, failing that, in ``namespaces``
+    (Schematron's ``sch:ns``, which the compiled stylesheet declares)."""
     found: set[tuple[str, str]] = set()
     for tree in trees:
         for function in tree.iter(f"{{{XSL}}}function"):
@@ -227,8 +232,9 @@ def declared_functions(trees: Iterable[etree._Element]) -> frozenset[tuple[str, 
                 found.add((uri, local))
             elif ":" in name:
                 prefix, _, local = name.partition(":")
-                if prefix in function.nsmap:
-                    found.add((function.nsmap[prefix], local))
+                uri = function.nsmap.get(prefix) or (namespaces or {}).get(prefix)
+                if uri:
+                    found.add((uri, local))
     return frozenset(found)
 
 
@@ -251,7 +257,7 @@ def vet_tree(
     it they are refused.
     """
     extra = dict(namespaces or {})
-    declared = declared | declared_functions([root])
+    declared = declared | declared_functions([root], extra)
     for el in _in_scope(root, scope):
         if not isinstance(el.tag, str):
             continue
@@ -311,18 +317,28 @@ def schematron_namespaces(schema: etree._Element) -> dict[str | None, str]:
     }
 
 
-def vet_schematron(root: etree._Element, where: Where) -> None:
+def vet_schematron(
+    root: etree._Element,
+    where: Where,
+    *,
+    include: Callable[[etree._Element, str], None] | None = None,
+    declared: frozenset[tuple[str, str]] = frozenset(),
+) -> None:
     """Vet a Schematron schema, or the Schematron embedded in a RELAX NG grammar
-    (then only the ``sch:`` parts and any XSLT are code)."""
+    (then only the ``sch:`` parts and any XSLT are code). ``include`` as for
+    :func:`vet_tree` (without it, ``xsl:include`` is refused); ``declared``: the
+    functions of stylesheets it includes, already vetted."""
     namespaces = schematron_namespaces(root)
     if etree.QName(root).namespace == SCH:
-        vet_tree(root, where, namespaces=namespaces)
+        vet_tree(root, where, namespaces=namespaces, include=include, declared=declared)
         return
     vet_tree(
         root,
         where,
         namespaces=namespaces,
         scope=lambda el: isinstance(el.tag, str) and etree.QName(el).namespace in (SCH, XSL),
+        include=include,
+        declared=declared,
     )
 
 

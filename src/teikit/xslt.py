@@ -34,6 +34,11 @@ _cache: dict[str, Any] = {}
 _DENIED = ("has been prohibited", "has been disallowed", "has been marked not available")
 
 
+def denied(message: str) -> bool:
+    """Whether a Saxon error message says the sandbox refused an access."""
+    return any(word in message for word in _DENIED)
+
+
 def processor(*, sandboxed: bool = False) -> Any:
     """The process-wide Saxon processor (created on first use: it starts a JVM-free
     native runtime that is costly to create and cheap to keep); ``sandboxed``
@@ -98,12 +103,20 @@ def parse(text: str, base_uri: str, *, sandboxed: bool = False) -> Any:
     return builder.parse_xml(xml_text=text)
 
 
-def document_text(root: Any) -> str:
+def document_text(root: Any, *, siblings: bool = False) -> str:
     """The root element of a hardened-loaded tree as text, without DOCTYPE or
-    prolog: entities are already resolved and no DTD is left to fetch."""
+    prolog: entities are already resolved and no DTD is left to fetch.
+    ``siblings`` keeps the comments and processing instructions before and
+    after the root element (Schematron rules may be about them)."""
     from lxml import etree
 
-    return etree.tostring(root, encoding="unicode")
+    text = etree.tostring(root, encoding="unicode", with_tail=False)
+    if not siblings:
+        return text
+    before = [etree.tostring(n, encoding="unicode", with_tail=False)
+              for n in reversed(list(root.itersiblings(preceding=True)))]  # fmt: skip
+    after = [etree.tostring(n, encoding="unicode", with_tail=False) for n in root.itersiblings()]
+    return "".join([*before, text, *after])
 
 
 def node_map(nodes: dict[str, Any], *, sandboxed: bool = False) -> Any:
@@ -124,14 +137,16 @@ def run(
 ) -> tuple[str, list[Diagnostic]]:
     """Transform ``node`` and return the serialised result and xsl:message diagnostics.
 
-    ``params`` values that are strings (or numbers) are passed as strings; XDM
-    values (:func:`node_map`, nodes) as they are. A failure raises
+    ``params`` values that are strings (or numbers) are passed as strings,
+    booleans as xs:boolean, XDM values (:func:`node_map`, nodes) as they are. A failure raises
     :class:`TransformError`, or :class:`SandboxError` when the sandbox stopped
     an access."""
     executable.clear_parameters()
     proc = processor(sandboxed=sandboxed)
     for key, value in (params or {}).items():
-        if isinstance(value, (str, int, float, bool)):
+        if isinstance(value, bool):
+            value = proc.make_boolean_value(value)
+        elif isinstance(value, (str, int, float)):
             value = proc.make_string_value(str(value))
         executable.set_parameter(key, value)
     executable.set_save_xsl_message(True, None)
@@ -140,7 +155,7 @@ def run(
     except Exception as exc:
         executable.clear_xsl_messages()
         reason = " ".join(str(exc).split())
-        if sandboxed and any(word in reason for word in _DENIED):
+        if sandboxed and denied(reason):
             raise SandboxError(f"{file}: {reason}", file=file) from exc
         raise TransformError(f"{file}: transformation failed: {reason}") from exc
     messages = []

@@ -21,32 +21,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
-from teikit import sandbox, xslt
 from teikit import schemas as schema_lookup
 from teikit.batch import Interrupted, WorkerFailure, run
 from teikit.document import Document, load
 from teikit.edition.config import Config
-from teikit.errors import (
-    Diagnostic,
-    LoadError,
-    SandboxError,
-    SchemaError,
-    Severity,
-    ValidationError,
-)
+from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
-from teikit.validate.documents import HANDED_IN, HandedIn
-from teikit.validate.relaxng import compile_grammar, source_positions
-from teikit.validate.schematron import (
-    SVRL,
-    CompiledSchematron,
-    compile_schematron,
-    embedded_schematron,
-    read_schematron,
-    svrl_diagnostics,
-)
-from teikit.validate.schematron_precheck import Precheck
+from teikit.validate.relaxng import compile_grammar
+from teikit.validate.schematron_engine import SchematronEngine
 
 if TYPE_CHECKING:
     from teikit.edition import Edition
@@ -137,7 +120,9 @@ class Validator:
         self.options = options or ValidateOptions()
         self.catalogs = tuple(Path(c) for c in self.options.catalogs)
         # Folders whose files Python may read on behalf of schema code (docs/security.md).
-        self.handed_in = HandedIn(roots)
+        self.schematron = SchematronEngine(
+            fired_rules=self.options.svrl, phase=self.options.phase, roots=tuple(roots)
+        )
         # Resolve explicit schemas up front: a bad --schema is a usage error
         # before any file is read.
         # Any XML may be checked against a user's own schema (an XSD for EAD,
@@ -177,12 +162,12 @@ class Validator:
             if source.kind == "rng":
                 compile_grammar(source.path)
                 if self.options.embedded_schematron:
-                    self._embedded(source)
-                    self._precheck(source)
+                    self.schematron.embedded(source)
+                    self.schematron.precheck(source)
             elif source.kind == "rng-sch":
-                self._embedded(source)
+                self.schematron.embedded(source)
             elif source.kind == "sch":
-                self._compiled_schematron(source)
+                self.schematron.standalone(source)
 
     # -- checks ---------------------------------------------------------------
 
@@ -352,149 +337,30 @@ class Validator:
             self._memo[key] = make()
         return self._memo[key]
 
-    def _embedded(self, source: SchemaSource) -> _Compiled | None:
-        return self._per_run(("embedded", source), lambda: self._embedded_once(source))
-
-    def _embedded_once(self, source: SchemaSource) -> _Compiled | None:
-        key = ("embedded", source.path.resolve(), source.trusted, self.options.svrl)
-        cached = _executables.get(key)
-        if cached is None:
-            grammar = rng.parse_schema(source.path)
-            schema = embedded_schematron(grammar)
-            cached = (
-                False
-                if schema is None
-                else self._compile(
-                    source,
-                    grammar,
-                    lambda: compile_schematron(
-                        schema, name=f"{source.name} (embedded)", fired_rules=self.options.svrl
-                    ),
-                    f"{source.name} (embedded Schematron)",
-                )
-            )
-            _executables[key] = cached
-        return cached or None
-
-    def _precheck(self, source: SchemaSource) -> Precheck | None:
-        return self._per_run(("precheck", source), lambda: self._precheck_once(source))
-
-    def _precheck_once(self, source: SchemaSource) -> Precheck | None:
-        """The embedded Schematron's patterns, read for :mod:`schematron_precheck`."""
-        key = ("precheck", source.path.resolve())
-        cached = _executables.get(key)
-        if cached is None:
-            schema = embedded_schematron(rng.parse_schema(source.path))
-            cached = _executables[key] = Precheck(schema) if schema is not None else False
-        return cached or None
-
-    def _compiled_schematron(self, source: SchemaSource) -> _Compiled:
-        phase = self.options.phase or getattr(source, "phase", "") or None
-        key = ("sch", source.path.resolve(), source.trusted, phase, self.options.svrl)
-        executable = _executables.get(key)
-        if executable is None:
-            tree = read_schematron(source.path, source.name)
-            executable = self._compile(
-                source,
-                tree,
-                lambda: compile_schematron(
-                    tree, phase=phase, name=source.name, fired_rules=self.options.svrl
-                ),
-                source.name,
-            )
-            _executables[key] = executable
-        return executable
-
-    @staticmethod
-    def _compile(source: SchemaSource, tree, compile_, name: str) -> _Compiled:
-        """Compile Schematron to XSLT on the processor its trust allows. Untrusted
-        code is vetted first (its source, then the XSLT it became); a refusal is
-        kept, so that every document that names the schema reports it."""
-        if source.trusted:
-            compiled = compile_()
-            return _Compiled(compiled, xslt.compile_stylesheet(compiled.xslt, name=name), False)
-        where = sandbox.Where(str(source.path), f"to trust it, pass it with --schema {source.path}")
-        try:
-            sandbox.vet_schematron(tree, where)
-            compiled = compile_()
-            sandbox.vet_stylesheet_text(compiled.xslt, where)
-        except SandboxError as refused:
-            return _Compiled(None, None, True, refused)
-        return _Compiled(
-            compiled, xslt.compile_stylesheet(compiled.xslt, name=name, sandboxed=True), True
-        )
-
     def _schematron(
         self, doc: Document, source: SchemaSource, *, embedded: bool, result: FileResult
     ) -> tuple[bool, list[Diagnostic]]:
         """Whether any pattern was active, and the findings."""
+        engine = self.schematron
         if embedded:
-            compiled = self._embedded(source)
+            compiled = self._per_run(("embedded", source), lambda: engine.embedded(source))
             if compiled is None:
                 return False, []
             name = f"{source.name} (embedded)"
+            precheck = (
+                self._per_run(("precheck", source), lambda: engine.precheck(source))
+                if not self.options.svrl
+                else None
+            )
+            if compiled.refused is None and precheck is not None and precheck.clean(doc.root):
+                return True, []  # shown without Saxon that no rule fires
         else:
-            compiled = self._compiled_schematron(source)
+            compiled = self._per_run(("sch", source), lambda: engine.standalone(source))
             name = source.name
-        if compiled.refused is not None:
-            return True, [self._refusal(doc, source, compiled.refused)]
-        precheck = self._precheck(source) if embedded and not self.options.svrl else None
-        if precheck is not None and precheck.clean(doc.root):
-            return True, []  # shown without Saxon that no rule fires
-        sandboxed = compiled.sandboxed
-        base = (
-            Path(doc.path).resolve().as_uri() if Path(doc.path).is_file() else "file:///stdin.xml"
-        )
-        node = xslt.parse(xslt.document_text(doc.root), base, sandboxed=sandboxed)
-        params = {}
-        if HANDED_IN in compiled.schema.params:
-            params[HANDED_IN] = self.handed_in.for_document(doc, node, sandboxed=sandboxed)
-        try:
-            out, messages = xslt.run(
-                compiled.executable, node, file=doc.path, params=params, sandboxed=sandboxed
-            )
-        except SandboxError as stopped:
-            return True, [self._refusal(doc, source, stopped)]
-        if self.options.svrl:
-            result.svrl.append(out)
-        svrl = etree.fromstring(out.encode("utf-8"))
-        active = svrl.find(f"{{{SVRL}}}active-pattern") is not None
-        return active, messages + svrl_diagnostics(
-            svrl, doc.root, doc.path, name, doc.xpath_of, source_positions(doc)
-        )
-
-    @staticmethod
-    def _refusal(doc: Document, source: SchemaSource, error: SandboxError) -> Diagnostic:
-        """What the sandbox refused, as a finding for this document at the
-        ``<?xml-model?>`` that named the schema."""
-        message = error.message
-        if not error.line and error.file == doc.path:  # stopped while running
-            reason = message.removeprefix(f"{doc.path}: ")
-            message = (
-                f"{source.path}: the schema tried to read a file or URL, which a schema named "
-                f"by a document may not do ({reason}); to trust it, pass it with "
-                f"--schema {source.path}"
-            )
-        return Diagnostic(
-            doc.path,
-            source.line,
-            0,
-            Severity.ERROR,
-            message,
-            code="untrusted-code-refused",
-            source="sandbox",
-            schema=str(source),
-        )
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    """A Schematron schema ready to run, or the reason the sandbox refused it."""
-
-    schema: CompiledSchematron | None
-    executable: object
-    sandboxed: bool
-    refused: SandboxError | None = None
+        outcome = engine.run(doc, source, compiled, name)
+        if self.options.svrl and outcome.svrl:
+            result.svrl.append(outcome.svrl)
+        return outcome.active, outcome.diagnostics
 
 
 def _schema_warning(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
@@ -506,8 +372,6 @@ def _schema_diagnostic(doc: Document, source: SchemaSource, message: str, code: 
     """An error about a schema the document names, at its ``<?xml-model?>``."""
     return Diagnostic(doc.path, source.line, 0, Severity.ERROR, message, code, "xml-model")
 
-
-_executables: dict[tuple, object] = {}
 
 # The validator of the current run, set before workers fork so they inherit it,
 # the documents already loaded (by path), which it checks as they are, and
