@@ -391,3 +391,16 @@ def test_foreign_keeps_its_language(outputs):
     root = tree(outputs["foreign"]["html"].text)
     assert root.xpath("//i[@class='tk-foreign']/@lang") == ["fr", "la"]
     assert '#emph[#text(lang: "fr")[c\\\'est la vie]]' in outputs["foreign"]["typst"].text
+
+
+def test_hostile_attributes_stay_text(outputs):
+    """Typst code in attributes and text prints literally (a #panic that ran would
+    stop the compilation); CSS from @style and URLs with unsafe schemes go nowhere."""
+    rendered = outputs["hostile-attributes"]
+    lines = pdf_lines(rendered["typst"].text)
+    assert any('#panic("line")' in line for line in lines)
+    page = rendered["html"].text
+    assert "javascript" not in page and "data:" not in page and "display: none" not in page
+    root = tree(page)
+    assert root.xpath("//p[.//text()[contains(., 'Styled')]]/@class") == ["tk-rend-bold"]
+    assert {d.code for d in rendered["html"].diagnostics} == {"unsafe-url"}
