@@ -283,13 +283,14 @@
   </xsl:function>
 
   <!-- A label for a page image: "Page 2" (its @n, or that of the page break
-       pointing to it), with the image's @type, else "Image 3". -->
+       pointing to it among $breaks), with the image's @type, else "Image 3". -->
   <xsl:function name="tk:image-label" as="xs:string">
     <xsl:param name="element" as="element()"/>
     <xsl:param name="position" as="xs:integer"/>
+    <xsl:param name="breaks" as="element()*"/>
     <xsl:variable name="ids" as="xs:string*"
         select="($element, $element/tei:graphic, $element/tei:zone)/@xml:id ! string(.)"/>
-    <xsl:variable name="pb" as="element()?" select="if (exists($ids)) then (root($element)//tei:pb[@facs]
+    <xsl:variable name="pb" as="element()?" select="if (exists($ids)) then ($breaks
         [tokenize(normalize-space(@facs), ' ')[1] ! replace(., '^#', '') = $ids])[1] else ()"/>
     <xsl:variable name="n" as="xs:string?" select="($element/@n, $pb/@n)[normalize-space()][1] ! normalize-space(.)"/>
     <xsl:variable name="type" as="xs:string?" select="($element/@type, $element/tei:graphic/@type)
@@ -519,6 +520,16 @@
         xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
   </xsl:function>
 
+  <!-- Does the document list persons, places, works … of its own (standOff, or
+       the back, front or body of its text)? Asked once a page, so that mentions
+       do not look for entries where there are none. -->
+  <xsl:function name="tk:has-own-lists" as="xs:boolean">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="exists($tei/(tei:standOff | tei:text/(tei:back | tei:front | tei:body))
+        /(tei:listPerson | tei:listPlace | tei:listOrg | tei:listBibl | tei:listEvent
+          | tei:listObject | tei:listNym))"/>
+  </xsl:function>
+
   <!-- The entry of the document's own lists (back, standOff, body; not the
        header) a @ref names: "#pmb123", or a bare "pmb123" as some editions write it. -->
   <xsl:function name="tk:local-entry" as="element()?">
@@ -527,8 +538,11 @@
     <xsl:variable name="first" as="xs:string" select="string(tokenize(normalize-space($ref), ' ')[1])"/>
     <xsl:variable name="id" as="xs:string?" select="if (starts-with($first, '#')) then substring($first, 2)
         else $first[matches(., '^[\i-[:]][\c-[:]]*$')]"/>
-    <xsl:sequence select="if (exists($id) and root($context) instance of document-node())
-        then key('tk:id', $id, root($context))[tk:is-entry(.)][not(ancestor::tei:teiHeader)][1] else ()"/>
+    <xsl:variable name="doc" as="node()" select="root($context)"/>
+    <!-- only documents with lists of their own are indexed (a key walks the whole document) -->
+    <xsl:sequence select="if (exists($id) and $doc instance of document-node()
+            and exists($doc/tei:TEI[tk:has-own-lists(.)]))
+        then key('tk:id', $id, $doc)[tk:is-entry(.)][not(ancestor::tei:teiHeader)][1] else ()"/>
   </xsl:function>
 
   <!-- person | place | organisation | work | event | other: which register page an entry lives on. -->

@@ -63,6 +63,12 @@
   <!-- The rendition tokens of an element, in a fixed order, each once. -->
   <xsl:function name="tk:rend-tokens" as="xs:string*">
     <xsl:param name="element" as="element()"/>
+    <!-- most elements say nothing about their looks: answer them at once -->
+    <xsl:sequence select="if ($element/(@rend | @style | @rendition)) then tk:rend-tokens-of($element) else ()"/>
+  </xsl:function>
+
+  <xsl:function name="tk:rend-tokens-of" as="xs:string*">
+    <xsl:param name="element" as="element()"/>
     <xsl:variable name="found" as="xs:string*" select="(
         tokenize(lower-case(normalize-space($element/@rend)), '[\s,;]+') ! tk:rend-word(.),
         tk:css-tokens(string($element/@style)),

@@ -156,7 +156,9 @@
               <xsl:apply-templates select="$tei" mode="tk:register"/>
             </xsl:when>
             <xsl:otherwise>
-              <xsl:apply-templates select="$tei"/>
+              <xsl:apply-templates select="$tei">
+                <xsl:with-param name="tk:own-lists" select="tk:has-own-lists($tei)" tunnel="yes"/>
+              </xsl:apply-templates>
             </xsl:otherwise>
           </xsl:choose>
         </main>
@@ -264,19 +266,29 @@
     <xsl:param name="node" as="element()" select="."/>
     <xsl:param name="class" as="xs:string?" select="()"/>
     <xsl:param name="id" as="xs:boolean" select="true()"/>
-    <xsl:if test="$id">
-      <xsl:call-template name="tk:id-attribute">
-        <xsl:with-param name="node" select="$node"/>
-      </xsl:call-template>
-    </xsl:if>
-    <xsl:variable name="classes" as="xs:string*"
-        select="($class[normalize-space()], tk:rend-tokens($node) ! ('tk-rend-' || .))"/>
-    <xsl:if test="exists($classes)">
-      <xsl:attribute name="class" select="string-join($classes, ' ')"/>
-    </xsl:if>
-    <xsl:call-template name="tk:lang-attribute">
-      <xsl:with-param name="node" select="$node"/>
-    </xsl:call-template>
+    <xsl:choose>
+      <!-- the common case first: nothing but the class (this runs for most elements) -->
+      <xsl:when test="empty($node/(@xml:id | @rend | @style | @rendition | @xml:lang))">
+        <xsl:if test="$class">
+          <xsl:attribute name="class" select="$class"/>
+        </xsl:if>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:if test="$id">
+          <xsl:call-template name="tk:id-attribute">
+            <xsl:with-param name="node" select="$node"/>
+          </xsl:call-template>
+        </xsl:if>
+        <xsl:variable name="classes" as="xs:string*"
+            select="($class[normalize-space()], tk:rend-tokens($node) ! ('tk-rend-' || .))"/>
+        <xsl:if test="exists($classes)">
+          <xsl:attribute name="class" select="string-join($classes, ' ')"/>
+        </xsl:if>
+        <xsl:call-template name="tk:lang-attribute">
+          <xsl:with-param name="node" select="$node"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- id="" for an element with an xml:id, so that pointers to it ("#x") land. -->
@@ -318,9 +330,12 @@
        <p> cannot, so it becomes a <div>. -->
   <xsl:function name="tk:holds-blocks" as="xs:boolean">
     <xsl:param name="element" as="element()"/>
-    <xsl:sequence select="some $block in $element//(tei:list[tk:list-kind(.) ne 'inline'] | tei:table | tei:figure | tei:lg
-        | tei:sp | tei:p | tei:ab | tei:castList | tei:floatingText | tei:div | tei:listBibl
-        | tei:listPerson | tei:listPlace | tei:listOrg | tei:listEvent)
+    <!-- one walk over the descendants (a union of paths would walk once per name) -->
+    <xsl:sequence select="some $block in $element//*[self::tei:list[tk:list-kind(.) ne 'inline']
+        or self::tei:table or self::tei:figure or self::tei:lg or self::tei:sp or self::tei:p
+        or self::tei:ab or self::tei:castList or self::tei:floatingText or self::tei:div
+        or self::tei:listBibl or self::tei:listPerson or self::tei:listPlace or self::tei:listOrg
+        or self::tei:listEvent]
         satisfies empty($block/ancestor::tei:note[tk:note-kind(.) = 'end'][. >> $element])"/>
   </xsl:function>
 

@@ -55,11 +55,17 @@
   <xsl:function name="tk:target" as="xs:string?">
     <xsl:param name="mention" as="element()"/>
     <xsl:param name="record" as="map(xs:string, xs:string)?"/>
+    <xsl:param name="local" as="element()?"/>
     <xsl:variable name="ref" as="xs:string" select="string(tokenize(normalize-space($mention/@ref), ' ')[1])"/>
-    <xsl:variable name="local" as="element()?" select="tk:local-entry($ref, $mention)[tk:shown-here(.)]"/>
     <xsl:sequence select="if (exists($local)) then '#' || tk:safe-id($local/@xml:id)
         else if (exists($record)) then tk:record-href($record)
         else if (tk:url-scheme($ref) = ('http', 'https')) then $ref else ()"/>
+  </xsl:function>
+
+  <!-- The entry of the page's own lists a mention names, when the page shows it. -->
+  <xsl:function name="tk:shown-entry" as="element()?">
+    <xsl:param name="mention" as="element()"/>
+    <xsl:sequence select="tk:local-entry(($mention/@ref, $mention/@key)[1], $mention)[tk:shown-here(.)]"/>
   </xsl:function>
 
   <!-- Is this entry shown on its document's page (not on a register page)? -->
@@ -72,7 +78,7 @@
   <!-- Where a mention links to: its register entry, or an absolute http(s) URL, or (). -->
   <xsl:function name="tk:mention-target" as="xs:string?">
     <xsl:param name="mention" as="element()"/>
-    <xsl:sequence select="tk:target($mention, tk:mention-record($mention))"/>
+    <xsl:sequence select="tk:target($mention, tk:mention-record($mention), tk:shown-entry($mention))"/>
   </xsl:function>
 
   <!-- May this mention become a link? Never inside another link, never around a note marker. -->
@@ -93,9 +99,12 @@
 
   <xsl:template match="(tei:persName | tei:placeName | tei:orgName | tei:name | tei:rs | tei:title)[@ref or @key]"
       priority="1">
+    <!-- Does the document have lists of its own (tk:has-own-lists)? Given by the page. -->
+    <xsl:param name="tk:own-lists" as="xs:boolean" select="true()" tunnel="yes"/>
     <!-- The record is looked up once: this template runs for every mention. -->
     <xsl:variable name="record" as="map(xs:string, xs:string)?" select="tk:mention-record(.)"/>
-    <xsl:variable name="target" as="xs:string?" select="tk:target(., $record)"/>
+    <xsl:variable name="target" as="xs:string?"
+        select="tk:target(., $record, if ($tk:own-lists) then tk:shown-entry(.) else ())"/>
     <xsl:choose>
       <xsl:when test="exists($target) and tk:may-link(.)">
         <a href="{$target}" class="tk-entity tk-{($record?kind, 'external')[1]}">

@@ -188,6 +188,7 @@
     <xsl:variable name="images" as="element()*" select="$tei/tei:facsimile/(tei:graphic
         | tei:surface | tei:surfaceGrp/tei:surface)[exists(tk:image-url(.))]"/>
     <xsl:if test="exists($images)">
+      <xsl:variable name="breaks" as="element()*" select="$tei/tei:text//tei:pb[@facs]"/>
       <section class="tk-facsimiles" aria-labelledby="tk-facsimiles-heading">
         <h2 id="tk-facsimiles-heading">Facsimile</h2>
         <ol class="tk-facsimile-list">
@@ -195,7 +196,7 @@
             <li>
               <xsl:call-template name="tk:id-attribute"/>
               <a class="tk-facs" href="{tk:image-url(.)}">
-                <xsl:value-of select="tk:image-label(., position())"/>
+                <xsl:value-of select="tk:image-label(., position(), $breaks)"/>
               </a>
             </li>
           </xsl:for-each>
