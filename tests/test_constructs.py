@@ -404,3 +404,12 @@ def test_hostile_attributes_stay_text(outputs):
     root = tree(page)
     assert root.xpath("//p[.//text()[contains(., 'Styled')]]/@class") == ["tk-rend-bold"]
     assert {d.code for d in rendered["html"].diagnostics} == {"unsafe-url"}
+
+
+def test_a_tei_corpus_is_refused_with_a_reason():
+    """A teiCorpus is valid TEI but not rendered as one page yet: one clear finding."""
+    with pytest.raises(render.RenderError) as caught:
+        render.render(FIXTURES / "loader" / "tei-corpus.xml", "html")
+    diagnostic = caught.value.diagnostics[-1]
+    assert diagnostic.code == "tei-corpus"
+    assert "teiCorpus holding 1 TEI document;" in diagnostic.message
