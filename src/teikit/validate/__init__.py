@@ -559,12 +559,21 @@ def _reported(finding: Diagnostic, schema: Sequence[Diagnostic]) -> bool:
     )
 
 
+def _size(path: str) -> float:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return float("inf")
+
+
 def _warm_from_first(validator: Validator, paths: Sequence[str]) -> None:
     """With xml-model schemas, compile those of the first readable file before
     forking, when they are teikit's own or a TEI release (a corpus nearly always
     declares one schema for all its files). A schema only a document names is
     untrusted: it is compiled in the workers, where a crash costs one file."""
-    for path in [p for p in paths if p != "-"][:5]:  # stdin can be read only once
+    candidates = [p for p in paths if p != "-"][:20]  # stdin can be read only once
+    # The smallest first: a 20 MB file would be read twice, once here, serially.
+    for path in sorted(candidates, key=_size)[:5]:
         try:
             sources = validator.schemas_for(load(path))
         except (LoadError, SchemaError):
