@@ -1226,7 +1226,7 @@ def _display(qn: tuple[str, str]) -> str:
 # atomically, keyed by the checksum of the schema file; the checksums of the
 # files it includes are inside and checked on reading.
 
-_CACHE_FORMAT = "teikit-rng/1"  # change whenever the simplified form changes
+_CACHE_FORMAT = "teikit-rng/2"  # change whenever the simplified form changes
 
 
 def _cache_file(path: Path, cache: Path) -> Path | None:
@@ -1257,7 +1257,10 @@ def _to_cache(grammar: SimpleGrammar, files: list[tuple[str, str]], cache: Path)
 
     defines = {name: number(element) for name, element in grammar.defines.items()}
     start = number(grammar.start)
-    data = marshal.dumps((_CACHE_FORMAT, files, grammar.digest, start, defines, nodes))
+    patterns = {value for node in nodes for name, value in node[6] if name == "pattern"}
+    regexes = {p: datatypes.TRANSLATED[p] for p in patterns if p in datatypes.TRANSLATED}
+    record = (_CACHE_FORMAT, files, grammar.digest, start, defines, nodes, regexes)
+    data = marshal.dumps(record)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -1272,7 +1275,7 @@ def _from_cache(path: Path, cache: Path) -> SimpleGrammar | None:
     try:
         if source is None or not source.is_file():
             return None
-        fmt, files, digest, start, defines, nodes = marshal.loads(source.read_bytes())
+        fmt, files, digest, start, defines, nodes, regexes = marshal.loads(source.read_bytes())
         if fmt != _CACHE_FORMAT or files[0][0] != str(path):
             return None
         for name, sha in files[1:]:  # what it includes, unchanged
@@ -1294,6 +1297,8 @@ def _from_cache(path: Path, cache: Path) -> SimpleGrammar | None:
             [Path(name) for name, _ in files],
             digest,
         )
+        for pattern, translated in regexes.items():
+            datatypes.TRANSLATED.setdefault(str(pattern), str(translated))
     except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
         return None  # unreadable or from another version: read the schema again
     return grammar
