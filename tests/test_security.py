@@ -109,9 +109,11 @@ def test_embedded_schematron_of_an_untrusted_grammar_cannot_phone_home(
     path = hostile / "untrusted-rng-embedded-sch-phones-home.xml"
     report = validate_files([str(path)])
     assert listener.connections() == 0
-    [diagnostic] = report.diagnostics
-    assert diagnostic.code == "untrusted-code-refused"
-    assert str(hostile / "untrusted-rng-embedded-sch-phones-home.rng") in diagnostic.message
+    # doc-available() answers false (its assertion fails); doc() is refused.
+    refusal, finding = report.diagnostics  # sandbox sorts before schematron
+    assert (finding.source, finding.code, finding.message) == ("schematron", "", "not fetched")
+    assert refusal.code == "untrusted-code-refused"
+    assert str(hostile / "untrusted-rng-embedded-sch-phones-home.rng") in refusal.message
 
 
 def test_xml_base_does_not_make_the_bundled_rules_fetch(hostile: Path, listener: Listener) -> None:
@@ -253,3 +255,30 @@ def test_the_bundled_edition_keeps_its_cross_file_checks() -> None:
     report = validate_files([str(path)], [str(ROOT / "schema" / "teikit.sch")])
     [diagnostic] = report.diagnostics
     assert diagnostic.code == "ref-target-missing" and '"register.xml#nobody"' in diagnostic.message
+
+
+def test_trusted_code_reaches_no_network_either(tmp_path: Path, listener: Listener) -> None:
+    """A schema the user trusts, reading what a document points to: the document
+    cannot make it phone home (Saxon's trusted processor allows file: only)."""
+    (tmp_path / "mine.sch").write_text(
+        """<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt3">
+  <pattern><rule context="*[@target]">
+    <assert test="doc-available(resolve-uri(@target, base-uri(.)))">not there</assert>
+    <assert test="doc(resolve-uri(@target, base-uri(.)))">unreadable</assert>
+  </rule></pattern>
+</schema>""",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "letter.xml"
+    doc.write_text(
+        f'<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:base="{listener.url}/">'
+        '<text><body><p><ref target="secret.xml">x</ref></p></body></text></TEI>',
+        encoding="utf-8",
+    )
+    report = validate_files([str(doc)], [str(tmp_path / "mine.sch")])
+    assert listener.connections() == 0
+    assert sorted((d.code, d.message.split(" (")[0]) for d in report.diagnostics) == [
+        ("", "not there"),  # doc-available() is false
+        ("dynamic-error", f"a rule of {tmp_path / 'mine.sch'} failed here with a dynamic error"),
+    ]  # doc() was refused: a finding at the element, and the other check still ran
+    assert "has been" in "".join(d.message for d in report.diagnostics)

@@ -31,6 +31,7 @@ _cache: dict[str, Any] = {}
 
 # Saxon's words when the sandbox stopped an access (FODC0005, FOUT1170, SXXP0003 …;
 # after a refused doc-available(), doc() finds the URI "marked not available").
+_ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
 _DENIED = ("has been prohibited", "has been disallowed", "has been marked not available")
 
 
@@ -53,8 +54,11 @@ def processor(*, sandboxed: bool = False) -> Any:
             # jdk.xml.maxElementDepth); the loader allows MAX_DEPTH. One limit for both,
             # so that every document the loader accepts reaches the stylesheets.
             proc.set_configuration_property(_PARSER_DEPTH, str(MAX_DEPTH))
+            # Trusted code reads local files; nothing in Saxon reaches the network,
+            # whatever URI a document slips into trusted code (xml:base, a pointer).
+            # Untrusted code opens no URI at all.
+            proc.set_configuration_property(_ALLOWED_PROTOCOLS, "" if sandboxed else "file")
             if sandboxed:
-                proc.set_configuration_property("http://saxon.sf.net/feature/allowedProtocols", "")
                 proc.set_configuration_property(
                     "http://saxon.sf.net/feature/allow-external-functions", "false"
                 )

@@ -567,12 +567,11 @@ class _Compiler:
             for item in self.body(pattern, rule):
                 if item.tag == S + "let":
                     self.let(holder, item, "variable")
-                else:
-                    self.check(holder, item, rule, pattern, params, location)
-            catch = etree.SubElement(attempt, f"{{{XSL}}}catch")
-            error = etree.SubElement(catch, f"{_TK}error", location="{path(.)}")
-            error.set("code", f"{{$Q{{{ERR}}}code}}")
-            etree.SubElement(error, f"{{{XSL}}}value-of", select=f"$Q{{{ERR}}}description")
+                else:  # each check on its own: one that fails spoils no other
+                    inner = etree.SubElement(holder, f"{{{XSL}}}try")
+                    self.check(inner, item, rule, pattern, params, location)
+                    _catch(inner)
+            _catch(attempt)  # a let that fails: the rule's checks cannot run
             if pattern.tag == S + "group":
                 # Every rule fires: on to the next matching one; the mode's
                 # built-in rule at the end of the chain goes on into the children.
@@ -637,6 +636,15 @@ class _Compiler:
         if source.get(_XML_LANG):
             text.set(_XML_LANG, source.get(_XML_LANG))
         self.content(text, source, params)
+
+
+def _catch(attempt: etree._Element) -> None:
+    """The xsl:catch of a rule or a check: a dynamic error becomes a finding at
+    the node (tkx:error), and the run goes on."""
+    catch = etree.SubElement(attempt, f"{{{XSL}}}catch")
+    error = etree.SubElement(catch, f"{_TK}error", location="{path(.)}")
+    error.set("code", f"{{$Q{{{ERR}}}code}}")
+    etree.SubElement(error, f"{{{XSL}}}value-of", select=f"$Q{{{ERR}}}description")
 
 
 ALIAS = "https://teikit.org/ns/schematron/xsl-alias"
