@@ -375,3 +375,55 @@ def test_the_site_profile_of_the_configuration_overrides_hooks(tmp_path):
     assert not (tmp_path / "site" / "downloads" / "pdf").exists()
     # the name in @key links to its entry, as teikit.toml says @key holds names
     assert "persons.html#goethe" in page.xpath("//a/@href")
+
+
+def test_the_stylesheets_take_the_models_answers(tmp_path):
+    """Kind and titles reach the XSLT as parameters: a kind the configuration gives
+    is the one the page shows."""
+    from lxml import html as lxml_html
+
+    from teikit import render
+
+    folder = tmp_path / "ed"
+    (folder).mkdir()
+    (folder / "letter.xml").write_bytes((EDITIONS / "key-as-name" / "letter.xml").read_bytes())
+    (folder / "teikit.toml").write_text('title = "Ours"\n[documents]\n"letter.xml" = "other"\n')
+    edition = Edition.open(folder)
+    page = lxml_html.fromstring(render.render_html(edition.documents[0], edition=edition))
+    assert page.xpath("string(//body/@class)") == "tk-page tk-kind-other"
+    assert page.findtext(".//title") == "A letter · Ours"
+
+
+def test_command_line_options_override_the_configuration(tmp_path):
+    runner = CliRunner()
+    folder = EDITIONS / "key-as-name"
+    # teikit.toml says key = "name": the names resolve; --key id says otherwise
+    ok = runner.invoke(cli, ["validate", str(folder), "--schema", "tei_all", "--rules"])
+    assert "ambiguous-pointer" in ok.output and "dangling-key" not in ok.output
+    as_ids = runner.invoke(
+        cli, ["validate", str(folder), "--schema", "tei_all", "--rules", "--key", "id"]
+    )
+    assert as_ids.output.count("[rules:dangling-key]") == 5
+    quiet = runner.invoke(
+        cli,
+        [
+            "validate",
+            str(folder),
+            "--schema",
+            "tei_all",
+            "--rules",
+            "--rule",
+            "ambiguous-pointer=off",
+        ],
+    )
+    assert quiet.exit_code == 0 and "teikit rules" in quiet.output
+    bad = runner.invoke(cli, ["validate", str(folder), "--rule", "nonsense=error"])
+    assert bad.exit_code == 2 and "unknown rule 'nonsense'" in bad.output
+    index = runner.invoke(cli, ["index", str(folder), "--key", "id", "--type", "person"])
+    assert index.exit_code == 0
+    assert '"registered": true' in index.output  # the register's own entries
+    site = runner.invoke(
+        cli, ["build", str(folder), "-o", str(tmp_path / "s"), "--no-pdf", "--title", "Named"]
+    )
+    assert site.exit_code == 0, site.output
+    assert "<h1>Named</h1>" in (tmp_path / "s" / "index.html").read_text()

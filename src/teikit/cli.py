@@ -613,6 +613,8 @@ def _parse_params(values: Sequence[str]) -> dict[str, str]:
     type=click.Choice(sorted(PDF_STANDARDS_CHOICES)),
     help="PDF standard, e.g. a-2b for archival PDF/A.",
 )
+@config_option
+@key_option
 @jobs_option
 @timeout_option
 def transform_command(
@@ -622,6 +624,8 @@ def transform_command(
     xsl: Path | None,
     params: Sequence[str],
     pdf_standard: str | None,
+    config_path: Path | None,
+    key_mode: str | None,
     jobs: int | None,
     timeout: float | None,
 ) -> None:
@@ -638,8 +642,9 @@ def transform_command(
     """
     from teikit.transform import transform
 
-    files = _files(paths)
     try:
+        config = _config(paths, config_path, key=key_mode)
+        files = _files(paths, config)
         report = transform(
             files,
             to,
@@ -649,6 +654,7 @@ def transform_command(
             pdf_standard=pdf_standard,
             jobs=jobs,
             timeout=timeout,
+            config=config,
         )
     except TeikitError as exc:
         _fail(exc)
@@ -686,6 +692,14 @@ def transform_command(
     metavar="EMAIL",
     help="Editor's e-mail; with --base-url it enables the CMIF download for correspSearch.",
 )
+@click.option("--title", help="The edition's title (default: teikit.toml's, else detected).")
+@click.option(
+    "--rules/--no-rules",
+    default=None,
+    help="Run the edition's integrity rules when validating (default: as teikit.toml says).",
+)
+@config_option
+@key_option
 @jobs_option
 @timeout_option
 def build(
@@ -697,6 +711,10 @@ def build(
     no_validate: bool,
     base_url: str | None,
     editor_email: str | None,
+    title: str | None,
+    rules: bool | None,
+    config_path: Path | None,
+    key_mode: str | None,
     jobs: int | None,
     timeout: float | None,
 ) -> None:
@@ -707,30 +725,39 @@ def build(
     chronology, one page per document, person/place/organisation registers
     linked to every occurrence, full-text search that works from file://,
     PDFs through Typst and a downloads page with the TEI sources and exports.
-    Run again, it rebuilds only what changed (--force rebuilds all).
+    Run again, it rebuilds only what changed (--force rebuilds all). The
+    edition's teikit.toml gives the title, base URL, CMIF metadata, rule policy,
+    site profile and whether to make PDFs; options override it.
 
     Example:
 
         teikit build tei/ -o site/ && python -m webbrowser site/index.html
     """
-    from teikit.exports import CmifOptions
+    import dataclasses
+
     from teikit.site import BuildError, build_site
 
     if not Path(tei_dir).is_dir():
         raise click.UsageError(f"{tei_dir}: no such folder of TEI files")
-    cmif = CmifOptions(editor_email=editor_email) if editor_email else None
     try:
+        config = _config([tei_dir], config_path, key=key_mode, base_url=base_url, title=title)
+        if editor_email:
+            config = config.with_overrides(
+                cmif=dataclasses.replace(config.cmif, email=editor_email)
+            )
+        if rules is not None:
+            config = config.with_overrides(rules=dataclasses.replace(config.rules, enabled=rules))
         report = build_site(
             tei_dir,
             out_dir,
             keep_going=keep_going,
             force=force,
             jobs=jobs,
-            pdf=not no_pdf,
+            pdf=False if no_pdf else None,
             base_url=base_url,
             validate=not no_validate,
-            cmif=cmif,
             timeout=timeout,
+            config=config,
         )
     except BuildError as exc:
         for diagnostic in exc.diagnostics:

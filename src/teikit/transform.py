@@ -239,6 +239,7 @@ def transform(
     pdf_standard: str | None = None,
     jobs: int | None = None,
     timeout: float | None = None,
+    config: Config | None = None,
 ) -> TransformReport:
     """Transform TEI files (folders are searched for ``*.xml``) into ``out_dir``.
 
@@ -250,7 +251,8 @@ def transform(
     ``xslt/print/print.xsl`` gives PDFs).
 
     ``params`` are stylesheet parameters as strings, converted to the declared
-    types. The files are read as one edition (:class:`~teikit.edition.Edition`):
+    types. ``config`` is the edition's configuration (default: its teikit.toml).
+    The files are read as one edition (:class:`~teikit.edition.Edition`):
     each document's kind, titles and the entities its mentions name go to the
     stylesheet as parameters, and ``register`` defaults to the edition's
     registers (the register pages are written once, with the first register).
@@ -293,7 +295,7 @@ def transform(
             if name not in sheet.params
         )  # fmt: skip
 
-        edition, files, preloaded = _inputs(paths)
+        edition, files, preloaded = _inputs(paths, config)
         batch_register = (
             render.as_document(register) if register is not None else edition.register_document
         )
@@ -374,6 +376,7 @@ def _inputs(
     | Document
     | bytes
     | Edition,
+    config: Config | None = None,
 ) -> tuple[Edition, list[str], dict[int, Document | LoadError]]:
     """The inputs as one edition, loaded here (workers inherit them), their names,
     and each one's document or why it could not be loaded, by position."""
@@ -382,7 +385,7 @@ def _inputs(
         return given, [d.path for d in docs], dict(enumerate(docs))
     items = [given] if isinstance(given, str | os.PathLike | bytes | Document) else list(given)
     paths = [os.fspath(i) for i in items if isinstance(i, str | os.PathLike)]
-    config = _config(paths)
+    config = config or _config(paths)
     files: list[str] = []
     loaded: dict[int, Document | LoadError] = {}
     for item in items:

@@ -385,9 +385,10 @@ class Resolver:
     # -- many
 
     def tokens(self, attribute: str, value: str) -> list[str]:
-        """The pointers an attribute value holds (a name in @key is one, spaces and all)."""
-        if attribute == "key" and self.key_mode == "name":
-            return [value] if value.strip() else []
+        """The pointers an attribute value holds: @key is one value (TEI's data.text,
+        a name may have spaces), the pointer attributes a list of pointers."""
+        if attribute == "key":
+            return [value.strip()] if value.strip() else []
         return pointer_tokens(value)
 
     def targets(
