@@ -80,6 +80,9 @@ XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _PSEUDO = ("<stdin>", "<bytes>")
 # Folder names that say nothing about the edition they hold.
 _GENERIC_FOLDERS = frozenset({"tei", "data", "xml", "editions", "edition", "src", "texts"})
+# Attributes whose files are read to resolve pointers (entity pointers, prefixDef).
+_FOLLOWED = frozenset({*ID_ATTRIBUTES, "replacementPattern"})
+_NAMES_A_FILE = etree.XPath("//@*[contains(., '.xml')]")
 Source = str | os.PathLike[str] | bytes | Document
 
 
@@ -132,9 +135,12 @@ class Edition:
             Path(given_root).resolve() if given_root is not None else _common_root(self.documents)
         )
         self.extra: list[Document] = []  # loaded to resolve pointers; never checked or indexed
+        self._all: list[Document] = []
         self._not_loaded: dict[str, str] = {}  # path -> why it could not be loaded
         self._by_path: dict[str, Document] = {}
         self._keys: dict[int, str] = {}
+        self._last_doc: Document | None = None
+        self._last_key = ""
         self._kinds: dict[str, str] = {}
         self._by_doc_id: dict[str, Document] | None = None
         for doc in self.documents:
@@ -227,10 +233,13 @@ class Edition:
 
     def key_of(self, doc: Document) -> str:
         """The absolute, normalised path of ``doc`` (its pseudo path when it has none)."""
+        if doc is self._last_doc:  # pointers come document by document
+            return self._last_key
         key = self._keys.get(id(doc))
         if key is None:
             key = doc.path if doc.path in _PSEUDO else _abspath(doc.path)
             self._keys[id(doc)] = key
+        self._last_doc, self._last_key = doc, key
         return key
 
     def directory_of(self, doc: Document) -> str:
@@ -248,7 +257,12 @@ class Edition:
 
     @property
     def all_documents(self) -> list[Document]:
-        return self.documents + self.extra
+        """The documents given, then those read to resolve pointers (the list is made
+        again only when one is added: pointers ask for it)."""
+        count = len(self.documents) + len(self.extra)
+        if len(self._all) != count:
+            self._all = self.documents + self.extra
+        return self._all
 
     def document(self, path: str | os.PathLike[str]) -> Document | None:
         """The edition's document at ``path`` (given or read to resolve pointers)."""
@@ -270,9 +284,6 @@ class Edition:
         files read name in turn, so that the registers are complete before ids are
         assigned. Only pointers to entities count (``@ref``, ``@key`` … and prefixDef
         patterns), not links such as a letter's ``@target`` to the next letter."""
-        query = " | ".join(f"//@{a}" for a in sorted(ID_ATTRIBUTES)) + (
-            " | //t:prefixDef/@replacementPattern"
-        )
         pending = [d for d in self.documents if d.path not in _PSEUDO]
         configured: dict[str, None] = {}
         for pattern in self.config.register_files:
@@ -288,8 +299,10 @@ class Edition:
                         wanted[path] = None
             for doc in pending:
                 folder = self.directory_of(doc)
-                for value in doc.root.xpath(query, namespaces={"t": TEI_NS}):
-                    for token in str(value).split():
+                for attr in _NAMES_A_FILE(doc.root):  # in C: most documents name none
+                    if attr.attrname not in _FOLLOWED:
+                        continue
+                    for token in str(attr).split():
                         file_part = token.partition("#")[0]
                         if ":" in file_part or not file_part.lower().endswith(".xml"):
                             continue
@@ -305,8 +318,8 @@ class Edition:
                 try:
                     doc = load(path)
                 except LoadError as exc:
-                    first = exc.diagnostics[0] if exc.diagnostics else None
-                    self._not_loaded[path] = first.message if first else str(exc)
+                    why = exc.diagnostics[0].message if exc.diagnostics else str(exc)
+                    self._not_loaded[path] = why
                     continue
                 self._by_path[path] = doc
                 self.extra.append(doc)

@@ -120,8 +120,9 @@ def _register_entries_in(container: etree._Element | None) -> int:
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
-def _paragraphs_outside_lists(body: etree._Element | None) -> int:
-    """Paragraphs (p, ab, l, sp) with text that are not inside a register list."""
+def _paragraphs_outside_lists(body: etree._Element | None, enough: int) -> int:
+    """Paragraphs (p, ab, l, sp) with text that are not inside a register list,
+    counted up to ``enough``."""
     if body is None:
         return 0
     count = 0
@@ -131,6 +132,8 @@ def _paragraphs_outside_lists(body: etree._Element | None) -> int:
             and "".join(p.itertext()).strip()
         ):
             count += 1
+            if count >= enough:
+                break
     return count
 
 
@@ -189,11 +192,14 @@ def document_kind(
         return "drama"
     body = text.find(f"{T}body") if text is not None else None
     in_body = _register_entries_in(body)
-    prose = _paragraphs_outside_lists(body)
     # Register lists in the body with little prose around them, or only in standOff
     # (a text that keeps its entities in standOff has prose of its own).
-    if (in_body and prose <= in_body) or (
-        not in_body and not prose and _register_entries_in(tei.find(f"{T}standOff"))
+    if in_body and _paragraphs_outside_lists(body, in_body + 1) <= in_body:
+        return "register"
+    if (
+        not in_body
+        and _register_entries_in(tei.find(f"{T}standOff"))
+        and not _paragraphs_outside_lists(body, 1)
     ):
         return "register"
     if localname(tei) == "teiCorpus" or any(

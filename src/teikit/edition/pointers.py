@@ -26,7 +26,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from lxml import etree
@@ -66,9 +67,9 @@ def pointer_tokens(value: str | None) -> list[str]:
     return value.split() if value else []
 
 
-@dataclass(frozen=True)
-class Target:
-    """What one pointer resolves to.
+class Target(NamedTuple):
+    """What one pointer resolves to (a named tuple: an edition resolves hundreds of
+    thousands of them).
 
     ``kind``: ``entity`` (a register entity), ``element`` (another element with that
     xml:id), ``document`` (a whole file, or a fragment teikit does not interpret),
@@ -89,7 +90,7 @@ class Target:
     problem: str = ""
     reason: str = ""
     file: str = ""
-    candidates: tuple[Entity, ...] = field(default=(), compare=False)
+    candidates: tuple[Entity, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -107,6 +108,9 @@ class _PrefixDef:
         if m is None:
             return None
         return re.sub(r"\$(\d)", lambda g: m.group(int(g.group(1))) or "", self.replacement)
+
+
+_UNKNOWN = object()
 
 
 def _missing(pointer: str, problem: str, reason: str, **more: object) -> Target:
@@ -145,6 +149,9 @@ class Resolver:
         self.key_mode = key_mode
         self.authority = authority
         self._prefixes: dict[str, list[_PrefixDef]] = {}  # document key -> its prefixDefs
+        # (pointer, xml:id, expected type) -> the edition-wide entity it names: the same
+        # #id is written in hundreds of letters. Only answers that hold in any document.
+        self._shared: dict[tuple[str, str, str | None], Target | None] = {}
         self._by_ident: dict[str, list[tuple[str, _PrefixDef]]] | None = None
         self._counted = 0
 
@@ -197,6 +204,12 @@ class Resolver:
         value = pointer.strip()
         if not value:
             return _missing(pointer, "empty", "the pointer is empty")
+        if value[0] == "#" and value is pointer and attribute != "key":
+            # The usual pointer, #id, written in many documents: when the id is not
+            # one of this document's, its answer is the same everywhere.
+            shared = self._shared.get((pointer, value[1:], expected), _UNKNOWN)
+            if shared is not _UNKNOWN and shared is not None and value[1:] not in doc.ids:
+                return shared
         if attribute == "key" and self.key_mode == "name":
             return self._by_name(pointer, value, expected)
         scheme = _SCHEME_RE.match(value)
@@ -281,12 +294,20 @@ class Resolver:
     ) -> Target | None:
         """An entity by xml:id anywhere in the edition's registers (the entities that
         belong to one other document, a play's cast, excepted)."""
+        memo = (pointer, ident, expected)
+        if memo in self._shared:
+            return self._shared[memo]
+        found_all = self.registers.with_xml_id(ident)
+        if all(e.scope == "edition" for e in found_all):  # the answer for every document
+            found = self._pick(list(found_all), expected)
+            if isinstance(found, Entity):
+                answer = Target(pointer, "entity", found, found.doc, found.element)
+            else:
+                answer = self._ambiguous(pointer, found, f"{ident!r}") if found else None
+            self._shared[memo] = answer
+            return answer
         key = self._key_of(doc)
-        candidates = [
-            e
-            for e in self.registers.with_xml_id(ident)
-            if e.scope == "edition" or self._key_of(e.doc) == key
-        ]
+        candidates = [e for e in found_all if e.scope == "edition" or self._key_of(e.doc) == key]
         found = self._pick(candidates, expected)
         if isinstance(found, Entity):
             return Target(pointer, "entity", found, found.doc, found.element)

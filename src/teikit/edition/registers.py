@@ -88,13 +88,9 @@ REGISTER_LISTS = frozenset(
 )
 # Where an entry belongs to its document only (a play's cast, a text's setting).
 _DOCUMENT_SCOPES = frozenset({"particDesc", "settingDesc"})
-_ENTRY_XPATH = etree.XPath(
-    "//t:listPerson//t:person[@xml:id] | //t:listPerson//t:personGrp[@xml:id]"
-    " | //t:listPlace//t:place[@xml:id] | //t:listOrg//t:org[@xml:id]"
-    " | //t:listBibl//t:bibl[@xml:id] | //t:listBibl//t:biblStruct[@xml:id]"
-    " | //t:listEvent//t:event[@xml:id] | //t:taxonomy//t:category[@xml:id]",
-    namespaces={"t": TEI_NS},
-)
+_LIST_TAGS = tuple(f"{T}{name}" for name in sorted(REGISTER_LISTS))
+_ENTRY_TAGS = tuple(f"{T}{name}" for name in ENTRY_TYPES)
+_NS_LENGTH = len(T)
 _EG_XML = f"{{{EG_NS}}}egXML"
 _NAME_ELEMENTS = frozenset(
     {"persName", "placeName", "orgName", "name", "title", "eventName", "catDesc"}
@@ -105,29 +101,33 @@ def register_entries(doc: Document) -> Iterator[tuple[etree._Element, str, str]]
     """Register entries of one document: (element, entity type, scope), in document
     order. Scope is ``document`` in a header's ``particDesc``/``settingDesc`` of a
     TEI document, else ``edition``."""
-    found = _ENTRY_XPATH(doc.root)
-    for el in found if isinstance(found, list) else []:
-        if not isinstance(el, etree._Element):
+    if next(doc.root.iter(*_LIST_TAGS), None) is None:
+        return  # most letters hold no register: one walk in C says so
+    for el in doc.root.iter(*_ENTRY_TAGS):
+        if el.get(XML_ID) is None:
             continue
-        kind, lists = ENTRY_TYPES[localname(el)]
+        kind, lists = ENTRY_TYPES[el.tag[_NS_LENGTH:]]
         scope = "edition"
-        nearest_list = ""
-        skip = False
+        nearest = ""
+        listed = skip = False
         for anc in el.iterancestors():
-            name = localname(anc)
-            if anc.tag == _EG_XML or name == "sourceDesc":
+            tag = anc.tag
+            name = tag[_NS_LENGTH:] if isinstance(tag, str) and tag.startswith(T) else ""
+            if tag == _EG_XML or name == "sourceDesc":
                 skip = True
                 break
-            if not nearest_list and (name in REGISTER_LISTS or name in ENTRY_TYPES):
-                nearest_list = name
-            if name in _DOCUMENT_SCOPES:
+            if not nearest and (name in REGISTER_LISTS or name in ENTRY_TYPES):
+                nearest = name
+            if name in lists:
+                listed = True
+            elif name in _DOCUMENT_SCOPES:
                 header = anc.getparent()
                 owner = header.getparent() if header is not None else None
                 owner = owner.getparent() if owner is not None else None
                 if owner is not None and localname(owner) == "TEI":
                     scope = "document"
-        # An entry in another entry's list (place in place) or directly in its list.
-        if skip or (nearest_list not in lists and nearest_list not in ENTRY_TYPES):
+        # In a list of its kind: directly, or in another entry's list (place in place).
+        if skip or not listed or (nearest not in lists and nearest not in ENTRY_TYPES):
             continue
         yield el, kind, scope
 

@@ -47,19 +47,22 @@ from teikit.edition import Edition, as_edition
 from teikit.edition.config import RulesConfig
 from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.rules import authority, corresp, dates, ids, refs, registers
-from teikit.rules.context import SOURCE, Context
+from teikit.rules.context import SOURCE, Context, Facts
 
 __all__ = [
     "CODES",
     "DEFAULTS",
+    "FINISH",
     "RULES",
     "SOURCE",
+    "Run",
     "check",
     "parse_severity",
     "policy",
 ]
 
-Rule = Callable[[Context], Iterator[Diagnostic]]
+Rule = Callable[[Context, Document, Facts], Iterator[Diagnostic]]
+Finish = Callable[[Context, list[Facts]], Iterator[Diagnostic]]
 
 RULES: dict[str, Rule] = {
     "refs": refs.check,
@@ -68,6 +71,12 @@ RULES: dict[str, Rule] = {
     "registers": registers.check,
     "dates": dates.check,
     "corresp": corresp.check,
+}
+# What needs the whole edition, from every document's facts.
+FINISH: dict[str, Finish] = {
+    "refs": refs.finish,
+    "ids": ids.finish,
+    "registers": registers.finish,
 }
 
 # code -> (rule group, default severity; None: off)
@@ -125,6 +134,63 @@ def policy(
     return found
 
 
+class Run:
+    """The rules over one edition with one policy: :meth:`document` for each document
+    (in any process that has the edition: the validation workers inherit it), then
+    :meth:`finish` with every document's facts."""
+
+    def __init__(
+        self,
+        edition: Edition,
+        severities: Mapping[str, Severity | None] | None = None,
+        rules: Iterable[str] | None = None,
+    ) -> None:
+        chosen = list(RULES) if rules is None else list(rules)
+        unknown = [name for name in chosen if name not in RULES]
+        if unknown:
+            raise UsageError(f"unknown rule group(s) {', '.join(unknown)}: use {', '.join(RULES)}")
+        levels = dict(severities) if severities is not None else policy(edition.config.rules)
+        self.levels = levels
+        self.groups = [
+            name
+            for name in RULES
+            if name in chosen
+            and any(levels.get(code) is not None for code, (g, _) in DEFAULTS.items() if g == name)
+        ]
+        self.context = Context(edition, levels)
+
+    def _leveled(self, found: Iterable[Diagnostic]) -> list[Diagnostic]:
+        out: list[Diagnostic] = []
+        for diagnostic in found:
+            level = self.levels.get(diagnostic.code)
+            if level is None:
+                continue
+            if diagnostic.severity != level:
+                diagnostic = replace(diagnostic, severity=level)
+            out.append(diagnostic)
+        return out
+
+    def document(self, doc: Document) -> tuple[list[Diagnostic], Facts]:
+        """The findings about one document, and its facts for :meth:`finish`."""
+        facts = Facts(doc.path)
+        found: list[Diagnostic] = []
+        for name in self.groups:
+            found += self._leveled(RULES[name](self.context, doc, facts))
+        return sorted(set(found), key=_order), facts
+
+    def finish(self, facts: list[Facts]) -> list[Diagnostic]:
+        """The findings that need the whole edition."""
+        found: list[Diagnostic] = []
+        for name in self.groups:
+            if name in FINISH:
+                found += self._leveled(FINISH[name](self.context, facts))
+        return sorted(set(found), key=_order)
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file, d.line, d.column, d.code, d.message)
+
+
 def check(
     docs: Edition | Iterable[Document],
     *,
@@ -141,24 +207,12 @@ def check(
     files inside the edition folder that pointers name but that were not given.
     """
     edition = as_edition(docs, follow=follow_refs)
-    chosen = list(RULES) if rules is None else list(rules)
-    unknown = [name for name in chosen if name not in RULES]
-    if unknown:
-        raise UsageError(f"unknown rule group(s) {', '.join(unknown)}: use {', '.join(RULES)}")
-    levels = dict(severities) if severities is not None else policy(edition.config.rules)
-    groups = {group for code, (group, _) in DEFAULTS.items() if levels.get(code) is not None} & set(
-        chosen
-    )
-    ctx = Context(edition)
-    found: set[Diagnostic] = set()
-    for name in RULES:
-        if name not in groups:
-            continue
-        for diagnostic in RULES[name](ctx):
-            level = levels.get(diagnostic.code)
-            if level is None:
-                continue
-            found.add(
-                replace(diagnostic, severity=level) if diagnostic.severity != level else diagnostic
-            )
-    return sorted(found, key=lambda d: (d.file, d.line, d.column, d.code, d.message))
+    run = Run(edition, severities, rules)
+    found: list[Diagnostic] = []
+    facts: list[Facts] = []
+    for doc in edition.documents:
+        diagnostics, known = run.document(doc)
+        found += diagnostics
+        facts.append(known)
+    found += run.finish(facts)
+    return sorted(set(found), key=_order)

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from teikit.document import TEI_NS
+from teikit.document import TEI_NS, Document
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import text_value
-from teikit.rules.context import Context, finding
+from teikit.rules.context import Context, Facts, finding
 
 CODE = "authority-uri-malformed"
 
@@ -107,22 +107,21 @@ def idno_problem(kind: str, value: str) -> str | None:
     return None
 
 
-def check(ctx: Context) -> Iterator[Diagnostic]:
-    for pointer in ctx.pointers():
-        if pointer.attribute != "key" and pointer.token.startswith(("http:", "https:")):
+def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
+    for pointer in ctx.walk(doc).uris:
+        if pointer.attribute != "key":
             problem = uri_problem(pointer.token)
             if problem:
                 yield finding(
-                    pointer.doc,
+                    doc,
                     pointer.element,
                     CODE,
                     f"@{pointer.attribute}: {problem}",
                     Severity.WARNING,
                     value=pointer.token,
                 )
-    for doc in ctx.documents:
-        for idno in doc.root.iter(f"{{{TEI_NS}}}idno"):
-            value = text_value(idno)
-            problem = idno_problem(idno.get("type", ""), value) if value else None
-            if problem:
-                yield finding(doc, idno, CODE, problem, Severity.WARNING)
+    for idno in doc.root.iter(f"{{{TEI_NS}}}idno"):
+        value = text_value(idno)
+        problem = idno_problem(idno.get("type", ""), value) if value else None
+        if problem:
+            yield finding(doc, idno, CODE, problem, Severity.WARNING)

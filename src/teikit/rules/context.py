@@ -1,42 +1,50 @@
-"""What every rule shares: the edition, its resolved pointers, and how a finding is made."""
+"""What every rule shares: the edition, the pointers of the document being checked
+(resolved once, in one walk), the facts that need the whole edition, and how a
+finding is made.
+
+The rules run document by document (in the validation workers, which have each
+document parsed already), then once for the edition: what one document cannot
+say alone (pointers into a file not given, register entries nobody uses, ids
+repeated across files) is gathered as plain :class:`Facts` per document and
+finished from them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
-from teikit.document import EG_NS, Document
+from teikit.document import Document
 from teikit.edition import Edition
 from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Target
+from teikit.edition.walk import attribute_values
 from teikit.errors import Diagnostic, Severity
 
 SOURCE = "rules"
 
-_EG = f"{{{EG_NS}}}egXML"
 _MENTION_ATTRS = frozenset({"ref", "key", "sameAs", "corresp", "who"})
+_POINTERS = frozenset(POINTER_ATTRIBUTES)
+# Date attributes a range check needs, walked with the pointers.
+RANGES = (("notBefore", "notAfter"), ("from", "to"))
+_WALKED = (*POINTER_ATTRIBUTES, *(a for pair in RANGES for a in pair))
+# The attributes the rules read, found in C: name() tested against one string is
+# faster than an "or" of names, and than a walk over the elements in Python.
+_WALK = etree.XPath(
+    "//@*[contains('" + "|".join(("", *_WALKED, "")) + "', concat('|', name(), '|'))]"
+)
+_EG = "{http://www.tei-c.org/ns/Examples}egXML"
 
 
 def iter_attributes(doc: Document, names: tuple[str, ...]) -> list[tuple[etree._Element, str, str]]:
-    """(element, attribute, value) for every element carrying one of ``names``, outside
-    examples, in document order. One XPath in C finds them: the rules visit the
-    elements that carry the attributes, not every element of the edition."""
-    query = " | ".join(f"//@{name}" for name in names)
-    examples = next(doc.root.iter(_EG), None) is not None
-    found: list[tuple[etree._Element, str, str]] = []
-    for attr in doc.root.xpath(query):
-        el = attr.getparent()
-        if el is None or not isinstance(el.tag, str):
-            continue
-        if examples and any(a.tag == _EG for a in el.iterancestors()):
-            continue
-        found.append((el, str(attr.attrname), str(attr)))
-    return found
+    """(element, attribute, value) for every element carrying one of ``names``,
+    outside examples, in document order."""
+    return attribute_values(doc, names)
 
 
-@dataclass(frozen=True)
-class Pointer:
+class Pointer(NamedTuple):
     """One pointer token as written, and what it resolves to."""
 
     doc: Document
@@ -47,30 +55,105 @@ class Pointer:
 
 
 @dataclass
+class Facts:
+    """What a document tells the edition-wide rules: plain data, cheap to send from
+    a worker."""
+
+    file: str  # the document's path, as its findings name it
+    # pointers into files that are not part of the edition:
+    # (target path, problem, attribute, line, xpath), in document order
+    outside: list[tuple[str, str, str, int, str]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)  # canonical ids of the entities named
+    # (xml:id, line, xpath, canonical id of the entity it is a copy of, or "")
+    ids: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Walk:
+    """One document's pointers and date ranges, from one walk over its elements."""
+
+    missing: list[Pointer] = field(default_factory=list)  # nowhere, or ambiguous
+    uris: list[Pointer] = field(default_factory=list)  # written as http(s) URIs
+    used: set[str] = field(default_factory=set)
+    ranges: list[etree._Element] = field(default_factory=list)
+
+
+@dataclass
 class Context:
-    """The edition being checked and the facts several rules need, computed once."""
+    """The edition being checked and the rule policy (code -> severity, None: off)."""
 
     edition: Edition
-    _pointers: list[Pointer] | None = field(default=None, repr=False)
+    levels: dict[str, object] = field(default_factory=dict)
+    _walks: dict[int, tuple[Document, Walk]] = field(default_factory=dict, repr=False)
+    # (attribute, value) -> (the id it names, its target), for the values that
+    # name a register entity of the edition with "#id"
+    _shared: dict[tuple[str, str], tuple[str, Target]] = field(default_factory=dict, repr=False)
+
+    def on(self, code: str) -> bool:
+        """Whether rule ``code`` runs (its work can be skipped when it does not)."""
+        return self.levels.get(code) is not None
 
     @property
     def documents(self) -> list[Document]:
         return self.edition.documents
 
-    def pointers(self) -> list[Pointer]:
-        """Every pointer token of the checked documents, resolved."""
-        if self._pointers is None:
-            found: list[Pointer] = []
-            resolver = self.edition.resolver
-            for doc in self.documents:
-                for el, attr, value in iter_attributes(doc, POINTER_ATTRIBUTES):
+    def walk(self, doc: Document) -> Walk:
+        """The pointers of ``doc`` resolved, and its elements with a date range (kept
+        for the document being checked only)."""
+        kept = self._walks.get(id(doc))
+        if kept is not None and kept[0] is doc:
+            return kept[1]
+        walk = Walk()
+        resolver = self.edition.resolver
+        track_use = self.on("register-entry-unused")
+        examples = next(doc.root.iter(_EG), None) is not None
+        shared = self._shared
+        for attribute in _WALK(doc.root):
+            el = attribute.getparent()
+            if examples and any(a.tag == _EG for a in el.iterancestors()):
+                continue
+            attr, value = attribute.attrname, str(attribute)
+            if attr not in _POINTERS:
+                if attr in ("notBefore", "from"):
+                    high = "notAfter" if attr == "notBefore" else "to"
+                    if el.get(high) is not None:
+                        walk.ranges.append(el)
+                continue
+            # The usual value, one #id of a register written in many documents: its
+            # answer is known once the id is not one of this document's own.
+            known = shared.get((attr, value))
+            if known is not None and known[0] not in doc.ids:
+                if track_use and known[1].entity is not None:
+                    walk.used.add(known[1].entity.id)
+                continue
+            for token in resolver.tokens(attr, value):
+                target = resolver.resolve(token, doc, attribute=attr)
+                if target.problem == "ambiguous" and attr in _MENTION_ATTRS:
                     # As the index reads a mention: persName wants a person.
-                    expected = (mention_type(el) or None) if attr in _MENTION_ATTRS else None
-                    for token in resolver.tokens(attr, value):
+                    expected = mention_type(el) or None
+                    if expected:
                         target = resolver.resolve(token, doc, attribute=attr, expected=expected)
-                        found.append(Pointer(doc, el, attr, token, target))
-            self._pointers = found
-        return self._pointers
+                if target.kind == "missing":
+                    walk.missing.append(Pointer(doc, el, attr, token, target))
+                elif target.entity is not None:
+                    entry = target.entity.element
+                    # an entry pointing at itself does not use it
+                    if track_use and (
+                        target.doc is not doc
+                        or (el is not entry and entry not in el.iterancestors())
+                    ):
+                        walk.used.add(target.entity.id)
+                    if (
+                        token == value
+                        and token[:1] == "#"
+                        and target.doc is not doc
+                        and target.entity.scope == "edition"
+                    ):
+                        shared[(attr, value)] = (token[1:], target)
+                if token.startswith(("http:", "https:")):
+                    walk.uris.append(Pointer(doc, el, attr, token, target))
+        self._walks = {id(doc): (doc, walk)}
+        return walk
 
 
 def finding(

@@ -14,7 +14,7 @@ from teikit.edition.mentions import correspondent_role
 from teikit.edition.registers import XML_ID
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import localname, text_value
-from teikit.rules.context import Context, finding, iter_attributes
+from teikit.rules.context import Context, Facts, finding, iter_attributes
 
 INVALID = "date-invalid"
 REVERSED = "date-range-reversed"
@@ -89,9 +89,12 @@ def _check_values(doc: Document) -> Iterator[Diagnostic]:
             )
 
 
-def _check_ranges(doc: Document) -> Iterator[Diagnostic]:
+def _check_ranges(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
+    elements = ctx.walk(doc).ranges
     for low_attr, high_attr in (("notBefore", "notAfter"), ("from", "to")):
-        for el in doc.root.xpath(f"//*[@{low_attr} and @{high_attr}]"):
+        for el in elements:
+            if el.get(low_attr) is None or el.get(high_attr) is None:
+                continue
             low, high = _w3c(el, low_attr), _w3c(el, high_attr)
             if low and high and low.earliest() > high.latest():
                 yield finding(
@@ -162,13 +165,29 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
+_LIVES: dict[int, tuple[etree._Element, tuple]] = {}  # id(entry) -> (entry, its life)
+
+
+def _life(entry: etree._Element) -> tuple:
+    """(birth, death, born, died) of a register entry, read once per entry: a person
+    writes and receives many letters."""
+    kept = _LIVES.get(id(entry))
+    if kept is not None and kept[0] is entry:
+        return kept[1]
+    birth, death = entry.find(f"{T}birth"), entry.find(f"{T}death")
+    life = (birth, death, interval(birth)[0], interval(death)[1])
+    if len(_LIVES) > 100_000:
+        _LIVES.clear()
+    _LIVES[id(entry)] = (entry, life)
+    return life
+
+
 def _outside_life(
     entry: etree._Element, low: Bound | None, high: Bound | None
 ) -> tuple[str, str, etree._Element] | None:
     """("after", "death", <death>) or ("before", "birth", <birth>) when the letter's
     dates cannot fall within the person's life; None when they can or it is unknown."""
-    birth, death = entry.find(f"{T}birth"), entry.find(f"{T}death")
-    died, born = interval(death)[1], interval(birth)[0]
+    birth, death, born, died = _life(entry)
     if death is not None and died and low and low > died:
         return "after", "death", death
     if birth is not None and born and high and high < born:
@@ -176,8 +195,10 @@ def _outside_life(
     return None
 
 
-def check(ctx: Context) -> Iterator[Diagnostic]:
-    for doc in ctx.documents:
+def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
+    if ctx.on(INVALID):
         yield from _check_values(doc)
-        yield from _check_ranges(doc)
+    if ctx.on(REVERSED):
+        yield from _check_ranges(ctx, doc)
+    if ctx.on(RECEIVED_BEFORE_SENT) or ctx.on(OUTSIDE_LIFETIME):
         yield from _check_letters(ctx, doc)

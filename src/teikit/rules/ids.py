@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from teikit.errors import Diagnostic
+from teikit.document import Document
+from teikit.errors import Diagnostic, Severity
 from teikit.reading import localname
-from teikit.rules.context import Context, finding
+from teikit.rules.context import SOURCE, Context, Facts
 
 CODE = "duplicate-id-across-files"
 
@@ -21,28 +22,39 @@ MILESTONES = frozenset(
 )
 
 
-def check(ctx: Context) -> Iterator[Diagnostic]:
+def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
+    """Nothing to say about one document alone: its ids, for :func:`finish`."""
     registers = ctx.edition.registers
-    first: dict[str, tuple[str, int, object]] = {}
+    key = ctx.edition.key_of(doc)
+    for ident, el in doc.ids.items():
+        if localname(el) in MILESTONES:
+            continue
+        entity = registers.by_element.get((key, ident))
+        facts.ids.append((ident, el.sourceline or 0, doc.xpath_of(el), entity.id if entity else ""))
+    return iter(())
+
+
+def finish(ctx: Context, facts: list[Facts]) -> Iterator[Diagnostic]:
+    first: dict[str, tuple[str, int, str]] = {}
     # Sorted by path, so "first" does not depend on the order files were given in.
-    for doc in sorted(ctx.documents, key=lambda d: d.path):
-        key = ctx.edition.key_of(doc)
-        for ident, el in doc.ids.items():
-            if localname(el) in MILESTONES:
-                continue
-            entity = registers.by_element.get((key, ident))
+    for found in sorted(facts, key=lambda f: f.file):
+        for ident, line, xpath, entity in found.ids:
             if ident not in first:
-                first[ident] = (doc.path, el.sourceline or 0, entity)
+                first[ident] = (found.file, line, entity)
                 continue
-            path, line, owner = first[ident]
-            if path == doc.path or (entity is not None and entity is owner):
+            path, first_line, owner = first[ident]
+            if path == found.file or (entity and entity == owner):
                 continue
-            yield finding(
-                doc,
-                el,
+            yield Diagnostic(
+                found.file,
+                line,
+                0,
+                Severity.ERROR,
+                f"xml:id {ident!r} is also used in {path} (line {first_line}); the edition "
+                "declares ids unique across files (rules.ids_unique_across_files), so that "
+                "file#id pointers stay unambiguous: rename one",
                 CODE,
-                f"xml:id {ident!r} is also used in {path} (line {line}); the edition declares "
-                "ids unique across files (rules.ids_unique_across_files), so that file#id "
-                "pointers stay unambiguous: rename one",
-                value=ident,
+                SOURCE,
+                xpath,
+                extra=(("value", ident),),
             )

@@ -8,10 +8,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from teikit.document import TEI_NS
+from teikit.document import TEI_NS, Document
 from teikit.edition.pointers import ID_ATTRIBUTES
-from teikit.errors import Diagnostic
-from teikit.rules.context import Context, Pointer, finding
+from teikit.errors import Diagnostic, Severity
+from teikit.rules.context import SOURCE, Context, Facts, Pointer, finding
 
 DANGLING_REF = "dangling-ref"
 DANGLING_KEY = "dangling-key"
@@ -41,21 +41,21 @@ def _advice(ctx: Context, pointer: Pointer) -> str:
     return f"correct the @{pointer.attribute}"
 
 
-def check(ctx: Context) -> Iterator[Diagnostic]:
-    # Files the edition does not include: one summary per file, at its first pointer.
-    outside: dict[str, list[Pointer]] = defaultdict(list)
-    for pointer in ctx.pointers():
+def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
+    for pointer in ctx.walk(doc).missing:
         target = pointer.target
-        if target.ok:
-            continue
         if target.problem in ("not-given", "no-such-file") and target.file:
-            # Registers outside the files given: summarised. A link to a document that
-            # is not among them (the next letter) cannot be checked: not a finding.
+            # Registers outside the files given: summarised for the edition. A link to
+            # a document that is not among them (the next letter) cannot be checked.
             if pointer.attribute in ID_ATTRIBUTES:
-                outside[target.file].append(pointer)
+                el = pointer.element
+                facts.outside.append(
+                    (target.file, target.problem, pointer.attribute, el.sourceline or 0,
+                     doc.xpath_of(el))
+                )  # fmt: skip
             elif target.problem == "no-such-file":
                 yield finding(
-                    pointer.doc,
+                    doc,
                     pointer.element,
                     DANGLING_REF,
                     f"@{pointer.attribute} {pointer.token!r} points nowhere: {target.reason}; "
@@ -64,7 +64,7 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
                 )
         elif target.problem == "ambiguous":
             yield finding(
-                pointer.doc,
+                doc,
                 pointer.element,
                 AMBIGUOUS,
                 f"@{pointer.attribute} {pointer.token!r} is ambiguous: {target.reason}; "
@@ -74,7 +74,7 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
         elif target.problem == "undeclared-prefix":
             prefix = pointer.token.partition(":")[0]
             yield finding(
-                pointer.doc,
+                doc,
                 pointer.element,
                 UNDECLARED_PREFIX,
                 f"@{pointer.attribute} {pointer.token!r} uses the prefix {prefix!r}, which no "
@@ -86,41 +86,52 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
         else:
             code = DANGLING_KEY if pointer.attribute == "key" else DANGLING_REF
             yield finding(
-                pointer.doc,
+                doc,
                 pointer.element,
                 code,
                 f"@{pointer.attribute} {pointer.token!r} points nowhere: {target.reason}; "
                 f"{_advice(ctx, pointer)}",
                 value=pointer.token,
             )
+    for el in doc.root.iter(f"{{{TEI_NS}}}prefixDef"):
+        try:
+            re.compile(el.get("matchPattern", ""))
+        except re.error as exc:
+            yield finding(
+                doc,
+                el,
+                INVALID_PREFIXDEF,
+                f"prefixDef {el.get('ident', '')!r} has an invalid matchPattern "
+                f"{el.get('matchPattern', '')!r} ({exc}): correct the regular expression",
+            )
+
+
+def finish(ctx: Context, facts: list[Facts]) -> Iterator[Diagnostic]:
+    """Pointers into files the edition does not include: one finding per file, at
+    its first pointer."""
+    outside: dict[str, list[tuple[str, str, int, str]]] = defaultdict(list)
+    for found in facts:
+        for path, problem, _attribute, line, xpath in found.outside:
+            outside[path].append((found.file, problem, line, xpath))
     for path, pointers in outside.items():
-        first = pointers[0]
+        file, problem, line, xpath = pointers[0]
         name = os.path.relpath(path, ctx.edition.root)
-        exists = os.path.exists(path)
         why = (
             "which is not among the files given: give it too, or list it under "
             "[registers] files in teikit.toml"
-            if exists
+            if problem == "not-given"
             else "which does not exist: correct the pointers or add the file"
         )
         count = len(pointers)
-        files = len({p.doc.path for p in pointers})
+        files = len({p[0] for p in pointers})
         spread = f" in {files} files" if files > 1 else ""
-        yield finding(
-            first.doc,
-            first.element,
-            NOT_GIVEN,
+        yield Diagnostic(
+            file,
+            line,
+            0,
+            Severity.WARNING,
             f"{count} pointer{'s' if count != 1 else ''}{spread} into {name}, {why}",
+            NOT_GIVEN,
+            SOURCE,
+            xpath,
         )
-    for doc in ctx.documents:
-        for el in doc.root.iter(f"{{{TEI_NS}}}prefixDef"):
-            try:
-                re.compile(el.get("matchPattern", ""))
-            except re.error as exc:
-                yield finding(
-                    doc,
-                    el,
-                    INVALID_PREFIXDEF,
-                    f"prefixDef {el.get('ident', '')!r} has an invalid matchPattern "
-                    f"{el.get('matchPattern', '')!r} ({exc}): correct the regular expression",
-                )

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from teikit.document import Document
 from teikit.errors import Diagnostic, Severity
-from teikit.rules.context import Context, finding
+from teikit.rules.context import Context, Facts, finding
 
 CODE = "register-entry-unused"
 
 
-def check(ctx: Context) -> Iterator[Diagnostic]:
+def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
+    """Nothing to say about one document alone: the entities it names, for :func:`finish`."""
+    facts.used |= ctx.walk(doc).used
+    return iter(())
+
+
+def finish(ctx: Context, facts: list[Facts]) -> Iterator[Diagnostic]:
     edition = ctx.edition
     docs = ctx.documents
     # Checking a register on its own says nothing about use: only with other files.
     if all(edition.kind(d) == "register" for d in docs):
         return
-    used: set[int] = set()
-    for pointer in ctx.pointers():
-        entity = pointer.target.entity
-        if entity is None:
-            continue
-        entry = entity.element
-        if pointer.element is entry or any(a is entry for a in pointer.element.iterancestors()):
-            continue  # an entry pointing at itself does not use it
-        used.add(id(entity))
+    used = set().union(*(f.used for f in facts))
     given = {edition.key_of(d) for d in docs}
     for entity in edition.registers:
-        if id(entity) in used or edition.key_of(entity.doc) not in given:
+        if entity.id in used or edition.key_of(entity.doc) not in given:
             continue
         yield finding(
             entity.doc,

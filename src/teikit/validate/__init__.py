@@ -12,6 +12,7 @@ every finding.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lxml import etree
 
 from teikit import schemas as schema_lookup
-from teikit.batch import Interrupted, WorkerFailure, run
+from teikit.batch import Interrupted, WorkerFailure, default_jobs, run
 from teikit.document import Document, load
 from teikit.edition.config import Config
 from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
@@ -66,6 +67,8 @@ class FileResult:
     seconds: float = 0.0
     svrl: list[str] = field(default_factory=list)
     truncated: int = 0  # errors left out by --max-errors
+    # What the document told the edition-wide rules (teikit.rules.context.Facts)
+    facts: Any = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
@@ -379,13 +382,14 @@ def _schema_diagnostic(doc: Document, source: SchemaSource, message: str, code: 
 _current: Validator | None = None
 _preloaded: Mapping[str, Document] = {}
 _stdin: bytes | None = None
+_rules: Any = None  # the edition's rules (teikit.rules.Run), when they run
 
 
 def _check_path(path: str) -> FileResult:
     assert _current is not None
     preloaded = _preloaded.get(path)
     if preloaded is not None:
-        return _current.check(preloaded)
+        return _with_rules(preloaded, _current.check(preloaded))
     try:
         if path == "-" and _stdin is not None:
             doc = load(_stdin, path="-", require_tei=_current.require_tei)
@@ -400,7 +404,23 @@ def _check_path(path: str) -> FileResult:
             return FileResult(
                 exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
             )
-    return _current.check(doc)
+    return _with_rules(doc, _current.check(doc))
+
+
+def _with_rules(doc: Document, result: FileResult) -> FileResult:
+    """The edition's rules on a document the schemas just checked, in the same
+    process (a worker has it parsed already). A rule's finding about a value a
+    schema reported on the same line is left out: one fault, one finding."""
+    if _rules is None or result.file != doc.path:
+        return result
+    found, result.facts = _rules.document(doc)
+    schema = list(result.diagnostics)
+    added = [d for d in found if not _reported(d, schema)]
+    if added:
+        result.diagnostics = sorted(
+            schema + added, key=lambda d: (d.line, d.column, d.source, d.message)
+        )
+    return result
 
 
 def _not_tei(error: LoadError) -> bool:
@@ -447,7 +467,7 @@ def validate_files(
     reported as an error and the run goes on. ``documents`` (path -> loaded
     Document) spares the corpus rules loading those files again.
     """
-    global _current, _preloaded, _stdin
+    global _current, _preloaded, _stdin, _rules
     started = time.perf_counter()
     if options is None:
         options = ValidateOptions(schemas=tuple(schemas or ()))
@@ -467,6 +487,17 @@ def validate_files(
     config = options.config if options.config is not None else _config_for(paths)
     rules = options.rules if options.rules is not None else bool(config.rules.enabled)
     try:
+        if rules:
+            # The rules need the edition: loaded here, once. The workers fork after and
+            # check each document, schemas and rules together; with more than one
+            # they read their documents themselves rather than touch the edition's
+            # (every object touched in a forked worker is a page copied). Frozen, the
+            # edition's objects are left alone by the garbage collector.
+            edition_docs = _load_edition(paths, _preloaded, validator)
+            _rules = _rule_run(edition_docs, config, options)
+            if (default_jobs() if jobs is None else jobs) <= 1:
+                _preloaded = edition_docs
+            gc.freeze()
         report.files = run(
             _check_path,
             paths,
@@ -480,10 +511,18 @@ def validate_files(
         report.interrupted = True
     finally:
         _current, _preloaded, _stdin = None, {}, None
-    if rules and not report.interrupted:
+        run_of, _rules = _rules, None
+        gc.unfreeze()
+    if rules and not report.interrupted and run_of is not None:
         # Added to the files' results after on_result saw them: callers that
         # print as files finish print these at the end.
-        _apply_rules(report, documents or {}, config, options)
+        by_file = {result.file: result for result in report.files}
+        for diagnostic in run_of.finish([r.facts for r in report.files if r.facts is not None]):
+            target = by_file.get(diagnostic.file)
+            if target is not None and not _reported(diagnostic, target.diagnostics):
+                target.diagnostics.append(diagnostic)
+                target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
+        report.rules_ran = True
     report.seconds = time.perf_counter() - started
     if raise_on_error and not report.valid:
         raise ValidationError(report.summary(), report.diagnostics)
@@ -518,37 +557,30 @@ def _config_for(paths: Sequence[str]) -> Config:
     return Config()
 
 
-def _apply_rules(
-    report: Report, loaded: Mapping[str, Document], config: Config, options: ValidateOptions
-) -> None:
-    """Run the edition's integrity rules with its policy, and file each finding with
-    its document. Documents in ``loaded`` are used as they are; the others are
-    loaded again. A rule's finding about a value a schema already reported on the
-    same line is left out: one fault, one finding."""
+def _load_edition(
+    paths: Sequence[str], given: Mapping[str, Document], validator: Validator
+) -> dict[str, Document]:
+    """Every document of the run, loaded (those given as they are); a file that cannot
+    be loaded is left to the schema pass, which reports it."""
+    loaded = dict(given)
+    for path in paths:
+        if path in loaded or path == "-":
+            continue
+        try:
+            loaded[path] = load(path, require_tei=validator.require_tei)
+        except LoadError:
+            continue
+    return loaded
+
+
+def _rule_run(loaded: Mapping[str, Document], config: Config, options: ValidateOptions) -> Any:
+    """The edition's rules with its policy, ready for every document."""
     from teikit import rules
     from teikit.edition import Edition
 
-    docs = []
-    for result in report.files:
-        doc = loaded.get(result.file)
-        if doc is None:
-            try:
-                doc = load(result.file)
-            except LoadError:
-                continue  # already reported by the schema pass
-        docs.append(doc)
-    if not docs:
-        return
+    docs = [d for d in loaded.values() if d.is_tei]
     edition = Edition(docs, config=config, root=config.root)
-    severities = rules.policy(config.rules, dict(options.rule_severity))
-    by_file = {result.file: result for result in report.files}
-    for diagnostic in rules.check(edition, severities=severities):
-        target = by_file.get(diagnostic.file)
-        if target is None or _reported(diagnostic, target.diagnostics):
-            continue
-        target.diagnostics.append(diagnostic)
-        target.diagnostics.sort(key=lambda d: (d.line, d.column, d.source, d.message))
-    report.rules_ran = True
+    return rules.Run(edition, rules.policy(config.rules, dict(options.rule_severity)))
 
 
 def _reported(finding: Diagnostic, schema: Sequence[Diagnostic]) -> bool:
