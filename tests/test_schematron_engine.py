@@ -99,8 +99,9 @@ def test_an_untrusted_schema_includes_nothing_outside_the_roots(tmp_path: Path) 
     doc.write_text(model("s.sch") + "<list><item/></list>\n", encoding="utf-8")
     [diagnostic] = validate_files([str(doc)]).diagnostics
     assert diagnostic.code == "untrusted-code-refused"
-    assert f"it includes {tmp_path / 'outside.sch'}, outside the folders being validated" in (
-        diagnostic.message
+    assert diagnostic.message.startswith(
+        f'{edition / "s.sch"}:1:63: refused: sch:include href "../outside.sch" names no '
+        "regular file inside the folders being validated"
     )
     # Given on the command line, the same schema is trusted and may.
     report = validate_files([str(doc)], [str(edition / "s.sch")])

@@ -370,6 +370,63 @@ def within(path: Path, roots: Iterable[Path]) -> bool:
     return any(real.is_relative_to(root.resolve()) for root in [*roots, bundled_root()])
 
 
+SCHEMA_SUFFIXES = frozenset({".rng", ".sch", ".xsd"})
+
+
+def may_name(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether a document may have teikit read ``path`` as the schema it names
+    (``<?xml-model?>``, ``xsi:schemaLocation``): a regular file inside the
+    allowed ``roots``, or anywhere on the local disk if its name says it is a
+    schema (``.rng``, ``.sch``, ``.xsd``), since editions keep their schemas
+    beside the documents' folder (``../meta/``). What that schema includes must
+    then lie in :func:`schema_roots`."""
+    return within(path, roots) or (
+        path.suffix.lower() in SCHEMA_SUFFIXES and within(path, [Path(path.anchor or "/")])
+    )
+
+
+def schema_roots(schema: Path, roots: Iterable[Path]) -> tuple[Path, ...]:
+    """Where an untrusted ``schema`` (the one a document names) may read what it
+    includes, transitively: the allowed roots and the schema's own folder."""
+    return (*roots, Path(schema).resolve().parent)
+
+
+def refused_read(
+    what: str, href: str, where: tuple[str, int, int], schema: Path | str
+) -> SandboxError:
+    """The refusal of an untrusted schema's reference (``what`` ``href``, at
+    ``where`` = (file, line, column) in the schema) to a file outside
+    :func:`schema_roots`. It says nothing of the file itself, not even whether
+    it exists."""
+    file, line, column = where
+    reason = f'{what} "{href}" names no regular file inside the folders being validated'
+    return SandboxError(
+        f"{file}:{line}:{column}: refused: {reason}, and a schema that a document names may "
+        f"read nothing else; to trust it, pass it with --schema {schema}",
+        file=file,
+        line=line,
+        reason=reason,
+    )
+
+
+def element_position(path: str | Path, el: etree._Element) -> tuple[int, int]:
+    """The line and column of ``el``'s start tag in the file at ``path`` (column
+    0 if unknown): on its line, or on one of the few before it (lxml gives the
+    line of a start tag's end)."""
+    line = el.sourceline or 0
+    try:
+        lines = Path(path).read_text("utf-8", "replace").splitlines()
+    except OSError:
+        return line, 0
+    local = etree.QName(el).localname
+    name = f"<{el.prefix}:{local}" if el.prefix else f"<{local}"
+    for number in range(min(line, len(lines)), max(line - 10, 0), -1):
+        found = re.search(re.escape(name) + r"[\s/>]", lines[number - 1] + "\n")
+        if found:
+            return number, found.start() + 1
+    return line, 0
+
+
 def load_within(path: Path, roots: Iterable[Path]) -> Document | None:
     """``path`` loaded with the hardened loader if :func:`within` ``roots``,
     else (or when it does not load) None."""

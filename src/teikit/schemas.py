@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from teikit.errors import Diagnostic, SchemaError, Severity, UsageError
+from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity, UsageError
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -217,7 +217,11 @@ def model_kind(model: dict[str, str]) -> str:
 
 
 def schemas_for(
-    doc: Document, catalogs: Sequence[Path] = (), *, memo: dict | None = None
+    doc: Document,
+    catalogs: Sequence[Path] = (),
+    *,
+    memo: dict | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> list[SchemaSource]:
     """The schemas ``doc`` declares in ``<?xml-model?>`` instructions, in document order.
 
@@ -225,7 +229,10 @@ def schemas_for(
     ``catalogs`` (and XML_CATALOG_FILES) and the well-known TEI URLs. A document
     without ``<?xml-model?>`` gets ``[]``: the caller picks the default schemas.
     ``memo`` (a dict the caller keeps for a run) spares resolving the same
-    declaration again for every document of a corpus.
+    declaration again for every document of a corpus. ``roots`` (the allowed
+    roots of the run) refuses a file a document may not name as its schema
+    (:func:`teikit.sandbox.may_name`; a file the user's catalog maps to is the
+    user's choice); None: no such check.
 
     A declaration that cannot be used raises :class:`SchemaError`: its message
     names the href and what to do; its one diagnostic (code ``schema-unavailable``,
@@ -250,10 +257,14 @@ def schemas_for(
                 trusted = where.via == "tei"  # a bundled or verified cached TEI release
                 if not name:
                     name, version, trusted = _known_name(where.path, href)
+                if not trusted:
+                    _may_name(where, href, roots)
                 if memo is not None:
                     memo[key] = (where, name, version, trusted)
             else:
                 where, name, version, trusted = memo[key]
+        except SandboxError as exc:
+            raise SchemaError(exc.message, [_refused(doc.path, line, exc.message)]) from None
         except SchemaError as exc:
             raise SchemaError(exc.message, [_unavailable(doc.path, line, exc.message)]) from None
         phase = model.get("phase", "").strip() if kind in ("sch", "rng-sch") else ""
@@ -273,7 +284,11 @@ def schemas_for(
 
 
 def xsi_schemas(
-    doc: Document, catalogs: Sequence[Path] = (), *, memo: dict | None = None
+    doc: Document,
+    catalogs: Sequence[Path] = (),
+    *,
+    memo: dict | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> tuple[list[SchemaSource], list[Diagnostic]]:
     """The XSD that ``doc``'s root names in ``xsi:schemaLocation`` (namespace and
     location pairs) or ``xsi:noNamespaceSchemaLocation``, as Oxygen honours them.
@@ -283,8 +298,10 @@ def xsi_schemas(
     The pair for the root's namespace is the schema, the others are imported
     into it. A location that cannot be resolved is a warning for the document
     (code ``schema-not-fetched``), not a stop: other schemas still apply.
-    Everything found here is untrusted. ``memo`` (a dict the caller keeps for a
-    run) spares resolving the same hints again in every file of a corpus.
+    Everything found here is untrusted: ``roots`` refuses, with an error, a
+    location a document may not name (as :func:`schemas_for`). ``memo`` (a dict
+    the caller keeps for a run) spares resolving the same hints again in every
+    file of a corpus.
     """
     root = doc.root
     pairs: list[tuple[str, str]] = []
@@ -298,7 +315,7 @@ def xsi_schemas(
     base = None if doc.path.startswith("<") else Path(doc.path).parent
     key = ("xsi", tuple(pairs), base)
     if memo is None or key not in memo:
-        resolved = _resolve_hints(pairs, base, catalogs)
+        resolved = _resolve_hints(pairs, base, catalogs, roots)
         if memo is not None:
             memo[key] = resolved
     else:
@@ -306,8 +323,10 @@ def xsi_schemas(
     found, problems = resolved
     line = root.sourceline or 1
     notes = [
-        Diagnostic(doc.path, line, 0, Severity.WARNING, message, "schema-not-fetched", "xsd")
-        for message in problems
+        _refused(doc.path, line, message)
+        if refused
+        else Diagnostic(doc.path, line, 0, Severity.WARNING, message, "schema-not-fetched", "xsd")
+        for refused, message in problems
     ]
     if not found:
         return [], notes
@@ -319,29 +338,39 @@ def xsi_schemas(
 
 
 def _resolve_hints(
-    pairs: list[tuple[str, str]], base: Path | None, catalogs: Sequence[Path]
-) -> tuple[list[tuple[str, Path, str]], list[str]]:
-    """(namespace, file, location) for each hint that resolves offline, and a
-    message for each that does not."""
+    pairs: list[tuple[str, str]],
+    base: Path | None,
+    catalogs: Sequence[Path],
+    roots: Sequence[Path] | None,
+) -> tuple[list[tuple[str, Path, str]], list[tuple[bool, str]]]:
+    """(namespace, file, location) for each hint that resolves offline, and
+    (refused, message) for each that does not."""
     from teikit import catalog  # late: catalog imports this module
 
     found: list[tuple[str, Path, str]] = []
-    problems: list[str] = []
+    problems: list[tuple[bool, str]] = []
     for namespace, location in pairs:
         try:
             where = catalog.lookup(location, base, catalogs)
+            _may_name(where, location, roots)
+        except SandboxError as exc:
+            problems.append((True, exc.message))
+            continue
         except SchemaError as exc:
             where = _namespace_mapped(namespace, catalogs)
             if where is None:
                 attribute = "schemaLocation" if namespace else "noNamespaceSchemaLocation"
                 if urlsplit(location).scheme.lower() in ("http", "https", "ftp"):
                     problems.append(
-                        f"remote schema not fetched: {location} (named in xsi:{attribute}); "
-                        "teikit never downloads while validating: save a local copy and point "
-                        "the schemaLocation at it, or map the URL to a file in an XML catalog"
+                        (
+                            False,
+                            f"remote schema not fetched: {location} (named in xsi:{attribute}); "
+                            "teikit never downloads while validating: save a local copy and point "
+                            "the schemaLocation at it, or map the URL to a file in an XML catalog",
+                        )
                     )
                 else:
-                    problems.append(f"{exc.message} (named in xsi:{attribute})")
+                    problems.append((False, f"{exc.message} (named in xsi:{attribute})"))
                 continue
         found.append((namespace, where.path, location))
     return found, problems
@@ -367,6 +396,28 @@ def _model_lines(doc: Document) -> list[int]:
         for node in reversed(list(doc.root.itersiblings(preceding=True)))
         if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model"
     ]
+
+
+def _may_name(where: Any, href: str, roots: Sequence[Path] | None) -> None:
+    """Raise :class:`SandboxError` if a document may not name ``where`` (a
+    catalog resolution of ``href``) as its schema: see :func:`teikit.sandbox.may_name`.
+    A file the user's catalog maps to is the user's choice."""
+    from teikit import sandbox
+
+    if roots is None or where.via != "file" or sandbox.may_name(where.path, roots):
+        return
+    reason = f'the schema "{href}" is no regular file inside the folders being validated'
+    raise SandboxError(
+        f"refused: {reason}, nor a schema file (.rng, .sch, .xsd) elsewhere; a document may "
+        "name nothing else",
+        reason=reason,
+    )
+
+
+def _refused(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(
+        file, line, 0, Severity.ERROR, message, code="untrusted-code-refused", source="sandbox"
+    )
 
 
 def _unavailable(file: str, line: int, message: str) -> Diagnostic:

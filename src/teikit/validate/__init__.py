@@ -26,11 +26,18 @@ from teikit import schemas as schema_lookup
 from teikit.batch import Interrupted, WorkerFailure, default_jobs, run
 from teikit.document import Document, load
 from teikit.edition.config import Config
-from teikit.errors import Diagnostic, LoadError, SchemaError, Severity, ValidationError
+from teikit.errors import (
+    Diagnostic,
+    LoadError,
+    SandboxError,
+    SchemaError,
+    Severity,
+    ValidationError,
+)
 from teikit.schemas import SchemaSource
 from teikit.validate import rng
 from teikit.validate.relaxng import compile_grammar
-from teikit.validate.schematron_engine import SchematronEngine
+from teikit.validate.schematron_engine import SchematronEngine, refusal
 
 if TYPE_CHECKING:
     from teikit.edition import Edition
@@ -122,9 +129,11 @@ class Validator:
     def __init__(self, options: ValidateOptions | None = None, roots: Sequence[Path] = ()):
         self.options = options or ValidateOptions()
         self.catalogs = tuple(Path(c) for c in self.options.catalogs)
-        # Folders whose files Python may read on behalf of schema code (docs/security.md).
+        # The allowed roots: folders whose files Python may read on behalf of
+        # documents and the schemas they name (docs/security.md).
+        self.roots = tuple(roots)
         self.schematron = SchematronEngine(
-            fired_rules=self.options.svrl, phase=self.options.phase, roots=tuple(roots)
+            fired_rules=self.options.svrl, phase=self.options.phase, roots=self.roots
         )
         # Resolve explicit schemas up front: a bad --schema is a usage error
         # before any file is read.
@@ -151,8 +160,12 @@ class Validator:
             return self.explicit, []
         # Resolved once per run: finding the newest TEI release reads the cache
         # folder, and a corpus names the same few schemas in every file.
-        declared = schema_lookup.schemas_for(doc, self.catalogs, memo=self._lookups)
-        hinted, notes = schema_lookup.xsi_schemas(doc, self.catalogs, memo=self._lookups)
+        declared = schema_lookup.schemas_for(
+            doc, self.catalogs, memo=self._lookups, roots=self.roots
+        )
+        hinted, notes = schema_lookup.xsi_schemas(
+            doc, self.catalogs, memo=self._lookups, roots=self.roots
+        )
         if declared or hinted:
             return [*declared, *hinted], notes
         if self._default is None:
@@ -163,7 +176,7 @@ class Validator:
         """Compile schemas now (before workers fork) so that workers share them."""
         for source in sources:
             if source.kind == "rng":
-                compile_grammar(source.path)
+                self._grammar(source)
                 if self.options.embedded_schematron:
                     self.schematron.embedded(source)
                     self.schematron.precheck(source)
@@ -205,6 +218,9 @@ class Validator:
                 found.append(_schema_warning(doc, source, source.note, "schema-substituted"))
             try:
                 checked, more = self._check_source(doc, source, result)
+            except SandboxError as exc:  # it tried to read what it may not
+                found.append(refusal(doc, source, exc))
+                continue
             except SchemaError as exc:
                 if source in self.explicit:
                     raise  # a schema given on the command line: the run cannot go on
@@ -255,7 +271,7 @@ class Validator:
         if source.kind == "xsd":
             from teikit.validate import xsd
 
-            return True, xsd.check(doc, source, self.catalogs)
+            return True, xsd.check(doc, source, self.catalogs, self.roots)
         return False, []
 
     def _cap(self, found: list[Diagnostic], result: FileResult) -> list[Diagnostic]:
@@ -325,12 +341,18 @@ class Validator:
                 schema_name=str(source),
                 doc=doc,
                 max_errors=self.options.max_errors,
-                grammar=self._per_run(("rng", source), lambda: compile_grammar(source.path)),
+                grammar=self._grammar(source),
             )
         finally:
             for name, value in foreign.items():
                 root.set(name, value)
         return found
+
+    def _grammar(self, source: SchemaSource) -> Any:
+        """The compiled grammar of ``source``; an untrusted one reads only inside
+        the allowed roots and its own folder."""
+        roots = None if source.trusted else self.roots
+        return self._per_run(("rng", source), lambda: compile_grammar(source.path, roots))
 
     def _per_run(self, key: tuple, make: Callable[[], T]) -> T:
         """``make()`` once per run for ``key``: the caches below are keyed by
@@ -474,7 +496,8 @@ def validate_files(
     elif schemas is not None:
         raise TypeError("give schemas or options, not both")
     paths = list(paths)
-    validator = Validator(options, roots=_roots(paths))
+    config = options.config if options.config is not None else _config_for(paths)
+    validator = Validator(options, roots=_roots(paths, config.root))
     report = Report(schemas=[str(s) for s in validator.explicit])
     if "-" in paths:
         _stdin = _read_stdin()
@@ -484,7 +507,6 @@ def validate_files(
         _warm_from_first(validator, paths)
     _current = validator
     _preloaded = documents or {}
-    config = options.config if options.config is not None else _config_for(paths)
     rules = options.rules if options.rules is not None else bool(config.rules.enabled)
     try:
         if rules:
@@ -529,9 +551,11 @@ def validate_files(
     return report
 
 
-def _roots(paths: Sequence[str]) -> list[Path]:
-    """The folders of the files being validated: what Python may read for schema code."""
-    return sorted({Path(p).resolve().parent for p in paths if p != "-"})
+def _roots(paths: Sequence[str], edition: Path | None = None) -> list[Path]:
+    """The allowed roots: the folders of the files being validated and the
+    edition's folder (where its configuration is), if it has one."""
+    folders = {Path(p).resolve().parent for p in paths if p != "-"}
+    return sorted(folders | ({edition.resolve()} if edition is not None else set()))
 
 
 def _read_stdin() -> bytes | None:

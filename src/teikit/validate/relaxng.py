@@ -32,12 +32,13 @@ import codecs
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 
 from lxml import etree
 
+from teikit import sandbox
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 from teikit.validate.datatypes import DATE_FORMATS as _DATE_FORMATS
@@ -733,19 +734,25 @@ class Grammar:
 
 
 _MAX_CACHED = 200_000  # entries per cross-document cache of a grammar
-_GRAMMARS: dict[tuple[Path, int], Grammar] = {}
+_GRAMMARS: dict[tuple, Grammar] = {}
 _GRAMMARS_LOCK = threading.Lock()
 
 
-def compile_grammar(path: str | PathLike[str]) -> Grammar:
+def compile_grammar(path: str | PathLike[str], roots: Sequence[Path] | None = None) -> Grammar:
     """Compile a RELAX NG schema (XML syntax), cached per path in this process.
 
+    ``roots``: for an untrusted grammar (one a document names), the allowed
+    roots; what it includes must lie in them or in its own folder
+    (:func:`teikit.sandbox.schema_roots`). None: trusted, any local file.
+
     Raises :class:`~teikit.errors.SchemaError` if it cannot be read or is not
-    a schema this module supports.
+    a schema this module supports (:class:`~teikit.errors.SandboxError` if it
+    includes what it may not read).
     """
     resolved = Path(path).resolve()
+    allowed = None if roots is None else sandbox.schema_roots(resolved, roots)
     try:
-        key = (resolved, resolved.stat().st_mtime_ns)
+        key = (resolved, resolved.stat().st_mtime_ns, allowed)
     except OSError as exc:
         raise SchemaError(f"{path}: cannot read RELAX NG schema: {exc.strerror or exc}") from None
     with _GRAMMARS_LOCK:
@@ -755,7 +762,7 @@ def compile_grammar(path: str | PathLike[str]) -> Grammar:
         started = time.perf_counter()
         engine = _Engine()
         try:
-            simple = read_schema(resolved, cache=_checked_grammars())
+            simple = read_schema(resolved, cache=_checked_grammars(), roots=allowed)
             start = _build(simple, engine)
         except RecursionError:
             raise SchemaError(f"{path}: schema nested too deeply") from None

@@ -36,6 +36,7 @@ from typing import TypeVar
 
 from lxml import etree
 
+from teikit import sandbox
 from teikit.errors import IncorrectSchema, SchemaError
 from teikit.validate import datatypes
 
@@ -155,7 +156,7 @@ class _Source:
         self.index = {el: n for n, el in enumerate(root.iter(etree.Element))}
 
 
-def _column(path: str, index: int) -> int:
+def start_tag_column(path: str, index: int) -> int:
     """The column of the ``index``-th start tag of the file (0 if unknown)."""
     if index < 0:
         return 0
@@ -174,7 +175,7 @@ def _column(path: str, index: int) -> int:
 
 def _error(message: str, where: tuple) -> IncorrectSchema:
     file, line, index = where
-    return IncorrectSchema(message, file, line, _column(file, index) if file else 0)
+    return IncorrectSchema(message, file, line, start_tag_column(file, index) if file else 0)
 
 
 # --------------------------------------------------------------------------
@@ -201,16 +202,25 @@ def _local(el: etree._Element) -> str:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, roots: tuple[Path, ...] | None = None) -> None:
         self.sources: list[_Source] = []
         self.loading: list[str] = []  # URLs being read: include/externalRef recursion
+        # For an untrusted grammar, where what it includes may lie (None: anywhere).
+        self.roots = roots
 
     # -- files
 
-    def load(self, url: str, where: tuple) -> tuple[etree._Element, _Source]:
+    def load(
+        self, url: str, where: tuple, el: etree._Element | None = None
+    ) -> tuple[etree._Element, _Source]:
         if url in self.loading:
             raise _error(f"{url} refers to itself (recursive include or externalRef)", where)
         path = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+        if el is not None and self.roots is not None and not sandbox.within(path, self.roots):
+            file, line, index = where
+            located = (file, line, start_tag_column(file, index))
+            top = self.sources[0].path
+            raise sandbox.refused_read(f"<{_local(el)}> href", el.get("href", ""), located, top)
         parser = etree.XMLParser(
             no_network=True, resolve_entities=False, load_dtd=False, remove_comments=True,
             remove_pis=True,
@@ -342,7 +352,7 @@ class _Reader:
             if kids:
                 raise _error("<externalRef> must be empty", where)
             url = self.resolve(el, source)
-            root, inner = self.load(url, where)
+            root, inner = self.load(url, where, el)
             self.loading.append(url)
             try:
                 return self.pattern(root, inner, root.get("ns", ns), "")
@@ -546,7 +556,7 @@ class _Reader:
 
     def include(self, el, source: _Source, ns: str, dtl: str, where: tuple) -> list[_Node]:
         url = self.resolve(el, source)
-        root, inner = self.load(url, where)
+        root, inner = self.load(url, where, el)
         if _local(root) != "grammar":
             raise _error(f"{inner.path} is not a <grammar>, so it cannot be included", where)
         self.check_attributes(root, "grammar", inner)
@@ -1159,7 +1169,9 @@ def _overlap(a: NameClass, b: NameClass) -> bool:
 # Public API
 
 
-def read_schema(path: str | Path, cache: Path | None = None) -> SimpleGrammar:
+def read_schema(
+    path: str | Path, cache: Path | None = None, roots: tuple[Path, ...] | None = None
+) -> SimpleGrammar:
     """Read, check and simplify the RELAX NG schema (XML syntax) at ``path``.
 
     Raises :class:`IncorrectSchema` (a :class:`~teikit.errors.SchemaError`) for
@@ -1167,13 +1179,19 @@ def read_schema(path: str | Path, cache: Path | None = None) -> SimpleGrammar:
     folder), a grammar found correct is kept there under the checksum of its
     files and read back from it next time, while none of them has changed:
     the check runs once per schema, not once per process.
+
+    ``roots``, for an untrusted grammar (one a document names), are the folders
+    its ``include`` and ``externalRef`` may read, transitively
+    (:func:`teikit.sandbox.schema_roots`); an ``href`` outside them raises
+    :class:`~teikit.errors.SandboxError`, located at that element. None: a
+    trusted grammar, which may read any local file.
     """
     path = Path(path).resolve()
     if cache is not None:
-        kept = _from_cache(path, cache)
+        kept = _from_cache(path, cache, roots)
         if kept is not None:
             return kept
-    reader = _Reader()
+    reader = _Reader(roots)
     top = reader.start(path.as_uri())
     flattener = _Flattener()
     if top.kind == "grammar":
@@ -1270,7 +1288,7 @@ def _to_cache(grammar: SimpleGrammar, files: list[tuple[str, str]], cache: Path)
         pass  # the cache saves time; validation goes on without it
 
 
-def _from_cache(path: Path, cache: Path) -> SimpleGrammar | None:
+def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> SimpleGrammar | None:
     source = _cache_file(path, cache)
     try:
         if source is None or not source.is_file():
@@ -1278,6 +1296,8 @@ def _from_cache(path: Path, cache: Path) -> SimpleGrammar | None:
         fmt, files, digest, start, defines, nodes, regexes = marshal.loads(source.read_bytes())
         if fmt != _CACHE_FORMAT or files[0][0] != str(path):
             return None
+        if roots is not None and not all(sandbox.within(Path(f), roots) for f, _ in files[1:]):
+            return None  # checked when it was trusted: read it again, and refuse
         for name, sha in files[1:]:  # what it includes, unchanged
             if hashlib.sha256(Path(name).read_bytes()).hexdigest() != sha:
                 return None

@@ -31,11 +31,13 @@ XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _MESSAGES = (S + "assert", S + "report", S + "diagnostic", S + "property")
 
 # A loader reads a schema file (an absolute path) and returns its root element,
-# or raises SchemaError (SandboxError for what untrusted code may not read).
-Loader = Callable[[Path], etree._Element]
+# or raises SchemaError (SandboxError for what untrusted code may not read). It
+# is also given the file and element that named it, to locate a refusal.
+Referrer = tuple[Path, etree._Element]
+Loader = Callable[[Path, Referrer | None], etree._Element]
 
 
-def parse_file(path: Path) -> etree._Element:
+def parse_file(path: Path, referrer: Referrer | None = None) -> etree._Element:
     """The default loader: any regular local file, no network, DTD or entities."""
     if not path.is_file():
         raise SchemaError(f"{path}: included file not found")
@@ -113,7 +115,7 @@ def _resolve(el: etree._Element, base: Path, load: Loader, stack: tuple[Path, ..
         path, fragment = _target(href, base)
         if path.resolve() in stack:
             raise SchemaError(f"{path}: includes itself")
-        found = load(path)
+        found = load(path, (base, ref))
         if fragment:
             found = _by_id(found, fragment)
             if found is None:

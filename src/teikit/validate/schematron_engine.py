@@ -138,7 +138,7 @@ class SchematronEngine:
             )
             return Compiled(compiled, xslt.compile_stylesheet(compiled.xslt, name=name), False)
         where = sandbox.Where(str(source.path), f"to trust it, pass it with --schema {source.path}")
-        reader = _UntrustedReader(source.path, (*self.roots, source.path.resolve().parent))
+        reader = _UntrustedReader(source.path, sandbox.schema_roots(source.path, self.roots))
         try:
             included = [
                 declaration
@@ -254,19 +254,18 @@ class _UntrustedReader:
         self.schema = schema
         self.roots = roots
 
-    def _read(self, path: Path) -> etree._Element:
+    def _read(self, path: Path, referrer: tuple[Path, etree._Element]) -> etree._Element:
         if not sandbox.within(path, self.roots):
-            raise SandboxError(
-                f"{self.schema}: refused: it includes {path}, outside the folders being "
-                "validated, which a schema that a document names may not do; to trust it, "
-                f"pass it with --schema {self.schema}",
-                file=str(self.schema),
-                reason=f"includes {path}, outside the folders being validated",
-            )
+            base, ref = referrer
+            where = (str(base), *sandbox.element_position(base, ref))
+            what = f"{ref.prefix or 'sch'}:{etree.QName(ref).localname} href"
+            raise sandbox.refused_read(what, ref.get("href", ""), where, self.schema)
         return parse_file(path)
 
-    def schematron(self, path: Path) -> etree._Element:
-        root = self._read(path)
+    def schematron(
+        self, path: Path, referrer: tuple[Path, etree._Element] | None = None
+    ) -> etree._Element:
+        root = self._read(path, referrer or (self.schema, etree.Element("include", href=str(path))))
         sandbox.vet_schematron(
             root, sandbox.Where(str(path), f"to trust it, pass {self.schema} with --schema")
         )
@@ -299,7 +298,7 @@ class _UntrustedReader:
         path = Path(unquote(parts.path))
         if parts.scheme != "file" or path.resolve() in seen:
             raise SchemaError(f"{base}:{line}: cannot include {include.get('href')}")
-        root = self._read(path)
+        root = self._read(path, (base, include))
         sandbox.vet_tree(
             root,
             sandbox.Where(str(path), f"to trust it, pass {self.schema} with --schema"),

@@ -8,9 +8,11 @@ Diagnostic shape.
   ``xsi:schemaLocation``/``xsi:noNamespaceSchemaLocation``
   (:func:`teikit.schemas.xsi_schemas`); further namespace pairs of the same
   ``xsi:schemaLocation`` are imported into it.
-* **Never the network** (docs/security.md): a schema the user gave loads with
-  ``allow="local"``, one a document named with ``allow="sandbox"`` rooted at its
-  own folder; XML is always defused and location hints in documents ignored.
+* **Never the network** (docs/security.md): schemas load with ``allow="local"``;
+  XML is always defused and location hints in documents ignored. One a document
+  named reads what it includes or imports only inside the allowed roots and its
+  own folder (:func:`teikit.sandbox.schema_roots`): its references are walked
+  and checked before xmlschema reads any, and the URI mapper refuses the rest.
   The user's XML catalogs map ``xs:import``/``xs:include`` locations to local
   files. A remote location nothing maps is not fetched: it becomes one error
   naming it and saying how to make it local. Well-known W3C namespaces
@@ -25,10 +27,11 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
+from teikit import sandbox
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 from teikit.schemas import XSD_NS, SchemaSource
@@ -76,27 +79,94 @@ def _catalog_mapper(catalogs: Sequence[Path]) -> Callable[[str], str]:
     return mapped
 
 
+def _confined(
+    mapper: Callable[[str], str], source: SchemaSource, roots: Sequence[Path]
+) -> Callable[[str], str]:
+    """The URI mapper of an untrusted schema: a local file it may not read (outside
+    :func:`teikit.sandbox.schema_roots`) becomes a location that cannot be
+    opened. :func:`_check_references` has refused those it names, with their
+    place; this catches whatever else xmlschema might try."""
+    allowed = sandbox.schema_roots(source.path, roots)
+    named = {source.path.resolve(), *(path.resolve() for _, path in source.imports)}
+
+    def confined(url: str) -> str:
+        target = mapper(url)
+        if target != url:
+            return target  # the user's catalog maps it: their choice
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("", "file"):
+            return url  # remote: allow="local" blocks it
+        path = Path(unquote(parts.path))
+        if not path.is_absolute() or path.resolve() in named or sandbox.within(path, allowed):
+            return url
+        return "file:///dev/null/refused-by-teikit"
+
+    return confined
+
+
+def _check_references(
+    source: SchemaSource, roots: Sequence[Path], mapper: Callable[[str], str]
+) -> None:
+    """Raise :class:`SandboxError` at the first ``xs:include``, ``xs:import``,
+    ``xs:redefine`` or ``xs:override`` of an untrusted schema (or of what it
+    reads, transitively) whose local ``schemaLocation`` lies outside
+    :func:`teikit.sandbox.schema_roots`."""
+    allowed = sandbox.schema_roots(source.path, roots)
+    pending = [source.path, *(path for _, path in source.imports)]
+    seen: set[Path] = set()
+    while pending:
+        path = pending.pop()
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        try:
+            root = _parse(path)
+        except (OSError, etree.XMLSyntaxError):
+            continue  # xmlschema reports it
+        url = path.resolve().as_uri()
+        for kind in _REFERENCES:
+            for el in root.iterchildren(f"{{{XSD_NS}}}{kind}"):
+                location = el.get("schemaLocation", "").strip()
+                target = urljoin(url, location) if location else ""
+                if not target or mapper(target) != target:
+                    continue  # none, or mapped by the user's catalog
+                parts = urlsplit(target)
+                if parts.scheme.lower() != "file":
+                    continue  # remote: never fetched, reported as such
+                found = Path(unquote(parts.path))
+                if not sandbox.within(found, allowed):
+                    where = (str(path), *sandbox.element_position(path, el))
+                    raise sandbox.refused_read(
+                        f"xs:{kind} schemaLocation", location, where, source.path
+                    )
+                pending.append(found)
+
+
 def load_schema(
-    source: SchemaSource, catalogs: Sequence[Path] = ()
+    source: SchemaSource, catalogs: Sequence[Path] = (), roots: Sequence[Path] = ()
 ) -> tuple[object, tuple[Remote, ...]]:
     """The compiled schema and the remote references it holds (not fetched), once
-    per process. Raises :class:`SchemaError` for a schema that does not load."""
+    per process. Raises :class:`SchemaError` for a schema that does not load,
+    :class:`SandboxError` for an untrusted one that includes what it may not
+    read (outside ``roots``, the allowed roots, and its own folder)."""
     import xmlschema
 
     catalogs = tuple(catalogs)
-    key = (source.path.resolve(), source.trusted, source.imports, catalogs)
+    roots = tuple(roots)
+    key = (source.path.resolve(), source.trusted, source.imports, catalogs, roots)
     if key not in _compiled:
         cls = xmlschema.XMLSchema11 if wants_xsd_11(source.path) else xmlschema.XMLSchema
-        folder = str(source.path.resolve().parent)
         mapper = _catalog_mapper(catalogs)
+        if not source.trusted:
+            _check_references(source, roots, mapper)
+            mapper = _confined(mapper, source, roots)
         try:
             with warnings.catch_warnings():  # a failed import: reported below, our way
                 warnings.simplefilter("ignore")
                 schema = cls(
                     str(source.path),
                     locations=[(ns, str(path)) for ns, path in source.imports] or None,
-                    allow="local" if source.trusted else "sandbox",
-                    base_url=None if source.trusted else folder,
+                    allow="local",
                     defuse="always",
                     uri_mapper=mapper,
                 )
@@ -136,12 +206,18 @@ def _remote_references(schema, mapper: Callable[[str], str]) -> tuple[Remote, ..
     return tuple(found)
 
 
-def check(doc: Document, source: SchemaSource, catalogs: Sequence[Path] = ()) -> list[Diagnostic]:
+def check(
+    doc: Document,
+    source: SchemaSource,
+    catalogs: Sequence[Path] = (),
+    roots: Sequence[Path] = (),
+) -> list[Diagnostic]:
     """Every XSD error in ``doc``, located; a remote import is one error at the
-    declaration (the ``<?xml-model?>`` or the root's ``xsi:schemaLocation``)."""
+    declaration (the ``<?xml-model?>`` or the root's ``xsi:schemaLocation``).
+    ``roots``: the allowed roots, for a schema the document named."""
     from teikit.validate.relaxng import source_positions
 
-    schema, remote = load_schema(source, catalogs)
+    schema, remote = load_schema(source, catalogs, roots)
     found = [
         Diagnostic(
             file=doc.path,
