@@ -355,7 +355,7 @@ class XPaths:
         else:  # the root, among the comments and processing instructions around it
             siblings = [*reversed(list(node.itersiblings(preceding=True))), node]
             siblings += node.itersiblings()
-        keys = [_step_key(s) for s in siblings]
+        keys = [self._key(s) for s in siblings]
         total: dict[str | None, int] = {}
         for key in keys:
             total[key] = total.get(key, 0) + 1
@@ -365,8 +365,19 @@ class XPaths:
                 self._steps[sibling] = "text()"
                 continue
             seen[key] = seen.get(key, 0) + 1
-            self._steps[sibling] = f"{key}[{seen[key]}]" if total[key] > 1 else key
+            self._steps[sibling] = self._format(key, seen[key], total[key])
         return self._steps[node]
+
+    # What a step is: overridden by teikit.render.ElementPaths for XPath's path().
+
+    @staticmethod
+    def _key(node: etree._Element) -> str | None:
+        """What a node is counted among its siblings as (None: not addressable)."""
+        return _step_key(node)
+
+    @staticmethod
+    def _format(key: str, position: int, total: int) -> str:
+        return f"{key}[{position}]" if total > 1 else key
 
 
 def _occurrence(

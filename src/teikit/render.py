@@ -47,6 +47,7 @@ from teikit.errors import (
     StylesheetError,
     UsageError,
 )
+from teikit.index import XPaths
 
 __all__ = [
     "ASSETS_DIR",
@@ -472,38 +473,20 @@ def xdm_node(doc: Document) -> Any:
     return node
 
 
-class ElementPaths:
+class ElementPaths(XPaths):
     """XPath 3.1 ``path()`` of elements (``/Q{ns}TEI[1]/Q{ns}text[1]/…``), as Saxon
-    computes it for the same document: the keys of the ``$entities`` map. Each
-    parent's children are counted once."""
+    computes it for the same document: the keys of the ``$entities`` map. Steps are
+    counted by expanded name and always numbered; only elements count."""
 
-    def __init__(self) -> None:
-        self._paths: dict[etree._Element, str] = {}
+    @staticmethod
+    def _key(node: etree._Element) -> str | None:
+        tag = node.tag
+        return tag if isinstance(tag, str) else None
 
-    def __call__(self, el: etree._Element) -> str:
-        chain: list[etree._Element] = []
-        node: etree._Element | None = el
-        while node is not None and node not in self._paths:
-            chain.append(node)
-            node = node.getparent()
-        for item in reversed(chain):
-            parent = item.getparent()
-            if parent is None:
-                self._paths[item] = "/" + _step(item.tag, 1)
-                continue
-            base = self._paths[parent]
-            seen: dict[str, int] = {}
-            for child in parent:
-                tag = child.tag
-                if isinstance(tag, str):
-                    seen[tag] = seen.get(tag, 0) + 1
-                    self._paths[child] = f"{base}/{_step(tag, seen[tag])}"
-        return self._paths[el]
-
-
-def _step(tag: str, position: int) -> str:
-    ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
-    return f"Q{{{ns}}}{local}[{position}]"
+    @staticmethod
+    def _format(key: str, position: int, total: int) -> str:
+        ns, _, local = key[1:].partition("}") if key.startswith("{") else ("", "", key)
+        return f"Q{{{ns}}}{local}[{position}]"
 
 
 def model_entities(edition: Edition, doc: Document, prefix: str = "") -> dict[str, str]:

@@ -67,7 +67,7 @@ from teikit.errors import (
     TeikitError,
     UsageError,
 )
-from teikit.exports import export
+from teikit.exports import cmif_options, export
 from teikit.exports.cmif import CmifOptions
 from teikit.exports.common import ExportOptions
 from teikit.index import (
@@ -1330,14 +1330,7 @@ def build_site(
     if pdf is None:
         pdf = config.pdf is not False
     if cmif is None and any(dataclasses.astuple(config.cmif)):
-        cmif = CmifOptions(
-            editor=config.cmif.editor,
-            editor_email=config.cmif.email,
-            licence=config.cmif.licence,
-            publisher=config.cmif.publisher,
-            publisher_url=config.cmif.publisher_url,
-            cmif_url=config.cmif.url,
-        )
+        cmif = cmif_options(config)
     if base_url is not None:
         base_url = base_url.strip()
         if (

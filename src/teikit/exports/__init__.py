@@ -30,7 +30,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from teikit.document import Document
-from teikit.edition import Edition, as_edition
+from teikit.edition import Config, Edition, as_edition
 from teikit.errors import UsageError
 from teikit.exports.cmif import CmifOptions, cmif_check
 from teikit.exports.common import ExportError, ExportOptions
@@ -42,6 +42,7 @@ __all__ = [
     "ExportOptions",
     "Format",
     "cmif_check",
+    "cmif_options",
     "export",
     "export_options",
 ]
@@ -125,14 +126,9 @@ class Format(enum.Enum):
         )
 
 
-def export_options(edition: Edition, **overrides: Any) -> ExportOptions:
-    """The export options an edition's configuration gives (its base URL, the CMIF
-    editor, e-mail, licence, publisher), with ``overrides`` (ExportOptions or
-    CmifOptions fields; None leaves a value as configured) laid over them."""
-    config = edition.config
-    cmif_fields = {f.name for f in dataclasses.fields(CmifOptions)}
-    cmif_given = {k: v for k, v in overrides.items() if k in cmif_fields and v is not None}
-    cmif = CmifOptions(
+def cmif_options(config: Config) -> CmifOptions:
+    """What the edition's configuration says a CMIF file needs ([cmif], base_url)."""
+    return CmifOptions(
         editor=config.cmif.editor,
         editor_email=config.cmif.email,
         licence=config.cmif.licence,
@@ -141,7 +137,16 @@ def export_options(edition: Edition, **overrides: Any) -> ExportOptions:
         cmif_url=config.cmif.url,
         edition_url=config.base_url,
     )
-    cmif = dataclasses.replace(cmif, **cmif_given)
+
+
+def export_options(edition: Edition, **overrides: Any) -> ExportOptions:
+    """The export options an edition's configuration gives (its base URL, the CMIF
+    editor, e-mail, licence, publisher), with ``overrides`` (ExportOptions or
+    CmifOptions fields; None leaves a value as configured) laid over them."""
+    config = edition.config
+    cmif_fields = {f.name for f in dataclasses.fields(CmifOptions)}
+    cmif_given = {k: v for k, v in overrides.items() if k in cmif_fields and v is not None}
+    cmif = dataclasses.replace(cmif_options(config), **cmif_given)
     given = {k: v for k, v in overrides.items() if k not in cmif_fields and v is not None}
     if isinstance(given.get("cmif"), CmifOptions):
         cmif = given.pop("cmif")
