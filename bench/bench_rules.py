@@ -15,7 +15,7 @@ the edition model (registers, pointers to follow), the rules themselves.
 from __future__ import annotations
 
 import argparse
-import glob
+import contextlib
 import json
 import os
 import subprocess
@@ -44,11 +44,15 @@ def breakdown(corpus: Path) -> dict[str, float]:
     """CPU seconds of each step of the rules, in this process."""
     from teikit import rules
     from teikit.document import load
-    from teikit.edition import Edition
+    from teikit.edition import Edition, discover
+    from teikit.errors import LoadError
 
-    files = sorted(glob.glob(str(corpus / "*.xml")))
+    files = discover([str(corpus)])
     started = time.process_time()
-    docs = [load(p) for p in files]
+    docs = []
+    for path in files:
+        with contextlib.suppress(LoadError):
+            docs.append(load(path))
     loaded = time.process_time()
     edition = Edition(docs, root=corpus)
     modelled = time.process_time()

@@ -124,6 +124,7 @@ class Edition:
         root: str | os.PathLike[str] | None = None,
         failed: Sequence[LoadError] = (),
         follow: bool = True,
+        given: Sequence[str] = (),
     ) -> None:
         self.config = config or Config()
         self.documents: list[Document] = list(documents)
@@ -145,6 +146,9 @@ class Edition:
         self._by_doc_id: dict[str, Document] | None = None
         for doc in self.documents:
             self._by_path.setdefault(self.key_of(doc), doc)
+        # Files of the edition given but not loaded yet (holding no register: the
+        # validation workers read them): loaded when a pointer names one.
+        self._later = {_abspath(p) for p in given if p != "-"} - set(self._by_path)
         self.registers = Registers(particdesc=self.config.particdesc)
         if follow:
             self._follow_pointers()
@@ -159,6 +163,7 @@ class Edition:
             failed=self._not_loaded.get,
             prefix_documents=lambda: self.all_documents,
             documents_by_id=self._document_by_id,
+            is_given=lambda path: path in self._later,
             key_mode=self.config.key,
             authority=self.config.authority,
         )
@@ -276,7 +281,14 @@ class Edition:
         return True
 
     def _document_at(self, path: str) -> Document | None:
-        return self._by_path.get(path)
+        found = self._by_path.get(path)
+        if found is None and path in self._later:
+            self._later.discard(path)
+            try:
+                found = self._by_path[path] = load(path)
+            except LoadError as exc:
+                self._not_loaded[path] = exc.diagnostics[0].message if exc.diagnostics else ""
+        return found
 
     def _follow_pointers(self) -> None:
         """Read the XML files inside the edition folder that pointers name but that were
@@ -311,6 +323,8 @@ class Edition:
                             wanted.setdefault(path, None)
             pending = []
             for path in wanted:
+                if path in self._later:
+                    continue  # given: a pointer into it finds it then
                 if path not in configured and (not self._inside(path) or not os.path.isfile(path)):
                     continue
                 if excluded(path, self.root, self.config.exclude):

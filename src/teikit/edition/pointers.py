@@ -136,6 +136,7 @@ class Resolver:
         failed: Callable[[str], str | None],
         prefix_documents: Callable[[], list[Document]],
         documents_by_id: Callable[[str], Document | None],
+        is_given: Callable[[str], bool] = lambda path: False,
         key_mode: str = "id",
         authority: bool = True,
     ) -> None:
@@ -146,6 +147,7 @@ class Resolver:
         self._failed = failed
         self._prefix_documents = prefix_documents
         self._documents_by_id = documents_by_id
+        self._is_given = is_given
         self.key_mode = key_mode
         self.authority = authority
         self._prefixes: dict[str, list[_PrefixDef]] = {}  # document key -> its prefixDefs
@@ -367,6 +369,8 @@ class Resolver:
 
     def _in_file(self, pointer: str, file_part: str, fragment: str, doc: Document) -> Target:
         path = os.path.normpath(os.path.join(self._directory_of(doc), unquote(file_part)))
+        if (not fragment or "(" in fragment) and self._is_given(path):
+            return Target(pointer, "document", file=path)  # a whole file: no need to read it
         target = self._document_at(path)
         if target is None:
             why = self._failed(path)

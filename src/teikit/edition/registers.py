@@ -44,6 +44,7 @@ __all__ = [
     "Registers",
     "TypeInfo",
     "authority_uris",
+    "may_hold_registers",
     "normal_uri",
     "register_entries",
 ]
@@ -95,6 +96,24 @@ _EG_XML = f"{{{EG_NS}}}egXML"
 _NAME_ELEMENTS = frozenset(
     {"persName", "placeName", "orgName", "name", "title", "eventName", "catDesc"}
 )
+
+
+# Bytes that a file holding register entries or prefixDefs cannot do without.
+_REGISTER_MARKS = (b"<list", b":list", b"taxonomy", b"prefixDef", b"particDesc", b"teiCorpus")
+
+
+def may_hold_registers(path: str | os.PathLike[str]) -> bool:
+    """Whether a file may hold register entries or prefixDefs, from its bytes: a
+    letter that names no list cannot. Files in UTF-16 or UTF-32, or that cannot be
+    read here, may (the loader decides)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return True
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return True
+    return any(mark in data for mark in _REGISTER_MARKS)
 
 
 def register_entries(doc: Document) -> Iterator[tuple[etree._Element, str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from teikit.document import Document
@@ -19,12 +20,12 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
 
 def finish(ctx: Context, facts: list[Facts]) -> Iterator[Diagnostic]:
     edition = ctx.edition
-    docs = ctx.documents
     # Checking a register on its own says nothing about use: only with other files.
-    if all(edition.kind(d) == "register" for d in docs):
+    kinds = {edition.key_of(d): edition.kind(d) for d in ctx.documents}
+    if all(kinds.get(os.path.abspath(f.file)) == "register" for f in facts):
         return
     used = set().union(*(f.used for f in facts))
-    given = {edition.key_of(d) for d in docs}
+    given = {edition.key_of(d) for d in ctx.documents}
     for entity in edition.registers:
         if entity.id in used or edition.key_of(entity.doc) not in given:
             continue

@@ -506,7 +506,15 @@ def validate_files(
     else:
         _warm_from_first(validator, paths)
     _current = validator
-    _preloaded = documents or {}
+    parallel = (default_jobs() if jobs is None else jobs) > 1
+    # Forked workers read their files themselves: a document of this process that a
+    # worker touches is memory copied for it, and reading is cheaper. What they
+    # cannot read (documents made from bytes) they take as given.
+    _preloaded = {
+        path: doc
+        for path, doc in (documents or {}).items()
+        if not parallel or not os.path.isfile(path)
+    }
     rules = options.rules if options.rules is not None else bool(config.rules.enabled)
     try:
         if rules:
@@ -515,9 +523,9 @@ def validate_files(
             # they read their documents themselves rather than touch the edition's
             # (every object touched in a forked worker is a page copied). Frozen, the
             # edition's objects are left alone by the garbage collector.
-            edition_docs = _load_edition(paths, _preloaded, validator)
-            _rules = _rule_run(edition_docs, config, options)
-            if (default_jobs() if jobs is None else jobs) <= 1:
+            edition_docs = _load_edition(paths, documents or {}, validator)
+            _rules = _rule_run(edition_docs, paths, config, options)
+            if not parallel:
                 _preloaded = edition_docs
             gc.freeze()
         report.files = run(
@@ -584,11 +592,15 @@ def _config_for(paths: Sequence[str]) -> Config:
 def _load_edition(
     paths: Sequence[str], given: Mapping[str, Document], validator: Validator
 ) -> dict[str, Document]:
-    """Every document of the run, loaded (those given as they are); a file that cannot
-    be loaded is left to the schema pass, which reports it."""
+    """The documents of the run the edition model needs before any is checked: those
+    that may hold registers or prefixDefs (those given as they are). The others are
+    read where they are checked, and by the model when a pointer names one. A file
+    that cannot be loaded is left to the schema pass, which reports it."""
+    from teikit.edition.registers import may_hold_registers
+
     loaded = dict(given)
     for path in paths:
-        if path in loaded or path == "-":
+        if path in loaded or path == "-" or not may_hold_registers(path):
             continue
         try:
             loaded[path] = load(path, require_tei=validator.require_tei)
@@ -597,13 +609,18 @@ def _load_edition(
     return loaded
 
 
-def _rule_run(loaded: Mapping[str, Document], config: Config, options: ValidateOptions) -> Any:
+def _rule_run(
+    loaded: Mapping[str, Document],
+    paths: Sequence[str],
+    config: Config,
+    options: ValidateOptions,
+) -> Any:
     """The edition's rules with its policy, ready for every document."""
     from teikit import rules
     from teikit.edition import Edition
 
     docs = [d for d in loaded.values() if d.is_tei]
-    edition = Edition(docs, config=config, root=config.root)
+    edition = Edition(docs, config=config, root=config.root, given=paths)
     return rules.Run(edition, rules.policy(config.rules, dict(options.rule_severity)))
 
 
