@@ -25,7 +25,6 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import NamedTuple
 from urllib.parse import quote
 
@@ -83,17 +82,12 @@ class Document:
         return self.root.tag in _TEI_ROOTS
 
     def title(self) -> str:
-        """The first non-empty ``teiHeader/fileDesc/titleStmt/title``, whitespace-normalised.
+        """The document's own title, as the edition model reads it
+        (:func:`teikit.edition.documents.document_title`: ``title[@type='main']`` or
+        ``[@level='a']`` first); the file stem when the header has none."""
+        from teikit.edition.documents import document_title  # the model imports this module
 
-        Falls back to the file stem (``"cable"`` for ``tei/cable.xml``).
-        """
-        t = f"{{{TEI_NS}}}"
-        for el in self.root.iterfind(f"{t}teiHeader/{t}fileDesc/{t}titleStmt/{t}title"):
-            # string(): text of descendants, without comments and PIs (unlike itertext()).
-            text = " ".join(str(el.xpath("string()")).split())
-            if text:
-                return text
-        return PurePath(self.path).stem or self.path
+        return document_title(self)
 
     def xpath_of(self, el: etree._Element) -> str:
         """A readable XPath for ``el``: ``/TEI/text/body/div[2]/p[3]/persName``.

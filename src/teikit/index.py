@@ -223,6 +223,7 @@ class EntityIndex:
 
     root: str  # absolute directory every ``file`` is relative to
     title: str = ""  # the edition's title
+    order: list[str] = field(default_factory=list)  # the files in the edition's reading order
     documents: list[DocumentInfo] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     dates: list[DateEntry] = field(default_factory=list)
@@ -826,6 +827,7 @@ def build_index(
     return EntityIndex(
         root=builder.root,
         title=edition.title,
+        order=[builder.rel(d) for d in edition.order],
         documents=[
             DocumentInfo(
                 builder.rel(d),

@@ -417,8 +417,9 @@ class Edition:
 
     @cached_property
     def order(self) -> list[Document]:
-        """Reading order: introductions (in the order the edition file lists them),
-        letters by date, plays and other texts, the edition file, the registers."""
+        """Reading order: the edition file (title and contents), introductions (in the
+        order the edition file lists them), letters by date, plays and other texts
+        (listed, then by file), the registers."""
         rank: dict[str, int] = {}
         contents = self.edition_file
         if contents is not None:
@@ -436,10 +437,10 @@ class Edition:
             return (date_sort_key(date) if date else (3,), self.relpath(doc))
 
         return [
+            *sorted(self.of_kind("edition"), key=self.relpath),
             *sorted(self.of_kind("introduction"), key=listed),
             *sorted(self.of_kind("letter"), key=by_date),
             *sorted(self.of_kind("drama", "other"), key=listed),
-            *sorted(self.of_kind("edition"), key=self.relpath),
             *sorted(self.of_kind("register"), key=self.relpath),
         ]
 

@@ -65,10 +65,10 @@ _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class CmifOptions:
     """What a CMIF file needs and an edition may not hold.
 
-    Every field left None is taken from the edition (the file named by the
-    letters' ``seriesStmt/idno[@type='edition']``, else ``edition.xml``, else
-    the first letter); a value found nowhere raises :class:`UsageError`
-    naming the option to give. ``licence`` is ``CC-BY-4.0`` or ``CC0-1.0``.
+    Every field left None is taken from the edition (its edition file, as the
+    edition model finds it, else the first letter; the title is the edition's);
+    a value found nowhere raises :class:`UsageError` naming the option to give.
+    ``licence`` is ``CC-BY-4.0`` or ``CC0-1.0``.
     ``cmif_url`` (the URL the CMIF file will be published at) defaults to
     ``base_url`` + the output file name.
     """

@@ -18,8 +18,8 @@ from pathlib import Path, PurePath
 
 from lxml import etree
 
-from teikit.dates import date_sort_key
 from teikit.document import TEI_NS, Document
+from teikit.edition.documents import document_title
 from teikit.exports.common import ExportOptions, output_directory, write_text
 from teikit.index import EntityIndex
 from teikit.reading import choose_reading, is_tei, localname
@@ -163,10 +163,13 @@ def _element_blocks(el: etree._Element, state: _State) -> Iterator[str]:
         yield _block(text, state)
 
 
-def render(doc: Document, *, markdown: bool = False, notes: bool = True) -> str:
-    """The reading text of one document (title first, footnotes last)."""
+def render(
+    doc: Document, *, markdown: bool = False, notes: bool = True, title: str | None = None
+) -> str:
+    """The reading text of one document (title first, footnotes last); the title is
+    the document's own (see :func:`teikit.edition.documents.document_title`)."""
     state = _State(markdown=markdown, notes=notes)
-    title = doc.title()
+    title = title if title is not None else document_title(doc)
     out = [f"# {state.escape(title)}" if markdown else f"{title}\n{'=' * min(len(title), 72)}"]
     for text in doc.root.iterfind(f"{T}text"):
         out.extend(_blocks(text, state))
@@ -177,17 +180,13 @@ def render(doc: Document, *, markdown: bool = False, notes: bool = True) -> str:
 
 
 def _reading_order(docs: Sequence[Document], index: EntityIndex) -> list[Document]:
+    """The texts among ``docs`` in the edition's reading order (the index has it from
+    the edition model): the registers are not read."""
     kinds = {d.file: d.kind for d in index.documents}
-    dates = {lt.file: lt.date for lt in index.letters}
+    rank = {file: n for n, file in enumerate(index.order)}
     files = {d.path: f for d, f in zip(docs, _relative(docs, index), strict=True)}
-
-    def key(doc: Document) -> tuple[int, tuple[object, ...], str]:
-        file = files[doc.path]
-        if kinds.get(file) == "letter":
-            return (1, date_sort_key(dates.get(file, "")), file)
-        return (0, (), file)
-
-    return sorted((d for d in docs if kinds.get(files[d.path]) != "register"), key=key)
+    texts = [d for d in docs if kinds.get(files[d.path]) != "register"]
+    return sorted(texts, key=lambda d: rank.get(files[d.path], len(rank)))
 
 
 def _relative(docs: Sequence[Document], index: EntityIndex) -> list[str]:
