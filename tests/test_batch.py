@@ -7,6 +7,7 @@ import os
 import signal
 import stat
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -37,6 +38,21 @@ def test_results_keep_input_order_in_parallel():
     results = run(square, items, jobs=2, on_result=lambda item, result: seen.append(item))
     assert results == [n * n for n in items]
     assert seen == items
+
+
+def when_run(n: int) -> int:
+    return time.monotonic_ns()
+
+
+def test_the_costliest_items_are_handed_out_first_and_results_keep_input_order():
+    seen = []
+    items = list(range(40))
+    ran = run(when_run, items, jobs=1, cost=lambda n: n % 7, on_result=lambda i, r: seen.append(i))
+    assert seen == items  # reported in input order …
+    by_start = sorted(items, key=lambda n: ran[n])
+    assert [n % 7 for n in by_start] == sorted(
+        (n % 7 for n in items), reverse=True
+    )  # … run by cost
 
 
 def die_on_seven(n: int) -> int:

@@ -14,10 +14,12 @@ from teikit.document import load
 from teikit.errors import LoadError
 from teikit.schemas import tei_all
 from teikit.validate import rng
+from teikit.validate.relaxng import compile_grammar, is_valid
 from teikit.validate.schematron import compile_schematron, embedded_schematron
 from teikit.validate.schematron_precheck import (
     Precheck,
     _parser,
+    _required_attributes,
     _Unsupported,
     bounds,
     translate,
@@ -122,6 +124,45 @@ def test_clean_only_when_saxon_finds_nothing(tei_all_rules):
             assert not saxon_fires(executable, root), path
     assert checked > 200
     assert clean > checked * 3 // 4  # the point: most documents skip Saxon
+
+
+def test_the_names_of_a_valid_documents_walk_are_every_name_in_it(tei_all_rules):
+    """The RELAX NG walk of a valid document collects its element and attribute
+    names for the precheck; they are exactly what a walk of the tree finds, and
+    the precheck answers the same with them."""
+    precheck, _ = tei_all_rules
+    grammar = compile_grammar(tei_all().path)
+    compared = 0
+    for path in sorted(TEI.glob("*.xml")):
+        doc = load(str(path))
+        names: tuple[set[str], set[str]] = (set(), set())
+        if not is_valid(doc, grammar, names):
+            continue
+        compared += 1
+        assert names[0] == {el.tag for el in doc.root.iter(etree.Element)}
+        assert names[1] == {a for el in doc.root.iter(etree.Element) for a in el.attrib}
+        assert precheck.clean(doc.root, names) == precheck.clean(doc.root)
+    assert compared >= 3
+
+
+@pytest.mark.parametrize(
+    ("predicate", "required"),
+    [
+        ("@when", ["when"]),
+        ("@minOccurs and @maxOccurs", ["minOccurs", "maxOccurs"]),
+        ("starts-with(@spanTo, '#')", ["spanTo"]),
+        ("@type = 'x' and not(@n)", ["type"]),
+        ("@a = @b and @c != 'x y'", ["a", "c"]),
+        # Nothing required where the predicate can hold without the attribute.
+        ("@a or @b", []),
+        ("@a = 'b' or @c", []),
+        ("not(@x)", []),
+        ("contains(@x, '')", []),
+        ("string-length(@x) = 0", []),
+    ],
+)
+def test_the_attributes_a_rule_context_requires(predicate, required):
+    assert _required_attributes(predicate) == required
 
 
 def test_a_rule_that_fires_is_left_to_saxon(tei_all_rules):

@@ -141,8 +141,15 @@ class Interrupted(Exception):
 DEFAULT_TIMEOUT = 600.0
 # The parent looks at its workers at least this often (seconds), whatever it waits for.
 _POLL = 0.5
-# Items sent ahead to each worker, so that it never waits for the parent.
-_DEPTH = 2
+# Items sent ahead to each worker, so that it never waits for the parent: at
+# most this many, and no more than a fair share of what is left, so that the
+# last items go to whichever worker is free first.
+_DEPTH = 32
+# While workers are busy the parent reads their results this often, in batches,
+# rather than waking for each one: on a machine whose cores the workers keep
+# busy, every wake-up of the parent preempts a worker in its write (measured:
+# 0.3 ms a file on 2 cores, a quarter of the time a letter takes).
+_TICK = 0.01
 
 
 def _clock() -> float:
@@ -288,8 +295,9 @@ class _Workers:
         return bool(self.items)
 
     def _feed(self) -> None:
+        depth = max(2, min(_DEPTH, len(self.pending) // (2 * len(self.workers))))
         for worker in self.workers:
-            while self.pending and len(worker.queue) < _DEPTH:
+            while self.pending and len(worker.queue) < depth:
                 task, item = self.pending.popleft()
                 try:
                     worker.conn.send((task, item))
@@ -308,7 +316,10 @@ class _Workers:
         busy = [w for w in self.workers if w.queue]
         if busy:
             wait_for = _POLL if timeout is None else min(timeout, _POLL)
-            ready = connection_wait([w.conn for w in busy], timeout=wait_for)
+            time.sleep(min(_TICK, wait_for))
+            ready = connection_wait([w.conn for w in busy], timeout=0)
+            if not ready:
+                ready = connection_wait([w.conn for w in busy], timeout=wait_for)
             for worker in busy:
                 if worker.conn in ready:
                     self._receive(worker, done)
@@ -380,9 +391,14 @@ def run(
     timeout: float | None = None,
     on_failure: Callable[[T, WorkerFailure], R] | None = None,
     isolate: bool = True,
+    cost: Callable[[T], float] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
+
+    ``cost(item)`` (a file's size, say) hands the costliest items out first, so
+    that no worker is left with a large one while the others have finished;
+    the results still come in input order.
 
     ``on_result(item, result)`` is called here, in input order, as soon as each
     result and those before it are in: callers print as files finish.
@@ -421,9 +437,12 @@ def run(
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     finished: dict[int, Any] = {}
     workers = _Workers(func, jobs, limit)
+    order = range(len(items))
+    if cost is not None:
+        order = sorted(order, key=lambda task: -cost(items[task]))
     try:
-        for task, item in enumerate(items):
-            workers.submit(task, item)
+        for task in order:
+            workers.submit(task, items[task])
         while len(results) < len(items):
             for task, ok, value in workers.poll(None):
                 finished[task] = value if ok else _failed(items[task], value, on_failure)

@@ -1041,6 +1041,9 @@ class _Verdict(_Values):
         self.ids: set[str] = set()
         self.idrefs: list[str] = []
         self.used_context = False
+        # The names met, for the Schematron precheck (one walk of the tree, not two).
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
 
     def run(self, root: etree._Element) -> bool:
         return self.element(self.g._start, root) is not None and all(
@@ -1049,7 +1052,9 @@ class _Verdict(_Values):
 
     def element(self, state: _P, el: etree._Element) -> _P | None:
         eng = self.eng
-        qn = self.qnames.get(el.tag) or self.qname(el.tag)
+        tag = el.tag
+        self.tags.add(tag)
+        qn = self.qnames.get(tag) or self.qname(tag)
         memo = state.memo_open
         s = memo.get(qn) if memo is not None else None
         if s is None:
@@ -1060,6 +1065,7 @@ class _Verdict(_Values):
         if attrib:
             ids = self.id_types.get(qn)
             for clark, value in attrib.items():
+                self.attributes.add(clark)
                 s = self.attribute(s, clark, value, el)
                 if s is None:
                     return None
@@ -1716,15 +1722,24 @@ def explain(
 def is_valid(
     doc_or_tree: Document | etree._ElementTree | etree._Element,
     grammar: Grammar | str | PathLike[str],
+    names: tuple[set[str], set[str]] | None = None,
 ) -> bool:
     """True if the document is valid against the grammar: the verdict alone,
-    without locating or explaining errors (use :func:`explain` for those)."""
+    without locating or explaining errors (use :func:`explain` for those).
+
+    ``names``, two sets, receive the element and attribute names (Clark) of
+    a valid document: its walk met every one (an invalid one stops early)."""
     if not isinstance(grammar, Grammar):
         grammar = compile_grammar(grammar)
     doc = _as_document(doc_or_tree, "")
     with grammar._lock:
         grammar._trim()
+        verdict = _Verdict(grammar, doc.root)
         try:
-            return _Verdict(grammar, doc.root).run(doc.root)
+            valid = verdict.run(doc.root)
         except RecursionError:  # only for trees far deeper than load() accepts
             return False
+    if valid and names is not None:
+        names[0].update(verdict.tags)
+        names[1].update(verdict.attributes)
+    return valid

@@ -51,17 +51,20 @@ def check(
     doc: Document | None = None,
     max_errors: int | None = None,
     grammar: Grammar | None = None,
+    names: tuple[set[str], set[str]] | None = None,
 ) -> list[Diagnostic]:
     """Validate ``tree`` (or ``doc``, its loaded Document) against the schema at
     ``schema_path``; every error, explained, or ``[]`` when it is valid.
 
     Raises :class:`~teikit.errors.SchemaError` if the schema cannot be read or
     is not correct RELAX NG. ``grammar``: the schema already compiled.
+    ``names``: filled with the element and attribute names of a valid document
+    (see :func:`~teikit.validate.relaxng.is_valid`).
     """
     if grammar is None:
         grammar = compile_grammar(schema_path)
     target = doc if doc is not None else tree
-    if is_valid(target, grammar):
+    if is_valid(target, grammar, names):
         return []
     found = explain(target, grammar, file=file, max_errors=max_errors, schema=schema_name)
     if found:

@@ -414,20 +414,21 @@ class Precheck:
                 else:
                     return [(None, ())]
             for predicate in _predicates(predicates or ""):
-                required = _REQUIRED_ATTRIBUTE.match(predicate)
-                if required:
-                    attributes.append(required.group(1))
+                attributes += _required_attributes(predicate[1:-1])
             found.append((tag, tuple(a for a in attributes if ":" not in a)))
         return found
 
-    def clean(self, root: etree._Element) -> bool:
-        """True only when no rule of the schema can fire on the document."""
-        tags: set[str] = set()
-        attributes: set[str] = set()
-        for el in root.iter(etree.Element):
-            tags.add(el.tag)
-            if el.attrib:
-                attributes.update(el.attrib.keys())
+    def clean(self, root: etree._Element, names: tuple[set[str], set[str]] | None = None) -> bool:
+        """True only when no rule of the schema can fire on the document.
+        ``names``: every element and attribute name (Clark) in it, when known
+        (the RELAX NG walk of a valid document collects them)."""
+        if names is None:
+            names = set(), set()
+            for el in root.iter(etree.Element):
+                names[0].add(el.tag)
+                if el.attrib:
+                    names[1].update(el.attrib.keys())
+        tags, attributes = names
         relevant = {
             n
             for tag in (None, *tags)
@@ -459,7 +460,40 @@ class Precheck:
 
 
 _STEP = re.compile(r"(?:([\w.\-]+):)?([\w.\-]+|\*)((?:\[.*\])?)", re.S)
-_REQUIRED_ATTRIBUTE = re.compile(r"\[\s*@([\w.\-:]+)\s*(?:\]|=)")
+# A conjunct of a predicate that is false on an element without attribute @name:
+# the attribute itself, a comparison with it (a general comparison with an empty
+# sequence is false), or starts-with/contains/ends-with of it and a non-empty literal.
+_NEEDS_ATTRIBUTE = re.compile(
+    r"@(?P<a>[\w.\-:]+)\s*(?:(?:!?=|<=?|>=?)\s*(?:'[^']*'|\"[^\"]*\"|[\w.\-:@$/]+))?"
+    r"|(?:starts-with|contains|ends-with)\(\s*@(?P<b>[\w.\-:]+)\s*,\s*"
+    r"(?:'[^']+'|\"[^\"]+\")\s*\)",
+    re.S,
+)
+
+
+def _required_attributes(predicate: str) -> list[str]:
+    """The attributes an element must have for ``predicate`` (its text, without
+    the brackets) to hold: those its top-level ``and`` conjuncts require."""
+    conjuncts, depth, quote, start = [], 0, "", 0
+    for i, c in enumerate(predicate):
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and predicate.startswith(" and ", i):
+            conjuncts.append(predicate[start:i])
+            start = i + 5
+    conjuncts.append(predicate[start:])
+    found = []
+    for conjunct in conjuncts:
+        match = _NEEDS_ATTRIBUTE.fullmatch(conjunct.strip())
+        if match:
+            found.append(match.group("a") or match.group("b"))
+    return found
 
 
 def _union_branches(context: str) -> list[str]:
