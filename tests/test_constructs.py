@@ -289,6 +289,33 @@ def test_notes_by_place(outputs):
     # place="end": an endnote at the end of the part (see the editorial layer)
     assert typst.count("#footnote(") == 4 and typst.count("#tk-endnote(") == 1
     assert "\\(an inline note\\)" in typst
+    # the plain text keeps the same numbers; the notes in the text stay there
+    text = outputs["notes-place"]["txt"].text
+    assert "Text[1] and (A note in the left margin.) more (an inline note) text" in text
+    assert "then[2] and[3] last (In the margin.)." in text
+
+
+def test_nested_notes_have_their_own_ids_numbers_and_links(outputs):
+    """A note inside a note is numbered after it and gets its own id, in the page
+    and as a PDF label (the same number and id as the outer note once made two
+    list items with one id, links landing on the wrong note, and a PDF that did
+    not compile: "label occurs multiple times")."""
+    root = tree(outputs["notes-nested"]["html"].text)
+    items = root.xpath("//li[@role='doc-endnote']")
+    ids = [li.get("id") for li in items]
+    assert len(ids) == len(set(ids)) == 7
+    labels = {li.get("id"): li.xpath("span[@class='tk-note-label']")[0].text for li in items}
+    assert sorted(labels.values()) == ["1", "2", "3", "4", "5", "6", "a"]
+    for ref in root.xpath("//a[@role='doc-noteref']"):
+        note = root.get_element_by_id(ref.get("href")[1:])
+        assert labels[note.get("id")] == ref.text  # the marker names the note it links to
+        assert note.xpath(".//a[@role='doc-backlink']/@href") == ["#" + ref.get("id")]
+    inner = root.xpath("//span[@class='tk-note-body'][starts-with(., 'Outer note')]//a")[0]
+    assert root.get_element_by_id(inner.get("href")[1:]).text_content().count("a note on the note")
+    typst = outputs["notes-nested"]["typst"].text
+    labels = re.findall(r"\] (<tk-notes-nested-note-[^>]+>)", typst)
+    assert len(labels) == len(set(labels)) == 3
+    assert "First[1] then[3] and[4] last[6]." in outputs["notes-nested"]["txt"].text
 
 
 def test_choice_shows_reading_and_source(outputs):

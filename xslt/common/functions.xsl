@@ -5,7 +5,8 @@
   Typed helper functions in the tk: namespace, used by every output format:
 
     text        tk:squash, tk:text, tk:name-text
-    ids         tk:safe-id, tk:note-id, tk:note-label, tk:note-marker
+    ids         tk:safe-id, tk:note-id, tk:note-label, tk:note-marker,
+                tk:is-listed, tk:is-numbered, tk:is-lettered
     URLs        tk:url-scheme, tk:url-is-safe, tk:safe-url, tk:first-url, tk:xml-to-html
     resources   tk:resource-url, tk:facsimile-url, tk:image-url (images and facsimiles)
     register    tk:mention-id, tk:mention-entry, tk:mention-record, tk:local-entry,
@@ -64,49 +65,90 @@
     <xsl:sequence select="if (matches($clean, '^[A-Za-z]')) then $clean else 'id-' || $clean"/>
   </xsl:function>
 
-  <!-- Stable id of a note: its xml:id, else its position among the numbered notes of <text>. -->
+  <!-- Stable id of a note: its xml:id, else its position among the notes of <text>
+       that are listed after the text (tk:note-kind "end"), in document order, a
+       note inside another counted after it: unique, also for notes in notes. -->
   <xsl:function name="tk:note-id" as="xs:string">
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:sequence select="if ($note/@xml:id) then tk:safe-id($note/@xml:id)
-        else 'note-' || tk:note-number($note)"/>
+        else 'note-' || tk:note-position($note, 'tk:end-notes')"/>
   </xsl:function>
 
-  <!-- The visible note number: @n as printed, else the running position. -->
+  <!-- The visible note number: @n as printed, else the running position among
+       the numbered notes (tk:is-numbered). -->
   <xsl:function name="tk:note-label" as="xs:string">
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:sequence select="if (normalize-space($note/@n)) then normalize-space($note/@n)
         else string(tk:note-number($note))"/>
   </xsl:function>
 
-  <!-- The numbered notes of <text> met so far in document order, counted once per
-       document as the tree is built: a note's number is a look-up, not a count of
-       the notes before it (which made numbering quadratic: 4,000 notes, 48 s). -->
+  <!-- Is this note listed after the text (HTML) or at the end of the part (print),
+       lettered because it is the editors' (type editorial) and has no @n? -->
+  <xsl:function name="tk:is-lettered" as="xs:boolean">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:sequence select="$note/@type = 'editorial' and not(normalize-space($note/@n))
+        and tk:note-kind($note) = 'end'"/>
+  </xsl:function>
+
+  <!-- Is this a note of <text> listed after it (tk:note-kind "end")? -->
+  <xsl:function name="tk:is-listed" as="xs:boolean">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:sequence select="exists($note/ancestor::tei:text) and tk:note-kind($note) = 'end'"/>
+  </xsl:function>
+
+  <!-- Is this a numbered note of <text>: listed after it and not lettered? -->
+  <xsl:function name="tk:is-numbered" as="xs:boolean">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:sequence select="tk:is-listed($note) and not(tk:is-lettered($note))"/>
+  </xsl:function>
+
+  <!-- The notes of <text> listed after it (ids) and the numbered ones among them
+       (numbers), met so far in document order, counted once per document as the
+       tree is built: a note's number is a look-up, not a count of the notes before
+       it (which made numbering quadratic: 4,000 notes, 48 s). A note counts at its
+       start, so a note inside another comes after it. -->
+  <xsl:accumulator name="tk:end-notes" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule match="tei:note[tk:is-listed(.)]" phase="start" select="$value + 1"/>
+  </xsl:accumulator>
   <xsl:accumulator name="tk:numbered-notes" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="tei:note[ancestor::tei:text][tk:note-kind(.) = 'end']"
-        phase="start" select="$value + 1"/>
+    <xsl:accumulator-rule match="tei:note[tk:is-numbered(.)]" phase="start" select="$value + 1"/>
   </xsl:accumulator>
 
   <!-- The position of a note among the numbered notes of <text> (inline and
-       marginal notes are not numbered, see tk:note-kind): the numbered notes before
-       it in document order, not counting notes it sits inside, plus one. -->
+       marginal notes are not numbered, see tk:note-kind; nor are the lettered
+       editors' notes). -->
   <xsl:function name="tk:note-number" as="xs:integer">
     <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:sequence select="tk:note-position($note, 'tk:numbered-notes')"/>
+  </xsl:function>
+
+  <!-- A note's value of one of the two note accumulators above: the count of the
+       notes it counts up to and including this one (plus one when it does not
+       count this note: the number the next such note will have). -->
+  <xsl:function name="tk:note-position" as="xs:integer">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:param name="accumulator" as="xs:string"/>
+    <xsl:variable name="numbered" as="xs:boolean" select="$accumulator = 'tk:numbered-notes'"/>
+    <xsl:variable name="counted" as="xs:boolean"
+        select="if ($numbered) then tk:is-numbered($note) else tk:is-listed($note)"/>
     <xsl:try>
-      <xsl:sequence select="$note/accumulator-before('tk:numbered-notes') + 1
-          - count(($note, $note/ancestor::tei:note)[ancestor::tei:text][tk:note-kind(.) = 'end'])"/>
+      <xsl:sequence select="$note/accumulator-before($accumulator) + (if ($counted) then 0 else 1)"/>
       <!-- A tree the accumulator does not apply to (a mode without
            use-accumulators, a document given as a parameter): count. -->
-      <xsl:catch errors="err:XTDE3362" select="count($note/preceding::tei:note[ancestor::tei:text]
-          [tk:note-kind(.) = 'end']) + 1"/>
+      <xsl:catch errors="err:XTDE3362">
+        <xsl:variable name="before" as="element(tei:note)*"
+            select="$note/preceding::tei:note | $note/ancestor-or-self::tei:note"/>
+        <xsl:sequence select="count(if ($numbered) then $before[tk:is-numbered(.)]
+            else $before[tk:is-listed(.)]) + (if ($counted) then 0 else 1)"/>
+      </xsl:catch>
     </xsl:try>
   </xsl:function>
 
-  <!-- The editors' notes without @n met since the last <text> began, as
+  <!-- The lettered notes (tk:is-lettered) met since the last <text> began, as
        xsl:number level="any" from="tei:text" counts them, once per document. -->
   <xsl:accumulator name="tk:lettered-notes" as="xs:integer" initial-value="0">
     <xsl:accumulator-rule match="tei:text" phase="start" select="0"/>
-    <xsl:accumulator-rule match="tei:note[@type = 'editorial'][not(normalize-space(@n))]"
-        phase="start" select="$value + 1"/>
+    <xsl:accumulator-rule match="tei:note[tk:is-lettered(.)]" phase="start" select="$value + 1"/>
   </xsl:accumulator>
 
   <!-- The marker a note shows: the editors' notes (type editorial) without @n are
@@ -115,14 +157,14 @@
   <xsl:function name="tk:note-marker" as="xs:string">
     <xsl:param name="note" as="element(tei:note)"/>
     <xsl:choose>
-      <xsl:when test="$note/@type = 'editorial' and not(normalize-space($note/@n))">
+      <xsl:when test="tk:is-lettered($note)">
         <xsl:variable name="letter" as="xs:string">
           <xsl:try>
             <!-- what xsl:number level="any" from="tei:text" counts, looked up -->
             <xsl:number value="$note/accumulator-before('tk:lettered-notes')" format="a"/>
             <xsl:catch errors="err:XTDE3362">
               <xsl:number select="$note" level="any" from="tei:text"
-                  count="tei:note[@type = 'editorial'][not(normalize-space(@n))]" format="a"/>
+                  count="tei:note[tk:is-lettered(.)]" format="a"/>
             </xsl:catch>
           </xsl:try>
         </xsl:variable>

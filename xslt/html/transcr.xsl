@@ -23,7 +23,8 @@
     exclude-result-prefixes="#all">
 
   <!-- What the source prints in brackets is text: no brackets are added. -->
-  <xsl:template match="tei:seg[@type = 'interpolation']">
+  <!-- (A line of an opener or closer stays a line: textstructure.xsl.) -->
+  <xsl:template match="tei:seg[@type = 'interpolation'][not(parent::tei:opener or parent::tei:closer)]">
     <span class="tk-interpolation"
         title="{string-join(('Interpolation printed in the source',
                              tk:resp-label(@resp, .) ! ('by ' || .)), ', ')}">

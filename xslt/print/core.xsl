@@ -333,6 +333,13 @@
 
   <!-- ============================================================= notes -->
 
+  <!-- Is this note an endnote in print: listed after the text (tk:note-kind "end")
+       and either printed at the end in the source or the editors'? -->
+  <xsl:function name="tk:is-endnote" as="xs:boolean">
+    <xsl:param name="note" as="element(tei:note)"/>
+    <xsl:sequence select="($note/@place = 'end' or $note/@type = 'editorial') and tk:is-listed($note)"/>
+  </xsl:function>
+
   <!-- Notes of register entries are printed with the entry (namesdates.xsl). -->
   <xsl:template match="tei:text//tei:note[tk:note-kind(.) = 'entry']" priority="2">
     <xsl:apply-templates/>
@@ -362,8 +369,11 @@
     <xsl:text>]</xsl:text>
   </xsl:template>
 
-  <!-- An endnote (printed at the end, or the editors' note): a linked marker here. -->
-  <xsl:template match="tei:text//tei:note[@place = 'end' or @type = 'editorial']" priority="1">
+  <!-- An endnote (printed at the end, or the editors' note): a linked marker here.
+       The editors' notes in or between the lines stay there, as the source's do,
+       and their marginal notes become footnotes, as the source's do: the rule
+       for inline notes and this one never match the same note. -->
+  <xsl:template match="tei:text//tei:note[tk:is-endnote(.)]" priority="1">
     <xsl:text>#tk-noteref(</xsl:text>
     <xsl:value-of select="tk:typst-string(tk:note-marker(.))"/>
     <xsl:text>, </xsl:text>
@@ -380,12 +390,12 @@
     <xsl:param name="edition" as="xs:boolean" select="false()" tunnel="yes"/>
     <xsl:if test="not($edition)">
       <xsl:call-template name="tk:endnote-list">
-        <xsl:with-param name="notes" select="$tei/tei:text//tei:note[@place = 'end'][not(@type = 'editorial')]"/>
+        <xsl:with-param name="notes" select="$tei/tei:text//tei:note[tk:is-endnote(.)][not(@type = 'editorial')]"/>
         <xsl:with-param name="heading" select="'Notes'"/>
       </xsl:call-template>
     </xsl:if>
     <xsl:call-template name="tk:endnote-list">
-      <xsl:with-param name="notes" select="$tei/tei:text//tei:note[@type = 'editorial']"/>
+      <xsl:with-param name="notes" select="$tei/tei:text//tei:note[tk:is-endnote(.)][@type = 'editorial']"/>
       <xsl:with-param name="heading" select="'Editorial notes'"/>
       <xsl:with-param name="intro" select="'Notes of the present editors, lettered; they are not part of the printed text.'"/>
     </xsl:call-template>

@@ -96,6 +96,9 @@
   <!-- Register entries (persons, places, organisations, works). -->
   <xsl:mode name="tk:register" on-no-match="shallow-skip" on-multiple-match="fail"/>
 
+  <!-- One document of the whole-edition PDF (a part: heading, text, endnotes). -->
+  <xsl:mode name="tk:part" on-no-match="shallow-skip" on-multiple-match="fail"/>
+
   <!-- The only way TEI text reaches Typst markup. mode="#all" also covers any mode
        a profile forgets to declare (whose built-in rule would copy text unescaped). -->
   <xsl:template match="text()" mode="#all">
@@ -176,7 +179,7 @@
     </xsl:apply-templates>
     <!-- The source's endnotes, together after the last document, as the print has them. -->
     <xsl:variable name="end-notes" as="element(tei:note)*" select="for $d in ($front, $letters)
-        return $d/tei:text//tei:note[@place = 'end'][not(@type = 'editorial')]"/>
+        return $d/tei:text//tei:note[tk:is-endnote(.)][not(@type = 'editorial')]"/>
     <xsl:if test="exists($end-notes)">
       <xsl:text>&#10;= Notes &lt;tk-edition-notes&gt;&#10;#metadata("Notes") &lt;tk-running&gt;&#10;</xsl:text>
       <xsl:text>#tk-apparatus-intro[The notes of the source, printed together after the last document, as in the print.]&#10;</xsl:text>

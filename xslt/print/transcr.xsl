@@ -30,7 +30,8 @@
     <xsl:text>⟩</xsl:text>
   </xsl:template>
 
-  <xsl:template match="tei:seg[@type = 'interpolation']">
+  <!-- (A line of an opener or closer stays a line: textstructure.xsl.) -->
+  <xsl:template match="tei:seg[@type = 'interpolation'][not(parent::tei:opener or parent::tei:closer)]">
     <xsl:apply-templates/>
   </xsl:template>
 

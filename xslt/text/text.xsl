@@ -5,7 +5,8 @@
   The reading text as plain UTF-8: one block (heading, paragraph, salute,
   signature …) per paragraph, separated by blank lines; the editors' supplied
   text in ⟨angle brackets⟩, corrections applied, note markers as [n] and the notes at the
-  end. Register documents give one block per entry. No markup survives.
+  end (notes in or between the lines and in the margin stay in the text, in
+  parentheses). Register documents give one block per entry. No markup survives.
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -40,7 +41,7 @@
       <xsl:value-of select="tk:title($tei) || '&#10;&#10;'"/>
     </xsl:if>
     <xsl:apply-templates select="$tei/tei:text"/>
-    <xsl:variable name="all-notes" as="element(tei:note)*" select="$tei/tei:text//tei:note"/>
+    <xsl:variable name="all-notes" as="element(tei:note)*" select="$tei/tei:text//tei:note[tk:is-listed(.)]"/>
     <xsl:if test="$notes and exists($all-notes)">
       <xsl:text>Notes&#10;&#10;</xsl:text>
       <xsl:for-each select="$all-notes">
@@ -97,8 +98,17 @@
     <xsl:value-of select="tk:squash(.)"/>
   </xsl:template>
 
-  <xsl:template match="tei:note" mode="tk:inline">
+  <!-- The notes listed after the text leave their marker (as on the page); the
+       others (in or between the lines, in the margin) stay where they are, in
+       parentheses. -->
+  <xsl:template match="tei:note[tk:is-listed(.)]" mode="tk:inline">
     <xsl:value-of select="'[' || tk:note-marker(.) || ']'"/>
+  </xsl:template>
+
+  <xsl:template match="tei:note" mode="tk:inline">
+    <xsl:text> (</xsl:text>
+    <xsl:apply-templates mode="tk:inline"/>
+    <xsl:text>)</xsl:text>
   </xsl:template>
 
   <xsl:template match="tei:supplied" mode="tk:inline">
