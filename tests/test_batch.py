@@ -190,17 +190,6 @@ def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
 
 
-def test_progress_is_silent_in_a_pipe(capsys):
-    import io
-
-    stream = io.StringIO()
-    progress = batch.Progress(10, stream=stream)
-    for _ in range(10):
-        progress.step("x")
-    progress.close()
-    assert stream.getvalue() == ""
-
-
 def prepare_pair(n: int) -> tuple[int, int | None]:
     return n + 1000, (n if n % 3 else None)  # every third item has no second stage
 
@@ -339,22 +328,6 @@ def test_a_streamed_write_that_fails_midway_leaves_the_old_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.json"]  # no temporary left
     batch.write_atomic_with(target, lambda handle: handle.write(b"new"))
     assert target.read_text() == "new"
-
-
-def test_progress_in_a_pipe_is_a_plain_line_now_and_then():
-    # Not a terminal: no bar, but a line every `every` seconds of a long run, so a
-    # CI log shows the run is alive (every=0: at each file but the last).
-    import io
-
-    stream = io.StringIO()
-    progress = batch.Progress(3, stream=stream, every=0)
-    for _ in range(3):
-        progress.step("x")
-    progress.close()
-    assert stream.getvalue().splitlines() == [
-        "teikit: progress: 1 of 3 files",
-        "teikit: progress: 2 of 3 files",
-    ]
 
 
 def segfault_in_the_validator(path: str):

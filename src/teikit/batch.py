@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from collections import deque
@@ -25,9 +24,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
-from teikit.errors import printable
+from teikit.errors import Diagnostic, printable
 
 try:
     import fcntl
@@ -72,61 +71,23 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-@dataclass
-class Progress:
-    """Progress on standard error: a bar redrawn in place on a terminal; in a pipe
-    or a log, a plain line every ``every`` seconds of a long run (none for a
-    short one), so that a CI log shows the run is alive."""
+@dataclass(frozen=True)
+class Step:
+    """Progress of a batch as the library reports it (``on_step``): ``done`` of
+    ``total`` items of ``phase`` are finished, ``item`` is the one that just
+    finished and ``diagnostics`` what it found. Steps come in input order, as
+    soon as each item and those before it are done, so that a caller can show
+    findings while the run goes on; the library itself prints nothing."""
 
+    phase: str  # what is being done, as a user would say it: "validating", "rendering"
+    done: int
     total: int
-    stream: TextIO = sys.stderr
-    enabled: bool | None = None  # the bar; None: when the stream is a terminal
-    every: float = 60.0  # seconds between plain lines when there is no bar
-    done: int = 0
-    _last: float = 0.0
-    _drawn: bool = False
-
-    def __post_init__(self) -> None:
-        if self.enabled is None:
-            self.enabled = _isatty(self.stream) and self.total > 1
-        self._last = time.monotonic()
-
-    def step(self, label: str = "") -> None:
-        self.done += 1
-        now = time.monotonic()
-        if not self.enabled:
-            if self.total > 1 and self.done < self.total and now - self._last >= self.every:
-                self._last = now
-                self.stream.write(f"teikit: progress: {self.done} of {self.total} files\n")
-                self.stream.flush()
-            return
-        if now - self._last < 0.1 and self.done < self.total:
-            return
-        self._last = now
-        width = 30
-        filled = width * self.done // max(self.total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        shown = printable(label)[-40:]
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {shown:<40}")
-        self.stream.flush()
-        self._drawn = True
-
-    def clear(self) -> None:
-        """Take the bar off the line, so that a diagnostic can be printed."""
-        if self.enabled and self._drawn:
-            self.stream.write("\r" + " " * 90 + "\r")
-            self.stream.flush()
-            self._drawn = False
-
-    def close(self) -> None:
-        self.clear()
+    item: str = ""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    unit: str = "files"  # what the items are: files, pages, PDFs
 
 
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+OnStep = Callable[[Step], None]
 
 
 class Interrupted(Exception):

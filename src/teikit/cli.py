@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from teikit import __version__
-from teikit.batch import Progress, write_atomic
+from teikit.batch import Step, write_atomic
 from teikit.edition.discovery import discover
 from teikit.errors import Diagnostic, LoadError, Severity, TeikitError, printable
 
@@ -28,6 +30,123 @@ PDF_STANDARDS_CHOICES = ("1.7", "2.0", "a-1b", "a-2b", "a-2u", "a-3b", "a-3u", "
 
 def _emit(line: str) -> None:
     click.echo(line, err=True)
+
+
+# Seconds between plain progress lines when standard error is not a terminal (a
+# pipe, a CI log): often enough to show a long run is alive, rare enough to read.
+PROGRESS_EVERY = 10.0
+
+
+def _clock() -> float:
+    """The progress lines' clock (a module function, so that tests move it on)."""
+    return time.monotonic()
+
+
+class Feedback:
+    """What a batch command shows on standard error while it runs.
+
+    The library hands over each file's findings as a :class:`~teikit.batch.Step`,
+    in input order, as soon as the file and those before it are done; they are
+    printed (and flushed) at once, to a terminal or a pipe alike. Progress goes
+    to the same stream: on a terminal one line redrawn in place, otherwise a
+    plain line every :data:`PROGRESS_EVERY` seconds. ``quiet`` keeps errors only
+    and no progress."""
+
+    def __init__(
+        self, *, quiet: bool = False, stream: TextIO | None = None, tty: bool | None = None
+    ) -> None:
+        self.quiet = quiet
+        self.stream = stream
+        self.tty = _isatty(self.out) if tty is None else tty
+        self.shown: Counter[Diagnostic] = Counter()
+        self.lines: list[str] = []  # every diagnostic line printed, for --report
+        self._last = _clock()
+        self._drawn = 0  # width of the progress line on the terminal, 0: none
+
+    @property
+    def out(self) -> TextIO:
+        return self.stream if self.stream is not None else sys.stderr
+
+    def __call__(self, step: Step) -> None:
+        """The library's ``on_step``."""
+        self.show(step.diagnostics)
+        self.progress(step)
+
+    def wanted(self, diagnostic: Diagnostic) -> bool:
+        return not self.quiet or diagnostic.severity >= Severity.ERROR
+
+    def say(self, line: str) -> None:
+        """A line of its own (a diagnostic, a summary), never mixed with the bar."""
+        self.clear()
+        click.echo(line, file=self.out)
+
+    def show(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.shown[diagnostic] += 1
+            if self.wanted(diagnostic):
+                line = diagnostic.format()
+                self.lines.append(line)
+                self.say(line)
+
+    def rest(self, diagnostics: Iterable[Diagnostic]) -> None:
+        """Print those of ``diagnostics`` not shown yet, in their order: what the
+        library found after the files (findings that need them all)."""
+        left = Counter(self.shown)
+        fresh = []
+        for diagnostic in diagnostics:
+            if left[diagnostic] > 0:
+                left[diagnostic] -= 1
+            else:
+                fresh.append(diagnostic)
+        self.show(fresh)
+
+    def progress(self, step: Step) -> None:
+        if self.quiet or step.total <= 1:
+            return
+        now = _clock()
+        if self.tty:
+            if now - self._last < 0.1 and step.done < step.total:
+                return  # redrawing faster than the eye reads costs time
+            self._last = now
+            width = 24
+            filled = width * step.done // step.total
+            bar = "#" * filled + "-" * (width - filled)
+            name = printable(Path(step.item).name if step.item else "")[-30:]
+            line = f"{step.phase} [{bar}] {step.done}/{step.total} {step.unit} {name}"
+            self.out.write("\r" + line.ljust(self._drawn))
+            self.out.flush()
+            self._drawn = len(line)
+        elif now - self._last >= PROGRESS_EVERY and step.done < step.total:
+            self._last = now
+            click.echo(
+                f"teikit: progress: {step.phase} {step.done} of {step.total} {step.unit}",
+                file=self.out,
+            )
+
+    def clear(self) -> None:
+        """Take the progress line off the terminal."""
+        if self._drawn:
+            self.out.write("\r" + " " * self._drawn + "\r")
+            self.out.flush()
+            self._drawn = 0
+
+    close = clear
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def quiet_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        help="Print errors only: no warnings, info, progress or summary.",
+    )(func)
 
 
 def _fail(exc: TeikitError) -> None:
@@ -125,14 +244,16 @@ def _files(
     return files
 
 
-def _edition(paths: Sequence[str], config: Any, *, follow: bool = True) -> Any:
-    """Open the edition in PATHS; files that cannot be loaded are reported now (the
-    rest go on), XML files that are not TEI are left out."""
+def _edition(paths: Sequence[str], config: Any, feedback: Feedback, *, follow: bool = True) -> Any:
+    """Open the edition in PATHS; files that cannot be loaded are reported as they
+    are read (the rest go on), XML files that are not TEI are left out."""
     from teikit.edition import Edition
 
-    edition = Edition.open(list(paths) or [DEFAULT_TEI], config=config, follow=follow)
-    for diagnostic in edition.diagnostics():
-        _emit(diagnostic.format())
+    edition = Edition.open(
+        list(paths) or [DEFAULT_TEI], config=config, follow=follow, on_step=feedback
+    )
+    feedback.close()
+    feedback.rest(edition.diagnostics())
     return edition
 
 
@@ -191,9 +312,7 @@ def cli() -> None:
     help="Write the report to FILE instead of stdout (text: the diagnostics and the summary, "
     "which still go to stderr too).",
 )
-@click.option(
-    "-q", "--quiet", is_flag=True, help="Print errors only: no warnings, info or summary."
-)
+@quiet_option
 @click.option(
     "--max-errors",
     type=click.IntRange(min=1),
@@ -280,34 +399,24 @@ def validate(
         rule_severity=levels,
         config=config,
     )
-    progress = Progress(len(files))
-    text_report: list[str] = []  # what --format text --report writes
-    printed: dict[int, set[Diagnostic]] = {}  # id(result) -> printed as it finished
-
-    def say(line: str) -> None:
-        text_report.append(line)
-        _emit(line)
-
-    def lines_of(result: Any, diagnostics: Sequence[Diagnostic]) -> list[str]:
-        return [d.format() for d in diagnostics if not quiet or d.severity >= Severity.ERROR]
+    feedback = Feedback(quiet=quiet)
+    total = len(files) + len(cmif_files)
 
     def show(_path: str, result: Any) -> None:
         # Each file as it finishes, in input order (batch.run keeps it), also in a pipe.
-        lines = lines_of(result, result.diagnostics)
-        printed[id(result)] = set(result.diagnostics)
+        finished.append(result.file)
+        feedback.show(result.diagnostics)
         if result.truncated:
-            lines.append(
+            line = (
                 f"{printable(result.file)}:0:0: info: {result.truncated} more errors not shown "
                 "(--max-errors)"
             )
-        if lines:
-            progress.clear()
-        for line in lines:
-            say(line)
-        progress.step(result.file)
+            feedback.lines.append(line)
+            feedback.say(line)
+        feedback.progress(Step("validating", len(finished), total, result.file))
 
-    for warning in skipped:
-        say(warning.format())
+    finished: list[str] = []
+    feedback.show(skipped)
     try:
         report = (
             validate_files(files, options=options, jobs=jobs, on_result=show, timeout=timeout)
@@ -327,13 +436,11 @@ def validate(
                 report.files.append(result)
                 show(path, result)
     except TeikitError as exc:
-        progress.close()
+        feedback.close()
         _fail(exc)
-    progress.close()
-    for result in report.files:  # the integrity rules' findings, which need every file
-        seen = printed.get(id(result), set())
-        for line in lines_of(result, [d for d in result.diagnostics if d not in seen]):
-            say(line)
+    feedback.close()
+    feedback.rest(report.diagnostics)  # the integrity rules' findings, which need every file
+    text_report = feedback.lines
     if svrl_path is not None:
         _write_svrl(svrl_path, report)
     if not quiet:
@@ -415,6 +522,7 @@ def _rule_level(value: str) -> tuple[str, str]:
 )
 @config_option
 @key_option
+@quiet_option
 def index_command(
     paths: Sequence[str],
     output: Path | None,
@@ -424,6 +532,7 @@ def index_command(
     no_follow: bool,
     config_path: Path | None,
     key_mode: str | None,
+    quiet: bool,
 ) -> None:
     """Build the named-entity index: persons, places, organisations, works and dates.
 
@@ -443,20 +552,24 @@ def index_command(
     from teikit.index import build_index
     from teikit.index import suggest as find_untagged
 
+    feedback = Feedback(quiet=quiet)
     try:
-        edition = _edition(paths, _config(paths, config_path, key=key_mode), follow=not no_follow)
+        config = _config(paths, config_path, key=key_mode)
+        edition = _edition(paths, config, feedback, follow=not no_follow)
         problems = edition.failed
-        entity_index = build_index(edition)
+        entity_index = build_index(edition, on_step=feedback)
+        feedback.close()
         if output is None:
             click.echo(dumps(entity_index, fmt or "json", types), nl=False)
         else:
             written = write_index(entity_index, output, fmt, types)
-            _emit(f"wrote {written}")
+            if not quiet:
+                _emit(f"wrote {written}")
         suggestions = find_untagged(edition.documents, entity_index) if suggest else []
     except TeikitError as exc:
+        feedback.close()
         _fail(exc)
-    for suggestion in suggestions:
-        _emit(suggestion.format())
+    feedback.show(suggestions)
     sys.exit(EXIT_FINDINGS if problems or suggestions else EXIT_OK)
 
 
@@ -499,6 +612,7 @@ def index_command(
 @click.option("--edition-url", help="CMIF: the edition's URL.")
 @config_option
 @key_option
+@quiet_option
 def export_command(
     paths: Sequence[str],
     output: Path,
@@ -519,6 +633,7 @@ def export_command(
     edition_url: str | None,
     config_path: Path | None,
     key_mode: str | None,
+    quiet: bool,
 ) -> None:
     """Export the edition to other platforms: CMIF, CSV, GEXF, GeoJSON, JSON-LD, text.
 
@@ -536,8 +651,10 @@ def export_command(
     """
     from teikit.exports import Format, cmif_check, export, export_options
 
+    feedback = Feedback(quiet=quiet)
     try:
-        edition = _edition(paths, _config(paths, config_path, key=key_mode, base_url=base_url))
+        config = _config(paths, config_path, key=key_mode, base_url=base_url)
+        edition = _edition(paths, config, feedback)
         problems = edition.failed
         options = export_options(
             edition,
@@ -561,9 +678,9 @@ def export_command(
         checked = cmif_check(written[0]) if chosen is Format.CMIF and written else []
     except TeikitError as exc:
         _fail(exc)
-    for diagnostic in checked:
-        _emit(diagnostic.format())
-    _emit(f"wrote {len(written)} file(s) to {output}")
+    feedback.show(checked)
+    if not quiet:
+        _emit(f"wrote {len(written)} file(s) to {output}")
     failed = problems or any(d.severity >= Severity.ERROR for d in checked)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -617,6 +734,7 @@ def _parse_params(values: Sequence[str]) -> dict[str, str]:
 @key_option
 @jobs_option
 @timeout_option
+@quiet_option
 def transform_command(
     paths: Sequence[str],
     to: str,
@@ -628,6 +746,7 @@ def transform_command(
     key_mode: str | None,
     jobs: int | None,
     timeout: float | None,
+    quiet: bool,
 ) -> None:
     """Transform TEI with XSLT 3.0 (saxonche): HTML pages, PDFs through Typst, text.
 
@@ -642,6 +761,7 @@ def transform_command(
     """
     from teikit.transform import transform
 
+    feedback = Feedback(quiet=quiet)
     try:
         config = _config(paths, config_path, key=key_mode)
         files = _files(paths, config)
@@ -655,12 +775,15 @@ def transform_command(
             jobs=jobs,
             timeout=timeout,
             config=config,
+            on_step=feedback,
         )
     except TeikitError as exc:
+        feedback.close()
         _fail(exc)
-    for diagnostic in report.diagnostics:
-        _emit(diagnostic.format())
-    _emit(report.summary())
+    feedback.close()
+    feedback.rest(report.diagnostics)
+    if not quiet:
+        _emit(report.summary())
     if report.fatal is not None:  # a full disk, a read-only folder: no output can be written
         _emit(f"teikit: error: cannot write to {printable(str(out_dir))}: {report.fatal}")
         sys.exit(EXIT_TOOL)
@@ -702,6 +825,7 @@ def transform_command(
 @key_option
 @jobs_option
 @timeout_option
+@quiet_option
 def build(
     tei_dir: str,
     out_dir: str,
@@ -717,6 +841,7 @@ def build(
     key_mode: str | None,
     jobs: int | None,
     timeout: float | None,
+    quiet: bool,
 ) -> None:
     """Build the static edition site: pages, registers, search, PDFs and downloads.
 
@@ -739,6 +864,7 @@ def build(
 
     if not Path(tei_dir).is_dir():
         raise click.UsageError(f"{tei_dir}: no such folder of TEI files")
+    feedback = Feedback(quiet=quiet)
     try:
         config = _config([tei_dir], config_path, key=key_mode, base_url=base_url, title=title)
         if editor_email:
@@ -758,17 +884,20 @@ def build(
             validate=not no_validate,
             timeout=timeout,
             config=config,
+            on_step=feedback,
         )
     except BuildError as exc:
-        for diagnostic in exc.diagnostics:
-            _emit(diagnostic.format())
+        feedback.close()
+        feedback.rest(exc.diagnostics)
         _emit(f"teikit: error: {exc.message}")
         sys.exit(EXIT_FINDINGS)
     except TeikitError as exc:
+        feedback.close()
         _fail(exc)
-    for diagnostic in report.diagnostics:
-        _emit(diagnostic.format())
-    _emit(f"{report.summary()}: {out_dir}/index.html")
+    feedback.close()
+    feedback.rest(report.diagnostics)
+    if not quiet:
+        _emit(f"{report.summary()}: {out_dir}/index.html")
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 

@@ -32,6 +32,7 @@ from pathlib import PurePath
 
 from lxml import etree
 
+from teikit.batch import OnStep, Step
 from teikit.dates import DATE_ATTRIBUTES, W3CDate, date_sort_key, parse_date
 from teikit.document import TEI_NS, Document
 from teikit.edition import Edition, as_edition
@@ -781,7 +782,10 @@ def _occurrence_order(files: dict[str, int]) -> Callable[[Occurrence], tuple[int
 
 
 def build_index(
-    docs: Edition | Iterable[Document] | str | os.PathLike[str], *, follow_refs: bool = True
+    docs: Edition | Iterable[Document] | str | os.PathLike[str],
+    *,
+    follow_refs: bool = True,
+    on_step: OnStep | None = None,
 ) -> EntityIndex:
     """Index the persons, places, organisations, works, events and dates of an edition
     (an :class:`~teikit.edition.Edition`, documents, or a path to open as one).
@@ -792,7 +796,7 @@ def build_index(
     one entry however its mentions point at it (``#id``, a path, an authority
     URI, a name). Mentions without a pointer, or with one that resolves to no
     register entry, become unregistered entries (``id == ""``) so nothing
-    mentioned is lost.
+    mentioned is lost. ``on_step`` hears of each document indexed.
     """
     edition = as_edition(docs, follow=follow_refs)
     builder = _Builder(edition)
@@ -800,12 +804,14 @@ def build_index(
     builder.collect_registers()
     letters: list[Letter] = []
     relations: list[Relation] = []
-    for doc in given:
+    for number, doc in enumerate(given, 1):
         # One of each per document: they hold every block and path they made.
         snippets, xpaths = _Snippets(), XPaths()
         builder.index_mentions(doc, snippets, xpaths)
         builder.index_dates(doc, snippets, xpaths)
         letters += builder.letters(doc)
+        if on_step is not None:
+            on_step(Step("indexing", number, len(given), doc.path))
     for doc in sorted(edition.all_documents, key=builder.rel):
         relations += builder.relations(doc)
     # Registers only read to resolve pointers contribute their mentioned entries.

@@ -52,7 +52,7 @@ from lxml import html as lxml_html
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import WorkerFailure, default_jobs, output_folder, write_failure
+from teikit.batch import OnStep, Step, WorkerFailure, default_jobs, output_folder, write_failure
 from teikit.batch import run as run_jobs
 from teikit.document import TEI_NS, Document, load, read_regular
 from teikit.edition import Config, Edition, find_config, load_config
@@ -1290,6 +1290,7 @@ def build_site(
     cmif: CmifOptions | None = None,
     timeout: float | None = None,
     config: Config | None = None,
+    on_step: OnStep | None = None,
 ) -> BuildReport:
     """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files, searched
     recursively; or an :class:`~teikit.edition.Edition`) into ``out_dir``.
@@ -1308,7 +1309,9 @@ def build_site(
     site will be published, used in the citation and the data exports; ``cmif``
     gives what CMIF needs and the edition does not hold (the editor's e-mail).
     A page or PDF a worker spends more than ``timeout`` seconds on (default:
-    batch.DEFAULT_TIMEOUT) is given up and reported.
+    batch.DEFAULT_TIMEOUT) is given up and reported. ``on_step`` hears of each file
+    validated and each output made (:class:`~teikit.batch.Step`, with its findings),
+    in order, as they finish; the report still holds every finding.
     """
     started = time.perf_counter()
     if (
@@ -1347,7 +1350,7 @@ def build_site(
         report = BuildReport(out_dir=out)
         builder = _Builder(
             source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout,
-            config, edition,
+            config, edition, on_step,
         )  # fmt: skip
         try:
             builder.build()
@@ -1371,8 +1374,10 @@ class _Builder:
         timeout: float | None = None,
         config: Config | None = None,
         edition: Edition | None = None,
+        on_step: OnStep | None = None,
     ) -> None:
         self.source = source
+        self.on_step = on_step
         self.config = config or Config()
         self.given = edition
         self.timeout = timeout  # seconds a worker may spend on one job
@@ -1579,6 +1584,7 @@ class _Builder:
                 options=ValidateOptions(config=self.config),
                 jobs=self._jobs(len(files), PARALLEL_VALIDATION),
                 documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
+                on_result=self._stepper("validating", len(files), lambda r: r.diagnostics),
             )
             diagnostics = list(result.diagnostics)
             invalid = sum(1 for f in result.files if not f.valid)
@@ -1599,6 +1605,26 @@ class _Builder:
         if self.findings is None and isinstance(findings, dict):
             self.findings = findings  # still true: kept for the next build
         return None
+
+    def _stepper(
+        self,
+        phase: str,
+        total: int,
+        found: Callable[[Any], Sequence[Diagnostic]],
+        unit: str = "files",
+        name: Callable[[Any], str] = str,
+    ) -> Callable[[Any, Any], None] | None:
+        """An ``on_result`` for a batch that tells ``on_step`` of each item done."""
+        if self.on_step is None:
+            return None
+        tell, done = self.on_step, 0
+
+        def step(item: Any, result: Any) -> None:
+            nonlocal done
+            done += 1
+            tell(Step(phase, done, total, name(item), tuple(found(result)), unit))
+
+        return step
 
     def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
         """Record a failure; without keep_going it stops the build."""
@@ -1726,8 +1752,17 @@ class _Builder:
         try:
             jobs_todo = [job for _, _, job, _ in todo]
             results = run_jobs(
-                _run_job, jobs_todo, jobs=jobs, timeout=self.timeout, on_failure=_job_timed_out
-            )
+                _run_job,
+                jobs_todo,
+                jobs=jobs,
+                timeout=self.timeout,
+                on_failure=_job_timed_out,
+                # A PDF's findings are told when it is typeset, in the second round.
+                on_result=self._stepper(
+                    "rendering", len(todo), lambda r: () if r.typst else r.diagnostics,
+                    "outputs", lambda job: job.page or job.path or FULL_PDF,
+                ),
+            )  # fmt: skip
             pdfs = [i for i, result in enumerate(results) if result.typst is not None]
             _typst = [(jobs_todo[i], results[i]) for i in pdfs]
             made = run_jobs(
@@ -1738,7 +1773,11 @@ class _Builder:
                 on_failure=lambda index, failure: _job_timed_out(_typst[index][0], failure),
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
-            )
+                on_result=self._stepper(
+                    "typesetting", len(pdfs), lambda r: r.diagnostics, "PDFs",
+                    lambda index: _typst[index][0].path or FULL_PDF,
+                ),
+            )  # fmt: skip
             for i, result in zip(pdfs, made, strict=True):
                 results[i] = result
         finally:
@@ -1825,6 +1864,9 @@ class _Builder:
                 jobs=jobs,
                 timeout=self.timeout,
                 on_failure=lambda item, failure: _gave_up(str(self.source), item[1], failure),
+                on_result=self._stepper(
+                    "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
+                ),
             )
             made = dict(zip(items, done, strict=True))
         finally:

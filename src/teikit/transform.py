@@ -34,6 +34,8 @@ from teikit import render
 from teikit.batch import (
     STDIN,
     Interrupted,
+    OnStep,
+    Step,
     WorkerFailure,
     default_jobs,
     output_folder,
@@ -240,6 +242,7 @@ def transform(
     jobs: int | None = None,
     timeout: float | None = None,
     config: Config | None = None,
+    on_step: OnStep | None = None,
 ) -> TransformReport:
     """Transform TEI files (folders are searched for ``*.xml``) into ``out_dir``.
 
@@ -266,7 +269,9 @@ def transform(
     stylesheet runs in workers and Typst here. On Ctrl-C the report holds
     the files finished so far and ``interrupted`` is set. A file a worker spends
     more than ``timeout`` seconds on (default: batch.DEFAULT_TIMEOUT) is
-    reported as failed and the batch goes on.
+    reported as failed and the batch goes on. ``on_step`` is called with each
+    file's outcome (a :class:`~teikit.batch.Step` with its diagnostics) as soon as
+    it and the files before it are done, in input order.
 
     Raises :class:`UsageError` (bad ``to``, parameter values, output folder)
     and :class:`~teikit.render.StylesheetError` (stylesheet does not compile)
@@ -320,6 +325,9 @@ def transform(
             scratch, own = root_dir, False
         key = f"{scratch}:{id(report)}"
         taken: set[str] = set()
+        phase = "typesetting" if to == "pdf" else "transforming"
+        if on_step is not None and report.general:  # about the run: before any file
+            on_step(Step(phase, 0, len(files), "", tuple(report.general)))
 
         def accept(item: tuple[str, int], done: _Done) -> None:  # in input order
             outcome = FileOutcome(files[item[1]])
@@ -329,6 +337,9 @@ def transform(
                 raise render.StylesheetError(done.fatal[0], done.fatal[1])
             _place(done, outcome, _EXTENSIONS[to], root_dir, taken)
             outcome.seconds = done.seconds
+            if on_step is not None:
+                on_step(Step(phase, len(report.files), len(files), outcome.source,
+                             tuple(outcome.diagnostics)))  # fmt: skip
 
         _batches[key] = _Batch(
             files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,

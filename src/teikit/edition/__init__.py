@@ -32,6 +32,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from teikit.batch import OnStep, Step
 from teikit.dates import date_sort_key
 from teikit.document import TEI_NS, Document, load
 from teikit.edition import documents as _documents
@@ -177,6 +178,7 @@ class Edition:
         *,
         config: Config | str | os.PathLike[str] | None = None,
         follow: bool = True,
+        on_step: OnStep | None = None,
         **overrides: Any,
     ) -> Edition:
         """Open an edition: a folder (searched recursively for ``*.xml``), a file, a
@@ -190,7 +192,9 @@ class Edition:
         files that are not TEI are left out. With ``follow``, the register files
         the configuration lists (``[registers] files``) and the files inside the
         edition folder that pointers name are read too, to resolve against (they
-        are indexed and checked only when given).
+        are indexed and checked only when given). ``on_step`` hears of each file
+        read (:class:`~teikit.batch.Step`, with the diagnostics of a file that
+        could not be loaded), as it is read.
         """
         items = _as_list(source)
         loaded = [i for i in items if isinstance(i, Document)]
@@ -209,9 +213,11 @@ class Edition:
         for data in raw:
             docs.append(load(bytes(data)))
         skipped: list[Diagnostic] = []
-        for path in files:
+        for number, path in enumerate(files, 1):
             try:
                 docs.append(load(path))
+                if on_step is not None:
+                    on_step(Step("reading", number, len(files), path))
             except LoadError as exc:
                 first = exc.diagnostics[0] if exc.diagnostics else None
                 if first is not None and first.code == "not-tei" and path in files:
@@ -228,6 +234,8 @@ class Edition:
                     )
                     continue
                 failed.append(exc)
+                if on_step is not None:
+                    on_step(Step("reading", number, len(files), path, tuple(exc.diagnostics)))
         if not docs and not failed:
             raise UsageError(f"no XML files found in {' '.join(paths) or 'the input'}")
         edition = cls(docs, config=cfg, root=root, failed=failed, follow=follow)
