@@ -138,3 +138,36 @@ def test_a_checked_grammar_is_kept_by_checksum_and_read_back(tmp_path: Path):
     assert third.digest != first.digest
     kept.write_bytes(b"not marshal data")  # a damaged cache file is read around
     assert read_schema(main, cache=cache).digest == third.digest
+
+
+def test_checked_grammar_is_shared_by_copies_without_includes(tmp_path, monkeypatch):
+    """The cache is keyed by the schema's checksum: a copy of a self-contained
+    schema elsewhere (another checkout, another virtual environment) is not
+    checked again; one that includes files is, as its includes are relative."""
+    from teikit.validate import rng_schema
+
+    schema = (
+        '<element name="list" xmlns="http://relaxng.org/ns/structure/1.0">'
+        "<oneOrMore><element name='item'><text/></element></oneOrMore></element>"
+    )
+    cache = tmp_path / "cache"
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "list.rng").write_text(schema, encoding="utf-8")
+    first = rng_schema.read_schema(tmp_path / "one" / "list.rng", cache=cache)
+    reads = []
+    real_reader = rng_schema._Reader
+    monkeypatch.setattr(rng_schema, "_Reader", lambda *a: reads.append(a) or real_reader(*a))
+    copy = rng_schema.read_schema(tmp_path / "two" / "list.rng", cache=cache)
+    assert reads == [] and copy.digest == first.digest
+    assert copy.files == [(tmp_path / "two" / "list.rng").resolve()]
+
+    grammar = '<grammar xmlns="http://relaxng.org/ns/structure/1.0">{}</grammar>'
+    for folder in ("one", "two"):
+        part = grammar.format(f"<start>{schema}</start>")
+        (tmp_path / folder / "part.rng").write_text(part, encoding="utf-8")
+        main = grammar.format('<include href="part.rng"/>')
+        (tmp_path / folder / "main.rng").write_text(main, encoding="utf-8")
+    rng_schema.read_schema(tmp_path / "one" / "main.rng", cache=cache)
+    rng_schema.read_schema(tmp_path / "two" / "main.rng", cache=cache)
+    assert len(reads) == 2  # the first, and the copy: its include lies elsewhere

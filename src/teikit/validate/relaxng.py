@@ -1031,7 +1031,7 @@ class _Verdict(_Values):
     without its messages and recovery, with each attribute and text step kept
     in the grammar, so that a corpus runs as a lazily built automaton."""
 
-    def __init__(self, grammar: Grammar, root: etree._Element) -> None:
+    def __init__(self, grammar: Grammar, root: etree._Element, names: bool = False) -> None:
         self.g = grammar
         self.eng = grammar._eng
         self.context = root
@@ -1042,6 +1042,7 @@ class _Verdict(_Values):
         self.idrefs: list[str] = []
         self.used_context = False
         # The names met, for the Schematron precheck (one walk of the tree, not two).
+        self.names = names
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
 
@@ -1053,7 +1054,6 @@ class _Verdict(_Values):
     def element(self, state: _P, el: etree._Element) -> _P | None:
         eng = self.eng
         tag = el.tag
-        self.tags.add(tag)
         qn = self.qnames.get(tag) or self.qname(tag)
         memo = state.memo_open
         s = memo.get(qn) if memo is not None else None
@@ -1061,13 +1061,18 @@ class _Verdict(_Values):
             s = eng.open(state, qn)
         if s.kind == NOT_ALLOWED:
             return None
-        attrib = el.attrib
-        if attrib:
+        items = el.items()
+        if self.names:
+            self.tags.add(tag)
+            if items:
+                self.attributes.update([clark for clark, _ in items])
+        if items:
             ids = self.id_types.get(qn)
-            for clark, value in attrib.items():
-                self.attributes.add(clark)
-                s = self.attribute(s, clark, value, el)
-                if s is None:
+            steps = self.steps
+            for clark, value in items:
+                found = steps.get((s.uid, clark, value))
+                s = self.attribute(s, clark, value, el) if found is None else found
+                if s is None or s.kind == NOT_ALLOWED:
                     return None
                 if ids is not None:
                     kind = ids.get(self.qnames.get(clark) or self.qname(clark))
@@ -1078,20 +1083,11 @@ class _Verdict(_Values):
             if s.kind == NOT_ALLOWED:
                 return None
         text = el.text
-        if len(el) == 0 and (not text or not text.strip(_XML_WS)):
-            # No content, or only whitespace: the commonest case, one step per state.
-            after = s.memo_blank if not text else None
-            if after is None:
-                after = self.blank(s, text or "", el)
-                if not text:
-                    s.memo_blank = after
-            return None if after.kind == NOT_ALLOWED else after
-        text = text or ""
         has_elements = False
         for child in el:
             if child.tag.__class__ is not str:  # comments and PIs do not split text
                 if child.tail:
-                    text += child.tail
+                    text = (text or "") + child.tail
                 continue
             if text and text.strip(_XML_WS):
                 s = self.text(s, text, el)
@@ -1101,12 +1097,17 @@ class _Verdict(_Values):
             s = self.element(s, child)
             if s is None:
                 return None
-            text = child.tail or ""
+            text = child.tail
         if has_elements:
             if text and text.strip(_XML_WS):
                 s = self.text(s, text, el)
                 if s is None:
                     return None
+        elif not text:  # no content: the commonest case, one step per state
+            after = s.memo_blank
+            if after is None:
+                after = s.memo_blank = self.blank(s, "", el)
+            return None if after.kind == NOT_ALLOWED else after
         else:
             t = self.text(s, text, el)
             if _is_ws(text):
@@ -1734,7 +1735,7 @@ def is_valid(
     doc = _as_document(doc_or_tree, "")
     with grammar._lock:
         grammar._trim()
-        verdict = _Verdict(grammar, doc.root)
+        verdict = _Verdict(grammar, doc.root, names is not None)
         try:
             valid = verdict.run(doc.root)
         except RecursionError:  # only for trees far deeper than load() accepts

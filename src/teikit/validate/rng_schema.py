@@ -1294,7 +1294,9 @@ def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> Simp
         if source is None or not source.is_file():
             return None
         fmt, files, digest, start, defines, nodes, regexes = marshal.loads(source.read_bytes())
-        if fmt != _CACHE_FORMAT or files[0][0] != str(path):
+        # Keyed by the checksum of the schema: a copy elsewhere is the same grammar,
+        # unless it includes files (named relative to where it lies).
+        if fmt != _CACHE_FORMAT or (files[0][0] != str(path) and len(files) > 1):
             return None
         if roots is not None and not all(sandbox.within(Path(f), roots) for f, _ in files[1:]):
             return None  # checked when it was trusted: read it again, and refuse
@@ -1314,7 +1316,7 @@ def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> Simp
         grammar = SimpleGrammar(
             built[start],
             {name: built[n] for name, n in defines.items()},
-            [Path(name) for name, _ in files],
+            [path, *(Path(name) for name, _ in files[1:])],
             digest,
         )
         for pattern, translated in regexes.items():
