@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from teikit.cli import cli
+from teikit.document import load
 from teikit.schemas import SchemaSource
 from teikit.validate import ValidateOptions, validate_files, xsd
 
@@ -188,3 +189,42 @@ def test_schnitzler_uses_both_declared_schemas_offline(schnitzler_report):
     assert not codes["untrusted-code-refused"]  # its Schematron runs in the sandbox as is
     located = [d for d in schnitzler_report.diagnostics if d.source == "xsd"]
     assert located and all(d.line > 0 and d.column > 0 for d in located)
+
+
+def test_xsd_is_an_engine_like_the_others() -> None:
+    """Every schema language behind one protocol (issue 11, item 7): kind and
+    suffixes that agree with how schemas are named, compile, then check."""
+    from teikit.schemas import SUFFIX_KINDS
+    from teikit.validate import Validator
+    from teikit.validate.engine import Checked
+
+    engines = Validator().engines
+    assert sorted(engines) == ["rng", "rng-sch", "sch", "xsd"]
+    for kind, engine in engines.items():
+        assert engine.kind == kind
+        assert all(SUFFIX_KINDS[suffix] == kind.split("-")[0] for suffix in engine.suffixes)
+    assert {s for e in engines.values() for s in e.suffixes} == set(SUFFIX_KINDS)
+    source = SchemaSource("note.xsd", XSD / "note.xsd", "xsd", trusted=True)
+    compiled = engines["xsd"].compile(source)
+    doc = load(XSD / "note-bad-date-1_error.xml", require_tei=False)
+    checked = engines["xsd"].check(doc, source, compiled)
+    assert isinstance(checked, Checked) and checked.active
+    assert checked.diagnostics == xsd.check(doc, source)
+    assert [(d.source, d.code) for d in checked.diagnostics] == [("xsd", "value")]
+
+
+def test_a_broken_xsd_given_with_schema_stops_the_run(tmp_path: Path) -> None:
+    """As a broken --schema grammar does: exit 3 and one message, not a finding per file."""
+    schema = tmp_path / "broken.xsd"
+    schema.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        '<xs:element name="a" type="undeclared"/></xs:schema>',
+        encoding="utf-8",
+    )
+    for name in ("one.xml", "two.xml"):
+        (tmp_path / name).write_text("<a/>", encoding="utf-8")
+    result = invoke("validate", "-j", "2", "--schema", str(schema), str(tmp_path / "one.xml"),
+                    str(tmp_path / "two.xml"))  # fmt: skip
+    assert result.exit_code == 3
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"teikit: error: {schema}: cannot load XSD: unknown type 'undeclared'")

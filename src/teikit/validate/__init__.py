@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lxml import etree
-
 from teikit import schemas as schema_lookup
 from teikit.batch import Interrupted, WorkerFailure, default_jobs, run
 from teikit.document import Document, load
@@ -35,9 +33,15 @@ from teikit.errors import (
     ValidationError,
 )
 from teikit.schemas import SchemaSource
-from teikit.validate import rng
-from teikit.validate.relaxng import compile_grammar
-from teikit.validate.schematron_engine import SchematronEngine, refusal
+from teikit.validate.engine import Engine, Names
+from teikit.validate.rng import RelaxNG
+from teikit.validate.schematron_engine import (
+    EmbeddedSchematron,
+    SchematronEngine,
+    StandaloneSchematron,
+    refusal,
+)
+from teikit.validate.xsd import Xsd
 
 if TYPE_CHECKING:
     from teikit.edition import Edition
@@ -135,6 +139,14 @@ class Validator:
         self.schematron = SchematronEngine(
             fired_rules=self.options.svrl, phase=self.options.phase, roots=self.roots
         )
+        # One engine per schema kind (validate/engine.py).
+        engines: list[Engine] = [
+            RelaxNG(self.roots, self.options.max_errors, names=self.options.embedded_schematron),
+            EmbeddedSchematron(self.schematron),
+            StandaloneSchematron(self.schematron),
+            Xsd(self.catalogs, self.roots),
+        ]
+        self.engines = {engine.kind: engine for engine in engines}
         # Resolve explicit schemas up front: a bad --schema is a usage error
         # before any file is read.
         # Any XML may be checked against a user's own schema (an XSD for EAD,
@@ -175,15 +187,20 @@ class Validator:
     def warm(self, sources: Iterable[SchemaSource]) -> None:
         """Compile schemas now (before workers fork) so that workers share them."""
         for source in sources:
-            if source.kind == "rng":
-                self._grammar(source)
-                if self.options.embedded_schematron:
-                    self.schematron.embedded(source)
-                    self.schematron.precheck(source)
-            elif source.kind == "rng-sch":
-                self.schematron.embedded(source)
-            elif source.kind == "sch":
-                self.schematron.standalone(source)
+            for kind in self._kinds(source):
+                self._compiled(self.engines[kind], source)
+
+    def _kinds(self, source: SchemaSource) -> list[str]:
+        """The engines that check ``source``: a RELAX NG grammar brings the
+        Schematron it embeds, as Oxygen runs it, unless that is switched off."""
+        if source.kind not in self.engines:
+            return []
+        if source.kind == "rng" and self.options.embedded_schematron:
+            return ["rng", "rng-sch"]
+        return [source.kind]
+
+    def _compiled(self, engine: Engine, source: SchemaSource) -> Any:
+        return self._per_run((engine.kind, source), lambda: engine.compile(source))
 
     # -- checks ---------------------------------------------------------------
 
@@ -244,38 +261,36 @@ class Validator:
         self, doc: Document, source: SchemaSource, result: FileResult
     ) -> tuple[bool, list[Diagnostic]]:
         """Whether ``source`` checked anything, and what it found."""
-        if source.kind == "rng":
-            names: tuple[set[str], set[str]] = (set(), set())
-            found = self._rng(doc, source, names)
-            if self.options.embedded_schematron:
-                # A valid document's walk met every name: the precheck needs no walk of its own.
-                known = names if not found else None
-                found += self._schematron(doc, source, embedded=True, result=result, names=known)[1]
-            return True, found
-        if source.kind == "rng-sch":
-            ran, found = self._schematron(doc, source, embedded=True, result=result)
-            if not ran:  # Schematron named, a grammar without any given
-                message = (
-                    f"{source.name} is a RELAX NG grammar named as Schematron (schematypens): "
-                    "teikit runs the Schematron rules embedded in it, and it has none, so "
-                    "nothing was checked against it; to validate against the grammar, declare "
-                    f'schematypens="{schema_lookup.RNG_NS}"'
-                )
-                found.append(_schema_warning(doc, source, message, "schema-skipped"))
-            return ran, found
-        if source.kind == "sch":
-            ran, found = self._schematron(doc, source, embedded=False, result=result)
-            if not ran:
-                phase = self.options.phase or source.phase
-                where = f" in phase {phase}" if phase else ""
-                message = f"{source} has no active pattern{where}: nothing was checked against it"
-                found.append(_schema_warning(doc, source, message, "schema-empty"))
-            return ran, found
-        if source.kind == "xsd":
-            from teikit.validate import xsd
+        applied, found = False, []
+        names: Names | None = None
+        for kind in self._kinds(source):
+            engine = self.engines[kind]
+            checked = engine.check(doc, source, self._compiled(engine, source), names)
+            if self.options.svrl and checked.svrl:
+                result.svrl.append(checked.svrl)
+            # A valid document's RELAX NG walk met every name: the Schematron
+            # precheck after it needs no walk of its own.
+            names = checked.names
+            applied = applied or checked.active
+            found += checked.diagnostics
+            if not checked.active and kind == source.kind:  # a grammar need not embed rules
+                found.append(self._inactive(doc, source))
+        return applied, found
 
-            return True, xsd.check(doc, source, self.catalogs, self.roots)
-        return False, []
+    def _inactive(self, doc: Document, source: SchemaSource) -> Diagnostic:
+        """A warning that ``source`` checked nothing, and why."""
+        if source.kind == "rng-sch":  # Schematron named, a grammar without any given
+            message = (
+                f"{source.name} is a RELAX NG grammar named as Schematron (schematypens): "
+                "teikit runs the Schematron rules embedded in it, and it has none, so "
+                "nothing was checked against it; to validate against the grammar, declare "
+                f'schematypens="{schema_lookup.RNG_NS}"'
+            )
+            return _schema_warning(doc, source, message, "schema-skipped")
+        phase = self.options.phase or source.phase
+        where = f" in phase {phase}" if phase else ""
+        message = f"{source} has no active pattern{where}: nothing was checked against it"
+        return _schema_warning(doc, source, message, "schema-empty")
 
     def _cap(self, found: list[Diagnostic], result: FileResult) -> list[Diagnostic]:
         limit = self.options.max_errors
@@ -308,61 +323,6 @@ class Validator:
             for ident, line, first in doc.duplicate_ids
         ]
 
-    def _rng(
-        self,
-        doc: Document,
-        source: SchemaSource,
-        names: tuple[set[str], set[str]] | None = None,
-    ) -> list[Diagnostic]:
-        """xsi:schemaLocation on the root is common and tei_all rejects it. Report
-        it once, with a hint, and validate the rest as if it were absent, so it
-        neither hides real errors nor cascades."""
-        root = doc.root
-        foreign = {
-            name: root.get(name) for name in root.attrib if str(name).startswith(f"{{{XSI}}}")
-        }
-        found = []
-        for name in foreign:
-            local = etree.QName(name).localname
-            found.append(
-                Diagnostic(
-                    doc.path,
-                    root.sourceline or 1,
-                    0,
-                    Severity.ERROR,
-                    f'attribute "xsi:{local}" not allowed on "{etree.QName(root).localname}": '
-                    f"{source} allows no foreign attributes; remove it and declare the schema "
-                    'with <?xml-model href="..." '
-                    'schematypens="http://relaxng.org/ns/structure/1.0"?> instead',
-                    code="foreign-attribute",
-                    source="rng",
-                    xpath=f"/{etree.QName(root).localname}/@xsi:{local}",
-                    schema=str(source),
-                )
-            )
-            del root.attrib[name]
-        try:
-            found += rng.check(
-                doc.tree,
-                source.path,
-                file=doc.path,
-                schema_name=str(source),
-                doc=doc,
-                max_errors=self.options.max_errors,
-                grammar=self._grammar(source),
-                names=None if foreign else names,  # the walk did not see those removed
-            )
-        finally:
-            for name, value in foreign.items():
-                root.set(name, value)
-        return found
-
-    def _grammar(self, source: SchemaSource) -> Any:
-        """The compiled grammar of ``source``; an untrusted one reads only inside
-        the allowed roots and its own folder."""
-        roots = None if source.trusted else self.roots
-        return self._per_run(("rng", source), lambda: compile_grammar(source.path, roots))
-
     def _per_run(self, key: tuple, make: Callable[[], T]) -> T:
         """``make()`` once per run for ``key``: the caches below are keyed by
         resolved paths, and resolving a path for every document of a corpus
@@ -370,41 +330,6 @@ class Validator:
         if key not in self._memo:
             self._memo[key] = make()
         return self._memo[key]
-
-    def _schematron(
-        self,
-        doc: Document,
-        source: SchemaSource,
-        *,
-        embedded: bool,
-        result: FileResult,
-        names: tuple[set[str], set[str]] | None = None,
-    ) -> tuple[bool, list[Diagnostic]]:
-        """Whether any pattern was active, and the findings."""
-        engine = self.schematron
-        if embedded:
-            compiled = self._per_run(("embedded", source), lambda: engine.embedded(source))
-            if compiled is None:
-                return False, []
-            name = f"{source.name} (embedded)"
-            precheck = (
-                self._per_run(("precheck", source), lambda: engine.precheck(source))
-                if not self.options.svrl
-                else None
-            )
-            if (
-                compiled.refused is None
-                and precheck is not None
-                and precheck.clean(doc.root, names)
-            ):
-                return True, []  # shown without Saxon that no rule fires
-        else:
-            compiled = self._per_run(("sch", source), lambda: engine.standalone(source))
-            name = source.name
-        outcome = engine.run(doc, source, compiled, name)
-        if self.options.svrl and outcome.svrl:
-            result.svrl.append(outcome.svrl)
-        return outcome.active, outcome.diagnostics
 
 
 def _schema_warning(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:

@@ -17,15 +17,23 @@ references crashed it. See docs/architecture.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
+from teikit.validate.engine import Checked, Names
 from teikit.validate.relaxng import Grammar, compile_grammar, explain, is_valid
 
-__all__ = ["check", "parse_schema"]
+if TYPE_CHECKING:
+    from teikit.schemas import SchemaSource
+
+__all__ = ["RelaxNG", "check", "parse_schema"]
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 _parsed: dict[Path, etree._ElementTree] = {}
 
@@ -73,3 +81,73 @@ def check(
     # verdict stands, said plainly, rather than a silent "valid".
     message = "invalid, but teikit's RELAX NG checker could not locate the error"
     return [Diagnostic(file, 0, 0, Severity.ERROR, message, "explainer-disagrees", "rng")]
+
+
+class RelaxNG:
+    """The RELAX NG engine (:mod:`teikit.validate.engine`): every error of a
+    document, explained; a valid document's element and attribute names for
+    the engines that run after it."""
+
+    kind = "rng"
+    suffixes = (".rng",)
+
+    def __init__(
+        self, roots: Sequence[Path] = (), max_errors: int | None = None, names: bool = False
+    ) -> None:
+        self.roots = tuple(roots)
+        self.max_errors = max_errors
+        self.names = names  # collect them (the walk costs more when it does)
+
+    def compile(self, source: SchemaSource) -> Grammar:
+        """The grammar; an untrusted one reads only inside the allowed roots and
+        its own folder."""
+        return compile_grammar(source.path, None if source.trusted else self.roots)
+
+    def check(
+        self, doc: Document, source: SchemaSource, compiled: Grammar, names: Names | None = None
+    ) -> Checked:
+        """xsi:schemaLocation on the root is common and tei_all rejects it. It is
+        reported once, with a hint, and the rest validated as if it were absent,
+        so that it neither hides real errors nor cascades."""
+        root = doc.root
+        prefix = f"{{{XSI}}}"
+        foreign = {name: root.get(name) for name in root.attrib if str(name).startswith(prefix)}
+        found = [_foreign_attribute(doc, source, name) for name in foreign]
+        for name in foreign:
+            del root.attrib[name]
+        met: Names | None = (set(), set()) if self.names and not foreign else None
+        try:
+            found += check(
+                doc.tree,
+                source.path,
+                file=doc.path,
+                schema_name=str(source),
+                doc=doc,
+                max_errors=self.max_errors,
+                grammar=compiled,
+                names=met,
+            )
+        finally:
+            for name, value in foreign.items():
+                root.set(name, value)
+        # Without the xsi attributes, the walk did not see every name.
+        return Checked(True, found, names=met if not found else None)
+
+
+def _foreign_attribute(doc: Document, source: SchemaSource, name: str) -> Diagnostic:
+    root = doc.root
+    local, element = etree.QName(name).localname, etree.QName(root).localname
+    return Diagnostic(
+        doc.path,
+        root.sourceline or 1,
+        0,
+        Severity.ERROR,
+        f'attribute "xsi:{local}" not allowed on "{element}": '
+        f"{source} allows no foreign attributes; remove it and declare the schema "
+        'with <?xml-model href="..." '
+        'schematypens="http://relaxng.org/ns/structure/1.0"?> instead',
+        code="foreign-attribute",
+        source="rng",
+        xpath=f"/{element}/@xsi:{local}",
+        schema=str(source),
+    )

@@ -28,6 +28,7 @@ from teikit import sandbox, xslt
 from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity
 from teikit.validate import rng
 from teikit.validate.documents import HANDED_IN, HandedIn
+from teikit.validate.engine import Checked, Names
 from teikit.validate.relaxng import source_positions
 from teikit.validate.schematron import (
     COLLECT,
@@ -369,3 +370,63 @@ def _failed(doc: Document, name: str, error: xslt.TransformError) -> Diagnostic:
 
 
 __all__ = ["TK", "Compiled", "Outcome", "SchematronEngine", "refusal"]
+
+
+@dataclass(frozen=True)
+class EmbeddedCompiled:
+    """The Schematron a grammar embeds (None: it has none) and its precheck."""
+
+    schema: Compiled | None
+    precheck: Precheck | None
+
+
+class EmbeddedSchematron:
+    """The engine (:mod:`teikit.validate.engine`) for the Schematron rules a
+    RELAX NG grammar embeds, run as Oxygen runs them. A document the precheck
+    shows clean is not given to Saxon."""
+
+    kind = "rng-sch"
+    suffixes = (".rng",)
+
+    def __init__(self, engine: SchematronEngine) -> None:
+        self.engine = engine
+
+    def compile(self, source: SchemaSource) -> EmbeddedCompiled:
+        schema = self.engine.embedded(source)
+        # With the SVRL kept (--svrl), every document runs, clean or not.
+        wanted = schema is not None and not self.engine.fired_rules
+        return EmbeddedCompiled(schema, self.engine.precheck(source) if wanted else None)
+
+    def check(
+        self,
+        doc: Document,
+        source: SchemaSource,
+        compiled: EmbeddedCompiled,
+        names: Names | None = None,
+    ) -> Checked:
+        schema, precheck = compiled.schema, compiled.precheck
+        if schema is None:
+            return Checked(False)
+        if schema.refused is None and precheck is not None and precheck.clean(doc.root, names):
+            return Checked(True)  # shown without Saxon that no rule fires
+        outcome = self.engine.run(doc, source, schema, f"{source.name} (embedded)")
+        return Checked(outcome.active, outcome.diagnostics, svrl=outcome.svrl)
+
+
+class StandaloneSchematron:
+    """The engine (:mod:`teikit.validate.engine`) for a Schematron schema file."""
+
+    kind = "sch"
+    suffixes = (".sch",)
+
+    def __init__(self, engine: SchematronEngine) -> None:
+        self.engine = engine
+
+    def compile(self, source: SchemaSource) -> Compiled:
+        return self.engine.standalone(source)
+
+    def check(
+        self, doc: Document, source: SchemaSource, compiled: Compiled, names: Names | None = None
+    ) -> Checked:
+        outcome = self.engine.run(doc, source, compiled, source.name)
+        return Checked(outcome.active, outcome.diagnostics, svrl=outcome.svrl)

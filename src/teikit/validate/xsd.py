@@ -35,6 +35,7 @@ from teikit import sandbox
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 from teikit.schemas import XSD_NS, SchemaSource
+from teikit.validate.engine import Checked, Names
 
 VC_NS = "http://www.w3.org/2007/XMLSchema-versioning"
 # (file, line, schemaLocation) of a reference to a remote schema
@@ -206,6 +207,31 @@ def _remote_references(schema, mapper: Callable[[str], str]) -> tuple[Remote, ..
     return tuple(found)
 
 
+class Xsd:
+    """The XSD engine (:mod:`teikit.validate.engine`), with the user's catalogs
+    and, for a schema a document names, the allowed roots."""
+
+    kind = "xsd"
+    suffixes = (".xsd",)
+
+    def __init__(self, catalogs: Sequence[Path] = (), roots: Sequence[Path] = ()) -> None:
+        self.catalogs = tuple(catalogs)
+        self.roots = tuple(roots)
+
+    def compile(self, source: SchemaSource) -> tuple[object, tuple[Remote, ...]]:
+        """The schema and the remote references it holds (see :func:`load_schema`)."""
+        return load_schema(source, self.catalogs, self.roots)
+
+    def check(
+        self,
+        doc: Document,
+        source: SchemaSource,
+        compiled: tuple[object, tuple[Remote, ...]],
+        names: Names | None = None,
+    ) -> Checked:
+        return Checked(True, _errors(doc, source, *compiled))
+
+
 def check(
     doc: Document,
     source: SchemaSource,
@@ -215,9 +241,15 @@ def check(
     """Every XSD error in ``doc``, located; a remote import is one error at the
     declaration (the ``<?xml-model?>`` or the root's ``xsi:schemaLocation``).
     ``roots``: the allowed roots, for a schema the document named."""
+    engine = Xsd(catalogs, roots)
+    return engine.check(doc, source, engine.compile(source)).diagnostics
+
+
+def _errors(
+    doc: Document, source: SchemaSource, schema: object, remote: tuple[Remote, ...]
+) -> list[Diagnostic]:
     from teikit.validate.relaxng import source_positions
 
-    schema, remote = load_schema(source, catalogs, roots)
     found = [
         Diagnostic(
             file=doc.path,
