@@ -170,3 +170,33 @@ def test_a_rule_that_fires_is_left_to_saxon(tei_all_rules):
     root = load(str(FIXTURES / "validate" / "embedded-when-with-notbefore-1_warning.xml")).root
     assert saxon_fires(executable, root)
     assert not precheck.clean(root)
+
+
+def test_a_precheck_kept_in_the_cache_answers_as_the_one_translated(
+    tei_all_rules, tmp_path, monkeypatch
+):
+    """Kept in the user cache by the checksums of the grammar and of the
+    translating code, read back without translating, it gives the same answer
+    on every document; a damaged cache file is translated again."""
+    from teikit.validate import schematron_engine
+
+    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path))
+    precheck = tei_all_rules[0]
+    first = schematron_engine._precheck(tei_all().path)
+    [kept] = (tmp_path / "precheck").iterdir()
+
+    def translate_again(*_args):
+        raise AssertionError("translated again instead of read from the cache")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Precheck, "__init__", translate_again)
+        second = schematron_engine._precheck(tei_all().path)
+    assert first.record() == second.record() == precheck.record()
+    for path in documents()[:200]:
+        try:
+            root = load(str(path), require_tei=False).root
+        except LoadError:
+            continue
+        assert second.clean(root) == precheck.clean(root), path
+    kept.write_bytes(b"not marshal data")
+    assert schematron_engine._precheck(tei_all().path).record() == precheck.record()

@@ -293,11 +293,61 @@ class Precheck:
         self.global_lets = schema.find(_S + "let") is not None
         for pattern in schema.findall(_S + "pattern"):
             self.patterns.append(self._pattern(pattern))
+        self._index()
+
+    def _index(self) -> None:
         # element name (None: any) -> (pattern number, attributes it also needs)
         self.by_tag: dict[str | None, list[tuple[int, tuple[str, ...]]]] = {}
         for n, pattern in enumerate(self.patterns):
             for tag, needed in pattern.needs:
                 self.by_tag.setdefault(tag, []).append((n, needed))
+
+    def record(self) -> tuple:
+        """The translation as strings and tuples (for marshal), read back by
+        :meth:`from_record` without elementpath or any XPath 2.0 parsing."""
+
+        def text(xpath: etree.XPath | None) -> str | None:
+            return None if xpath is None else xpath.path
+
+        def rule(r: _Rule) -> tuple:
+            lets = tuple((name, text(x)) for name, x in r.lets)
+            asserts, reports = tuple(map(text, r.asserts)), tuple(map(text, r.reports))
+            return (text(r.candidates), lets, asserts, reports, text(r.firing))
+
+        patterns = tuple(
+            (
+                tuple(p.needs),
+                None if p.rules is None else tuple(rule(r) for r in p.rules),
+                text(p.contexts),
+            )
+            for p in self.patterns
+        )
+        return (self.namespaces, self.global_lets, patterns)
+
+    @classmethod
+    def from_record(cls, record: tuple) -> Precheck:
+        """The Precheck :meth:`record` described."""
+        self = cls.__new__(cls)
+        self.namespaces, self.global_lets, patterns = record
+        compile_ = self._compile
+        self.patterns = []
+        for needs, rules, contexts in patterns:
+            compiled = None
+            if rules is not None:
+                compiled = [
+                    _Rule(
+                        compile_(candidates),
+                        [(name, compile_(x)) for name, x in lets],
+                        [compile_(x) for x in asserts],
+                        [compile_(x) for x in reports],
+                        compile_(firing) if firing is not None else None,
+                    )
+                    for candidates, lets, asserts, reports, firing in rules
+                ]
+            union = compile_(contexts) if contexts is not None else None
+            self.patterns.append(_Pattern([tuple(n) for n in needs], compiled, union))
+        self._index()
+        return self
 
     def _parse(self, expression: str):
         try:
