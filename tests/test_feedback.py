@@ -23,6 +23,8 @@ from teikit.batch import Step
 from teikit.cli import Feedback, cli
 from teikit.errors import Diagnostic, Severity
 
+from conftest import TEI
+
 # Long enough for any loaded machine; only reached when the findings never come.
 NEVER = 300.0
 
@@ -247,3 +249,55 @@ def test_quiet_keeps_errors():
     feedback(Step("validating", 2, 2, "b.xml"))
     feedback.rest([warning, error, error])  # the second error is new
     assert stream.getvalue().splitlines() == [error.format(), error.format()]
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def test_transform_holds_the_registers_not_every_letter(tmp_path, monkeypatch):
+    # The parent reads each letter once for what the edition model needs of it and
+    # lets it go; the worker that transforms it reads it again. While the workers
+    # run, the parent holds only the register and the edition file.
+    import gc
+    import weakref
+
+    from teikit.transform import transform as run_transform
+
+    module = importlib.import_module("teikit.transform")
+    real = module.load
+    loaded: list[weakref.ref] = []
+
+    def load(*args, **kwargs):
+        doc = real(*args, **kwargs)
+        loaded.append(weakref.ref(doc))
+        return doc
+
+    held: list[set[str]] = []
+
+    def on_step(step: Step) -> None:
+        if not held:
+            gc.collect()
+            held.append({Path(ref().path).name for ref in loaded if ref() is not None})
+
+    monkeypatch.setattr(module, "load", load)
+    report = run_transform([TEI], "html", tmp_path / "out", jobs=2, on_step=on_step)
+    assert report.ok, report.diagnostics
+    assert len(report.files) == 8 and len(loaded) >= 8  # every file read once here
+    assert held == [{"edition.xml", "register.xml"}]
+
+
+def test_the_edition_title_counts_documents_not_held(tmp_path):
+    # A series title most documents share is the edition's title, also when the
+    # model holds none of them (a transform's parent holds only the registers).
+    from teikit.document import load
+    from teikit.edition import Edition, Glimpse
+
+    series = "<seriesStmt><title>Briefe an Hermine</title></seriesStmt>"
+    glimpses = []
+    for n, stmt in enumerate([series, series, ""]):
+        path = tmp_path / f"l{n}.xml"
+        path.write_text(tei(f"l{n}").replace("<sourceDesc>", stmt + "<sourceDesc>"), "utf-8")
+        glimpses.append(Glimpse.of(load(str(path))))
+    edition = Edition([], glimpses=glimpses)
+    assert edition.title == "Briefe an Hermine"
+    assert edition.root == tmp_path.resolve()

@@ -452,6 +452,13 @@ def _base_uri(doc: Document) -> str:
 _nodes: dict[int, tuple[Document, Any]] = {}
 _NODE_CACHE = 16
 
+# Typst lays out a whole document in memory before it writes a page: the edition's
+# PDF of the Schnitzler sample (295 letters with lists of their own and registers
+# of 6,000 entries, 14 MB of TEI) took 3.4 GB, and 0.5 GB with only 10 of its
+# letters; up to 250 times the TEI it is made from. Above this many bytes of TEI
+# no edition PDF is made (each document still gets its own).
+EDITION_PDF_MAX_BYTES = 2 * 2**20
+
 
 def xdm_node(doc: Document) -> Any:
     """The document as a Saxon node (cached per Document object, least recently used

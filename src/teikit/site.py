@@ -1700,14 +1700,19 @@ class _Builder:
                     self.outputs.keep(rel)
                 else:
                     todo.append((rel, key, _Job("pdf", str(d.path), register), None))
-        if self.pdf and len(edition.order) > FULL_PDF_MAX_DOCUMENTS:
-            # Typst lays out one document in memory: about 7.5 MB a letter, so a
-            # whole-edition PDF of thousands of letters would exhaust the machine.
+        size = sum(len(d.data) for d in edition.order)
+        if self.pdf and (
+            len(edition.order) > FULL_PDF_MAX_DOCUMENTS or size > render.EDITION_PDF_MAX_BYTES
+        ):
+            # Typst lays out one document in memory (render.EDITION_PDF_MAX_BYTES), so a
+            # whole-edition PDF of a large edition would exhaust the machine.
+            limit = render.EDITION_PDF_MAX_BYTES / 2**20
             self.report.diagnostics.append(
                 _diag(
                     str(self.source),
-                    f"no full-edition PDF: {len(edition.order)} documents is more than "
-                    f"{FULL_PDF_MAX_DOCUMENTS}; each document still gets its own PDF",
+                    f"no full-edition PDF: {len(edition.order)} documents, {size / 2**20:.1f} MB "
+                    f"of TEI, is more than Typst can lay out in memory ({FULL_PDF_MAX_DOCUMENTS} "
+                    f"documents, {limit:.1f} MB); each document still gets its own PDF",
                     "full-pdf-skipped",
                     Severity.WARNING,
                 )

@@ -43,9 +43,11 @@ from teikit.batch import (
     run,
     write_failure,
 )
-from teikit.document import XML_NS, Document, load
-from teikit.edition import Config, Edition, find_config, load_config
+from teikit.document import TEI_NS, XML_NS, Document, load
+from teikit.edition import Config, Edition, Glimpse, find_config, load_config
 from teikit.edition.discovery import discover
+from teikit.edition.documents import document_kind
+from teikit.edition.registers import register_entries
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
 __all__ = [
@@ -300,7 +302,7 @@ def transform(
             if name not in sheet.params
         )  # fmt: skip
 
-        edition, files, preloaded = _inputs(paths, config)
+        edition, files, preloaded, owner = _inputs(paths, config)
         batch_register = (
             render.as_document(register) if register is not None else edition.register_document
         )
@@ -343,7 +345,7 @@ def transform(
 
         _batches[key] = _Batch(
             files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
-            scratch, timeout, edition, _sections_owner(files, preloaded, edition),
+            scratch, timeout, edition, owner,
         )  # fmt: skip
         try:
             if to == "pdf":
@@ -388,45 +390,76 @@ def _inputs(
     | bytes
     | Edition,
     config: Config | None = None,
-) -> tuple[Edition, list[str], dict[int, Document | LoadError]]:
-    """The inputs as one edition, loaded here (workers inherit them), their names,
-    and each one's document or why it could not be loaded, by position."""
+) -> tuple[Edition, list[str], dict[int, Document | LoadError], int | None]:
+    """The inputs as one edition, their names, what this process holds of them by
+    position (a document, or why it could not be loaded), and the file the
+    register's section pages go with.
+
+    This process holds only what the edition model needs at hand: the files that
+    may hold register entries, the edition file, and documents given as such.
+    Every other file is read once here for what the model takes from all of them
+    (:class:`~teikit.edition.Glimpse`), let go, and read again by the worker that
+    transforms it, so that memory does not grow with the edition."""
     if isinstance(given, Edition):
         docs = list(given.documents)
-        return given, [d.path for d in docs], dict(enumerate(docs))
+        loaded: dict[int, Document | LoadError] = dict(enumerate(docs))
+        owner = _sections_owner(loaded, given)
+        return given, [d.path for d in docs], loaded, owner if owner is not None or not docs else 0
     items = [given] if isinstance(given, str | os.PathLike | bytes | Document) else list(given)
     paths = [os.fspath(i) for i in items if isinstance(i, str | os.PathLike)]
     config = config or _config(paths)
     files: list[str] = []
-    loaded: dict[int, Document | LoadError] = {}
+    loaded = {}
+    glimpses: list[Glimpse] = []
+    first: int | None = None  # the first file that loads
     for item in items:
         if isinstance(item, Document | bytes):
             doc = item if isinstance(item, Document) else load(item)
             loaded[len(files)] = doc
+            first = len(files) if first is None else first
             files.append(doc.path)
             continue
         for path in discover([os.fspath(item)], root=config.root, exclude=config.exclude):
             try:
-                loaded[len(files)] = load(path)
+                doc = load(path)
             except LoadError as exc:
                 loaded[len(files)] = exc
+                files.append(path)
+                continue
+            first = len(files) if first is None else first
+            if path == STDIN or _needed_here(doc, config):  # standard input is read once
+                loaded[len(files)] = doc
+            else:
+                glimpses.append(Glimpse.of(doc))
             files.append(path)
     if not files:
         raise UsageError("no input files")
     docs = [d for d in loaded.values() if isinstance(d, Document)]
-    return Edition(docs, config=config, root=config.root), files, loaded
+    edition = Edition(docs, config=config, root=config.root, glimpses=glimpses)
+    owner = _sections_owner(loaded, edition)
+    return edition, files, loaded, owner if owner is not None else first
 
 
-def _sections_owner(
-    files: list[str], loaded: dict[int, Document | LoadError], edition: Edition
-) -> int | None:
+_PREFIX_DEF = f"{{{TEI_NS}}}prefixDef"
+
+
+def _needed_here(doc: Document, config: Config) -> bool:
+    """Whether the edition model needs ``doc`` itself at hand: it holds register
+    entries or prefixDefs, or it is the edition file (whose title is the edition's)."""
+    return (
+        next(register_entries(doc), None) is not None
+        or next(doc.root.iter(_PREFIX_DEF), None) is not None
+        or document_kind(doc, overrides=config.kinds, root=config.root) == "edition"
+    )
+
+
+def _sections_owner(loaded: dict[int, Document | LoadError], edition: Edition) -> int | None:
     """The file whose outputs include the register's section pages: the first register
-    document, else the first document."""
-    docs = [(i, d) for i, d in sorted(loaded.items()) if isinstance(d, Document)]
-    for index, doc in docs:
-        if edition.kind(doc) == "register":
+    document, else (None) the first document."""
+    for index, doc in sorted(loaded.items()):
+        if isinstance(doc, Document) and edition.kind(doc) == "register":
             return index
-    return docs[0][0] if docs else None
+    return None
 
 
 # --------------------------------------------------------------------------- workers

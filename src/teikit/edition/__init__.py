@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from copy import deepcopy
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,7 @@ __all__ = [
     "Config",
     "Edition",
     "Entity",
+    "Glimpse",
     "Mention",
     "RulesConfig",
     "Target",
@@ -113,6 +114,36 @@ class Mention:
         return found
 
 
+@dataclass(frozen=True)
+class Glimpse:
+    """What the edition model takes from a document it does not hold in memory: a
+    batch that reads each file where it works on it (a worker) tells the model of
+    the others this way, so that the model answers as if it held them all."""
+
+    path: str
+    series: str  # its series title (the edition's title may be the one most share)
+    named: tuple[str, ...] = ()  # the files its pointers name, to read for their registers
+
+    @classmethod
+    def of(cls, doc: Document) -> Glimpse:
+        folder = os.path.dirname(_abspath(doc.path))
+        return cls(doc.path, _documents.series_title(doc), tuple(_named_files(doc, folder)))
+
+
+def _named_files(doc: Document, folder: str) -> Iterator[str]:
+    """The XML files ``doc``'s entity pointers (``@ref``, ``@key`` …, prefixDef
+    patterns) name, as normalised paths (relative ones from ``folder``); links
+    such as ``@target`` do not count."""
+    for attr in _NAMES_A_FILE(doc.root):  # in C: most documents name none
+        if attr.attrname not in _FOLLOWED:
+            continue
+        for token in str(attr).split():
+            file_part = token.partition("#")[0]
+            if ":" in file_part or not file_part.lower().endswith(".xml"):
+                continue
+            yield os.path.normpath(os.path.join(folder, unquote(file_part)))
+
+
 class Edition:
     """The documents of an edition, its registers, its configuration, and the one
     place pointers are resolved. Make one with :meth:`open`."""
@@ -126,21 +157,30 @@ class Edition:
         failed: Sequence[LoadError] = (),
         follow: bool = True,
         given: Sequence[str] = (),
+        glimpses: Sequence[Glimpse] = (),
     ) -> None:
         self.config = config or Config()
+        # Documents of the edition not held here (read where they are used): what
+        # the model needs of them. They count as given.
+        self.glimpses: list[Glimpse] = list(glimpses)
+        given = [*given, *(g.path for g in self.glimpses)]
         self.documents: list[Document] = list(documents)
         self.failed: list[LoadError] = list(failed)  # files given that could not be loaded
         self.skipped: list[Diagnostic] = []  # XML files found that are not TEI
         self.follow = follow
         given_root = root if root is not None else self.config.root
         self.root: Path = (
-            Path(given_root).resolve() if given_root is not None else _common_root(self.documents)
+            Path(given_root).resolve()
+            if given_root is not None
+            else _common_root(self.documents, self.glimpses)
         )
         self.extra: list[Document] = []  # loaded to resolve pointers; never checked or indexed
         self._all: list[Document] = []
         self._not_loaded: dict[str, str] = {}  # path -> why it could not be loaded
         self._by_path: dict[str, Document] = {}
-        self._keys: dict[int, str] = {}
+        # id(doc) -> (its path, its key): the path tells a document read and let go
+        # from another one that got its id later (workers read documents in turn).
+        self._keys: dict[int, tuple[str, str]] = {}
         self._last_doc: Document | None = None
         self._last_key = ""
         self._kinds: dict[str, str] = {}
@@ -248,10 +288,12 @@ class Edition:
         """The absolute, normalised path of ``doc`` (its pseudo path when it has none)."""
         if doc is self._last_doc:  # pointers come document by document
             return self._last_key
-        key = self._keys.get(id(doc))
-        if key is None:
+        cached = self._keys.get(id(doc))
+        if cached is not None and cached[0] == doc.path:
+            key = cached[1]
+        else:
             key = doc.path if doc.path in _PSEUDO else _abspath(doc.path)
-            self._keys[id(doc)] = key
+            self._keys[id(doc)] = (doc.path, key)
         self._last_doc, self._last_key = doc, key
         return key
 
@@ -305,6 +347,7 @@ class Edition:
         assigned. Only pointers to entities count (``@ref``, ``@key`` … and prefixDef
         patterns), not links such as a letter's ``@target`` to the next letter."""
         pending = [d for d in self.documents if d.path not in _PSEUDO]
+        named = {path: None for g in self.glimpses for path in g.named}
         configured: dict[str, None] = {}
         for pattern in self.config.register_files:
             for found in discover([str(self.config.resolve(pattern))]):
@@ -317,18 +360,13 @@ class Edition:
                 for path in configured:
                     if path not in self._by_path and os.path.isfile(path):
                         wanted[path] = None
+                for path in named:  # what the documents not held here name
+                    if path not in self._by_path and path not in self._not_loaded:
+                        wanted.setdefault(path, None)
             for doc in pending:
-                folder = self.directory_of(doc)
-                for attr in _NAMES_A_FILE(doc.root):  # in C: most documents name none
-                    if attr.attrname not in _FOLLOWED:
-                        continue
-                    for token in str(attr).split():
-                        file_part = token.partition("#")[0]
-                        if ":" in file_part or not file_part.lower().endswith(".xml"):
-                            continue
-                        path = os.path.normpath(os.path.join(folder, unquote(file_part)))
-                        if path not in self._by_path and path not in self._not_loaded:
-                            wanted.setdefault(path, None)
+                for path in _named_files(doc, self.directory_of(doc)):
+                    if path not in self._by_path and path not in self._not_loaded:
+                        wanted.setdefault(path, None)
             pending = []
             for path in wanted:
                 if path in self._later:
@@ -406,12 +444,14 @@ class Edition:
             return self.config.title, "config"
         if self.edition_file is not None:
             return _documents.document_title(self.edition_file), "edition-file"
-        counts = Counter(s for s in (_documents.series_title(d) for d in self.documents) if s)
+        series = [_documents.series_title(d) for d in self.documents]
+        series += [g.series for g in self.glimpses]
+        counts = Counter(s for s in series if s)
         if counts:
             title, count = counts.most_common(1)[0]
-            if count * 2 >= len(self.documents) or len(counts) == 1:
+            if count * 2 >= len(series) or len(counts) == 1:
                 return title, "series"
-        if len(self.documents) < 2:
+        if len(series) < 2:
             return "", ""
         folder = self.root
         while folder.name.lower() in _GENERIC_FOLDERS and folder.parent != folder:
@@ -631,8 +671,8 @@ def _root_of(paths: Sequence[str]) -> Path | None:
         return folders[0]
 
 
-def _common_root(docs: Sequence[Document]) -> Path:
-    paths = [d.path for d in docs if d.path not in _PSEUDO]
+def _common_root(docs: Sequence[Document], glimpses: Sequence[Glimpse] = ()) -> Path:
+    paths = [d.path for d in docs if d.path not in _PSEUDO] + [g.path for g in glimpses]
     return _root_of(paths) or Path.cwd()
 
 
