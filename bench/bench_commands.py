@@ -88,6 +88,18 @@ ISSUE_REFERENCE = {
 
 def _tree_rss(root: int) -> int:
     """Resident bytes of ``root`` and all its descendants (0 if gone)."""
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def tree_pids(root: int) -> set[int]:
+    """``root`` and all its descendants, from ``/proc``."""
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -107,14 +119,7 @@ def _tree_rss(root: int) -> int:
             if parent == pid and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    total = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as fh:
-                total += int(fh.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+    return tree
 
 
 class TreeSampler(threading.Thread):

@@ -41,34 +41,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from bench_commands import tree_pids  # this folder: run as python bench/bench_memory.py
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 2**20
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ..."; comm may hold spaces and parentheses
-        parent = int(stat[stat.rfind(b")") + 2 :].split()[1])
-        tree.setdefault(parent, []).append(int(entry.name))
-    return tree
-
-
-def _tree(root: int) -> list[int]:
-    children = _children()
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, ()))
-    return found
 
 
 def _rss(pid: int) -> int:
@@ -112,7 +88,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.halt.is_set():
-            pids = _tree(self.pid)
+            pids = tree_pids(self.pid)
             sizes = {pid: _rss(pid) for pid in pids}
             rss = sum(sizes.values())
             pss = sum(_pss(pid) for pid in pids)

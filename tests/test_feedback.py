@@ -63,6 +63,17 @@ def letters(folder: Path, count: int, *, first: str | None = None) -> list[Path]
     return paths
 
 
+def transform_with_messages(files: list[Path], out: Path, *options: str):
+    """``teikit transform`` with a stylesheet that says "seen TITLE" for each file;
+    returns the result and the files named by those messages, in printed order."""
+    xsl = out.parent / "messages.xsl"
+    xsl.write_text(MESSAGES, "utf-8")
+    args = ["transform", *map(str, files), "--xsl", str(xsl), "--to", "txt", "-o", str(out)]
+    result = CliRunner().invoke(cli, [*args, *options])
+    seen = [line for line in result.stderr.splitlines() if ": seen " in line]
+    return result, [Path(line.split(":")[0]).name for line in seen]
+
+
 class Printed:
     """An event set in this process when the CLI prints a line naming ``needle``;
     forked workers inherit it and wait for it."""
@@ -89,8 +100,6 @@ def test_transform_prints_the_first_files_findings_before_the_last_file_is_done(
     transform = importlib.import_module("teikit.transform")
 
     files = letters(tmp_path / "tei", 4)
-    xsl = tmp_path / "messages.xsl"
-    xsl.write_text(MESSAGES, "utf-8")
     printed = Printed(monkeypatch, "a.xml")
     real = transform._render_pages
 
@@ -100,31 +109,19 @@ def test_transform_prints_the_first_files_findings_before_the_last_file_is_done(
         return real(doc, path, *args, **kwargs)
 
     monkeypatch.setattr(transform, "_render_pages", render_pages)
-    result = CliRunner().invoke(
-        cli,
-        ["transform", *map(str, files), "--xsl", str(xsl), "--to", "txt", "-o",
-         str(tmp_path / "out"), "-j", "1"],
-    )  # fmt: skip
+    result, seen = transform_with_messages(files, tmp_path / "out", "-j", "1")
     assert result.exit_code == 0, result.stderr
     assert "were not printed" not in result.stderr
-    seen = [line for line in result.stderr.splitlines() if "seen" in line]
-    assert [Path(line.split(":")[0]).name for line in seen] == ["a.xml", "b.xml", "c.xml", "d.xml"]
+    assert seen == ["a.xml", "b.xml", "c.xml", "d.xml"]
 
 
 def test_transform_keeps_input_order_with_two_workers(tmp_path):
     # The largest file first would be handed out first; findings still come in input order.
     files = letters(tmp_path / "tei", 6)
     files[3].write_text(tei("d", "") + "<!--" + "x" * 200_000 + "-->", "utf-8")
-    xsl = tmp_path / "messages.xsl"
-    xsl.write_text(MESSAGES, "utf-8")
-    result = CliRunner().invoke(
-        cli,
-        ["transform", *map(str, files), "--xsl", str(xsl), "--to", "txt", "-o",
-         str(tmp_path / "out"), "-j", "2"],
-    )  # fmt: skip
+    result, seen = transform_with_messages(files, tmp_path / "out", "-j", "2")
     assert result.exit_code == 0, result.stderr
-    names = [Path(line.split(":")[0]).name for line in result.stderr.splitlines() if "seen" in line]
-    assert names == [p.name for p in files]
+    assert seen == [p.name for p in files]
 
 
 def test_build_prints_validation_findings_before_pages_are_rendered(tmp_path, monkeypatch):
@@ -179,12 +176,9 @@ def test_index_and_export_print_unreadable_files_as_they_read(tmp_path, monkeypa
 
 def test_progress_in_a_pipe_is_a_plain_line_and_quiet_has_none(tmp_path, monkeypatch):
     files = letters(tmp_path / "tei", 3)
-    xsl = tmp_path / "messages.xsl"
-    xsl.write_text(MESSAGES, "utf-8")
-    args = ["transform", *map(str, files), "--xsl", str(xsl), "--to", "txt", "-j", "1"]
     monkeypatch.setattr(cli_module, "PROGRESS_EVERY", 0.0)  # a line at every file
 
-    result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "out")])
+    result, _ = transform_with_messages(files, tmp_path / "out", "-j", "1")
     assert result.exit_code == 0, result.stderr
     shown = [
         line if line.startswith("teikit:") else Path(line.split(":")[0]).name
@@ -199,7 +193,7 @@ def test_progress_in_a_pipe_is_a_plain_line_and_quiet_has_none(tmp_path, monkeyp
     ]
     assert "\r" not in result.stderr  # no bar in a pipe
 
-    quiet = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "quiet"), "--quiet"])
+    quiet, _ = transform_with_messages(files, tmp_path / "quiet", "-j", "1", "--quiet")
     assert quiet.exit_code == 0
     assert quiet.stderr == ""  # warnings, progress and summary all left out
 
