@@ -353,6 +353,7 @@ def run(
     on_failure: Callable[[T, WorkerFailure], R] | None = None,
     isolate: bool = True,
     cost: Callable[[T], float] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -363,6 +364,9 @@ def run(
 
     ``on_result(item, result)`` is called here, in input order, as soon as each
     result and those before it are in: callers print as files finish.
+    ``on_progress(count)`` is told how many items are finished whenever that
+    changes, in any order: a large first file holds back ``on_result`` for the
+    others, not the progress.
 
     A crash on one item costs that item only. An item a worker has not finished
     within ``timeout`` seconds (default :data:`DEFAULT_TIMEOUT`), or whose worker
@@ -390,7 +394,10 @@ def run(
     if not isolation() or (jobs == 1 and not isolate):
         try:
             for item in items:
-                take(item, func(item))
+                result = func(item)
+                if on_progress is not None:
+                    on_progress(len(results) + 1)
+                take(item, result)
         except KeyboardInterrupt:
             raise Interrupted(results) from None
         return results
@@ -405,8 +412,11 @@ def run(
         for task in order:
             workers.submit(task, items[task])
         while len(results) < len(items):
-            for task, ok, value in workers.poll(None):
+            came = workers.poll(None)
+            for task, ok, value in came:
                 finished[task] = value if ok else _failed(items[task], value, on_failure)
+            if came and on_progress is not None:
+                on_progress(len(results) + len(finished))
             while len(results) in finished:
                 task = len(results)
                 take(items[task], finished.pop(task))

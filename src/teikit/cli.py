@@ -62,6 +62,7 @@ class Feedback:
         self.lines: list[str] = []  # every diagnostic line printed, for --report
         self._last = _clock()
         self._drawn = 0  # width of the progress line on the terminal, 0: none
+        self._said = 0  # the count the last plain progress line gave
 
     @property
     def out(self) -> TextIO:
@@ -116,8 +117,11 @@ class Feedback:
             self.out.write("\r" + line.ljust(self._drawn))
             self.out.flush()
             self._drawn = len(line)
-        elif now - self._last >= PROGRESS_EVERY and step.done < step.total:
-            self._last = now
+        elif (
+            now - self._last >= PROGRESS_EVERY
+            and self._said < step.done < step.total  # nothing new, nothing said
+        ):
+            self._last, self._said = now, step.done
             click.echo(
                 f"teikit: progress: {step.phase} {step.done} of {step.total} {step.unit}",
                 file=self.out,
@@ -413,13 +417,26 @@ def validate(
             )
             feedback.lines.append(line)
             feedback.say(line)
-        feedback.progress(Step("validating", len(finished), total, result.file))
+        feedback.progress(Step("validating", max(done, len(finished)), total, result.file))
+
+    def progressed(count: int) -> None:  # files done in any order: a large one holds none up
+        nonlocal done
+        done = max(done, count)
+        feedback.progress(Step("validating", done, total))
 
     finished: list[str] = []
+    done = 0
     feedback.show(skipped)
     try:
         report = (
-            validate_files(files, options=options, jobs=jobs, on_result=show, timeout=timeout)
+            validate_files(
+                files,
+                options=options,
+                jobs=jobs,
+                on_result=show,
+                timeout=timeout,
+                on_progress=progressed,
+            )
             if files
             else Report()
         )

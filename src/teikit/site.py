@@ -1584,7 +1584,7 @@ class _Builder:
                 options=ValidateOptions(config=self.config),
                 jobs=self._jobs(len(files), PARALLEL_VALIDATION),
                 documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
-                on_result=self._stepper("validating", len(files), lambda r: r.diagnostics),
+                **self._steps("validating", len(files), lambda r: r.diagnostics),
             )
             diagnostics = list(result.diagnostics)
             invalid = sum(1 for f in result.files if not f.valid)
@@ -1606,25 +1606,29 @@ class _Builder:
             self.findings = findings  # still true: kept for the next build
         return None
 
-    def _stepper(
+    def _steps(
         self,
         phase: str,
         total: int,
         found: Callable[[Any], Sequence[Diagnostic]],
         unit: str = "files",
         name: Callable[[Any], str] = str,
-    ) -> Callable[[Any, Any], None] | None:
-        """An ``on_result`` for a batch that tells ``on_step`` of each item done."""
+    ) -> dict[str, Any]:
+        """``on_result`` and ``on_progress`` for a batch, telling ``on_step`` of each
+        item's findings (in input order) and of how many are done (in any order)."""
         if self.on_step is None:
-            return None
+            return {}
         tell, done = self.on_step, 0
 
-        def step(item: Any, result: Any) -> None:
+        def progress(count: int) -> None:
             nonlocal done
-            done += 1
+            done = max(done, count)
+            tell(Step(phase, done, total, unit=unit))
+
+        def step(item: Any, result: Any) -> None:
             tell(Step(phase, done, total, name(item), tuple(found(result)), unit))
 
-        return step
+        return {"on_result": step, "on_progress": progress}
 
     def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
         """Record a failure; without keep_going it stops the build."""
@@ -1763,7 +1767,7 @@ class _Builder:
                 timeout=self.timeout,
                 on_failure=_job_timed_out,
                 # A PDF's findings are told when it is typeset, in the second round.
-                on_result=self._stepper(
+                **self._steps(
                     "rendering", len(todo), lambda r: () if r.typst else r.diagnostics,
                     "outputs", lambda job: job.page or job.path or FULL_PDF,
                 ),
@@ -1778,7 +1782,7 @@ class _Builder:
                 on_failure=lambda index, failure: _job_timed_out(_typst[index][0], failure),
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
-                on_result=self._stepper(
+                **self._steps(
                     "typesetting", len(pdfs), lambda r: r.diagnostics, "PDFs",
                     lambda index: _typst[index][0].path or FULL_PDF,
                 ),
@@ -1869,7 +1873,7 @@ class _Builder:
                 jobs=jobs,
                 timeout=self.timeout,
                 on_failure=lambda item, failure: _gave_up(str(self.source), item[1], failure),
-                on_result=self._stepper(
+                **self._steps(
                     "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
                 ),
             )

@@ -330,6 +330,13 @@ def transform(
         phase = "typesetting" if to == "pdf" else "transforming"
         if on_step is not None and report.general:  # about the run: before any file
             on_step(Step(phase, 0, len(files), "", tuple(report.general)))
+        finished = 0  # files done, in any order
+
+        def progressed(count: int) -> None:
+            nonlocal finished
+            finished = max(finished, count)
+            if on_step is not None:
+                on_step(Step(phase, finished, len(files)))
 
         def accept(item: tuple[str, int], done: _Done) -> None:  # in input order
             outcome = FileOutcome(files[item[1]])
@@ -340,8 +347,8 @@ def transform(
             _place(done, outcome, _EXTENSIONS[to], root_dir, taken)
             outcome.seconds = done.seconds
             if on_step is not None:
-                on_step(Step(phase, len(report.files), len(files), outcome.source,
-                             tuple(outcome.diagnostics)))  # fmt: skip
+                done = max(finished, len(report.files))
+                on_step(Step(phase, done, len(files), outcome.source, tuple(outcome.diagnostics)))
 
         _batches[key] = _Batch(
             files, preloaded, to, sheet, xsl is not None, given, batch_register, pdf_standard,
@@ -353,7 +360,7 @@ def transform(
             else:
                 items = [(key, i) for i in range(len(files))]
                 run(_transform_file, items, jobs=workers, on_result=accept, timeout=timeout,
-                    on_failure=_gave_up)  # fmt: skip
+                    on_failure=_gave_up, on_progress=progressed)  # fmt: skip
         except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
             report.interrupted = True
         finally:

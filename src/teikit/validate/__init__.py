@@ -421,6 +421,7 @@ def validate_files(
     raise_on_error: bool = False,
     timeout: float | None = None,
     documents: Mapping[str, Document] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Validate files; unreadable or malformed files are findings, never a stop.
 
@@ -432,6 +433,7 @@ def validate_files(
     spends more than ``timeout`` seconds on (default: batch.DEFAULT_TIMEOUT) is
     reported as an error and the run goes on. ``documents`` (path -> loaded
     Document) spares the corpus rules loading those files again.
+    ``on_progress(count)`` hears how many files are done, in any order.
     """
     global _current, _preloaded, _stdin, _rules
     started = time.perf_counter()
@@ -480,6 +482,7 @@ def validate_files(
             timeout=timeout,
             on_failure=_worker_failed,
             cost=_size,
+            on_progress=on_progress,
         )
     except Interrupted as stop:
         report.files = stop.results
