@@ -480,6 +480,15 @@ def xdm_node(doc: Document) -> Any:
     return node
 
 
+def forget(doc: Document) -> None:
+    """Drop ``doc``'s Saxon tree from the cache: a batch that reads each file once
+    has no use for it, and a large document's tree would stay with the worker
+    until sixteen others had pushed it out."""
+    cached = _nodes.get(id(doc))
+    if cached is not None and cached[0] is doc:
+        del _nodes[id(doc)]
+
+
 class ElementPaths(XPaths):
     """XPath 3.1 ``path()`` of elements (``/Q{ns}TEI[1]/Q{ns}text[1]/…``), as Saxon
     computes it for the same document: the keys of the ``$entities`` map. Steps are

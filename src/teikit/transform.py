@@ -537,6 +537,9 @@ def _transform_file(item: tuple[str, int]) -> _Done:
         done.fatal = (exc.message, exc.diagnostics)
     except (render.RenderError, UsageError, OSError) as exc:
         done.error = _failure(path, exc)
+    finally:
+        if index not in state.preloaded:  # read here for this file alone
+            render.forget(doc)
     done.seconds = time.perf_counter() - began
     return done
 
