@@ -206,9 +206,13 @@ def test_progress_in_a_pipe_comes_every_few_seconds(monkeypatch):
     feedback = Feedback(stream=stream, tty=False)
     for done in range(1, 10):
         feedback(Step("validating", done, 9, f"f{done}.xml"))
+    feedback(Step("validating", 9, 9))  # told again: nothing new
+    for done in range(1, 4):  # the next phase counts from 1 again
+        feedback(Step("rendering", done, 4, unit="pages"))
     assert stream.getvalue().splitlines() == [
         "teikit: progress: validating 3 of 9 files",
         "teikit: progress: validating 6 of 9 files",
+        "teikit: progress: rendering 1 of 4 pages",
     ]
 
 

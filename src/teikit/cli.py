@@ -62,7 +62,7 @@ class Feedback:
         self.lines: list[str] = []  # every diagnostic line printed, for --report
         self._last = _clock()
         self._drawn = 0  # width of the progress line on the terminal, 0: none
-        self._said = 0  # the count the last plain progress line gave
+        self._said = ("", 0)  # the phase and count the last plain progress line gave
 
     @property
     def out(self) -> TextIO:
@@ -117,11 +117,11 @@ class Feedback:
             self.out.write("\r" + line.ljust(self._drawn))
             self.out.flush()
             self._drawn = len(line)
-        elif (
-            now - self._last >= PROGRESS_EVERY
-            and self._said < step.done < step.total  # nothing new, nothing said
-        ):
-            self._last, self._said = now, step.done
+        elif now - self._last >= PROGRESS_EVERY and step.done < step.total:
+            said_phase, said = self._said
+            if said_phase == step.phase and step.done <= said:
+                return  # nothing new, nothing said
+            self._last, self._said = now, (step.phase, step.done)
             click.echo(
                 f"teikit: progress: {step.phase} {step.done} of {step.total} {step.unit}",
                 file=self.out,
