@@ -2,6 +2,7 @@
 
     python bench/bench_memory.py --case NAME=COMMAND... [--json OUT.json] [--phases]
 
+    python bench/bench_memory.py --breakdown $TEIKIT_SHARED/corpora/schnitzler-briefe
     python bench/bench_memory.py --phases --json /tmp/m.json \
         --case "build=teikit build $TEIKIT_SHARED/corpora/schnitzler-briefe -o /tmp/s --keep-going"
 
@@ -31,6 +32,7 @@ Nothing here is a test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -154,15 +156,59 @@ def measure(command: str, *, phases: bool = False) -> dict:
     return result
 
 
+def breakdown(corpus: str) -> list[tuple[str, int]]:
+    """What the site holds in its parent before the rendering workers fork, step by
+    step, in this process: (step, resident MB after it)."""
+    from teikit import render
+    from teikit.document import load, read_regular
+    from teikit.edition import Edition
+    from teikit.edition.discovery import discover
+    from teikit.errors import LoadError
+    from teikit.index import build_index
+    from teikit.site import _profile_path
+
+    steps = [("interpreter and teikit's modules", _rss(os.getpid()))]
+    files = discover([corpus])
+    data = {path: read_regular(path) for path in files}
+    steps.append((f"the TEI bytes ({sum(map(len, data.values())) // MB} MB)", _rss(os.getpid())))
+    docs = []
+    for path in files:
+        with contextlib.suppress(LoadError):
+            docs.append(load(data[path], path=path))
+    steps.append((f"every document parsed ({len(docs)})", _rss(os.getpid())))
+    edition = Edition(docs)
+    steps.append((f"the edition model ({len(edition.registers)} entities)", _rss(os.getpid())))
+    build_index(edition)
+    steps.append(("the entity index", _rss(os.getpid())))
+    register = edition.register_document
+    steps.append(("the merged register document", _rss(os.getpid())))
+    render.load_stylesheet(_profile_path())
+    render.load_stylesheet(render.STYLESHEETS["typst"])
+    steps.append(("the compiled stylesheets (site profile, Typst)", _rss(os.getpid())))
+    if register is not None:
+        render.xdm_node(register)
+    steps.append(("the register as a Saxon tree", _rss(os.getpid())))
+    return [(what, size // MB) for what, size in steps]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--case", action="append", required=True, metavar="NAME=COMMAND")
+    parser.add_argument("--case", action="append", default=[], metavar="NAME=COMMAND")
+    parser.add_argument(
+        "--breakdown", metavar="CORPUS", help="what the site's parent holds, step by step"
+    )
     parser.add_argument("--json", metavar="OUT")
     parser.add_argument("--phases", action="store_true", help="keep the timeline and stderr")
     args = parser.parse_args(argv)
+    if args.breakdown:
+        last = 0
+        for what, size in breakdown(args.breakdown):
+            print(f"{what}: {size} MB resident (+{size - last})")
+            last = size
     results = {}
-    print("| case | wall s | tree RSS MB | tree PSS MB | largest process MB | load 1 min |")
-    print("|---|---:|---:|---:|---:|---:|")
+    if args.case:
+        print("| case | wall s | tree RSS MB | tree PSS MB | largest process MB | load 1 min |")
+        print("|---|---:|---:|---:|---:|---:|")
     for case in args.case:
         name, _, command = case.partition("=")
         result = measure(command, phases=args.phases)
