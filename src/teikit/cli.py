@@ -248,11 +248,14 @@ def _files(
     return files
 
 
-def _edition(paths: Sequence[str], config: Any, feedback: Feedback, *, follow: bool = True) -> Any:
+def _edition(
+    paths: Sequence[str], config: Any, feedback: Feedback | None = None, *, follow: bool = True
+) -> Any:
     """Open the edition in PATHS; files that cannot be loaded are reported as they
     are read (the rest go on), XML files that are not TEI are left out."""
     from teikit.edition import Edition
 
+    feedback = feedback if feedback is not None else Feedback()
     edition = Edition.open(
         list(paths) or [DEFAULT_TEI], config=config, follow=follow, on_step=feedback
     )
