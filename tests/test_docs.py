@@ -45,11 +45,20 @@ def test_every_configuration_key_and_rule_is_documented(tmp_path):
     keys = {
         "title", "languages", "base_url", "exclude", "files", "particdesc", "key",
         "authority", "editor", "email", "licence", "publisher", "publisher_url", "url",
-        "enabled", "ids_unique_across_files", "severity", "profile", "pdf",
+        "enabled", "ids_unique_across_files", "severity", "profile", "pdf", "sender",
+        "addressee",
     }  # fmt: skip
     for key in keys:
         assert f"| `{key}` |" in text, f"configuration key {key} is not documented"
-    for table in ("[documents]", "[registers]", "[pointers]", "[cmif]", "[rules]", "[site]"):
+    for table in (
+        "[documents]",
+        "[registers]",
+        "[pointers]",
+        "[cmif]",
+        "[correspondence]",
+        "[rules]",
+        "[site]",
+    ):
         assert f"## `{table}`" in text, table
     for code in CODES:
         default = DEFAULTS[code][1]

@@ -214,7 +214,6 @@ def test_cmif_check_finds_each_problem():
         "cmif-idno",
         "cmif-date",
         "cmif-licence",
-        "cmif-bibl-id",
         "cmif-bibl-type",
         "cmif-source",
         "cmif-received",
@@ -225,6 +224,9 @@ def test_cmif_check_finds_each_problem():
     ):
         assert (code, Severity.ERROR) in codes, code
     assert ("cmif-no-authority", Severity.WARNING) in codes
+    # The Correspondence SIG's rules (cmif.sch, W0001): a UUID is recommended, not required.
+    assert ("cmif-bibl-id", Severity.WARNING) in codes
+    assert ("cmif-bibl-id", Severity.ERROR) not in codes
     assert all(d.source == "cmif" and d.line > 0 for d in cmif_check(BROKEN_CMIF))
 
 
@@ -247,6 +249,7 @@ def test_csv_tables(docs, index, tmp_path):
             "works.csv",
             "mentions.csv",
             "edges.csv",
+            "edge_letters.csv",
         ]
     )
     letters = read_csv(tmp_path / "csv" / "letters.csv")
@@ -261,6 +264,7 @@ def test_csv_tables(docs, index, tmp_path):
     assert reply["archival_reference"] == "Arhiv Jugoslavije, Arhiv CK SKJ, 507 / IX, 119/I-50"
     persons = {r["id"]: r for r in read_csv(tmp_path / "csv" / "persons.csv")}
     assert persons["djilas"]["mentions"] == "6" and persons["stalin"]["death"] == "1953"
+    assert persons["djilas"]["documents"] == "3" and "files" not in persons["djilas"]
     places = {r["id"]: r for r in read_csv(tmp_path / "csv" / "places.csv")}
     assert (places["moscow"]["latitude"], places["moscow"]["longitude"]) == ("55.7558", "37.6173")
     mentions = read_csv(tmp_path / "csv" / "mentions.csv")
@@ -274,7 +278,6 @@ def test_csv_tables(docs, index, tmp_path):
         "Relation",
         "Source Label",
         "Target Label",
-        "Letters",
     ]
     k_to_t = next(
         e
@@ -282,6 +285,20 @@ def test_csv_tables(docs, index, tmp_path):
         if (e["Source"], e["Target"], e["Relation"]) == ("khrushchev", "tito", "correspondence")
     )
     assert (k_to_t["Type"], k_to_t["Weight"]) == ("Directed", "3")
+    # The letters of each edge: a table of their own, one row per edge and letter.
+    made_of = read_csv(tmp_path / "csv" / "edge_letters.csv")
+    assert len(made_of) == sum(int(e["Weight"]) for e in edges)
+    assert sorted(
+        r["Letter"]
+        for r in made_of
+        if (r["Source"], r["Target"], r["Relation"]) == ("khrushchev", "tito", "correspondence")
+    ) == sorted(
+        next(
+            e.letters
+            for e in build_network(index).edges
+            if (e.source, e.target, e.relation) == ("khrushchev", "tito", "correspondence")
+        )
+    )
 
 
 def test_csv_refuses_a_file_as_directory(docs, index, tmp_path):
@@ -296,24 +313,42 @@ GEXF = {"g": "http://gexf.net/1.3"}
 
 
 def test_gexf_network(docs, index, tmp_path):
-    (path,) = export(docs, tmp_path / "net.gexf", index=index)
-    root = etree.parse(str(path)).getroot()
-    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
-    nodes = {n.get("id"): n for n in root.iterfind(".//g:node", GEXF)}
-    assert nodes["khrushchev"].get("label") == "Nikita Sergeyevich Khrushchev"
-    kind = nodes["cc-cpsu"].find("g:attvalues/g:attvalue[@for='type']", GEXF)
-    assert kind.get("value") == "org"
-    edges = [
-        (e.get("source"), e.get("target"), e.get("type"), e.get("weight"), e.get("label"))
-        for e in root.iterfind(".//g:edge", GEXF)
-    ]
+    letters, co_mentions = export(docs, tmp_path / "net.gexf", index=index)
+    assert (letters.name, co_mentions.name) == ("net.gexf", "net.co-mentions.gexf")
+    edges = []
+    for path, kind in ((letters, "directed"), (co_mentions, "undirected")):
+        root = etree.parse(str(path)).getroot()
+        assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+        assert root.find("g:graph", GEXF).get("defaultedgetype") == kind
+        nodes = {n.get("id"): n for n in root.iterfind(".//g:node", GEXF)}
+        found = [
+            (e.get("source"), e.get("target"), e.get("type"), e.get("weight"), e.get("label"))
+            for e in root.iterfind(".//g:edge", GEXF)
+        ]
+        assert {e[2] for e in found} == {kind}  # one edge type per graph: networkx reads it
+        assert set(nodes) >= {e[0] for e in found} | {e[1] for e in found}
+        assert len({e.get("id") for e in root.iterfind(".//g:edge", GEXF)}) == len(found)
+        edges += found
+        if kind == "directed":
+            assert nodes["khrushchev"].get("label") == "Nikita Sergeyevich Khrushchev"
+            kind_of = nodes["cc-cpsu"].find("g:attvalues/g:attvalue[@for='type']", GEXF)
+            assert kind_of.get("value") == "org"
     assert ("khrushchev", "tito", "directed", "3", "correspondence") in edges
     assert ("tito", "khrushchev", "directed", "1", "correspondence") in edges
     # Djilas and Beria are both mentioned in the texts of the June and August letters
     assert ("beria", "djilas", "undirected", "2", "co-mention") in edges
     assert len(edges) == len(build_network(index).edges)
-    assert set(nodes) >= {e[0] for e in edges} | {e[1] for e in edges}
-    assert len({e.get("id") for e in root.iterfind(".//g:edge", GEXF)}) == len(edges)
+
+
+def test_gexf_reads_in_networkx(docs, index, tmp_path):
+    networkx = pytest.importorskip("networkx")
+    letters, co_mentions = export(docs, tmp_path / "net.gexf", index=index)
+    directed = networkx.read_gexf(letters)
+    undirected = networkx.read_gexf(co_mentions)
+    assert directed.is_directed() and not undirected.is_directed()
+    assert directed["khrushchev"]["tito"]["weight"] == 3.0
+    assert directed.nodes["khrushchev"]["label"] == "Nikita Sergeyevich Khrushchev"
+    assert undirected["djilas"]["beria"]["weight"] == 2.0
 
 
 # --------------------------------------------------------------------------- GeoJSON
@@ -456,7 +491,7 @@ def test_exports_are_deterministic_and_atomic(docs, index, tmp_path, fmt):
 def test_exports_give_new_files_the_umask_mode_and_keep_an_existing_mode(docs, index, tmp_path):
     mask = os.umask(0)
     os.umask(mask)
-    (fresh,) = export(docs, tmp_path / "a.gexf", index=index)
+    (fresh, _) = export(docs, tmp_path / "a.gexf", index=index)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
     kept = tmp_path / "b.geojson"
     kept.write_text("old")
@@ -497,3 +532,133 @@ def test_csv_cells_that_would_be_formulas_are_neutralised_and_data_is_not(tmp_pa
     cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
     assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
     assert "-0044" in cells
+
+
+# --------------------------------------------------------------------------- CMIF roles
+
+
+ROLES = FIXTURES / "exports" / "cmif-roles-in-one-action"
+CMIF_CLI = (
+    "--editor-email", "e@example.org", "--editor", "E", "--publisher", "P",
+    "--licence", "CC0-1.0", "--date", "2026-12-07", "--cmif-url", "https://example.org/c.xml",
+)  # fmt: skip
+
+
+def test_cmif_takes_sender_and_addressee_roles_from_the_configuration(tmp_path, cmi_schema):
+    from click.testing import CliRunner
+
+    from teikit.cli import cli
+
+    out = tmp_path / "roles.cmif.xml"
+    result = CliRunner().invoke(
+        cli, ["export", str(ROLES), "-o", str(out), *CMIF_CLI], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    # The received date is checked before writing and reported at the letter's line.
+    letter = ROLES / "letter-1820-03-03.xml"
+    line = next(
+        n for n, text in enumerate(letter.read_text("utf-8").splitlines(), 1) if "02-30" in text
+    )
+    assert (
+        f"letter-1820-03-03.xml:{line}:0: warning: correspAction type='received': "
+        "date/@when '1820-02-30' is not a W3C date"
+    ) in result.stderr
+    assert f"{out.name}:" not in result.stderr.replace(f"to {out}", "")  # nothing at CMIF lines
+    tree = etree.parse(str(out))
+    assert cmi_schema.validate(tree), cmi_schema.error_log
+    sent = tree.find(".//t:correspAction[@type='sent']", NS)
+    received = tree.find(".//t:correspAction[@type='received']", NS)
+    assert [p.get("ref") for p in sent.iterfind("t:persName", NS)] == [
+        "https://d-nb.info/gnd/118570277"  # Laßberg only
+    ]
+    assert [p.text for p in received.iterfind("t:persName", NS)] == ["Ludwig Uhland"]
+    assert received.find("t:date", NS) is None  # the invalid date is left out
+    assert sent.find("t:date", NS).get("when") == "1820-03-03"
+    # cmif:mentions* from the source, kept (the prefix written out as the CMIF term)
+    mentions = [
+        (r.get("type"), r.get("target"), r.text)
+        for r in tree.iterfind(".//t:correspDesc/t:note/t:ref", NS)
+    ]
+    assert mentions == [
+        (
+            "https://lod.academy/cmif/vocab/terms#mentionsPerson",
+            "https://d-nb.info/gnd/118540238",
+            "Goethe",
+        ),
+        (
+            "https://lod.academy/cmif/vocab/terms#mentionsPlace",
+            "https://www.geonames.org/2825297",
+            "Stuttgart",
+        ),
+    ]
+
+
+def test_without_the_roles_configuration_both_names_are_senders():
+    from teikit.edition import Config, Edition
+
+    (letter,) = build_index(Edition.open(ROLES, config=Config())).letters
+    assert [p.id for p in letter.senders] == ["lassberg", "uhland"] and letter.addressees == []
+    (letter,) = build_index(Edition.open(ROLES)).letters
+    assert [p.id for p in letter.senders] == ["lassberg"]
+    assert [p.id for p in letter.addressees] == ["uhland"]
+
+
+def test_export_all_from_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from teikit.cli import cli
+
+    out = tmp_path / "all"
+    result = CliRunner().invoke(
+        cli, ["export", str(TEI), "--to", "all", "-o", str(out)], catch_exceptions=False
+    )
+    # CMIF needs the editor's e-mail: reported, the other formats written all the same
+    assert result.exit_code == 1
+    assert "error: cmif not written: cannot write CMIF" in result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        [
+            "csv",
+            "network.gexf",
+            "network.co-mentions.gexf",
+            "places.geojson",
+            "edition.jsonld",
+            "txt",
+            "md",
+        ]
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["export", str(TEI), "--to", "all", "-o", str(out), *CMIF_CLI, "--base-url", BASE],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (out / "cmif.xml").is_file()
+
+
+def test_co_mentions_counted_in_buckets_on_disk_as_in_memory(index, monkeypatch):
+    from teikit.exports import network
+
+    def edges(net):
+        return [(e.source, e.target, e.relation, e.letters) for e in net.iter_edges()]
+
+    every = build_network(index, min_co_mentions=1)
+    assert every.co_mentions.buckets == 1
+    assert any(e.weight == 1 for e in every.co_mentions)
+    monkeypatch.setattr(network, "BUCKET_PAIRS", 5)  # a big edition: pairs in files
+    bucketed = build_network(index, min_co_mentions=1)
+    assert bucketed.co_mentions.buckets > 1
+    assert edges(bucketed) == edges(every) == edges(bucketed)  # read back, again
+    # The default keeps pairs mentioned together in two letters or more.
+    kept = [e for e in every.co_mentions if e.weight >= 2]
+    assert edges(build_network(index)) == edges(every)[: len(every.correspondence)] + [
+        (e.source, e.target, e.relation, e.letters) for e in kept
+    ]
+    assert kept and [n.id for n in build_network(index).nodes] != [n.id for n in every.nodes]
+
+
+def test_export_all_writes_the_other_formats_before_it_raises(tmp_path):
+    with pytest.raises(UsageError, match="cannot write CMIF"):
+        export(TEI, tmp_path / "all", "all")
+    assert (tmp_path / "all" / "places.geojson").is_file()
+    assert not (tmp_path / "all" / "cmif.xml").exists()

@@ -249,15 +249,21 @@ def _files(
 
 
 def _edition(
-    paths: Sequence[str], config: Any, feedback: Feedback | None = None, *, follow: bool = True
+    paths: Sequence[str],
+    config: Any,
+    feedback: Feedback | None = None,
+    *,
+    follow: bool = True,
+    lazy: bool = False,
 ) -> Any:
     """Open the edition in PATHS; files that cannot be loaded are reported as they
-    are read (the rest go on), XML files that are not TEI are left out."""
+    are read (the rest go on), XML files that are not TEI are left out. ``lazy``:
+    only the files that may hold registers are read now (see Edition.open)."""
     from teikit.edition import Edition
 
     feedback = feedback if feedback is not None else Feedback()
     edition = Edition.open(
-        list(paths) or [DEFAULT_TEI], config=config, follow=follow, on_step=feedback
+        list(paths) or [DEFAULT_TEI], config=config, follow=follow, on_step=feedback, lazy=lazy
     )
     feedback.close()
     feedback.rest(edition.diagnostics())
@@ -600,13 +606,14 @@ def index_command(
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file or folder (csv, and txt/md per document, write a folder).",
+    help="Output file or folder (csv, all, and txt/md per document, write a folder).",
 )
 @click.option(
     "--to",
     "fmt",
-    type=click.Choice(["cmif", "csv", "gexf", "geojson", "jsonld", "txt", "md"]),
-    help="Format; default: inferred from -o (.cmif.xml, .gexf, .geojson, .jsonld, .txt, .md).",
+    type=click.Choice(["cmif", "csv", "gexf", "geojson", "jsonld", "txt", "md", "all"]),
+    help="Format; default: inferred from -o (.cmif.xml, .gexf, .geojson, .jsonld, .txt, .md). "
+    "all: every format into the folder -o, from one reading of the edition.",
 )
 @click.option(
     "--base-url",
@@ -615,6 +622,14 @@ def index_command(
 )
 @click.option("--page-suffix", default=".html", show_default=True, help="Suffix of letter pages.")
 @click.option("--no-notes", is_flag=True, help="txt/md: leave the notes out.")
+@click.option(
+    "--min-co-mentions",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="gexf/csv: letters two entities must be mentioned together in to be a co-mention "
+    "edge (1: every pair).",
+)
 @click.option(
     "--single-file/--per-document",
     default=None,
@@ -640,6 +655,7 @@ def export_command(
     base_url: str | None,
     page_suffix: str,
     no_notes: bool,
+    min_co_mentions: int,
     single_file: bool | None,
     editor: str | None,
     editor_email: str | None,
@@ -657,11 +673,13 @@ def export_command(
 ) -> None:
     """Export the edition to other platforms: CMIF, CSV, GEXF, GeoJSON, JSON-LD, text.
 
-    cmif: CMIF v1 for correspSearch (checked with the local CMIF check after
-    writing); csv: letters, persons, places, organisations, mentions and a
-    network edge list; gexf: the correspondence and co-mention network;
-    geojson: places (Linked Places conventions); jsonld: schema.org linked data;
-    txt/md: the reading text. Outputs are written atomically and are
+    cmif: CMIF v1 for correspSearch (the letters' dates checked before writing,
+    the file with the local CMIF check after); csv: letters, persons, places,
+    organisations, mentions (one row per occurrence) and a network edge list;
+    gexf: the correspondence network (directed) and, next to it, the co-mention
+    network (undirected, *.co-mentions.gexf); geojson: places (Linked Places
+    conventions); jsonld: schema.org linked data; txt/md: the reading text;
+    all: every format into one folder. Outputs are written atomically and are
     deterministic. The base URL and the CMIF editor, e-mail, licence and
     publisher come from teikit.toml when it gives them; options override it.
 
@@ -669,18 +687,19 @@ def export_command(
 
         teikit export tei/ -o edition.cmif.xml --editor-email ed@example.org --licence CC0-1.0
     """
-    from teikit.exports import Format, cmif_check, export, export_options
+    from teikit.exports import ALL_OUTPUTS, Format, cmif_check, export, export_options
 
     feedback = Feedback(quiet=quiet)
     try:
         config = _config(paths, config_path, key=key_mode, base_url=base_url)
-        edition = _edition(paths, config, feedback)
-        problems = edition.failed
+        # Read once, one document at a time (the registers held): see teikit.exports.
+        edition = _edition(paths, config, feedback, lazy=True)
         options = export_options(
             edition,
             base_url=base_url,
             page_suffix=page_suffix,
             notes=not no_notes,
+            min_co_mentions=min_co_mentions,
             single_file=single_file,
             editor_email=editor_email,
             editor=editor,
@@ -693,11 +712,20 @@ def export_command(
             edition_title=edition_title,
             edition_url=edition_url,
         )
-        written = export(edition, output, fmt, options=options)
-        chosen = Format.parse(fmt) if fmt else Format.infer(str(output))
-        checked = cmif_check(written[0]) if chosen is Format.CMIF and written else []
+        found: list[Diagnostic] = []
+        written = export(edition, output, fmt, options=options, findings=found, on_step=feedback)
+        feedback.close()
+        if fmt == "all":
+            cmif_file = output / ALL_OUTPUTS[Format.CMIF]
+            cmif_files = [p for p in written if p == cmif_file]
+        else:
+            chosen = Format.parse(fmt) if fmt else Format.infer(str(output))
+            cmif_files = written[:1] if chosen is Format.CMIF else []
+        checked = found + [d for path in cmif_files for d in cmif_check(path)]
+        problems = edition.failed
     except TeikitError as exc:
         _fail(exc)
+    feedback.rest(edition.diagnostics())  # the files that could not be read
     feedback.show(checked)
     if not quiet:
         _emit(f"wrote {len(written)} file(s) to {output}")

@@ -35,8 +35,8 @@ from lxml import etree
 from teikit.batch import OnStep, Step
 from teikit.dates import DATE_ATTRIBUTES, W3CDate, date_sort_key, parse_date
 from teikit.document import TEI_NS, Document
-from teikit.edition import Edition, as_edition
-from teikit.edition.mentions import MENTION_ELEMENTS, POINTING_ELEMENTS, correspondent_role
+from teikit.edition import DocumentFacts, Edition, as_edition, edition_title, reading_order
+from teikit.edition.mentions import MENTION_ELEMENTS, POINTING_ELEMENTS
 from teikit.edition.pointers import Target, pointer_tokens
 from teikit.edition.registers import ENTITY_TYPES, REGISTER_LISTS, XML_ID, Entity
 from teikit.reading import (
@@ -61,6 +61,7 @@ __all__ = [
     "DocumentInfo",
     "EntityIndex",
     "Entry",
+    "Indexer",
     "Letter",
     "Occurrence",
     "Party",
@@ -194,6 +195,11 @@ class Letter:
     prev: list[str] = field(default_factory=list)
     next: list[str] = field(default_factory=list)
     line: int = 0
+    sent_line: int = 0  # the line of the sent date element, 0 when there is none
+    received_line: int = 0
+    # What the edition says the letter mentions in CMIF's terms (a ``ref`` typed
+    # cmif:mentionsPerson … in its correspDesc): (type URI, target, text).
+    mentions: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -672,7 +678,7 @@ class _Builder:
                     name = localname(child)
                     if name in ("persName", "orgName", "name", "rs"):
                         party = self.party(child, doc, "org" if name == "orgName" else "person")
-                        role = correspondent_role(kind, child)
+                        role = self.edition.correspondent_role(kind, child)
                         if role == "sender":
                             letter.senders.append(party)
                         elif role == "addressee":
@@ -694,16 +700,18 @@ class _Builder:
                     parsed = parse_date(text) if text else None
                     if parsed is not None and parsed.comparable:
                         attrs = {"when": text}  # a W3C date written as text (1916-04-16)
-                if kind == "sent":
-                    letter.sent = letter.sent or attrs
-                elif kind == "received":
-                    letter.received = letter.received or attrs
+                line = dates[0].sourceline or 0 if dates else 0
+                if kind == "sent" and not letter.sent:
+                    letter.sent, letter.sent_line = attrs, line
+                elif kind == "received" and not letter.received:
+                    letter.received, letter.received_line = attrs, line
             for ctx in _children(desc, "correspContext"):
                 for ref in ctx.iter(f"{T}ref", f"{T}ptr"):
                     if ref.get("type") == "prev":
                         letter.prev += pointer_tokens(ref.get("target"))
                     elif ref.get("type") == "next":
                         letter.next += pointer_tokens(ref.get("target"))
+            letter.mentions = _cmif_mentions(desc)
             letter.date = _letter_date(letter.sent) or _letter_date(letter.received)
             found.append(letter)
         return found
@@ -748,6 +756,23 @@ def _mention_text(el: etree._Element, snippets: _Snippets) -> tuple[str, str]:
     return snippets.text_and_snippet(el)
 
 
+CMIF_TERMS = "https://lod.academy/cmif/vocab/terms#"
+_CMIF_MENTION = re.compile(r"(?:cmif:|https?://lod\.academy/cmif/vocab/terms#)(mentions\w+)")
+
+
+def _cmif_mentions(desc: etree._Element) -> list[tuple[str, str, str]]:
+    """The ``ref``s of a correspDesc typed ``cmif:mentionsPerson`` (…Place,
+    …Organisation, …Bibl, …Subject), prefixed or as the full CMIF term URI."""
+    found = []
+    for ref in desc.iter(f"{T}ref"):
+        matched = _CMIF_MENTION.fullmatch((ref.get("type") or "").strip())
+        if matched and not in_egxml(ref):
+            found.append(
+                (CMIF_TERMS + matched[1], (ref.get("target") or "").strip(), reading_text(ref))
+            )
+    return found
+
+
 def _letter_date(attrs: dict[str, str]) -> str:
     for name in ("when", "from", "notBefore", "to", "notAfter"):
         if attrs.get(name):
@@ -781,11 +806,84 @@ def _occurrence_order(files: dict[str, int]) -> Callable[[Occurrence], tuple[int
     )
 
 
+class Indexer:
+    """Builds the index of an edition one document at a time: :meth:`add` each
+    document (in the order of their paths), then :meth:`finish`. The index keeps
+    what it found, never the documents, so they can be read and let go one by one
+    (:meth:`teikit.edition.Edition.stream`)."""
+
+    def __init__(self, edition: Edition) -> None:
+        self.edition = edition
+        self.builder = _Builder(edition)
+        self.builder.collect_registers()
+        self.letters: list[Letter] = []
+        self.relations: list[Relation] = []
+        self.infos: list[DocumentInfo] = []
+        self.added: set[str] = set()
+
+    def add(self, doc: Document) -> None:
+        builder, edition = self.builder, self.edition
+        # One of each per document: they hold every block and path they made.
+        snippets, xpaths = _Snippets(), XPaths()
+        builder.index_mentions(doc, snippets, xpaths)
+        builder.index_dates(doc, snippets, xpaths)
+        self.letters += builder.letters(doc)
+        self.relations += builder.relations(doc)
+        self.added.add(edition.key_of(doc))
+        self.infos.append(
+            DocumentInfo(
+                builder.rel(doc),
+                doc.root.get(XML_ID) or PurePath(doc.path).stem,
+                edition.title_of(doc),
+                edition.kind(doc),
+            )
+        )
+
+    def finish(self, title: str | None = None, order: Sequence[str] | None = None) -> EntityIndex:
+        """The index of the documents added: ``title`` and ``order`` (their paths
+        relative to the edition, in reading order) default to the edition's."""
+        edition, builder = self.edition, self.builder
+        for doc in sorted(edition.all_documents, key=builder.rel):
+            if edition.key_of(doc) not in self.added:  # read only to resolve pointers
+                self.relations += builder.relations(doc)
+        # Registers only read to resolve pointers contribute their mentioned entries.
+        home_given = {
+            id(builder.by_entity[id(e)])
+            for e in edition.registers
+            if any(edition.key_of(d) in self.added for d, _ in e.copies)
+        }
+        infos = sorted(self.infos, key=lambda d: d.file)
+        files = {info.file: i for i, info in enumerate(infos)}
+        entries = [e for e in builder.entries.values() if e.occurrences or id(e) in home_given]
+        by_position = _occurrence_order(files)
+        for entry in entries:
+            entry.occurrences.sort(key=by_position)
+        for date in builder.dates.values():
+            date.occurrences.sort(key=by_position)
+        entries.sort(key=lambda e: (ENTITY_TYPES.index(e.type), fold(e.sort_name or e.name), e.key))
+        self.letters.sort(
+            key=lambda lt: (date_sort_key(lt.date) if lt.date else (3,), lt.file, lt.id)
+        )
+        return EntityIndex(
+            root=builder.root,
+            title=edition.title if title is None else title,
+            order=list(order) if order is not None else [builder.rel(d) for d in edition.order],
+            documents=infos,
+            entries=entries,
+            dates=sorted(builder.dates.values(), key=lambda d: date_sort_key(d.value)),
+            letters=self.letters,
+            relations=sorted(
+                self.relations, key=lambda r: (r.file, r.name, r.active, r.passive, r.mutual)
+            ),
+        )
+
+
 def build_index(
     docs: Edition | Iterable[Document] | str | os.PathLike[str],
     *,
     follow_refs: bool = True,
     on_step: OnStep | None = None,
+    on_document: Callable[[Document, DocumentFacts], None] | None = None,
 ) -> EntityIndex:
     """Index the persons, places, organisations, works, events and dates of an edition
     (an :class:`~teikit.edition.Edition`, documents, or a path to open as one).
@@ -797,56 +895,27 @@ def build_index(
     URI, a name). Mentions without a pointer, or with one that resolves to no
     register entry, become unregistered entries (``id == ""``) so nothing
     mentioned is lost. ``on_step`` hears of each document indexed.
+
+    The documents are taken as :meth:`~teikit.edition.Edition.stream` gives them:
+    an edition opened with ``lazy=True`` is read one document at a time and none
+    is kept. ``on_document(doc, facts)`` is called for each, once indexed, while
+    it is still in memory (the exports render its text then).
     """
     edition = as_edition(docs, follow=follow_refs)
-    builder = _Builder(edition)
-    given = sorted(edition.documents, key=builder.rel)
-    builder.collect_registers()
-    letters: list[Letter] = []
-    relations: list[Relation] = []
-    for number, doc in enumerate(given, 1):
-        # One of each per document: they hold every block and path they made.
-        snippets, xpaths = _Snippets(), XPaths()
-        builder.index_mentions(doc, snippets, xpaths)
-        builder.index_dates(doc, snippets, xpaths)
-        letters += builder.letters(doc)
+    indexer = Indexer(edition)
+    facts: list[DocumentFacts] = []
+    total = len(edition.documents) + len(edition.unloaded)
+    for number, doc in enumerate(edition.stream(), 1):
+        fact = edition.facts(doc)
+        facts.append(fact)
+        indexer.add(doc)
+        if on_document is not None:
+            on_document(doc, fact)
         if on_step is not None:
-            on_step(Step("indexing", number, len(given), doc.path))
-    for doc in sorted(edition.all_documents, key=builder.rel):
-        relations += builder.relations(doc)
-    # Registers only read to resolve pointers contribute their mentioned entries.
-    given_keys = {edition.key_of(d) for d in given}
-    home_given = {
-        id(builder.by_entity[id(e)])
-        for e in edition.registers
-        if any(edition.key_of(d) in given_keys for d, _ in e.copies)
-    }
-    files = {builder.rel(d): i for i, d in enumerate(given)}
-    entries = [e for e in builder.entries.values() if e.occurrences or id(e) in home_given]
-    order = _occurrence_order(files)
-    for entry in entries:
-        entry.occurrences.sort(key=order)
-    for date in builder.dates.values():
-        date.occurrences.sort(key=order)
-    entries.sort(key=lambda e: (ENTITY_TYPES.index(e.type), fold(e.sort_name or e.name), e.key))
-    letters.sort(key=lambda lt: (date_sort_key(lt.date) if lt.date else (3,), lt.file, lt.id))
-    return EntityIndex(
-        root=builder.root,
-        title=edition.title,
-        order=[builder.rel(d) for d in edition.order],
-        documents=[
-            DocumentInfo(
-                builder.rel(d),
-                d.root.get(XML_ID) or PurePath(d.path).stem,
-                edition.title_of(d),
-                edition.kind(d),
-            )
-            for d in given
-        ],
-        entries=entries,
-        dates=sorted(builder.dates.values(), key=lambda d: date_sort_key(d.value)),
-        letters=letters,
-        relations=sorted(relations, key=lambda r: (r.file, r.name, r.active, r.passive, r.mutual)),
+            on_step(Step("indexing", number, total, doc.path))
+    return indexer.finish(
+        title=edition_title(edition, facts)[0],
+        order=[f.relpath for f in reading_order(facts)],
     )
 
 

@@ -47,13 +47,14 @@ from teikit.edition.config import (
 from teikit.edition.discovery import discover, excluded
 from teikit.edition.mentions import (
     TAGS,
+    correspondent_role,
     inside_entry,
     mention_type,
     pointer_attributes,
     skipped_mention,
 )
 from teikit.edition.pointers import ID_ATTRIBUTES, Resolver, Target
-from teikit.edition.registers import ENTITY_TYPES, Entity, Registers
+from teikit.edition.registers import ENTITY_TYPES, Entity, Registers, may_hold_registers
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ __all__ = [
     "ENTITY_TYPES",
     "CmifConfig",
     "Config",
+    "DocumentFacts",
     "Edition",
     "Entity",
     "Glimpse",
@@ -73,8 +75,10 @@ __all__ = [
     "Target",
     "as_edition",
     "discover",
+    "edition_title",
     "find_config",
     "load_config",
+    "reading_order",
 ]
 
 T = f"{{{TEI_NS}}}"
@@ -185,6 +189,8 @@ class Edition:
         self._last_key = ""
         self._kinds: dict[str, str] = {}
         self._by_doc_id: dict[str, Document] | None = None
+        self._facts: dict[str, DocumentFacts] = {}
+        self.unloaded: list[str] = []  # files of the edition left to read (open(lazy=True))
         for doc in self.documents:
             self._by_path.setdefault(self.key_of(doc), doc)
         # Files of the edition given but not loaded yet (holding no register: the
@@ -219,6 +225,7 @@ class Edition:
         config: Config | str | os.PathLike[str] | None = None,
         follow: bool = True,
         on_step: OnStep | None = None,
+        lazy: bool = False,
         **overrides: Any,
     ) -> Edition:
         """Open an edition: a folder (searched recursively for ``*.xml``), a file, a
@@ -235,6 +242,14 @@ class Edition:
         are indexed and checked only when given). ``on_step`` hears of each file
         read (:class:`~teikit.batch.Step`, with the diagnostics of a file that
         could not be loaded), as it is read.
+
+        ``lazy``: read now only the files that may hold registers (the model needs
+        every register before it resolves a pointer); the others are listed in
+        :attr:`unloaded` and read one at a time by :meth:`stream`, which keeps
+        none of them, so a large edition is never in memory at once.
+        :attr:`documents`, :attr:`title` and :attr:`order` then cover only the files
+        read now: :meth:`stream`'s :meth:`facts` give :func:`edition_title` and
+        :func:`reading_order` the whole edition.
         """
         items = _as_list(source)
         loaded = [i for i in items if isinstance(i, Document)]
@@ -253,34 +268,52 @@ class Edition:
         for data in raw:
             docs.append(load(bytes(data)))
         skipped: list[Diagnostic] = []
+        unloaded: list[str] = []
         for number, path in enumerate(files, 1):
-            try:
-                docs.append(load(path))
-                if on_step is not None:
-                    on_step(Step("reading", number, len(files), path))
-            except LoadError as exc:
-                first = exc.diagnostics[0] if exc.diagnostics else None
-                if first is not None and first.code == "not-tei" and path in files:
-                    # Other XML in the folder (a project's own lists, schemas …) is not
-                    # part of the edition; say so without calling it an error.
-                    skipped.append(
-                        replace(
-                            first,
-                            severity=Severity.INFO,
-                            message=(
-                                f"not a TEI document, left out of the edition ({first.message})"
-                            ),
-                        )
-                    )
-                    continue
-                failed.append(exc)
-                if on_step is not None:
-                    on_step(Step("reading", number, len(files), path, tuple(exc.diagnostics)))
-        if not docs and not failed:
+            if lazy and not may_hold_registers(path):
+                unloaded.append(path)
+                continue
+            failures = len(failed)
+            doc = _load_member(path, failed, skipped)
+            if doc is not None:
+                docs.append(doc)
+            if on_step is not None and (doc is not None or len(failed) > failures):
+                diagnostics = failed[-1].diagnostics if doc is None else ()
+                on_step(Step("reading", number, len(files), path, tuple(diagnostics)))
+        if not docs and not failed and not unloaded:
             raise UsageError(f"no XML files found in {' '.join(paths) or 'the input'}")
-        edition = cls(docs, config=cfg, root=root, failed=failed, follow=follow)
+        edition = cls(docs, config=cfg, root=root, failed=failed, follow=follow, given=unloaded)
         edition.skipped = skipped
+        edition.unloaded = unloaded
         return edition
+
+    def stream(self) -> Iterator[Document]:
+        """Every document of the edition, in the order of their paths: those read
+        already as they are, the :attr:`unloaded` ones read now, one at a time, and
+        not kept (unless a pointer made the model read one). A file that cannot be
+        read joins :attr:`failed` (or :attr:`skipped`, when it is not TEI)."""
+        pending = [(self.relpath(d), 0, d) for d in self.documents]
+        pending += [(self._relpath_of(p), 1, p) for p in self.unloaded]
+        for _, _, item in sorted(pending, key=lambda x: (x[0], x[1])):
+            if isinstance(item, Document):
+                yield item
+                continue
+            held = self._by_path.get(_abspath(item))
+            doc = held or _load_member(item, self.failed, self.skipped)
+            if doc is None:
+                continue
+            yield doc
+            if held is None:  # let it go: key_of's caches would keep it or, by id, lie
+                self._keys.pop(id(doc), None)
+                if self._last_doc is doc:
+                    self._last_doc, self._last_key = None, ""
+            doc = None  # nor may this frame keep it while the next is yielded
+
+    def _relpath_of(self, path: str) -> str:
+        try:
+            return Path(_abspath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(os.path.relpath(_abspath(path), self.root)).as_posix()
 
     # -- documents
 
@@ -408,6 +441,21 @@ class Edition:
             )
         return found
 
+    def correspondent_role(self, action: str, name: etree._Element) -> str:
+        """``sender``, ``addressee`` or ``""``: what a name in a ``correspAction`` of
+        type ``action`` is, by its ``@type``/``@role`` (with the values the
+        configuration's ``[correspondence]`` adds), else by the action's type."""
+        senders, addressees = self._roles
+        return correspondent_role(action, name, senders, addressees)
+
+    @cached_property
+    def _roles(self) -> tuple[frozenset[str], frozenset[str]]:
+        roles = self.config.correspondence
+        return (
+            frozenset(v.strip().lower() for v in roles.sender),
+            frozenset(v.strip().lower() for v in roles.addressee),
+        )
+
     def title_of(self, doc: Document) -> str:
         """The document's own title (see :func:`~teikit.edition.documents.document_title`)."""
         return _documents.document_title(doc)
@@ -439,24 +487,14 @@ class Edition:
     @cached_property
     def title_source(self) -> tuple[str, str]:
         """The title and where it came from: ``config``, ``edition-file``, ``series``,
-        ``folder`` or ``""``."""
-        if self.config.title:
-            return self.config.title, "config"
-        if self.edition_file is not None:
-            return _documents.document_title(self.edition_file), "edition-file"
-        series = [_documents.series_title(d) for d in self.documents]
-        series += [g.series for g in self.glimpses]
-        counts = Counter(s for s in series if s)
-        if counts:
-            title, count = counts.most_common(1)[0]
-            if count * 2 >= len(series) or len(counts) == 1:
-                return title, "series"
-        if len(series) < 2:
-            return "", ""
-        folder = self.root
-        while folder.name.lower() in _GENERIC_FOLDERS and folder.parent != folder:
-            folder = folder.parent
-        return folder.name or "Edition", "folder"
+        ``folder`` or ``""`` (see :func:`edition_title`). Documents held elsewhere
+        (:attr:`glimpses`) count by their series title."""
+        facts = [self.facts(d) for d in self.documents]
+        facts += [
+            DocumentFacts(_abspath(g.path), self._relpath_of(g.path), "", "", g.series, "")
+            for g in self.glimpses
+        ]
+        return edition_title(self, facts)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -467,30 +505,41 @@ class Edition:
     def order(self) -> list[Document]:
         """Reading order: the edition file (title and contents), introductions (in the
         order the edition file lists them), letters by date, plays and other texts
-        (listed, then by file), the registers."""
-        rank: dict[str, int] = {}
-        contents = self.edition_file
-        if contents is not None:
-            for el in contents.root.iter(f"{T}ref", f"{T}ptr"):
+        (listed, then by file), the registers (see :func:`reading_order`)."""
+        by_key = {self.key_of(d): d for d in self.documents}
+        return [by_key[f.key] for f in reading_order([self.facts(d) for d in self.documents])]
+
+    def facts(self, doc: Document) -> DocumentFacts:
+        """What the edition-wide decisions (its title, the reading order) need to know
+        of ``doc``: a few strings, kept when the document itself is not."""
+        key = self.key_of(doc)
+        found = self._facts.get(key)
+        if found is not None:
+            return found
+        kind = self.kind(doc)
+        contents: tuple[str, ...] = ()
+        if kind == "edition":
+            listed: dict[str, None] = {}
+            for el in doc.root.iter(f"{T}ref", f"{T}ptr"):
                 for token in (el.get("target") or "").split():
-                    target = self.resolve(token, contents, attribute="target")
-                    if target.doc is not None and target.kind == "document":
-                        rank.setdefault(self.key_of(target.doc), len(rank))
-
-        def listed(doc: Document) -> tuple[int, str]:
-            return (rank.get(self.key_of(doc), len(rank)), self.relpath(doc))
-
-        def by_date(doc: Document) -> tuple[Any, ...]:
-            date = self.date_of(doc)
-            return (date_sort_key(date) if date else (3,), self.relpath(doc))
-
-        return [
-            *sorted(self.of_kind("edition"), key=self.relpath),
-            *sorted(self.of_kind("introduction"), key=listed),
-            *sorted(self.of_kind("letter"), key=by_date),
-            *sorted(self.of_kind("drama", "other"), key=listed),
-            *sorted(self.of_kind("register"), key=self.relpath),
-        ]
+                    target = self.resolve(token, doc, attribute="target")
+                    if target.kind != "document":
+                        continue
+                    if target.doc is not None:
+                        listed.setdefault(self.key_of(target.doc), None)
+                    elif target.file:  # a file of the edition not read yet
+                        listed.setdefault(_abspath(target.file), None)
+            contents = tuple(listed)
+        found = self._facts[key] = DocumentFacts(
+            key=key,
+            relpath=self.relpath(doc),
+            kind=kind,
+            title=self.title_of(doc),
+            series=_documents.series_title(doc),
+            date=self.date_of(doc) if kind == "letter" else "",
+            contents=contents,
+        )
+        return found
 
     # -- pointers
 
@@ -605,6 +654,71 @@ class Edition:
         )
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the edition-wide decisions need of one document (:meth:`Edition.facts`)."""
+
+    key: str  # absolute path (see Edition.key_of)
+    relpath: str
+    kind: str
+    title: str
+    series: str  # its series title, "" when none
+    date: str  # a letter's date, "" otherwise
+    contents: tuple[str, ...] = ()  # an edition file: the keys of the documents it lists
+
+
+def edition_title(edition: Edition, facts: Sequence[DocumentFacts]) -> tuple[str, str]:
+    """The edition's title and where it came from, from the facts of its documents:
+    the configuration's (``config``), else the edition file's (``edition-file``),
+    else the series title most documents share (``series``), else (for more than
+    one document) the edition folder's name (``folder``); ``("", "")`` when a lone
+    document names none."""
+    if edition.config.title:
+        return edition.config.title, "config"
+    files = [f for f in facts if f.kind == "edition"]
+    if files:
+        return min(files, key=lambda f: f.relpath).title, "edition-file"
+    counts = Counter(f.series for f in facts if f.series)
+    if counts:
+        title, count = counts.most_common(1)[0]
+        if count * 2 >= len(facts) or len(counts) == 1:
+            return title, "series"
+    if len(facts) < 2:
+        return "", ""
+    folder = edition.root
+    while folder.name.lower() in _GENERIC_FOLDERS and folder.parent != folder:
+        folder = folder.parent
+    return folder.name or "Edition", "folder"
+
+
+def reading_order(facts: Sequence[DocumentFacts]) -> list[DocumentFacts]:
+    """Reading order: the edition file (title and contents), introductions (in the
+    order the edition file lists them), letters by date, plays and other texts
+    (listed, then by file), the registers."""
+    files = sorted((f for f in facts if f.kind == "edition"), key=lambda f: f.relpath)
+    rank: dict[str, int] = {}
+    if files:
+        for key in files[0].contents:
+            rank.setdefault(key, len(rank))
+
+    def of(*kinds: str) -> list[DocumentFacts]:
+        return [f for f in facts if f.kind in kinds]
+
+    def listed(f: DocumentFacts) -> tuple[int, str]:
+        return (rank.get(f.key, len(rank)), f.relpath)
+
+    def by_date(f: DocumentFacts) -> tuple[Any, ...]:
+        return (date_sort_key(f.date) if f.date else (3,), f.relpath)
+
+    return [
+        *files,
+        *sorted(of("introduction"), key=listed),
+        *sorted(of("letter"), key=by_date),
+        *sorted(of("drama", "other"), key=listed),
+        *sorted(of("register"), key=lambda f: f.relpath),
+    ]
+
+
 def merged_register(edition: Edition) -> Document:
     """A TEI document holding a copy of every entity's home entry, with its canonical
     id as xml:id, one list per entity type (entries nested in an entry are left to
@@ -640,6 +754,27 @@ def merged_register(edition: Edition) -> Document:
             copy.set(XML_ID, entity.id)
             container.append(copy)
     return Document(str(edition.root / "_registers.xml"), root.getroottree(), root)
+
+
+def _load_member(path: str, failed: list[LoadError], skipped: list[Diagnostic]) -> Document | None:
+    """A file of the edition, loaded; None when it cannot be (added to ``failed``) or
+    is other XML in the folder (a project's own lists, schemas …: added to
+    ``skipped``, said without calling it an error)."""
+    try:
+        return load(path)
+    except LoadError as exc:
+        first = exc.diagnostics[0] if exc.diagnostics else None
+        if first is not None and first.code == "not-tei":
+            skipped.append(
+                replace(
+                    first,
+                    severity=Severity.INFO,
+                    message=f"not a TEI document, left out of the edition ({first.message})",
+                )
+            )
+        else:
+            failed.append(exc)
+        return None
 
 
 def _as_list(source: Source | Iterable[Source] | None) -> list[Source]:

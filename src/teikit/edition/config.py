@@ -25,6 +25,7 @@ __all__ = [
     "POINTER_KEY_MODES",
     "CmifConfig",
     "Config",
+    "CorrespondenceConfig",
     "RulesConfig",
     "find_config",
     "load_config",
@@ -48,6 +49,18 @@ class CmifConfig:
     publisher: str | None = None
     publisher_url: str | None = None
     url: str | None = None  # where the CMIF file is published
+
+
+@dataclass(frozen=True)
+class CorrespondenceConfig:
+    """How the edition tells senders from addressees inside ``correspAction``: the
+    ``@type`` (or ``@role``) values of a name that make it a sender or an
+    addressee, whatever the action's own type (an edition that keeps both in one
+    ``correspAction type="sent"``). They add to the values teikit knows
+    (sender, author, addressee, receiver, recipient …)."""
+
+    sender: tuple[str, ...] = ()
+    addressee: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class Config:
     key: str = "id"  # @key holds an id or pointer ("id"), or a name ("name")
     authority: bool = True  # match authority URIs against the registers
     cmif: CmifConfig = field(default_factory=CmifConfig)
+    correspondence: CorrespondenceConfig = field(default_factory=CorrespondenceConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
     site_profile: str | None = None
     pdf: bool | None = None
@@ -222,7 +236,7 @@ class _Reader:
 
 _TOP = {
     "title", "languages", "base_url", "exclude", "documents", "registers", "pointers",
-    "cmif", "rules", "site",
+    "cmif", "correspondence", "rules", "site",
 }  # fmt: skip
 
 
@@ -240,6 +254,7 @@ def _parse(data: dict[str, Any], file: Path, text: str) -> Config:
     cmif = r.table(
         data, "cmif", {"editor", "email", "licence", "publisher", "publisher_url", "url"}
     )
+    correspondence = r.table(data, "correspondence", {"sender", "addressee"})
     rules = r.table(data, "rules", {"enabled", "severity", "ids_unique_across_files"})
     severity = r.table(rules, "rules.severity", set(rules.get("severity", {}) or {}))
     for code, value in severity.items():
@@ -269,6 +284,10 @@ def _parse(data: dict[str, Any], file: Path, text: str) -> Config:
             publisher=r.string(cmif, "publisher", "cmif."),
             publisher_url=r.string(cmif, "publisher_url", "cmif."),
             url=r.string(cmif, "url", "cmif."),
+        ),
+        correspondence=CorrespondenceConfig(
+            sender=r.strings(correspondence, "sender", "correspondence."),
+            addressee=r.strings(correspondence, "addressee", "correspondence."),
         ),
         rules=RulesConfig(
             enabled=r.boolean(rules, "enabled", "rules."),

@@ -8,6 +8,8 @@ site's links and the stylesheets' links all take their mentions from here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from lxml import etree
 
 from teikit.document import TEI_NS
@@ -123,12 +125,19 @@ _ADDRESSEE_TYPES = frozenset({"receiver", "addressee", "recipient", "received", 
 _SENDER_TYPES = frozenset({"sender", "author", "sent", "from", "writer"})
 
 
-def correspondent_role(action: str, name: etree._Element) -> str:
+def correspondent_role(
+    action: str,
+    name: etree._Element,
+    senders: Collection[str] = (),
+    addressees: Collection[str] = (),
+) -> str:
     """``sender``, ``addressee`` or ``""``: what a name in a ``correspAction`` of type
-    ``action`` is. The name's own ``@type`` (or ``@role``) wins over the action's."""
+    ``action`` is. The name's own ``@type`` (or ``@role``) wins over the action's:
+    the values teikit knows, and those the edition adds (``senders``,
+    ``addressees``: lower-case, from ``[correspondence]`` in teikit.toml)."""
     own = (name.get("type") or name.get("role") or "").strip().lower()
-    if own in _ADDRESSEE_TYPES:
+    if own in _ADDRESSEE_TYPES or own in addressees:
         return "addressee"
-    if own in _SENDER_TYPES:
+    if own in _SENDER_TYPES or own in senders:
         return "sender"
     return {"sent": "sender", "received": "addressee"}.get(action, "")

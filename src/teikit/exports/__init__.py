@@ -11,12 +11,16 @@ format     output                      what
 cmif       ``*.cmif.xml`` (one file)   CMIF v1 for correspSearch (:mod:`.cmif`)
 csv        a directory                 letters, persons, places, organisations,
                                        mentions and a network edge list (:mod:`.csv`)
-gexf       ``*.gexf``                  correspondence and co-mention network (Gephi)
+gexf       ``*.gexf`` (two files)      correspondence network (directed) and, next to it,
+                                       ``*.co-mentions.gexf`` (undirected): Gephi, networkx
 geojson    ``*.geojson``               places, Linked Places Format conventions
 jsonld     ``*.jsonld``                schema.org Message/Person/Place/Organization
 txt        directory or ``*.txt``      reading text, one file per document or combined
 md         directory or ``*.md``       the same as Markdown
 =========  ==========================  =================================================
+
+``export(edition, DIR, "all")`` (:func:`export_all`) writes every format into one
+folder from one index of the edition: the edition is read and indexed once.
 """
 
 from __future__ import annotations
@@ -26,14 +30,19 @@ import enum
 import importlib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from teikit.document import Document
-from teikit.edition import Config, Edition, as_edition
-from teikit.errors import UsageError
-from teikit.exports.cmif import CmifOptions, cmif_check
-from teikit.exports.common import ExportError, ExportOptions
+from teikit.batch import OnStep
+from teikit.document import Document, load
+from teikit.edition import Config, DocumentFacts, Edition, as_edition
+from teikit.errors import Diagnostic, Severity, TeikitError, UsageError
+from teikit.exports.cmif import CmifOptions, cmif_check, letter_findings
+from teikit.exports.common import ExportError, ExportOptions, output_directory
+from teikit.exports.network import Network, build_network
+from teikit.exports.text import reading_order as text_order
+from teikit.exports.text import render
 from teikit.index import EntityIndex, build_index
 
 __all__ = [
@@ -44,6 +53,7 @@ __all__ = [
     "cmif_check",
     "cmif_options",
     "export",
+    "export_all",
     "export_options",
 ]
 
@@ -153,6 +163,35 @@ def export_options(edition: Edition, **overrides: Any) -> ExportOptions:
     return ExportOptions(**{"base_url": config.base_url, **given, "cmif": cmif})
 
 
+# What ``--to all`` writes into its folder, one name per format.
+ALL_OUTPUTS = {
+    Format.CMIF: "cmif.xml",
+    Format.CSV: "csv",
+    Format.GEXF: "network.gexf",
+    Format.GEOJSON: "places.geojson",
+    Format.JSONLD: "edition.jsonld",
+    Format.TXT: "txt",
+    Format.MD: "md",
+}
+
+
+def _write(
+    chosen: Format,
+    documents: list[Document],
+    index: EntityIndex,
+    output: str | os.PathLike[str],
+    opts: ExportOptions,
+    findings: list[Diagnostic] | None,
+) -> list[Path]:
+    writer = importlib.import_module(chosen.module)
+    if chosen in (Format.TXT, Format.MD):
+        return writer.write(documents, index, output, opts, markdown=chosen is Format.MD)
+    if chosen is Format.CMIF and findings is not None:
+        # The letters' own dates, checked before writing and reported where they are.
+        findings.extend(letter_findings(index))
+    return writer.write(documents, index, output, opts)
+
+
 def export(
     source: Edition | Iterable[Document] | Document | bytes | str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -160,29 +199,183 @@ def export(
     *,
     index: EntityIndex | None = None,
     options: ExportOptions | None = None,
+    findings: list[Diagnostic] | None = None,
+    on_step: OnStep | None = None,
 ) -> list[Path]:
     """Export an edition (an :class:`~teikit.edition.Edition`, documents, a document
     or its bytes, or a path or folder to open as one) as ``fmt`` (inferred from
-    ``output`` when None) to ``output``.
+    ``output`` when None; ``"all"``: every format into the folder ``output``, see
+    :func:`export_all`) to ``output``.
 
-    Returns the files written. Raises :class:`UsageError` for a format that
-    cannot be inferred or options a format needs, :class:`ExportError` when the
-    output cannot be written.
+    Returns the files written. What the export finds in the edition (a letter's
+    date CMIF cannot take, at the letter's line) is appended to ``findings`` when
+    given; ``on_step`` hears of each document as it is indexed. Raises
+    :class:`UsageError` for a format that cannot be inferred or options a format
+    needs, :class:`ExportError` when the output cannot be written.
     """
-    if not isinstance(source, Edition) and (
-        index is None or isinstance(source, str | os.PathLike | bytes | Document)
-    ):
-        source = as_edition(source)
+    if isinstance(fmt, str) and fmt.lower() == "all":
+        return export_all(
+            source, output, index=index, options=options, findings=findings, on_step=on_step
+        )
+    chosen = Format.parse(fmt) if fmt is not None else Format.infer(os.fspath(output))
+    if index is None:  # one reading of the edition (one document at a time, when lazy)
+        edition = as_edition(source)
+        opts = options or export_options(edition)
+        texts = (chosen,) if chosen in (Format.TXT, Format.MD) else ()
+        once = _read_once(edition, opts, texts, on_step)
+        return _write_one(chosen, once, None, Path(output), opts, findings)
     if isinstance(source, Edition):
         documents = list(source.order)
-        if options is None:
-            options = export_options(source)
+        options = options or export_options(source)
     else:
-        documents = list(source)
-    chosen = Format.parse(fmt) if fmt is not None else Format.infer(os.fspath(output))
-    index = index if index is not None else build_index(source)
+        documents = _documents(source)
+    return _write(chosen, documents, index, output, options or ExportOptions(), findings)
+
+
+@dataclass
+class _ReadOnce:
+    """What one pass over the edition leaves for the writers: the index, each text's
+    reading as txt and md (in reading order) and the few documents whose headers
+    CMIF reads."""
+
+    index: EntityIndex
+    texts: dict[Format, list[tuple[str, str]]]
+    headers: list[Document]
+
+
+def _documents(
+    source: Iterable[Document] | Document | bytes | str | os.PathLike[str],
+) -> list[Document]:
+    if isinstance(source, Document):
+        return [source]
+    if isinstance(source, bytes | str | os.PathLike):
+        return list(as_edition(source).order)
+    return list(source)
+
+
+def _read_once(
+    edition: Edition,
+    options: ExportOptions,
+    texts: tuple[Format, ...] = (Format.TXT, Format.MD),
+    on_step: OnStep | None = None,
+) -> _ReadOnce:
+    """Index the edition and render its texts (as ``texts``) in one pass over its
+    documents, read and let go one at a time when it was opened with ``lazy=True``."""
+    rendered: dict[str, dict[Format, tuple[str, str]]] = {}
+
+    def visit(doc: Document, fact: DocumentFacts) -> None:
+        if fact.kind != "register" and texts:  # registers are not reading text
+            rendered[fact.relpath] = {
+                fmt: (doc.path, render(doc, markdown=fmt is Format.MD, notes=options.notes))
+                for fmt in texts
+            }
+
+    index = build_index(edition, on_document=visit, on_step=on_step)
+    root = Path(index.root)
+    in_order = {fmt: [rendered[f][fmt] for f in index.order if f in rendered] for fmt in texts}
+    # CMIF's header comes from the edition file, else the first letter: read again.
+    kinds = {d.file: d.kind for d in index.documents}
+    letters = [f for f in index.order if kinds.get(f) == "letter"]
+    wanted = [f for f in index.order if kinds.get(f) == "edition"] + letters[:1]
+    headers = []
+    for file in wanted:
+        doc = edition.document(root / file)
+        if doc is None:
+            try:
+                doc = load(root / file)
+            except TeikitError:
+                continue
+        headers.append(doc)
+    return _ReadOnce(index, in_order, headers)
+
+
+def export_all(
+    source: Edition | Iterable[Document] | Document | bytes | str | os.PathLike[str],
+    folder: str | os.PathLike[str],
+    *,
+    index: EntityIndex | None = None,
+    options: ExportOptions | None = None,
+    findings: list[Diagnostic] | None = None,
+    on_step: OnStep | None = None,
+) -> list[Path]:
+    """Every format into ``folder`` (names in :data:`ALL_OUTPUTS`), from one reading
+    and one index of the edition.
+
+    The documents are read once, one at a time, and let go once indexed and
+    rendered: open the edition with ``Edition.open(path, lazy=True)`` (as a path
+    given here is) and only its registers are ever in memory all together.
+    A format that cannot be written (CMIF without the editor's e-mail, an edition
+    without letters) does not stop the others: it is reported in ``findings`` as
+    an error naming the format (without ``findings``, the first such error is
+    raised once the others are written)."""
+    if index is not None:  # made already, so the documents are in memory
+        documents = list(source.order) if isinstance(source, Edition) else _documents(source)
+        if options is None:
+            options = export_options(source) if isinstance(source, Edition) else ExportOptions()
+        once = _ReadOnce(
+            index,
+            {
+                fmt: [
+                    (d.path, render(d, markdown=fmt is Format.MD, notes=options.notes))
+                    for d in text_order(documents, index)
+                ]
+                for fmt in (Format.TXT, Format.MD)
+            },
+            documents,
+        )
+    else:
+        if isinstance(source, str | os.PathLike):
+            source = Edition.open(source, lazy=True)
+        edition = as_edition(source)
+        options = options or export_options(edition)
+        once = _read_once(edition, options, on_step=on_step)
+    target = output_directory(folder)
+    network = build_network(once.index, options.min_co_mentions)
+    written: list[Path] = []
+    first_failure: TeikitError | None = None
+    for chosen, name in ALL_OUTPUTS.items():
+        if chosen is Format.CMIF and not once.index.letters:
+            if findings is not None:
+                findings.append(
+                    Diagnostic(
+                        str(target / name), 0, 0, Severity.INFO,
+                        "no CMIF written: the edition has no letters (no correspDesc)",
+                        "cmif-no-letters", "export",
+                    )
+                )  # fmt: skip
+            continue
+        try:
+            written += _write_one(chosen, once, network, target / name, options, findings)
+        except TeikitError as exc:
+            first_failure = first_failure or exc
+            if findings is None:
+                continue  # the others are written all the same; raised below
+            findings.append(
+                Diagnostic(
+                    str(target / name), 0, 0, Severity.ERROR,
+                    f"{chosen.value} not written: {exc.message}", "export-failed", "export",
+                )
+            )  # fmt: skip
+    if first_failure is not None and findings is None:
+        raise first_failure
+    return written
+
+
+def _write_one(
+    chosen: Format,
+    once: _ReadOnce,
+    network: Network | None,
+    output: Path,
+    options: ExportOptions,
+    findings: list[Diagnostic] | None,
+) -> list[Path]:
     writer = importlib.import_module(chosen.module)
-    opts = options or ExportOptions()
     if chosen in (Format.TXT, Format.MD):
-        return writer.write(documents, index, output, opts, markdown=chosen is Format.MD)
-    return writer.write(documents, index, output, opts)
+        return writer.write_rendered(
+            once.texts[chosen], output, options, markdown=chosen is Format.MD
+        )
+    if chosen is Format.CSV:
+        return writer.write([], once.index, output, options, network=network)
+    if chosen is Format.GEXF:
+        return writer.write([], once.index, output, options, network=network)
+    return _write(chosen, once.headers, once.index, output, options, findings)

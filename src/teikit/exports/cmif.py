@@ -26,12 +26,12 @@ from teikit.document import TEI_NS, Document, load
 from teikit.edition.registers import XML_ID
 from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.exports.common import ExportOptions, page_url, write_xml
-from teikit.index import EntityIndex, Entry, Party, build_index
+from teikit.index import EntityIndex, Entry, Letter, Party, build_index
 from teikit.reading import localname, text_value
 from teikit.rules.authority import authority_of, uri_problem
 from teikit.rules.context import finding
 
-__all__ = ["LICENCES", "CmifOptions", "build_cmif", "cmif_check", "write"]
+__all__ = ["LICENCES", "CmifOptions", "build_cmif", "cmif_check", "letter_findings", "write"]
 
 T = f"{{{TEI_NS}}}"
 SOURCE = "cmif"
@@ -268,6 +268,55 @@ def _party(parent: etree._Element, party: Party, index: EntityIndex) -> None:
     )
 
 
+def _valid_dates(date: dict[str, str]) -> dict[str, str]:
+    """The date attributes CMIF can take: W3C dates (the others are reported at the
+    letter's line by :func:`letter_findings` and left out)."""
+    return {a: v for a, v in date.items() if parse_date(v) is not None}
+
+
+def _letter_path(index: EntityIndex, letter: Letter) -> str:
+    path = os.path.join(index.root, letter.file) if index.root else letter.file
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def letter_findings(index: EntityIndex) -> list[Diagnostic]:
+    """What CMIF cannot take from the letters, said at the letter's own line before
+    anything is written: a date attribute that is not a W3C date (left out of the
+    export, so the CMIF file stays valid)."""
+    found = []
+    for letter in index.letters:
+        for kind, date, line in (
+            ("sent", letter.sent, letter.sent_line),
+            ("received", letter.received, letter.received_line),
+        ):
+            for attribute, value in date.items():
+                if parse_date(value) is not None:
+                    continue
+                found.append(
+                    Diagnostic(
+                        _letter_path(index, letter),
+                        line or letter.line,
+                        0,
+                        Severity.WARNING,
+                        f"correspAction type={kind!r}: date/@{attribute} {value!r} is not a "
+                        "W3C date (YYYY, YYYY-MM or YYYY-MM-DD); left out of the CMIF export",
+                        "cmif-date-invalid",
+                        SOURCE,
+                    )
+                )
+    return found
+
+
+def _mentions(parent: etree._Element, letter: Letter) -> None:
+    """The letter's ``cmif:mentions*`` as the edition gives them, in a ``note``."""
+    if not letter.mentions:
+        return
+    note = _sub(parent, "note")
+    for kind, target, text in letter.mentions:
+        _sub(note, "ref", text, type=kind, target=target)
+
+
 def _action(
     parent: etree._Element,
     kind: str,
@@ -276,6 +325,7 @@ def _action(
     date: dict[str, str],
     index: EntityIndex,
 ) -> None:
+    date = _valid_dates(date)
     if not (names or places or date):
         return
     action = _sub(parent, "correspAction", type=kind)
@@ -338,6 +388,7 @@ def build_cmif(
         )
         _action(desc, "sent", letter.senders, letter.places_sent, letter.sent, index)
         _action(desc, "received", letter.addressees, letter.places_received, letter.received, index)
+        _mentions(desc, letter)
     _sub(_sub(_sub(root, "text"), "body"), "p")
     return root.getroottree()
 
@@ -420,7 +471,12 @@ class _Checker:
                     "bibl has no xml:id: give it a UUID (starting with a letter)",
                 )
             elif not _UUID_RE.search(ident):
-                self.error(bibl, "cmif-bibl-id", f"bibl xml:id {ident!r} is not a UUID: use a UUID")
+                # The SIG's own rules (cmif.sch, W0001): recommended, not required.
+                self.warning(
+                    bibl,
+                    "cmif-bibl-id",
+                    f"bibl xml:id {ident!r} is not a UUID: a UUID is recommended",
+                )
             if bibl.get("type") not in ("online", "print", "hybrid"):
                 self.error(
                     bibl, "cmif-bibl-type", 'bibl/@type must be "online", "print" or "hybrid"'

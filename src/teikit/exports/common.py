@@ -32,6 +32,7 @@ class ExportOptions:
     relative to the TEI files (``letter-1954-06-22.xml``, ``register.xml#tito``).
     ``notes``: txt/md keep notes as footnotes. ``single_file``: txt/md write one
     combined file (default: when the output path has a suffix).
+    ``min_co_mentions``: the co-mention network's threshold (gexf, csv).
     """
 
     base_url: str | None = None
@@ -39,6 +40,9 @@ class ExportOptions:
     notes: bool = True
     single_file: bool | None = None
     cmif: CmifOptions | None = None
+    # gexf/csv: a co-mention edge needs the pair mentioned together in this many
+    # letters (see teikit.exports.network; 1 keeps every pair).
+    min_co_mentions: int = 2
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -166,15 +170,26 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_VALUE_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-\d{4,}(-\d{2}(-\d{2})?)?")
 
 
+# The longest cell a spreadsheet keeps (Excel cuts at 32,767 characters) and well
+# under what Python's csv module reads by default (131,072). Values that can grow
+# with the edition (occurrences, letters of an edge) have tables of their own, one
+# row per value, so no cell comes near it; this is the last line of defence.
+MAX_CELL = 32_767
+_CUT = " …"
+
+
 def csv_cell(value: object) -> object:
     """A value safe to open in a spreadsheet: text that would start a formula
     gets a leading apostrophe, as OWASP recommends; plain numbers and dates with
-    a sign are left alone (see docs/security.md)."""
-    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+    a sign are left alone (see docs/security.md); text longer than
+    :data:`MAX_CELL` is cut to it, ending in " …"."""
+    if not isinstance(value, str):
         return value
-    if _PLAIN_VALUE_RE.fullmatch(value):
-        return value
-    return "'" + value
+    if value.startswith(_FORMULA_START) and not _PLAIN_VALUE_RE.fullmatch(value):
+        value = "'" + value
+    if len(value) > MAX_CELL:
+        value = value[: MAX_CELL - len(_CUT)] + _CUT
+    return value
 
 
 class SafeDictWriter(csv.DictWriter):

@@ -2,45 +2,36 @@
 network edge list (Source, Target, Type, Weight …) that Gephi and Palladio import
 as is.
 
-The output is a directory. Values that can be several are joined with `` | ``;
-a cell a spreadsheet would take for a formula starts with an apostrophe
-(:func:`teikit.exports.common.csv_cell`);
-registered entries are identified by their register xml:id, unregistered ones
-by their index key.
+The output is a directory. Every cell is bounded: a value that grows with the
+edition (where an entity is mentioned, which letters make an edge) is not joined
+into one cell but has a table of its own, one row per value (``mentions.csv``,
+``edge_letters.csv``), so every table reads with Python's csv module at its
+default field size limit and opens whole in a spreadsheet (Excel keeps 32,767
+characters a cell; :data:`~teikit.exports.common.MAX_CELL` cuts anything longer).
+Short lists (a letter's senders, an entity's name variants and authority URIs)
+are joined with `` | ``. A cell a spreadsheet would take for a formula starts
+with an apostrophe (:func:`teikit.exports.common.csv_cell`). Registered entries
+are identified by their canonical id, unregistered ones by their index key.
+Every table is written row by row, atomically.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import (
-    ExportError,
-    ExportOptions,
-    SafeDictWriter,
-    output_directory,
-    write_text,
-)
+from teikit.exports.common import ExportError, ExportOptions, SafeDictWriter, output_directory
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
 __all__ = ["JOIN", "write"]
 
 JOIN = " | "
-_TEXT_PARTS = ("body", "note", "front", "back")
-
-
-def _table(rows: Sequence[Mapping[str, object]], header: Sequence[str]) -> str:
-    out = io.StringIO()
-    writer = SafeDictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def _join(values: Iterable[object]) -> str:
@@ -55,20 +46,33 @@ def _ids(parties: Sequence[Party]) -> str:
     return _join(p.id or p.key for p in parties)
 
 
+def write_table(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Path:
+    """One CSV table, streamed row by row into a temporary file that replaces
+    ``path`` when complete."""
+
+    def produce(handle: BinaryIO) -> None:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        writer = SafeDictWriter(text, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text.flush()
+        text.detach()  # the caller closes the file
+
+    try:
+        return write_atomic_with(path, produce, keep_mode=True)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
 LETTER_COLUMNS = (
     "id", "date", "title", "sender", "sender_id", "addressee", "addressee_id", "place_sent",
-    "place_sent_id", "place_received", "places_mentioned", "archival_reference", "file",
+    "place_sent_id", "place_received", "place_received_id", "archival_reference", "file",
 )  # fmt: skip
 
 
-def letters(index: EntityIndex) -> str:
-    mentioned: dict[str, set[str]] = {}
-    for place in index.places:
-        for o in place.occurrences:
-            if o.where in _TEXT_PARTS:
-                mentioned.setdefault(o.file, set()).add(place.name)
-    rows = [
-        {
+def letter_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
+    for lt in index.letters:
+        yield {
             "id": lt.id,
             "date": lt.date,
             "title": lt.title,
@@ -79,28 +83,25 @@ def letters(index: EntityIndex) -> str:
             "place_sent": _names(lt.places_sent),
             "place_sent_id": _ids(lt.places_sent),
             "place_received": _names(lt.places_received),
-            "places_mentioned": _join(sorted(mentioned.get(lt.file, ()))),
+            "place_received_id": _ids(lt.places_received),
             "archival_reference": _join(lt.archival),
             "file": lt.file,
         }
-        for lt in index.letters
-    ]
-    return _table(rows, LETTER_COLUMNS)
 
 
 ENTITY_COLUMNS = {
     "person": (
         "id", "name", "sort_name", "variants", "birth", "death", "occupation", "authorities",
-        "note", "mentions", "files",
+        "note", "mentions", "documents",
     ),
     "place": (
         "id", "name", "variants", "type", "latitude", "longitude", "authorities", "note",
-        "mentions", "files",
+        "mentions", "documents",
     ),
-    "org": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
-    "work": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
-    "event": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
-    "term": ("id", "name", "variants", "type", "authorities", "note", "mentions", "files"),
+    "org": ("id", "name", "variants", "type", "authorities", "note", "mentions", "documents"),
+    "work": ("id", "name", "variants", "type", "authorities", "note", "mentions", "documents"),
+    "event": ("id", "name", "variants", "type", "authorities", "note", "mentions", "documents"),
+    "term": ("id", "name", "variants", "type", "authorities", "note", "mentions", "documents"),
 }  # fmt: skip
 
 
@@ -120,14 +121,14 @@ def _entity_row(e: Entry) -> dict[str, object]:
         "authorities": _join(e.authorities),
         "note": e.note,
         "mentions": len(e.occurrences),
-        "files": _join(e.files),
+        "documents": len({o.file for o in e.occurrences}),
     }
 
 
-def entities(index: EntityIndex, kind: str) -> str:
+def entity_rows(index: EntityIndex, kind: str) -> Iterator[dict[str, object]]:
     columns = ENTITY_COLUMNS[kind]
-    rows = [{k: v for k, v in _entity_row(e).items() if k in columns} for e in index.of_type(kind)]
-    return _table(rows, columns)
+    for e in index.of_type(kind):
+        yield {k: v for k, v in _entity_row(e).items() if k in columns}
 
 
 MENTION_COLUMNS = (
@@ -136,11 +137,8 @@ MENTION_COLUMNS = (
 )  # fmt: skip
 
 
-def mentions(index: EntityIndex) -> str:
-    return _table(list(_mention_rows(index)), MENTION_COLUMNS)
-
-
-def _mention_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
+def mention_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
+    """One row per occurrence: where each entity is mentioned."""
     return (
         {
             "entity_id": e.id or e.key,
@@ -161,14 +159,15 @@ def _mention_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
 
 
 EDGE_COLUMNS = (
-    "Source", "Target", "Type", "Weight", "Relation", "Source Label", "Target Label", "Letters",
+    "Source", "Target", "Type", "Weight", "Relation", "Source Label", "Target Label",
 )  # fmt: skip
+EDGE_LETTER_COLUMNS = ("Source", "Target", "Relation", "Letter")
 
 
-def edges(network: Network) -> str:
+def edge_rows(network: Network) -> Iterator[dict[str, object]]:
     labels = {n.id: n.label for n in network.nodes}
-    rows = [
-        {
+    for e in network.iter_edges():
+        yield {
             "Source": e.source,
             "Target": e.target,
             "Type": "Directed" if e.directed else "Undirected",
@@ -176,11 +175,14 @@ def edges(network: Network) -> str:
             "Relation": e.relation,
             "Source Label": labels[e.source],
             "Target Label": labels[e.target],
-            "Letters": _join(e.letters),
         }
-        for e in network.edges
-    ]
-    return _table(rows, EDGE_COLUMNS)
+
+
+def edge_letter_rows(network: Network) -> Iterator[dict[str, object]]:
+    """One row per edge and letter: the letters that make each edge."""
+    for e in network.iter_edges():
+        for letter in e.letters:
+            yield {"Source": e.source, "Target": e.target, "Relation": e.relation, "Letter": letter}
 
 
 def write(
@@ -188,39 +190,31 @@ def write(
     index: EntityIndex,
     output: str | os.PathLike[str],
     options: ExportOptions,
+    network: Network | None = None,
 ) -> list[Path]:
-    """Write letters.csv, persons.csv, places.csv, organisations.csv, works.csv,
-    mentions.csv and edges.csv into the directory ``output``."""
+    """Write letters.csv, persons.csv, places.csv, organisations.csv, works.csv
+    (events.csv and terms.csv where the edition registers them), mentions.csv,
+    edges.csv and edge_letters.csv into the directory ``output``."""
     folder = output_directory(output)
-    # One table at a time, and the mentions (the largest: one row per occurrence)
-    # streamed row by row, so that a large corpus's tables are never all in memory.
-    tables: list[tuple[str, Callable[[], str]]] = [
-        ("letters.csv", lambda: letters(index)),
-        ("persons.csv", lambda: entities(index, "person")),
-        ("places.csv", lambda: entities(index, "place")),
-        ("organisations.csv", lambda: entities(index, "org")),
-        ("works.csv", lambda: entities(index, "work")),
+    network = network if network is not None else build_network(index, options.min_co_mentions)
+    tables: list[tuple[str, Sequence[str], Iterable[Mapping[str, object]]]] = [
+        ("letters.csv", LETTER_COLUMNS, letter_rows(index))
     ]
-    # Events and terms only where the edition registers them.
+    for kind, plural in (
+        ("person", "persons"),
+        ("place", "places"),
+        ("org", "organisations"),
+        ("work", "works"),
+        ("event", "events"),
+        ("term", "terms"),
+    ):
+        # Events and terms only where the edition registers them.
+        if kind in ("event", "term") and not index.of_type(kind):
+            continue
+        tables.append((f"{plural}.csv", ENTITY_COLUMNS[kind], entity_rows(index, kind)))
     tables += [
-        (f"{plural}.csv", lambda kind=kind: entities(index, kind))
-        for kind, plural in (("event", "events"), ("term", "terms"))
-        if index.of_type(kind)
+        ("mentions.csv", MENTION_COLUMNS, mention_rows(index)),
+        ("edges.csv", EDGE_COLUMNS, edge_rows(network)),
+        ("edge_letters.csv", EDGE_LETTER_COLUMNS, edge_letter_rows(network)),
     ]
-    written = [write_text(folder / name, make()) for name, make in tables]
-
-    def produce(handle: BinaryIO) -> None:
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        writer = SafeDictWriter(text, fieldnames=MENTION_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(_mention_rows(index))
-        text.flush()
-        text.detach()  # the caller closes the file
-
-    target = folder / "mentions.csv"
-    try:
-        written.append(write_atomic_with(target, produce, keep_mode=True))
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
-    written.append(write_text(folder / "edges.csv", edges(build_network(index))))
-    return written
+    return [write_table(folder / name, header, rows) for name, header, rows in tables]

@@ -1,22 +1,37 @@
-"""GEXF 1.3 for Gephi: the correspondence and co-mention network (see :mod:`.network`)."""
+"""GEXF 1.3 for Gephi and networkx: the correspondence network and the co-mention
+network as two graphs, two files (see :mod:`.network`).
+
+A GEXF graph has one default edge type, and networkx (like most readers) refuses
+an undirected edge in a directed graph. So ``-o net.gexf`` writes
+
+- ``net.gexf``: who wrote to whom, a directed graph (sender → addressee, one
+  edge per pair, weighted by the number of letters);
+- ``net.co-mentions.gexf``: who or what is mentioned together in the text of a
+  letter, an undirected graph (weighted by the number of such letters).
+
+Nodes are register entities, by canonical id, with the same attributes in both.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
+from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import ExportOptions, write_xml
-from teikit.exports.network import build_network
+from teikit.exports.common import ExportError, ExportOptions
+from teikit.exports.network import Edge, Network, Node, build_network
 from teikit.index import EntityIndex
 
-__all__ = ["GEXF_NS", "write"]
+__all__ = ["CO_MENTIONS_SUFFIX", "GEXF_NS", "co_mentions_path", "write", "write_graph"]
 
 GEXF_NS = "http://gexf.net/1.3"
 G = f"{{{GEXF_NS}}}"
+CO_MENTIONS_SUFFIX = ".co-mentions.gexf"
 _NODE_ATTRIBUTES = (
     ("type", "string"),
     ("letters_sent", "integer"),
@@ -24,12 +39,25 @@ _NODE_ATTRIBUTES = (
     ("mentions", "integer"),
 )
 _EDGE_ATTRIBUTES = (("relation", "string"), ("letters", "string"))
+_DESCRIPTIONS = {
+    "correspondence": "Correspondence network (directed: sender to addressee)",
+    "co-mention": "Co-mention network (undirected: mentioned in the text of the same letter)",
+}
 
 
-def _attributes(graph: etree._Element, cls: str, spec: tuple[tuple[str, str], ...]) -> None:
-    block = etree.SubElement(graph, f"{G}attributes", {"class": cls})
+def co_mentions_path(output: str | os.PathLike[str]) -> Path:
+    """Where the co-mention graph of ``-o output`` goes: ``net.gexf`` →
+    ``net.co-mentions.gexf``."""
+    path = Path(output)
+    stem = path.name[: -len(".gexf")] if path.name.lower().endswith(".gexf") else path.name
+    return path.with_name(stem + CO_MENTIONS_SUFFIX)
+
+
+def _attributes(cls: str, spec: tuple[tuple[str, str], ...]) -> etree._Element:
+    block = etree.Element(f"{G}attributes", {"class": cls}, nsmap={None: GEXF_NS})
     for name, kind in spec:
         etree.SubElement(block, f"{G}attribute", {"id": name, "title": name, "type": kind})
+    return block
 
 
 def _values(el: etree._Element, values: dict[str, object]) -> None:
@@ -38,46 +66,80 @@ def _values(el: etree._Element, values: dict[str, object]) -> None:
         etree.SubElement(block, f"{G}attvalue", {"for": key, "value": str(value)})
 
 
-def build_gexf(index: EntityIndex, title: str = "") -> etree._ElementTree:
-    network = build_network(index)
-    root = etree.Element(f"{G}gexf", {"version": "1.3"}, nsmap={None: GEXF_NS})
-    meta = etree.SubElement(root, f"{G}meta")
-    etree.SubElement(meta, f"{G}creator").text = "teikit"
-    etree.SubElement(meta, f"{G}description").text = (
-        f"Correspondence (directed) and co-mention (undirected) network{': ' if title else ''}"
-        f"{title}"
+def _node(node: Node) -> etree._Element:
+    el = etree.Element(f"{G}node", {"id": node.id, "label": node.label}, nsmap={None: GEXF_NS})
+    _values(
+        el,
+        {
+            "type": node.type,
+            "letters_sent": node.letters_sent,
+            "letters_received": node.letters_received,
+            "mentions": node.mentions,
+        },
     )
-    graph = etree.SubElement(root, f"{G}graph", {"defaultedgetype": "directed", "mode": "static"})
-    _attributes(graph, "node", _NODE_ATTRIBUTES)
-    _attributes(graph, "edge", _EDGE_ATTRIBUTES)
-    nodes = etree.SubElement(graph, f"{G}nodes")
-    for node in network.nodes:
-        el = etree.SubElement(nodes, f"{G}node", {"id": node.id, "label": node.label})
-        _values(
-            el,
-            {
-                "type": node.type,
-                "letters_sent": node.letters_sent,
-                "letters_received": node.letters_received,
-                "mentions": node.mentions,
-            },
-        )
-    edges = etree.SubElement(graph, f"{G}edges")
-    for n, edge in enumerate(network.edges):
-        el = etree.SubElement(
-            edges,
-            f"{G}edge",
-            {
-                "id": f"e{n}",
-                "source": edge.source,
-                "target": edge.target,
-                "type": "directed" if edge.directed else "undirected",
-                "weight": str(edge.weight),
-                "label": edge.relation,
-            },
-        )
-        _values(el, {"relation": edge.relation, "letters": " ".join(edge.letters)})
-    return root.getroottree()
+    return el
+
+
+def _edge(n: int, edge: Edge, kind: str) -> etree._Element:
+    attributes = {
+        "id": f"e{n}",
+        "source": edge.source,
+        "target": edge.target,
+        "type": kind,  # every edge as the graph's default: readers need it so
+        "weight": str(edge.weight),
+        "label": edge.relation,
+    }
+    el = etree.Element(f"{G}edge", attributes, nsmap={None: GEXF_NS})
+    _values(el, {"relation": edge.relation, "letters": " ".join(edge.letters)})
+    return el
+
+
+def write_graph(
+    handle: BinaryIO,
+    nodes: Sequence[Node],
+    edges: Iterable[Edge],
+    wanted: Collection[str],
+    relation: str,
+    title: str,
+) -> None:
+    """One graph as GEXF 1.3, streamed: element by element, never a whole tree."""
+    kind = "directed" if relation == "correspondence" else "undirected"
+    handle.write(b"<?xml version='1.0' encoding='UTF-8'?>\n")
+    with (
+        etree.xmlfile(handle, encoding="UTF-8") as xf,
+        xf.element(f"{G}gexf", {"version": "1.3"}, nsmap={None: GEXF_NS}),
+    ):
+        meta = etree.Element(f"{G}meta", nsmap={None: GEXF_NS})
+        etree.SubElement(meta, f"{G}creator").text = "teikit"
+        etree.SubElement(
+            meta, f"{G}description"
+        ).text = f"{_DESCRIPTIONS[relation]}{': ' if title else ''}{title}"
+        xf.write("\n", meta, "\n", pretty_print=True)
+        with xf.element(f"{G}graph", {"defaultedgetype": kind, "mode": "static"}):
+            xf.write("\n", _attributes("node", _NODE_ATTRIBUTES), pretty_print=True)
+            xf.write(_attributes("edge", _EDGE_ATTRIBUTES), pretty_print=True)
+            with xf.element(f"{G}nodes"):
+                xf.write("\n")
+                for node in nodes:
+                    if node.id in wanted:
+                        xf.write(_node(node), pretty_print=True)
+            xf.write("\n")
+            with xf.element(f"{G}edges"):
+                xf.write("\n")
+                for n, edge in enumerate(edges):
+                    xf.write(_edge(n, edge, kind), pretty_print=True)
+            xf.write("\n")
+        xf.write("\n")
+    handle.write(b"\n")
+
+
+def _write_file(path: Path, produce: Callable[[BinaryIO], None]) -> Path:
+    if path.is_dir():
+        raise ExportError(f"{path}: is a directory; give a file name")
+    try:
+        return write_atomic_with(path, produce, keep_mode=True)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
 def write(
@@ -85,6 +147,28 @@ def write(
     index: EntityIndex,
     output: str | os.PathLike[str],
     options: ExportOptions,
+    network: Network | None = None,
 ) -> list[Path]:
-    """Write the network as GEXF 1.3 to ``output``."""
-    return write_xml(output, build_gexf(index, index.title))
+    """Write the correspondence graph to ``output`` and the co-mention graph next to
+    it (:func:`co_mentions_path`), each streamed."""
+    network = network if network is not None else build_network(index, options.min_co_mentions)
+    title = index.title
+    letters = network.correspondence
+    # A correspondent without a registered counterpart is still a node.
+    correspondents = {e.source for e in letters} | {e.target for e in letters}
+    correspondents |= {n.id for n in network.nodes if n.letters_sent or n.letters_received}
+    co_mentioned = network.co_mentions.node_ids
+    return [
+        _write_file(
+            Path(output),
+            lambda h: write_graph(
+                h, network.nodes, letters, correspondents, "correspondence", title
+            ),
+        ),
+        _write_file(
+            co_mentions_path(output),
+            lambda h: write_graph(
+                h, network.nodes, network.co_mentions, co_mentioned, "co-mention", title
+            ),
+        ),
+    ]

@@ -214,7 +214,7 @@ def to_dict(index: EntityIndex, types: str | Iterable[str] = "all") -> dict[str,
 
 CSV_COLUMNS = (
     "type", "key", "id", "name", "variants", "subtype", "birth", "death", "roles",
-    "latitude", "longitude", "authorities", "note", "register", "occurrences", "files",
+    "latitude", "longitude", "authorities", "note", "register", "occurrences", "documents",
 )  # fmt: skip
 
 
@@ -242,19 +242,20 @@ def _csv(index: EntityIndex, chosen: Sequence[str]) -> str:
                 "note": e.note,
                 "register": e.register,
                 "occurrences": len(e.occurrences),
-                "files": " | ".join(e.files),
+                # A count, not the list: the list grows with the edition and would
+                # burst a cell (the JSON and TEI indexes list every occurrence).
+                "documents": len(e.files),
             }
         )
     if "date" in chosen:
         for d in index.dates:
-            files = sorted({o.file for o in d.occurrences})
             writer.writerow(
                 {
                     "type": "date",
                     "key": d.value,
                     "name": d.value,
                     "occurrences": len(d.occurrences),
-                    "files": " | ".join(files),
+                    "documents": len({o.file for o in d.occurrences}),
                 }
             )
     return out.getvalue()

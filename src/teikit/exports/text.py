@@ -24,7 +24,7 @@ from teikit.exports.common import ExportOptions, output_directory, write_text
 from teikit.index import EntityIndex
 from teikit.reading import choose_reading, is_tei, localname
 
-__all__ = ["render", "write"]
+__all__ = ["reading_order", "render", "write", "write_rendered"]
 
 T = f"{{{TEI_NS}}}"
 _BREAK = "\ue000"  # stands for <lb/> until whitespace is normalised
@@ -179,7 +179,7 @@ def render(
     return "\n\n".join(out) + "\n"
 
 
-def _reading_order(docs: Sequence[Document], index: EntityIndex) -> list[Document]:
+def reading_order(docs: Sequence[Document], index: EntityIndex) -> list[Document]:
     """The texts among ``docs`` in the edition's reading order (the index has it from
     the edition model): the registers are not read."""
     kinds = {d.file: d.kind for d in index.documents}
@@ -209,11 +209,25 @@ def write(
 ) -> list[Path]:
     """One ``<stem>.txt``/``.md`` per document into the directory ``output``, or one
     combined file when ``options.single_file`` (default: ``output`` has a suffix)."""
-    ordered = _reading_order(docs, index)
+    texts = [
+        (d.path, render(d, markdown=markdown, notes=options.notes))
+        for d in reading_order(docs, index)
+    ]
+    return write_rendered(texts, output, options, markdown=markdown)
+
+
+def write_rendered(
+    texts: Sequence[tuple[str, str]],
+    output: str | os.PathLike[str],
+    options: ExportOptions,
+    *,
+    markdown: bool = False,
+) -> list[Path]:
+    """Write texts already rendered, ``(path of the document, text)`` in reading
+    order, as :func:`write` does (the documents need not be in memory any more)."""
     single = options.single_file
     if single is None:
         single = bool(PurePath(os.fspath(output)).suffix)
-    texts = [(d, render(d, markdown=markdown, notes=options.notes)) for d in ordered]
     if single:
         rule = "\n---\n\n" if markdown else "\n" + "=" * 72 + "\n\n"
         return [write_text(output, rule.join(text for _, text in texts))]
@@ -223,8 +237,8 @@ def write(
     # one written over the other while the summary counts both.
     taken: set[str] = set()
     written = []
-    for d, text in texts:
-        stem = PurePath(d.path).stem
+    for path, text in texts:
+        stem = PurePath(path).stem
         name, n = stem, 1
         while (name + suffix).lower() in taken:
             n += 1

@@ -8,7 +8,6 @@ from lxml import etree
 
 from teikit.dates import DATE_ATTRIBUTES
 from teikit.document import TEI_NS, Document
-from teikit.edition.mentions import correspondent_role
 from teikit.errors import Diagnostic
 from teikit.reading import localname
 from teikit.rules.context import Context, Facts, finding
@@ -25,11 +24,12 @@ def _actions(desc: etree._Element, kind: str) -> list[etree._Element]:
     return [a for a in desc.iterfind(f"{{{TEI_NS}}}correspAction") if a.get("type") == kind]
 
 
-def _named(desc: etree._Element, role: str) -> bool:
+def _named(ctx: Context, desc: etree._Element, role: str) -> bool:
     """Whether a correspAction names someone in ``role`` (sender, addressee): by the
-    action's type, or the name's own @type when one action holds both."""
+    action's type, or the name's own @type when one action holds both (with the
+    values the edition's configuration adds)."""
     return any(
-        localname(c) in _NAMES and correspondent_role(a.get("type", ""), c) == role
+        localname(c) in _NAMES and ctx.edition.correspondent_role(a.get("type", ""), c) == role
         for a in desc.iterfind(f"{{{TEI_NS}}}correspAction")
         for c in a
     )
@@ -38,7 +38,7 @@ def _named(desc: etree._Element, role: str) -> bool:
 def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
     for desc in doc.root.iter(f"{{{TEI_NS}}}correspDesc"):
         sent, received = _actions(desc, "sent"), _actions(desc, "received")
-        if ctx.on(NO_SENDER) and not _named(desc, "sender"):
+        if ctx.on(NO_SENDER) and not _named(ctx, desc, "sender"):
             yield finding(
                 doc,
                 desc,
@@ -46,7 +46,7 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
                 'correspDesc has no sender: add <correspAction type="sent"> with a '
                 "persName or orgName (use one for an unknown sender, too)",
             )
-        if ctx.on(NO_ADDRESSEE) and not _named(desc, "addressee"):
+        if ctx.on(NO_ADDRESSEE) and not _named(ctx, desc, "addressee"):
             yield finding(
                 doc,
                 desc,

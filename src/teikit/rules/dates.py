@@ -10,7 +10,6 @@ from lxml import etree
 
 from teikit.dates import W3CDate, parse_date
 from teikit.document import TEI_NS, Document
-from teikit.edition.mentions import correspondent_role
 from teikit.edition.registers import XML_ID
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import localname, text_value
@@ -146,7 +145,7 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
             if action.get("type", "") not in ("sent", "received"):
                 continue
             for name, entry in _correspondents(ctx, doc, action):
-                role = correspondent_role(action.get("type", ""), name)
+                role = ctx.edition.correspondent_role(action.get("type", ""), name)
                 if not role:
                     continue
                 outside = _outside_life(entry, low, high)
