@@ -39,6 +39,7 @@ from teikit.edition import DocumentFacts, Edition, as_edition, edition_title, re
 from teikit.edition.mentions import MENTION_ELEMENTS, POINTING_ELEMENTS
 from teikit.edition.pointers import Target, pointer_tokens
 from teikit.edition.registers import ENTITY_TYPES, REGISTER_LISTS, XML_ID, Entity
+from teikit.errors import Diagnostic
 from teikit.reading import (
     choose_reading,
     flatten,
@@ -905,14 +906,26 @@ def build_index(
     indexer = Indexer(edition)
     facts: list[DocumentFacts] = []
     total = len(edition.documents) + len(edition.unloaded)
-    for number, doc in enumerate(edition.stream(), 1):
+    done, failed = 0, len(edition.failed)
+
+    def step(item: str, diagnostics: tuple[Diagnostic, ...] = ()) -> None:
+        nonlocal done
+        done += 1
+        if on_step is not None:
+            on_step(Step("indexing", done, total, item, diagnostics))
+
+    for doc in edition.stream():
+        for exc in edition.failed[failed:]:  # read (and failed) on the way: said now
+            step(exc.diagnostics[0].file if exc.diagnostics else "", tuple(exc.diagnostics))
+        failed = len(edition.failed)
         fact = edition.facts(doc)
         facts.append(fact)
         indexer.add(doc)
         if on_document is not None:
             on_document(doc, fact)
-        if on_step is not None:
-            on_step(Step("indexing", number, total, doc.path))
+        step(doc.path)
+    for exc in edition.failed[failed:]:
+        step(exc.diagnostics[0].file if exc.diagnostics else "", tuple(exc.diagnostics))
     return indexer.finish(
         title=edition_title(edition, facts)[0],
         order=[f.relpath for f in reading_order(facts)],
