@@ -649,6 +649,11 @@ def test_co_mentions_counted_in_buckets_on_disk_as_in_memory(index, monkeypatch)
     bucketed = build_network(index, min_co_mentions=1)
     assert bucketed.co_mentions.buckets > 1
     assert edges(bucketed) == edges(every) == edges(bucketed)  # read back, again
+    assert bucketed.co_mentions._kept is not None  # kept after the first pass
+    monkeypatch.setattr(network, "KEPT_CACHED", 1)  # too many to keep: every pass scans
+    scanned = build_network(index, min_co_mentions=1)
+    assert edges(scanned) == edges(every) == edges(scanned)
+    assert scanned.co_mentions._kept is None
     # The default keeps pairs mentioned together in two letters or more.
     kept = [e for e in every.co_mentions if e.weight >= 2]
     assert edges(build_network(index)) == edges(every)[: len(every.correspondence)] + [

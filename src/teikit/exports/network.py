@@ -36,6 +36,7 @@ __all__ = ["CoMentions", "Edge", "Network", "Node", "build_network"]
 TEXT_PARTS = frozenset({"body", "note", "front", "back"})
 BUCKET_PAIRS = 2_000_000  # pairs sorted in memory at once (~80 MB as Python ints)
 _FLUSH = 65_536  # pairs a bucket holds before it is appended to its file
+KEPT_CACHED = 4_000_000  # kept edges held after the first pass (~40 MB as arrays)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class CoMentions:
         self._sorted = [False] * self.buckets
         self._fill(mentioned)
         self._nodes: set[int] | None = None
+        self._kept: tuple[array, array, array] | None = None
 
     def _file(self, bucket: int) -> Path:
         assert self._folder is not None
@@ -125,7 +127,34 @@ class CoMentions:
         return pairs
 
     def _runs(self) -> Iterator[tuple[int, int, list[int]]]:
-        """(source rank, target rank, letter ranks) of every kept pair, in order."""
+        """(source rank, target rank, letter ranks) of every kept pair, in order.
+
+        The first complete pass scans every pair-and-letter number; the kept edges
+        it finds are then held as three compact arrays (when there are at most
+        :data:`KEPT_CACHED` of them: with the default threshold, a few hundred
+        thousand where the numbers are millions), which later passes (the two
+        graphs, edges.csv, edge_letters.csv) read instead of scanning again."""
+        if self._kept is not None:
+            pairs, ends, letters = self._kept
+            n_ids, start = len(self.ids) or 1, 0
+            for pair, end in zip(pairs, ends, strict=True):
+                a, b = divmod(pair, n_ids)
+                yield a, b, letters[start:end].tolist()
+                start = end
+            return
+        kept: tuple[array, array, array] | None = (array("q"), array("q"), array("q"))
+        for a, b, ranks in self._scan():
+            if kept is not None:
+                if len(kept[0]) >= KEPT_CACHED:
+                    kept = None  # too many to hold: every pass scans
+                else:
+                    kept[0].append(a * (len(self.ids) or 1) + b)
+                    kept[2].extend(ranks)
+                    kept[1].append(len(kept[2]))
+            yield a, b, ranks
+        self._kept = kept  # only once the pass is complete
+
+    def _scan(self) -> Iterator[tuple[int, int, list[int]]]:
         n_ids, n_letters = len(self.ids) or 1, len(self.letter_ids) or 1
         for bucket in range(self.buckets):
             pairs = self._bucket(bucket)
