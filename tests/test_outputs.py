@@ -155,7 +155,7 @@ def test_site_images_come_into_the_site_and_nothing_outside_is_loaded(tmp_path):
 
 
 def test_policy_refuses_relative_resources_that_climb_out_of_the_site():
-    from teikit.site import _leaves_site
+    from teikit.site.policy import leaves_site as _leaves_site
 
     assert _leaves_site("index.html", "../x.png")
     assert _leaves_site("index.html", "/etc/passwd")

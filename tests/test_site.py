@@ -555,9 +555,12 @@ def test_a_page_that_hangs_a_worker_is_given_up_and_reported(tmp_path, monkeypat
 
     from conftest import make_workers_hang
 
-    module = sys.modules["teikit.site"]
+    module = sys.modules["teikit.site.build"]
     make_workers_hang(
-        monkeypatch, module, "_run_job", lambda job: job.kind == "page" and "cable" in job.path
+        monkeypatch,
+        module,
+        "run_job",
+        lambda shop, job: job.kind == "page" and "cable" in job.path,
     )
     report = build_site(
         TEI, tmp_path / "site", pdf=False, jobs=1, timeout=30, keep_going=True, validate=False
@@ -582,7 +585,7 @@ def test_an_unchanged_edition_with_findings_is_not_validated_again(tmp_path, mon
     found = [d for d in first.diagnostics if d.severity >= Severity.ERROR]
     assert found and first.validated
 
-    module = sys.modules["teikit.site"]
+    module = sys.modules["teikit.site.build"]
     real = module.validate_files
 
     def not_again(*args, **kwargs):

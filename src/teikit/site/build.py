@@ -1,0 +1,700 @@
+"""``build_site``: validate the edition, then make what changed of its site and
+record it in the manifest, so that the next build is incremental."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+import teikit
+from teikit import render
+from teikit import schemas as schema_lookup
+from teikit.batch import default_jobs, output_folder
+from teikit.batch import run as run_jobs
+from teikit.document import Document, load, read_regular
+from teikit.edition import Config, Edition, find_config, load_config
+from teikit.edition.discovery import discover
+from teikit.errors import BuildError, Diagnostic, LoadError, SchemaError, Severity, UsageError
+from teikit.exports import cmif_options
+from teikit.exports.cmif import CmifOptions
+from teikit.exports.common import ExportOptions
+from teikit.site.chrome import Chrome
+from teikit.site.jobs import (
+    Job,
+    Pages,
+    SiteContext,
+    Workshop,
+    compile_job,
+    edition_job,
+    gave_up,
+    job_timed_out,
+    run_job,
+)  # fmt: skip
+from teikit.site.markup import parse_page, serialize
+from teikit.site.outputs import (
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    SITE_DATA,
+    BuildReport,
+    Outputs,
+    diag,
+    fingerprint,
+    key_of,
+    read_manifest,
+    restored_rows,
+    safe_output_path,
+    sha,
+    stored_rows,
+)  # fmt: skip
+from teikit.site.pages import chronology, downloads, home
+from teikit.site.profile import profile_path
+from teikit.site.records import (
+    CHRONOLOGY,
+    DOWNLOADS,
+    EXPORTS,
+    FULL_PDF,
+    HOME,
+    MERGED_REGISTER,
+    PRINCIPLES,
+    REGISTER_PAGE,
+    SEARCH,
+    SEARCH_INDEX,
+    SECTIONS,
+    Doc,
+    Entities,
+    SiteEdition,
+    assign_pages,
+)  # fmt: skip
+from teikit.site.search import search_index, search_page
+from teikit.validate import ValidateOptions, validate_files
+
+FULL_PDF_MAX_DOCUMENTS = 300  # see _plan: Typst's memory grows with the whole document
+
+PARALLEL_VALIDATION = 200
+PARALLEL_RENDERING = 60
+
+# --------------------------------------------------------------------------- build
+
+
+def profile_hash(config: Config) -> str:
+    """The edition's site profile, as the pages depend on it ("" without one)."""
+    if not config.site_profile:
+        return ""
+    try:
+        return sha(config.resolve(config.site_profile).read_bytes())
+    except OSError:
+        return "missing"
+
+
+def _site_config(folder: Path) -> Config:
+    found = find_config(folder)
+    return load_config(found) if found is not None else Config()
+
+
+def build_site(
+    tei_dir: str | os.PathLike[str] | Edition | Document | bytes,
+    out_dir: str | os.PathLike[str],
+    *,
+    keep_going: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    pdf: bool | None = None,
+    base_url: str | None = None,
+    validate: bool = True,
+    cmif: CmifOptions | None = None,
+    timeout: float | None = None,
+    config: Config | None = None,
+) -> BuildReport:
+    """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files, searched
+    recursively; or an :class:`~teikit.edition.Edition`) into ``out_dir``.
+
+    The edition's configuration (``config``, else its ``teikit.toml``) gives the
+    title, the base URL, the CMIF metadata, the rule policy and whether PDFs are
+    made; the arguments given here win over it.
+
+    The documents are validated first against the schemas their ``<?xml-model?>``
+    declare; findings stop the build with :class:`BuildError` (carrying them)
+    unless ``keep_going``, which also carries on past documents that cannot be
+    loaded or rendered. Only outputs whose inputs changed since the last build are
+    made again (``force`` remakes all); nothing is validated when no input changed.
+    ``jobs`` processes render pages and PDFs (default: one per CPU);
+    ``pdf=False`` leaves out the PDFs; ``base_url`` (http or https) is where the
+    site will be published, used in the citation and the data exports; ``cmif``
+    gives what CMIF needs and the edition does not hold (the editor's e-mail).
+    A page or PDF a worker spends more than ``timeout`` seconds on (default:
+    batch.DEFAULT_TIMEOUT) is given up and reported.
+    """
+    started = time.perf_counter()
+    if (
+        isinstance(tei_dir, Document | bytes | list | tuple)
+        or Path(os.fspath(tei_dir) if isinstance(tei_dir, str | os.PathLike) else ".").is_file()
+    ):
+        tei_dir = Edition.open(tei_dir)  # a document, its bytes, or several: one edition
+    edition = tei_dir if isinstance(tei_dir, Edition) else None
+    source = edition.root if edition is not None else Path(tei_dir)
+    target = Path(out_dir)
+    if not source.is_dir():
+        raise UsageError(f"{source}: not a folder of TEI files")
+    if target.resolve() == source.resolve():
+        raise UsageError(f"{target}: the site cannot be written into the TEI folder itself")
+    if config is None:
+        config = edition.config if edition is not None else _site_config(source)
+    if base_url is None:
+        base_url = config.base_url
+    if pdf is None:
+        pdf = config.pdf is not False
+    if cmif is None and any(dataclasses.astuple(config.cmif)):
+        cmif = cmif_options(config)
+    if base_url is not None:
+        base_url = base_url.strip()
+        if (
+            urlsplit(base_url).scheme.lower() not in ("http", "https")
+            or not urlsplit(base_url).netloc
+        ):
+            raise UsageError(f"base URL must be an http or https URL, not {base_url!r}")
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: exists and is not a folder")
+    # The folder is this build's alone (a second build into it is refused), cleaned
+    # of what a killed build left in it.
+    with output_folder(target) as out:
+        report = BuildReport(out_dir=out)
+        builder = Builder(
+            source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout,
+            config, edition,
+        )  # fmt: skip
+        try:
+            builder.build()
+        finally:
+            report.seconds = time.perf_counter() - started
+    return report
+
+
+class Builder:
+    def __init__(
+        self,
+        source: Path,
+        report: BuildReport,
+        keep_going: bool,
+        force: bool,
+        jobs: int | None,
+        pdf: bool,
+        base_url: str | None,
+        validate: bool,
+        cmif: CmifOptions | None,
+        timeout: float | None = None,
+        config: Config | None = None,
+        edition: Edition | None = None,
+    ) -> None:
+        self.source = source
+        self.config = config or Config()
+        self.given = edition
+        self.timeout = timeout  # seconds a worker may spend on one job
+        self.out = report.out_dir
+        self.report = report
+        self.keep_going = keep_going
+        self.force = force
+        self.jobs = jobs
+        self.pdf = pdf
+        self.base_url = base_url
+        self.validate = validate
+        self.cmif = cmif
+        self.manifest = read_manifest(self.out)
+        self.fingerprint = fingerprint(
+            {
+                "pdf": pdf,
+                "base_url": base_url,
+                "cmif": repr(cmif),
+                "format": MANIFEST_FORMAT,
+                "config": repr(self.config),
+                "profile": profile_hash(self.config),
+            }
+        )
+        self.outputs = Outputs(self.out, self.manifest, force, report)
+        self.findings: dict[str, Any] | None = None  # validation findings, for the manifest
+
+    # -- steps
+
+    def build(self) -> None:
+        profile = self.config.site_profile
+        extra = self.config.resolve(profile) if profile else None
+        if extra is not None and not extra.is_file():
+            raise UsageError(f"{extra}: the site profile teikit.toml names is missing")
+        self.shop = Workshop(profile_path(extra))
+        if self.given is not None:
+            files = [Path(d.path) for d in self.given.documents]
+            files += [Path(d.file) for exc in self.given.failed for d in exc.diagnostics[:1]]
+        else:
+            left_out: list[tuple[str, str]] = []
+            found = discover([str(self.source)], root=self.config.root,
+                             exclude=self.config.exclude, skipped=left_out)  # fmt: skip
+            files = [Path(p) for p in found]
+            self.report.diagnostics += [
+                diag(path, f"skipped: {why}", "skipped", Severity.WARNING) for path, why in left_out
+            ]
+        if not files:
+            raise UsageError(f"{self.source}: no *.xml files to build a site from")
+        rel = {path: self._rel(path) for path in files}
+        # Read with the loader's checks (a regular file, its size before reading):
+        # an unreadable or oversized file is a finding for that file, not the build's end.
+        data: dict[str, bytes] = {}
+        unreadable: dict[str, LoadError] = {}
+        given = {d.path: d for d in self.given.documents} if self.given else {}
+        for path in files:
+            doc = given.get(str(path))
+            if doc is not None and not path.is_file():  # given as bytes: its own text
+                data[rel[path]] = etree.tostring(doc.tree, encoding="UTF-8", xml_declaration=True)
+                continue
+            try:
+                data[rel[path]] = read_regular(path)
+            except LoadError as exc:
+                unreadable[rel[path]] = exc
+        hashes = {name: sha(blob) for name, blob in data.items()}
+        hashes.update({name: sha(exc.message.encode()) for name, exc in unreadable.items()})
+        loaded, load_errors = self._load([p for p in files if rel[p] in data], rel, data)
+        load_errors.update(unreadable)
+        # XML that is not TEI (a project's own lists) is not part of the edition.
+        for name, exc in list(load_errors.items()):
+            first = exc.diagnostics[0] if exc.diagnostics else None
+            if first is not None and first.code == "not-tei":
+                del load_errors[name]
+                files = [p for p in files if rel[p] != name]
+                hashes.pop(name, None)
+                self.report.diagnostics.append(
+                    dataclasses.replace(
+                        first,
+                        severity=Severity.INFO,
+                        message=f"not a TEI document, left out of the site ({first.message})",
+                    )
+                )
+        validated = self._validate(files, hashes, loaded, load_errors, rel)
+        if not loaded:
+            raise BuildError("no document could be loaded", self.report.diagnostics, self.report)
+        model = self.given or Edition(
+            [loaded[rel[p]] for p in files if rel[p] in loaded],
+            config=self.config,
+            root=self.config.root or self.source,
+        )
+        docs = []
+        for path in files:
+            doc = loaded.get(rel[path])
+            if doc is not None:
+                docs.append(
+                    Doc(
+                        rel[path],
+                        path,
+                        doc,
+                        data[rel[path]],
+                        "",
+                        model.kind(doc),
+                        model.title_of(doc),
+                        model.short_title_of(doc),
+                    )
+                )
+        assign_pages(docs, self.report.diagnostics)
+        edition = SiteEdition(model, docs)
+        chrome = Chrome(edition)
+        # What every page's links depend on: which files there are, and their pages.
+        layout = key_of(
+            sorted((d.file, d.page, d.kind) for d in docs),
+            edition.intro.file if edition.intro else "",
+            [s[0] for s in edition.sections],
+        )
+        everything = key_of(self.fingerprint, layout, sorted(hashes.items()))
+        whole = self._edition_fresh(everything)
+        entities = Entities(edition)
+        pages = self._documents(edition, chrome, entities, hashes, layout, not whole)
+        self._copies(edition, hashes)
+        self._assets()
+        if whole:
+            for rel, entry in self.outputs.old.items():
+                if entry.get("group") == "edition":
+                    self.outputs.keep(rel)
+        else:
+            self._edition_outputs(edition, chrome, entities, pages, everything)
+        self.outputs.remove_stale()
+        self._write_manifest(validated)
+
+    def _edition_fresh(self, key: str) -> bool:
+        """The pages made from the whole edition (home, registers, search, data) are
+        remade when any input changed: all or none, since each depends on all."""
+        group = [rel for rel, e in self.outputs.old.items() if e.get("group") == "edition"]
+        return HOME in group and all(self.outputs.fresh(rel, key) for rel in group)
+
+    def _rel(self, path: Path) -> str:
+        """A file's name in the site's records: relative to the edition folder."""
+        try:
+            return path.resolve().relative_to(self.source.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+    def _load(
+        self, files: list[Path], rel: dict[Path, str], data: dict[str, bytes]
+    ) -> tuple[dict[str, Document], dict[str, LoadError]]:
+        loaded: dict[str, Document] = {}
+        errors: dict[str, LoadError] = {}
+        given = {d.path: d for d in self.given.documents} if self.given else {}
+        for path in files:
+            name = rel[path]
+            try:
+                doc = given.get(str(path))
+                loaded[name] = (
+                    doc
+                    if doc is not None
+                    else load(data[name] if name in data else str(path), path=str(path))
+                )
+            except LoadError as exc:
+                errors[name] = exc
+        return loaded, errors
+
+    def _validate(
+        self,
+        files: list[Path],
+        hashes: dict[str, str],
+        loaded: dict[str, Document],
+        load_errors: dict[str, LoadError],
+        rel: dict[Path, str],
+    ) -> str | None:
+        """Validate unless no input (nor a schema they declare) changed since the last
+        valid build; returns the key to record as validated, None when not valid.
+
+        Validation reports unloadable files itself; without it they are reported here.
+        """
+        if not self.validate:
+            for exc in load_errors.values():
+                self._fail_or_note(exc.diagnostics, "cannot load")
+            return None
+        schemas: dict[str, str] = {}
+        for doc in loaded.values():
+            with contextlib.suppress(SchemaError, LoadError):
+                for found in schema_lookup.schemas_for(doc):
+                    if str(found.path) not in schemas:  # a corpus shares its schemas
+                        schemas[str(found.path)] = sha(read_regular(found.path))
+        key = key_of(teikit.__version__, sorted(hashes.items()), sorted(schemas.items()))
+        if not self.force and not load_errors and self.manifest.get("validated") == key:
+            return key
+        findings = self.manifest.get("findings")
+        if (
+            not self.force
+            and not load_errors
+            and isinstance(findings, dict)
+            and findings.get("key") == key
+        ):
+            # Nothing changed since a build with findings: report them again, as
+            # they were, instead of validating the whole edition again.
+            diagnostics = restored_rows(findings.get("diagnostics", []))
+            invalid = len({d.file for d in diagnostics if d.severity >= Severity.ERROR})
+        else:
+            # The schemas in workers; the corpus rules here, on the documents loaded
+            # already (not loaded again).
+            result = validate_files(
+                [str(p) for p in files],
+                options=ValidateOptions(config=self.config),
+                jobs=self._jobs(len(files), PARALLEL_VALIDATION),
+                documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
+            )
+            diagnostics = list(result.diagnostics)
+            invalid = sum(1 for f in result.files if not f.valid)
+            if not result.valid and not result.interrupted:
+                self.findings = {"key": key, "diagnostics": stored_rows(diagnostics)}
+        self.report.validated = True
+        self.report.diagnostics.extend(diagnostics)
+        if not any(d.severity >= Severity.ERROR for d in diagnostics):
+            return key
+        if not self.keep_going:
+            errors = sum(1 for d in diagnostics if d.severity >= Severity.ERROR)
+            raise BuildError(
+                f"validation failed: {errors} errors in {invalid} of {len(files)} files; "
+                "nothing was built (fix them, or build with --keep-going)",
+                diagnostics,
+                self.report,
+            )
+        if self.findings is None and isinstance(findings, dict):
+            self.findings = findings  # still true: kept for the next build
+        return None
+
+    def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
+        """Record a failure; without keep_going it stops the build."""
+        self.report.diagnostics.extend(d for d in diagnostics if d not in self.report.diagnostics)
+        if not self.keep_going:
+            first = diagnostics[0].format() if diagnostics else ""
+            raise BuildError(f"{what}: {first}", diagnostics, self.report)
+
+    def _jobs(self, count: int, parallel_from: int) -> int:
+        """Processes for ``count`` tasks. By default one per CPU, but only from
+        ``parallel_from`` tasks on: forking a process that holds compiled schemas
+        and stylesheets costs more than a small edition takes to render."""
+        if self.jobs is None:
+            wanted = default_jobs() if count >= parallel_from else 1
+        else:
+            wanted = max(1, self.jobs)
+        return max(1, min(wanted, count))
+
+    def _render_params(self, edition: SiteEdition, section: str | None = None) -> dict[str, str]:
+        params = {
+            "site-root": "",
+            "home-page": HOME,
+            "register-page": edition.register.page if edition.register else REGISTER_PAGE,
+            "edition-title": edition.title,
+        }
+        for name, _, page, _, _ in SECTIONS:
+            params[f"{name}-page"] = page
+        if section is not None:
+            params["register-section"] = section
+        return params
+
+    # -- document pages and PDFs
+
+    def _documents(
+        self,
+        edition: SiteEdition,
+        chrome: Chrome,
+        entities: Entities,
+        hashes: dict[str, str],
+        layout: str,
+        sections: bool,
+    ) -> Pages:
+        """Render what changed: pages and PDFs, in parallel (and, when the edition's
+        own pages are to be remade, the register sections and the facts of the
+        pages kept from the last build). Workers finish each page (chrome, policy,
+        serialisation) and take its facts, so no page tree comes back here."""
+        register = edition.register_path
+        # Pages depend on the registers: every file that holds register entries.
+        reg_hash = key_of(
+            sorted(
+                hashes.get(edition.model.relpath(doc), "")
+                for doc in edition.model.registers.documents
+            )
+        )
+        todo: list[tuple[str, str, Job, Doc | None]] = []  # (output, key, job, page of)
+        html_params = tuple(self._render_params(edition).items())
+        for d in edition.order:
+            key = key_of(self.fingerprint, layout, hashes[d.file], reg_hash, "page")
+            search = d.kind != "register"
+            if self.outputs.fresh(d.page, key):
+                self.outputs.keep(d.page)
+                if sections:  # the edition's pages are remade: they need its facts
+                    written = str(self.outputs.path(d.page))
+                    job = Job("kept", str(d.path), "", page=d.page, written=written, search=search)
+                    todo.append((d.page, "", job, d))
+            else:
+                job = Job("page", str(d.path), register, html_params, page=d.page, search=search)
+                todo.append((d.page, key, job, d))
+            if self.pdf:
+                rel = f"downloads/pdf/{d.page[:-5]}.pdf"
+                key = key_of(self.fingerprint, hashes[d.file], reg_hash, "pdf")
+                if self.outputs.fresh(rel, key):
+                    self.outputs.keep(rel)
+                else:
+                    todo.append((rel, key, Job("pdf", str(d.path), register), None))
+        if self.pdf and len(edition.order) > FULL_PDF_MAX_DOCUMENTS:
+            # Typst lays out one document in memory: about 7.5 MB a letter, so a
+            # whole-edition PDF of thousands of letters would exhaust the machine.
+            self.report.diagnostics.append(
+                diag(
+                    str(self.source),
+                    f"no full-edition PDF: {len(edition.order)} documents is more than "
+                    f"{FULL_PDF_MAX_DOCUMENTS}; each document still gets its own PDF",
+                    "full-pdf-skipped",
+                    Severity.WARNING,
+                )
+            )
+        elif self.pdf:
+            key = key_of(self.fingerprint, sorted(hashes.items()), "full-pdf")
+            if self.outputs.fresh(FULL_PDF, key):
+                self.outputs.keep(FULL_PDF)
+            else:
+                paths = tuple(str(d.path) for d in edition.order)
+                todo.append((FULL_PDF, key, Job("edition-pdf", "", register, paths=paths), None))
+        if sections and edition.principles is not None:
+            params = (*html_params, ("principles", "true"))
+            todo.append(
+                (PRINCIPLES, "", Job("html", str(edition.principles.path), register, params), None)
+            )
+        if sections and edition.register_doc is not None:
+            for section, _, page, _, _ in edition.sections:
+                params = tuple(self._render_params(edition, section).items())
+                todo.append((page, "", Job("html", register, register, params), None))
+            if edition.register is None:  # merged: its own index page, as a file's would be
+                params = tuple({**self._render_params(edition, ""), "kind": "register"}.items())
+                job = Job("html", register, register, params)
+                todo.append((REGISTER_PAGE, "", job, None))
+        jobs = self._jobs(len(todo), PARALLEL_RENDERING)
+        # Typst already ran in this process: forked workers could not run it (teikit.render)
+        typst_jobs = jobs if render.typst_forkable() else 1
+        if any(job.kind != "kept" for _, _, job, _ in todo):
+            # Compiled and parsed here, before workers fork, so that they all share it.
+            render.load_stylesheet(self.shop.profile)
+            if self.pdf:
+                render.load_stylesheet(render.STYLESHEETS["typst"])
+            if edition.register_doc is not None:
+                render.xdm_node(edition.register_doc)
+            if self.pdf and typst_jobs > 1:
+                render.warm_typst()
+        # What the workers inherit when they fork.
+        shop = self.shop
+        shop.loaded = {str(d.path): d.doc for d in edition.docs}
+        if edition.register_doc is not None and edition.register is None:
+            shop.loaded[MERGED_REGISTER] = edition.register_doc
+        shop.site = SiteContext(edition, chrome, entities, str(self.source), self.outputs)
+        try:
+            jobs_todo = [job for _, _, job, _ in todo]
+            results = run_jobs(
+                partial(run_job, shop),
+                jobs_todo,
+                jobs=jobs,
+                timeout=self.timeout,
+                on_failure=job_timed_out,
+            )
+            pdfs = [i for i, result in enumerate(results) if result.typst is not None]
+            shop.typst = [(jobs_todo[i], results[i]) for i in pdfs]
+            made = run_jobs(
+                partial(compile_job, shop),
+                list(range(len(pdfs))),
+                jobs=typst_jobs,
+                timeout=self.timeout,
+                on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
+                # Typst already ran here: a forked worker would hang in it (see render)
+                isolate=render.typst_forkable(),
+            )
+            for i, result in zip(pdfs, made, strict=True):
+                results[i] = result
+        finally:
+            shop.typst, shop.site = [], None
+
+        pages = Pages()
+        for (rel, key, job, d), result in zip(todo, results, strict=True):
+            if result.facts is not None:
+                pages.facts[rel] = result.facts
+            if job.kind == "kept":
+                if d is edition.intro and result.facts is not None:
+                    with contextlib.suppress(OSError):
+                        pages.intro = self.outputs.read(rel)
+                continue
+            self.report.diagnostics.extend(result.diagnostics)
+            if result.stored is not None:  # a document's page, finished by the worker
+                for stored in result.stored:
+                    self.outputs.record(stored, key)
+                if d is edition.intro:
+                    with contextlib.suppress(OSError):
+                        pages.intro = self.outputs.read(rel)
+            elif result.data is None:
+                self._fail_or_note(
+                    [x for x in result.diagnostics if x.severity >= Severity.ERROR],
+                    f"cannot make {rel}",
+                )
+            elif not key:  # a register section: finished with the edition's pages
+                pages.sections[rel] = result.data
+            else:  # a PDF
+                self.outputs.put(rel, key, result.data)
+        return pages
+
+    def _copies(self, edition: SiteEdition, hashes: dict[str, str]) -> None:
+        """The TEI sources, byte for byte, for the downloads page."""
+        for d in edition.order:
+            rel = f"downloads/tei/{d.page[:-5]}.xml"
+            key = key_of(hashes[d.file], "copy")
+            if self.outputs.fresh(rel, key):
+                self.outputs.keep(rel)
+            else:
+                self.outputs.put(rel, key, d.data)
+
+    def _assets(self) -> None:
+        """teikit's page assets and the site's own (search.js, site.css, the icon)."""
+        key = key_of(self.fingerprint, "assets")
+        sources = [p for p in sorted(render.ASSETS_DIR.iterdir()) if p.suffix in (".css", ".js")]
+        sources += [p for p in sorted(SITE_DATA.iterdir()) if p.suffix in (".css", ".js", ".svg")]
+        for path in sources:
+            rel = f"assets/{path.name}"
+            if self.outputs.fresh(rel, key):
+                self.outputs.keep(rel)
+            else:
+                self.outputs.put(rel, key, path.read_bytes())
+
+    # -- pages made from the whole edition
+
+    def _edition_outputs(
+        self,
+        edition: SiteEdition,
+        chrome: Chrome,
+        entities: Entities,
+        pages: Pages,
+        key: str,
+    ) -> None:
+        def put(rel: str, data: bytes) -> None:
+            self.outputs.put(rel, key, data, group="edition")
+
+        # The data exports and the register sections (each with every occurrence):
+        # the longest work on the edition's own pages, done by workers side by side.
+        exports = [("export", fmt) for fmt, _, _, _ in EXPORTS]
+        sections = [("section", page) for _, _, page, _, _ in edition.sections]
+        sections += [("section", REGISTER_PAGE)]  # the merged registers' index page
+        sections = [item for item in sections if item[1] in pages.sections]
+        shop = self.shop
+        shop.site = SiteContext(
+            edition, chrome, entities, str(self.source), self.outputs, self._export_options(), pages
+        )
+        items = exports + sections
+        try:
+            jobs = self._jobs(len(edition.docs), PARALLEL_RENDERING)
+            done = run_jobs(
+                partial(edition_job, shop),
+                items,
+                jobs=jobs,
+                timeout=self.timeout,
+                on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
+            )
+            made = dict(zip(items, done, strict=True))
+        finally:
+            shop.site, shop.loaded = None, {}
+        exported: dict[str, list[str]] = {}
+        for kind, name in sections + exports:  # the sections' findings first, as ever
+            result = made[(kind, name)]
+            self.report.diagnostics.extend(result.diagnostics)
+            for stored in result.stored or []:
+                self.outputs.record(stored, key, group="edition")
+            if kind == "export" and result.stored is not None:
+                exported[name] = [stored.rel for stored in result.stored]
+        if edition.letters():
+            put(CHRONOLOGY, serialize(chronology(edition, chrome, entities)))
+        if PRINCIPLES in pages.sections:
+            root = parse_page(pages.sections[PRINCIPLES])
+            chrome.decorate(root, PRINCIPLES, self.report.diagnostics)
+            put(PRINCIPLES, serialize(root))
+        intro = None
+        with contextlib.suppress(etree.ParserError, UnicodeDecodeError):
+            intro = parse_page(pages.intro) if pages.intro is not None else None
+        put(HOME, serialize(home(edition, chrome, entities, intro, self.base_url)))
+        put(SEARCH_INDEX, search_index(edition, entities, pages.facts))
+        put(SEARCH, serialize(search_page(edition, chrome)))
+        put(DOWNLOADS, serialize(downloads(edition, chrome, self.outputs, exported, self.pdf)))
+
+    def _export_options(self) -> ExportOptions:
+        cmif = self.cmif or CmifOptions()
+        if self.base_url and cmif.cmif_url is None:
+            cmif = dataclasses.replace(
+                cmif, cmif_url=f"{self.base_url}downloads/data/{EXPORTS[0][1]}"
+            )
+        return ExportOptions(base_url=self.base_url, cmif=cmif)
+
+    def _write_manifest(self, validated: str | None) -> None:
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "teikit": teikit.__version__,
+            "fingerprint": self.fingerprint,
+            "validated": validated,
+            "findings": self.findings,  # of the last validation with errors (keep_going)
+            "outputs": dict(sorted(self.outputs.new.items())),
+        }
+        data = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+        render.write_atomic(safe_output_path(self.out, MANIFEST_NAME), data)

@@ -1,0 +1,309 @@
+"""The expensive outputs, made in forked workers: document pages (finished where
+they are made), PDFs in two rounds, register sections and data exports. What
+workers need is handed to them in a :class:`Workshop` set up before they fork."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from teikit import render
+from teikit.batch import WorkerFailure
+from teikit.document import Document, LoadError, read_regular
+from teikit.errors import Diagnostic, Severity, TeikitError
+from teikit.exports import export
+from teikit.exports.common import ExportOptions
+from teikit.site.chrome import Chrome
+from teikit.site.markup import parse_page, serialize
+from teikit.site.outputs import Outputs, Stored, diag
+from teikit.site.pages import add_occurrences
+from teikit.site.policy import RESOURCE_ATTRIBUTES, is_local
+from teikit.site.records import (
+    EXPORTS,
+    FULL_PDF,
+    Entities,
+    PageFacts,
+    SiteEdition,
+    ids_of,
+    mention_anchors,
+)  # fmt: skip
+from teikit.site.search import assign_block_ids, main_of, search_records
+
+# --------------------------------------------------------------------------- rendering jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    """One expensive output, made in a worker process when jobs > 1."""
+
+    kind: str  # html | page | kept | pdf | edition-pdf
+    path: str  # the TEI file ("" for edition-pdf)
+    register: str  # the register file, "" for none
+    params: tuple[tuple[str, str], ...] = ()
+    paths: tuple[str, ...] = ()  # edition-pdf: every file
+    page: str = ""  # page, kept: the document's page in the site
+    written: str = ""  # kept: the page as the last build wrote it
+    search: bool = False  # page, kept: make the page's search records
+
+
+@dataclass
+class JobResult:
+    data: bytes | None
+    diagnostics: list[Diagnostic]
+    typst: str | None = None  # PDFs, first round: the Typst source, compiled in the second
+    file: str = ""  # the name Typst's diagnostics carry
+    facts: PageFacts | None = None  # page, kept
+    stored: list[Stored] | None = None  # what the worker wrote itself (pages, data exports)
+
+
+@dataclass
+class SiteContext:
+    """What workers need to finish pages and make the edition's data."""
+
+    edition: SiteEdition
+    chrome: Chrome
+    entities: Entities
+    source: str  # the TEI folder, as the edition's diagnostics name it
+    outputs: Outputs  # workers write what they make (the parent records it)
+    export_options: ExportOptions | None = None
+    pages: Pages | None = None  # the second round: the facts of every page
+
+
+@dataclass
+class Workshop:
+    """What the workers of one build need, set up before they fork (they inherit
+    it, with the parsed documents and the register's Saxon tree, instead of
+    reading them again). Passed to every job: no worker state lives in globals."""
+
+    profile: Path  # the site profile every page is rendered with
+    loaded: dict[str, Document] = field(default_factory=dict)  # by path
+    site: SiteContext | None = None
+    # The PDFs of the second round: the jobs and their Typst sources.
+    typst: list[tuple[Job, JobResult]] = field(default_factory=list)
+
+    def document(self, path: str) -> Document | str:
+        return self.loaded.get(path, path)
+
+
+def run_job(shop: Workshop, job: Job) -> JobResult:
+    """Render one job; never raises for bad input (the diagnostics say what failed).
+
+    PDFs are made in two rounds of workers (a forked process must not run both Saxon
+    and Typst, see teikit.render): this one gives their Typst source, and
+    :func:`compile_job` the PDF."""
+    found: list[Diagnostic] = []
+    register = shop.document(job.register) if job.register else None
+    if job.kind == "kept":
+        return _kept_page(shop, job)
+    model = shop.site.edition.model if shop.site is not None else None
+    try:
+        if job.kind in ("html", "page"):
+            text = render.render_html(
+                shop.document(job.path),
+                register=register,
+                params=dict(job.params),
+                stylesheet=shop.profile,
+                diagnostics=found,
+                edition=model,
+            )
+            if job.kind == "html":
+                return JobResult(text.encode("utf-8"), found)
+            # A document's page, finished here rather than in the parent: put into
+            # the site, serialised, and what the edition's own pages need of it taken.
+            site = shop.site
+            assert site is not None
+            root = parse_page(text.encode("utf-8"))
+            assign_block_ids(root)
+            media = _bring_media(root, job.path, site, found)
+            site.chrome.decorate(root, job.page, found)
+            stored = site.outputs.store(job.page, serialize(root))
+            facts = _page_facts(shop, root, job)
+            return JobResult(None, found, facts=facts, stored=[stored, *media])
+        if job.kind == "pdf":  # render.render_pdf, in two rounds
+            doc = render.as_document(shop.document(job.path))
+            result = render.render(doc, "typst", register=register, edition=model)
+            return JobResult(None, result.diagnostics, result.text, doc.path)
+        # render.render_edition_pdf, in two rounds
+        docs = [shop.document(p) for p in job.paths]
+        result, skipped = render.edition_typst(docs, register=register, edition=model)
+        return JobResult(None, skipped + result.diagnostics, result.text, FULL_PDF)
+    except TeikitError as exc:
+        return _failed(job, exc, found)
+    except OSError as exc:
+        return JobResult(None, [*found, diag(job.path, f"cannot render: {exc}", "render-failed")])
+
+
+# Images a page may show, copied from the edition's folder into the site's media/.
+MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"})
+MEDIA_MAX_BYTES = 64 * 1024 * 1024
+MEDIA_TAGS = ("img", "video", "audio", "source", "track")  # the page's own assets are not media
+
+
+def _bring_media(
+    root: etree._Element, tei_path: str, site: SiteContext, found: list[Diagnostic]
+) -> list[Stored]:
+    """The images a document's page loads (``<graphic url>``), inside the site:
+    a relative URL that names an image in the edition's folder is copied to
+    ``media/`` and pointed there; one that leads outside the edition's folder
+    (``../../``, an absolute path) or to anything but a regular image file is
+    removed, with a warning. Opening a page then loads nothing outside the site."""
+    edition = Path(site.source).resolve()
+    folder = Path(tei_path).resolve().parent
+    stored: list[Stored] = []
+    for el in root.iter(*MEDIA_TAGS):
+        for name in RESOURCE_ATTRIBUTES & set(el.attrib):
+            value = el.get(name) or ""
+            if not is_local(value) or value.startswith("#"):
+                continue  # other sites: enforce_policy turns them into links
+            path = unquote(urlsplit(value.strip()).path)
+            source = (folder / path).resolve() if path else folder
+            rel = ""
+            if source.is_relative_to(edition) and source.suffix.lower() in MEDIA_SUFFIXES:
+                rel = "media/" + re.sub(
+                    r"[^A-Za-z0-9._/-]", "_", source.relative_to(edition).as_posix()
+                )
+                try:
+                    data = read_regular(source, MEDIA_MAX_BYTES)
+                except LoadError as exc:
+                    found.append(diag(tei_path, f"image {value!r} not copied: "
+                                       f"{exc.diagnostics[0].message}", "missing-resource",
+                                       Severity.WARNING))  # fmt: skip
+                    del el.attrib[name]
+                    continue
+                done = site.outputs.store(rel, data)
+                if done.failed:
+                    found.extend(done.failed)
+                    del el.attrib[name]
+                    continue
+                stored.append(done)
+                el.set(name, rel)
+            else:
+                why = (
+                    "it is outside the edition's folder"
+                    if not source.is_relative_to(edition)
+                    else "it is not an image (" + ", ".join(sorted(MEDIA_SUFFIXES)) + ")"
+                )
+                found.append(diag(tei_path, f"refused {name}={value!r}: {why}; a page loads "
+                                   "nothing outside the site", "resource-outside",
+                                   Severity.WARNING))  # fmt: skip
+                del el.attrib[name]
+    return stored
+
+
+def _kept_page(shop: Workshop, job: Job) -> JobResult:
+    """The facts of a page the last build wrote and this one keeps (no facts when it
+    cannot be read: then it is as if the page were missing)."""
+    try:
+        root = parse_page(Path(job.written).read_bytes())
+    except (OSError, etree.ParserError, UnicodeDecodeError):
+        return JobResult(None, [])
+    return JobResult(None, [], facts=_page_facts(shop, root, job))
+
+
+def _page_facts(shop: Workshop, root: etree._Element, job: Job) -> PageFacts:
+    ids = ids_of(root)
+    doc = shop.loaded.get(job.path)
+    mentions = mention_anchors(doc) if doc is not None else {}
+    main = main_of(root) if job.search else None
+    site = shop.site
+    assert site is not None
+    return PageFacts(
+        {xpath: anchor for xpath, anchor in mentions.items() if anchor in ids},
+        "tk-metadata-heading" in ids,
+        search_records(main, site.entities) if main is not None else [],
+    )
+
+
+def _export_job(shop: Workshop, fmt: str) -> JobResult:
+    """One data export (worker side): its files, or why the edition cannot fill it.
+
+    A format the edition cannot fill (CMIF needs the editor's e-mail address and
+    its own URL) is a warning: the site is still worth having without it."""
+    site = shop.site
+    assert site is not None and site.export_options is not None
+    edition = site.edition
+    name, label = next((name, label) for f, name, label, _ in EXPORTS if f == fmt)
+    docs = [d.doc for d in edition.order]
+    with tempfile.TemporaryDirectory(prefix="teikit-export-") as tmp:
+        try:
+            written = export(
+                docs, Path(tmp) / name, fmt, index=edition.index, options=site.export_options
+            )
+        except TeikitError as exc:
+            message = f"no {label} export: {exc.message}"
+            skipped = diag(site.source, message, f"{fmt}-skipped", Severity.WARNING)
+            return JobResult(None, [skipped])
+        stored = [
+            site.outputs.store(
+                "downloads/data/" + path.relative_to(tmp).as_posix(), path.read_bytes()
+            )
+            for path in sorted(written)
+        ]
+    return JobResult(None, [], stored=stored)
+
+
+def edition_job(shop: Workshop, item: tuple[str, str]) -> JobResult:
+    """A data export (``("export", format)``) or a register section's page
+    (``("section", page)``) of the edition's own outputs (worker side)."""
+    kind, name = item
+    return _export_job(shop, name) if kind == "export" else _finish_section(shop, name)
+
+
+def _finish_section(shop: Workshop, page: str) -> JobResult:
+    """A register section's page: put into the site, with every occurrence of every
+    entry under it."""
+    site = shop.site
+    assert site is not None and site.pages is not None
+    found: list[Diagnostic] = []
+    root = parse_page(site.pages.sections[page])
+    site.chrome.decorate(root, page, found)
+    add_occurrences(root, page, site.edition, site.entities, site.pages.facts)
+    return JobResult(None, found, stored=[site.outputs.store(page, serialize(root))])
+
+
+def compile_job(shop: Workshop, index: int) -> JobResult:
+    """The PDF of the ``index``-th Typst source of the first round (worker side)."""
+    job, first = shop.typst[index]
+    try:
+        pdf, warnings = render.compile_typst(first.typst or "", file=first.file)
+    except TeikitError as exc:
+        return _failed(job, exc, [])  # as render_pdf: without the stylesheet's messages
+    except OSError as exc:
+        return JobResult(None, [diag(job.path, f"cannot render: {exc}", "render-failed")])
+    return JobResult(pdf, first.diagnostics + warnings)
+
+
+def gave_up(file: str, what: str, failure: WorkerFailure) -> JobResult:
+    """An output a worker hung, crashed or failed on: a finding, and the build goes on."""
+    if failure.kind == "timeout":
+        message = (
+            f"gave up on {what} after {failure.seconds:g} s: the worker did not finish (--timeout)"
+        )
+        return JobResult(None, [diag(file, message, "timeout")])
+    message = f"cannot make {what}: " + failure.message("the worker")
+    return JobResult(None, [diag(file, message, "worker-crashed")])
+
+
+def job_timed_out(job: Job, failure: WorkerFailure) -> JobResult:
+    return gave_up(job.path or FULL_PDF, f"the {job.kind} of {job.page or job.path}", failure)
+
+
+def _failed(job: Job, exc: TeikitError, found: list[Diagnostic]) -> JobResult:
+    failed = list(exc.diagnostics) or [diag(job.path, exc.message, "render-failed")]
+    if not any(d.severity >= Severity.ERROR for d in failed):
+        failed.append(diag(job.path, exc.message, "render-failed"))
+    return JobResult(None, found + failed)
+
+
+@dataclass
+class Pages:
+    """What the edition's own pages need of the rendered ones."""
+
+    facts: dict[str, PageFacts] = field(default_factory=dict)  # by page, documents only
+    sections: dict[str, bytes] = field(default_factory=dict)  # register sections, undecorated
+    intro: bytes | None = None  # the introduction's page, for the home page

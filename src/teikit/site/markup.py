@@ -1,0 +1,73 @@
+"""Small HTML helpers for the site's own pages: an element builder and (de)serialising."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
+
+
+def classes(el: etree._Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def E(tag: str, *content: Any, **attrs: str | None) -> etree._Element:
+    """An HTML element: ``E("a", "text", href="x", class_="y")``. Text is escaped
+    when the page is serialised; ``class_`` and ``for_`` lose their underscore,
+    other underscores become hyphens (``aria_label``)."""
+    el = etree.Element(tag)
+    for name, value in attrs.items():
+        if value is not None:
+            el.set(name.rstrip("_").replace("_", "-"), value)
+    extend(el, content)
+    return el
+
+
+def extend(el: etree._Element, content: Iterable[Any]) -> None:
+    for item in content:
+        if item is None or item == "":
+            continue
+        if isinstance(item, str):
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + item
+            else:
+                el.text = (el.text or "") + item
+        elif isinstance(item, list | tuple):
+            extend(el, item)
+        else:
+            el.append(item)
+
+
+def serialize(root: etree._Element) -> bytes:
+    text = etree.tostring(root, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
+    return (text.rstrip("\n") + "\n").encode("utf-8")
+
+
+def parse_page(data: bytes) -> etree._Element:
+    return lxml_html.document_fromstring(data.decode("utf-8"))
+
+
+def joined(items: Sequence[Any], sep: str = ", ") -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(sep)
+        out.append(item)
+    return out
+
+
+def copy_element(el: etree._Element) -> etree._Element:
+    duplicate = copy.deepcopy(el)
+    duplicate.tail = None
+    return duplicate
+
+
+def human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"

@@ -1,0 +1,434 @@
+"""The site's own pages: home, chronology, downloads, and the occurrences under
+every register entry."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from lxml import etree
+
+from teikit.index import Letter, Occurrence, Party
+from teikit.site.chrome import Chrome
+from teikit.site.markup import E, classes, copy_element, human_size, joined
+from teikit.site.outputs import Outputs
+from teikit.site.policy import remove, safe_url
+from teikit.site.records import (
+    CHRONOLOGY,
+    DOWNLOADS,
+    EXPORTS,
+    FULL_PDF,
+    HOME,
+    REGISTER_PAGE,
+    SEARCH,
+    Doc,
+    Entities,
+    PageFacts,
+    SiteEdition,
+    T,
+    human_date,
+    safe_id,
+    text_of,
+)  # fmt: skip
+
+
+def occurrence_href(occ: Occurrence, d: Doc, facts: PageFacts | None) -> str:
+    """The link to the mention itself; when it is not on the page (a name that is
+    only in the header), the metadata panel, else the page."""
+    anchor = facts.anchors.get(occ.xpath) if facts is not None else None
+    if anchor:
+        return f"{d.page}#{anchor}"
+    if occ.where in ("header", "sender", "addressee") and facts is not None and facts.metadata:
+        return f"{d.page}#tk-metadata-heading"
+    return d.page
+
+
+def snippet(occ: Occurrence) -> list[Any]:
+    """The index's snippet with the mention marked."""
+    text, name = occ.snippet, occ.text
+    at = text.find(name) if name else -1
+    if at < 0:
+        return [text or name]
+    return [text[:at], E("mark", name), text[at + len(name) :]]
+
+
+def add_occurrences(
+    root: etree._Element,
+    page: str,
+    edition: SiteEdition,
+    entities: Entities,
+    facts: dict[str, PageFacts],
+) -> None:
+    """Under each register entry: every document that mentions it, and every mention."""
+    order = {d.file: i for i, d in enumerate(edition.order)}
+    for section in root.iter("section"):
+        if "tk-entry" not in classes(section):
+            continue
+        entry = entities.by_anchor.get((page, section.get("id") or ""))
+        if entry is None:
+            continue
+        by_doc: dict[str, list[Occurrence]] = {}
+        for occ in entry.occurrences:
+            if occ.where == "register" or occ.file not in edition.by_file:
+                continue
+            by_doc.setdefault(occ.file, []).append(occ)
+        box = E("div", class_="tks-occurrences")
+        if not by_doc:
+            box.append(E("p", "Not mentioned in the documents.", class_="tks-none"))
+        else:
+            total = sum(len(v) for v in by_doc.values())
+            box.append(
+                E(
+                    "h3",
+                    f"Mentioned {total} time{'s' if total != 1 else ''} in "
+                    f"{len(by_doc)} document{'s' if len(by_doc) != 1 else ''}",
+                )
+            )
+            docs_list = E("ul", class_="tks-occurrence-docs")
+            for name in sorted(by_doc, key=lambda n: order.get(n, len(order))):
+                d = edition.by_file[name]
+                items = []
+                for occ in by_doc[name]:
+                    where = {
+                        "note": "note",
+                        "header": "metadata",
+                        "sender": "sender",
+                        "addressee": "addressee",
+                    }.get(occ.where)
+                    items.append(
+                        E(
+                            "li",
+                            E(
+                                "a",
+                                snippet(occ),
+                                href=occurrence_href(occ, d, facts.get(d.page)),
+                                class_="tks-occurrence",
+                            ),
+                            [" ", E("span", f"({where})", class_="tks-where")] if where else None,
+                        )
+                    )
+                docs_list.append(
+                    E(
+                        "li",
+                        E("a", d.short_title, href=d.page, class_="tks-occurrence-doc"),
+                        E("ul", items),
+                    )
+                )
+            box.append(docs_list)
+        if entry.authorities:
+            links = [E("a", uri, href=uri) for uri in entry.authorities if safe_url(uri)]
+            if links:
+                box.append(E("p", "Authority records: ", joined(links), class_="tks-authorities"))
+        section.append(box)
+
+
+# --------------------------------------------------------------------------- own pages
+
+
+def party_links(parties: Sequence[Party], entities: Entities) -> list[Any]:
+    items: list[Any] = []
+    for party in parties:
+        href = entities.href(party)
+        name = E("a", party.name, href=href) if href else party.name
+        # The edition's own inference is said as such (a conjectured place of sending).
+        doubt = "conjecture" if party.evidence == "conjecture" else ""
+        if party.cert and party.cert != "high":
+            doubt = doubt or "uncertain"
+        items.append(E("span", name, f" ({doubt})", class_="tks-conjecture") if doubt else name)
+    return joined(items)
+
+
+def letter_item(letter: Letter, d: Doc, entities: Entities, *, full: bool) -> etree._Element:
+    parts: list[Any] = [
+        E("time", human_date(letter.date), datetime=letter.date) if letter.date else None,
+        " " if letter.date else None,
+        E("a", d.short_title if not full else d.title, href=d.page, class_="tks-letter-link"),
+    ]
+    facts: list[Any] = []
+    if letter.senders:
+        facts.append(E("span", "From ", party_links(letter.senders, entities), class_="tks-from"))
+    if letter.addressees:
+        facts += [" ", E("span", "to ", party_links(letter.addressees, entities), class_="tks-to")]
+    if full and letter.places_sent:
+        facts += [", ", E("span", "sent from ", party_links(letter.places_sent, entities))]
+    if facts:
+        parts.append(E("p", facts, class_="tks-parties"))
+    if full:
+        summary = d.doc.root.find(
+            f"{T}teiHeader/{T}fileDesc/{T}sourceDesc//{T}msContents/{T}summary"
+        )
+        if text_of(summary):
+            parts.append(E("p", text_of(summary), class_="tks-summary"))
+        if letter.archival:
+            parts.append(E("p", "; ".join(letter.archival), class_="tks-archival"))
+    return E("li", parts, class_="tks-letter")
+
+
+def chronology(edition: SiteEdition, chrome: Chrome, entities: Entities) -> etree._Element:
+    root, main = chrome.page("Chronology of the letters", CHRONOLOGY)
+    main.append(E("h1", "Chronology of the letters"))
+    by_year: dict[str, list[tuple[Letter, Doc]]] = {}
+    for letter, d in edition.letters():
+        year = letter.date[:4] if re.match(r"\d{4}", letter.date) else "Undated"
+        by_year.setdefault(year, []).append((letter, d))
+    for year, letters in by_year.items():
+        main.append(E("h2", year, id=f"year-{safe_id(year)}"))
+        main.append(
+            E(
+                "ol",
+                [letter_item(lt, d, entities, full=True) for lt, d in letters],
+                class_="tks-chronology",
+            )
+        )
+    return root
+
+
+def citation(edition: SiteEdition, base_url: str | None) -> list[etree._Element]:
+    """How to cite: the printed source, and the digital edition (with its URL)."""
+    header_doc = edition.contents or (edition.order[0] if edition.order else None)
+    out: list[etree._Element] = []
+    if header_doc is None:
+        return out
+    header = header_doc.doc.root.find(f"{T}teiHeader")
+    bibl = None
+    if header is not None:
+        bibls = header.findall(f"{T}fileDesc/{T}sourceDesc/{T}bibl")
+        bibl = next((b for b in bibls if b.get("type") == "printed"), bibls[0] if bibls else None)
+    if bibl is not None:
+        out.append(E("p", E("strong", "The documents: "), bibl_html(bibl), class_="tks-cite-print"))
+    pub = header.find(f"{T}fileDesc/{T}publicationStmt") if header is not None else None
+    editors = (
+        [text_of(e) for e in header.iterfind(f"{T}fileDesc/{T}titleStmt/{T}editor")]
+        if header is not None
+        else []
+    )
+    parts: list[Any] = [E("strong", "This edition: ")]
+    if editors:
+        parts.append(", ".join(dict.fromkeys(e for e in editors if e)) + " (eds.), ")
+    parts.append(E("cite", edition.title))
+    if pub is not None:
+        publisher = text_of(pub.find(f"{T}publisher"))
+        date = text_of(pub.find(f"{T}date"))
+        extra = ", ".join(x for x in (publisher, date) if x)
+        if extra:
+            parts.append(f", {extra}")
+    if base_url:
+        parts += [", ", E("a", base_url, href=base_url)]
+    parts.append(".")
+    out.append(E("p", parts, class_="tks-cite-edition"))
+    return out
+
+
+def bibl_html(bibl: etree._Element) -> list[Any]:
+    """A bibliographic reference as text: titles of journals and books in <cite>,
+    of articles in quotation marks; everything else as its reading text."""
+    out: list[Any] = []
+
+    def walk(el: etree._Element) -> None:
+        if el.text:
+            out.append(el.text)
+        for child in el:
+            if child.tag == f"{T}title":
+                text = text_of(child)
+                out.append(f"“{text}”" if child.get("level") in ("a", "u") else E("cite", text))
+            elif child.tag == f"{T}note":
+                pass
+            elif isinstance(child.tag, str):
+                out.append(text_of(child))
+            if child.tail:
+                out.append(child.tail)
+
+    walk(bibl)
+    text_parts: list[Any] = []
+    for item in out:  # whitespace as a reader expects it
+        text_parts.append(re.sub(r"\s+", " ", item) if isinstance(item, str) else item)
+    if text_parts and isinstance(text_parts[0], str):
+        text_parts[0] = text_parts[0].lstrip()
+    if text_parts and isinstance(text_parts[-1], str):
+        text_parts[-1] = text_parts[-1].rstrip()
+    return text_parts
+
+
+def demote_headings(article: etree._Element) -> None:
+    for el in article.iter("h1", "h2", "h3", "h4", "h5"):
+        el.tag = f"h{int(el.tag[1]) + 1}"
+
+
+def home(
+    edition: SiteEdition,
+    chrome: Chrome,
+    entities: Entities,
+    intro_page: etree._Element | None,
+    base_url: str | None,
+) -> etree._Element:
+    root, main = chrome.page("", HOME)
+    main.append(E("h1", edition.title))
+    project = None
+    if edition.contents is not None:
+        project = edition.contents.doc.root.find(
+            f"{T}teiHeader/{T}encodingDesc/{T}projectDesc/{T}p"
+        )
+    if text_of(project):
+        main.append(E("p", text_of(project), class_="tks-lead"))
+    letters = edition.letters()
+    if letters:
+        main.append(
+            E(
+                "section",
+                E("h2", "The letters", id="tks-letters"),
+                E(
+                    "ol",
+                    [letter_item(lt, d, entities, full=False) for lt, d in letters],
+                    class_="tks-letters",
+                ),
+                E("p", E("a", "Chronology with summaries", href=CHRONOLOGY), class_="tks-more"),
+                aria_labelledby="tks-letters",
+            )
+        )
+    more: list[Any] = []
+    if edition.contents is not None:
+        more.append(E("li", E("a", "Table of contents", href=edition.contents.page)))
+    if edition.register_doc is not None:
+        page = edition.register.page if edition.register is not None else REGISTER_PAGE
+        more.append(E("li", E("a", "Registers", href=page)))
+    more += [
+        E("li", E("a", "Search the texts", href=SEARCH)),
+        E("li", E("a", "Downloads: TEI, PDF and data", href=DOWNLOADS)),
+    ]
+    main.append(E("ul", more, class_="tks-more-links"))
+    cite = citation(edition, base_url)
+    if cite:
+        main.append(
+            E(
+                "section",
+                E("h2", "How to cite", id="tks-cite"),
+                cite,
+                class_="tks-cite",
+                aria_labelledby="tks-cite",
+            )
+        )
+    intro = edition.intro
+    article = intro_page.find(".//main//article") if intro_page is not None else None
+    if intro is not None and article is not None:
+        article = copy_element(article)
+        for part in article.xpath(".//aside | .//nav | .//input | .//div[@role='group']"):
+            remove(part)
+        demote_headings(article)
+        main.append(
+            E(
+                "section",
+                E("h2", "Introduction", id="tks-introduction"),
+                article,
+                E(
+                    "p",
+                    E("a", "The introduction on its own page", href=intro.page),
+                    class_="tks-more",
+                ),
+                class_="tks-introduction",
+                aria_labelledby="tks-introduction",
+            )
+        )
+    return root
+
+
+def downloads(
+    edition: SiteEdition,
+    chrome: Chrome,
+    outputs: Outputs,
+    exported: dict[str, list[str]],
+    pdf: bool,
+) -> etree._Element:
+    root, main = chrome.page("Downloads", DOWNLOADS)
+    main.append(E("h1", "Downloads"))
+
+    def link(rel: str, label: str) -> etree._Element | None:
+        if rel not in outputs.new:
+            return None
+        try:
+            size = outputs.path(rel).stat().st_size
+        except OSError:
+            return None
+        return E("span", E("a", label, href=rel), f" ({human_size(size)})", class_="tks-download")
+
+    if pdf and FULL_PDF in outputs.new:
+        main.append(
+            E(
+                "section",
+                E("h2", "The whole edition", id="tks-dl-edition"),
+                E(
+                    "p",
+                    link(FULL_PDF, "The edition as one PDF"),
+                    ": title page, contents, introduction, the letters in date order, registers.",
+                ),
+                aria_labelledby="tks-dl-edition",
+            )
+        )
+    rows = []
+    for d in edition.order:
+        tei = link(f"downloads/tei/{d.page[:-5]}.xml", "TEI")
+        pdf_link = link(f"downloads/pdf/{d.page[:-5]}.pdf", "PDF") if pdf else None
+        rows.append(
+            E(
+                "tr",
+                E("th", E("a", d.short_title, href=d.page), scope="row"),
+                E("td", tei),
+                E("td", pdf_link if pdf_link is not None else "–"),
+            )
+        )
+    main.append(
+        E(
+            "section",
+            E("h2", "Documents", id="tks-dl-docs"),
+            E(
+                "table",
+                E(
+                    "thead",
+                    E(
+                        "tr",
+                        E("th", "Document", scope="col"),
+                        E("th", "TEI-XML", scope="col"),
+                        E("th", "PDF", scope="col"),
+                    ),
+                ),
+                E("tbody", rows),
+                class_="tks-downloads",
+            ),
+            aria_labelledby="tks-dl-docs",
+        )
+    )
+    items = []
+    for fmt, _, label, description in EXPORTS:
+        files = exported.get(fmt, [])
+        if not files:
+            # Say how to get it: CMIF needs what only the publisher knows.
+            why = (
+                "not in this build: CMIF needs the editor's e-mail and the site's URL; "
+                "build with --editor-email and --base-url"
+                if fmt == "cmif"
+                else "not available in this build"
+            )
+            items.append(E("li", E("strong", label), f": {description} ({why})"))
+            continue
+        if len(files) == 1:
+            items.append(E("li", link(files[0], label), f": {description}"))
+        else:
+            parts = [link(rel, PurePosixPath(rel).name) for rel in files]
+            items.append(
+                E(
+                    "li",
+                    E("strong", label),
+                    f": {description}: ",
+                    joined([p for p in parts if p is not None]),
+                )
+            )
+    main.append(
+        E(
+            "section",
+            E("h2", "Data", id="tks-dl-data"),
+            E("ul", items, class_="tks-data"),
+            aria_labelledby="tks-dl-data",
+        )
+    )
+    return root

@@ -1,0 +1,246 @@
+"""The edition as the site shows it: its documents and their pages, the register
+sections, and the entities with their pages (all taken from the edition model)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from teikit.document import TEI_NS, Document
+from teikit.edition import Edition
+from teikit.errors import Diagnostic, Severity
+from teikit.index import EntityIndex, Entry, Letter, Party, XPaths, build_index, flatten
+from teikit.index import parse_date as parse_w3c_date
+from teikit.site.outputs import diag, page_name
+
+T = f"{{{TEI_NS}}}"
+
+# Register sections: (section, list element, page, heading, index entity type).
+SECTIONS = (
+    ("persons", "listPerson", "persons.html", "Persons", "person"),
+    ("places", "listPlace", "places.html", "Places", "place"),
+    ("organisations", "listOrg", "organisations.html", "Organisations", "org"),
+    ("works", "listBibl", "works.html", "Works", "work"),
+)
+SECTION_PAGE = {kind: page for _, _, page, _, kind in SECTIONS}
+KIND_LABEL = {"person": "person", "place": "place", "org": "organisation", "work": "work"}
+
+HOME, CHRONOLOGY, SEARCH, DOWNLOADS = (
+    "index.html",
+    "chronology.html",
+    "search.html",
+    "downloads.html",
+)
+SEARCH_INDEX = "search-index.js"
+REGISTER_PAGE = "register.html"
+FULL_PDF = "downloads/pdf/full-edition.pdf"
+PRINCIPLES = "principles.html"  # the editorial principles of the contents file
+
+RESERVED = frozenset(
+    {HOME, CHRONOLOGY, SEARCH, DOWNLOADS, SEARCH_INDEX, REGISTER_PAGE, PRINCIPLES}
+    | {page for _, _, page, _, _ in SECTIONS}
+)
+# Data exports: (format, file under downloads/data/, label, description).
+EXPORTS = (
+    ("cmif", "edition.cmif.xml", "CMIF", "letter metadata for correspSearch (TEI, CMIF v1)"),
+    ("csv", "csv", "CSV", "tables of letters, persons, places, organisations and mentions"),
+    ("geojson", "places.geojson", "GeoJSON", "the places with coordinates (Linked Places)"),
+    ("jsonld", "edition.jsonld", "JSON-LD", "letters and entities as schema.org linked data"),
+)
+
+# Elements the entity index may count as a mention; the site profile gives each an id.
+MENTION_TAGS = frozenset(
+    f"{T}{name}"
+    for name in (
+        "persName", "placeName", "orgName", "title", "name", "rs", "geogName",
+        "settlement", "country", "region", "bloc", "district",
+    )
+)  # fmt: skip
+
+
+def text_of(el: etree._Element | None) -> str:
+    """Reading text of a TEI element (corr over sic, no notes), whitespace-normalised."""
+    return " ".join(flatten(el)[0].split()) if el is not None else ""
+
+
+def safe_id(value: str) -> str:
+    """What the stylesheets' tk:safe-id makes of an xml:id (register anchors)."""
+    clean = re.sub(r"[^A-Za-z0-9_.\-]", "_", re.sub(r"[ \t\r\n]+", " ", value).strip(" \t\r\n"))
+    return clean if re.match(r"[A-Za-z]", clean) else "id-" + clean
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def human_date(value: str) -> str:
+    """``1954-06-22`` as ``22 June 1954``; partial dates as far as they go."""
+    parsed = parse_w3c_date(value) if value else None
+    if parsed is None or parsed.year is None:
+        return value
+    parts = [str(parsed.day)] if parsed.day else []
+    if parsed.month:
+        parts.append(_MONTHS[parsed.month - 1])
+    return " ".join([*parts, str(parsed.year)])
+
+
+def mention_anchors(doc: Document) -> dict[str, str]:
+    """The page anchor of every element that may be a mention, by its XPath as
+    :meth:`Document.xpath_of` writes it (as the index's occurrences carry it).
+
+    The anchor is ``tk-m`` + the element's position among all elements in
+    document order, root = 1: what ``tks:mention-id`` computes in site.xsl.
+    """
+    out: dict[str, str] = {}
+    xpaths = XPaths()
+    for number, el in enumerate(doc.root.iter(etree.Element), 1):
+        if el.tag in MENTION_TAGS:
+            out[xpaths(el)] = f"tk-m{number}"
+    return out
+
+
+# --------------------------------------------------------------------------- the edition
+
+
+@dataclass
+class Doc:
+    """One TEI file of the edition and where it goes."""
+
+    file: str  # path relative to the edition folder, "/"-separated
+    path: Path
+    doc: Document
+    data: bytes
+    page: str  # e.g. letter-1954-06-22.html
+    kind: str  # the edition model's: letter register introduction drama edition other
+    title: str
+    short_title: str
+    date: str = ""  # letters: the sent date
+
+
+# The merged register (when the edition keeps its registers in more than one file),
+# as workers find it among the loaded documents.
+MERGED_REGISTER = "<registers>"
+
+
+class SiteEdition:
+    """The loaded edition as the site uses it: the edition model's documents (kind,
+    titles, reading order, registers), their pages, and the entity index."""
+
+    def __init__(self, model: Edition, docs: list[Doc]) -> None:
+        self.model = model
+        self.docs = docs
+        self.by_file = {d.file: d for d in docs}
+        by_doc = {id(d.doc): d for d in docs}
+        self.index: EntityIndex = build_index(model)
+        dates = {lt.file: lt.date for lt in self.index.letters}
+        for d in docs:
+            d.date = dates.get(d.file, "")
+        self.order = [by_doc[id(doc)] for doc in model.order if id(doc) in by_doc]
+        self.contents = by_doc.get(id(model.edition_file)) if model.edition_file else None
+        intros = [d for d in self.order if d.kind == "introduction"]
+        self.intro = intros[0] if intros else None
+        # The editorial principles are those the contents file declares for the edition.
+        self.principles = (
+            self.contents
+            if self.contents is not None
+            and self.contents.doc.root.find(f"{T}teiHeader/{T}encodingDesc/{T}editorialDecl")
+            is not None
+            else None
+        )
+        # The register the stylesheets get: one of the files, or all of them merged.
+        self.register_doc: Document | None = model.register_document
+        reg = self.register_doc
+        self.register = by_doc.get(id(reg)) if reg is not None else None
+        self.register_path = (
+            "" if reg is None else str(self.register.path) if self.register else MERGED_REGISTER
+        )
+        self.sections = self._sections()
+        self.title = model.title or "Edition"
+
+    def _sections(self) -> list[tuple[str, str, str, str, str]]:
+        types = set(self.model.registers.types)
+        return [s for s in SECTIONS if s[4] in types]
+
+    def letters(self) -> list[tuple[Letter, Doc]]:
+        out = []
+        for letter in self.index.letters:
+            d = self.by_file.get(letter.file)
+            if d is not None:
+                out.append((letter, d))
+        return out
+
+
+def assign_pages(docs: list[Doc], diagnostics: list[Diagnostic]) -> None:
+    """Unique, safe page names. The site's own pages keep their names: a document
+    called index.xml becomes index-document.html (the register may be register.html)."""
+    taken: set[str] = set()
+    for d in sorted(docs, key=lambda d: (d.kind != "register", d.file)):
+        natural = page_name(PurePosixPath(d.file).name)
+        wanted = natural
+        if d.kind == "register" and REGISTER_PAGE not in taken and natural in RESERVED:
+            wanted = REGISTER_PAGE
+        elif natural in RESERVED:
+            wanted = natural[:-5] + "-document.html"
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted[:-5]}-{n}.html", n + 1
+        if name != natural:
+            diagnostics.append(
+                diag(
+                    str(d.path),
+                    f"page name {natural} is taken by the site; the page is {name}",
+                    "page-renamed",
+                    Severity.WARNING,
+                )
+            )
+        taken.add(name)
+        d.page = name
+
+
+def ids_of(root: etree._Element | None) -> set[str]:
+    if root is None:
+        return set()
+    return {el.get("id", "") for el in root.iter(etree.Element) if el.get("id")}
+
+
+# --------------------------------------------------------------------------- entities
+
+
+class Entities:
+    """The registered persons, places, organisations and works, with their pages."""
+
+    def __init__(self, edition: SiteEdition) -> None:
+        self.edition = edition
+        self.entries: list[Entry] = [
+            e for e in edition.index.entries if e.registered and e.type in SECTION_PAGE
+        ]
+        self.url = {id(e): f"{SECTION_PAGE[e.type]}#{safe_id(e.id)}" for e in self.entries}
+        self.by_url = {url: i for i, url in enumerate(self.url[id(e)] for e in self.entries)}
+        self.by_anchor = {(SECTION_PAGE[e.type], safe_id(e.id)): e for e in self.entries}
+
+    def index_of(self, href: str) -> int | None:
+        return self.by_url.get(href)
+
+    def href(self, party: Party) -> str | None:
+        if not party.id:
+            return None
+        kind = {"organisation": "org"}.get(party.type, party.type)
+        page = SECTION_PAGE.get(kind, "")
+        anchor = safe_id(party.id)
+        return f"{page}#{anchor}" if (page, anchor) in self.by_anchor else None
+
+
+@dataclass
+class PageFacts:
+    """What the edition's own pages (registers, search index) need of a document
+    page: taken from the page where it is made, in a worker, so that no page tree
+    has to be kept for them."""
+
+    anchors: dict[str, str]  # xpath of a mention -> its anchor, where it is on the page
+    metadata: bool  # the page has the metadata panel's heading (tk-metadata-heading)
+    records: list[str]  # search records as JSON objects, without their document number

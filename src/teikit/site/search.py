@@ -1,0 +1,320 @@
+"""Search without a server: the records of every page's text blocks, the
+index as a script (search-index.js) and the search page."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+from teikit.site.chrome import Chrome
+from teikit.site.markup import E, classes
+from teikit.site.records import KIND_LABEL, SEARCH, SEARCH_INDEX, Entities, PageFacts, SiteEdition
+
+# HTML blocks that become search records (the innermost ones), and what is not text.
+BLOCK_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "dd", "dt", "pre", "td", "th"}
+)
+SKIP_CONTAINERS = frozenset({"aside", "nav", "form", "script", "style", "noscript"})
+SKIP_CLASSES = frozenset(
+    {
+        "tk-diplomatic",
+        "tk-noteref",
+        "tk-backlink",
+        "tk-note-label",
+        "tk-visually-hidden",
+        "tk-pb",
+        "tk-pb-bar",
+    }
+)
+# Default parallelism starts at this many files to validate / outputs to render
+# (measured on the bundled edition: 2 processes made 21 renderings 2x slower).
+
+# --------------------------------------------------------------------------- search records
+
+
+def main_of(root: etree._Element) -> etree._Element | None:
+    found = root.xpath("//main[@id='tk-main']")
+    return found[0] if found else None
+
+
+def text_blocks(main: etree._Element) -> list[etree._Element]:
+    """The innermost text blocks of a page's main part, outside asides, navigation
+    and forms: what search results link to."""
+    blocks = []
+    for el in main.iter(*BLOCK_TAGS):
+        if any(a.tag in SKIP_CONTAINERS for a in el.iterancestors()):
+            continue
+        if next(el.iterdescendants(*BLOCK_TAGS), None) is not None:
+            continue
+        blocks.append(el)
+    return blocks
+
+
+def assign_block_ids(root: etree._Element) -> None:
+    main = main_of(root)
+    if main is None:
+        return
+    for n, el in enumerate(text_blocks(main), 1):
+        if not el.get("id"):
+            el.set("id", f"tks-b{n}")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# re's \s is str.isspace(): both are Py_UNICODE_ISSPACE.
+_SPACES = re.compile(r"\s+")
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs as one space, leading whitespace dropped (a trailing space kept)."""
+    return _SPACES.sub(" ", text).lstrip(" ")
+
+
+def _collapsed_offset(text: str) -> Callable[[int], int]:
+    """Offset in ``text`` -> offset in ``_collapse(text)``: ``len(_collapse(text[:i]))``,
+    from the whitespace runs found once."""
+    starts: list[int] = []
+    ends: list[int] = []
+    removed = [0]  # characters dropped before each run
+    for m in _SPACES.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+        removed.append(removed[-1] + m.end() - m.start() - (1 if m.start() else 0))
+
+    def offset(i: int) -> int:
+        run = bisect.bisect_left(starts, i) - 1  # the last run that starts before i
+        if run < 0:
+            return i
+        start = starts[run]
+        inside = min(i, ends[run]) - start - (1 if start else 0)
+        return i - removed[run] - inside
+
+    return offset
+
+
+def _utf16(text: str) -> Callable[[int], int]:
+    """Code point offset -> UTF-16 offset (what JavaScript strings count)."""
+    if _ASTRAL.search(text) is None:
+        return lambda i: i
+    prefix = [0]
+    for c in text:
+        prefix.append(prefix[-1] + (2 if ord(c) >= 0x10000 else 1))
+    return lambda i: prefix[i]
+
+
+def block_text(
+    block: etree._Element, entity_of: Callable[[str], int | None]
+) -> tuple[str, list[list[int]]]:
+    """The reading text of an HTML block (no as-printed variants, no note markers),
+    whitespace-normalised, and the entity mentions in it as [entity, start, end]
+    (UTF-16 offsets, as JavaScript counts)."""
+    raw: list[str] = []
+    length = 0
+    spans: list[tuple[int, int, int]] = []
+
+    def emit(text: str | None) -> None:
+        nonlocal length
+        if text:
+            raw.append(text)
+            length += len(text)
+
+    def walk(el: etree._Element) -> None:
+        emit(el.text)
+        for child in el:
+            if isinstance(child.tag, str) and not (classes(child) & SKIP_CLASSES):
+                if child.tag == "br":
+                    emit(" ")
+                start = length
+                walk(child)
+                if child.tag == "a" and "tk-entity" in classes(child):
+                    entity = entity_of(child.get("href") or "")
+                    if entity is not None:
+                        spans.append((entity, start, length))
+            emit(child.tail)
+
+    walk(block)
+    whole = "".join(raw)
+    text = _collapse(whole).rstrip(" ")
+    to16 = _utf16(text)
+    mentions = []
+    where = _collapsed_offset(whole)
+    for entity, start, end in spans:
+        s, e = min(where(start), len(text)), min(where(end), len(text))
+        while s < e and text[s] == " ":
+            s += 1
+        while e > s and text[e - 1] == " ":
+            e -= 1
+        if e > s:
+            mentions.append([entity, to16(s), to16(e)])
+    return text, mentions
+
+
+def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
+    root, main = chrome.page("Search", SEARCH, scripts=(SEARCH_INDEX, "assets/search.js"))
+    people: dict[str, str] = {}
+    years: set[str] = set()
+    for letter, _ in edition.letters():
+        for party in letter.senders + letter.addressees:
+            people.setdefault(party.key or party.name, party.name)
+        if re.match(r"\d{4}", letter.date):
+            years.add(letter.date[:4])
+    main.append(E("h1", "Search"))
+    main.append(
+        E(
+            "form",
+            E(
+                "p",
+                E("label", "Words or names", for_="tks-q"),
+                " ",
+                E(
+                    "input",
+                    type="search",
+                    name="q",
+                    id="tks-q",
+                    autocomplete="off",
+                    spellcheck="false",
+                ),
+            ),
+            E(
+                "p",
+                E("label", "Correspondent", for_="tks-who"),
+                " ",
+                E(
+                    "select",
+                    E("option", "any", value=""),
+                    [
+                        E("option", name, value=key)
+                        for key, name in sorted(people.items(), key=lambda kv: kv[1])
+                    ],
+                    name="who",
+                    id="tks-who",
+                ),
+            ),
+            E(
+                "p",
+                E("label", "Year", for_="tks-year"),
+                " ",
+                E(
+                    "select",
+                    E("option", "any", value=""),
+                    [E("option", y, value=y) for y in sorted(years)],
+                    name="year",
+                    id="tks-year",
+                ),
+            ),
+            E("p", E("button", "Search", type="submit")),
+            id="tks-search-form",
+            class_="tks-search-form",
+            role="search",
+            action=SEARCH,
+            method="get",
+        )
+    )
+    main.append(
+        E(
+            "p",
+            "Accents do not matter: Djilas finds Đilas, Hruscov finds Hruščov. "
+            "Several words find passages with all of them; a register name finds every "
+            "mention of that person, place or organisation.",
+            class_="tks-hint",
+        )
+    )
+    main.append(E("p", id="tks-search-status", class_="tks-search-status", role="status"))
+    main.append(E("div", id="tks-search-results", class_="tks-search-results"))
+    main.append(
+        E(
+            "noscript",
+            E(
+                "p",
+                "Search needs JavaScript. The registers and the chronology "
+                "list every document and every mention without it.",
+            ),
+        )
+    )
+    return root
+
+
+# --------------------------------------------------------------------------- search index
+
+
+def search_records(main: etree._Element, entities: Entities) -> list[str]:
+    """The search records of a page's main part, as JSON objects without their
+    document number (made where the page is, they come back as compact text)."""
+    records: list[str] = []
+    for block in text_blocks(main):
+        text, mentions = block_text(block, entities.index_of)
+        if not text:
+            continue
+        note = next(
+            (a for a in block.iterancestors("li") if "tk-note" in classes(a)),
+            block if block.tag == "li" and "tk-note" in classes(block) else None,
+        )
+        anchor = (note if note is not None else block).get("id") or ""
+        record: dict[str, Any] = {"a": anchor, "t": text}
+        if mentions:
+            record["m"] = mentions
+        if note is not None:
+            label = note.find(".//span[@class='tk-note-label']")
+            record["n"] = (label.text or "").strip() if label is not None else ""
+        records.append(compact_json(record))
+    return records
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def search_index(edition: SiteEdition, entities: Entities, facts: dict[str, PageFacts]) -> bytes:
+    """search-index.js: documents, correspondents, entities and text records, as one
+    global (a script, because fetch() of a local JSON file fails under file://)."""
+    docs_out: list[dict[str, Any]] = []
+    records: list[str] = []
+    letter_of = {d.file: lt for lt, d in edition.letters()}
+    for d in edition.order:
+        if d.kind == "register" or d.page not in facts:
+            continue
+        letter = letter_of.get(d.file)
+        who: list[str] = []
+        if letter is not None:
+            who = [party.key or party.name for party in letter.senders + letter.addressees]
+        number = len(docs_out)
+        docs_out.append(
+            {
+                "u": d.page,
+                "t": d.short_title,
+                "d": d.date,
+                "y": d.date[:4] if re.match(r"\d{4}", d.date) else "",
+                "c": sorted(set(who)),
+                "k": d.kind,
+            }
+        )
+        # {"d": number, ...the record}, as json.dumps writes it
+        records += (f'{{"d":{number},{record[1:]}' for record in facts[d.page].records)
+    payload = {
+        "version": 1,
+        "title": edition.title,
+        "docs": docs_out,
+        "entities": [
+            {
+                "n": e.name,
+                "v": [v for v in e.variants if v != e.name],
+                "k": KIND_LABEL.get(e.type, e.type),
+                "u": entities.url[id(e)],
+                "o": e.note,
+            }
+            for e in entities.entries
+        ],
+    }
+    # The payload with "records" last, as json.dumps would write it.
+    text = compact_json(payload)[:-1] + ',"records":[' + ",".join(records) + "]}"
+    # U+2028/2029 are line ends to older JavaScript parsers: escape them.
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        "/* Search index of the edition, written by teikit. A script, not JSON: browsers\n"
+        "   refuse to fetch() local files, and the site must work from file://. */\n"
+        f"window.TEIKIT_SEARCH_INDEX = {text};\n"
+    ).encode()
