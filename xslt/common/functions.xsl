@@ -542,7 +542,7 @@
     <xsl:sequence select="map:merge(
         $register//*[@xml:id][self::tei:person or self::tei:personGrp or self::tei:place
             or self::tei:org or self::tei:bibl or self::tei:biblStruct or self::tei:event
-            or self::tei:object] ! map:entry(string(@xml:id), tk:entry-record(.)),
+            or self::tei:object or self::tei:category] ! map:entry(string(@xml:id), tk:entry-record(.)),
         map {'duplicates': 'use-first'})"
         xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
   </xsl:function>
@@ -587,7 +587,7 @@
         then key('tk:id', $id, $doc)[tk:is-entry(.)][not(ancestor::tei:teiHeader)][1] else ()"/>
   </xsl:function>
 
-  <!-- person | place | organisation | work | event | other: which register page an entry lives on. -->
+  <!-- person | place | organisation | work | event | term | other: which register page an entry lives on. -->
   <xsl:function name="tk:entity-kind" as="xs:string">
     <xsl:param name="entry" as="element()"/>
     <xsl:sequence select="if ($entry/(self::tei:person | self::tei:personGrp)) then 'person'
@@ -595,6 +595,7 @@
         else if ($entry/self::tei:org) then 'organisation'
         else if ($entry/(self::tei:bibl | self::tei:biblStruct)) then 'work'
         else if ($entry/self::tei:event) then 'event'
+        else if ($entry/self::tei:category) then 'term'
         else 'other'"/>
   </xsl:function>
 
@@ -606,7 +607,8 @@
         or self::tei:org or self::tei:bibl or self::tei:biblStruct or self::tei:event
         or self::tei:object or self::tei:nym][parent::tei:listPerson or parent::tei:listPlace
         or parent::tei:listOrg or parent::tei:listBibl or parent::tei:listEvent
-        or parent::tei:listObject or parent::tei:listNym or parent::tei:place/parent::tei:listPlace])"/>
+        or parent::tei:listObject or parent::tei:listNym or parent::tei:place/parent::tei:listPlace])
+        or exists($element[self::tei:category][ancestor::tei:taxonomy])"/>
   </xsl:function>
 
   <!-- The titles of what a work appeared in: journal and series titles, and a
@@ -630,7 +632,8 @@
   <xsl:function name="tk:entity-name" as="xs:string">
     <xsl:param name="entry" as="element()"/>
     <xsl:variable name="names" as="element()*" select="$entry/(tei:persName | tei:placeName
-        | tei:orgName | tei:title | tei:name | tei:eventName | tei:label)[normalize-space()]"/>
+        | tei:orgName | tei:title | tei:name | tei:eventName | tei:label
+        | tei:catDesc/tei:term | tei:catDesc[not(tei:term)])[normalize-space()]"/>
     <xsl:variable name="best" as="element()?" select="($names[@type = ('preferred', 'pref', 'full', 'main')],
         $names[not(@type)], $names)[1]"/>
     <xsl:sequence select="if ($best) then tk:name-text($best)

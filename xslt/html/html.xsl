@@ -76,10 +76,16 @@
   <!-- Register page for works (bibliography), relative to the site root. -->
   <xsl:param name="works-page" as="xs:string" select="'works.html'"/>
 
+  <!-- Register page for events, relative to the site root. -->
+  <xsl:param name="events-page" as="xs:string" select="'events.html'"/>
+
+  <!-- Register page for the terms of taxonomies, relative to the site root. -->
+  <xsl:param name="terms-page" as="xs:string" select="'terms.html'"/>
+
   <!-- Register index page (and page for other entry kinds), relative to the site root. -->
   <xsl:param name="register-page" as="xs:string" select="'register.html'"/>
 
-  <!-- For a register document: which page to write ('' index, persons, places, organisations, works). -->
+  <!-- For a register document: which page to write ('' index, persons, places, organisations, works, events, terms). -->
   <xsl:param name="register-section" as="xs:string" select="''"/>
 
   <!-- Home page of the edition, relative to the site root; '' for no link. -->

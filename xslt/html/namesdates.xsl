@@ -24,17 +24,20 @@
       'persons': ('Persons', 'listPerson', $persons-page),
       'places': ('Places', 'listPlace', $places-page),
       'organisations': ('Organisations', 'listOrg', $organisations-page),
-      'works': ('Works', 'listBibl', $works-page)}"/>
+      'works': ('Works', 'listBibl', $works-page),
+      'events': ('Events', 'listEvent', $events-page),
+      'terms': ('Terms', 'taxonomy', $terms-page)}"/>
 
   <xsl:variable name="tk:section-order" as="xs:string+"
-      select="('persons', 'places', 'organisations', 'works')"/>
+      select="('persons', 'places', 'organisations', 'works', 'events', 'terms')"/>
 
   <!-- ========================================================== mentions -->
 
   <!-- Register page by entry kind. -->
   <xsl:variable name="tk:kind-pages" as="map(xs:string, xs:string)" select="map {
       'person': $persons-page, 'place': $places-page,
-      'organisation': $organisations-page, 'work': $works-page}"/>
+      'organisation': $organisations-page, 'work': $works-page, 'event': $events-page,
+      'term': $terms-page}"/>
 
   <!-- The href of a register entry, given its record (see tk:entry-record). -->
   <xsl:function name="tk:record-href" as="xs:string">
@@ -146,12 +149,24 @@
     <xsl:sequence select="if (map:contains($tk:sections, $section)) then $tk:sections($section)[1] else ()"/>
   </xsl:function>
 
+  <!-- The entries of a register section: the children of its lists, and every
+       category of a taxonomy (categories nest). -->
+  <xsl:function name="tk:section-entries" as="element()*">
+    <xsl:param name="lists-in" as="element()*"/>
+    <xsl:param name="section" as="xs:string"/>
+    <xsl:variable name="list" as="xs:string" select="$tk:sections($section)[2]"/>
+    <xsl:sequence select="if ($list = 'taxonomy') then $lists-in//tei:taxonomy//tei:category[@xml:id]
+        else $lists-in//*[local-name() = $list]/*[@xml:id]"/>
+  </xsl:function>
+
   <xsl:template match="tei:TEI" mode="tk:register">
     <xsl:if test="$register-section ne '' and not(map:contains($tk:sections, $register-section))">
       <xsl:sequence select="tk:fail('unknown-section', 'register-section must be one of '
           || string-join(('''''', $tk:section-order), ', ') || ', not ''' || $register-section || '''')"/>
     </xsl:if>
-    <xsl:variable name="body" as="element(tei:body)*" select="tei:text/tei:body"/>
+    <!-- the lists: in the body; a taxonomy also in the header's classDecl -->
+    <xsl:variable name="body" as="element()*"
+        select="tei:text/tei:body | tei:teiHeader/tei:encodingDesc/tei:classDecl"/>
     <xsl:variable name="present" as="xs:string*" select="$tk:section-order[
         let $section := . return exists($body//*[local-name() = $tk:sections($section)[2]])]"/>
     <article class="tk-document tk-register">
@@ -166,7 +181,7 @@
         <ul>
           <xsl:for-each select="$present">
             <xsl:variable name="count" as="xs:integer"
-                select="count($body//*[local-name() = $tk:sections(current())[2]]/*[@xml:id])"/>
+                select="count(tk:section-entries($body, current()))"/>
             <li>
               <a href="{$site-root}{$tk:sections(.)[3]}">
                 <xsl:if test=". = $register-section">
@@ -184,7 +199,7 @@
       <xsl:if test="$register-section ne ''">
         <div class="tk-entries">
           <xsl:apply-templates mode="tk:register"
-              select="$body//*[local-name() = $tk:sections($register-section)[2]]/*[@xml:id]"/>
+              select="tk:section-entries($body, $register-section)"/>
         </div>
         <xsl:apply-templates mode="tk:register"
             select="$body//*[local-name() = $tk:sections($register-section)[2]]/tei:listRelation"/>

@@ -98,6 +98,8 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     site_profile: str | None = None
     pdf: bool | None = None
+    site_language: str | None = None  # the site's language (default: the edition's)
+    resource_base: str | None = None  # where relative image and facsimile URLs point
 
     def with_overrides(self, **changes: Any) -> Config:
         """A copy with the given fields replaced; ``None`` values leave a field as it is
@@ -260,7 +262,10 @@ def _parse(data: dict[str, Any], file: Path, text: str) -> Config:
     for code, value in severity.items():
         if value not in SEVERITIES:
             raise r.fail(f"rules.severity.{code}", f"must be one of {', '.join(SEVERITIES)}")
-    site = r.table(data, "site", {"profile", "pdf"})
+    site = r.table(data, "site", {"profile", "pdf", "language", "resource_base"})
+    resource_base = r.string(site, "resource_base", "site.")
+    if resource_base is not None and not resource_base.startswith(("http://", "https://")):
+        raise r.fail("site.resource_base", f"must be an http or https URL, not {resource_base!r}")
     base_url = r.string(data, "base_url")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise r.fail("base_url", f"must be an http or https URL, not {base_url!r}")
@@ -298,4 +303,6 @@ def _parse(data: dict[str, Any], file: Path, text: str) -> Config:
         ),
         site_profile=r.string(site, "profile", "site."),
         pdf=r.boolean(site, "pdf", "site."),
+        site_language=r.string(site, "language", "site."),
+        resource_base=resource_base,
     )

@@ -40,6 +40,7 @@ from teikit.site.jobs import (
     job_timed_out,
     run_job,
 )  # fmt: skip
+from teikit.site.links import check_links
 from teikit.site.markup import parse_page, serialize
 from teikit.site.outputs import (
     MANIFEST_FORMAT,
@@ -323,7 +324,17 @@ class Builder:
         else:
             self._edition_outputs(edition, chrome, entities, pages, everything)
         self.outputs.remove_stale()
+        self._check_links()
         self._write_manifest(validated)
+
+    def _check_links(self) -> None:
+        """Every internal link of every page leads to a file and an element of the
+        site; each one that does not is an error at its line."""
+        written = list(self.outputs.new)
+        pages = [rel for rel in written if rel.endswith(".html")]
+        dead = check_links(self.out, pages, written)
+        self.report.dead_links = len(dead)
+        self.report.diagnostics.extend(dead)
 
     def _edition_fresh(self, key: str) -> bool:
         """The pages made from the whole edition (home, registers, search, data) are

@@ -144,29 +144,51 @@ MEDIA_MAX_BYTES = 64 * 1024 * 1024
 MEDIA_TAGS = ("img", "video", "audio", "source", "track")  # the page's own assets are not media
 
 
+def _image_link(el: etree._Element) -> bool:
+    """A link to an image file of the edition (a facsimile: ``pb/@facs``, ``graphic``)."""
+    href = (el.get("href") or "").strip()
+    if not href or href.startswith("#") or not is_local(href):
+        return False
+    return Path(unquote(urlsplit(href).path)).suffix.lower() in MEDIA_SUFFIXES
+
+
 def _bring_media(
     root: etree._Element, tei_path: str, site: SiteContext, found: list[Diagnostic]
 ) -> list[Stored]:
-    """The images a document's page loads (``<graphic url>``), inside the site:
-    a relative URL that names an image in the edition's folder is copied to
-    ``media/`` and pointed there; one that leads outside the edition's folder
-    (``../../``, an absolute path) or to anything but a regular image file is
-    removed, with a warning. Opening a page then loads nothing outside the site."""
+    """The images a document's page loads or links to (``<graphic url>``, a
+    facsimile of ``pb/@facs``), inside the site: a relative URL that names an
+    image in the edition's folder is copied to ``media/`` and pointed there; one
+    that leads outside the edition's folder (``../../``, an absolute path) or to
+    anything but a regular image file is removed, with a warning. Opening a page
+    then loads nothing outside the site, and no link leads to a missing image
+    (those of a page are one warning: the edition keeps its images elsewhere)."""
     edition = Path(site.source).resolve()
     folder = Path(tei_path).resolve().parent
     stored: list[Stored] = []
-    for el in root.iter(*MEDIA_TAGS):
-        for name in RESOURCE_ATTRIBUTES & set(el.attrib):
+    copied: dict[Path, str] = {}
+    missing: list[str] = []
+    for el in root.iter(*MEDIA_TAGS, "a"):
+        if el.tag == "a":
+            names = ["href"] if _image_link(el) else []
+        else:
+            names = sorted(RESOURCE_ATTRIBUTES & set(el.attrib))
+        for name in names:
             value = el.get(name) or ""
             if not is_local(value) or value.startswith("#"):
                 continue  # other sites: enforce_policy turns them into links
             path = unquote(urlsplit(value.strip()).path)
             source = (folder / path).resolve() if path else folder
-            rel = ""
+            if source in copied:
+                el.set(name, copied[source])
+                continue
             if source.is_relative_to(edition) and source.suffix.lower() in MEDIA_SUFFIXES:
                 rel = "media/" + re.sub(
                     r"[^A-Za-z0-9._/-]", "_", source.relative_to(edition).as_posix()
                 )
+                if el.tag == "a" and not source.is_file():
+                    missing.append(value)
+                    del el.attrib[name]
+                    continue
                 try:
                     data = read_regular(source, MEDIA_MAX_BYTES)
                 except LoadError as exc:
@@ -181,6 +203,7 @@ def _bring_media(
                     del el.attrib[name]
                     continue
                 stored.append(done)
+                copied[source] = rel
                 el.set(name, rel)
             else:
                 why = (
@@ -192,6 +215,19 @@ def _bring_media(
                                    "nothing outside the site", "resource-outside",
                                    Severity.WARNING))  # fmt: skip
                 del el.attrib[name]
+    if missing:
+        unique = list(dict.fromkeys(missing))
+        found.append(
+            diag(
+                tei_path,
+                f"{len(unique)} image{'s' if len(unique) != 1 else ''} the page links to "
+                f"{'are' if len(unique) != 1 else 'is'} not in the edition's folder "
+                f"({unique[0]}{', …' if len(unique) > 1 else ''}): not linked; "
+                "give the image server as [site] resource_base in teikit.toml",
+                "missing-image",
+                Severity.WARNING,
+            )
+        )
     return stored
 
 

@@ -37,6 +37,7 @@ class BuildReport:
     removed: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     validated: bool = False  # whether validation ran (it is skipped when no input changed)
+    dead_links: int = 0  # internal links the link checker found leading nowhere
     seconds: float = 0.0
 
     @property
@@ -48,8 +49,8 @@ class BuildReport:
         warnings = sum(1 for d in self.diagnostics if d.severity == Severity.WARNING)
         return (
             f"{len(self.written)} files written, {len(self.skipped)} unchanged, "
-            f"{len(self.removed)} removed, {errors} errors, {warnings} warnings "
-            f"({self.seconds:.1f} s)"
+            f"{len(self.removed)} removed, {self.dead_links} dead links, {errors} errors, "
+            f"{warnings} warnings ({self.seconds:.1f} s)"
         )
 
 

@@ -24,9 +24,14 @@ SECTIONS = (
     ("places", "listPlace", "places.html", "Places", "place"),
     ("organisations", "listOrg", "organisations.html", "Organisations", "org"),
     ("works", "listBibl", "works.html", "Works", "work"),
+    ("events", "listEvent", "events.html", "Events", "event"),
+    ("terms", "taxonomy", "terms.html", "Terms", "term"),
 )
 SECTION_PAGE = {kind: page for _, _, page, _, kind in SECTIONS}
-KIND_LABEL = {"person": "person", "place": "place", "org": "organisation", "work": "work"}
+KIND_LABEL = {
+    "person": "person", "place": "place", "org": "organisation", "work": "work",
+    "event": "event", "term": "term",
+}  # fmt: skip
 
 HOME, CHRONOLOGY, SEARCH, DOWNLOADS = (
     "index.html",

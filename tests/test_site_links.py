@@ -1,0 +1,69 @@
+"""The link checker of ``teikit build``: every dead internal link is a finding at
+its line, counted in the summary, and the build exits 1."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from teikit.cli import cli
+from teikit.errors import Severity
+from teikit.site import build_site
+from teikit.site.links import check_links
+
+from conftest import FIXTURES
+
+PAGE = """<!DOCTYPE html>
+<html><head><link rel="stylesheet" href="assets/a.css"></head>
+<body id="top">
+<a href="b.html#here">fine</a>
+<a href="b.html#gone">no such id</a>
+<a href="missing.html">no such page</a>
+<a href="#top">this page</a>
+<a href="https://example.org/x.html">another site</a>
+<a href="mailto:a@example.org">mail</a>
+<a href="../outside.html">outside</a>
+</body></html>
+"""
+
+
+def test_check_links_reports_each_dead_link_at_its_line(tmp_path):
+    (tmp_path / "a.html").write_text(PAGE, "utf-8")
+    (tmp_path / "b.html").write_text('<html><body><p id="here">x</p></body></html>', "utf-8")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets/a.css").write_text("", "utf-8")
+    dead = check_links(tmp_path, ["a.html", "b.html"], ["a.html", "b.html", "assets/a.css"])
+    assert [(d.line, d.code, d.severity) for d in dead] == [
+        (5, "dead-link", Severity.ERROR),
+        (6, "dead-link", Severity.ERROR),
+        (10, "dead-link", Severity.ERROR),
+    ]
+    assert dead[0].file == str(tmp_path / "a.html")
+    assert "b.html has no element with id 'gone'" in dead[0].message
+    assert "the site has no file missing.html" in dead[1].message
+    assert "outside the site" in dead[2].message
+
+
+def test_build_reports_dead_links_and_counts_them(tmp_path):
+    report = build_site(FIXTURES / "site" / "dead-link", tmp_path / "site", pdf=False,
+                        validate=False)  # fmt: skip
+    dead = [d for d in report.diagnostics if d.code == "dead-link"]
+    assert report.dead_links == len(dead) == 2
+    assert all(d.file.endswith("letter.html") and d.line > 0 for d in dead)
+    assert "'other.html': the site has no file other.html" in dead[0].message
+    assert "letter.html has no element with id 'nowhere'" in dead[1].message
+    assert "2 dead links" in report.summary()
+    assert not report.ok
+
+
+def test_cli_build_exits_1_on_dead_links(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["build", str(FIXTURES / "site" / "dead-link"), "-o", str(tmp_path / "site"),
+         "--no-pdf", "--no-validate"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert any(":error: dead link 'other.html'" in line.replace(" ", "") or
+               "error: dead link 'other.html'" in line for line in lines)  # fmt: skip
+    assert ", 2 dead links," in lines[-1]
