@@ -19,6 +19,47 @@ TEI = ROOT / "tei"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = Path(os.environ.get("TEIKIT_SHARED", ROOT.parent / "shared"))
 TEI_ALL_CURRENT = SHARED / "schemas" / "tei_all-4.12.0.rng"
+CORPORA = SHARED / "corpora"
+# The real editions of ../shared/corpora, built into sites once per session.
+REAL_EDITIONS = ("letters1916", "schnitzler-briefe", "gerdracor")
+# Letters 1916 keeps its facsimile images on a server of its own: its site links there.
+IMAGE_SERVER = "https://images.example.org/letters1916/"
+
+
+def corpus(name: str) -> Path:
+    """A real edition's folder in ../shared/corpora (skips when it is absent)."""
+    folder = CORPORA / name
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found (set TEIKIT_SHARED)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_editions():
+    """The real editions, each opened once per session."""
+    from teikit.edition import Edition
+
+    return {name: Edition.open(corpus(name)) for name in REAL_EDITIONS}
+
+
+@pytest.fixture(scope="session")
+def real_sites(tmp_path_factory, real_editions):
+    """Each real edition's site as ``teikit build`` makes it, PDFs included, built once
+    per session and shared by every test that looks at it: name -> (folder, report).
+    Validation is the validators' tests' business; the build is this one's."""
+    import dataclasses
+
+    from teikit.site import build_site
+
+    out = {}
+    for name, edition in real_editions.items():
+        target = tmp_path_factory.mktemp(f"site-{name}")
+        config = edition.config
+        if name == "letters1916":
+            config = dataclasses.replace(config, resource_base=IMAGE_SERVER)
+        report = build_site(edition, target, validate=False, jobs=2, config=config)
+        out[name] = (target, report)
+    return out
 
 
 @pytest.hookimpl(hookwrapper=True)

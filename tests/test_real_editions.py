@@ -18,12 +18,10 @@ from teikit.edition import Edition
 from teikit.exports.geojson import build_geojson
 from teikit.exports.network import build_network
 from teikit.index import build_index
-from teikit.site import build_site
 from teikit.validate import ValidateOptions, validate_files
 
-from conftest import SHARED
+from conftest import corpus
 
-CORPORA = SHARED / "corpora"
 T = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 NAMES = (
@@ -33,19 +31,9 @@ NAMES = (
 OWN_TITLES = ("titleStmt", "seriesStmt", "editionStmt")
 
 
-def corpus(name: str) -> Path:
-    folder = CORPORA / name
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found (set TEIKIT_SHARED)")
-    return folder
-
-
 @pytest.fixture(scope="session")
-def editions() -> dict[str, Edition]:
-    return {
-        name: Edition.open(corpus(name))
-        for name in ("letters1916", "schnitzler-briefe", "gerdracor")
-    }
+def editions(real_editions) -> dict[str, Edition]:
+    return real_editions
 
 
 @pytest.fixture(scope="session")
@@ -54,14 +42,9 @@ def indexes(editions):
 
 
 @pytest.fixture(scope="session")
-def sites(tmp_path_factory, editions):
-    """Each edition's site, without PDFs (their pages are what is checked here)."""
-    out = {}
-    for name in ("letters1916", "schnitzler-briefe", "gerdracor"):
-        target = tmp_path_factory.mktemp(f"site-{name}")
-        build_site(editions[name], target, pdf=False, validate=False, keep_going=True, jobs=2)
-        out[name] = target
-    return out
+def sites(real_sites):
+    """Each edition's site (built once per session, PDFs included: see conftest)."""
+    return {name: folder for name, (folder, _) in real_sites.items()}
 
 
 # --------------------------------------------------------------------------- independently

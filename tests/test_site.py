@@ -94,6 +94,7 @@ def test_build_reports_what_it_wrote(built):
     out, report = built
     assert report.ok, [d.format() for d in report.diagnostics]
     assert report.validated
+    assert report.dead_links == 0  # the link checker read every page, PDFs included
     assert report.written and not report.skipped
     assert all(p.is_file() and p.resolve().is_relative_to(out.resolve()) for p in report.written)
     manifest = json.loads((out / MANIFEST_NAME).read_text("utf-8"))

@@ -16,7 +16,8 @@ from teikit.document import load
 from teikit.edition import Edition
 from teikit.exports.cmif import CmifOptions
 from teikit.index import XPaths
-from teikit.site import block_text, build_site
+from teikit.site import build_site
+from teikit.site.search import block_text
 
 from conftest import FIXTURES, ROOT, TEI
 

@@ -9,6 +9,7 @@
     functions.xsl  typed tk: functions (ids, URL safety, register look-ups, Typst escaping)
     messages.xsl   tk:warn, the one way a stylesheet reports a located warning
     rendition.xsl  tk:rend-tokens: @rend, @rendition and @style as a closed vocabulary
+    i18n.xsl       tk:msg: the interface's words in $ui-lang, from the catalogs in i18n/
 
   Conventions for every teikit stylesheet:
   * version="3.0", no xsl:package; namespace tk = https://teikit.org/ns/xslt.
@@ -28,6 +29,7 @@
   <xsl:include href="functions.xsl"/>
   <xsl:include href="messages.xsl"/>
   <xsl:include href="rendition.xsl"/>
+  <xsl:include href="i18n.xsl"/>
 
   <!-- Register look-up by xml:id (the third argument of key() picks the document). -->
   <xsl:key name="tk:id" match="*[@xml:id]" use="string(@xml:id)"/>

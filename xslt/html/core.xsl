@@ -493,7 +493,7 @@
     <xsl:variable name="editorial" as="element(tei:note)*" select="$notes[@type = 'editorial']"/>
     <xsl:if test="exists($source-notes)">
       <section class="tk-notes" aria-labelledby="tk-notes-heading" role="doc-endnotes">
-        <h2 id="tk-notes-heading">Notes</h2>
+        <h2 id="tk-notes-heading"><xsl:value-of select="tk:msg('notes.heading')"/></h2>
         <ol class="tk-notes-list">
           <xsl:apply-templates select="$source-notes" mode="tk:notes"/>
         </ol>
@@ -501,7 +501,7 @@
     </xsl:if>
     <xsl:if test="exists($editorial)">
       <section class="tk-notes tk-notes-editorial tk-reading" aria-labelledby="tk-editorial-notes-heading">
-        <h2 id="tk-editorial-notes-heading">Editorial notes</h2>
+        <h2 id="tk-editorial-notes-heading"><xsl:value-of select="tk:msg('notes.editorial')"/></h2>
         <p class="tk-notes-intro">Notes of the present editors, lettered; they are not part of the printed text.</p>
         <ol class="tk-notes-list">
           <xsl:apply-templates select="$editorial" mode="tk:notes"/>

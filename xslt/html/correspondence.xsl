@@ -26,7 +26,7 @@
                  QName('http://www.tei-c.org/ns/1.0', 'name'))"/>
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="key" select="'sender'"/>
-      <xsl:with-param name="label" select="'From'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.from')"/>
       <xsl:with-param name="content" as="node()*">
         <xsl:call-template name="tk:name-list">
           <xsl:with-param name="names" select="$sent/*[node-name(.) = $agents]"/>
@@ -35,7 +35,7 @@
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="key" select="'addressee'"/>
-      <xsl:with-param name="label" select="'To'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.to')"/>
       <xsl:with-param name="content" as="node()*">
         <xsl:call-template name="tk:name-list">
           <xsl:with-param name="names" select="$received/*[node-name(.) = $agents]"/>
@@ -44,14 +44,14 @@
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="key" select="'date'"/>
-      <xsl:with-param name="label" select="'Date'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.date')"/>
       <xsl:with-param name="content" as="node()*">
         <xsl:apply-templates select="($sent/tei:date[normalize-space() or @when])[1]"/>
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="key" select="'place'"/>
-      <xsl:with-param name="label" select="'Place'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.place')"/>
       <xsl:with-param name="content" as="node()*">
         <xsl:variable name="place" as="element()?" select="($sent/tei:placeName,
             ancestor::tei:TEI[1]/tei:text//tei:closer//tei:dateline//tei:placeName)[1]"/>
@@ -61,7 +61,7 @@
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
       <xsl:with-param name="key" select="'received'"/>
-      <xsl:with-param name="label" select="'Received'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.received')"/>
       <xsl:with-param name="content" as="node()*">
         <xsl:apply-templates select="$received/tei:date[1]"/>
         <xsl:value-of select="tk:certainty-note($received/tei:date[1])"/>
@@ -82,7 +82,7 @@
             <xsl:variable name="href" as="xs:string?" select="tk:href(@target)"/>
             <li class="tk-{@type}">
               <span class="tk-corresp-label">
-                <xsl:value-of select="if (@type = 'prev') then 'Previous letter' else 'Next letter'"/>
+                <xsl:value-of select="tk:msg(if (@type = 'prev') then 'letter.previous' else 'letter.next')"/>
               </span>
               <xsl:text> </xsl:text>
               <xsl:choose>

@@ -23,12 +23,26 @@
     </div>
   </xsl:template>
 
+  <!-- The speaker links to the cast entry the speech's @who names (the edition
+       model resolves it, see $entities), when there is one. -->
   <xsl:template match="tei:speaker">
+    <xsl:variable name="record" as="map(xs:string, xs:string)?"
+        select="parent::tei:sp[@who] ! tk:mention-record(.)"/>
     <p>
       <xsl:call-template name="tk:attributes">
         <xsl:with-param name="class" select="'tk-speaker'"/>
       </xsl:call-template>
-      <xsl:apply-templates/>
+      <xsl:choose>
+        <xsl:when test="exists($record) and empty(.//(tei:ref | tei:ptr | tei:note))">
+          <a href="{tk:record-href($record)}" class="tk-entity tk-{$record?kind}"
+              title="{($record?note[. ne ''], $record?name)[1]}">
+            <xsl:apply-templates/>
+          </a>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates/>
+        </xsl:otherwise>
+      </xsl:choose>
     </p>
   </xsl:template>
 

@@ -30,7 +30,7 @@
         <xsl:if test="empty($corresp)">
           <xsl:call-template name="tk:meta-row">
             <xsl:with-param name="key" select="'author'"/>
-            <xsl:with-param name="label" select="'Author'"/>
+            <xsl:with-param name="label" select="tk:msg('meta.author')"/>
             <xsl:with-param name="content" as="node()*">
               <xsl:call-template name="tk:name-list">
                 <xsl:with-param name="names" select="$file/tei:titleStmt/tei:author
@@ -41,21 +41,21 @@
         </xsl:if>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'archive'"/>
-          <xsl:with-param name="label" select="'Archival reference'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.archival')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="$ms" mode="tk:metadata"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'source'"/>
-          <xsl:with-param name="label" select="'Printed source'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.printed')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="$printed/node()"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'translator'"/>
-          <xsl:with-param name="label" select="'Translator'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.translator')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:call-template name="tk:name-list">
               <xsl:with-param name="names" select="$translators"/>
@@ -64,28 +64,28 @@
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'summary'"/>
-          <xsl:with-param name="label" select="'Summary'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.summary')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="$file/tei:sourceDesc/tei:msDesc[1]/tei:msContents/tei:summary/node()"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'annotation'"/>
-          <xsl:with-param name="label" select="'Annotations'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.annotations')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="$file/tei:sourceDesc/tei:msDesc[1]/tei:physDesc/tei:additions/node()"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'archives'"/>
-          <xsl:with-param name="label" select="'Archival sources'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.sources')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="$file/tei:sourceDesc/tei:listBibl[tei:msDesc]/tei:head/node()"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:meta-row">
           <xsl:with-param name="key" select="'language'"/>
-          <xsl:with-param name="label" select="'Language'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.language')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="(tei:profileDesc/tei:langUsage/tei:language[@usage = '100'],
                 tei:profileDesc/tei:langUsage/tei:language)[normalize-space()][1]/node()"/>
@@ -94,7 +94,7 @@
     </xsl:variable>
     <xsl:if test="exists($rows)">
       <aside class="tk-metadata" aria-labelledby="tk-metadata-heading">
-        <h2 id="tk-metadata-heading">About this document</h2>
+        <h2 id="tk-metadata-heading"><xsl:value-of select="tk:msg('metadata.heading')"/></h2>
         <dl>
           <xsl:sequence select="$rows"/>
         </dl>
@@ -113,7 +113,7 @@
       </xsl:call-template>
       <header class="tk-document-header">
         <p class="tk-kicker"><xsl:value-of select="tk:title(ancestor::tei:TEI[1])"/></p>
-        <h1>Editorial principles</h1>
+        <h1><xsl:value-of select="tk:msg('principles.title')"/></h1>
       </header>
       <xsl:apply-templates select="tei:editorialDecl" mode="tk:principles"/>
       <xsl:apply-templates select="tei:schemaSpec[.//tei:valItem]" mode="tk:principles"/>

@@ -91,6 +91,9 @@
   <!-- Home page of the edition, relative to the site root; '' for no link. -->
   <xsl:param name="home-page" as="xs:string" select="''"/>
 
+  <!-- The page's Content-Security-Policy, written first in <head>; empty: none. -->
+  <xsl:param name="csp" as="xs:string?" select="()"/>
+
   <!-- Point relative links to other TEI files (x.xml) at their pages (x.html). -->
   <xsl:param name="rewrite-xml-links" as="xs:boolean" select="true()"/>
 
@@ -136,6 +139,10 @@
     <html lang="{(tk:lang($tei), $default-lang)[1]}">
       <head>
         <meta charset="utf-8"/>
+        <xsl:if test="$csp">
+          <!-- first: it applies to what follows it -->
+          <meta http-equiv="Content-Security-Policy" content="{$csp}"/>
+        </xsl:if>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title>
           <xsl:value-of select="string-join((tk:page-title($tei), tk:edition-title($tei)), ' · ')"/>
@@ -146,7 +153,7 @@
         <xsl:call-template name="tk:hook-head"/>
       </head>
       <body class="tk-page tk-kind-{$kind}">
-        <a class="tk-skip-link" href="#tk-main">Skip to the text</a>
+        <a class="tk-skip-link" href="#tk-main"><xsl:value-of select="tk:msg('skip')"/></a>
         <header class="tk-site-header">
           <xsl:call-template name="tk:site-title">
             <xsl:with-param name="tei" select="$tei"/>
@@ -181,7 +188,7 @@
   <!-- The page's <title> and <h1> text for non-register pages. -->
   <xsl:function name="tk:page-title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
-    <xsl:sequence select="if ($principles) then 'Editorial principles'
+    <xsl:sequence select="if ($principles) then tk:msg('principles.title')
         else if (tk:kind($tei) = 'register')
         then (tk:register-heading($register-section), tk:title($tei))[1]
         else tk:short-title($tei)"/>
@@ -222,7 +229,7 @@
     <xsl:variable name="publishers" as="element()*" select="$pub/tei:publisher[normalize-space()]"/>
     <xsl:if test="exists($publishers)">
       <p class="tk-publisher">
-        <xsl:text>Published by </xsl:text>
+        <xsl:value-of select="tk:msg('footer.published')"/>
         <xsl:for-each select="$publishers">
           <xsl:if test="position() gt 1">, </xsl:if>
           <xsl:apply-templates/>

@@ -21,12 +21,12 @@
 
   <!-- Register sections: name => [heading, list element name, page parameter]. -->
   <xsl:variable name="tk:sections" as="map(xs:string, xs:string+)" select="map {
-      'persons': ('Persons', 'listPerson', $persons-page),
-      'places': ('Places', 'listPlace', $places-page),
-      'organisations': ('Organisations', 'listOrg', $organisations-page),
-      'works': ('Works', 'listBibl', $works-page),
-      'events': ('Events', 'listEvent', $events-page),
-      'terms': ('Terms', 'taxonomy', $terms-page)}"/>
+      'persons': (tk:msg('section.persons'), 'listPerson', $persons-page),
+      'places': (tk:msg('section.places'), 'listPlace', $places-page),
+      'organisations': (tk:msg('section.organisations'), 'listOrg', $organisations-page),
+      'works': (tk:msg('section.works'), 'listBibl', $works-page),
+      'events': (tk:msg('section.events'), 'listEvent', $events-page),
+      'terms': (tk:msg('section.terms'), 'taxonomy', $terms-page)}"/>
 
   <xsl:variable name="tk:section-order" as="xs:string+"
       select="('persons', 'places', 'organisations', 'works', 'events', 'terms')"/>
@@ -177,7 +177,7 @@
         </xsl:if>
         <h1><xsl:value-of select="tk:page-title(.)"/></h1>
       </header>
-      <nav class="tk-register-nav" aria-label="Registers">
+      <nav class="tk-register-nav" aria-label="{tk:msg('register.nav')}">
         <ul>
           <xsl:for-each select="$present">
             <xsl:variable name="count" as="xs:integer"
@@ -223,19 +223,19 @@
       </xsl:element>
       <xsl:variable name="facts" as="element()*">
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Dates'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.dates')"/>
           <xsl:with-param name="content" select="tk:entity-dates(.)"/>
         </xsl:call-template>
         <xsl:for-each select="tei:birth | tei:death">
           <xsl:call-template name="tk:fact">
-            <xsl:with-param name="label" select="if (self::tei:birth) then 'Born' else 'Died'"/>
+            <xsl:with-param name="label" select="tk:msg(if (self::tei:birth) then 'fact.born' else 'fact.died')"/>
             <xsl:with-param name="content" select="string-join((
                 (tei:date, .[not(tei:date)][not(tei:placeName | tei:settlement)])[1] ! tk:text(.),
                 (.//tei:placeName, tei:settlement)[1] ! tk:name-text(.))[. ne ''], ', ')"/>
           </xsl:call-template>
         </xsl:for-each>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'In'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.in')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:for-each select="tk:container-titles(.)">
               <xsl:if test="position() gt 1">; </xsl:if>
@@ -244,7 +244,7 @@
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Also known as'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.aka')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:for-each-group select="((tei:persName | tei:placeName | tei:orgName | tei:title
                 | tei:name) except tk:container-titles(.))[tk:name-text(.) ne $main][not(tk:is-url(tk:name-text(.)))]"
@@ -258,7 +258,7 @@
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Author'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.author')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:call-template name="tk:name-list">
               <xsl:with-param name="names" select="tei:author | tei:editor"/>
@@ -268,30 +268,27 @@
         <xsl:for-each select="tei:occupation | tei:affiliation | tei:edition | tei:publisher
             | tei:pubPlace | tei:date | tei:biblScope">
           <xsl:call-template name="tk:fact">
-            <xsl:with-param name="label" select="map {
-                'occupation': 'Occupation', 'affiliation': 'Affiliation', 'edition': 'Edition',
-                'publisher': 'Publisher', 'pubPlace': 'Place', 'date': 'Date',
-                'biblScope': 'Scope'}(local-name())"/>
+            <xsl:with-param name="label" select="tk:msg('fact.' || local-name())"/>
             <xsl:with-param name="content" as="node()*"><xsl:apply-templates/></xsl:with-param>
           </xsl:call-template>
         </xsl:for-each>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Place'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.place')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="self::tei:event/(tei:placeName | tei:location/tei:placeName)[1]"/>
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Located in'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.located')"/>
           <xsl:with-param name="content" select="string-join(distinct-values(
               tei:location//tei:placeName ! tk:name-text(.)), '; ')"/>
         </xsl:call-template>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Coordinates'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.coordinates')"/>
           <xsl:with-param name="content" select="(tei:location//tei:geo)[1] ! normalize-space(.)"/>
         </xsl:call-template>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Identifiers'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.identifiers')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:call-template name="tk:identifiers">
               <xsl:with-param name="idnos" select="tei:idno | tei:title[tk:is-url(tk:text(.))]
@@ -300,7 +297,7 @@
           </xsl:with-param>
         </xsl:call-template>
         <xsl:call-template name="tk:fact">
-          <xsl:with-param name="label" select="'Image'"/>
+          <xsl:with-param name="label" select="tk:msg('fact.image')"/>
           <xsl:with-param name="content" as="node()*">
             <xsl:apply-templates select="tei:figure/tei:graphic | tei:graphic"/>
           </xsl:with-param>

@@ -191,7 +191,7 @@
     <xsl:if test="exists($images)">
       <xsl:variable name="breaks" as="element()*" select="$tei/tei:text//tei:pb[@facs]"/>
       <section class="tk-facsimiles" aria-labelledby="tk-facsimiles-heading">
-        <h2 id="tk-facsimiles-heading">Facsimile</h2>
+        <h2 id="tk-facsimiles-heading"><xsl:value-of select="tk:msg('facsimile.heading')"/></h2>
         <ol class="tk-facsimile-list">
           <xsl:for-each select="$images">
             <li>

@@ -29,6 +29,7 @@ from teikit.exports import cmif_options
 from teikit.exports.cmif import CmifOptions
 from teikit.exports.common import ExportOptions
 from teikit.site.chrome import Chrome
+from teikit.site.i18n import Messages, site_language
 from teikit.site.jobs import (
     Job,
     Pages,
@@ -304,7 +305,7 @@ class Builder:
                 )
         assign_pages(docs, self.report.diagnostics)
         edition = SiteEdition(model, docs)
-        chrome = Chrome(edition)
+        chrome = Chrome(edition, Messages(site_language(model, self.config)))
         # What every page's links depend on: which files there are, and their pages.
         layout = key_of(
             sorted((d.file, d.page, d.kind) for d in docs),
@@ -451,8 +452,13 @@ class Builder:
             wanted = max(1, self.jobs)
         return max(1, min(wanted, count))
 
-    def _render_params(self, edition: SiteEdition, section: str | None = None) -> dict[str, str]:
+    def _render_params(
+        self, edition: SiteEdition, chrome: Chrome, page: str, section: str | None = None
+    ) -> dict[str, str]:
+        """The site profile's parameters for ``page``: where the site's pages are, and
+        its chrome (see site.xsl)."""
         params = {
+            **chrome.render_params(page),
             "site-root": "",
             "home-page": HOME,
             "register-page": edition.register.page if edition.register else REGISTER_PAGE,
@@ -462,6 +468,8 @@ class Builder:
             params[f"{name}-page"] = page
         if section is not None:
             params["register-section"] = section
+        if self.config.resource_base:
+            params["resource-base"] = self.config.resource_base
         return params
 
     # -- document pages and PDFs
@@ -488,7 +496,6 @@ class Builder:
             )
         )
         todo: list[tuple[str, str, Job, Doc | None]] = []  # (output, key, job, page of)
-        html_params = tuple(self._render_params(edition).items())
         for d in edition.order:
             key = key_of(self.fingerprint, layout, hashes[d.file], reg_hash, "page")
             search = d.kind != "register"
@@ -499,7 +506,8 @@ class Builder:
                     job = Job("kept", str(d.path), "", page=d.page, written=written, search=search)
                     todo.append((d.page, "", job, d))
             else:
-                job = Job("page", str(d.path), register, html_params, page=d.page, search=search)
+                params = tuple(self._render_params(edition, chrome, d.page).items())
+                job = Job("page", str(d.path), register, params, page=d.page, search=search)
                 todo.append((d.page, key, job, d))
             if self.pdf:
                 rel = f"downloads/pdf/{d.page[:-5]}.pdf"
@@ -528,16 +536,19 @@ class Builder:
                 paths = tuple(str(d.path) for d in edition.order)
                 todo.append((FULL_PDF, key, Job("edition-pdf", "", register, paths=paths), None))
         if sections and edition.principles is not None:
-            params = (*html_params, ("principles", "true"))
+            params = tuple(
+                {**self._render_params(edition, chrome, PRINCIPLES), "principles": "true"}.items()
+            )
             todo.append(
                 (PRINCIPLES, "", Job("html", str(edition.principles.path), register, params), None)
             )
         if sections and edition.register_doc is not None:
             for section, _, page, _, _ in edition.sections:
-                params = tuple(self._render_params(edition, section).items())
+                params = tuple(self._render_params(edition, chrome, page, section).items())
                 todo.append((page, "", Job("html", register, register, params), None))
             if edition.register is None:  # merged: its own index page, as a file's would be
-                params = tuple({**self._render_params(edition, ""), "kind": "register"}.items())
+                given = self._render_params(edition, chrome, REGISTER_PAGE, "")
+                params = tuple({**given, "kind": "register"}.items())
                 job = Job("html", register, register, params)
                 todo.append((REGISTER_PAGE, "", job, None))
         jobs = self._jobs(len(todo), PARALLEL_RENDERING)
@@ -686,7 +697,7 @@ class Builder:
         with contextlib.suppress(etree.ParserError, UnicodeDecodeError):
             intro = parse_page(pages.intro) if pages.intro is not None else None
         put(HOME, serialize(home(edition, chrome, entities, intro, self.base_url)))
-        put(SEARCH_INDEX, search_index(edition, entities, pages.facts))
+        put(SEARCH_INDEX, search_index(edition, entities, pages.facts, chrome.msg))
         put(SEARCH, serialize(search_page(edition, chrome)))
         put(DOWNLOADS, serialize(downloads(edition, chrome, self.outputs, exported, self.pdf)))
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
 from teikit.errors import Diagnostic
+from teikit.site.i18n import Messages
 from teikit.site.markup import E
 from teikit.site.policy import CSP, dedupe_ids, enforce_policy
 from teikit.site.records import (
@@ -26,19 +27,24 @@ from teikit.site.records import (
 
 
 class Chrome:
-    """What every page shares: head, site header with navigation, footer, policy."""
+    """What every page shares: head, site header with navigation, footer, policy.
 
-    def __init__(self, edition: SiteEdition) -> None:
+    Document pages get theirs from the site profile's hooks (:meth:`render_params`
+    says what to write); the site's own pages from :meth:`page`. Both take their
+    words from the one catalog (:class:`~teikit.site.i18n.Messages`)."""
+
+    def __init__(self, edition: SiteEdition, msg: Messages) -> None:
         self.edition = edition
-        nav = [(HOME, "Home")]
+        self.msg = msg
+        nav = [(HOME, msg("nav.home"))]
         if edition.intro is not None:
-            nav.append((edition.intro.page, "Introduction"))
+            nav.append((edition.intro.page, msg("nav.introduction")))
         if edition.principles is not None:
-            nav.append((PRINCIPLES, "Editorial principles"))
+            nav.append((PRINCIPLES, msg("nav.principles")))
         if edition.letters():
-            nav.append((CHRONOLOGY, "Letters"))
-        nav += [(page, heading) for _, _, page, heading, _ in edition.sections]
-        nav += [(SEARCH, "Search"), (DOWNLOADS, "Downloads")]
+            nav.append((CHRONOLOGY, msg("nav.letters")))
+        nav += [(page, msg(f"section.{name}")) for name, _, page, _, _ in edition.sections]
+        nav += [(SEARCH, msg("nav.search")), (DOWNLOADS, msg("nav.downloads"))]
         self.nav = nav
         # Links the stylesheets rewrite from x.xml to x.html, where the page is named otherwise.
         self.link_map: dict[str, str] = {}
@@ -49,6 +55,17 @@ class Chrome:
             if original != d.page and original not in RESERVED:
                 self.link_map[original] = d.page
 
+    def render_params(self, page: str) -> dict[str, str]:
+        """What the site profile (site.xsl) needs to write ``page``'s chrome."""
+        return {
+            "csp": CSP,
+            "ui-lang": self.msg.lang,
+            "site-nav": json.dumps(self.nav, ensure_ascii=False),
+            "site-page": page,
+            "site-search": SEARCH if page != SEARCH else "",
+            "site-pages": json.dumps(self.link_map, ensure_ascii=False),
+        }
+
     def head_items(self) -> list[etree._Element]:
         return [
             E("meta", http_equiv="Content-Security-Policy", content=CSP),
@@ -57,6 +74,7 @@ class Chrome:
         ]
 
     def header(self, current: str) -> etree._Element:
+        msg = self.msg
         items = []
         for page, label in self.nav:
             link = E("a", label, href=page)
@@ -65,7 +83,7 @@ class Chrome:
             items.append(E("li", link))
         parts: list[Any] = [
             E("p", E("a", self.edition.title, href=HOME), class_="tk-edition-title"),
-            E("nav", E("ul", items), class_="tks-nav", aria_label="Site"),
+            E("nav", E("ul", items), class_="tks-nav", aria_label=msg("nav.label")),
         ]
         if current != SEARCH:  # the search page has its own, fuller form
             parts.append(
@@ -73,12 +91,18 @@ class Chrome:
                     "form",
                     E(
                         "label",
-                        "Search the edition",
+                        msg("quicksearch.label"),
                         for_="tks-quick-q",
                         class_="tk-visually-hidden",
                     ),
-                    E("input", type="search", name="q", id="tks-quick-q", placeholder="Search"),
-                    E("button", "Search", type="submit"),
+                    E(
+                        "input",
+                        type="search",
+                        name="q",
+                        id="tks-quick-q",
+                        placeholder=msg("quicksearch.placeholder"),
+                    ),
+                    E("button", msg("quicksearch.button"), type="submit"),
                     class_="tks-quicksearch",
                     role="search",
                     action=SEARCH,
@@ -106,53 +130,20 @@ class Chrome:
         main = E("main", id="tk-main", class_="tk-main tks-main")
         body = E(
             "body",
-            E("a", "Skip to the text", class_="tk-skip-link", href="#tk-main"),
+            E("a", self.msg("skip"), class_="tk-skip-link", href="#tk-main"),
             self.header(current),
             main,
             E(
                 "footer",
-                E("p", "Generated from TEI with teikit.", class_="tk-generator"),
+                E("p", self.msg("footer.generator"), class_="tk-generator"),
                 class_="tk-site-footer",
             ),
             class_=f"tk-page tks-page tks-{current[:-5] if current.endswith('.html') else current}",
         )
-        return E("html", head, body, lang="en"), main
+        return E("html", head, body, lang=self.msg.lang), main
 
     def decorate(self, root: etree._Element, current: str, found: list[Diagnostic]) -> None:
-        """Put a rendered page into the site: policy, site header, link names, ids."""
-        head = root.find("head")
-        body = root.find("body")
-        if head is None or body is None:
-            return
-        charset = head.find("meta[@charset]")
-        at = head.index(charset) + 1 if charset is not None else 0
-        for offset, item in enumerate(self.head_items()):
-            head.insert(at + offset, item)
-        css = head.find("link[@rel='stylesheet']")
-        site_css = E("link", rel="stylesheet", href="assets/site.css")
-        if css is not None:
-            css.addnext(site_css)
-        else:
-            head.append(site_css)
-        old = body.find("header[@class='tk-site-header']")
-        new = self.header(current)
-        if old is not None:
-            new.tail = old.tail
-            old.getparent().replace(old, new)
-        else:
-            body.insert(0, new)
-        self.rewrite_links(root)
+        """The last check of a page the site profile wrote (its chrome included):
+        ids once, and the site's policy, whatever a stylesheet wrote."""
         dedupe_ids(root)
         enforce_policy(root, current, found)
-
-    def rewrite_links(self, root: etree._Element) -> None:
-        if not self.link_map:
-            return
-        for el in root.iter("a"):
-            href = el.get("href") or ""
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc:
-                continue
-            target = self.link_map.get(unquote(parts.path))
-            if target is not None:
-                el.set("href", target + (f"#{parts.fragment}" if parts.fragment else ""))

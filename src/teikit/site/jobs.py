@@ -298,7 +298,7 @@ def _finish_section(shop: Workshop, page: str) -> JobResult:
     found: list[Diagnostic] = []
     root = parse_page(site.pages.sections[page])
     site.chrome.decorate(root, page, found)
-    add_occurrences(root, page, site.edition, site.entities, site.pages.facts)
+    add_occurrences(root, page, site.edition, site.entities, site.pages.facts, site.chrome.msg)
     return JobResult(None, found, stored=[site.outputs.store(page, serialize(root))])
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
+from teikit.site.i18n import Messages
+
 
 def classes(el: etree._Element) -> set[str]:
     return set((el.get("class") or "").split())
@@ -65,9 +67,9 @@ def copy_element(el: etree._Element) -> etree._Element:
     return duplicate
 
 
-def human_size(n: int) -> str:
+def human_size(n: int, msg: Messages) -> str:
     if n < 1024:
-        return f"{n} bytes"
+        return msg("size.bytes", n=n)
     if n < 1024 * 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n / 1024 / 1024:.1f} MB"
+        return msg("size.kb", n=f"{n / 1024:.0f}")
+    return msg("size.mb", n=f"{n / 1024 / 1024:.1f}")

@@ -12,6 +12,7 @@ from lxml import etree
 
 from teikit.index import Letter, Occurrence, Party
 from teikit.site.chrome import Chrome
+from teikit.site.i18n import Messages
 from teikit.site.markup import E, classes, copy_element, human_size, joined
 from teikit.site.outputs import Outputs
 from teikit.site.policy import remove, safe_url
@@ -28,7 +29,6 @@ from teikit.site.records import (
     PageFacts,
     SiteEdition,
     T,
-    human_date,
     safe_id,
     text_of,
 )  # fmt: skip
@@ -60,6 +60,7 @@ def add_occurrences(
     edition: SiteEdition,
     entities: Entities,
     facts: dict[str, PageFacts],
+    msg: Messages,
 ) -> None:
     """Under each register entry: every document that mentions it, and every mention."""
     order = {d.file: i for i, d in enumerate(edition.order)}
@@ -76,14 +77,17 @@ def add_occurrences(
             by_doc.setdefault(occ.file, []).append(occ)
         box = E("div", class_="tks-occurrences")
         if not by_doc:
-            box.append(E("p", "Not mentioned in the documents.", class_="tks-none"))
+            box.append(E("p", msg("register.none"), class_="tks-none"))
         else:
             total = sum(len(v) for v in by_doc.values())
             box.append(
                 E(
                     "h3",
-                    f"Mentioned {total} time{'s' if total != 1 else ''} in "
-                    f"{len(by_doc)} document{'s' if len(by_doc) != 1 else ''}",
+                    msg.count(
+                        "register.mentioned",
+                        total,
+                        docs=msg.count("register.documents", len(by_doc)),
+                    ),
                 )
             )
             docs_list = E("ul", class_="tks-occurrence-docs")
@@ -91,12 +95,11 @@ def add_occurrences(
                 d = edition.by_file[name]
                 items = []
                 for occ in by_doc[name]:
-                    where = {
-                        "note": "note",
-                        "header": "metadata",
-                        "sender": "sender",
-                        "addressee": "addressee",
-                    }.get(occ.where)
+                    where = (
+                        msg(f"where.{occ.where}")
+                        if occ.where in ("note", "header", "sender", "addressee")
+                        else None
+                    )
                     items.append(
                         E(
                             "li",
@@ -120,39 +123,50 @@ def add_occurrences(
         if entry.authorities:
             links = [E("a", uri, href=uri) for uri in entry.authorities if safe_url(uri)]
             if links:
-                box.append(E("p", "Authority records: ", joined(links), class_="tks-authorities"))
+                box.append(
+                    E("p", msg("register.authorities"), joined(links), class_="tks-authorities")
+                )
         section.append(box)
 
 
 # --------------------------------------------------------------------------- own pages
 
 
-def party_links(parties: Sequence[Party], entities: Entities) -> list[Any]:
+def party_links(parties: Sequence[Party], entities: Entities, msg: Messages) -> list[Any]:
     items: list[Any] = []
     for party in parties:
         href = entities.href(party)
         name = E("a", party.name, href=href) if href else party.name
         # The edition's own inference is said as such (a conjectured place of sending).
-        doubt = "conjecture" if party.evidence == "conjecture" else ""
+        doubt = msg("parties.conjecture") if party.evidence == "conjecture" else ""
         if party.cert and party.cert != "high":
-            doubt = doubt or "uncertain"
+            doubt = doubt or msg("parties.uncertain")
         items.append(E("span", name, f" ({doubt})", class_="tks-conjecture") if doubt else name)
     return joined(items)
 
 
-def letter_item(letter: Letter, d: Doc, entities: Entities, *, full: bool) -> etree._Element:
+def letter_item(
+    letter: Letter, d: Doc, entities: Entities, msg: Messages, *, full: bool
+) -> etree._Element:
     parts: list[Any] = [
-        E("time", human_date(letter.date), datetime=letter.date) if letter.date else None,
+        E("time", msg.date(letter.date), datetime=letter.date) if letter.date else None,
         " " if letter.date else None,
         E("a", d.short_title if not full else d.title, href=d.page, class_="tks-letter-link"),
     ]
     facts: list[Any] = []
     if letter.senders:
-        facts.append(E("span", "From ", party_links(letter.senders, entities), class_="tks-from"))
+        facts.append(
+            E("span", msg("parties.from"), party_links(letter.senders, entities, msg),
+              class_="tks-from")
+        )  # fmt: skip
     if letter.addressees:
-        facts += [" ", E("span", "to ", party_links(letter.addressees, entities), class_="tks-to")]
+        to = party_links(letter.addressees, entities, msg)
+        facts += [" ", E("span", msg("parties.to"), to, class_="tks-to")]
     if full and letter.places_sent:
-        facts += [", ", E("span", "sent from ", party_links(letter.places_sent, entities))]
+        facts += [
+            ", ",
+            E("span", msg("parties.sent"), party_links(letter.places_sent, entities, msg)),
+        ]
     if facts:
         parts.append(E("p", facts, class_="tks-parties"))
     if full:
@@ -167,25 +181,26 @@ def letter_item(letter: Letter, d: Doc, entities: Entities, *, full: bool) -> et
 
 
 def chronology(edition: SiteEdition, chrome: Chrome, entities: Entities) -> etree._Element:
-    root, main = chrome.page("Chronology of the letters", CHRONOLOGY)
-    main.append(E("h1", "Chronology of the letters"))
+    msg = chrome.msg
+    root, main = chrome.page(msg("chronology.title"), CHRONOLOGY)
+    main.append(E("h1", msg("chronology.title")))
     by_year: dict[str, list[tuple[Letter, Doc]]] = {}
     for letter, d in edition.letters():
-        year = letter.date[:4] if re.match(r"\d{4}", letter.date) else "Undated"
+        year = letter.date[:4] if re.match(r"\d{4}", letter.date) else msg("chronology.undated")
         by_year.setdefault(year, []).append((letter, d))
     for year, letters in by_year.items():
         main.append(E("h2", year, id=f"year-{safe_id(year)}"))
         main.append(
             E(
                 "ol",
-                [letter_item(lt, d, entities, full=True) for lt, d in letters],
+                [letter_item(lt, d, entities, msg, full=True) for lt, d in letters],
                 class_="tks-chronology",
             )
         )
     return root
 
 
-def citation(edition: SiteEdition, base_url: str | None) -> list[etree._Element]:
+def citation(edition: SiteEdition, base_url: str | None, msg: Messages) -> list[etree._Element]:
     """How to cite: the printed source, and the digital edition (with its URL)."""
     header_doc = edition.contents or (edition.order[0] if edition.order else None)
     out: list[etree._Element] = []
@@ -197,16 +212,23 @@ def citation(edition: SiteEdition, base_url: str | None) -> list[etree._Element]
         bibls = header.findall(f"{T}fileDesc/{T}sourceDesc/{T}bibl")
         bibl = next((b for b in bibls if b.get("type") == "printed"), bibls[0] if bibls else None)
     if bibl is not None:
-        out.append(E("p", E("strong", "The documents: "), bibl_html(bibl), class_="tks-cite-print"))
+        out.append(
+            E(
+                "p",
+                E("strong", msg("home.cite.documents")),
+                bibl_html(bibl),
+                class_="tks-cite-print",
+            )
+        )
     pub = header.find(f"{T}fileDesc/{T}publicationStmt") if header is not None else None
     editors = (
         [text_of(e) for e in header.iterfind(f"{T}fileDesc/{T}titleStmt/{T}editor")]
         if header is not None
         else []
     )
-    parts: list[Any] = [E("strong", "This edition: ")]
+    parts: list[Any] = [E("strong", msg("home.cite.edition"))]
     if editors:
-        parts.append(", ".join(dict.fromkeys(e for e in editors if e)) + " (eds.), ")
+        parts.append(", ".join(dict.fromkeys(e for e in editors if e)) + msg("home.cite.editors"))
     parts.append(E("cite", edition.title))
     if pub is not None:
         publisher = text_of(pub.find(f"{T}publisher"))
@@ -263,6 +285,7 @@ def home(
     intro_page: etree._Element | None,
     base_url: str | None,
 ) -> etree._Element:
+    msg = chrome.msg
     root, main = chrome.page("", HOME)
     main.append(E("h1", edition.title))
     project = None
@@ -277,33 +300,33 @@ def home(
         main.append(
             E(
                 "section",
-                E("h2", "The letters", id="tks-letters"),
+                E("h2", msg("home.letters"), id="tks-letters"),
                 E(
                     "ol",
-                    [letter_item(lt, d, entities, full=False) for lt, d in letters],
+                    [letter_item(lt, d, entities, msg, full=False) for lt, d in letters],
                     class_="tks-letters",
                 ),
-                E("p", E("a", "Chronology with summaries", href=CHRONOLOGY), class_="tks-more"),
+                E("p", E("a", msg("home.chronology"), href=CHRONOLOGY), class_="tks-more"),
                 aria_labelledby="tks-letters",
             )
         )
     more: list[Any] = []
     if edition.contents is not None:
-        more.append(E("li", E("a", "Table of contents", href=edition.contents.page)))
+        more.append(E("li", E("a", msg("home.contents"), href=edition.contents.page)))
     if edition.register_doc is not None:
         page = edition.register.page if edition.register is not None else REGISTER_PAGE
-        more.append(E("li", E("a", "Registers", href=page)))
+        more.append(E("li", E("a", msg("home.registers"), href=page)))
     more += [
-        E("li", E("a", "Search the texts", href=SEARCH)),
-        E("li", E("a", "Downloads: TEI, PDF and data", href=DOWNLOADS)),
+        E("li", E("a", msg("home.search"), href=SEARCH)),
+        E("li", E("a", msg("home.downloads"), href=DOWNLOADS)),
     ]
     main.append(E("ul", more, class_="tks-more-links"))
-    cite = citation(edition, base_url)
+    cite = citation(edition, base_url, msg)
     if cite:
         main.append(
             E(
                 "section",
-                E("h2", "How to cite", id="tks-cite"),
+                E("h2", msg("home.cite"), id="tks-cite"),
                 cite,
                 class_="tks-cite",
                 aria_labelledby="tks-cite",
@@ -319,11 +342,11 @@ def home(
         main.append(
             E(
                 "section",
-                E("h2", "Introduction", id="tks-introduction"),
+                E("h2", msg("home.introduction"), id="tks-introduction"),
                 article,
                 E(
                     "p",
-                    E("a", "The introduction on its own page", href=intro.page),
+                    E("a", msg("home.introduction.page"), href=intro.page),
                     class_="tks-more",
                 ),
                 class_="tks-introduction",
@@ -340,8 +363,9 @@ def downloads(
     exported: dict[str, list[str]],
     pdf: bool,
 ) -> etree._Element:
-    root, main = chrome.page("Downloads", DOWNLOADS)
-    main.append(E("h1", "Downloads"))
+    msg = chrome.msg
+    root, main = chrome.page(msg("downloads.title"), DOWNLOADS)
+    main.append(E("h1", msg("downloads.title")))
 
     def link(rel: str, label: str) -> etree._Element | None:
         if rel not in outputs.new:
@@ -350,17 +374,19 @@ def downloads(
             size = outputs.path(rel).stat().st_size
         except OSError:
             return None
-        return E("span", E("a", label, href=rel), f" ({human_size(size)})", class_="tks-download")
+        return E(
+            "span", E("a", label, href=rel), f" ({human_size(size, msg)})", class_="tks-download"
+        )
 
     if pdf and FULL_PDF in outputs.new:
         main.append(
             E(
                 "section",
-                E("h2", "The whole edition", id="tks-dl-edition"),
+                E("h2", msg("downloads.edition"), id="tks-dl-edition"),
                 E(
                     "p",
-                    link(FULL_PDF, "The edition as one PDF"),
-                    ": title page, contents, introduction, the letters in date order, registers.",
+                    link(FULL_PDF, msg("downloads.edition.pdf")),
+                    msg("downloads.edition.what"),
                 ),
                 aria_labelledby="tks-dl-edition",
             )
@@ -380,14 +406,14 @@ def downloads(
     main.append(
         E(
             "section",
-            E("h2", "Documents", id="tks-dl-docs"),
+            E("h2", msg("downloads.documents"), id="tks-dl-docs"),
             E(
                 "table",
                 E(
                     "thead",
                     E(
                         "tr",
-                        E("th", "Document", scope="col"),
+                        E("th", msg("downloads.document"), scope="col"),
                         E("th", "TEI-XML", scope="col"),
                         E("th", "PDF", scope="col"),
                     ),
@@ -399,16 +425,12 @@ def downloads(
         )
     )
     items = []
-    for fmt, _, label, description in EXPORTS:
+    for fmt, _, label, _ in EXPORTS:
         files = exported.get(fmt, [])
+        description = msg(f"export.{fmt}")
         if not files:
             # Say how to get it: CMIF needs what only the publisher knows.
-            why = (
-                "not in this build: CMIF needs the editor's e-mail and the site's URL; "
-                "build with --editor-email and --base-url"
-                if fmt == "cmif"
-                else "not available in this build"
-            )
+            why = msg("downloads.cmif-missing" if fmt == "cmif" else "downloads.not-built")
             items.append(E("li", E("strong", label), f": {description} ({why})"))
             continue
         if len(files) == 1:
@@ -426,7 +448,7 @@ def downloads(
     main.append(
         E(
             "section",
-            E("h2", "Data", id="tks-dl-data"),
+            E("h2", msg("downloads.data"), id="tks-dl-data"),
             E("ul", items, class_="tks-data"),
             aria_labelledby="tks-dl-data",
         )

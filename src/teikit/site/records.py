@@ -13,7 +13,6 @@ from teikit.document import TEI_NS, Document
 from teikit.edition import Edition
 from teikit.errors import Diagnostic, Severity
 from teikit.index import EntityIndex, Entry, Letter, Party, XPaths, build_index, flatten
-from teikit.index import parse_date as parse_w3c_date
 from teikit.site.outputs import diag, page_name
 
 T = f"{{{TEI_NS}}}"
@@ -61,7 +60,7 @@ MENTION_TAGS = frozenset(
     f"{T}{name}"
     for name in (
         "persName", "placeName", "orgName", "title", "name", "rs", "geogName",
-        "settlement", "country", "region", "bloc", "district",
+        "settlement", "country", "region", "bloc", "district", "sp",
     )
 )  # fmt: skip
 
@@ -75,23 +74,6 @@ def safe_id(value: str) -> str:
     """What the stylesheets' tk:safe-id makes of an xml:id (register anchors)."""
     clean = re.sub(r"[^A-Za-z0-9_.\-]", "_", re.sub(r"[ \t\r\n]+", " ", value).strip(" \t\r\n"))
     return clean if re.match(r"[A-Za-z]", clean) else "id-" + clean
-
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def human_date(value: str) -> str:
-    """``1954-06-22`` as ``22 June 1954``; partial dates as far as they go."""
-    parsed = parse_w3c_date(value) if value else None
-    if parsed is None or parsed.year is None:
-        return value
-    parts = [str(parsed.day)] if parsed.day else []
-    if parsed.month:
-        parts.append(_MONTHS[parsed.month - 1])
-    return " ".join([*parts, str(parsed.year)])
 
 
 def mention_anchors(doc: Document) -> dict[str, str]:

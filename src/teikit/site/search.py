@@ -12,8 +12,9 @@ from typing import Any
 from lxml import etree
 
 from teikit.site.chrome import Chrome
+from teikit.site.i18n import Messages
 from teikit.site.markup import E, classes
-from teikit.site.records import KIND_LABEL, SEARCH, SEARCH_INDEX, Entities, PageFacts, SiteEdition
+from teikit.site.records import SEARCH, SEARCH_INDEX, Entities, PageFacts, SiteEdition
 
 # HTML blocks that become search records (the innermost ones), and what is not text.
 BLOCK_TAGS = frozenset(
@@ -154,7 +155,10 @@ def block_text(
 
 
 def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
-    root, main = chrome.page("Search", SEARCH, scripts=(SEARCH_INDEX, "assets/search.js"))
+    msg = chrome.msg
+    root, main = chrome.page(
+        msg("search.title"), SEARCH, scripts=(SEARCH_INDEX, "assets/search.js")
+    )
     people: dict[str, str] = {}
     years: set[str] = set()
     for letter, _ in edition.letters():
@@ -162,13 +166,13 @@ def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
             people.setdefault(party.key or party.name, party.name)
         if re.match(r"\d{4}", letter.date):
             years.add(letter.date[:4])
-    main.append(E("h1", "Search"))
+    main.append(E("h1", msg("search.title")))
     main.append(
         E(
             "form",
             E(
                 "p",
-                E("label", "Words or names", for_="tks-q"),
+                E("label", msg("search.words"), for_="tks-q"),
                 " ",
                 E(
                     "input",
@@ -181,11 +185,11 @@ def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
             ),
             E(
                 "p",
-                E("label", "Correspondent", for_="tks-who"),
+                E("label", msg("search.correspondent"), for_="tks-who"),
                 " ",
                 E(
                     "select",
-                    E("option", "any", value=""),
+                    E("option", msg("search.any"), value=""),
                     [
                         E("option", name, value=key)
                         for key, name in sorted(people.items(), key=lambda kv: kv[1])
@@ -196,17 +200,17 @@ def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
             ),
             E(
                 "p",
-                E("label", "Year", for_="tks-year"),
+                E("label", msg("search.year"), for_="tks-year"),
                 " ",
                 E(
                     "select",
-                    E("option", "any", value=""),
+                    E("option", msg("search.any"), value=""),
                     [E("option", y, value=y) for y in sorted(years)],
                     name="year",
                     id="tks-year",
                 ),
             ),
-            E("p", E("button", "Search", type="submit")),
+            E("p", E("button", msg("search.button"), type="submit")),
             id="tks-search-form",
             class_="tks-search-form",
             role="search",
@@ -217,22 +221,24 @@ def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
     main.append(
         E(
             "p",
-            "Accents do not matter: Djilas finds Đilas, Hruscov finds Hruščov. "
-            "Several words find passages with all of them; a register name finds every "
-            "mention of that person, place or organisation.",
+            msg("search.hint"),
             class_="tks-hint",
         )
     )
-    main.append(E("p", id="tks-search-status", class_="tks-search-status", role="status"))
+    main.append(
+        E(
+            "p",
+            id="tks-search-status",
+            class_="tks-search-status",
+            role="status",
+            data_unavailable=msg("search.unavailable"),
+        )
+    )
     main.append(E("div", id="tks-search-results", class_="tks-search-results"))
     main.append(
         E(
             "noscript",
-            E(
-                "p",
-                "Search needs JavaScript. The registers and the chronology "
-                "list every document and every mention without it.",
-            ),
+            E("p", msg("search.noscript")),
         )
     )
     return root
@@ -268,7 +274,9 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def search_index(edition: SiteEdition, entities: Entities, facts: dict[str, PageFacts]) -> bytes:
+def search_index(
+    edition: SiteEdition, entities: Entities, facts: dict[str, PageFacts], msg: Messages
+) -> bytes:
     """search-index.js: documents, correspondents, entities and text records, as one
     global (a script, because fetch() of a local JSON file fails under file://)."""
     docs_out: list[dict[str, Any]] = []
@@ -297,12 +305,15 @@ def search_index(edition: SiteEdition, entities: Entities, facts: dict[str, Page
     payload = {
         "version": 1,
         "title": edition.title,
+        "lang": msg.lang,
+        # search.js's words, from the site's catalog
+        "strings": {k: v for k, v in msg.strings.items() if k.startswith("search.")},
         "docs": docs_out,
         "entities": [
             {
                 "n": e.name,
                 "v": [v for v in e.variants if v != e.name],
-                "k": KIND_LABEL.get(e.type, e.type),
+                "k": msg(f"kind.{e.type}"),
                 "u": entities.url[id(e)],
                 "o": e.note,
             }

@@ -4,7 +4,7 @@
    (window.TEIKIT_SEARCH_INDEX): no server, so it works from file:// as well as
    over http. Matching ignores case and accents: index and query are folded
    alike (NFD, combining marks dropped; Đ đ Ð ð -> dj, Ł -> l, ß -> ss …), so
-   "Djilas" finds "Đilas" and "Đilas" finds "Djilas". A query that names a
+   "Dvorak" finds "Dvořák" and "Dvořák" finds "Dvorak". A query that names a
    register entry (any of its name variants) also finds every tagged mention of
    it, whatever the text says there.
 
@@ -196,14 +196,26 @@
     while (node.firstChild) { node.removeChild(node.firstChild); }
   }
 
-  function plural(n, word) {
-    return n + " " + word + (n === 1 ? "" : "s");
+  /* The site's words (the search index carries them from the site's catalog). */
+  function t(key, values) {
+    var strings = (INDEX && INDEX.strings) || {};
+    var text = strings[key] !== undefined ? strings[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
+  /* The .one or .other form of key for n. */
+  function count(key, n, values) {
+    var all = { n: n };
+    Object.keys(values || {}).forEach(function (k) { all[k] = values[k]; });
+    return t(key + (n === 1 ? ".one" : ".other"), all);
   }
 
   function showEntities(container, entities) {
     if (!entities.length) { return; }
     var section = el("section", "tks-result-entities");
-    section.appendChild(el("h2", "", "In the registers"));
+    section.appendChild(el("h2", "", t("search.in-registers")));
     var list = el("ul", "tks-entity-results");
     entities.forEach(function (entity) {
       var item = el("li");
@@ -226,7 +238,7 @@
       groups[d].push(hit);
     });
     var section = el("section", "tks-result-texts");
-    section.appendChild(el("h2", "", "In the texts"));
+    section.appendChild(el("h2", "", t("search.in-texts")));
     var list = el("ol", "tks-results");
     byDoc.forEach(function (d) {
       var doc = INDEX.docs[d];
@@ -239,7 +251,7 @@
         var entry = el("li");
         var a = link(doc.u + "#" + hit.record.a, "", "tks-passage");
         if (hit.record.n !== undefined) {
-          a.appendChild(el("span", "tks-note-label", "Note " + hit.record.n + ": "));
+          a.appendChild(el("span", "tks-note-label", t("search.note", { n: hit.record.n })));
         }
         a.appendChild(snippet(hit.record.t, ranges(hit, terms)));
         entry.appendChild(a);
@@ -248,7 +260,7 @@
       item.appendChild(passages);
       var more = groups[d].length - PASSAGES_PER_DOC;
       if (more > 0) {
-        item.appendChild(el("p", "tks-more", "and " + plural(more, "more passage") + " in this document"));
+        item.appendChild(el("p", "tks-more", count("search.more", more)));
       }
       list.appendChild(item);
     });
@@ -279,9 +291,9 @@
     if (!terms.length) {
       if (who || year) {
         var n = showDocuments(results, who, year);
-        status.textContent = n ? plural(n, "letter") + " match the filters." : "No letter matches the filters.";
+        status.textContent = n ? count("search.letters", n) : t("search.no-letter");
       } else {
-        status.textContent = query.trim() ? "Type a word or a name to search for." : "";
+        status.textContent = query.trim() ? t("search.type") : "";
       }
     } else {
       var found = search(terms, who, year);
@@ -289,11 +301,14 @@
       found.hits.forEach(function (hit) { docs[hit.record.d] = true; });
       var parts = [];
       var named = found.entities.length;
-      if (named) { parts.push(named + (named === 1 ? " register entry" : " register entries")); }
-      parts.push(plural(found.hits.length, "passage") + " in " + plural(Object.keys(docs).length, "document"));
+      if (named) { parts.push(count("search.entries", named)); }
+      parts.push(t("search.found", {
+        passages: count("search.passages", found.hits.length),
+        documents: count("search.documents", Object.keys(docs).length)
+      }));
       status.textContent = found.hits.length || found.entities.length
-        ? parts.join(", ") + " for \u201c" + query.trim() + "\u201d."
-        : "Nothing found for \u201c" + query.trim() + "\u201d.";
+        ? t("search.for", { what: parts.join(", "), query: query.trim() })
+        : t("search.nothing", { query: query.trim() });
       showEntities(results, found.entities);
       showHits(results, found.hits, terms);
     }
@@ -318,7 +333,7 @@
     var results = document.getElementById("tks-search-results");
     if (!form || !status || !results) { return; }
     if (!INDEX || !INDEX.records) {
-      status.textContent = "The search index (search-index.js) could not be loaded.";
+      status.textContent = status.getAttribute("data-unavailable") || "search-index.js?";
       return;
     }
     prepare();

@@ -2,16 +2,26 @@
 <!--
   teikit site profile: site.xsl
   =============================
-  Imports teikit's HTML stylesheet and gives every name an element number id,
-  so that a register page can link each occurrence to the very mention in the
-  letter. teikit.site writes a copy of this file with @@HTML_XSL@@ replaced by
-  the URI of xslt/html/html.xsl (its place differs between a checkout and an
-  installed package) and renders every document page through it.
+  Imports teikit's HTML stylesheet and makes its pages pages of the site:
+
+  * the page chrome, through the hooks: tk:hook-head (referrer policy, icon,
+    the site's stylesheet) and tk:hook-before-body (the site's navigation and
+    quick search), from $site-nav; the Content-Security-Policy comes first in
+    <head> through html.xsl's $csp;
+  * links to other TEI files lead to their pages by the names the site gave
+    them ($site-pages, tk:xml-to-html);
+  * every name gets an element number id, so that a register page can link
+    each occurrence to the very mention in the letter.
+
+  teikit.site writes a copy of this file with @@HTML_XSL@@ replaced by the URI
+  of xslt/html/html.xsl (its place differs between a checkout and an installed
+  package) and renders every document page through it; the words are the
+  catalog's (tk:msg, $ui-lang), like those of the site's own pages.
 
   The id of a mention is tks:mention-id(): "tk-m" followed by the element's
   position in document order (1 = the TEI root), counting elements only.
   teikit.site computes the same number from the TEI in Python
-  (site.element_numbers), so both sides agree without passing a map around.
+  (records.mention_anchors), so both sides agree without passing a map around.
   The imported rules decide what a mention looks like; this profile only adds
   the id: to the one element they write, or to a span around what they write.
 -->
@@ -19,11 +29,80 @@
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:xs="http://www.w3.org/2001/XMLSchema"
     xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:tk="https://teikit.org/ns/xslt"
     xmlns:tks="https://teikit.org/ns/site"
+    xmlns:map="http://www.w3.org/2005/xpath-functions/map"
+    xmlns:array="http://www.w3.org/2005/xpath-functions/array"
     xmlns:err="http://www.w3.org/2005/xqt-errors"
     exclude-result-prefixes="#all">
 
   <xsl:import href="@@HTML_XSL@@"/>
+
+  <!-- The site's navigation as JSON: [[page, label], …], pages relative to the site root. -->
+  <xsl:param name="site-nav" as="xs:string" select="'[]'"/>
+
+  <!-- This page, relative to the site root (its navigation item is marked current). -->
+  <xsl:param name="site-page" as="xs:string" select="''"/>
+
+  <!-- The site's search page, relative to the site root; '' for no quick search. -->
+  <xsl:param name="site-search" as="xs:string" select="''"/>
+
+  <!-- JSON {"x.html": "page.html", …}: pages of TEI files the site names otherwise. -->
+  <xsl:param name="site-pages" as="xs:string" select="'{}'"/>
+
+  <xsl:variable name="tks:pages" as="map(*)" select="parse-json($site-pages)"/>
+
+  <!-- =========================================================== chrome -->
+
+  <xsl:template name="tk:hook-head">
+    <meta name="referrer" content="no-referrer"/>
+    <link rel="icon" href="{$site-root}assets/favicon.svg" type="image/svg+xml"/>
+    <link rel="stylesheet" href="{$site-root}assets/site.css"/>
+  </xsl:template>
+
+  <xsl:template name="tk:hook-before-body">
+    <xsl:variable name="nav" as="array(*)" select="parse-json($site-nav)"/>
+    <xsl:if test="array:size($nav) gt 0">
+      <nav class="tks-nav" aria-label="{tk:msg('nav.label')}">
+        <ul>
+          <xsl:for-each select="$nav?*">
+            <li>
+              <a href="{$site-root}{?1}">
+                <xsl:if test="?1 = $site-page">
+                  <xsl:attribute name="aria-current" select="'page'"/>
+                </xsl:if>
+                <xsl:value-of select="?2"/>
+              </a>
+            </li>
+          </xsl:for-each>
+        </ul>
+      </nav>
+    </xsl:if>
+    <xsl:if test="$site-search ne ''">
+      <form class="tks-quicksearch" role="search" action="{$site-root}{$site-search}" method="get">
+        <label for="tks-quick-q" class="tk-visually-hidden">
+          <xsl:value-of select="tk:msg('quicksearch.label')"/>
+        </label>
+        <input type="search" name="q" id="tks-quick-q"
+            placeholder="{tk:msg('quicksearch.placeholder')}"/>
+        <button type="submit"><xsl:value-of select="tk:msg('quicksearch.button')"/></button>
+      </form>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Links to other TEI files: to the page the site gave the file. -->
+  <xsl:function name="tk:xml-to-html" as="xs:string">
+    <xsl:param name="url" as="xs:string"/>
+    <xsl:variable name="html" as="xs:string" select="if (empty(tk:url-scheme($url)))
+        then replace($url, '\.xml(#.*)?$', '.html$1') else $url"/>
+    <xsl:variable name="path" as="xs:string" select="replace($html, '[#?].*$', '')"/>
+    <xsl:variable name="name" as="xs:string" select="replace($path, '^.*/', '')"/>
+    <xsl:sequence select="if (empty(tk:url-scheme($url)) and map:contains($tks:pages, $name))
+        then $site-root || $tks:pages($name) || substring($html, string-length($path) + 1)
+        else $html"/>
+  </xsl:function>
+
+  <!-- ========================================================= mentions -->
 
   <!-- Elements met so far in document order, counted once as the tree is built,
        so that numbering every mention is linear, not a count per mention. -->
@@ -49,7 +128,7 @@
   <!-- Every element the entity index may count as a mention (see teikit.index). -->
   <xsl:template priority="50" match="tei:persName | tei:placeName | tei:orgName | tei:title
       | tei:name | tei:rs | tei:geogName | tei:settlement | tei:country | tei:region
-      | tei:bloc | tei:district">
+      | tei:bloc | tei:district | tei:sp">
     <xsl:variable name="out" as="node()*">
       <xsl:next-match/>
     </xsl:variable>
