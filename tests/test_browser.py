@@ -25,7 +25,7 @@ import pytest
 
 from teikit.site import build_site
 
-from conftest import TEI
+from conftest import IMAGE_SERVER, REAL_EDITIONS, TEI
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -296,3 +296,65 @@ def test_search_when_served_over_http(browser, served, query):
         tab.assert_clean()
     finally:
         tab.page.context.close()
+
+
+# --------------------------------------------------------------------------- real editions
+
+
+def letter_page(folder: Path) -> str:
+    """A document page of a real edition with a linked person, and, where the
+    edition has them, a note marker and a facsimile link: the richest one."""
+    from lxml import html as lxml_html
+
+    best, score = "", -1
+    for path in sorted(folder.glob("*.html")):
+        root = lxml_html.parse(str(path)).getroot()
+        if not root.xpath("//main//a[contains(@class, 'tk-person')]"):
+            continue
+        has = [
+            bool(root.xpath("//main//a[@role='doc-noteref']")),
+            bool(root.xpath("//main//a[contains(@class, 'tk-facs')]")),
+            "tk-kind-letter" in (root.find("body").get("class") or ""),
+        ]
+        if sum(has) > score:
+            best, score = path.name, sum(has)
+    assert best, f"no page of {folder} links a person"
+    return best
+
+
+@pytest.mark.parametrize("name", REAL_EDITIONS)
+def test_a_letter_of_each_real_edition(browser, real_sites, name):
+    """The person a letter names, a note, a facsimile: each link leads where it says."""
+    folder, _ = real_sites[name]
+    chosen = letter_page(folder)
+    tab = open_tab(browser, folder.resolve().as_uri() + "/")
+    try:
+        page = tab.page
+        page.goto(url(folder, chosen))
+        person = page.locator("main a.tk-entity.tk-person").first
+        href = person.get_attribute("href")
+        person.click()
+        page.wait_for_url("**#" + href.split("#", 1)[1])
+        entry = tab.target()
+        assert entry["tag"] == "section" and "tk-entry" in entry["cls"] and entry["visible"]
+        assert entry["id"] == href.split("#", 1)[1]
+        if href.startswith("#"):  # the letter's own list of persons, on its page
+            assert page.url.split("#", 1)[0].endswith(chosen)
+        else:
+            assert page.url.split("#", 1)[0].endswith(href.split("#", 1)[0])
+        page.goto(url(folder, chosen))
+        markers = page.locator("main a[role='doc-noteref']")
+        if name != "letters1916":  # Letters 1916 has no notes in its texts
+            assert markers.count() > 0
+            note_id = markers.first.get_attribute("href")[1:]
+            markers.first.click()
+            page.wait_for_url(f"**#{note_id}")
+            note = tab.target()
+            assert note["tag"] == "li" and "tk-note" in note["cls"] and note["visible"]
+        facsimiles = page.locator("main a.tk-facs")
+        if name == "letters1916":
+            assert facsimiles.count() > 0
+            assert facsimiles.first.get_attribute("href").startswith(IMAGE_SERVER)
+        tab.assert_clean()
+    finally:
+        page.context.close()

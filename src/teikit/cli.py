@@ -895,12 +895,16 @@ def build(
 
     Validates first and stops on errors unless --keep-going. Writes a home page
     with the introduction and how to cite, the letters in date order and a
-    chronology, one page per document, person/place/organisation registers
+    chronology, one page per document, a register page for each type of entry
+    the edition has (persons, places, organisations, works, events, terms)
     linked to every occurrence, full-text search that works from file://,
-    PDFs through Typst and a downloads page with the TEI sources and exports.
-    Run again, it rebuilds only what changed (--force rebuilds all). The
-    edition's teikit.toml gives the title, base URL, CMIF metadata, rule policy,
-    site profile and whether to make PDFs; options override it.
+    PDFs through Typst and a downloads page with the TEI sources and exports,
+    in the edition's language (English or German). Then it checks every
+    internal link of the pages it wrote: each dead one is an error at its line
+    (exit 1). Run again, it rebuilds only what changed (--force rebuilds all).
+    The edition's teikit.toml gives the title, base URL, CMIF metadata, rule
+    policy, site profile and language and whether to make PDFs; options
+    override it.
 
     Example:
 
