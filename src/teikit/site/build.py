@@ -80,7 +80,10 @@ from teikit.site.records import (
 from teikit.site.search import search_index, search_page
 from teikit.validate import ValidateOptions, validate_files
 
-FULL_PDF_MAX_DOCUMENTS = 300  # see _plan: Typst's memory grows with the whole document
+# Typst lays out the whole-edition PDF in memory, about 7.5 MB a letter: 295
+# Schnitzler letters peaked at 3.7 GB. Above this many documents each keeps its
+# own PDF and the edition gets none as a whole, so a build stays lean.
+FULL_PDF_MAX_DOCUMENTS = 100
 
 PARALLEL_VALIDATION = 200
 PARALLEL_RENDERING = 60
@@ -306,11 +309,13 @@ class Builder:
         assign_pages(docs, self.report.diagnostics)
         edition = SiteEdition(model, docs)
         chrome = Chrome(edition, Messages(site_language(model, self.config)))
-        # What every page's links depend on: which files there are, and their pages.
+        # What every page's links and chrome depend on: which files there are, their
+        # pages, the navigation and the language.
         layout = key_of(
             sorted((d.file, d.page, d.kind) for d in docs),
             edition.intro.file if edition.intro else "",
             [s[0] for s in edition.sections],
+            chrome.nav,
         )
         everything = key_of(self.fingerprint, layout, sorted(hashes.items()))
         whole = self._edition_fresh(everything)
