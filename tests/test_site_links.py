@@ -53,6 +53,9 @@ def test_build_reports_dead_links_and_counts_them(tmp_path):
     assert "letter.html has no element with id 'nowhere'" in dead[1].message
     assert "2 dead links" in report.summary()
     assert not report.ok
+    # a letter that is not in the edition is not linked at all: no page, no link
+    letter = (tmp_path / "site" / "letter.html").read_text("utf-8")
+    assert "other.xml" not in letter and 'href="other.html"' in letter
 
 
 def test_cli_build_exits_1_on_dead_links(tmp_path):

@@ -458,12 +458,17 @@ class Builder:
         return max(1, min(wanted, count))
 
     def _render_params(
-        self, edition: SiteEdition, chrome: Chrome, page: str, section: str | None = None
+        self,
+        edition: SiteEdition,
+        chrome: Chrome,
+        page: str,
+        section: str | None = None,
+        source: str = "",
     ) -> dict[str, str]:
-        """The site profile's parameters for ``page``: where the site's pages are, and
-        its chrome (see site.xsl)."""
+        """The site profile's parameters for ``page``, made from the document at
+        ``source``: where the site's pages are, and its chrome (see site.xsl)."""
         params = {
-            **chrome.render_params(page),
+            **chrome.render_params(page, source),
             "site-root": "",
             "home-page": HOME,
             "register-page": edition.register.page if edition.register else REGISTER_PAGE,
@@ -511,7 +516,8 @@ class Builder:
                     job = Job("kept", str(d.path), "", page=d.page, written=written, search=search)
                     todo.append((d.page, "", job, d))
             else:
-                params = tuple(self._render_params(edition, chrome, d.page).items())
+                given = self._render_params(edition, chrome, d.page, source=d.file)
+                params = tuple(given.items())
                 job = Job("page", str(d.path), register, params, page=d.page, search=search)
                 todo.append((d.page, key, job, d))
             if self.pdf:
@@ -542,14 +548,21 @@ class Builder:
                 todo.append((FULL_PDF, key, Job("edition-pdf", "", register, paths=paths), None))
         if sections and edition.principles is not None:
             params = tuple(
-                {**self._render_params(edition, chrome, PRINCIPLES), "principles": "true"}.items()
+                {
+                    **self._render_params(
+                        edition, chrome, PRINCIPLES, source=edition.principles.file
+                    ),
+                    "principles": "true",
+                }.items()
             )
             todo.append(
                 (PRINCIPLES, "", Job("html", str(edition.principles.path), register, params), None)
             )
         if sections and edition.register_doc is not None:
+            register_file = edition.register.file if edition.register is not None else ""
             for section, _, page, _, _ in edition.sections:
-                params = tuple(self._render_params(edition, chrome, page, section).items())
+                given = self._render_params(edition, chrome, page, section, source=register_file)
+                params = tuple(given.items())
                 todo.append((page, "", Job("html", register, register, params), None))
             if edition.register is None:  # merged: its own index page, as a file's would be
                 given = self._render_params(edition, chrome, REGISTER_PAGE, "")

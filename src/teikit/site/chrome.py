@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 from typing import Any
 
 from lxml import etree
@@ -18,7 +17,6 @@ from teikit.site.records import (
     DOWNLOADS,
     HOME,
     PRINCIPLES,
-    RESERVED,
     SEARCH,
     SiteEdition,
 )  # fmt: skip
@@ -46,17 +44,13 @@ class Chrome:
         nav += [(page, msg(f"section.{name}")) for name, _, page, _, _ in edition.sections]
         nav += [(SEARCH, msg("nav.search")), (DOWNLOADS, msg("nav.downloads"))]
         self.nav = nav
-        # Links the stylesheets rewrite from x.xml to x.html, where the page is named otherwise.
-        self.link_map: dict[str, str] = {}
-        for d in edition.docs:
-            name = PurePosixPath(d.file).name
-            original = name[:-4] + ".html" if name.lower().endswith(".xml") else name
-            # A reserved name ("persons.html") means the site's page, never a document.
-            if original != d.page and original not in RESERVED:
-                self.link_map[original] = d.page
+        # The page of every document, by its path in the edition: where links between
+        # documents lead (site.xsl); a file that is not among them gets no link.
+        self.pages = {d.file: d.page for d in edition.docs}
 
-    def render_params(self, page: str) -> dict[str, str]:
-        """What the site profile (site.xsl) needs to write ``page``'s chrome."""
+    def render_params(self, page: str, source: str = "") -> dict[str, str]:
+        """What the site profile (site.xsl) needs to write ``page``'s chrome, the
+        page of the document at ``source`` (its path in the edition)."""
         return {
             "csp": CSP,
             "ui-lang": self.msg.lang,
@@ -65,7 +59,8 @@ class Chrome:
             "site-nav": json.dumps(self.nav, ensure_ascii=False),
             "site-page": page,
             "site-search": SEARCH if page != SEARCH else "",
-            "site-pages": json.dumps(self.link_map, ensure_ascii=False),
+            "site-pages": json.dumps(self.pages, ensure_ascii=False),
+            "site-source": source,
         }
 
     def head_items(self) -> list[etree._Element]:

@@ -8,8 +8,8 @@
     the site's stylesheet) and tk:hook-before-body (the site's navigation and
     quick search), from $site-nav; the Content-Security-Policy comes first in
     <head> through html.xsl's $csp;
-  * links to other TEI files lead to their pages by the names the site gave
-    them ($site-pages, tk:xml-to-html);
+  * links to other TEI files lead to the pages the site gave them, and nowhere
+    when the file is not a document of the site ($site-pages, tk:href);
   * every name gets an element number id, so that a register page can link
     each occurrence to the very mention in the letter.
 
@@ -47,8 +47,12 @@
   <!-- The site's search page, relative to the site root; '' for no quick search. -->
   <xsl:param name="site-search" as="xs:string" select="''"/>
 
-  <!-- JSON {"x.html": "page.html", …}: pages of TEI files the site names otherwise. -->
+  <!-- JSON {"editions/L1.xml": "L1.html", …}: the page of every document of the site,
+       by its path in the edition. -->
   <xsl:param name="site-pages" as="xs:string" select="'{}'"/>
+
+  <!-- This document's path in the edition ("editions/L1.xml"): where its links start. -->
+  <xsl:param name="site-source" as="xs:string" select="''"/>
 
   <xsl:variable name="tks:pages" as="map(*)" select="parse-json($site-pages)"/>
 
@@ -90,16 +94,35 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- Links to other TEI files: to the page the site gave the file. -->
-  <xsl:function name="tk:xml-to-html" as="xs:string">
+  <!-- Links to other TEI files lead to the page the site gave the file, and
+       nowhere when the file is not a document of the site: no link to a page
+       that is not written. Other links are as written. -->
+  <xsl:function name="tk:href" as="xs:string?">
+    <xsl:param name="attribute" as="attribute()?"/>
+    <xsl:variable name="url" as="xs:string?" select="tk:first-url($attribute)"/>
+    <xsl:sequence select="if (exists($url) and $rewrite-xml-links) then tks:site-href($url) else $url"/>
+  </xsl:function>
+
+  <xsl:function name="tks:site-href" as="xs:string?">
     <xsl:param name="url" as="xs:string"/>
-    <xsl:variable name="html" as="xs:string" select="if (empty(tk:url-scheme($url)))
-        then replace($url, '\.xml(#.*)?$', '.html$1') else $url"/>
-    <xsl:variable name="path" as="xs:string" select="replace($html, '[#?].*$', '')"/>
-    <xsl:variable name="name" as="xs:string" select="replace($path, '^.*/', '')"/>
-    <xsl:sequence select="if (empty(tk:url-scheme($url)) and map:contains($tks:pages, $name))
-        then $site-root || $tks:pages($name) || substring($html, string-length($path) + 1)
-        else $html"/>
+    <xsl:variable name="path" as="xs:string" select="replace($url, '[#?].*$', '')"/>
+    <xsl:choose>
+      <xsl:when test="exists(tk:url-scheme($url)) or not(matches($path, '\.xml$', 'i'))">
+        <xsl:sequence select="$url"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="base" as="xs:string" select="'http://edition.invalid/'"/>
+        <xsl:variable name="file" as="xs:string?">
+          <xsl:try>
+            <xsl:sequence select="substring-after(string(resolve-uri($path, $base || $site-source)), $base)"/>
+            <xsl:catch select="()"/>
+          </xsl:try>
+        </xsl:variable>
+        <xsl:sequence select="if (exists($file) and map:contains($tks:pages, $file))
+            then $site-root || $tks:pages($file) || substring($url, string-length($path) + 1)
+            else ()"/>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:function>
 
   <!-- ========================================================= mentions -->
