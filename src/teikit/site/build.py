@@ -19,7 +19,7 @@ from lxml import etree
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import default_jobs, output_folder
+from teikit.batch import default_jobs, output_folder, pipeline
 from teikit.batch import run as run_jobs
 from teikit.document import Document, load, read_regular
 from teikit.edition import Config, Edition, find_config, load_config
@@ -32,15 +32,18 @@ from teikit.site.chrome import Chrome
 from teikit.site.i18n import Messages, site_language
 from teikit.site.jobs import (
     Job,
+    JobResult,
     Pages,
     SiteContext,
+    Typeset,
     Workshop,
     compile_job,
+    compile_typeset,
     edition_job,
     gave_up,
     job_timed_out,
     run_job,
-)  # fmt: skip
+)
 from teikit.site.links import check_links
 from teikit.site.markup import parse_page, serialize
 from teikit.site.outputs import (
@@ -588,27 +591,7 @@ class Builder:
             shop.loaded[MERGED_REGISTER] = edition.register_doc
         shop.site = SiteContext(edition, chrome, entities, str(self.source), self.outputs)
         try:
-            jobs_todo = [job for _, _, job, _ in todo]
-            results = run_jobs(
-                partial(run_job, shop),
-                jobs_todo,
-                jobs=jobs,
-                timeout=self.timeout,
-                on_failure=job_timed_out,
-            )
-            pdfs = [i for i, result in enumerate(results) if result.typst is not None]
-            shop.typst = [(jobs_todo[i], results[i]) for i in pdfs]
-            made = run_jobs(
-                partial(compile_job, shop),
-                list(range(len(pdfs))),
-                jobs=typst_jobs,
-                timeout=self.timeout,
-                on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
-                # Typst already ran here: a forked worker would hang in it (see render)
-                isolate=render.typst_forkable(),
-            )
-            for i, result in zip(pdfs, made, strict=True):
-                results[i] = result
+            results = self._render(shop, [job for _, _, job, _ in todo], jobs, typst_jobs)
         finally:
             shop.typst, shop.site = [], None
 
@@ -638,6 +621,64 @@ class Builder:
             else:  # a PDF
                 self.outputs.put(rel, key, result.data)
         return pages
+
+    def _render(
+        self, shop: Workshop, todo: list[Job], jobs: int, typst_jobs: int
+    ) -> list[JobResult]:
+        """Run the jobs, in workers. Pages side by side; PDFs as ``teikit transform``
+        makes them, through the one scheduler for Saxon and Typst
+        (:func:`teikit.batch.pipeline`): the stylesheet here, Typst in workers forked
+        before it, each PDF compiled while the next is prepared, so that Typst
+        sources never pile up. Once Typst has run in this process no forked worker
+        may run it (see teikit.render): then the sources are made in workers and
+        compiled here."""
+        results: list[JobResult | None] = [None] * len(todo)
+        typeset = [i for i, job in enumerate(todo) if job.kind in ("pdf", "edition-pdf")]
+        streamed = bool(typeset) and render.typst_forkable()
+        first = [i for i in range(len(todo)) if not (streamed and i in set(typeset))]
+        made = run_jobs(
+            partial(run_job, shop),
+            [todo[i] for i in first],
+            jobs=jobs,
+            timeout=self.timeout,
+            on_failure=job_timed_out,
+        )
+        for i, result in zip(first, made, strict=True):
+            results[i] = result
+        if streamed:
+
+            def prepare(i: int) -> tuple[JobResult, Typeset | None]:
+                made = run_job(shop, todo[i])
+                work = Typeset(todo[i], made.typst, made.file, made.diagnostics)
+                return made, work if made.typst is not None else None
+
+            def settle(i: int, made: JobResult, compiled: JobResult | None) -> None:
+                results[i] = compiled if compiled is not None else made
+
+            pipeline(
+                typeset,
+                prepare,
+                compile_typeset,
+                settle,
+                jobs=typst_jobs,
+                timeout=self.timeout,
+                on_failure=lambda work, failure: job_timed_out(work.job, failure),
+            )
+        else:
+            pdfs = [i for i in first if results[i] is not None and results[i].typst is not None]
+            shop.typst = [(todo[i], results[i]) for i in pdfs]
+            compiled = run_jobs(
+                partial(compile_job, shop),
+                list(range(len(pdfs))),
+                jobs=typst_jobs,
+                timeout=self.timeout,
+                on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
+                # Typst already ran here: a forked worker would hang in it (see render)
+                isolate=render.typst_forkable(),
+            )
+            for i, result in zip(pdfs, compiled, strict=True):
+                results[i] = result
+        return [result for result in results if result is not None]
 
     def _copies(self, edition: SiteEdition, hashes: dict[str, str]) -> None:
         """The TEI sources, byte for byte, for the downloads page."""

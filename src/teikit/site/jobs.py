@@ -302,16 +302,31 @@ def _finish_section(shop: Workshop, page: str) -> JobResult:
     return JobResult(None, found, stored=[site.outputs.store(page, serialize(root))])
 
 
+@dataclass(frozen=True)
+class Typeset:
+    """A PDF's Typst source, on its way to a worker that compiles it."""
+
+    job: Job
+    typst: str | None
+    file: str  # the name Typst's diagnostics carry
+    diagnostics: list[Diagnostic]  # the stylesheet's
+
+
+def compile_typeset(work: Typeset) -> JobResult:
+    """The PDF of one Typst source (worker side, :func:`teikit.batch.pipeline`)."""
+    try:
+        pdf, warnings = render.compile_typst(work.typst or "", file=work.file)
+    except TeikitError as exc:
+        return _failed(work.job, exc, [])  # as render_pdf: without the stylesheet's messages
+    except OSError as exc:
+        return JobResult(None, [diag(work.job.path, f"cannot render: {exc}", "render-failed")])
+    return JobResult(pdf, work.diagnostics + warnings)
+
+
 def compile_job(shop: Workshop, index: int) -> JobResult:
     """The PDF of the ``index``-th Typst source of the first round (worker side)."""
     job, first = shop.typst[index]
-    try:
-        pdf, warnings = render.compile_typst(first.typst or "", file=first.file)
-    except TeikitError as exc:
-        return _failed(job, exc, [])  # as render_pdf: without the stylesheet's messages
-    except OSError as exc:
-        return JobResult(None, [diag(job.path, f"cannot render: {exc}", "render-failed")])
-    return JobResult(pdf, first.diagnostics + warnings)
+    return compile_typeset(Typeset(job, first.typst, first.file, first.diagnostics))
 
 
 def gave_up(file: str, what: str, failure: WorkerFailure) -> JobResult:
