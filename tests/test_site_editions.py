@@ -17,7 +17,7 @@ from teikit.site.records import SECTIONS
 
 from conftest import IMAGE_SERVER, REAL_EDITIONS, corpus
 
-PAGE_OF_TYPE = {kind: page for _, _, page, _, kind in SECTIONS}
+PAGE_OF_TYPE = {kind: page for _, _, page, kind in SECTIONS}
 LANGUAGE = {"letters1916": "en", "schnitzler-briefe": "de", "gerdracor": "de"}
 HOME_LABEL = {"en": "Home", "de": "Startseite"}
 

@@ -477,7 +477,7 @@ class Builder:
             "register-page": edition.register.page if edition.register else REGISTER_PAGE,
             "edition-title": edition.title,
         }
-        for name, _, page, _, _ in SECTIONS:
+        for name, _, page, _ in SECTIONS:
             params[f"{name}-page"] = page
         if section is not None:
             params["register-section"] = section
@@ -563,7 +563,7 @@ class Builder:
             )
         if sections and edition.register_doc is not None:
             register_file = edition.register.file if edition.register is not None else ""
-            for section, _, page, _, _ in edition.sections:
+            for section, _, page, _ in edition.sections:
                 given = self._render_params(edition, chrome, page, section, source=register_file)
                 params = tuple(given.items())
                 todo.append((page, "", Job("html", register, register, params), None))
@@ -717,8 +717,8 @@ class Builder:
 
         # The data exports and the register sections (each with every occurrence):
         # the longest work on the edition's own pages, done by workers side by side.
-        exports = [("export", fmt) for fmt, _, _, _ in EXPORTS]
-        sections = [("section", page) for _, _, page, _, _ in edition.sections]
+        exports = [("export", fmt) for fmt, _, _ in EXPORTS]
+        sections = [("section", page) for _, _, page, _ in edition.sections]
         sections += [("section", REGISTER_PAGE)]  # the merged registers' index page
         sections = [item for item in sections if item[1] in pages.sections]
         shop = self.shop

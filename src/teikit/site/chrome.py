@@ -41,7 +41,7 @@ class Chrome:
             nav.append((PRINCIPLES, msg("nav.principles")))
         if edition.letters():
             nav.append((CHRONOLOGY, msg("nav.letters")))
-        nav += [(page, msg(f"section.{name}")) for name, _, page, _, _ in edition.sections]
+        nav += [(page, msg(f"section.{name}")) for name, _, page, _ in edition.sections]
         nav += [(SEARCH, msg("nav.search")), (DOWNLOADS, msg("nav.downloads"))]
         self.nav = nav
         # The page of every document, by its path in the edition: where links between

@@ -263,7 +263,7 @@ def _export_job(shop: Workshop, fmt: str) -> JobResult:
     site = shop.site
     assert site is not None and site.export_options is not None
     edition = site.edition
-    name, label = next((name, label) for f, name, label, _ in EXPORTS if f == fmt)
+    name, label = next((name, label) for f, name, label in EXPORTS if f == fmt)
     docs = [d.doc for d in edition.order]
     with tempfile.TemporaryDirectory(prefix="teikit-export-") as tmp:
         try:

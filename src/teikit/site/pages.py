@@ -425,7 +425,7 @@ def downloads(
         )
     )
     items = []
-    for fmt, _, label, _ in EXPORTS:
+    for fmt, _, label in EXPORTS:
         files = exported.get(fmt, [])
         description = msg(f"export.{fmt}")
         if not files:

@@ -17,20 +17,17 @@ from teikit.site.outputs import diag, page_name
 
 T = f"{{{TEI_NS}}}"
 
-# Register sections: (section, list element, page, heading, index entity type).
+# Register sections: (section, list element, page, index entity type); their
+# headings are the catalog's (section.persons …).
 SECTIONS = (
-    ("persons", "listPerson", "persons.html", "Persons", "person"),
-    ("places", "listPlace", "places.html", "Places", "place"),
-    ("organisations", "listOrg", "organisations.html", "Organisations", "org"),
-    ("works", "listBibl", "works.html", "Works", "work"),
-    ("events", "listEvent", "events.html", "Events", "event"),
-    ("terms", "taxonomy", "terms.html", "Terms", "term"),
+    ("persons", "listPerson", "persons.html", "person"),
+    ("places", "listPlace", "places.html", "place"),
+    ("organisations", "listOrg", "organisations.html", "org"),
+    ("works", "listBibl", "works.html", "work"),
+    ("events", "listEvent", "events.html", "event"),
+    ("terms", "taxonomy", "terms.html", "term"),
 )
-SECTION_PAGE = {kind: page for _, _, page, _, kind in SECTIONS}
-KIND_LABEL = {
-    "person": "person", "place": "place", "org": "organisation", "work": "work",
-    "event": "event", "term": "term",
-}  # fmt: skip
+SECTION_PAGE = {kind: page for _, _, page, kind in SECTIONS}
 
 HOME, CHRONOLOGY, SEARCH, DOWNLOADS = (
     "index.html",
@@ -45,14 +42,14 @@ PRINCIPLES = "principles.html"  # the editorial principles of the contents file
 
 RESERVED = frozenset(
     {HOME, CHRONOLOGY, SEARCH, DOWNLOADS, SEARCH_INDEX, REGISTER_PAGE, PRINCIPLES}
-    | {page for _, _, page, _, _ in SECTIONS}
+    | {page for _, _, page, _ in SECTIONS}
 )
-# Data exports: (format, file under downloads/data/, label, description).
+# Data exports: (format, file under downloads/data/, label); described by the catalog (export.*).
 EXPORTS = (
-    ("cmif", "edition.cmif.xml", "CMIF", "letter metadata for correspSearch (TEI, CMIF v1)"),
-    ("csv", "csv", "CSV", "tables of letters, persons, places, organisations and mentions"),
-    ("geojson", "places.geojson", "GeoJSON", "the places with coordinates (Linked Places)"),
-    ("jsonld", "edition.jsonld", "JSON-LD", "letters and entities as schema.org linked data"),
+    ("cmif", "edition.cmif.xml", "CMIF"),
+    ("csv", "csv", "CSV"),
+    ("geojson", "places.geojson", "GeoJSON"),
+    ("jsonld", "edition.jsonld", "JSON-LD"),
 )
 
 # Elements the entity index may count as a mention; the site profile gives each an id.
@@ -151,7 +148,7 @@ class SiteEdition:
 
     def _sections(self) -> list[tuple[str, str, str, str, str]]:
         types = set(self.model.registers.types)
-        return [s for s in SECTIONS if s[4] in types]
+        return [s for s in SECTIONS if s[3] in types]
 
     def letters(self) -> list[tuple[Letter, Doc]]:
         out = []
