@@ -60,7 +60,7 @@ from teikit.site.outputs import (
     safe_output_path,
     sha,
     stored_rows,
-)  # fmt: skip
+)
 from teikit.site.pages import chronology, downloads, home
 from teikit.site.profile import profile_path
 from teikit.site.records import (
@@ -79,7 +79,7 @@ from teikit.site.records import (
     Entities,
     SiteEdition,
     assign_pages,
-)  # fmt: skip
+)
 from teikit.site.search import search_index, search_page
 from teikit.validate import ValidateOptions, validate_files
 

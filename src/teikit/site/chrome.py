@@ -19,7 +19,7 @@ from teikit.site.records import (
     PRINCIPLES,
     SEARCH,
     SiteEdition,
-)  # fmt: skip
+)
 
 # --------------------------------------------------------------------------- page chrome
 

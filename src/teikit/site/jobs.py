@@ -31,7 +31,7 @@ from teikit.site.records import (
     SiteEdition,
     ids_of,
     mention_anchors,
-)  # fmt: skip
+)
 from teikit.site.search import assign_block_ids, main_of, search_records
 
 # --------------------------------------------------------------------------- rendering jobs

@@ -31,7 +31,7 @@ from teikit.site.records import (
     T,
     safe_id,
     text_of,
-)  # fmt: skip
+)
 
 
 def occurrence_href(occ: Occurrence, d: Doc, facts: PageFacts | None) -> str:

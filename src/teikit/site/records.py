@@ -56,10 +56,21 @@ EXPORTS = (
 MENTION_TAGS = frozenset(
     f"{T}{name}"
     for name in (
-        "persName", "placeName", "orgName", "title", "name", "rs", "geogName",
-        "settlement", "country", "region", "bloc", "district", "sp",
+        "persName",
+        "placeName",
+        "orgName",
+        "title",
+        "name",
+        "rs",
+        "geogName",
+        "settlement",
+        "country",
+        "region",
+        "bloc",
+        "district",
+        "sp",
     )
-)  # fmt: skip
+)
 
 
 def text_of(el: etree._Element | None) -> str:
