@@ -125,19 +125,19 @@ def test_transform_keeps_input_order_with_two_workers(tmp_path):
 
 
 def test_build_prints_validation_findings_before_pages_are_rendered(tmp_path, monkeypatch):
-    from teikit import site
+    from teikit.site import build as site
 
     folder = tmp_path / "tei"
     letters(folder, 3, first=tei("a", ' rend="x" unknown="1"'))
     printed = Printed(monkeypatch, "a.xml")
-    real = site._run_job
+    real = site.run_job
 
-    def run_job(job):  # in the worker
+    def run_job(shop, job):  # in the worker
         if job.path.endswith("c.xml") and job.kind == "page":
             printed.wait_in_worker()
-        return real(job)
+        return real(shop, job)
 
-    monkeypatch.setattr(site, "_run_job", run_job)
+    monkeypatch.setattr(site, "run_job", run_job)
     result = CliRunner().invoke(
         cli,
         ["build", str(folder), "-o", str(tmp_path / "site"), "--keep-going", "--no-pdf", "-j", "1"],

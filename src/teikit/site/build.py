@@ -8,7 +8,7 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from lxml import etree
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import default_jobs, output_folder, pipeline
+from teikit.batch import OnStep, Step, default_jobs, output_folder, pipeline
 from teikit.batch import run as run_jobs
 from teikit.document import Document, load, read_regular
 from teikit.edition import Config, Edition, find_config, load_config
@@ -122,6 +122,7 @@ def build_site(
     cmif: CmifOptions | None = None,
     timeout: float | None = None,
     config: Config | None = None,
+    on_step: OnStep | None = None,
 ) -> BuildReport:
     """Build the website of the edition in ``tei_dir`` (its ``*.xml`` files, searched
     recursively; or an :class:`~teikit.edition.Edition`) into ``out_dir``.
@@ -140,7 +141,9 @@ def build_site(
     site will be published, used in the citation and the data exports; ``cmif``
     gives what CMIF needs and the edition does not hold (the editor's e-mail).
     A page or PDF a worker spends more than ``timeout`` seconds on (default:
-    batch.DEFAULT_TIMEOUT) is given up and reported.
+    batch.DEFAULT_TIMEOUT) is given up and reported. ``on_step`` hears of each file
+    validated and each output made (:class:`~teikit.batch.Step`, with its findings),
+    in order, as they finish; the report still holds every finding.
     """
     started = time.perf_counter()
     if (
@@ -179,7 +182,7 @@ def build_site(
         report = BuildReport(out_dir=out)
         builder = Builder(
             source, report, keep_going, force, jobs, pdf, base_url, validate, cmif, timeout,
-            config, edition,
+            config, edition, on_step,
         )  # fmt: skip
         try:
             builder.build()
@@ -203,8 +206,10 @@ class Builder:
         timeout: float | None = None,
         config: Config | None = None,
         edition: Edition | None = None,
+        on_step: OnStep | None = None,
     ) -> None:
         self.source = source
+        self.on_step = on_step
         self.config = config or Config()
         self.given = edition
         self.timeout = timeout  # seconds a worker may spend on one job
@@ -422,6 +427,7 @@ class Builder:
                 options=ValidateOptions(config=self.config),
                 jobs=self._jobs(len(files), PARALLEL_VALIDATION),
                 documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
+                on_result=self._stepper("validating", len(files), lambda r: r.diagnostics),
             )
             diagnostics = list(result.diagnostics)
             invalid = sum(1 for f in result.files if not f.valid)
@@ -442,6 +448,26 @@ class Builder:
         if self.findings is None and isinstance(findings, dict):
             self.findings = findings  # still true: kept for the next build
         return None
+
+    def _stepper(
+        self,
+        phase: str,
+        total: int,
+        found: Callable[[Any], Sequence[Diagnostic]],
+        unit: str = "files",
+        name: Callable[[Any], str] = str,
+    ) -> Callable[[Any, Any], None] | None:
+        """An ``on_result`` for a batch that tells ``on_step`` of each item done."""
+        if self.on_step is None:
+            return None
+        tell, done = self.on_step, 0
+
+        def step(item: Any, result: Any) -> None:
+            nonlocal done
+            done += 1
+            tell(Step(phase, done, total, name(item), tuple(found(result)), unit))
+
+        return step
 
     def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
         """Record a failure; without keep_going it stops the build."""
@@ -636,13 +662,22 @@ class Builder:
         typeset = [i for i, job in enumerate(todo) if job.kind in ("pdf", "edition-pdf")]
         streamed = bool(typeset) and render.typst_forkable()
         first = [i for i in range(len(todo)) if not (streamed and i in set(typeset))]
+
+        def output(job: Job) -> str:
+            return job.page or job.path or FULL_PDF
+
         made = run_jobs(
             partial(run_job, shop),
             [todo[i] for i in first],
             jobs=jobs,
             timeout=self.timeout,
             on_failure=job_timed_out,
-        )
+            # A PDF's findings are told when it is typeset.
+            on_result=self._stepper(
+                "rendering", len(first), lambda r: () if r.typst else r.diagnostics,
+                "outputs", output,
+            ),
+        )  # fmt: skip
         for i, result in zip(first, made, strict=True):
             results[i] = result
         if streamed:
@@ -652,8 +687,14 @@ class Builder:
                 work = Typeset(todo[i], made.typst, made.file, made.diagnostics)
                 return made, work if made.typst is not None else None
 
+            typeset_step = self._stepper(
+                "typesetting", len(typeset), lambda r: r.diagnostics, "PDFs", output
+            )
+
             def settle(i: int, made: JobResult, compiled: JobResult | None) -> None:
                 results[i] = compiled if compiled is not None else made
+                if typeset_step is not None:
+                    typeset_step(todo[i], results[i])
 
             pipeline(
                 typeset,
@@ -675,7 +716,11 @@ class Builder:
                 on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
-            )
+                on_result=self._stepper(
+                    "typesetting", len(pdfs), lambda r: r.diagnostics, "PDFs",
+                    lambda index: output(shop.typst[index][0]),
+                ),
+            )  # fmt: skip
             for i, result in zip(pdfs, compiled, strict=True):
                 results[i] = result
         return [result for result in results if result is not None]
@@ -734,6 +779,9 @@ class Builder:
                 jobs=jobs,
                 timeout=self.timeout,
                 on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
+                on_result=self._stepper(
+                    "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
+                ),
             )
             made = dict(zip(items, done, strict=True))
         finally:
