@@ -70,3 +70,20 @@ def test_cli_build_exits_1_on_dead_links(tmp_path):
     assert any(":error: dead link 'other.html'" in line.replace(" ", "") or
                "error: dead link 'other.html'" in line for line in lines)  # fmt: skip
     assert ", 2 dead links," in lines[-1]
+
+
+def test_terms_and_events_get_register_pages_and_no_other_type_does(tmp_path):
+    site = tmp_path / "site"
+    report = build_site(FIXTURES / "site" / "terms-and-events", site, pdf=False, validate=False)
+    assert report.ok and report.dead_links == 0, [d.format() for d in report.diagnostics]
+    for absent in ("persons.html", "places.html", "organisations.html", "works.html"):
+        assert not (site / absent).exists(), absent
+    terms = (site / "terms.html").read_text("utf-8")
+    assert 'id="quarrel"' in terms and 'id="lawsuit"' in terms  # nested categories too
+    assert 'href="letter.html#tk-m' in terms  # each term links its mention
+    assert 'href="letter.html#tk-m' in (site / "events.html").read_text("utf-8")
+    letter = (site / "letter.html").read_text("utf-8")
+    assert 'href="terms.html#quarrel"' in letter
+    nav = (site / "index.html").read_text("utf-8")
+    assert 'href="terms.html"' in nav and 'href="events.html"' in nav
+    assert 'href="persons.html"' not in nav

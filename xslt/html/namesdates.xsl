@@ -164,9 +164,9 @@
       <xsl:sequence select="tk:fail('unknown-section', 'register-section must be one of '
           || string-join(('''''', $tk:section-order), ', ') || ', not ''' || $register-section || '''')"/>
     </xsl:if>
-    <!-- the lists: in the body; a taxonomy also in the header's classDecl -->
-    <xsl:variable name="body" as="element()*"
-        select="tei:text/tei:body | tei:teiHeader/tei:encodingDesc/tei:classDecl"/>
+    <!-- the lists: in the text and standOff; a taxonomy also in the header's classDecl -->
+    <xsl:variable name="body" as="element()*" select="tei:text/(tei:front | tei:body | tei:back)
+        | tei:standOff | tei:teiHeader/tei:encodingDesc/tei:classDecl"/>
     <xsl:variable name="present" as="xs:string*" select="$tk:section-order[
         let $section := . return exists($body//*[local-name() = $tk:sections($section)[2]])]"/>
     <article class="tk-document tk-register">

@@ -661,7 +661,8 @@ class Builder:
         results: list[JobResult | None] = [None] * len(todo)
         typeset = [i for i, job in enumerate(todo) if job.kind in ("pdf", "edition-pdf")]
         streamed = bool(typeset) and render.typst_forkable()
-        first = [i for i in range(len(todo)) if not (streamed and i in set(typeset))]
+        later = set(typeset) if streamed else set()
+        first = [i for i in range(len(todo)) if i not in later]
 
         def output(job: Job) -> str:
             return job.page or job.path or FULL_PDF

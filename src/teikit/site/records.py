@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from teikit.document import TEI_NS, Document
-from teikit.edition import Edition
+from teikit.edition import Edition, merged_register
 from teikit.errors import Diagnostic, Severity
 from teikit.index import EntityIndex, Entry, Letter, Party, XPaths, build_index, flatten
 from teikit.site.outputs import diag, page_name
@@ -68,6 +68,7 @@ MENTION_TAGS = frozenset(
         "region",
         "bloc",
         "district",
+        "eventName",
         "sp",
     )
 )
@@ -149,6 +150,10 @@ class SiteEdition:
         )
         # The register the stylesheets get: one of the files, or all of them merged.
         self.register_doc: Document | None = model.register_document
+        if self.register_doc is not None and model.kind(self.register_doc) != "register":
+            # The registers live in a letter (its <back>, its header's taxonomy): the
+            # register pages are made from a register document of their own.
+            self.register_doc = merged_register(model)
         reg = self.register_doc
         self.register = by_doc.get(id(reg)) if reg is not None else None
         self.register_path = (

@@ -151,7 +151,7 @@
   <!-- Every element the entity index may count as a mention (see teikit.index). -->
   <xsl:template priority="50" match="tei:persName | tei:placeName | tei:orgName | tei:title
       | tei:name | tei:rs | tei:geogName | tei:settlement | tei:country | tei:region
-      | tei:bloc | tei:district | tei:sp">
+      | tei:bloc | tei:district | tei:eventName | tei:sp">
     <xsl:variable name="out" as="node()*">
       <xsl:next-match/>
     </xsl:variable>
