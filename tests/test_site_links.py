@@ -79,6 +79,7 @@ def test_terms_and_events_get_register_pages_and_no_other_type_does(tmp_path):
     for absent in ("persons.html", "places.html", "organisations.html", "works.html"):
         assert not (site / absent).exists(), absent
     terms = (site / "terms.html").read_text("utf-8")
+    assert "<h1>Terms</h1>" in terms
     assert 'id="quarrel"' in terms and 'id="lawsuit"' in terms  # nested categories too
     assert 'href="letter.html#tk-m' in terms  # each term links its mention
     assert 'href="letter.html#tk-m' in (site / "events.html").read_text("utf-8")

@@ -841,8 +841,7 @@
     <xsl:sequence select="(tk:given($tei, $kinds, $kind),
         if ($tei/tei:teiHeader/tei:profileDesc/tei:correspDesc
             or $tei/tei:text/tei:body/tei:div[@type = 'letter']) then 'letter'
-        else if ($tei/tei:text/tei:body//(tei:listPerson | tei:listPlace | tei:listOrg | tei:listBibl
-            | tei:listEvent | tei:taxonomy)) then 'register'
+        else if ($tei/tei:text/tei:body//(tei:listPerson | tei:listPlace | tei:listOrg)) then 'register'
         else if ($tei/tei:text/tei:body/tei:div[@type = 'contents']) then 'edition'
         else 'other')[1]"/>
   </xsl:function>

@@ -85,6 +85,10 @@
   <!-- Register index page (and page for other entry kinds), relative to the site root. -->
   <xsl:param name="register-page" as="xs:string" select="'register.html'"/>
 
+  <!-- Write the document as register pages ($register-section), whatever its kind
+       (teikit's merged registers of an edition that keeps them in its letters). -->
+  <xsl:param name="register-pages" as="xs:boolean" select="false()"/>
+
   <!-- For a register document: which page to write ('' index, persons, places, organisations, works, events, terms). -->
   <xsl:param name="register-section" as="xs:string" select="''"/>
 
@@ -165,7 +169,7 @@
             <xsl:when test="$principles">
               <xsl:apply-templates select="$tei/tei:teiHeader/tei:encodingDesc" mode="tk:principles"/>
             </xsl:when>
-            <xsl:when test="$kind = 'register'">
+            <xsl:when test="$kind = 'register' or $register-pages">
               <xsl:apply-templates select="$tei" mode="tk:register"/>
             </xsl:when>
             <xsl:otherwise>
@@ -189,7 +193,7 @@
   <xsl:function name="tk:page-title" as="xs:string">
     <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:sequence select="if ($principles) then tk:msg('principles.title')
-        else if (tk:kind($tei) = 'register')
+        else if (tk:kind($tei) = 'register' or $register-pages)
         then (tk:register-heading($register-section), tk:title($tei))[1]
         else tk:short-title($tei)"/>
   </xsl:function>

@@ -591,11 +591,11 @@ class Builder:
             register_file = edition.register.file if edition.register is not None else ""
             for section, _, page, _ in edition.sections:
                 given = self._render_params(edition, chrome, page, section, source=register_file)
-                params = tuple(given.items())
+                params = tuple({**given, "register-pages": "true"}.items())
                 todo.append((page, "", Job("html", register, register, params), None))
             if edition.register is None:  # merged: its own index page, as a file's would be
                 given = self._render_params(edition, chrome, REGISTER_PAGE, "")
-                params = tuple({**given, "kind": "register"}.items())
+                params = tuple({**given, "register-pages": "true"}.items())
                 job = Job("html", register, register, params)
                 todo.append((REGISTER_PAGE, "", job, None))
         jobs = self._jobs(len(todo), PARALLEL_RENDERING)
