@@ -555,7 +555,7 @@ class Builder:
                 if self.outputs.fresh(rel, key):
                     self.outputs.keep(rel)
                 else:
-                    todo.append((rel, key, Job("pdf", str(d.path), register), None))
+                    todo.append((rel, key, Job("pdf", str(d.path), register, output=rel), None))
         if self.pdf and len(edition.order) > FULL_PDF_MAX_DOCUMENTS:
             # Typst lays out one document in memory: about 7.5 MB a letter, so a
             # whole-edition PDF of thousands of letters would exhaust the machine.
@@ -574,7 +574,14 @@ class Builder:
                 self.outputs.keep(FULL_PDF)
             else:
                 paths = tuple(str(d.path) for d in edition.order)
-                todo.append((FULL_PDF, key, Job("edition-pdf", "", register, paths=paths), None))
+                todo.append(
+                    (
+                        FULL_PDF,
+                        key,
+                        Job("edition-pdf", "", register, paths=paths, output=FULL_PDF),
+                        None,
+                    )
+                )
         if sections and edition.principles is not None:
             params = tuple(
                 {
@@ -631,7 +638,7 @@ class Builder:
                         pages.intro = self.outputs.read(rel)
                 continue
             self.report.diagnostics.extend(result.diagnostics)
-            if result.stored is not None:  # a document's page, finished by the worker
+            if result.stored is not None:  # a page or a PDF, written by the worker
                 for stored in result.stored:
                     self.outputs.record(stored, key)
                 if d is edition.intro:
@@ -644,7 +651,7 @@ class Builder:
                 )
             elif not key:  # a register section: finished with the edition's pages
                 pages.sections[rel] = result.data
-            else:  # a PDF
+            else:  # the PDF of a worker that could not write it itself
                 self.outputs.put(rel, key, result.data)
         return pages
 
@@ -700,7 +707,7 @@ class Builder:
             pipeline(
                 typeset,
                 prepare,
-                compile_typeset,
+                partial(compile_typeset, shop),
                 settle,
                 jobs=typst_jobs,
                 timeout=self.timeout,

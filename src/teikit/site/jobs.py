@@ -49,6 +49,7 @@ class Job:
     page: str = ""  # page, kept: the document's page in the site
     written: str = ""  # kept: the page as the last build wrote it
     search: bool = False  # page, kept: make the page's search records
+    output: str = ""  # pdf, edition-pdf: where the PDF goes in the site
 
 
 @dataclass
@@ -312,21 +313,25 @@ class Typeset:
     diagnostics: list[Diagnostic]  # the stylesheet's
 
 
-def compile_typeset(work: Typeset) -> JobResult:
-    """The PDF of one Typst source (worker side, :func:`teikit.batch.pipeline`)."""
+def compile_typeset(shop: Workshop, work: Typeset) -> JobResult:
+    """The PDF of one Typst source, written into the site here, in the worker (worker
+    side, :func:`teikit.batch.pipeline`): only a small record travels back, so that
+    a worker sending a PDF never waits on a parent sending the next source."""
     try:
         pdf, warnings = render.compile_typst(work.typst or "", file=work.file)
     except TeikitError as exc:
         return _failed(work.job, exc, [])  # as render_pdf: without the stylesheet's messages
     except OSError as exc:
         return JobResult(None, [diag(work.job.path, f"cannot render: {exc}", "render-failed")])
-    return JobResult(pdf, work.diagnostics + warnings)
+    assert shop.site is not None
+    stored = shop.site.outputs.store(work.job.output, pdf)
+    return JobResult(None, work.diagnostics + warnings, stored=[stored])
 
 
 def compile_job(shop: Workshop, index: int) -> JobResult:
     """The PDF of the ``index``-th Typst source of the first round (worker side)."""
     job, first = shop.typst[index]
-    return compile_typeset(Typeset(job, first.typst, first.file, first.diagnostics))
+    return compile_typeset(shop, Typeset(job, first.typst, first.file, first.diagnostics))
 
 
 def gave_up(file: str, what: str, failure: WorkerFailure) -> JobResult:
