@@ -165,7 +165,7 @@ def breakdown(corpus: str) -> list[tuple[str, int]]:
     from teikit.edition.discovery import discover
     from teikit.errors import LoadError
     from teikit.index import build_index
-    from teikit.site import _profile_path
+    from teikit.site.profile import profile_path as _profile_path
 
     steps = [("interpreter and teikit's modules", _rss(os.getpid()))]
     files = discover([corpus])

@@ -427,7 +427,7 @@ class Builder:
                 options=ValidateOptions(config=self.config),
                 jobs=self._jobs(len(files), PARALLEL_VALIDATION),
                 documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
-                on_result=self._stepper("validating", len(files), lambda r: r.diagnostics),
+                **self._steps("validating", len(files), lambda r: r.diagnostics),
             )
             diagnostics = list(result.diagnostics)
             invalid = sum(1 for f in result.files if not f.valid)
@@ -449,25 +449,29 @@ class Builder:
             self.findings = findings  # still true: kept for the next build
         return None
 
-    def _stepper(
+    def _steps(
         self,
         phase: str,
         total: int,
         found: Callable[[Any], Sequence[Diagnostic]],
         unit: str = "files",
         name: Callable[[Any], str] = str,
-    ) -> Callable[[Any, Any], None] | None:
-        """An ``on_result`` for a batch that tells ``on_step`` of each item done."""
+    ) -> dict[str, Any]:
+        """``on_result`` and ``on_progress`` for a batch, telling ``on_step`` of each
+        item's findings (in input order) and of how many are done (in any order)."""
         if self.on_step is None:
-            return None
+            return {}
         tell, done = self.on_step, 0
 
-        def step(item: Any, result: Any) -> None:
+        def progress(count: int) -> None:
             nonlocal done
-            done += 1
+            done = max(done, count)
+            tell(Step(phase, done, total, unit=unit))
+
+        def step(item: Any, result: Any) -> None:
             tell(Step(phase, done, total, name(item), tuple(found(result)), unit))
 
-        return step
+        return {"on_result": step, "on_progress": progress}
 
     def _fail_or_note(self, diagnostics: Sequence[Diagnostic], what: str) -> None:
         """Record a failure; without keep_going it stops the build."""
@@ -556,14 +560,19 @@ class Builder:
                     self.outputs.keep(rel)
                 else:
                     todo.append((rel, key, Job("pdf", str(d.path), register, output=rel), None))
-        if self.pdf and len(edition.order) > FULL_PDF_MAX_DOCUMENTS:
-            # Typst lays out one document in memory: about 7.5 MB a letter, so a
-            # whole-edition PDF of thousands of letters would exhaust the machine.
+        size = sum(len(d.data) for d in edition.order)
+        if self.pdf and (
+            len(edition.order) > FULL_PDF_MAX_DOCUMENTS or size > render.EDITION_PDF_MAX_BYTES
+        ):
+            # Typst lays out one document in memory (render.EDITION_PDF_MAX_BYTES), so a
+            # whole-edition PDF of a large edition would exhaust the machine.
+            limit = render.EDITION_PDF_MAX_BYTES / 2**20
             self.report.diagnostics.append(
                 diag(
                     str(self.source),
-                    f"no full-edition PDF: {len(edition.order)} documents is more than "
-                    f"{FULL_PDF_MAX_DOCUMENTS}; each document still gets its own PDF",
+                    f"no full-edition PDF: {len(edition.order)} documents, {size / 2**20:.1f} MB "
+                    f"of TEI, is more than Typst can lay out in memory ({FULL_PDF_MAX_DOCUMENTS} "
+                    f"documents, {limit:.1f} MB); each document still gets its own PDF",
                     "full-pdf-skipped",
                     Severity.WARNING,
                 )
@@ -681,7 +690,7 @@ class Builder:
             timeout=self.timeout,
             on_failure=job_timed_out,
             # A PDF's findings are told when it is typeset.
-            on_result=self._stepper(
+            **self._steps(
                 "rendering", len(first), lambda r: () if r.typst else r.diagnostics,
                 "outputs", output,
             ),
@@ -695,14 +704,18 @@ class Builder:
                 work = Typeset(todo[i], made.typst, made.file, made.diagnostics)
                 return made, work if made.typst is not None else None
 
-            typeset_step = self._stepper(
+            steps = self._steps(
                 "typesetting", len(typeset), lambda r: r.diagnostics, "PDFs", output
             )
+            settled = 0
 
             def settle(i: int, made: JobResult, compiled: JobResult | None) -> None:
                 results[i] = compiled if compiled is not None else made
-                if typeset_step is not None:
-                    typeset_step(todo[i], results[i])
+                nonlocal settled
+                settled += 1
+                if steps:  # the pipeline settles in input order: done is how many
+                    steps["on_progress"](settled)
+                    steps["on_result"](todo[i], results[i])
 
             pipeline(
                 typeset,
@@ -724,7 +737,7 @@ class Builder:
                 on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
-                on_result=self._stepper(
+                **self._steps(
                     "typesetting", len(pdfs), lambda r: r.diagnostics, "PDFs",
                     lambda index: output(shop.typst[index][0]),
                 ),
@@ -787,7 +800,7 @@ class Builder:
                 jobs=jobs,
                 timeout=self.timeout,
                 on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
-                on_result=self._stepper(
+                **self._steps(
                     "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
                 ),
             )
