@@ -95,7 +95,8 @@ def test_the_interface_speaks_the_editions_language(real_sites, name):
     lang = LANGUAGE[name]
     for name_of_page in ("index.html", "search.html", PAGE_OF_TYPE["person"]):
         root = page(folder, name_of_page)
-        assert root.get("lang") == lang, name_of_page
+        # the site's own pages in its language; register pages in the edition's (de-AT)
+        assert root.get("lang").split("-")[0] == lang, name_of_page
         assert HOME_LABEL[lang] in root.xpath("//nav[contains(@class, 'tks-nav')]//a/text()")
     index = (folder / "search-index.js").read_text("utf-8")
     assert f'"lang":"{lang}"' in index
