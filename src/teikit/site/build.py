@@ -369,7 +369,7 @@ class Builder:
         loaded: dict[str, Document] = {}
         errors: dict[str, LoadError] = {}
         given = {d.path: d for d in self.given.documents} if self.given else {}
-        for path in files:
+        for number, path in enumerate(files, 1):
             name = rel[path]
             try:
                 doc = given.get(str(path))
@@ -379,7 +379,9 @@ class Builder:
                     else load(data[name] if name in data else str(path), path=str(path))
                 )
             except LoadError as exc:
-                errors[name] = exc
+                errors[name] = exc  # reported with the validation's findings
+            if self.on_step is not None:
+                self.on_step(Step("reading", number, len(files)))
         return loaded, errors
 
     def _validate(
