@@ -76,7 +76,7 @@ def test_untrusted_schematron_cannot_read_the_environment(hostile: Path) -> None
     [line] = refusal_lines(result, path)
     # Refused before it ran: located in the schema (line 9), named the function.
     assert line == (
-        f"{path}:2:0: error: {schema}:9: refused: it calls environment-variable() (reads the "
+        f"{path}:2:1: error: {schema}:9: refused: it calls environment-variable() (reads the "
         "process environment), which a schema that a document names may not do; to trust it, "
         f"pass it with --schema {schema} [sandbox:untrusted-code-refused]"
     )
@@ -148,7 +148,7 @@ def test_untrusted_xsd_does_not_fetch_its_imports(hostile: Path, listener: Liste
     assert result.exit_code == 1
     [line] = refusal_lines(result, path)
     assert line == (
-        f"{path}:2:0: error: remote schema not fetched: {listener.url}/elsewhere.xsd (named in "
+        f"{path}:2:1: error: remote schema not fetched: {listener.url}/elsewhere.xsd (named in "
         f"{schema}:7); teikit never downloads while validating: save a local copy and point "
         "the schemaLocation at it, or map the URL to a file in an XML catalog [xsd:remote-schema]"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from teikit import render
-from teikit.document import load
+from teikit.document import TEI_NS, load
 from teikit.errors import Severity, UsageError
 from teikit.transform import output_name, transform
 
@@ -430,3 +430,19 @@ def test_a_file_that_hangs_a_worker_is_reported_and_the_batch_goes_on(tmp_path, 
     assert result.exit_code == 1, result.output
     assert f"{files[1]}:0:0: error: gave up after 20 s" in result.stderr
     assert files_in(tmp_path) == ["letter-1954-06-22.txt", "letter-1954-08-11.txt"]
+
+
+def test_runtime_error_at_a_node_is_located_there(tmp_path):
+    """Saxon names the node an error happened at (an ambiguous rule match): the
+    finding is at that element's line and column, not at 0:0 (the document as a
+    whole)."""
+    letter = TEI / "letter-1954-06-22.xml"
+    report = transform([letter], "txt", tmp_path, xsl=RENDER / "error-at-node-located-0-0.xsl")
+    [diag] = report.files[0].diagnostics
+    note = next(
+        n for n in load(letter).root.iter(f"{{{TEI_NS}}}note") if n.getparent().tag.endswith("}p")
+    )
+    assert (diag.line, diag.xpath) == (note.sourceline, "/TEI/text/body/div/p[1]/note")
+    line = letter.read_text(encoding="utf-8").splitlines()[diag.line - 1]
+    assert line[diag.column - 1 :].startswith("<note ")
+    assert diag.format().startswith(f"{letter}:{diag.line}:{diag.column}: error: ")

@@ -88,7 +88,7 @@ def refusal(where: str, what: str, href: str, schema: Path) -> str:
 def test_rng_include_outside_the_edition_is_refused(edition: Path) -> None:
     schema = edition / "rng-include-outside.rng"
     line = refused(edition, "rng-include-outside")
-    assert line.startswith(f"{edition / 'rng-include-outside.xml'}:1:0: error: ")
+    assert line.startswith(f"{edition / 'rng-include-outside.xml'}:1:1: error: ")
     assert refusal(f"{schema}:3:3", "<include> href", "../outside/secret.rng", schema) in line
 
 
@@ -116,7 +116,7 @@ def test_rng_include_of_a_fifo_is_refused_without_reading_it(edition: Path) -> N
 def test_xml_model_naming_a_file_outside_the_edition_is_refused(edition: Path) -> None:
     line = refused(edition, "xml-model-outside")
     assert line == (
-        f"{edition / 'xml-model-outside.xml'}:1:0: error: refused: the schema "
+        f"{edition / 'xml-model-outside.xml'}:1:1: error: refused: the schema "
         '"../outside/secret.xml" is no regular file inside the folders being validated, nor a '
         "schema file (.rng, .sch, .xsd) elsewhere; a document may name nothing else "
         "[sandbox:untrusted-code-refused]"

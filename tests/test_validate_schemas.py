@@ -55,7 +55,7 @@ def test_schematron_naming_a_grammar_without_rules_warns_that_nothing_was_checke
         "(embedded Schematron) checked nothing) [teikit:nothing-checked]"
     )
     assert lines[1] == (
-        f"{path}:3:0: warning: schema/no-rules.rng is a RELAX NG grammar named as Schematron "
+        f"{path}:3:1: warning: schema/no-rules.rng is a RELAX NG grammar named as Schematron "
         "(schematypens): teikit runs the Schematron rules embedded in it, and it has none, so "
         "nothing was checked against it; to validate against the grammar, declare "
         'schematypens="http://relaxng.org/ns/structure/1.0" [xml-model:schema-skipped]'

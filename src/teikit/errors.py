@@ -49,7 +49,10 @@ class Severity(enum.IntEnum):
 class Diagnostic:
     """One finding, located as precisely as the engine allows.
 
-    ``line``/``column`` are 1-based; 0 means unknown. ``source`` names the
+    ``line``/``column`` are 1-based: those of the element, attribute or
+    ``<?xml-model?>`` the finding concerns (column 0: only the line is known).
+    Line 0 means the finding is about the file (or the edition folder) as a
+    whole, never "somewhere near the top". ``source`` names the
     engine or schema that produced it (``xml``, ``rng``, ``schematron`` …) and
     ``code`` a stable rule identifier within that source.
     """

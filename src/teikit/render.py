@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -727,12 +727,22 @@ def run(
         described = " ".join(str(failure).split())
         located = _saxon_diagnostics("".join(noise), sheet.path, sheet.modules, file)
         code_match = re.match(r"\[tk:([\w.-]+)\]\s*", described)
+        # The node the error names, if it names one: the finding is located there
+        # (else it is about the document as a whole: line 0).
+        node = _NODE_PATH_RE.search(described)
+        line, column, xpath = _locate(doc, node.group(1)) if node else (0, 0, "")
         if located:
             errors = [d for d in located if d.severity >= Severity.ERROR] or located
+            if line:
+                errors = [
+                    replace(d, line=line, column=column, xpath=xpath) if not d.line else d
+                    for d in errors
+                ]
         else:
             code = code_match.group(1) if code_match else "transform-failed"
             text = described[code_match.end() :] if code_match else described
-            errors = [_diag(file, 0, 0, f"transformation failed: {text}", code)]
+            failed = _diag(file, line, column, f"transformation failed: {text}", code)
+            errors = [replace(failed, xpath=xpath)]
         raise RenderError(f"{file}: transformation failed: {described}", diagnostics + errors)
     return Rendered(result, diagnostics)
 
@@ -770,12 +780,12 @@ def _message_diagnostics(
             attrs = {a.local_name: a.string_value for a in element.attributes}
             text = " ".join(element.string_value.split())
             target = docs.get(attrs.get("document", ""))
-            line, xpath = _locate(target, attrs.get("path", ""))
+            line, column, xpath = _locate(target, attrs.get("path", ""))
             out.append(
                 Diagnostic(
                     target.path if target else file,
                     line,
-                    0,
+                    column,
                     _SEVERITIES.get(attrs.get("severity", "warning"), Severity.WARNING),
                     text,
                     attrs.get("code", ""),
@@ -799,14 +809,14 @@ def _message_diagnostics(
             severity = _SEVERITIES[prefix.group(1).lower()]
             text = text[prefix.end() :]
         target = next(iter(docs.values()), None)
-        line, xpath = _locate(target, path)
+        line, column, xpath = _locate(target, path)
         if site is not None:
             text = f"{text} (xsl:message at {Path(site.file).name}:{site.line})"
         out.append(
             Diagnostic(
                 target.path if target else file,
                 line,
-                0,
+                column,
                 severity,
                 text,
                 site.code if site else "",
@@ -819,28 +829,63 @@ def _message_diagnostics(
 
 # "/Q{ns}TEI[1]/Q{ns}text[1]/@target", "text()[2]", "@Q{ns}id"
 _STEP_RE = re.compile(r"/(Q\{[^}]*\}[^/\[]+\[\d+\]|@(?:Q\{[^}]*\})?[^/]+|[^/]+)")
-_ELEMENT_STEP_RE = re.compile(r"Q\{(?P<ns>[^}]*)\}(?P<local>[^\[]+)\[(?P<pos>\d+)\]")
+_ELEMENT_STEP_RE = re.compile(
+    r"(?:Q\{(?P<ns>[^}]*)\})?(?P<local>[A-Za-z_][\w.\-]*)(?:\[(?P<pos>\d+)\])?"
+)
+# A node path in Saxon's words ("Ambiguous rule match for /TEI/text[1]/body[1]/p[2]"):
+# unprefixed local names, the root without a position.
+_NODE_PATH_RE = re.compile(
+    r"(?<![\w:/.])(/[A-Za-z_][\w.\-]*(?:\[\d+\])?(?:/[A-Za-z_@][\w.\-:]*(?:\[\d+\])?)*)"
+)
 
 
-def _locate(doc: Document | None, path: str) -> tuple[int, str]:
-    """Line number and readable XPath of the element an XPath 3 ``path()`` names."""
+# The last document a message located and its source positions (one reference,
+# swapped whole, so that threads never pair one document with another's positions).
+_last_positions: tuple[Any, Any] = (None, None)
+
+
+def _position(doc: Document, el: etree._Element) -> tuple[int, int]:
+    """Line and column of ``el``'s start tag (the source is read once per document,
+    only when a message names one of its nodes); lxml's line, column 0, without it."""
+    from teikit.validate.relaxng import source_positions
+
+    global _last_positions
+    cached, where = _last_positions
+    if cached is not doc:
+        where = source_positions(doc)
+        _last_positions = (doc, where)
+    try:
+        return where(el, None)
+    except (KeyError, ValueError, IndexError):
+        return el.sourceline or 0, 0
+
+
+def _locate(doc: Document | None, path: str) -> tuple[int, int, str]:
+    """Line, column and readable XPath of the element an XPath 3 ``path()`` (or
+    Saxon's short ``/TEI/text[1]/p[2]``) names; 0, 0 and "" when it names none."""
     if doc is None or not path.startswith("/"):
-        return 0, ""
+        return 0, 0, ""
     current: etree._Element | None = None
     for step in _STEP_RE.findall(path):
         match = _ELEMENT_STEP_RE.fullmatch(step)
         if not match:
             break  # attribute, text() …: report the owning element
-        tag = f"{{{match['ns']}}}{match['local']}" if match["ns"] else match["local"]
-        candidates = [doc.root] if current is None else list(current.iterchildren(tag))
-        candidates = [c for c in candidates if c.tag == tag]
-        index = int(match["pos"]) - 1
+        if match["ns"] is None:  # Saxon's short form: a local name in any namespace
+            tag = f"{{*}}{match['local']}"
+            local = match["local"]
+            candidates = [doc.root] if current is None else list(current.iterchildren(tag))
+            candidates = [c for c in candidates if etree.QName(c).localname == local]
+        else:
+            tag = f"{{{match['ns']}}}{match['local']}" if match["ns"] else match["local"]
+            candidates = [doc.root] if current is None else list(current.iterchildren(tag))
+            candidates = [c for c in candidates if c.tag == tag]
+        index = int(match["pos"] or 1) - 1
         if index >= len(candidates):
             break
         current = candidates[index]
     if current is None:
-        return 0, ""
-    return current.sourceline or 0, doc.xpath_of(current)
+        return 0, 0, ""
+    return (*_position(doc, current), doc.xpath_of(current))
 
 
 # --------------------------------------------------------------------------- rendering

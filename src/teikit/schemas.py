@@ -13,6 +13,7 @@ declarations resolved offline; never the network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -264,9 +265,11 @@ def schemas_for(
             else:
                 where, name, version, trusted = memo[key]
         except SandboxError as exc:
-            raise SchemaError(exc.message, [_refused(doc.path, line, exc.message)]) from None
+            where = _model_position(doc, index, line)
+            raise SchemaError(exc.message, [_refused(doc.path, *where, exc.message)]) from None
         except SchemaError as exc:
-            raise SchemaError(exc.message, [_unavailable(doc.path, line, exc.message)]) from None
+            where = _model_position(doc, index, line)
+            raise SchemaError(exc.message, [_unavailable(doc.path, *where, exc.message)]) from None
         phase = model.get("phase", "").strip() if kind in ("sch", "rng-sch") else ""
         found.append(
             SchemaSource(
@@ -321,11 +324,15 @@ def xsi_schemas(
     else:
         resolved = memo[key]
     found, problems = resolved
-    line = root.sourceline or 1
+    line, column = (root.sourceline or 0), 0
+    if problems:  # at the attribute that names the schema (the source is read for it)
+        line, column = xsi_position(doc)
     notes = [
-        _refused(doc.path, line, message)
+        _refused(doc.path, line, column, message)
         if refused
-        else Diagnostic(doc.path, line, 0, Severity.WARNING, message, "schema-not-fetched", "xsd")
+        else Diagnostic(
+            doc.path, line, column, Severity.WARNING, message, "schema-not-fetched", "xsd"
+        )
         for refused, message in problems
     ]
     if not found:
@@ -398,6 +405,50 @@ def _model_lines(doc: Document) -> list[int]:
     ]
 
 
+def xsi_position(doc: Document, attribute: str = "") -> tuple[int, int]:
+    """Line and column of the root's ``xsi:`` attribute ``attribute`` (by default the
+    first schema hint it has), else of the root element."""
+    from teikit.validate.relaxng import source_positions  # late: validate imports this module
+
+    names = (
+        [attribute]
+        if attribute
+        else [
+            f"{{{XSI_NS}}}schemaLocation",
+            f"{{{XSI_NS}}}noNamespaceSchemaLocation",
+        ]
+    )
+    where = source_positions(doc)
+    name = next((n for n in names if doc.root.get(n) is not None), None)
+    try:
+        return where(doc.root, name)
+    except (KeyError, ValueError, IndexError):
+        return doc.root.sourceline or 0, 0
+
+
+def _model_position(doc: Document, index: int, line: int) -> tuple[int, int]:
+    """Line and column of the ``index``-th xml-model PI (lxml knows only its line):
+    the column is looked up in the source, which is read only for a finding."""
+    from teikit.validate.relaxng import source_text  # late: validate imports this module
+
+    text = source_text(doc) if line else None
+    if text is None:
+        return line, 0
+    found = list(re.finditer(r"<\?xml-model\b", text))
+    if index >= len(found):
+        return line, 0
+    offset = found[index].start()
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def declaration_position(doc: Document, source: SchemaSource) -> tuple[int, int]:
+    """Line and column of the ``<?xml-model?>`` that declared ``source`` (0, 0 for a
+    schema given on the command line: the finding is about the document as a whole)."""
+    lines = _model_lines(doc)
+    index = lines.index(source.line) if source.line in lines else len(lines)
+    return _model_position(doc, index, source.line)
+
+
 def _may_name(where: Any, href: str, roots: Sequence[Path] | None) -> None:
     """Raise :class:`SandboxError` if a document may not name ``where`` (a
     catalog resolution of ``href``) as its schema: see :func:`teikit.sandbox.may_name`.
@@ -414,15 +465,15 @@ def _may_name(where: Any, href: str, roots: Sequence[Path] | None) -> None:
     )
 
 
-def _refused(file: str, line: int, message: str) -> Diagnostic:
+def _refused(file: str, line: int, column: int, message: str) -> Diagnostic:
     return Diagnostic(
-        file, line, 0, Severity.ERROR, message, code="untrusted-code-refused", source="sandbox"
+        file, line, column, Severity.ERROR, message, code="untrusted-code-refused", source="sandbox"
     )
 
 
-def _unavailable(file: str, line: int, message: str) -> Diagnostic:
+def _unavailable(file: str, line: int, column: int, message: str) -> Diagnostic:
     return Diagnostic(
-        file, line, 0, Severity.ERROR, message, code="schema-unavailable", source="xml-model"
+        file, line, column, Severity.ERROR, message, code="schema-unavailable", source="xml-model"
     )
 
 

@@ -32,7 +32,7 @@ from teikit.errors import (
     Severity,
     ValidationError,
 )
-from teikit.schemas import SchemaSource
+from teikit.schemas import SchemaSource, declaration_position
 from teikit.validate.engine import Engine, Names
 from teikit.validate.rng import RelaxNG
 from teikit.validate.schematron_engine import (
@@ -334,12 +334,14 @@ class Validator:
 
 def _schema_warning(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
     """A warning about a schema, at the ``<?xml-model?>`` that declared it."""
-    return Diagnostic(doc.path, source.line, 0, Severity.WARNING, message, code, "xml-model")
+    line, column = declaration_position(doc, source)
+    return Diagnostic(doc.path, line, column, Severity.WARNING, message, code, "xml-model")
 
 
 def _schema_diagnostic(doc: Document, source: SchemaSource, message: str, code: str) -> Diagnostic:
     """An error about a schema the document names, at its ``<?xml-model?>``."""
-    return Diagnostic(doc.path, source.line, 0, Severity.ERROR, message, code, "xml-model")
+    line, column = declaration_position(doc, source)
+    return Diagnostic(doc.path, line, column, Severity.ERROR, message, code, "xml-model")
 
 
 # The validator of the current run, set before workers fork so they inherit it,

@@ -1680,6 +1680,11 @@ def _source_text(doc: Document, source: bytes | str | None) -> str | None:
     return _decode(data, doc.encoding) if data is not None else None
 
 
+def source_text(doc: Document) -> str | None:
+    """The document's source as text (read again from its file), or None."""
+    return _source_text(doc, None)
+
+
 def source_positions(doc: Document) -> Callable[[etree._Element, str | None], tuple[int, int]]:
     """Where an element (or one of its attributes, by Clark name) starts in the
     document's source, as (line, column); the source is read on the first call.

@@ -25,6 +25,7 @@ from lxml import etree
 
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
+from teikit.schemas import xsi_position
 from teikit.validate.engine import Checked, Names
 from teikit.validate.relaxng import Grammar, compile_grammar, explain, is_valid
 
@@ -139,8 +140,7 @@ def _foreign_attribute(doc: Document, source: SchemaSource, name: str) -> Diagno
     local, element = etree.QName(name).localname, etree.QName(root).localname
     return Diagnostic(
         doc.path,
-        root.sourceline or 1,
-        0,
+        *xsi_position(doc, name),  # at the attribute
         Severity.ERROR,
         f'attribute "xsi:{local}" not allowed on "{element}": '
         f"{source} allows no foreign attributes; remove it and declare the schema "

@@ -29,6 +29,7 @@ from lxml import etree
 
 from teikit import sandbox, xslt
 from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity
+from teikit.schemas import declaration_position
 from teikit.validate import rng
 from teikit.validate.documents import HANDED_IN, HandedIn
 from teikit.validate.engine import Checked, Names
@@ -372,8 +373,7 @@ def refusal(doc: Document, source: SchemaSource, error: SandboxError) -> Diagnos
         )
     return Diagnostic(
         doc.path,
-        source.line,
-        0,
+        *declaration_position(doc, source),
         Severity.ERROR,
         message,
         code="untrusted-code-refused",

@@ -34,7 +34,7 @@ from lxml import etree
 from teikit import sandbox
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
-from teikit.schemas import XSD_NS, SchemaSource
+from teikit.schemas import XSD_NS, SchemaSource, declaration_position
 from teikit.validate.engine import Checked, Names
 
 VC_NS = "http://www.w3.org/2007/XMLSchema-versioning"
@@ -250,11 +250,12 @@ def _errors(
 ) -> list[Diagnostic]:
     from teikit.validate.relaxng import source_positions
 
+    declared = declaration_position(doc, source) if remote else (0, 0)
     found = [
         Diagnostic(
             file=doc.path,
-            line=source.line,
-            column=0,
+            line=declared[0],
+            column=declared[1],
             severity=Severity.ERROR,
             message=f"remote schema not fetched: {location} (named in {file}:{line}); "
             "teikit never downloads while validating: save a local copy and point the "
