@@ -98,7 +98,7 @@ def test_an_unparsable_xml_model_target_is_a_diagnostic_for_its_document():
     assert result.exit_code == 1, result.stderr  # findings, not a tool failure (3)
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) == 1
-    assert errors[0].startswith(f"{BROKEN_MODEL / 'names-broken.xml'}:2:0: error: ")
+    assert errors[0].startswith(f"{BROKEN_MODEL / 'names-broken.xml'}:2:1: error: ")
     assert "broken.rng" in errors[0] and errors[0].endswith("[xml-model:schema-unusable]")
     assert result.stderr.splitlines()[-1].startswith("2 files, 1 valid, 1 invalid")
 
