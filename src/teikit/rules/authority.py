@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from teikit.document import TEI_NS, Document
+from teikit.document import Document
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import text_value
 from teikit.rules.context import Context, Facts, finding
@@ -108,7 +108,8 @@ def idno_problem(kind: str, value: str) -> str | None:
 
 
 def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
-    for pointer in ctx.walk(doc).uris:
+    walk = ctx.walk(doc)
+    for pointer in walk.uris:
         if pointer.attribute != "key":
             problem = uri_problem(pointer.token)
             if problem:
@@ -120,7 +121,7 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
                     Severity.WARNING,
                     value=pointer.token,
                 )
-    for idno in doc.root.iter(f"{{{TEI_NS}}}idno"):
+    for idno in walk.idnos:
         value = text_value(idno)
         problem = idno_problem(idno.get("type", ""), value) if value else None
         if problem:

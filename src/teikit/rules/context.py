@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from teikit.document import Document
+from teikit.document import EG_NS, TEI_NS, Document
 from teikit.edition import Edition
 from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Target
@@ -29,13 +29,13 @@ _MENTION_ATTRS = frozenset({"ref", "key", "sameAs", "corresp", "who"})
 _POINTERS = frozenset(POINTER_ATTRIBUTES)
 # Date attributes a range check needs, walked with the pointers.
 RANGES = (("notBefore", "notAfter"), ("from", "to"))
-_WALKED = (*POINTER_ATTRIBUTES, *(a for pair in RANGES for a in pair))
-# The attributes the rules read, found in C: name() tested against one string is
-# faster than an "or" of names, and than a walk over the elements in Python.
-_WALK = etree.XPath(
-    "//@*[contains('" + "|".join(("", *_WALKED, "")) + "', concat('|', name(), '|'))]"
-)
-_EG = "{http://www.tei-c.org/ns/Examples}egXML"
+_RANGE_STARTS = {low: high for low, high in RANGES}
+_WALKED = frozenset((*POINTER_ATTRIBUTES, *(a for pair in RANGES for a in pair)))
+# Elements the rules look at as a whole, gathered by the same walk: one pass over
+# a document instead of one per rule.
+_T = f"{{{TEI_NS}}}"
+_GATHERED = {f"{_T}idno": "idnos", f"{_T}prefixDef": "prefix_defs", f"{_T}correspDesc": "letters"}
+_EG = f"{{{EG_NS}}}egXML"
 
 
 def iter_attributes(doc: Document, names: tuple[str, ...]) -> list[tuple[etree._Element, str, str]]:
@@ -76,6 +76,10 @@ class Walk:
     uris: list[Pointer] = field(default_factory=list)  # written as http(s) URIs
     used: set[str] = field(default_factory=set)
     ranges: list[etree._Element] = field(default_factory=list)
+    # every idno, prefixDef and correspDesc, examples included (as a search would)
+    idnos: list[etree._Element] = field(default_factory=list)
+    prefix_defs: list[etree._Element] = field(default_factory=list)
+    letters: list[etree._Element] = field(default_factory=list)
 
 
 @dataclass
@@ -85,9 +89,10 @@ class Context:
     edition: Edition
     levels: dict[str, object] = field(default_factory=dict)
     _walks: dict[int, tuple[Document, Walk]] = field(default_factory=dict, repr=False)
-    # (attribute, value) -> (the id it names, its target), for the values that
-    # name a register entity of the edition with "#id"
-    _shared: dict[tuple[str, str], tuple[str, Target]] = field(default_factory=dict, repr=False)
+    # "#id" -> the canonical id of the register entity of the edition it names,
+    # written on any pointer attribute but @key (which may hold a name), and on @key
+    _shared: dict[str, str] = field(default_factory=dict, repr=False)
+    _shared_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def on(self, code: str) -> bool:
         """Whether rule ``code`` runs (its work can be skipped when it does not)."""
@@ -98,62 +103,86 @@ class Context:
         return self.edition.documents
 
     def walk(self, doc: Document) -> Walk:
-        """The pointers of ``doc`` resolved, and its elements with a date range (kept
+        """The pointers of ``doc`` resolved, its elements with a date range, and the
+        elements the rules read as a whole, from one walk over its elements (kept
         for the document being checked only)."""
         kept = self._walks.get(id(doc))
         if kept is not None and kept[0] is doc:
             return kept[1]
         walk = Walk()
-        resolver = self.edition.resolver
         track_use = self.on("register-entry-unused")
         examples = next(doc.root.iter(_EG), None) is not None
-        shared = self._shared
-        for attribute in _WALK(doc.root):
-            el = attribute.getparent()
-            if examples and any(a.tag == _EG for a in el.iterancestors()):
-                continue
-            attr, value = attribute.attrname, str(attribute)
-            if attr not in _POINTERS:
-                if attr in ("notBefore", "from"):
-                    high = "notAfter" if attr == "notBefore" else "to"
+        ids = doc.ids
+        # The usual value, one #id of a register written in many documents: its
+        # answer is known once the id is not one of this document's own.
+        shared, shared_keys = self._shared, self._shared_keys
+        gathered = _GATHERED
+        wanted = _WALKED
+        for el in doc.root.iter(etree.Element):
+            kind = gathered.get(el.tag)
+            if kind is not None:
+                getattr(walk, kind).append(el)
+            outside = None  # whether el is quoted markup, decided when it matters
+            for attr, value in el.items():
+                if attr not in wanted:
+                    continue
+                if examples:
+                    if outside is None:
+                        outside = any(a.tag == _EG for a in el.iterancestors())
+                    if outside:
+                        break
+                high = _RANGE_STARTS.get(attr)
+                if high is not None:
                     if el.get(high) is not None:
                         walk.ranges.append(el)
-                continue
-            # The usual value, one #id of a register written in many documents: its
-            # answer is known once the id is not one of this document's own.
-            known = shared.get((attr, value))
-            if known is not None and known[0] not in doc.ids:
-                if track_use and known[1].entity is not None:
-                    walk.used.add(known[1].entity.id)
-                continue
-            for token in resolver.tokens(attr, value):
-                target = resolver.resolve(token, doc, attribute=attr)
-                if target.problem == "ambiguous" and attr in _MENTION_ATTRS:
-                    # As the index reads a mention: persName wants a person.
-                    expected = mention_type(el) or None
-                    if expected:
-                        target = resolver.resolve(token, doc, attribute=attr, expected=expected)
-                if target.kind == "missing":
-                    walk.missing.append(Pointer(doc, el, attr, token, target))
-                elif target.entity is not None:
-                    entry = target.entity.element
-                    # an entry pointing at itself does not use it
-                    if track_use and (
-                        target.doc is not doc
-                        or (el is not entry and entry not in el.iterancestors())
-                    ):
-                        walk.used.add(target.entity.id)
-                    if (
-                        token == value
-                        and token[:1] == "#"
-                        and target.doc is not doc
-                        and target.entity.scope == "edition"
-                    ):
-                        shared[(attr, value)] = (token[1:], target)
-                if token.startswith(("http:", "https:")):
-                    walk.uris.append(Pointer(doc, el, attr, token, target))
+                    continue
+                if attr not in _POINTERS:
+                    continue
+                entity = (shared_keys if attr == "key" else shared).get(value)
+                if entity is not None and value[1:] not in ids:
+                    if track_use:
+                        walk.used.add(entity)
+                    continue
+                self._resolve(doc, el, attr, value, walk, track_use)
         self._walks = {id(doc): (doc, walk)}
         return walk
+
+    def _resolve(
+        self,
+        doc: Document,
+        el: etree._Element,
+        attr: str,
+        value: str,
+        walk: Walk,
+        track_use: bool,
+    ) -> None:
+        """Resolve one pointer attribute's tokens into ``walk``."""
+        resolver = self.edition.resolver
+        for token in resolver.tokens(attr, value):
+            target = resolver.resolve(token, doc, attribute=attr)
+            if target.problem == "ambiguous" and attr in _MENTION_ATTRS:
+                # As the index reads a mention: persName wants a person.
+                expected = mention_type(el) or None
+                if expected:
+                    target = resolver.resolve(token, doc, attribute=attr, expected=expected)
+            if target.kind == "missing":
+                walk.missing.append(Pointer(doc, el, attr, token, target))
+            elif target.entity is not None:
+                entry = target.entity.element
+                # an entry pointing at itself does not use it
+                if track_use and (
+                    target.doc is not doc or (el is not entry and entry not in el.iterancestors())
+                ):
+                    walk.used.add(target.entity.id)
+                if (
+                    token == value
+                    and token[:1] == "#"
+                    and target.doc is not doc
+                    and target.entity.scope == "edition"
+                ):
+                    (self._shared_keys if attr == "key" else self._shared)[value] = target.entity.id
+            if token.startswith(("http:", "https:")):
+                walk.uris.append(Pointer(doc, el, attr, token, target))
 
 
 def finding(

@@ -36,7 +36,7 @@ def _named(ctx: Context, desc: etree._Element, role: str) -> bool:
 
 
 def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
-    for desc in doc.root.iter(f"{{{TEI_NS}}}correspDesc"):
+    for desc in ctx.walk(doc).letters:
         sent, received = _actions(desc, "sent"), _actions(desc, "received")
         if ctx.on(NO_SENDER) and not _named(ctx, desc, "sender"):
             yield finding(

@@ -3,6 +3,7 @@ they were sent and written while their correspondents were alive."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -45,17 +46,35 @@ def _w3c(el: etree._Element, attr: str) -> W3CDate | None:
     value = el.get(attr)
     if value is None or not _is_date_attribute(el, attr):
         return None
+    return _comparable(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _comparable(value: str) -> W3CDate | None:
+    """The parsed value when it is a date on the time line (letters of an edition
+    share their dates: parsed once)."""
     parsed = parse_date(value)
     return parsed if parsed is not None and parsed.comparable else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _bounds(
+    when: str | None, start: str | None, after: str | None, end: str | None, before: str | None
+) -> tuple[Bound | None, Bound | None]:
+    """Earliest and latest instant of @when, @from, @notBefore, @to, @notAfter."""
+    lows = [d.earliest() for v in (when, start, after) if v is not None and (d := _comparable(v))]
+    highs = [d.latest() for v in (when, end, before) if v is not None and (d := _comparable(v))]
+    return (min(lows) if lows else None), (max(highs) if highs else None)
 
 
 def interval(el: etree._Element | None) -> tuple[Bound | None, Bound | None]:
     """Earliest and latest instant a dated element can mean (None: open)."""
     if el is None:
         return None, None
-    lows = [d.earliest() for a in ("when", "from", "notBefore") if (d := _w3c(el, a))]
-    highs = [d.latest() for a in ("when", "to", "notAfter") if (d := _w3c(el, a))]
-    return (min(lows) if lows else None), (max(highs) if highs else None)
+    get = el.get
+    if localname(el) in _FROM_TO_NOT_DATES:  # its @from/@to are not dates
+        return _bounds(get("when"), None, get("notBefore"), None, get("notAfter"))
+    return _bounds(get("when"), get("from"), get("notBefore"), get("to"), get("notAfter"))
 
 
 def _show(el: etree._Element | None) -> str:
@@ -105,8 +124,8 @@ def _check_ranges(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
-def _action_date(desc: etree._Element, kind: str) -> etree._Element | None:
-    for action in desc.iterfind(f"{T}correspAction"):
+def _action_date(actions: list[etree._Element], kind: str) -> etree._Element | None:
+    for action in actions:
         if action.get("type") == kind:
             date = action.find(f"{T}date")
             if date is not None:
@@ -125,10 +144,11 @@ def _correspondents(
 
 
 def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
-    for desc in doc.root.iter(f"{T}correspDesc"):
-        sent, received = _action_date(desc, "sent"), _action_date(desc, "received")
-        sent_low, _ = interval(sent)
-        _, received_high = interval(received)
+    for desc in ctx.walk(doc).letters:
+        actions = list(desc.iterfind(f"{T}correspAction"))
+        sent, received = _action_date(actions, "sent"), _action_date(actions, "received")
+        sent_low, sent_high = interval(sent)
+        received_low, received_high = interval(received)
         if sent_low and received_high and received_high < sent_low:
             yield finding(
                 doc,
@@ -137,19 +157,21 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                 f"the letter is received ({_show(received)}) before it is sent "
                 f"({_show(sent)}): correct one of the two dates",
             )
-        dated = sent if sent is not None else received
-        low, high = interval(dated)
+        if sent is not None:
+            dated, low, high = sent, sent_low, sent_high
+        else:
+            dated, low, high = received, received_low, received_high
         if dated is None or (low is None and high is None):
             continue
-        for action in desc.iterfind(f"{T}correspAction"):
+        for action in actions:
             if action.get("type", "") not in ("sent", "received"):
                 continue
             for name, entry in _correspondents(ctx, doc, action):
-                role = ctx.edition.correspondent_role(action.get("type", ""), name)
-                if not role:
-                    continue
                 outside = _outside_life(entry, low, high)
                 if outside is None:
+                    continue
+                role = ctx.edition.correspondent_role(action.get("type", ""), name)
+                if not role:
                     continue
                 side, event, life = outside
                 who = text_value(name) or entry.get(XML_ID, "")

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from teikit.document import TEI_NS, Document
+from teikit.document import Document
 from teikit.edition.pointers import ID_ATTRIBUTES
 from teikit.errors import Diagnostic, Severity
 from teikit.rules.context import SOURCE, Context, Facts, Pointer, finding
@@ -42,7 +42,8 @@ def _advice(ctx: Context, pointer: Pointer) -> str:
 
 
 def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
-    for pointer in ctx.walk(doc).missing:
+    walk = ctx.walk(doc)
+    for pointer in walk.missing:
         target = pointer.target
         if target.problem in ("not-given", "no-such-file") and target.file:
             # Registers outside the files given: summarised for the edition. A link to
@@ -93,7 +94,7 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
                 f"{_advice(ctx, pointer)}",
                 value=pointer.token,
             )
-    for el in doc.root.iter(f"{{{TEI_NS}}}prefixDef"):
+    for el in walk.prefix_defs:
         try:
             re.compile(el.get("matchPattern", ""))
         except re.error as exc:
