@@ -24,6 +24,7 @@ type="GND">118609807<``) compare equal.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -173,6 +174,7 @@ _VIAF_RE = re.compile(r"^viaf\.org/viaf/(\d+)")
 _PMB_RE = re.compile(r"^pmb\.acdh\.oeaw\.ac\.at/(?:entity|apis/entities/entity/\w+)/(\d+)")
 
 
+@functools.lru_cache(maxsize=65536)  # letters repeat the same URIs
 def normal_uri(uri: str) -> str:
     """An authority URI in the form comparisons use: no scheme, no ``www.``, no
     trailing slash; the usual variants of GND, VIAF, Wikidata, GeoNames and PMB

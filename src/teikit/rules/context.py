@@ -94,6 +94,20 @@ class Context:
     _shared: dict[str, str] = field(default_factory=dict, repr=False)
     _shared_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        # Known before the first document (and before validation workers fork, so
+        # that they share it): each "#id" that names one edition-wide register
+        # entity, resolved as resolve() would once the id is not the document's own.
+        registers = self.edition.registers
+        for entity in registers:
+            ident = entity.xml_id
+            if entity.scope != "edition" or not ident or len(ident.split()) != 1:
+                continue
+            if len(registers.with_xml_id(ident)) == 1:
+                self._shared["#" + ident] = entity.id
+        if self.edition.resolver.key_mode != "name":  # then @key holds a name
+            self._shared_keys.update(self._shared)
+
     def on(self, code: str) -> bool:
         """Whether rule ``code`` runs (its work can be skipped when it does not)."""
         return self.levels.get(code) is not None
