@@ -107,7 +107,7 @@ class Document:
 def _xpath_step(node: etree._Element) -> str:
     tag = node.tag
     if isinstance(tag, str):
-        local = etree.QName(tag).localname
+        local = tag.rpartition("}")[2]  # the local name, without making a QName
         name, match = local, "{*}" + local  # "{*}x": any (or no) namespace, matched in C
     elif tag is etree.Comment:
         name, match = "comment()", etree.Comment

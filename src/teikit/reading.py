@@ -69,9 +69,12 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
+_STRING = etree.XPath("string()")  # compiled once: el.xpath() compiles at each call
+
+
 def text_value(el: etree._Element) -> str:
     """The XPath string value of ``el``, whitespace-normalised (no choice handling)."""
-    return normalize_space(str(el.xpath("string()")))
+    return normalize_space(str(_STRING(el)))
 
 
 def choose_reading(choice: etree._Element) -> etree._Element | None:

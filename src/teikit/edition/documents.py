@@ -17,7 +17,7 @@ from lxml import etree
 
 from teikit.dates import parse_date
 from teikit.document import TEI_NS, Document
-from teikit.reading import in_egxml, localname, normalize_space
+from teikit.reading import in_egxml, localname, text_value
 
 __all__ = [
     "INTRODUCTION_TYPES",
@@ -47,7 +47,7 @@ _NOT_A_TITLE = frozenset({"short", "iso-date", "alt", "abbreviated"})
 
 
 def _text(el: etree._Element | None) -> str:
-    return normalize_space(str(el.xpath("string()"))) if el is not None else ""
+    return text_value(el) if el is not None else ""
 
 
 def _header_titles(root: etree._Element) -> list[etree._Element]:

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from teikit.document import EG_NS, TEI_NS, Document
-from teikit.reading import fold, localname, normalize_space, text_value
+from teikit.reading import fold, localname, text_value
 
 __all__ = [
     "ENTITY_TYPES",
@@ -257,7 +257,7 @@ class Entity:
         for child in el:
             name = localname(child)
             if name in _NAME_ELEMENTS:
-                found.append(normalize_space(str(child.xpath("string()"))))
+                found.append(text_value(child))
         return [n for n in dict.fromkeys(found) if n]
 
 
