@@ -178,6 +178,12 @@ class Resolver:
     def _prefixes_for(self, doc: Document, ident: str) -> list[_PrefixDef]:
         """The prefixDefs for ``ident``: the document's own first, then those any other
         document of the edition declares (a shared header, the edition file)."""
+        own = [p for p in self._prefixes_of(doc) if p.ident == ident]
+        key = self._key_of(doc)
+        return own + [p for k, p in self._edition_prefixes().get(ident, ()) if k != key]
+
+    def _edition_prefixes(self) -> dict[str, list[tuple[str, _PrefixDef]]]:
+        """ident -> (document key, prefixDef) for every document of the edition."""
         docs = self._prefix_documents()
         if self._by_ident is None or self._counted < len(docs):
             if self._by_ident is None:
@@ -186,9 +192,12 @@ class Resolver:
                 for p in self._prefixes_of(other):
                     self._by_ident.setdefault(p.ident, []).append((self._key_of(other), p))
             self._counted = len(docs)
-        own = [p for p in self._prefixes_of(doc) if p.ident == ident]
-        key = self._key_of(doc)
-        return own + [p for k, p in self._by_ident.get(ident, ()) if k != key]
+        return self._by_ident
+
+    def declares_prefix(self, ident: str) -> bool:
+        """Whether a document of the edition declares a prefixDef ``ident``: if none
+        does, nor the document a pointer is in, ``ident:…`` means the same anywhere."""
+        return ident in self._edition_prefixes()
 
     # -- resolving
 

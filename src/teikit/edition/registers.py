@@ -359,6 +359,13 @@ class Registers:
     def with_xml_id(self, ident: str) -> list[Entity]:
         return self._by_xml_id.get(ident, [])
 
+    def unique_edition_entities(self) -> Iterator[Entity]:
+        """The edition-wide entities whose xml:id no other entity has: what ``#id``
+        names in any document that has no element of that id itself."""
+        for entity in self.entities:
+            if entity.scope == "edition" and len(self._by_xml_id.get(entity.xml_id, ())) == 1:
+                yield entity
+
     def with_authority(self, uri: str) -> list[Entity]:
         if self._by_authority is None:
             index: dict[str, list[Entity]] = {}

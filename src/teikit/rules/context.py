@@ -19,23 +19,40 @@ from lxml import etree
 from teikit.document import EG_NS, TEI_NS, Document
 from teikit.edition import Edition
 from teikit.edition.mentions import mention_type
-from teikit.edition.pointers import POINTER_ATTRIBUTES, Target
+from teikit.edition.pointers import POINTER_ATTRIBUTES, Resolver, Target
 from teikit.edition.walk import attribute_values
 from teikit.errors import Diagnostic, Severity
 
 SOURCE = "rules"
 
 _MENTION_ATTRS = frozenset({"ref", "key", "sameAs", "corresp", "who"})
-_POINTERS = frozenset(POINTER_ATTRIBUTES)
 # Date attributes a range check needs, walked with the pointers.
 RANGES = (("notBefore", "notAfter"), ("from", "to"))
 _RANGE_STARTS = {low: high for low, high in RANGES}
-_WALKED = frozenset((*POINTER_ATTRIBUTES, *(a for pair in RANGES for a in pair)))
+# What the walk gathers: pointers, and the start of a range (its end is read with it).
+_GATHERED_ATTRIBUTES = frozenset((*POINTER_ATTRIBUTES, *_RANGE_STARTS))
 # Elements the rules look at as a whole, gathered by the same walk: one pass over
 # a document instead of one per rule.
 _T = f"{{{TEI_NS}}}"
 _GATHERED = {f"{_T}idno": "idnos", f"{_T}prefixDef": "prefix_defs", f"{_T}correspDesc": "letters"}
 _EG = f"{{{EG_NS}}}egXML"
+
+
+def _gather(doc: Document, walk: Walk) -> list[tuple[etree._Element, str, str]]:
+    """(element, attribute, value) for the pointer attributes and the starts of date
+    ranges of ``doc``, in document order, and into ``walk`` the elements the rules
+    read whole: one pass over the elements."""
+    found: list[tuple[etree._Element, str, str]] = []
+    wanted = _GATHERED_ATTRIBUTES
+    elements = _GATHERED
+    for el in doc.root.iter(etree.Element):
+        kind = elements.get(el.tag)
+        if kind is not None:
+            getattr(walk, kind).append(el)
+        for attr, value in el.items():
+            if attr in wanted:
+                found.append((el, attr, value))
+    return found
 
 
 def iter_attributes(doc: Document, names: tuple[str, ...]) -> list[tuple[etree._Element, str, str]]:
@@ -93,18 +110,16 @@ class Context:
     # written on any pointer attribute but @key (which may hold a name), and on @key
     _shared: dict[str, str] = field(default_factory=dict, repr=False)
     _shared_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    # token -> its answer, for the answers that hold in any document (_same_anywhere)
+    _answers: dict[str, Target] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Known before the first document (and before validation workers fork, so
         # that they share it): each "#id" that names one edition-wide register
         # entity, resolved as resolve() would once the id is not the document's own.
-        registers = self.edition.registers
-        for entity in registers:
-            ident = entity.xml_id
-            if entity.scope != "edition" or not ident or len(ident.split()) != 1:
-                continue
-            if len(registers.with_xml_id(ident)) == 1:
-                self._shared["#" + ident] = entity.id
+        for entity in self.edition.registers.unique_edition_entities():
+            if len(entity.xml_id.split()) == 1:  # one token, as pointers are split
+                self._shared["#" + entity.xml_id] = entity.id
         if self.edition.resolver.key_mode != "name":  # then @key holds a name
             self._shared_keys.update(self._shared)
 
@@ -124,40 +139,31 @@ class Context:
         if kept is not None and kept[0] is doc:
             return kept[1]
         walk = Walk()
+        found = _gather(doc, walk)
         track_use = self.on("register-entry-unused")
         examples = next(doc.root.iter(_EG), None) is not None
         ids = doc.ids
         # The usual value, one #id of a register written in many documents: its
         # answer is known once the id is not one of this document's own.
         shared, shared_keys = self._shared, self._shared_keys
-        gathered = _GATHERED
-        wanted = _WALKED
-        for el in doc.root.iter(etree.Element):
-            kind = gathered.get(el.tag)
-            if kind is not None:
-                getattr(walk, kind).append(el)
-            outside = None  # whether el is quoted markup, decided when it matters
-            for attr, value in el.items():
-                if attr not in wanted:
-                    continue
-                if examples:
-                    if outside is None:
-                        outside = any(a.tag == _EG for a in el.iterancestors())
-                    if outside:
-                        break
-                high = _RANGE_STARTS.get(attr)
-                if high is not None:
-                    if el.get(high) is not None:
-                        walk.ranges.append(el)
-                    continue
-                if attr not in _POINTERS:
-                    continue
-                entity = (shared_keys if attr == "key" else shared).get(value)
-                if entity is not None and value[1:] not in ids:
-                    if track_use:
-                        walk.used.add(entity)
-                    continue
-                self._resolve(doc, el, attr, value, walk, track_use)
+        later: list[tuple[etree._Element, str, str]] = []
+        for el, attr, value in found:
+            if examples and any(a.tag == _EG for a in el.iterancestors()):
+                continue
+            high = _RANGE_STARTS.get(attr)
+            if high is not None:
+                if el.get(high) is not None:
+                    walk.ranges.append(el)
+                continue
+            entity = (shared_keys if attr == "key" else shared).get(value)
+            if entity is not None and value[1:] not in ids:
+                if track_use:
+                    walk.used.add(entity)
+                continue
+            later.append((el, attr, value))
+        # The others once the document's own prefixDefs are known.
+        for el, attr, value in later:
+            self._resolve(doc, el, attr, value, walk, track_use)
         self._walks = {id(doc): (doc, walk)}
         return walk
 
@@ -173,7 +179,7 @@ class Context:
         """Resolve one pointer attribute's tokens into ``walk``."""
         resolver = self.edition.resolver
         for token in resolver.tokens(attr, value):
-            target = resolver.resolve(token, doc, attribute=attr)
+            target = self._answer(doc, attr, token, walk)
             if target.problem == "ambiguous" and attr in _MENTION_ATTRS:
                 # As the index reads a mention: persName wants a person.
                 expected = mention_type(el) or None
@@ -197,6 +203,38 @@ class Context:
                     (self._shared_keys if attr == "key" else self._shared)[value] = target.entity.id
             if token.startswith(("http:", "https:")):
                 walk.uris.append(Pointer(doc, el, attr, token, target))
+
+    def _answer(self, doc: Document, attr: str, token: str, walk: Walk) -> Target:
+        """What ``token`` resolves to, worked out once for the answers that are the
+        same in any document (a licence URI, a dangling #id written in many letters)."""
+        resolver = self.edition.resolver
+        if not _same_anywhere(resolver, doc, attr, token, walk):
+            return resolver.resolve(token, doc, attribute=attr)
+        known = self._answers.get(token)
+        if known is None:
+            known = self._answers[token] = resolver.resolve(token, doc, attribute=attr)
+        if known.kind == "missing" and known.doc is not None:
+            return known._replace(doc=doc)  # "neither this file nor …": this file
+        return known
+
+
+def _same_anywhere(resolver: Resolver, doc: Document, attr: str, token: str, walk: Walk) -> bool:
+    """Whether ``token`` means the same in any document: an http(s) URI where no
+    prefixDef redefines the scheme, or an #id that names nothing in the edition's
+    registers and no element of ``doc`` (a dangling pointer written in many letters).
+    Not on @key, which may hold a name."""
+    if attr == "key":
+        return False
+    if token.startswith(("http:", "https:")):
+        return not walk.prefix_defs and not resolver.declares_prefix(token.partition(":")[0])
+    ident = token[1:]
+    return (
+        token[:1] == "#"
+        and bool(ident)
+        and "(" not in ident
+        and ident not in doc.ids
+        and not resolver.registers.with_xml_id(ident)
+    )
 
 
 def finding(
