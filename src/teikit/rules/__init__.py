@@ -47,7 +47,8 @@ from teikit.edition import Edition, as_edition
 from teikit.edition.config import RulesConfig
 from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.rules import authority, corresp, dates, ids, refs, registers
-from teikit.rules.context import SOURCE, Context, Facts
+from teikit.rules.context import SOURCE, Context, Facts, gathering
+from teikit.validate.engine import Gathering
 
 __all__ = [
     "CODES",
@@ -170,10 +171,20 @@ class Run:
             out.append(diagnostic)
         return out
 
-    def document(self, doc: Document) -> tuple[list[Diagnostic], Facts]:
-        """The findings about one document, and its facts for :meth:`finish`."""
+    def gathering(self) -> Gathering | None:
+        """What the rules ask the schema engine's walk of a document to collect for
+        :meth:`document` (None: no rule that needs it runs)."""
+        return gathering() if self.groups else None
+
+    def document(
+        self, doc: Document, gathering: Gathering | None = None
+    ) -> tuple[list[Diagnostic], Facts]:
+        """The findings about one document, and its facts for :meth:`finish`;
+        ``gathering``: what a schema engine's walk collected (see :meth:`gathering`)."""
         facts = Facts(doc.path)
         found: list[Diagnostic] = []
+        if self.groups:
+            self.context.walk(doc, gathering)  # kept for the rules that ask
         for name in self.groups:
             found += self._leveled(RULES[name](self.context, doc, facts))
         return sorted(set(found), key=_order), facts

@@ -22,6 +22,7 @@ from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Resolver, Target
 from teikit.edition.walk import attribute_values
 from teikit.errors import Diagnostic, Severity
+from teikit.validate.engine import Gathering
 
 SOURCE = "rules"
 
@@ -36,6 +37,12 @@ _GATHERED_ATTRIBUTES = frozenset((*POINTER_ATTRIBUTES, *_RANGE_STARTS))
 _T = f"{{{TEI_NS}}}"
 _GATHERED = {f"{_T}idno": "idnos", f"{_T}prefixDef": "prefix_defs", f"{_T}correspDesc": "letters"}
 _EG = f"{{{EG_NS}}}egXML"
+
+
+def gathering() -> Gathering:
+    """What the rules ask a schema engine to collect on its walk of a document, so
+    that they need no walk of their own."""
+    return Gathering(_GATHERED_ATTRIBUTES, frozenset((*_GATHERED, _EG)))
 
 
 def _gather(doc: Document, walk: Walk) -> list[tuple[etree._Element, str, str]]:
@@ -131,17 +138,28 @@ class Context:
     def documents(self) -> list[Document]:
         return self.edition.documents
 
-    def walk(self, doc: Document) -> Walk:
+    def walk(self, doc: Document, gathering: Gathering | None = None) -> Walk:
         """The pointers of ``doc`` resolved, its elements with a date range, and the
         elements the rules read as a whole, from one walk over its elements (kept
-        for the document being checked only)."""
+        for the document being checked only). ``gathering``: what a schema engine's
+        walk of the document collected for them (see :func:`gathering`), if complete."""
         kept = self._walks.get(id(doc))
         if kept is not None and kept[0] is doc:
             return kept[1]
         walk = Walk()
-        found = _gather(doc, walk)
+        if gathering is not None and gathering.complete:
+            found = gathering.found
+            examples = False
+            for el in gathering.elements:
+                kind = _GATHERED.get(el.tag)
+                if kind is None:
+                    examples = True  # an egXML
+                else:
+                    getattr(walk, kind).append(el)
+        else:
+            found = _gather(doc, walk)
+            examples = next(doc.root.iter(_EG), None) is not None
         track_use = self.on("register-entry-unused")
-        examples = next(doc.root.iter(_EG), None) is not None
         ids = doc.ids
         # The usual value, one #id of a register written in many documents: its
         # answer is known once the id is not one of this document's own.

@@ -33,7 +33,7 @@ from teikit.errors import (
     ValidationError,
 )
 from teikit.schemas import SchemaSource, declaration_position
-from teikit.validate.engine import Engine, Names
+from teikit.validate.engine import Engine, Gathering, Names
 from teikit.validate.rng import RelaxNG
 from teikit.validate.schematron_engine import (
     EmbeddedSchematron,
@@ -204,7 +204,9 @@ class Validator:
 
     # -- checks ---------------------------------------------------------------
 
-    def check(self, doc: Document) -> FileResult:
+    def check(self, doc: Document, gathering: Gathering | None = None) -> FileResult:
+        """``doc`` against its schemas. ``gathering``: what the edition's rules want
+        from the walk of a schema engine, filled on its way (see Gathering)."""
         started = time.perf_counter()
         result = FileResult(doc.path)
         try:
@@ -234,7 +236,7 @@ class Validator:
             if source.note:
                 found.append(_schema_warning(doc, source, source.note, "schema-substituted"))
             try:
-                checked, more = self._check_source(doc, source, result)
+                checked, more = self._check_source(doc, source, result, gathering)
             except SandboxError as exc:  # it tried to read what it may not
                 found.append(refusal(doc, source, exc))
                 continue
@@ -258,14 +260,18 @@ class Validator:
         return result
 
     def _check_source(
-        self, doc: Document, source: SchemaSource, result: FileResult
+        self,
+        doc: Document,
+        source: SchemaSource,
+        result: FileResult,
+        gathering: Gathering | None = None,
     ) -> tuple[bool, list[Diagnostic]]:
         """Whether ``source`` checked anything, and what it found."""
         applied, found = False, []
         names: Names | None = None
         for kind in self._kinds(source):
             engine = self.engines[kind]
-            checked = engine.check(doc, source, self._compiled(engine, source), names)
+            checked = engine.check(doc, source, self._compiled(engine, source), names, gathering)
             if self.options.svrl and checked.svrl:
                 result.svrl.append(checked.svrl)
             # A valid document's RELAX NG walk met every name: the Schematron
@@ -357,7 +363,7 @@ def _check_path(path: str) -> FileResult:
     assert _current is not None
     preloaded = _preloaded.get(path)
     if preloaded is not None:
-        return _with_rules(preloaded, _current.check(preloaded))
+        return _checked(preloaded)
     try:
         if path == "-" and _stdin is not None:
             doc = load(_stdin, path="-", require_tei=_current.require_tei)
@@ -372,16 +378,26 @@ def _check_path(path: str) -> FileResult:
             return FileResult(
                 exc.diagnostics[0].file if exc.diagnostics else path, list(exc.diagnostics)
             )
-    return _with_rules(doc, _current.check(doc))
+    return _checked(doc)
 
 
-def _with_rules(doc: Document, result: FileResult) -> FileResult:
+def _checked(doc: Document) -> FileResult:
+    """``doc`` checked against its schemas, then by the edition's rules, which take
+    what they need from the schema engine's walk of it (one walk, not two)."""
+    assert _current is not None
+    gathering = _rules.gathering() if _rules is not None else None
+    return _with_rules(doc, _current.check(doc, gathering), gathering)
+
+
+def _with_rules(
+    doc: Document, result: FileResult, gathering: Gathering | None = None
+) -> FileResult:
     """The edition's rules on a document the schemas just checked, in the same
     process (a worker has it parsed already). A rule's finding about a value a
     schema reported on the same line is left out: one fault, one finding."""
     if _rules is None or result.file != doc.path:
         return result
-    found, result.facts = _rules.document(doc)
+    found, result.facts = _rules.document(doc, gathering)
     schema = list(result.diagnostics)
     added = [d for d in found if not _reported(d, schema)]
     if added:

@@ -28,6 +28,22 @@ Names = tuple[set[str], set[str]]
 
 
 @dataclass
+class Gathering:
+    """What another check of the same document (the edition's rules) asks an
+    engine that walks every element to collect on its way, so that the document
+    is walked once: ``found``, (element, attribute, value) for the attributes
+    named in ``attributes``, and ``elements``, those whose tag (Clark) is in
+    ``tags``, in document order. ``complete`` once a walk met every element (a
+    valid document's RELAX NG walk; an invalid one stops early)."""
+
+    attributes: frozenset[str]
+    tags: frozenset[str]
+    found: list[tuple[Any, str, str]] = field(default_factory=list)
+    elements: list[Any] = field(default_factory=list)
+    complete: bool = False
+
+
+@dataclass
 class Checked:
     """What checking one document against one schema found."""
 
@@ -50,8 +66,15 @@ class Engine(Protocol):
         ...
 
     def check(
-        self, doc: Document, source: SchemaSource, compiled: Any, names: Names | None = None
+        self,
+        doc: Document,
+        source: SchemaSource,
+        compiled: Any,
+        names: Names | None = None,
+        gathering: Gathering | None = None,
     ) -> Checked:
         """``doc`` against the compiled schema; ``names``: the document's element
-        and attribute names, when another engine has collected them."""
+        and attribute names, when another engine has collected them. An engine
+        that walks the whole document fills ``gathering`` on its way; the others
+        leave it alone."""
         ...

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -52,6 +53,9 @@ from teikit.validate.datatypes import tokens as _tokens
 from teikit.validate.rng_schema import Pattern, SimpleGrammar, fold, read_schema
 from teikit.validate.rng_schema import nc_contains as _nc_contains
 from teikit.validate.rng_schema import nc_names as _nc_names
+
+if TYPE_CHECKING:
+    from teikit.validate.engine import Gathering
 
 __all__ = ["Grammar", "compile_grammar", "explain", "is_valid"]
 
@@ -1031,7 +1035,13 @@ class _Verdict(_Values):
     without its messages and recovery, with each attribute and text step kept
     in the grammar, so that a corpus runs as a lazily built automaton."""
 
-    def __init__(self, grammar: Grammar, root: etree._Element, names: bool = False) -> None:
+    def __init__(
+        self,
+        grammar: Grammar,
+        root: etree._Element,
+        names: bool = False,
+        gathering: Gathering | None = None,
+    ) -> None:
         self.g = grammar
         self.eng = grammar._eng
         self.context = root
@@ -1045,6 +1055,7 @@ class _Verdict(_Values):
         self.names = names
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
+        self.gathering = gathering  # what another check wants from this walk
 
     def run(self, root: etree._Element) -> bool:
         return self.element(self.g._start, root) is not None and all(
@@ -1066,6 +1077,13 @@ class _Verdict(_Values):
             self.tags.add(tag)
             if items:
                 self.attributes.update([clark for clark, _ in items])
+        gathering = self.gathering
+        if gathering is not None:
+            if tag in gathering.tags:
+                gathering.elements.append(el)
+            if items:
+                wanted = gathering.attributes
+                gathering.found += [(el, a, v) for a, v in items if a in wanted]
         if items:
             ids = self.id_types.get(qn)
             steps = self.steps
@@ -1729,22 +1747,26 @@ def is_valid(
     doc_or_tree: Document | etree._ElementTree | etree._Element,
     grammar: Grammar | str | PathLike[str],
     names: tuple[set[str], set[str]] | None = None,
+    gathering: Gathering | None = None,
 ) -> bool:
     """True if the document is valid against the grammar: the verdict alone,
     without locating or explaining errors (use :func:`explain` for those).
 
     ``names``, two sets, receive the element and attribute names (Clark) of
-    a valid document: its walk met every one (an invalid one stops early)."""
+    a valid document: its walk met every one (an invalid one stops early).
+    ``gathering`` is filled on the way, and complete for a valid document."""
     if not isinstance(grammar, Grammar):
         grammar = compile_grammar(grammar)
     doc = _as_document(doc_or_tree, "")
     with grammar._lock:
         grammar._trim()
-        verdict = _Verdict(grammar, doc.root, names is not None)
+        verdict = _Verdict(grammar, doc.root, names is not None, gathering)
         try:
             valid = verdict.run(doc.root)
         except RecursionError:  # only for trees far deeper than load() accepts
             return False
+    if gathering is not None:
+        gathering.complete = valid
     if valid and names is not None:
         names[0].update(verdict.tags)
         names[1].update(verdict.attributes)

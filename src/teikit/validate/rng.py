@@ -26,7 +26,7 @@ from lxml import etree
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 from teikit.schemas import xsi_position
-from teikit.validate.engine import Checked, Names
+from teikit.validate.engine import Checked, Gathering, Names
 from teikit.validate.relaxng import Grammar, compile_grammar, explain, is_valid
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def check(
     max_errors: int | None = None,
     grammar: Grammar | None = None,
     names: tuple[set[str], set[str]] | None = None,
+    gathering: Gathering | None = None,
 ) -> list[Diagnostic]:
     """Validate ``tree`` (or ``doc``, its loaded Document) against the schema at
     ``schema_path``; every error, explained, or ``[]`` when it is valid.
@@ -68,12 +69,13 @@ def check(
     Raises :class:`~teikit.errors.SchemaError` if the schema cannot be read or
     is not correct RELAX NG. ``grammar``: the schema already compiled.
     ``names``: filled with the element and attribute names of a valid document
-    (see :func:`~teikit.validate.relaxng.is_valid`).
+    (see :func:`~teikit.validate.relaxng.is_valid`); ``gathering``: filled on
+    the way.
     """
     if grammar is None:
         grammar = compile_grammar(schema_path)
     target = doc if doc is not None else tree
-    if is_valid(target, grammar, names):
+    if is_valid(target, grammar, names, gathering):
         return []
     found = explain(target, grammar, file=file, max_errors=max_errors, schema=schema_name)
     if found:
@@ -105,7 +107,12 @@ class RelaxNG:
         return compile_grammar(source.path, None if source.trusted else self.roots)
 
     def check(
-        self, doc: Document, source: SchemaSource, compiled: Grammar, names: Names | None = None
+        self,
+        doc: Document,
+        source: SchemaSource,
+        compiled: Grammar,
+        names: Names | None = None,
+        gathering: Gathering | None = None,
     ) -> Checked:
         """xsi:schemaLocation on the root is common and tei_all rejects it. It is
         reported once, with a hint, and the rest validated as if it were absent,
@@ -127,12 +134,21 @@ class RelaxNG:
                 max_errors=self.max_errors,
                 grammar=compiled,
                 names=met,
+                gathering=_unused(gathering),
             )
         finally:
             for name, value in foreign.items():
                 root.set(name, value)
         # Without the xsi attributes, the walk did not see every name.
         return Checked(True, found, names=met if not found else None)
+
+
+def _unused(gathering: Gathering | None) -> Gathering | None:
+    """``gathering`` if no walk has filled it yet: a second grammar's walk would
+    repeat every entry."""
+    if gathering is None or gathering.complete or gathering.found or gathering.elements:
+        return None
+    return gathering
 
 
 def _foreign_attribute(doc: Document, source: SchemaSource, name: str) -> Diagnostic:

@@ -32,7 +32,7 @@ from teikit.errors import Diagnostic, SandboxError, SchemaError, Severity
 from teikit.schemas import declaration_position
 from teikit.validate import rng
 from teikit.validate.documents import HANDED_IN, HandedIn
-from teikit.validate.engine import Checked, Names
+from teikit.validate.engine import Checked, Gathering, Names
 from teikit.validate.relaxng import source_positions
 from teikit.validate.schematron import (
     COLLECT,
@@ -443,6 +443,7 @@ class EmbeddedSchematron:
         source: SchemaSource,
         compiled: EmbeddedCompiled,
         names: Names | None = None,
+        gathering: Gathering | None = None,
     ) -> Checked:
         schema, precheck = compiled.schema, compiled.precheck
         if schema is None:
@@ -466,7 +467,12 @@ class StandaloneSchematron:
         return self.engine.standalone(source)
 
     def check(
-        self, doc: Document, source: SchemaSource, compiled: Compiled, names: Names | None = None
+        self,
+        doc: Document,
+        source: SchemaSource,
+        compiled: Compiled,
+        names: Names | None = None,
+        gathering: Gathering | None = None,
     ) -> Checked:
         outcome = self.engine.run(doc, source, compiled, source.name)
         return Checked(outcome.active, outcome.diagnostics, svrl=outcome.svrl)

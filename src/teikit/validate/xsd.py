@@ -35,7 +35,7 @@ from teikit import sandbox
 from teikit.document import Document
 from teikit.errors import Diagnostic, SchemaError, Severity
 from teikit.schemas import XSD_NS, SchemaSource, declaration_position
-from teikit.validate.engine import Checked, Names
+from teikit.validate.engine import Checked, Gathering, Names
 
 VC_NS = "http://www.w3.org/2007/XMLSchema-versioning"
 # (file, line, schemaLocation) of a reference to a remote schema
@@ -228,6 +228,7 @@ class Xsd:
         source: SchemaSource,
         compiled: tuple[object, tuple[Remote, ...]],
         names: Names | None = None,
+        gathering: Gathering | None = None,
     ) -> Checked:
         return Checked(True, _errors(doc, source, *compiled))
 
