@@ -428,3 +428,22 @@ def test_command_line_options_override_the_configuration(tmp_path):
     )
     assert site.exit_code == 0, site.output
     assert "<h1>Named</h1>" in (tmp_path / "s" / "index.html").read_text()
+
+
+def test_key_of_a_document_not_inherited_by_the_next_with_its_id(tmp_path: Path) -> None:
+    # A validation worker lets each document go after checking it; the next one
+    # may be given the same id(), and must not be taken for the file before it.
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    for path in (first, second):
+        path.write_text(
+            '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body><p>x</p>'
+            "</body></text></TEI>",
+            encoding="utf-8",
+        )
+    edition = Edition([load(str(first))], root=tmp_path)
+    gone = load(str(first))
+    assert edition.key_of(gone) == str(first)
+    later = load(str(second))
+    edition._keys[id(later)] = edition._keys.pop(id(gone))  # as if later had gone's id
+    edition._last_doc = None
+    assert edition.key_of(later) == str(second)
