@@ -524,19 +524,10 @@ _NEEDS_ATTRIBUTE = re.compile(
 def _required_attributes(predicate: str) -> list[str]:
     """The attributes an element must have for ``predicate`` (its text, without
     the brackets) to hold: those its top-level ``and`` conjuncts require."""
-    conjuncts, depth, quote, start = [], 0, "", 0
-    for i, c in enumerate(predicate):
-        if quote:
-            quote = "" if c == quote else quote
-        elif c in "'\"":
-            quote = c
-        elif c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif depth == 0 and predicate.startswith(" and ", i):
-            conjuncts.append(predicate[start:i])
-            start = i + 5
+    conjuncts, start = [], 0
+    for i, word in _top_level(predicate, " and "):
+        conjuncts.append(predicate[start:i])
+        start = i + len(word)
     conjuncts.append(predicate[start:])
     found = []
     for conjunct in conjuncts:
@@ -557,8 +548,9 @@ def _union_branches(context: str) -> list[str]:
     return [p.strip() for p in pieces if p.strip()]
 
 
-def _top_level(text: str, separators: str) -> list[tuple[int, str]]:
-    """Positions of ``separators`` outside brackets, parentheses and quotes."""
+def _top_level(text: str, separator: str) -> list[tuple[int, str]]:
+    """Positions of ``separator`` (a character or a word such as `` and ``) outside
+    brackets, parentheses and quotes."""
     found, depth, quote = [], 0, ""
     for i, c in enumerate(text):
         if quote:
@@ -569,8 +561,8 @@ def _top_level(text: str, separators: str) -> list[tuple[int, str]]:
             depth += 1
         elif c in ")]":
             depth -= 1
-        elif c in separators and depth == 0:
-            found.append((i, c))
+        elif depth == 0 and text.startswith(separator, i):
+            found.append((i, separator))
     return found
 
 
