@@ -142,10 +142,11 @@ def test_an_ambiguous_bare_id_is_decided_by_the_mention_or_reported():
 
 def test_a_teicorpus_header_holds_registers_and_prefixes_for_its_texts():
     edition = Edition.open(EDITIONS / "teicorpus")
-    (corpus,) = edition.documents
-    assert edition.kind(corpus) == "edition"
+    corpus, *texts = edition.documents  # the corpus's own header, then its TEI
+    assert edition.kind(corpus) == "edition" and texts
     assert edition.registers.get("ada").scope == "edition"
     assert edition.resolve("psn:ada", corpus).entity.id == "ada"
+    assert edition.resolve("psn:ada", texts[0]).entity.id == "ada"
     assert [o.text for o in build_index(edition).get("ada").occurrences] == ["Ada"]
 
 
@@ -447,3 +448,53 @@ def test_key_of_a_document_not_inherited_by_the_next_with_its_id(tmp_path: Path)
     edition._keys[id(later)] = edition._keys.pop(id(gone))  # as if later had gone's id
     edition._last_doc = None
     assert edition.key_of(later) == str(second)
+
+
+# --------------------------------------------------------------------------- teiCorpus
+
+CORPUS = FIXTURES / "edition-teicorpus"
+
+
+def test_tei_inside_a_teicorpus_are_documents_of_their_own(tmp_path):
+    """Issue 9: each TEI in a teiCorpus is a document (kind, title, date, mentions),
+    not hidden inside one document of kind "edition"; the corpus's header is the
+    edition file and its registers serve every letter."""
+    edition = Edition.open(CORPUS)
+    stem = "corpus-nested-tei-one-document"
+    assert [(edition.relpath(d), edition.kind(d), edition.title_of(d)) for d in edition.order] == [
+        (f"{stem}.xml", "edition", "Letters in one corpus"),
+        (f"{stem}/L1.xml", "letter", "Ann to Bob, 1 May 1900"),
+        (f"{stem}/L2.xml", "letter", "Bob to Ann, 3 June 1900"),
+    ]
+    assert edition.title == "Letters in one corpus"
+    assert [d.path for d in edition.files] == [str(CORPUS / f"{stem}.xml")]
+    index = build_index(edition)
+    assert [(d.file, d.id, d.kind) for d in index.documents] == [
+        (f"{stem}.xml", "corpus", "edition"),
+        (f"{stem}/L1.xml", "L1", "letter"),
+        (f"{stem}/L2.xml", "L2", "letter"),
+    ]
+    assert [(lt.file, lt.date) for lt in index.letters] == [
+        (f"{stem}/L1.xml", "1900-05-01"),
+        (f"{stem}/L2.xml", "1900-06-03"),
+    ]
+    occurrences = {e.id: sorted(o.file for o in e.occurrences) for e in index.entries}
+    assert occurrences == {  # each mention once, in its own letter
+        "ann": [f"{stem}/L1.xml", f"{stem}/L2.xml", f"{stem}/L2.xml"],
+        "bob": [f"{stem}/L1.xml", f"{stem}/L1.xml", f"{stem}/L2.xml"],
+        "vienna": [f"{stem}/L1.xml", f"{stem}/L2.xml"],  # L1's <back> serves L2 too
+    }
+    edition.export(tmp_path / "csv", "csv")
+    rows = (tmp_path / "csv" / "letters.csv").read_text(encoding="utf-8").splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["L1", "L2"]
+    # validation checks the file, once, as the schema sees it
+    report = edition.validate(schemas=["tei_all"])
+    assert [f.file for f in report.files] == [str(CORPUS / f"{stem}.xml")] and report.valid
+
+
+def test_a_teicorpus_is_still_refused_by_transform_with_one_error(tmp_path):
+    """Written down (docs/configuration.md): transform and build make outputs per
+    file, and a teiCorpus is one clear error, not pages for its documents yet."""
+    result = CliRunner().invoke(cli, ["transform", str(CORPUS), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "[xslt:tei-corpus]" in result.stderr

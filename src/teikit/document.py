@@ -76,6 +76,9 @@ class Document:
     duplicate_ids: list[tuple[str, int, int]] = field(default_factory=list)  # (id, line, first)
     xml_models: list[dict[str, str]] = field(default_factory=list)  # <?xml-model?> before root
     encoding: str = "UTF-8"
+    # For a TEI document inside a teiCorpus: its xml:id (else TEI1, TEI2 …), and
+    # ``root`` is that TEI element; "" for a whole file (teikit.edition.documents.parts).
+    part: str = ""
 
     @property
     def is_tei(self) -> bool:

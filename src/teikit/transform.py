@@ -408,7 +408,7 @@ def _inputs(
     (:class:`~teikit.edition.Glimpse`), let go, and read again by the worker that
     transforms it, so that memory does not grow with the edition."""
     if isinstance(given, Edition):
-        docs = list(given.documents)
+        docs = list(given.files)  # one output per file
         loaded: dict[int, Document | LoadError] = dict(enumerate(docs))
         owner = _sections_owner(loaded, given)
         return given, [d.path for d in docs], loaded, owner if owner is not None or not docs else 0

@@ -168,7 +168,10 @@ class Edition:
         # the model needs of them. They count as given.
         self.glimpses: list[Glimpse] = list(glimpses)
         given = [*given, *(g.path for g in self.glimpses)]
-        self.documents: list[Document] = list(documents)
+        # The files as loaded (validated as files), and the documents they hold: a
+        # teiCorpus is its own header and each TEI in it (see documents.parts).
+        self.files: list[Document] = list(documents)
+        self.documents: list[Document] = [p for d in self.files for p in _documents.parts(d)]
         self.failed: list[LoadError] = list(failed)  # files given that could not be loaded
         self.skipped: list[Diagnostic] = []  # XML files found that are not TEI
         self.follow = follow
@@ -184,14 +187,14 @@ class Edition:
         self._by_path: dict[str, Document] = {}
         # id(doc) -> (its path, its key): the path tells a document read and let go
         # from another one that got its id later (workers read documents in turn).
-        self._keys: dict[int, tuple[str, str]] = {}
+        self._keys: dict[int, tuple[tuple[str, str], str]] = {}
         self._last_doc: Document | None = None
         self._last_key = ""
         self._kinds: dict[str, str] = {}
         self._by_doc_id: dict[str, Document] | None = None
         self._facts: dict[str, DocumentFacts] = {}
         self.unloaded: list[str] = []  # files of the edition left to read (open(lazy=True))
-        for doc in self.documents:
+        for doc in self.files:
             self._by_path.setdefault(self.key_of(doc), doc)
         # Files of the edition given but not loaded yet (holding no register: the
         # validation workers read them): loaded when a pointer names one.
@@ -322,26 +325,34 @@ class Edition:
         if doc is self._last_doc:  # pointers come document by document
             return self._last_key
         cached = self._keys.get(id(doc))
-        if cached is not None and cached[0] == doc.path:
+        if cached is not None and cached[0] == (doc.path, doc.part):
             key = cached[1]
         else:
             key = doc.path if doc.path in _PSEUDO else _abspath(doc.path)
-            self._keys[id(doc)] = (doc.path, key)
+            if doc.part:
+                key += f"#{doc.part}"
+            self._keys[id(doc)] = ((doc.path, doc.part), key)
         self._last_doc, self._last_key = doc, key
         return key
 
     def directory_of(self, doc: Document) -> str:
-        return str(self.root) if doc.path in _PSEUDO else os.path.dirname(self.key_of(doc))
+        return str(self.root) if doc.path in _PSEUDO else os.path.dirname(_abspath(doc.path))
 
     def relpath(self, doc: Document) -> str:
-        """The document's path relative to the edition folder, ``/``-separated."""
-        key = self.key_of(doc)
+        """The document's path relative to the edition folder, ``/``-separated; a TEI
+        document inside a teiCorpus file is named as if the file were a folder of
+        such documents (``corpus/L1.xml``), so that its page and exports have a name
+        of their own."""
         if doc.path in _PSEUDO:
             return doc.path
+        key = _abspath(doc.path)
         try:
-            return PurePosixPath(Path(key).relative_to(self.root).as_posix()).as_posix()
+            rel = PurePosixPath(Path(key).relative_to(self.root).as_posix()).as_posix()
         except ValueError:
-            return Path(os.path.relpath(key, self.root)).as_posix()
+            rel = Path(os.path.relpath(key, self.root)).as_posix()
+        if doc.part:
+            return f"{PurePosixPath(rel).with_suffix('')}/{doc.part}.xml"
+        return rel
 
     @property
     def all_documents(self) -> list[Document]:

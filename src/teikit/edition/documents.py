@@ -11,6 +11,8 @@ import contextlib
 import fnmatch
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from copy import deepcopy
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -26,6 +28,7 @@ __all__ = [
     "document_title",
     "languages",
     "letter_date",
+    "parts",
     "series_title",
     "short_title",
 ]
@@ -44,6 +47,46 @@ _REGISTER_LISTS = frozenset(
 # Titles that name something other than the document itself, or only abbreviate it.
 _SERIES_LEVELS = frozenset({"s", "j"})
 _NOT_A_TITLE = frozenset({"short", "iso-date", "alt", "abbreviated"})
+
+
+def parts(doc: Document) -> list[Document]:
+    """The documents a file holds: itself, or for a ``teiCorpus`` holding ``TEI``
+    documents, the corpus without them (its header: the edition's title, registers
+    in ``particDesc`` or ``standOff``) followed by each ``TEI`` document in it (in
+    nested corpora too), each a :class:`Document` of its own over the same tree,
+    with :attr:`~teikit.document.Document.part` its ``xml:id`` (else ``TEI1`` …)."""
+    if localname(doc.root) != "teiCorpus":
+        return [doc]
+    members = [el for el in doc.root.iter(f"{T}TEI") if localname(el.getparent()) == "teiCorpus"]
+    if not members:
+        return [doc]
+    # The corpus's own part is a copy without the TEI documents (lxml keeps the
+    # source lines), so that nothing in them is counted twice.
+    corpus = deepcopy(doc.root)
+    for el in [el for el in corpus.iter(f"{T}TEI") if localname(el.getparent()) == "teiCorpus"]:
+        el.getparent().remove(el)
+    found = [
+        replace(
+            doc,
+            tree=corpus.getroottree(),
+            root=corpus,
+            ids={i: el for el in corpus.iter() if (i := el.get(_XML_ID)) is not None},
+            duplicate_ids=[],
+        )
+    ]
+    taken: set[str] = set()
+    for n, member in enumerate(members, 1):
+        part = (member.get(_XML_ID) or "").strip()
+        if not part or part in taken:
+            part = f"TEI{n}"
+        taken.add(part)
+        ids = {
+            i: el
+            for i, el in doc.ids.items()
+            if el is member or any(a is member for a in el.iterancestors(f"{T}TEI"))
+        }
+        found.append(replace(doc, root=member, ids=ids, duplicate_ids=[], xml_models=[], part=part))
+    return found
 
 
 def _text(el: etree._Element | None) -> str:

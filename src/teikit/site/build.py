@@ -245,7 +245,7 @@ class Builder:
             raise UsageError(f"{extra}: the site profile teikit.toml names is missing")
         self.shop = Workshop(profile_path(extra))
         if self.given is not None:
-            files = [Path(d.path) for d in self.given.documents]
+            files = [Path(d.path) for d in self.given.files]
             files += [Path(d.file) for exc in self.given.failed for d in exc.diagnostics[:1]]
         else:
             left_out: list[tuple[str, str]] = []
@@ -262,7 +262,7 @@ class Builder:
         # an unreadable or oversized file is a finding for that file, not the build's end.
         data: dict[str, bytes] = {}
         unreadable: dict[str, LoadError] = {}
-        given = {d.path: d for d in self.given.documents} if self.given else {}
+        given = {d.path: d for d in self.given.files} if self.given else {}
         for path in files:
             doc = given.get(str(path))
             if doc is not None and not path.is_file():  # given as bytes: its own text
@@ -368,7 +368,7 @@ class Builder:
     ) -> tuple[dict[str, Document], dict[str, LoadError]]:
         loaded: dict[str, Document] = {}
         errors: dict[str, LoadError] = {}
-        given = {d.path: d for d in self.given.documents} if self.given else {}
+        given = {d.path: d for d in self.given.files} if self.given else {}
         for number, path in enumerate(files, 1):
             name = rel[path]
             try:

@@ -131,13 +131,16 @@ class SiteEdition:
         self.model = model
         self.docs = docs
         self.by_file = {d.file: d for d in docs}
-        by_doc = {id(d.doc): d for d in docs}
+        # Pages are made per file, keyed as the model keys them: a teiCorpus's own
+        # part stands for its file; the TEI documents inside it get no page yet.
+        by_key = {model.key_of(d.doc): d for d in docs}
         self.index: EntityIndex = build_index(model)
         dates = {lt.file: lt.date for lt in self.index.letters}
         for d in docs:
             d.date = dates.get(d.file, "")
-        self.order = [by_doc[id(doc)] for doc in model.order if id(doc) in by_doc]
-        self.contents = by_doc.get(id(model.edition_file)) if model.edition_file else None
+        self.order = [by_key[k] for k in map(model.key_of, model.order) if k in by_key]
+        contents = model.edition_file
+        self.contents = by_key.get(model.key_of(contents)) if contents is not None else None
         intros = [d for d in self.order if d.kind == "introduction"]
         self.intro = intros[0] if intros else None
         # The editorial principles are those the contents file declares for the edition.
@@ -155,7 +158,7 @@ class SiteEdition:
             # register pages are made from a register document of their own.
             self.register_doc = merged_register(model)
         reg = self.register_doc
-        self.register = by_doc.get(id(reg)) if reg is not None else None
+        self.register = by_key.get(model.key_of(reg)) if reg is not None else None
         self.register_path = (
             "" if reg is None else str(self.register.path) if self.register else MERGED_REGISTER
         )
