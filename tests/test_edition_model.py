@@ -487,9 +487,14 @@ def test_tei_inside_a_teicorpus_are_documents_of_their_own(tmp_path):
     edition.export(tmp_path / "csv", "csv")
     rows = (tmp_path / "csv" / "letters.csv").read_text(encoding="utf-8").splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["L1", "L2"]
-    # validation checks the file, once, as the schema sees it
+    # validation checks the file, once, as the schema sees it: the corpus and all its TEI
     report = edition.validate(schemas=["tei_all"])
     assert [f.file for f in report.files] == [str(CORPUS / f"{stem}.xml")] and report.valid
+    broken = tmp_path / "broken.xml"
+    text = (CORPUS / f"{stem}.xml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("<p>Dear <persName", "<p><nonsense/>Dear <persName", 1))
+    report = Edition.open(broken).validate(schemas=["tei_all"])
+    assert [(d.line, d.code) for d in report.diagnostics] == [(37, "element-not-allowed")]  # in L1
 
 
 def test_a_teicorpus_is_still_refused_by_transform_with_one_error(tmp_path):

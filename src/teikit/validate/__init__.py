@@ -637,7 +637,7 @@ def validate_edition(
     """Validate an edition's documents (and report the files it could not load), with
     its configuration and rule policy; ``options`` are :class:`ValidateOptions` fields."""
     opts = ValidateOptions(schemas=tuple(schemas), rules=rules, config=edition.config, **options)
-    keyed = {_path_of(doc, n): doc for n, doc in enumerate(edition.documents)}
+    keyed = {_path_of(doc, n): doc for n, doc in enumerate(edition.files)}
     failed = [d.file for exc in edition.failed for d in exc.diagnostics[:1]]
     return validate_files(
         [*keyed, *failed],
