@@ -439,4 +439,5 @@ def test_a_tei_corpus_is_refused_with_a_reason():
         render.render(FIXTURES / "loader" / "tei-corpus.xml", "html")
     diagnostic = caught.value.diagnostics[-1]
     assert diagnostic.code == "tei-corpus"
-    assert "teiCorpus holding 1 TEI document;" in diagnostic.message
+    assert "teiCorpus holding 1 TEI document, " in diagnostic.message
+    assert "no output is made for this file" in diagnostic.message

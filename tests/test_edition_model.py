@@ -503,3 +503,20 @@ def test_a_teicorpus_is_still_refused_by_transform_with_one_error(tmp_path):
     result = CliRunner().invoke(cli, ["transform", str(CORPUS), "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert "[xslt:tei-corpus]" in result.stderr
+
+
+def test_the_site_of_a_teicorpus_builds_without_its_pages(tmp_path):
+    """A teiCorpus is not split into pages yet: the site is built, the corpus is left
+    out of its pages with one warning that says so, and its documents are in the
+    data downloads."""
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", str(CORPUS), "-o", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.stderr
+    corpus = [line for line in result.stderr.splitlines() if "[site:tei-corpus]" in line]
+    assert len(corpus) == 1 and ": warning: a teiCorpus holding 2 TEI documents" in corpus[0]
+    assert "only in the data downloads" in corpus[0]
+    assert "[site:dead-link]" not in result.stderr and " 0 dead links, 0 errors," in result.stderr
+    assert "<h1>Letters in one corpus</h1>" in (out / "index.html").read_text(encoding="utf-8")
+    assert (out / "persons.html").is_file() and (out / "places.html").is_file()
+    letters = (out / "downloads" / "data" / "csv" / "letters.csv").read_text(encoding="utf-8")
+    assert [row.split(",")[0] for row in letters.splitlines()[1:]] == ["L1", "L2"]

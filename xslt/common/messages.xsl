@@ -60,7 +60,9 @@
     <xsl:sequence select="if ($doc/tei:TEI) then $doc/tei:TEI
         else if ($doc/tei:teiCorpus) then tk:fail('tei-corpus', 'the input is a teiCorpus holding '
             || count($doc//tei:TEI) || ' TEI document' || ('s'[count($doc//tei:TEI) ne 1])
-            || '; a corpus is not rendered as one output yet: give each TEI document a file of its own')
+            || ', which teikit does not split into outputs yet: no output is made for this file'
+            || ' (the index and the exports count its documents); give each TEI document a file'
+            || ' of its own to render it')
         else tk:fail('not-tei', 'the input is not a TEI document (root: '
                      || (name($doc/*), 'none')[1] || '); only TEI P5 documents can be rendered')"/>
   </xsl:function>

@@ -24,6 +24,7 @@ from teikit.reading import in_egxml, localname, text_value
 __all__ = [
     "INTRODUCTION_TYPES",
     "KINDS",
+    "corpus_members",
     "document_kind",
     "document_title",
     "languages",
@@ -49,15 +50,21 @@ _SERIES_LEVELS = frozenset({"s", "j"})
 _NOT_A_TITLE = frozenset({"short", "iso-date", "alt", "abbreviated"})
 
 
+def corpus_members(doc: Document) -> list[etree._Element]:
+    """The ``TEI`` documents a ``teiCorpus`` file holds (in nested corpora too);
+    none for a file that is one document."""
+    if localname(doc.root) != "teiCorpus":
+        return []
+    return [el for el in doc.root.iter(f"{T}TEI") if localname(el.getparent()) == "teiCorpus"]
+
+
 def parts(doc: Document) -> list[Document]:
     """The documents a file holds: itself, or for a ``teiCorpus`` holding ``TEI``
     documents, the corpus without them (its header: the edition's title, registers
     in ``particDesc`` or ``standOff``) followed by each ``TEI`` document in it (in
     nested corpora too), each a :class:`Document` of its own over the same tree,
     with :attr:`~teikit.document.Document.part` its ``xml:id`` (else ``TEI1`` …)."""
-    if localname(doc.root) != "teiCorpus":
-        return [doc]
-    members = [el for el in doc.root.iter(f"{T}TEI") if localname(el.getparent()) == "teiCorpus"]
+    members = corpus_members(doc)
     if not members:
         return [doc]
     # The corpus's own part is a copy without the TEI documents (lxml keeps the

@@ -24,6 +24,7 @@ from teikit.batch import run as run_jobs
 from teikit.document import Document, load, read_regular
 from teikit.edition import Config, Edition, find_config, load_config
 from teikit.edition.discovery import discover
+from teikit.edition.documents import corpus_members
 from teikit.errors import BuildError, Diagnostic, LoadError, SchemaError, Severity, UsageError
 from teikit.exports import cmif_options
 from teikit.exports.cmif import CmifOptions
@@ -301,7 +302,23 @@ class Builder:
         docs = []
         for path in files:
             doc = loaded.get(rel[path])
-            if doc is not None:
+            if doc is not None and (members := corpus_members(doc)):
+                # Pages are made per file and a corpus is not split into pages yet;
+                # the rest of the site is built without it.
+                self.report.diagnostics.append(
+                    diag(
+                        str(path),
+                        f"a teiCorpus holding {len(members)} TEI"
+                        f" document{'s' if len(members) != 1 else ''} is left out of"
+                        " the site's pages (a corpus is not split into pages yet): its"
+                        " documents are only in the data downloads, not in the search or"
+                        " under register entries; give each TEI document a file of its"
+                        " own to give it a page",
+                        "tei-corpus",
+                        Severity.WARNING,
+                    )
+                )
+            elif doc is not None:
                 docs.append(
                     Doc(
                         rel[path],
