@@ -18,11 +18,15 @@ every try is kept. On the same files:
 
 ``--jobs`` is given to teikit (default 2, the cores of the machine the targets
 are set for). The verdicts are compared file by file (jing's error lines
-against teikit's JSON report). Then the *marginal* time: a run on a few
-letters, and the same run with a file added; the difference is what the file
-costs (fastest of at least 3 tries each), for jing and for teikit, for each of
-the largest files, and for 200 letters (per letter: one letter is below what a
-process timing can see). Memory: the peak RSS of teikit on 1,000 letters and
+against teikit's JSON report). Then the *marginal* time, what one file adds to
+a run: a run on 20 letters, and the same run with the file added, alternating,
+at least 5 times each; the difference of the medians is what the file costs,
+for jing and for teikit (wall and CPU time). A single file of a few hundred KB
+is below what a difference of two process timings can resolve, so each large
+file is timed as enough copies of it to make about 8 MB (a 634 KB register: 13
+copies; the 20 MB diary: itself), and letters as 200 different ones; the figure
+is per file. Each row also gives its noise (the larger spread of the two sets
+of tries, per file). Memory: the peak RSS of teikit on 1,000 letters and
 on all of them.
 
 Child processes are the real command lines; nothing here imports teikit
@@ -35,9 +39,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +53,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TEI_ALL = ROOT / "src" / "teikit" / "data" / "tei" / "tei_all-4.12.0.rng"
 BASE_FILES = 20  # letters every marginal run starts from
+COPY_BYTES = 8_000_000  # a large file is timed as copies of about this much in all
+MAX_COPIES = 32
+PARTS = frozenset({"runs", "marginal", "memory"})
 
 
 def jing_jar() -> Path:
@@ -164,7 +173,93 @@ def teikit_invalid(report: Path) -> set[str]:
     return {Path(f["file"]).name for f in data["files"] if not f["valid"]}
 
 
-def run(corpus: Path, repeat: int, jobs: int, marginal: int) -> dict:
+def copies(path: Path, into: Path) -> list[Path]:
+    """Enough copies of ``path`` (hard links, under other names) that together they
+    cost well above what a process timing can resolve: about COPY_BYTES, at most
+    MAX_COPIES. A large file alone is enough."""
+    count = max(1, min(MAX_COPIES, math.ceil(COPY_BYTES / max(path.stat().st_size, 1))))
+    into.mkdir(parents=True, exist_ok=True)
+    made = []
+    for n in range(count):
+        target = into / f"{path.stem}-{n:02d}{path.suffix}"
+        if not target.exists():
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copyfile(path, target)
+        made.append(target)
+    return made
+
+
+def marginal(cmd: list[str], base: list[Path], group: list[Path], tries: int) -> dict:
+    """What ``group`` adds to a run of ``cmd`` over ``base``, per file of the group.
+
+    The run with the group and the run without it alternate (so that a change of
+    the machine's load touches both alike), ``tries`` times each; the medians are
+    subtracted. ``noise`` is the larger spread (max - min) of the two sets of
+    tries, per file: a row whose difference is not well above it says little.
+    """
+    without, added = [], []
+    for _ in range(tries):
+        without.append(measure([*cmd, *map(str, base)]))
+        added.append(measure([*cmd, *map(str, base), *map(str, group)]))
+
+    def per_file(key: str) -> float:
+        return (
+            statistics.median(t[key] for t in added) - statistics.median(t[key] for t in without)
+        ) / len(group)
+
+    spread = max(
+        max(t["wall_s"] for t in runs) - min(t["wall_s"] for t in runs) for runs in (without, added)
+    )
+    return {
+        "wall_s": round(max(per_file("wall_s"), 0.0), 4),
+        "cpu_s": round(max(per_file("cpu_s"), 0.0), 4),
+        "noise_s": round(spread / len(group), 4),
+    }
+
+
+def marginal_costs(
+    letters: list[Path],
+    others: list[Path],
+    work: Path,
+    jing: list[str],
+    teikit: list[str],
+    tries: int,
+    group_size: int,
+) -> list[dict]:
+    """The marginal cost of each large file (as copies: see :func:`copies`) and of
+    a letter (``group_size`` different letters, per letter), for jing and teikit."""
+    base = letters[:BASE_FILES]
+    groups = [
+        (p.name, copies(p, work / "copies" / p.stem))
+        for p in sorted(others, key=lambda p: -p.stat().st_size)
+    ]
+    chosen = letters[BASE_FILES : BASE_FILES + group_size]
+    groups.append((f"{len(chosen)} letters, per letter", chosen))
+    rows = []
+    for label, group in groups:
+        kilobytes = round(sum(p.stat().st_size for p in group) / len(group) / 1e3)
+        row: dict = {"file": label, "kilobytes": kilobytes, "files timed": len(group)}
+        for name, cmd in (
+            ("jing", jing),
+            ("teikit rng", [*teikit, "validate", "-j", "1", "--no-rules",
+                            "--no-embedded-schematron"]),
+            ("teikit default", [*teikit, "validate", "-j", "1"]),
+        ):  # fmt: skip
+            cost = marginal(cmd, base, group, tries)
+            row[name] = cost["wall_s"]
+            row[f"{name} cpu"] = cost["cpu_s"]
+            row[f"{name} noise"] = cost["noise_s"]
+        for name in ("teikit rng", "teikit default"):
+            row[f"{name} / jing"] = round(row[name] / max(row["jing"], 1e-4), 2)
+            row[f"{name} / jing cpu"] = round(row[f"{name} cpu"] / max(row["jing cpu"], 1e-4), 2)
+        rows.append(row)
+        print(f"marginal {label}: {row}", file=sys.stderr, flush=True)
+    return rows
+
+
+def run(corpus: Path, repeat: int, jobs: int, marginal: int, parts: set[str] = PARTS) -> dict:
     files = sorted(corpus.glob("*.xml"))
     letters = [p for p in files if p.name.startswith("letter-")]
     others = [p for p in files if not p.name.startswith("letter-")]
@@ -189,50 +284,33 @@ def run(corpus: Path, repeat: int, jobs: int, marginal: int) -> dict:
     out["commands"] = {name: " ".join(cmd[:12]) + (" …" if len(cmd) > 12 else "")
                        for name, cmd in cases.items()}  # fmt: skip
     out["runs"] = {}
-    for name, cmd in cases.items():
+    for name, cmd in cases.items() if "runs" in parts else ():
         print(f"{name} …", file=sys.stderr, flush=True)
         kwargs = {"stdout_to": work / "jing.out"} if name == "jing" else {}
         out["runs"][name] = best(cmd, repeat, **kwargs)
-    invalid_jing = jing_invalid(work / "jing.out", files)
-    out["verdicts"] = {
-        "jing invalid": len(invalid_jing),
-        "teikit rng invalid": len(teikit_invalid(work / "rng.json")),
-        "teikit default invalid": len(teikit_invalid(work / "default.json")),
-        "rng verdicts equal to jing's": teikit_invalid(work / "rng.json") == invalid_jing,
-    }
-    jing_wall = out["runs"]["jing"]["wall_s"]
-    out["ratios"] = {name: round(jing_wall / run["wall_s"], 2) for name, run in out["runs"].items()}
-    # Marginal cost: each of the largest files alone, and letters as a group
-    # (200 of them, per letter: one letter is below what a process timing sees).
-    base = letters[:BASE_FILES]
-    groups = [[p] for p in sorted(others, key=lambda p: -p.stat().st_size)]
-    groups.append(letters[BASE_FILES : BASE_FILES + marginal])
-    out["marginal"] = []
-    for group in groups:
-        label = group[0].name if len(group) == 1 else f"{len(group)} letters, per letter"
-        row = {"file": label, "kilobytes": round(sum(p.stat().st_size for p in group) / 1e3)}
-        for name, cmd in (
-            ("jing", jing),
-            ("teikit rng", [*teikit, "validate", "-j", "1", "--no-rules",
-                            "--no-embedded-schematron"]),
-            ("teikit default", [*teikit, "validate", "-j", "1"]),
-        ):  # fmt: skip
-            without = best([*cmd, *map(str, base)], max(repeat, 3))["wall_s"]
-            with_group = best([*cmd, *map(str, base), *map(str, group)], max(repeat, 3))["wall_s"]
-            row[name] = round(max(with_group - without, 0.0) / len(group), 4)
-        row["teikit rng / jing"] = round(row["teikit rng"] / max(row["jing"], 1e-4), 2)
-        row["teikit default / jing"] = round(row["teikit default"] / max(row["jing"], 1e-4), 2)
-        out["marginal"].append(row)
-        print(f"marginal {label}: {row}", file=sys.stderr, flush=True)
+    if "runs" in parts:
+        invalid_jing = jing_invalid(work / "jing.out", files)
+        out["verdicts"] = {
+            "jing invalid": len(invalid_jing),
+            "teikit rng invalid": len(teikit_invalid(work / "rng.json")),
+            "teikit default invalid": len(teikit_invalid(work / "default.json")),
+            "rng verdicts equal to jing's": teikit_invalid(work / "rng.json") == invalid_jing,
+        }
+        jing_wall = out["runs"]["jing"]["wall_s"]
+        out["ratios"] = {n: round(jing_wall / r["wall_s"], 2) for n, r in out["runs"].items()}
+    if "marginal" in parts:
+        tries = max(repeat, 5)
+        out["marginal"] = marginal_costs(letters, others, work, jing, teikit, tries, marginal)
     # Memory against corpus size: 1,000 letters, then all of them.
     sizes = {}
-    for count in (1000, len(letters)):
+    for count in (1000, len(letters)) if "memory" in parts else ():
         subset = work / f"letters-{count}"
         subset.mkdir()
         for path in letters[:count]:
             (subset / path.name).symlink_to(path)
         sizes[count] = best([*teikit, "validate", str(subset), "-j", str(jobs)], 1)["maxrss_mb"]
-    out["memory"] = {"letters": list(sizes), "peak RSS MB": list(sizes.values())}
+    if sizes:
+        out["memory"] = {"letters": list(sizes), "peak RSS MB": list(sizes.values())}
     out["machine"]["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     shutil.rmtree(work, ignore_errors=True)
     return out
@@ -240,6 +318,17 @@ def run(corpus: Path, repeat: int, jobs: int, marginal: int) -> dict:
 
 def report(r: dict) -> None:
     print(f"\n{r['files']} files, {r['megabytes']} MB; machine: {r['machine']}\n")
+    if "runs" in r:
+        report_runs(r)
+    if "marginal" in r:
+        report_marginal(r)
+    if "memory" in r:
+        print(f"\nmemory: {r['memory']}")
+    for name, cmd in r["commands"].items():
+        print(f"{name}: {cmd}")
+
+
+def report_runs(r: dict) -> None:
     print(
         "| run | wall s (best) | all tries | CPU s (that try) | peak RSS MB | jing's time / this |"
     )
@@ -251,17 +340,25 @@ def report(r: dict) -> None:
             f"| {run['maxrss_mb']:.0f} | {r['ratios'][name]:.2f} |"
         )
     print(f"\nverdicts: {r['verdicts']}\n")
-    print("| file | KB | jing s | teikit rng s | teikit default s | rng / jing | default / jing |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+
+
+def report_marginal(r: dict) -> None:
+    print(
+        "| file | KB | files timed | jing s (noise) | teikit rng s (noise) "
+        "| teikit default s (noise) | rng / jing | default / jing "
+        "| CPU: rng / jing, default / jing |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in r["marginal"]:
-        print(
-            f"| {m['file']} | {m['kilobytes']} | {m['jing']:.3f} | {m['teikit rng']:.3f} "
-            f"| {m['teikit default']:.3f} | {m['teikit rng / jing']:.2f} "
-            f"| {m['teikit default / jing']:.2f} |"
+        cells = " | ".join(
+            f"{m[name]:.4f} ({m[name + ' noise']:.4f})"
+            for name in ("jing", "teikit rng", "teikit default")
         )
-    print(f"\nmemory: {r['memory']}")
-    for name, cmd in r["commands"].items():
-        print(f"{name}: {cmd}")
+        print(
+            f"| {m['file']} | {m['kilobytes']} | {m['files timed']} | {cells} "
+            f"| {m['teikit rng / jing']:.2f} | {m['teikit default / jing']:.2f} "
+            f"| {m['teikit rng / jing cpu']:.2f}, {m['teikit default / jing cpu']:.2f} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,9 +367,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest counts")
     parser.add_argument("--jobs", type=int, default=2, help="teikit's -j (default 2)")
     parser.add_argument("--marginal", type=int, default=200, help="letters timed as a group")
+    parser.add_argument("--only", help="some of runs,marginal,memory (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(args.corpus, args.repeat, args.jobs, args.marginal)
+    parts = set(args.only.split(",")) if args.only else PARTS
+    if parts - PARTS:
+        parser.error(f"--only takes {', '.join(sorted(PARTS))}")
+    result = run(args.corpus, args.repeat, args.jobs, args.marginal, parts)
     report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

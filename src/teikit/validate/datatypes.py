@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from teikit.errors import SchemaError
+from teikit.validate.xml_names import NAME_CHAR, NAME_START
 
 __all__ = [
     "DATE_FORMATS",
@@ -42,55 +42,11 @@ Ranges = list[tuple[int, int]]
 _MAX_CP = 0x10FFFF
 
 
-def _merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
-    out: Ranges = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return out
-
-
 def _emit_class(ranges: Ranges) -> str:
     def esc(cp: int) -> str:
         return f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}"
 
     return "[" + "".join(esc(lo) if lo == hi else f"{esc(lo)}-{esc(hi)}" for lo, hi in ranges) + "]"
-
-
-# Blocks that Unicode 3.0-3.2 added: not name characters in XML 1.0 (fourth
-# edition), whose tables come from Unicode 2.0.
-_AFTER_UNICODE_2 = (
-    (0x0700, 0x074F), (0x0780, 0x07BF), (0x0D80, 0x0DFF), (0x1000, 0x109F), (0x1200, 0x139F),
-    (0x13A0, 0x13FF), (0x1400, 0x167F), (0x1680, 0x169F), (0x16A0, 0x16FF), (0x1700, 0x177F),
-    (0x1780, 0x17FF), (0x1800, 0x18AF), (0x2800, 0x28FF), (0x2E80, 0x2FFF), (0x31A0, 0x31BF),
-    (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0xA000, 0xA4CF),
-)  # fmt: skip
-
-
-def _name_ranges() -> tuple[Ranges, Ranges]:
-    """XML 1.0 (fourth edition) name start and name characters, by the rules of
-    its Appendix B applied to the Unicode 3.2 database Python carries (the
-    nearest to the Unicode 2.0 of the spec's tables): jing checks names this
-    way, where XML 1.0 fifth edition (and libxml2) allow far more."""
-    ucd = unicodedata.ucd_3_2_0
-    excluded = bytearray(0x10000)
-    for lo, hi in (*_AFTER_UNICODE_2, (0xF901, 0xFFFD), (0x20DD, 0x20E0)):
-        excluded[lo : hi + 1] = b"\x01" * (hi + 1 - lo)
-    start: list[tuple[int, int]] = [(0x3A, 0x3A), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
-    start += [(0x2BB, 0x2C1), (0x559, 0x559), (0x6E5, 0x6E6)]
-    more: list[tuple[int, int]] = [(0x2D, 0x2E), (0x30, 0x39), (0xB7, 0xB7), (0x387, 0x387)]
-    kinds = {"Ll": start, "Lu": start, "Lo": start, "Lt": start, "Nl": start}
-    kinds.update(dict.fromkeys(("Mc", "Me", "Mn", "Lm", "Nd"), more))
-    categories = [ucd.category(chr(cp)) for cp in range(0x10000)]
-    for cp in range(0x80, 0x10000):
-        target = kinds.get(categories[cp])
-        if target is not None and not excluded[cp] and ucd.decomposition(chr(cp))[:1] != "<":
-            target.append((cp, cp))
-    starts = _merge(start)
-    return starts, _merge(starts + more)
 
 
 def _without(ranges: Ranges, cp: int) -> Ranges:
@@ -103,7 +59,7 @@ def _without(ranges: Ranges, cp: int) -> Ranges:
     return out
 
 
-_NAME_START, _NAME_CHAR = _name_ranges()
+_NAME_START, _NAME_CHAR = list(NAME_START), list(NAME_CHAR)
 _NAME_START_NO_COLON = _without(_NAME_START, 0x3A)
 _NAME_CHAR_NO_COLON = _without(_NAME_CHAR, 0x3A)
 
@@ -151,9 +107,33 @@ def _is_ws(s: str) -> bool:
     return not s.strip(_XML_WS)
 
 
-_NCNAME_RE = re.compile(_emit_class(_NAME_START_NO_COLON) + _emit_class(_NAME_CHAR_NO_COLON) + "*")
-_NAME_RE = re.compile(_emit_class(_NAME_START) + _emit_class(_NAME_CHAR) + "*")
-_NMTOKEN_RE = re.compile(_emit_class(_NAME_CHAR) + "+")
+class _NamePattern:
+    """``fullmatch`` for XML names: ASCII values (nearly all of them) against a
+    small pattern, the others against the full tables, compiled when first
+    needed (the three full patterns cost 0.05 s to compile at every start)."""
+
+    def __init__(self, start: Ranges | None, chars: Ranges, repeat: str) -> None:
+        def pattern(limit: int) -> str:
+            def upto(ranges: Ranges) -> str:
+                return _emit_class([(lo, min(hi, limit)) for lo, hi in ranges if lo <= limit])
+
+            return (upto(start) if start is not None else "") + upto(chars) + repeat
+
+        self._full_source = functools.partial(pattern, _MAX_CP)
+        self._ascii = re.compile(pattern(0x7F))
+        self._full: re.Pattern[str] | None = None
+
+    def fullmatch(self, s: str) -> re.Match[str] | None:
+        if s.isascii():
+            return self._ascii.fullmatch(s)
+        if self._full is None:
+            self._full = re.compile(self._full_source())
+        return self._full.fullmatch(s)
+
+
+_NCNAME_RE = _NamePattern(_NAME_START_NO_COLON, _NAME_CHAR_NO_COLON, "*")
+_NAME_RE = _NamePattern(_NAME_START, _NAME_CHAR, "*")
+_NMTOKEN_RE = _NamePattern(None, _NAME_CHAR, "+")
 _LANGUAGE_RE = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
@@ -303,7 +283,7 @@ def _integer_check(name: str) -> Callable[[str], bool]:
     return check
 
 
-def _list_of(item: re.Pattern[str]) -> Callable[[str], bool]:
+def _list_of(item: _NamePattern) -> Callable[[str], bool]:
     def check(s: str) -> bool:
         toks = _tokens(s)
         return bool(toks) and all(item.fullmatch(t) for t in toks)
