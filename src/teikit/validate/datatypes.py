@@ -160,6 +160,8 @@ _DURATION_RE = re.compile(
     r"-?P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?(?:T(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?"
 )
 _URI_PART_RE = re.compile(r"(?:[^%#]|%[0-9A-Fa-f]{2})*")
+# No scheme, escape, query or bracket, at most one fragment: valid by every rule below.
+_PLAIN_URI_RE = re.compile(r"[A-Za-z0-9._~/-]*(?:#[A-Za-z0-9._~/-]*)?")
 _IPV6_AUTHORITY_RE = re.compile(r"(?:[^@/?#\[\]]*@)?\[[^\[\]/?#]*\](?::[0-9]*)?")
 _URI_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 
@@ -221,6 +223,8 @@ def _uri_ok(s: str) -> bool:
     before any "/", "?" or "#" ends a scheme followed by something, and "[" or
     "]" only in the query, the fragment, an opaque URI (``mailto:a[b``) or
     around an IPv6 host (``http://[::1]/``)."""
+    if _PLAIN_URI_RE.fullmatch(s):  # most are: a relative path, an id after "#"
+        return True
     ref, _, fragment = s.partition("#")
     if not (_URI_PART_RE.fullmatch(ref) and _URI_PART_RE.fullmatch(fragment)):
         return False
@@ -535,6 +539,26 @@ class Datatype:
         if self.ws == "replace":
             return _replace_ws(s)
         return _collapse_ws(s)
+
+    def checker(self, token: bool = False) -> Callable[[str], bool]:
+        """:meth:`allows` without a context, as one call with nothing to look up
+        (the RELAX NG verdict calls it for every new attribute value of a
+        corpus). ``token``: the values are list tokens, which hold no
+        whitespace, so whitespace normalisation is left out."""
+        if self.needs_context or self.lengths or self.bounds or self.digits:
+            return self.allows
+        lexical = self.lexical
+        matches = tuple(rx.match for _, rx in self.patterns)
+        normalize = None if token or self.ws == "preserve" else self.normalize
+        if normalize is None and not matches:
+            return lambda s: bool(lexical(s))
+
+        def check(s: str) -> bool:
+            if normalize is not None:
+                s = normalize(s)
+            return bool(lexical(s)) and all(match(s) for match in matches)
+
+        return check
 
     def allows(self, raw: str, context: dict[str, str] | None = None) -> bool:
         """Whether ``raw`` is a value of this type; for QName and NOTATION, a

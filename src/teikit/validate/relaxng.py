@@ -110,6 +110,7 @@ class _P:
         "memo_att",
         "memo_attr_names",
         "memo_blank",
+        "memo_check",
         "memo_close",
         "memo_data",
         "memo_end",
@@ -118,6 +119,7 @@ class _P:
         "memo_open",
         "memo_plain",
         "memo_relax",
+        "memo_tag",
         "memo_text",
         "nc",
         "nullable",
@@ -141,6 +143,7 @@ class _P:
         self.has_elem = False  # an element pattern at this level
         self.texty = False  # text, data, value or list at this level
         self.memo_open: dict[QName, _P] | None = None
+        self.memo_tag: dict[str, _P] | None = None  # the same by Clark name (verdict walk)
         self.memo_att: dict[tuple[QName, frozenset[int]], _P] | None = None
         self.memo_text: dict[frozenset[int], _P] | None = None
         self.memo_leaves: dict[QName, tuple[_P, ...]] | None = None
@@ -149,6 +152,7 @@ class _P:
         self.memo_adv: _P | None = None
         self.memo_end: _P | None = None
         self.memo_blank: _P | None = None  # after content that is empty
+        self.memo_check: Callable[[str], bool] | bool | None = None  # see _value_check
         self.memo_plain: _P | bool | None = None  # after text no datatype checks
         self.memo_data: tuple[_P, ...] | None = None
         self.memo_first: frozenset[NameClass] | None = None
@@ -656,6 +660,10 @@ def _node(eng: _Engine, p: Pattern, kids: list[_P]) -> _P:
 # ======================================== the grammar
 
 
+def _clark(qn: QName) -> str:
+    return f"{{{qn[0]}}}{qn[1]}" if qn[0] else qn[1]
+
+
 class Grammar:
     """A compiled RELAX NG schema, ready for :func:`explain`. Build with :func:`compile_grammar`."""
 
@@ -677,15 +685,19 @@ class Grammar:
                     self._by_name.setdefault(qn, []).append(el)
         self._known: dict[QName, _P] = {}
         self._id_types: dict[QName, dict[QName, str]] | None = None
+        self._id_tags: dict[str, dict[str, str]] | None = None
         # Kept across documents: tag -> QName, (state, attribute or None, value) ->
         # state, (data pattern, value) -> accepted. Emptied when large, so that
         # memory stays flat however many documents a grammar checks.
         self._qnames: dict[str, QName] = {}
         self._steps: dict[tuple, _P] = {}
         self._accepts: dict[tuple[int, str], bool] = {}
+        # (state, attribute) -> its QName and the attribute patterns it may match,
+        # each with its value check (_value_check), for values not met before.
+        self._attribute_plans: dict[tuple[int, str], tuple] = {}
 
     def _trim(self) -> None:
-        for cache in (self._steps, self._accepts, self._qnames):
+        for cache in (self._steps, self._accepts, self._qnames, self._attribute_plans):
             if len(cache) > _MAX_CACHED:
                 cache.clear()
 
@@ -705,6 +717,15 @@ class Grammar:
             nodes += [w for w in self._wildcards if _nc_contains(w.nc, qn)]
             found = self._known[qn] = self._eng.choice(nodes)
         return found
+
+    def _ids_by_tag(self) -> dict[str, dict[str, str]]:
+        """:meth:`_ids` by Clark names, as the verdict walk reads them."""
+        if self._id_tags is None:
+            self._id_tags = {
+                _clark(qn): {_clark(an): kind for an, kind in attributes.items()}
+                for qn, attributes in self._ids().items()
+            }
+        return self._id_tags
 
     def _ids(self) -> dict[QName, dict[QName, str]]:
         """element name -> attribute name -> ID, IDREF or IDREFS (DTD compatibility)."""
@@ -965,6 +986,50 @@ def _choice_of_leaves(p: _P) -> tuple[_P, ...] | None:
     return None
 
 
+def _value_check(p: _P) -> Callable[[str], bool] | None:
+    """One function that says whether a value matches ``p`` (what
+    :meth:`_Values.value_matches` says), for a value, a datatype without an
+    except, a list of one or more tokens of one such datatype, or a choice of
+    these, none read in context; None for anything else. Kept on the pattern."""
+    found = p.memo_check
+    if found is None:
+        found = p.memo_check = _make_value_check(p) or False
+    return found or None
+
+
+def _make_value_check(p: _P) -> Callable[[str], bool] | None:
+    if p.nullable:  # whitespace alone would match: value_matches knows how
+        return None
+    dt = p.dt
+    if p.kind == VALUE and dt is not None and not dt.needs_context:
+        expected, equal = p.value, dt.equal
+        return lambda s: equal(expected, s)
+    if p.kind == DATA and dt is not None and not dt.needs_context and p.a is None:
+        return dt.checker()
+    if p.kind == LIST and p.a is not None:
+        content, empty_ok = p.a, False
+        if content.kind == CHOICE and len(content.members) == 2:
+            rest = [m for m in content.members if m.kind != EMPTY]
+            content, empty_ok = (rest[0], True) if len(rest) == 1 else (content, False)
+        item = content.a if content.kind == ONE_OR_MORE else None
+        if item is None or item.kind != DATA or item.a is not None or item.dt is None:
+            return None
+        if item.dt.needs_context:
+            return None
+        token = item.dt.checker(token=True)
+
+        def each(s: str) -> bool:
+            tokens = _tokens(s)
+            return (empty_ok or bool(tokens)) and all(map(token, tokens))
+
+        return each
+    if p.kind == CHOICE:
+        checks = [_value_check(m) if m.kind in (DATA, VALUE, LIST) else None for m in p.members]
+        if all(c is not None for c in checks):
+            return lambda s: any(check(s) for check in checks)  # type: ignore[misc]
+    return None
+
+
 class _Values:
     """Matching text and attribute values against data, value and list patterns;
     shared by the verdict and the explainer. Results that do not depend on the
@@ -1047,7 +1112,7 @@ class _Verdict(_Values):
         self.context = root
         self.qnames = grammar._qnames
         self.steps = grammar._steps
-        self.id_types = grammar._ids()
+        self.id_types = grammar._ids_by_tag()
         self.ids: set[str] = set()
         self.idrefs: list[str] = []
         self.used_context = False
@@ -1056,36 +1121,28 @@ class _Verdict(_Values):
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
         self.gathering = gathering  # what another check wants from this walk
+        self.collecting = names or gathering is not None
 
     def run(self, root: etree._Element) -> bool:
-        return self.element(self.g._start, root) is not None and all(
+        return self.element(self.g._start, root, root.tag) is not None and all(
             ref in self.ids for ref in self.idrefs
         )
 
-    def element(self, state: _P, el: etree._Element) -> _P | None:
-        eng = self.eng
-        tag = el.tag
-        qn = self.qnames.get(tag) or self.qname(tag)
-        memo = state.memo_open
-        s = memo.get(qn) if memo is not None else None
+    def element(self, state: _P, el: etree._Element, tag: str) -> _P | None:
+        """The state after ``el`` (whose ``tag`` the caller has read already), or
+        None if it is not valid there. One Python step per element, so each
+        look-up below is kept to what the element needs."""
+        memo = state.memo_tag
+        s = memo.get(tag) if memo is not None else None
         if s is None:
-            s = eng.open(state, qn)
+            s = self.open(state, tag)
         if s.kind == NOT_ALLOWED:
             return None
         items = el.items()
-        if self.names:
-            self.tags.add(tag)
-            if items:
-                self.attributes.update([clark for clark, _ in items])
-        gathering = self.gathering
-        if gathering is not None:
-            if tag in gathering.tags:
-                gathering.elements.append(el)
-            if items:
-                wanted = gathering.attributes
-                gathering.found += [(el, a, v) for a, v in items if a in wanted]
+        if self.collecting:
+            self.collect(el, tag, items)
         if items:
-            ids = self.id_types.get(qn)
+            ids = self.id_types.get(tag)
             steps = self.steps
             for clark, value in items:
                 found = steps.get((s.uid, clark, value))
@@ -1093,26 +1150,28 @@ class _Verdict(_Values):
                 if s is None or s.kind == NOT_ALLOWED:
                     return None
                 if ids is not None:
-                    kind = ids.get(self.qnames.get(clark) or self.qname(clark))
+                    kind = ids.get(clark)
                     if kind and not self.track_id(kind, value):
                         return None
         if s.has_attr:
-            s = s.memo_close or eng.close(s)
+            s = s.memo_close or self.eng.close(s)
             if s.kind == NOT_ALLOWED:
                 return None
         text = el.text
         has_elements = False
         for child in el:
-            if child.tag.__class__ is not str:  # comments and PIs do not split text
+            child_tag = child.tag
+            if child_tag.__class__ is not str:  # comments and PIs do not split text
                 if child.tail:
                     text = (text or "") + child.tail
                 continue
             if text and text.strip(_XML_WS):
-                s = self.text(s, text, el)
+                t = s.memo_plain
+                s = self.text(s, text, el) if not t else None if t.kind == NOT_ALLOWED else t
                 if s is None:
                     return None
             has_elements = True
-            s = self.element(s, child)
+            s = self.element(s, child, child_tag)
             if s is None:
                 return None
             text = child.tail
@@ -1129,14 +1188,37 @@ class _Verdict(_Values):
         else:
             t = self.text(s, text, el)
             if _is_ws(text):
-                t = eng.choice2(s, t or eng.not_allowed)
+                t = self.eng.choice2(s, t or self.eng.not_allowed)
             if t is None or t.kind == NOT_ALLOWED:
                 return None
             s = t
         after = s.memo_end
         if after is None:
-            after = s.memo_end = eng.end(s)
+            after = s.memo_end = self.eng.end(s)
         return None if after.kind == NOT_ALLOWED else after
+
+    def open(self, state: _P, tag: str) -> _P:
+        """startTagOpenDeriv by the element's Clark name, kept on the state."""
+        s = self.eng.open(state, self.qnames.get(tag) or self.qname(tag))
+        if state.memo_tag is None:
+            state.memo_tag = {}
+        state.memo_tag[tag] = s
+        return s
+
+    def collect(self, el: etree._Element, tag: str, items: list[tuple[str, str]]) -> None:
+        """What other checks asked this walk for: the names met (for the
+        Schematron precheck) and what the edition's rules gather."""
+        if self.names:
+            self.tags.add(tag)
+            if items:
+                self.attributes.update([clark for clark, _ in items])
+        gathering = self.gathering
+        if gathering is not None:
+            if tag in gathering.tags:
+                gathering.elements.append(el)
+            if items:
+                wanted = gathering.attributes
+                gathering.found += [(el, a, v) for a, v in items if a in wanted]
 
     def blank(self, s: _P, text: str, el: etree._Element) -> _P:
         """The state after an element whose content is ``text``, empty or
@@ -1150,10 +1232,22 @@ class _Verdict(_Values):
         key = (s.uid, clark, value)
         found = self.steps.get(key)
         if found is None:
+            # A value not met before in this state (an xml:id, a pointer, a date: most
+            # are new in each document): each attribute pattern it may match checks
+            # it in one call where it can (see _value_check).
+            plan = self.g._attribute_plans.get((s.uid, clark))
+            if plan is None:
+                aqn = self.qname(clark)
+                leaves = self.eng.attr_leaves(s, aqn)
+                checks = tuple((x, _value_check(x.a)) for x in leaves)
+                plan = self.g._attribute_plans[(s.uid, clark)] = (aqn, checks)
+            aqn, checks = plan
             self.context, self.used_context = el, False
-            aqn = self.qname(clark)
-            leaves = self.eng.attr_leaves(s, aqn)
-            accepted = frozenset(x.uid for x in leaves if self.value_matches(x.a, value))
+            accepted = frozenset(
+                x.uid
+                for x, check in checks
+                if (check(value) if check is not None else self.value_matches(x.a, value))
+            )
             found = self.eng.att(s, aqn, accepted) if accepted else self.eng.not_allowed
             if not self.used_context:
                 self.steps[key] = found
