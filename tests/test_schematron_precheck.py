@@ -18,6 +18,7 @@ from teikit.validate.relaxng import compile_grammar, is_valid
 from teikit.validate.schematron import compile_schematron, embedded_schematron
 from teikit.validate.schematron_precheck import (
     Precheck,
+    _attributes_only,
     _parser,
     _required_attributes,
     _Unsupported,
@@ -163,6 +164,42 @@ def test_the_names_of_a_valid_documents_walk_are_every_name_in_it(tei_all_rules)
 )
 def test_the_attributes_a_rule_context_requires(predicate, required):
     assert _required_attributes(predicate) == required
+
+
+@pytest.mark.parametrize(
+    ("test", "named"),
+    [
+        ("@notBefore | @notAfter | @from | @to", ["notBefore", "notAfter", "from", "to"]),
+        ("@a or @b", ["a", "b"]),
+        ("(@a)", ["a"]),
+        # Anything else can hold without them (or names a prefixed attribute).
+        ("@a and @b", None),
+        ("not(@a)", None),
+        ("@a = 'x'", None),
+        ("tei:p/@a", None),
+        ("@xml:lang", None),
+        ("@a or true()", None),
+    ],
+)
+def test_a_report_of_attributes_alone_names_them(test, named):
+    """The precheck skips such a report's XPath on a document with none of them."""
+    assert _attributes_only(test) == named
+
+
+def test_a_report_of_attributes_is_run_when_the_document_has_one(tei_all_rules):
+    """tei_all reports @notBefore etc. beside @when: skipped without them, run with."""
+    precheck, executable = tei_all_rules
+    tei = 'xmlns="http://www.tei-c.org/ns/1.0"'
+    header = (
+        "<teiHeader><fileDesc><titleStmt><title>t</title></titleStmt><publicationStmt><p>p</p>"
+        "</publicationStmt><sourceDesc><p>s</p></sourceDesc></fileDesc></teiHeader>"
+    )
+    for attributes, fires in (('when="2020"', False), ('when="2020" notAfter="2021"', True)):
+        root = etree.fromstring(
+            f"<TEI {tei}>{header}<text><body><p><date {attributes}/></p></body></text></TEI>"
+        )
+        assert saxon_fires(executable, root) == fires
+        assert precheck.clean(root) == (not fires)
 
 
 def test_a_rule_that_fires_is_left_to_saxon(tei_all_rules):

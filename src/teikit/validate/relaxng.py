@@ -1121,7 +1121,7 @@ class _Verdict(_Values):
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
         self.gathering = gathering  # what another check wants from this walk
-        self.collecting = names or gathering is not None
+        self.collecting = names or gathering is not None  # either of the two below
 
     def run(self, root: etree._Element) -> bool:
         return self.element(self.g._start, root, root.tag) is not None and all(
@@ -1140,7 +1140,12 @@ class _Verdict(_Values):
             return None
         items = el.items()
         if self.collecting:
-            self.collect(el, tag, items)
+            if self.names:
+                self.tags.add(tag)
+                if items:
+                    self.attributes.update(dict(items))  # its keys, without a Python loop
+            if self.gathering is not None:
+                self.gather(el, tag, items)
         if items:
             ids = self.id_types.get(tag)
             steps = self.steps
@@ -1205,20 +1210,15 @@ class _Verdict(_Values):
         state.memo_tag[tag] = s
         return s
 
-    def collect(self, el: etree._Element, tag: str, items: list[tuple[str, str]]) -> None:
-        """What other checks asked this walk for: the names met (for the
-        Schematron precheck) and what the edition's rules gather."""
-        if self.names:
-            self.tags.add(tag)
-            if items:
-                self.attributes.update([clark for clark, _ in items])
+    def gather(self, el: etree._Element, tag: str, items: list[tuple[str, str]]) -> None:
+        """What the edition's rules asked this walk for (see Gathering)."""
         gathering = self.gathering
-        if gathering is not None:
-            if tag in gathering.tags:
-                gathering.elements.append(el)
-            if items:
-                wanted = gathering.attributes
-                gathering.found += [(el, a, v) for a, v in items if a in wanted]
+        assert gathering is not None
+        if tag in gathering.tags:
+            gathering.elements.append(el)
+        if items:
+            wanted = gathering.attributes
+            gathering.found += [(el, a, v) for a, v in items if a in wanted]
 
     def blank(self, s: _P, text: str, el: etree._Element) -> _P:
         """The state after an element whose content is ``text``, empty or

@@ -256,6 +256,9 @@ class _Rule:
     # Without variables, the whole rule as one expression: the nodes on which
     # something may fire (one libxml2 call for a document, not one per node).
     firing: etree.XPath | None = None
+    # When every test of the rule is a report of attributes (``@a | @b``): their
+    # names, one of which a document must have for the rule to fire.
+    any_of: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -312,7 +315,7 @@ class Precheck:
         def rule(r: _Rule) -> tuple:
             lets = tuple((name, text(x)) for name, x in r.lets)
             asserts, reports = tuple(map(text, r.asserts)), tuple(map(text, r.reports))
-            return (text(r.candidates), lets, asserts, reports, text(r.firing))
+            return (text(r.candidates), lets, asserts, reports, text(r.firing), r.any_of)
 
         patterns = tuple(
             (
@@ -341,8 +344,9 @@ class Precheck:
                         [compile_(x) for x in asserts],
                         [compile_(x) for x in reports],
                         compile_(firing) if firing is not None else None,
+                        tuple(any_of) if any_of is not None else None,
                     )
-                    for candidates, lets, asserts, reports, firing in rules
+                    for candidates, lets, asserts, reports, firing, any_of in rules
                 ]
             union = compile_(contexts) if contexts is not None else None
             self.patterns.append(_Pattern([tuple(n) for n in needs], compiled, union))
@@ -413,6 +417,7 @@ class Precheck:
         compiled = _Rule(self._compile(candidates))
         variables: dict[str, str] = {}
         fires: list[str] = []
+        attributes: list[str] | None = []  # what reports of attributes alone name
         for child in rule:
             if child.tag == _S + "let":  # one value per context node, or unknown
                 name = child.get("name", "")
@@ -430,11 +435,15 @@ class Precheck:
                 if child.tag == _S + "assert":  # it fails unless it surely holds
                     compiled.asserts.append(self._compile(surely))
                     fires.append(f"not({surely})")
+                    attributes = None
                 else:  # it fires if it could hold
                     compiled.reports.append(self._compile(possibly))
                     fires.append(possibly)
+                    named = _attributes_only(child.get("test", ""))
+                    attributes = None if named is None or attributes is None else attributes + named
         if not compiled.lets and fires:
             compiled.firing = self._compile(f"({candidates})[{' or '.join(fires)}]")
+            compiled.any_of = tuple(attributes) if attributes else None
         return compiled
 
     def _needs(self, context: str) -> list[tuple[str | None, tuple[str, ...]]]:
@@ -493,6 +502,8 @@ class Precheck:
                 continue
             for rule in pattern.rules:
                 if rule.firing is not None:
+                    if rule.any_of is not None and attributes.isdisjoint(rule.any_of):
+                        continue  # it reports attributes the document does not have
                     if rule.firing(root):
                         return False
                     continue
@@ -507,6 +518,18 @@ class Precheck:
                     if any(test(node, **values) for test in rule.reports):
                         return False
         return True
+
+
+_ATTRIBUTE_UNION = re.compile(r"\(?\s*@[\w.\-]+(?:\s*(?:\||\bor\b)\s*@[\w.\-]+)*\s*\)?")
+
+
+def _attributes_only(test: str) -> list[str] | None:
+    """The attribute names of a test that is only attributes of the context node,
+    in a union or an ``or`` (``@notBefore | @from``; no prefix): true only on an
+    element that has one of them. None for any other test."""
+    if not _ATTRIBUTE_UNION.fullmatch(test.strip()):
+        return None
+    return re.findall(r"@([\w.\-]+)", test)
 
 
 _STEP = re.compile(r"(?:([\w.\-]+):)?([\w.\-]+|\*)((?:\[.*\])?)", re.S)
