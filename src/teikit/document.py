@@ -777,7 +777,9 @@ def _xml_models(root: etree._Element) -> list[dict[str, str]]:
 def _with_ids(root: etree._Element) -> list[etree._Element]:
     """Elements with an xml:id outside <egXML> examples, in document order."""
     try:
-        return root.xpath("//*[@xml:id][not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS})
+        # From the attributes up: libxml2 then tests only the elements that have one
+        # (twice as fast as //*[@xml:id] on a letter, same nodes in the same order).
+        return root.xpath("//@xml:id/parent::*[not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS})
     except etree.XPathEvalError:
         # libxml2's XPath refuses a node set of ten million nodes: walk instead.
         example = f"{{{EG_NS}}}egXML"
