@@ -115,6 +115,7 @@ class _P:
         "memo_data",
         "memo_end",
         "memo_first",
+        "memo_leaf",
         "memo_leaves",
         "memo_open",
         "memo_plain",
@@ -154,6 +155,7 @@ class _P:
         self.memo_blank: _P | None = None  # after content that is empty
         self.memo_check: Callable[[str], bool] | bool | None = None  # see _value_check
         self.memo_plain: _P | bool | None = None  # after text no datatype checks
+        self.memo_leaf: _P | None = None  # after such text as all the content, and the end
         self.memo_data: tuple[_P, ...] | None = None
         self.memo_first: frozenset[NameClass] | None = None
         self.memo_attr_names: frozenset[NameClass] | None = None
@@ -1182,7 +1184,8 @@ class _Verdict(_Values):
             text = child.tail
         if has_elements:
             if text and text.strip(_XML_WS):
-                s = self.text(s, text, el)
+                t = s.memo_plain
+                s = self.text(s, text, el) if not t else None if t.kind == NOT_ALLOWED else t
                 if s is None:
                     return None
         elif not text:  # no content: the commonest case, one step per state
@@ -1190,11 +1193,27 @@ class _Verdict(_Values):
             if after is None:
                 after = s.memo_blank = self.blank(s, "", el)
             return None if after.kind == NOT_ALLOWED else after
-        else:
+        elif text.strip(_XML_WS):  # text only: a name, a date, a line
+            after = s.memo_leaf
+            if after is None:  # the text is not looked at (plain text): one step
+                t = s.memo_plain
+                if t is None:
+                    t = self.text(s, text, el)  # sets memo_plain
+                    t = s.memo_plain
+                if t is False:  # a datatype reads the text: step by step
+                    t = self.text(s, text, el)
+                    if t is None:
+                        return None
+                    after = t.memo_end
+                    if after is None:
+                        after = t.memo_end = self.eng.end(t)
+                    return None if after.kind == NOT_ALLOWED else after
+                after = s.memo_leaf = self.eng.end(t)
+            return None if after.kind == NOT_ALLOWED else after
+        else:  # whitespace only: it may match nothing or be text
             t = self.text(s, text, el)
-            if _is_ws(text):
-                t = self.eng.choice2(s, t or self.eng.not_allowed)
-            if t is None or t.kind == NOT_ALLOWED:
+            t = self.eng.choice2(s, t or self.eng.not_allowed)
+            if t.kind == NOT_ALLOWED:
                 return None
             s = t
         after = s.memo_end
