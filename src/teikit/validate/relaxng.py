@@ -868,30 +868,31 @@ class _Positions:
         text = self.text
         names: list[str] = []
         stack: list[int] = []
+        starts, tag_ends, ends = self.starts, self.tag_ends, self.ends
         pos = 0
-        while True:
-            i = text.find("<", pos)
-            if i < 0:
-                break
-            m = _MARKUP.match(text, i)
-            if m is None:
+        for m in _MARKUP.finditer(text):  # every "<" of well-formed XML starts markup
+            i = m.start()
+            if text.find("<", pos, i) >= 0:  # markup the pattern does not know: give up
                 return False
             pos = m.end()
-            if m.group(1) is not None:
-                n = len(self.starts)
-                self.starts.append(i)
-                self.tag_ends.append(pos)
-                self.ends.append(pos)
-                names.append(m.group(1))
+            name = m.group(1)
+            if name is not None:
+                n = len(starts)
+                starts.append(i)
+                tag_ends.append(pos)
+                ends.append(pos)
+                names.append(name)
                 if not m.group(2).endswith("/"):
                     stack.append(n)
-            elif text.startswith("</", i) and stack:
-                self.ends[stack.pop()] = pos
+            elif stack and text.startswith("</", i):
+                ends[stack.pop()] = pos
+        if text.find("<", pos) >= 0:
+            return False
         elements = list(self.root.iter(etree.Element))
         if len(elements) != len(names):
             return False
         for el, raw in zip(elements, names, strict=True):
-            if raw.rpartition(":")[2] != etree.QName(el).localname:
+            if raw.rpartition(":")[2] != el.tag.rpartition("}")[2]:
                 return False
         self.index = {el: n for n, el in enumerate(elements)}
         self.elements = elements  # keep the proxies alive, so the index stays valid
@@ -1089,6 +1090,11 @@ class _Values:
         return self.eng.text(p, accepted)
 
     def value_matches(self, p: _P, s: str) -> bool:
+        check = p.memo_check
+        if check is None:
+            check = _value_check(p) or False
+        if check is not False:  # one call where the pattern allows (see _value_check)
+            return check(s)
         if p.nullable and _is_ws(s):
             return True
         leaves = _choice_of_leaves(p)
@@ -1158,7 +1164,7 @@ class _Verdict(_Values):
                     return None
                 if ids is not None:
                     kind = ids.get(clark)
-                    if kind and not self.track_id(kind, value):
+                    if kind and not self.track_id(kind, value, el, clark):
                         return None
         if s.has_attr:
             s = s.memo_close or self.eng.close(s)
@@ -1287,7 +1293,7 @@ class _Verdict(_Values):
                     self.steps[key] = t
         return None if t.kind == NOT_ALLOWED else t
 
-    def track_id(self, kind: str, value: str) -> bool:
+    def track_id(self, kind: str, value: str, el: etree._Element, clark: str) -> bool:
         if kind == "ID":
             key = _collapse_ws(value)
             if key in self.ids:
@@ -1295,6 +1301,44 @@ class _Verdict(_Values):
             self.ids.add(key)
         else:
             self.idrefs.extend(_tokens(value))
+        return True
+
+
+class _Shortcut(_Verdict):
+    """The verdict walk, for the explainer: a subtree it accepts from a state
+    has nothing to explain, and leaves the explainer in the state the
+    explainer's own walk would reach (the same derivatives, without messages),
+    at the verdict's speed. Its IDs and IDREFs go to the explainer only then;
+    an ID the explainer has seen fails the subtree, which the explainer then
+    walks itself to report it."""
+
+    def __init__(self, explainer: _Explainer) -> None:
+        super().__init__(explainer.g, explainer.doc.root)
+        self.explainer = explainer
+        self.pending_ids: dict[str, tuple[etree._Element, str]] = {}
+        self.pending_refs: list[tuple[str, etree._Element, str]] = []
+
+    def subtree(self, state: _P, el: etree._Element) -> _P | None:
+        """The state after ``el`` if it is valid from ``state``, else None."""
+        self.pending_ids, self.pending_refs = {}, []
+        try:
+            after = self.element(state, el, el.tag)
+        except RecursionError:
+            return None
+        if after is None:
+            return None
+        self.explainer.ids.update(self.pending_ids)
+        self.explainer.idrefs.extend(self.pending_refs)
+        return after
+
+    def track_id(self, kind: str, value: str, el: etree._Element, clark: str) -> bool:
+        if kind == "ID":
+            key = _collapse_ws(value)
+            if key in self.pending_ids or key in self.explainer.ids:
+                return False
+            self.pending_ids[key] = (el, clark)
+        else:
+            self.pending_refs.extend((token, el, clark) for token in _tokens(value))
         return True
 
 
@@ -1322,6 +1366,7 @@ class _Explainer(_Values):
         self.first_reported: set[str] = set()
         self.idrefs: list[tuple[str, etree._Element, str]] = []
         self.context: etree._Element = doc.root  # element whose attributes/text are checked
+        self.shortcut = _Shortcut(self)
 
     # ------------------------------------------------------------------ reporting
 
@@ -1666,7 +1711,8 @@ class _Explainer(_Values):
                 buffer.append(child.tail or "")  # comments and PIs do not split text
                 continue
             s = self.text_item(s, el, qn, before, "".join(buffer))
-            s = self.element(s, child, qn[0])
+            after = self.shortcut.subtree(s, child)  # most of an invalid document is valid
+            s = after if after is not None else self.element(s, child, qn[0])
             buffer, before = [child.tail or ""], child
         s = self.text_item(s, el, qn, before, "".join(buffer))
         return True, s

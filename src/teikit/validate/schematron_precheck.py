@@ -488,10 +488,11 @@ class Precheck:
                 if el.attrib:
                     names[1].update(el.attrib.keys())
         tags, attributes = names
+        by_tag = self.by_tag
         relevant = {
             n
-            for tag in (None, *tags)
-            for n, needed in self.by_tag.get(tag, ())
+            for tag in (*(by_tag.keys() & tags), None)  # the few tags rules name, not every tag
+            for n, needed in by_tag.get(tag, ())
             if all(a in attributes for a in needed)
         }
         for n in sorted(relevant):
