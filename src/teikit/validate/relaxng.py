@@ -853,67 +853,91 @@ class _Positions:
         self.root = root
         self.ok: bool | None = None
         self.index: dict[etree._Element, int] = {}
+        self.elements: list[etree._Element] = []  # keep the proxies alive, so the index holds
         self.starts: list[int] = []  # offset of "<name"
         self.tag_ends: list[int] = []  # offset just after the start tag
         self.ends: list[int] = []  # offset just after the end tag
-        self.newlines: list[int] = []
+        self.open: list[int] = []  # start tags whose end tag is not read yet
+        self.pos = 0  # how far the source has been read
+        self.markup: Iterator[re.Match[str]] = iter(())
+        self.newlines: list[int] | None = None
+        self.asked = 0
 
     def _build(self) -> bool:
+        """Read the source and number the elements; the source is tokenized only
+        as far as a position asked for (an error near the top of a 20 MB file
+        does not read all of it)."""
         if self.ok is not None:
             return self.ok
         self.ok = False
         self.text = self.read()
         if self.text is None:
             return False
-        text = self.text
-        names: list[str] = []
-        stack: list[int] = []
-        starts, tag_ends, ends = self.starts, self.tag_ends, self.ends
-        pos = 0
-        for m in _MARKUP.finditer(text):  # every "<" of well-formed XML starts markup
-            i = m.start()
-            if text.find("<", pos, i) >= 0:  # markup the pattern does not know: give up
-                return False
-            pos = m.end()
-            name = m.group(1)
-            if name is not None:
-                n = len(starts)
-                starts.append(i)
-                tag_ends.append(pos)
-                ends.append(pos)
-                names.append(name)
-                if not m.group(2).endswith("/"):
-                    stack.append(n)
-            elif stack and text.startswith("</", i):
-                ends[stack.pop()] = pos
-        if text.find("<", pos) >= 0:
-            return False
-        elements = list(self.root.iter(etree.Element))
-        if len(elements) != len(names):
-            return False
-        for el, raw in zip(elements, names, strict=True):
-            if raw.rpartition(":")[2] != el.tag.rpartition("}")[2]:
-                return False
-        self.index = {el: n for n, el in enumerate(elements)}
-        self.elements = elements  # keep the proxies alive, so the index stays valid
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.elements = list(self.root.iter(etree.Element))
+        self.index = {el: n for n, el in enumerate(self.elements)}
+        self.markup = _MARKUP.finditer(self.text)  # every "<" of well-formed XML starts markup
         self.ok = True
         return True
 
+    def _read(self, n: int, end: bool = False) -> bool:
+        """Tokenize until the n-th start tag (and with ``end`` its end tag) is
+        read; False, for this and every later question, if the source and the
+        tree do not agree (the light tokenizer met something it cannot read)."""
+        text = self.text or ""
+        starts, elements = self.starts, self.elements
+        while self.ok and (len(starts) <= n or (end and n in self.open)):
+            m = next(self.markup, None)
+            if m is None:
+                self.ok = text.find("<", self.pos) < 0 and len(starts) == len(elements)
+                return False
+            i = m.start()
+            if text.find("<", self.pos, i) >= 0:  # markup the pattern skipped over
+                self.ok = False
+                break
+            self.pos = m.end()
+            name = m.group(1)
+            if name is not None:
+                k = len(starts)
+                if k >= len(elements) or (
+                    name.rpartition(":")[2] != elements[k].tag.rpartition("}")[2]
+                ):
+                    self.ok = False
+                    break
+                starts.append(i)
+                self.tag_ends.append(self.pos)
+                self.ends.append(self.pos)
+                if not m.group(2).endswith("/"):
+                    self.open.append(k)
+            elif self.open and text.startswith("</", i):
+                self.ends[self.open.pop()] = self.pos
+        return bool(self.ok)
+
+    def _where(self, el: etree._Element, end: bool = False) -> int | None:
+        """The number of ``el`` once its start (or end) tag is read, else None."""
+        if not self._build():
+            return None
+        n = self.index.get(el)
+        return n if n is not None and self._read(n, end) else None
+
     def _line_col(self, offset: int) -> tuple[int, int]:
+        text = self.text or ""
+        self.asked += 1
+        if self.newlines is None and self.asked > 32:  # many errors: index the lines once
+            self.newlines = [m.start() for m in re.finditer("\n", text)]
+        if self.newlines is None:
+            return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
         line = bisect.bisect_left(self.newlines, offset)
         start = self.newlines[line - 1] + 1 if line else 0
         return line + 1, offset - start + 1
 
     def element(self, el: etree._Element) -> tuple[int, int]:
-        if self._build() and el in self.index:
-            return self._line_col(self.starts[self.index[el]])
-        return el.sourceline or 0, 0
+        n = self._where(el)
+        return self._line_col(self.starts[n]) if n is not None else (el.sourceline or 0, 0)
 
     def attribute(self, el: etree._Element, clark: str) -> tuple[int, int]:
-        if not (self._build() and el in self.index):
+        n = self._where(el)
+        if n is None:
             return el.sourceline or 0, 0
-        n = self.index[el]
         nsmap = el.nsmap
         for m in _ATTRIBUTE.finditer(self.text or "", self.starts[n] + 1, self.tag_ends[n]):
             raw = m.group(1)
@@ -929,9 +953,9 @@ class _Positions:
         """First non-blank character of the text after ``before`` (or after the
         start tag of ``parent``), skipping comments and processing instructions."""
         anchor = before if before is not None else parent
-        if not (self._build() and anchor in self.index):
+        n = self._where(anchor, end=before is not None)
+        if n is None:
             return anchor.sourceline or 0, 0
-        n = self.index[anchor]
         text = self.text or ""
         pos = self.ends[n] if before is not None else self.tag_ends[n]
         while pos < len(text):
