@@ -283,7 +283,8 @@ def run(corpus: Path, repeat: int, jobs: int, marginal: int, parts: set[str] = P
     }  # fmt: skip
     out["commands"] = {name: " ".join(cmd[:12]) + (" …" if len(cmd) > 12 else "")
                        for name, cmd in cases.items()}  # fmt: skip
-    out["runs"] = {}
+    if "runs" in parts:
+        out["runs"] = {}
     for name, cmd in cases.items() if "runs" in parts else ():
         print(f"{name} …", file=sys.stderr, flush=True)
         kwargs = {"stdout_to": work / "jing.out"} if name == "jing" else {}
