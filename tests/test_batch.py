@@ -267,6 +267,21 @@ def test_a_hung_worker_is_given_up_in_parallel(stuck):
     assert results == [0, 1, 2, 3, 4, (5, "timeout", 60)]
 
 
+def test_a_large_file_gets_the_timeout_for_each_mb(stuck):
+    # A 20 MB diary is slow, not hung: its limit is 20 times a letter's.
+    results = run(
+        hang_on_five,
+        list(range(6)),
+        jobs=1,
+        timeout=60,
+        size=lambda n: 3 * 2**20 if n == 5 else 100,
+        on_failure=lambda item, failure: (item, failure.kind, failure.seconds),
+    )
+    assert results == [0, 1, 2, 3, 4, (5, "timeout", 180)]
+    assert batch.time_limit(None, 20 * 2**20) == 20 * batch.DEFAULT_TIMEOUT
+    assert batch.time_limit(30, 2**19) == 30  # a small file: the timeout as given
+
+
 def test_pipeline_gives_up_hung_work_and_goes_on(stuck):
     seen = []
     batch.pipeline(

@@ -100,6 +100,27 @@ class Interrupted(Exception):
 
 # Seconds a worker may spend on one item before it counts as hung.
 DEFAULT_TIMEOUT = 600.0
+# The timeout is for an item of up to this many bytes; a larger one gets as much
+# again for each: a 20 MB diary is slow, not hung, and must not be lost on a
+# loaded machine (it took more than 600 s at a load of 15 on 2 cores).
+TIMEOUT_BYTES = 2**20
+
+
+def file_size(path: str | os.PathLike[str]) -> int:
+    """The bytes of the file at ``path`` (0 when there is none: standard input)."""
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def time_limit(timeout: float | None, size: int = 0) -> float:
+    """Seconds a worker may spend on an item of ``size`` bytes: ``timeout``
+    (default :data:`DEFAULT_TIMEOUT`) for each :data:`TIMEOUT_BYTES` begun."""
+    base = DEFAULT_TIMEOUT if timeout is None else timeout
+    return base * max(1.0, size / TIMEOUT_BYTES)
+
+
 # The parent looks at its workers at least this often (seconds), whatever it waits for.
 _POLL = 0.5
 # Items sent ahead to each worker, so that it never waits for the parent: at
@@ -133,7 +154,7 @@ class WorkerFailure:
         if self.kind == "timeout":
             return (
                 f"gave up after {self.seconds:g} s: the worker did not finish this file "
-                "(--timeout sets the limit)"
+                "(--timeout sets the limit, for each MB of a larger file)"
             )
         if self.kind == "crash":
             return f"{who} crashed on this file: {self.detail}; the other files go on"
@@ -228,9 +249,17 @@ class _Workers:
     up (and never run in this process), the worker is replaced and the others
     go on. Items travel pickled; ``func`` is inherited through the fork."""
 
-    def __init__(self, func: Callable[[Any], Any], jobs: int, limit: float | None) -> None:
+    def __init__(
+        self,
+        func: Callable[[Any], Any],
+        jobs: int,
+        limit: float | None,
+        size: Callable[[Any], int] | None = None,
+    ) -> None:
         self.func = func
         self.limit = limit
+        self.size = size  # an item's bytes: its limit grows with them (time_limit)
+        self.limits: dict[int, float] = {}  # tasks whose limit is not self.limit
         self.context = multiprocessing.get_context("fork")
         self.pending: deque[tuple[int, Any]] = deque()
         self.items: dict[int, Any] = {}  # every task not answered yet
@@ -248,6 +277,10 @@ class _Workers:
 
     def submit(self, task: int, item: Any) -> None:
         self.items[task] = item
+        if self.size is not None and self.limit is not None:
+            limit = time_limit(self.limit, self.size(item))
+            if limit != self.limit:
+                self.limits[task] = limit
         self.pending.append((task, item))
         self._feed()
 
@@ -289,8 +322,9 @@ class _Workers:
         if self.limit is not None:
             now = _clock()
             for worker in list(self.workers):
-                if worker.queue and now - worker.since >= self.limit:
-                    self._lose(worker, WorkerFailure("timeout", seconds=self.limit), done)
+                limit = self.limits.get(worker.queue[0], self.limit) if worker.queue else 0
+                if worker.queue and now - worker.since >= limit:
+                    self._lose(worker, WorkerFailure("timeout", seconds=limit), done)
         self._feed()
         return done
 
@@ -308,12 +342,14 @@ class _Workers:
             worker.queue.popleft()
             worker.since = _clock()
             self.items.pop(task, None)
+            self.limits.pop(task, None)
             done.append((task, ok, value if ok else WorkerFailure("error", value)))
 
     def _lose(self, worker: _Worker, failure: WorkerFailure, done: list) -> None:
         """Blame the item the worker was doing, give the rest to others, replace it."""
         task = worker.queue.popleft()
         self.items.pop(task, None)
+        self.limits.pop(task, None)
         done.append((task, False, failure))
         for other in reversed(worker.queue):
             self.pending.appendleft((other, self.items[other]))
@@ -354,6 +390,7 @@ def run(
     isolate: bool = True,
     cost: Callable[[T], float] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    size: Callable[[T], int] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -404,7 +441,7 @@ def run(
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     finished: dict[int, Any] = {}
-    workers = _Workers(func, jobs, limit)
+    workers = _Workers(func, jobs, limit, size)
     order = range(len(items))
     if cost is not None:
         order = sorted(order, key=lambda task: -cost(items[task]))
@@ -452,6 +489,7 @@ def pipeline(
     window: int | None = None,
     timeout: float | None = None,
     on_failure: Callable[[W, WorkerFailure], S] | None = None,
+    size: Callable[[W], int] | None = None,
 ) -> None:
     """Two stages per item: ``prepare`` here, then ``finish`` in forked workers.
 
@@ -466,7 +504,8 @@ def pipeline(
     at the start, before ``prepare`` first runs, and never prepare. Work whose
     worker hangs longer than ``timeout`` (default :data:`DEFAULT_TIMEOUT`), dies
     or raises becomes ``on_failure(work, WorkerFailure)`` and is never done
-    again; the worker is replaced. Ctrl-C stops the workers and raises
+    again; the worker is replaced (``size(work)``: its bytes, which give it more
+    time, :func:`time_limit`). Ctrl-C stops the workers and raises
     :class:`Interrupted`.
     """
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -492,7 +531,7 @@ def pipeline(
         task = waiting[0][2]
         return task is None or task in finished
 
-    workers = _Workers(finish, jobs, limit)
+    workers = _Workers(finish, jobs, limit, size)
     try:
         for number, item in enumerate(items):
             state, work = prepare(item)

@@ -181,8 +181,8 @@ def timeout_option(func: Callable[..., Any]) -> Callable[..., Any]:
         type=click.FloatRange(min=0, min_open=True),
         default=None,
         metavar="SECONDS",
-        help="With -j: give up a file a worker has spent this long on, report it "
-        "and go on (default: 600).",
+        help="Give up a file a worker has spent this long on, report it and go on "
+        "(default: 600; a file larger than 1 MB gets this for each MB).",
     )(func)
 
 

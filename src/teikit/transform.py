@@ -38,6 +38,7 @@ from teikit.batch import (
     Step,
     WorkerFailure,
     default_jobs,
+    file_size,
     output_folder,
     pipeline,
     run,
@@ -360,7 +361,7 @@ def transform(
             else:
                 items = [(key, i) for i in range(len(files))]
                 run(_transform_file, items, jobs=workers, on_result=accept, timeout=timeout,
-                    on_failure=_gave_up, on_progress=progressed)  # fmt: skip
+                    on_failure=_gave_up, on_progress=progressed, size=_item_size)  # fmt: skip
         except (Interrupted, KeyboardInterrupt):  # the latter: Ctrl-C while the runner recovers
             report.interrupted = True
         finally:
@@ -434,7 +435,7 @@ def _inputs(
                 files.append(path)
                 continue
             first = len(files) if first is None else first
-            if path == STDIN or _needed_here(doc, config):  # standard input is read once
+            if path == STDIN or needed_at_hand(doc, config):  # standard input is read once
                 loaded[len(files)] = doc
             else:
                 glimpses.append(Glimpse.of(doc))
@@ -450,7 +451,7 @@ def _inputs(
 _PREFIX_DEF = f"{{{TEI_NS}}}prefixDef"
 
 
-def _needed_here(doc: Document, config: Config) -> bool:
+def needed_at_hand(doc: Document, config: Config) -> bool:
     """Whether the edition model needs ``doc`` itself at hand: it holds register
     entries or prefixDefs, or it is the edition file (whose title is the edition's)."""
     return (
@@ -638,6 +639,7 @@ def _make_pdf_block(
         jobs=workers[0],
         timeout=state.timeout,
         on_failure=_gave_up,
+        size=_item_size,
     )
     state.done = dict(zip(block, results, strict=True))  # the second round inherits them
     waiting = iter(block)  # accepted in input order, as the PDFs come
@@ -661,6 +663,7 @@ def _make_pdf_block(
         on_result=compiled,
         timeout=state.timeout,
         on_failure=lambda item, failure: _Compiled(error=_gave_up(item, failure).error),
+        size=_item_size,
         # Typst already ran here: a forked worker would hang in it (see render)
         isolate=render.typst_forkable(),
     )
@@ -703,7 +706,13 @@ def _stream_pdfs(
         jobs=workers,
         timeout=_batches[key].timeout,
         on_failure=gave_up,
+        size=lambda work: _item_size((work[0], work[1])),
     )
+
+
+def _item_size(item: tuple[str, int]) -> int:
+    """The bytes of an item's file, which give a large one more time (batch.time_limit)."""
+    return file_size(_batches[item[0]].files[item[1]])
 
 
 def _compile_source(work: tuple[str, int, str, str]) -> _Compiled:
