@@ -32,7 +32,6 @@ Nothing here is a test.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shlex
@@ -158,36 +157,48 @@ def measure(command: str, *, phases: bool = False) -> dict:
 
 def breakdown(corpus: str) -> list[tuple[str, int]]:
     """What the site holds in its parent before the rendering workers fork, step by
-    step, in this process: (step, resident MB after it)."""
+    step, in this process, as ``build_site`` does it (its own steps, called one by
+    one): (step, resident MB after it)."""
+    from pathlib import Path
+
     from teikit import render
-    from teikit.document import load, read_regular
-    from teikit.edition import Edition
+    from teikit.edition import Config, Edition
     from teikit.edition.discovery import discover
-    from teikit.errors import LoadError
-    from teikit.index import build_index
+    from teikit.site.build import Builder, _site_config
+    from teikit.site.outputs import BuildReport
     from teikit.site.profile import profile_path as _profile_path
+    from teikit.site.records import Entities, SiteEdition, assign_pages
 
     steps = [("interpreter and teikit's modules", _rss(os.getpid()))]
-    files = discover([corpus])
-    data = {path: read_regular(path) for path in files}
-    steps.append((f"the TEI bytes ({sum(map(len, data.values())) // MB} MB)", _rss(os.getpid())))
-    docs = []
-    for path in files:
-        with contextlib.suppress(LoadError):
-            docs.append(load(data[path], path=path))
-    steps.append((f"every document parsed ({len(docs)})", _rss(os.getpid())))
-    edition = Edition(docs)
-    steps.append((f"the edition model ({len(edition.registers)} entities)", _rss(os.getpid())))
-    build_index(edition)
-    steps.append(("the entity index", _rss(os.getpid())))
-    register = edition.register_document
-    steps.append(("the merged register document", _rss(os.getpid())))
-    render.load_stylesheet(_profile_path())
-    render.load_stylesheet(render.STYLESHEETS["typst"])
-    steps.append(("the compiled stylesheets (site profile, Typst)", _rss(os.getpid())))
-    if register is not None:
-        render.xdm_node(register)
-    steps.append(("the register as a Saxon tree", _rss(os.getpid())))
+    source = Path(corpus)
+    config: Config = _site_config(source)
+    with tempfile.TemporaryDirectory() as out:
+        report = BuildReport(out_dir=Path(out))
+        builder = Builder(source, report, True, True, 1, False, None, False, None, config=config)
+        files = [Path(p) for p in discover([corpus], root=config.root, exclude=config.exclude)]
+        rel = {path: builder._rel(path) for path in files}
+        read = builder._read(files, rel)
+        held = f"{len(read.held)} of {len(read.loaded)} documents held"
+        steps.append((f"every file read once ({held})", _rss(os.getpid())))
+        model = Edition(
+            [read.held[rel[p]] for p in files if rel[p] in read.held],
+            config=config,
+            root=config.root or source,
+            glimpses=read.glimpses,
+        )
+        steps.append((f"the edition model ({len(model.registers)} entities)", _rss(os.getpid())))
+        docs, facts, index, languages = builder._gather(model, files, rel, read)
+        assign_pages(docs, [])
+        steps.append(("the entity index (a second reading, a file at a time)", _rss(os.getpid())))
+        edition = SiteEdition(model, docs, facts=facts, index=index, languages=languages)
+        Entities(edition)
+        steps.append(("the register document (merged when need be)", _rss(os.getpid())))
+        render.load_stylesheet(_profile_path())
+        render.load_stylesheet(render.STYLESHEETS["typst"])
+        steps.append(("the compiled stylesheets (site profile, Typst)", _rss(os.getpid())))
+        if edition.register_doc is not None:
+            render.xdm_node(edition.register_doc)
+        steps.append(("the register as a Saxon tree", _rss(os.getpid())))
     return [(what, size // MB) for what, size in steps]
 
 

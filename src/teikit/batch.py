@@ -9,6 +9,7 @@ compiling its own copy.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import glob
 import multiprocessing
@@ -372,6 +373,14 @@ class _Workers:
                 worker.process.join(5)
             self._stop(worker)
         self.workers = []
+
+
+def release_freed_memory() -> None:
+    """Give the heap the process freed back to the system before workers fork:
+    glibc's malloc keeps it for reuse, and every worker forked then maps it (the
+    site's parent kept 190 MB of the 5,000 documents it had indexed and let go)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def isolation() -> bool:

@@ -8,7 +8,9 @@ import dataclasses
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,16 +21,18 @@ from lxml import etree
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import OnStep, Step, default_jobs, output_folder, pipeline
+from teikit.batch import OnStep, Step, default_jobs, output_folder, pipeline, release_freed_memory
 from teikit.batch import run as run_jobs
 from teikit.document import Document, load, read_regular
-from teikit.edition import Config, Edition, find_config, load_config
+from teikit.edition import Config, DocumentFacts, Edition, Glimpse, find_config, load_config
 from teikit.edition.discovery import discover
 from teikit.edition.documents import corpus_members
+from teikit.edition.documents import languages as languages_of
 from teikit.errors import BuildError, Diagnostic, LoadError, SchemaError, Severity, UsageError
 from teikit.exports import cmif_options
 from teikit.exports.cmif import CmifOptions
 from teikit.exports.common import ExportOptions
+from teikit.index import EntityIndex, build_index
 from teikit.site.chrome import Chrome
 from teikit.site.i18n import Messages, site_language
 from teikit.site.jobs import (
@@ -42,6 +46,7 @@ from teikit.site.jobs import (
     compile_typeset,
     edition_job,
     gave_up,
+    job_size,
     job_timed_out,
     run_job,
 )
@@ -80,8 +85,10 @@ from teikit.site.records import (
     Entities,
     SiteEdition,
     assign_pages,
+    summary_of,
 )
 from teikit.site.search import search_index, search_page
+from teikit.transform import needed_at_hand
 from teikit.validate import ValidateOptions, validate_files
 
 # Typst lays out the whole-edition PDF in memory, about 7.5 MB a letter: 295
@@ -93,6 +100,33 @@ PARALLEL_VALIDATION = 200
 PARALLEL_RENDERING = 60
 
 # --------------------------------------------------------------------------- build
+
+
+def _corpus_left_out(path: Path, members: int) -> Diagnostic:
+    return diag(
+        str(path),
+        f"a teiCorpus holding {members} TEI document{'s' if members != 1 else ''} is left"
+        " out of the site's pages (a corpus is not split into pages yet): its documents"
+        " are only in the data downloads, not in the search or under register entries;"
+        " give each TEI document a file of its own to give it a page",
+        "tei-corpus",
+        Severity.WARNING,
+    )
+
+
+@dataclass
+class _Read:
+    """What the first reading of the edition's files leaves (see Builder._read)."""
+
+    held: dict[str, Document] = field(default_factory=dict)  # by name: kept in memory
+    glimpses: list[Glimpse] = field(default_factory=list)  # of the documents let go
+    loaded: set[str] = field(default_factory=set)  # the names of all that loaded
+    errors: dict[str, LoadError] = field(default_factory=dict)  # by name
+    hashes: dict[str, str] = field(default_factory=dict)  # by name: of its bytes
+    sizes: dict[str, int] = field(default_factory=dict)  # by name: its bytes
+    data: dict[str, bytes] = field(default_factory=dict)  # documents given without a file
+    schemas: dict[str, str] = field(default_factory=dict)  # the schemas declared: hashes
+    corpora: dict[str, int] = field(default_factory=dict)  # teiCorpus files: their TEI count
 
 
 def profile_hash(config: Config) -> str:
@@ -259,31 +293,14 @@ class Builder:
         if not files:
             raise UsageError(f"{self.source}: no *.xml files to build a site from")
         rel = {path: self._rel(path) for path in files}
-        # Read with the loader's checks (a regular file, its size before reading):
-        # an unreadable or oversized file is a finding for that file, not the build's end.
-        data: dict[str, bytes] = {}
-        unreadable: dict[str, LoadError] = {}
-        given = {d.path: d for d in self.given.files} if self.given else {}
-        for path in files:
-            doc = given.get(str(path))
-            if doc is not None and not path.is_file():  # given as bytes: its own text
-                data[rel[path]] = etree.tostring(doc.tree, encoding="UTF-8", xml_declaration=True)
-                continue
-            try:
-                data[rel[path]] = read_regular(path)
-            except LoadError as exc:
-                unreadable[rel[path]] = exc
-        hashes = {name: sha(blob) for name, blob in data.items()}
-        hashes.update({name: sha(exc.message.encode()) for name, exc in unreadable.items()})
-        loaded, load_errors = self._load([p for p in files if rel[p] in data], rel, data)
-        load_errors.update(unreadable)
+        read = self._read(files, rel)
         # XML that is not TEI (a project's own lists) is not part of the edition.
-        for name, exc in list(load_errors.items()):
+        for name, exc in list(read.errors.items()):
             first = exc.diagnostics[0] if exc.diagnostics else None
             if first is not None and first.code == "not-tei":
-                del load_errors[name]
+                del read.errors[name]
                 files = [p for p in files if rel[p] != name]
-                hashes.pop(name, None)
+                read.hashes.pop(name, None)
                 self.report.diagnostics.append(
                     dataclasses.replace(
                         first,
@@ -291,49 +308,21 @@ class Builder:
                         message=f"not a TEI document, left out of the site ({first.message})",
                     )
                 )
-        validated = self._validate(files, hashes, loaded, load_errors, rel)
-        if not loaded:
+        release_freed_memory()  # what the files let go took: validation workers fork now
+        validated = self._validate(files, read, rel)
+        if not read.loaded:
             raise BuildError("no document could be loaded", self.report.diagnostics, self.report)
         model = self.given or Edition(
-            [loaded[rel[p]] for p in files if rel[p] in loaded],
+            [read.held[rel[p]] for p in files if rel[p] in read.held],
             config=self.config,
             root=self.config.root or self.source,
+            glimpses=read.glimpses,
         )
-        docs = []
-        for path in files:
-            doc = loaded.get(rel[path])
-            if doc is not None and (members := corpus_members(doc)):
-                # Pages are made per file and a corpus is not split into pages yet;
-                # the rest of the site is built without it.
-                self.report.diagnostics.append(
-                    diag(
-                        str(path),
-                        f"a teiCorpus holding {len(members)} TEI"
-                        f" document{'s' if len(members) != 1 else ''} is left out of"
-                        " the site's pages (a corpus is not split into pages yet): its"
-                        " documents are only in the data downloads, not in the search or"
-                        " under register entries; give each TEI document a file of its"
-                        " own to give it a page",
-                        "tei-corpus",
-                        Severity.WARNING,
-                    )
-                )
-            elif doc is not None:
-                docs.append(
-                    Doc(
-                        rel[path],
-                        path,
-                        doc,
-                        data[rel[path]],
-                        "",
-                        model.kind(doc),
-                        model.title_of(doc),
-                        model.short_title_of(doc),
-                    )
-                )
+        docs, facts, index, languages = self._gather(model, files, rel, read)
+        hashes = read.hashes
         assign_pages(docs, self.report.diagnostics)
-        edition = SiteEdition(model, docs)
-        chrome = Chrome(edition, Messages(site_language(model, self.config)))
+        edition = SiteEdition(model, docs, facts=facts, index=index, languages=languages)
+        chrome = Chrome(edition, Messages(site_language(edition.languages, self.config)))
         # What every page's links and chrome depend on: which files there are, their
         # pages, the navigation and the language.
         layout = key_of(
@@ -380,50 +369,113 @@ class Builder:
         except ValueError:
             return path.name
 
-    def _load(
-        self, files: list[Path], rel: dict[Path, str], data: dict[str, bytes]
-    ) -> tuple[dict[str, Document], dict[str, LoadError]]:
-        loaded: dict[str, Document] = {}
-        errors: dict[str, LoadError] = {}
+    def _read(self, files: list[Path], rel: dict[Path, str]) -> _Read:
+        """Read every file once, with the loader's checks (a regular file, its size
+        before reading: an unreadable or oversized file is a finding for that file,
+        not the build's end), for its hash, the schemas it declares and what the
+        edition model needs of it. Only the documents the model needs at hand are
+        kept (registers, the edition file, documents given as such); of the others
+        it keeps a :class:`~teikit.edition.Glimpse`, and each is read again where it
+        is indexed and where it is rendered, so that memory does not grow with the
+        edition (5,000 letters held whole took 650 MB, and every worker mapped them)."""
+        out = _Read()
         given = {d.path: d for d in self.given.files} if self.given else {}
         for number, path in enumerate(files, 1):
             name = rel[path]
+            doc = given.get(str(path))
             try:
-                doc = given.get(str(path))
-                loaded[name] = (
-                    doc
-                    if doc is not None
-                    else load(data[name] if name in data else str(path), path=str(path))
-                )
+                if doc is not None and not path.is_file():  # given as bytes: its own text
+                    blob = etree.tostring(doc.tree, encoding="UTF-8", xml_declaration=True)
+                    out.data[name] = blob
+                else:
+                    blob = read_regular(path)
+                out.hashes[name], out.sizes[name] = sha(blob), len(blob)
+                if doc is None:
+                    doc = load(blob, path=str(path))
             except LoadError as exc:
-                errors[name] = exc  # reported with the validation's findings
+                out.errors[name] = exc  # reported with the validation's findings
+                out.hashes.setdefault(name, sha(exc.message.encode()))
+            else:
+                out.loaded.add(name)
+                if self.validate:
+                    self._declared_schemas(doc, out.schemas)
+                members = corpus_members(doc)
+                if members:  # the model splits it into its documents: it must hold it
+                    out.corpora[name] = len(members)
+                if (
+                    str(path) in given
+                    or name in out.data
+                    or members
+                    or needed_at_hand(doc, self.config)
+                ):
+                    out.held[name] = doc
+                else:
+                    out.glimpses.append(Glimpse.of(doc))
+            del doc
             if self.on_step is not None:
                 self.on_step(Step("reading", number, len(files)))
-        return loaded, errors
+        return out
 
-    def _validate(
-        self,
-        files: list[Path],
-        hashes: dict[str, str],
-        loaded: dict[str, Document],
-        load_errors: dict[str, LoadError],
-        rel: dict[Path, str],
-    ) -> str | None:
+    @staticmethod
+    def _declared_schemas(doc: Document, schemas: dict[str, str]) -> None:
+        """The schemas ``doc`` declares, by path, with the hash of each."""
+        with contextlib.suppress(SchemaError, LoadError):
+            for found in schema_lookup.schemas_for(doc):
+                if str(found.path) not in schemas:  # a corpus shares its schemas
+                    schemas[str(found.path)] = sha(read_regular(found.path))
+
+    def _gather(
+        self, model: Edition, files: list[Path], rel: dict[Path, str], read: _Read
+    ) -> tuple[list[Doc], list[DocumentFacts], EntityIndex, tuple[str, ...]]:
+        """One pass over the edition, a document at a time (those the model does not
+        hold read again and let go): the entity index, and what the site keeps of
+        each document (kind, titles, summary, languages, its facts for the reading
+        order)."""
+        taken: dict[tuple[str, str], tuple[DocumentFacts, str, str]] = {}  # by (path, part)
+        counted: Counter[str] = Counter()
+
+        def visit(doc: Document, fact: DocumentFacts) -> None:
+            counted.update(dict.fromkeys(languages_of([doc]), 1))
+            summary = summary_of(doc) if fact.kind == "letter" else ""
+            taken[doc.path, doc.part] = (fact, model.short_title_of(doc), summary)
+
+        if self.given is None:
+            let_go = read.loaded - set(read.held)
+            model.unloaded = [str(p) for p in files if rel[p] in let_go]
+        index = build_index(model, on_document=visit)
+        docs = []
+        for path in files:
+            name = rel[path]
+            if name in read.corpora:
+                # Pages are made per file and a corpus is not split into pages yet;
+                # the rest of the site is built without it.
+                self.report.diagnostics.append(_corpus_left_out(path, read.corpora[name]))
+                continue
+            found = taken.get((str(path), ""))
+            if found is None:  # not loaded, or changed since it was read
+                continue
+            fact, short_title, summary = found
+            docs.append(
+                Doc(
+                    name, path, read.held.get(name), fact.key, read.sizes[name], "",
+                    fact.kind, fact.title, short_title, summary=summary,
+                    data=read.data.get(name),
+                )
+            )  # fmt: skip
+        languages = self.config.languages or tuple(lang for lang, _ in counted.most_common())
+        return docs, [fact for fact, _, _ in taken.values()], index, languages
+
+    def _validate(self, files: list[Path], read: _Read, rel: dict[Path, str]) -> str | None:
         """Validate unless no input (nor a schema they declare) changed since the last
         valid build; returns the key to record as validated, None when not valid.
 
         Validation reports unloadable files itself; without it they are reported here.
         """
+        load_errors, hashes, schemas = read.errors, read.hashes, read.schemas
         if not self.validate:
             for exc in load_errors.values():
                 self._fail_or_note(exc.diagnostics, "cannot load")
             return None
-        schemas: dict[str, str] = {}
-        for doc in loaded.values():
-            with contextlib.suppress(SchemaError, LoadError):
-                for found in schema_lookup.schemas_for(doc):
-                    if str(found.path) not in schemas:  # a corpus shares its schemas
-                        schemas[str(found.path)] = sha(read_regular(found.path))
         key = key_of(teikit.__version__, sorted(hashes.items()), sorted(schemas.items()))
         if not self.force and not load_errors and self.manifest.get("validated") == key:
             return key
@@ -445,7 +497,8 @@ class Builder:
                 [str(p) for p in files],
                 options=ValidateOptions(config=self.config),
                 jobs=self._jobs(len(files), PARALLEL_VALIDATION),
-                documents={str(p): loaded[rel[p]] for p in files if rel[p] in loaded},
+                # the workers read the others themselves
+                documents={str(p): read.held[rel[p]] for p in files if rel[p] in read.held},
                 **self._steps("validating", len(files), lambda r: r.diagnostics),
             )
             diagnostics = list(result.diagnostics)
@@ -579,7 +632,7 @@ class Builder:
                     self.outputs.keep(rel)
                 else:
                     todo.append((rel, key, Job("pdf", str(d.path), register, output=rel), None))
-        size = sum(len(d.data) for d in edition.order)
+        size = sum(d.size for d in edition.order)
         if self.pdf and (
             len(edition.order) > FULL_PDF_MAX_DOCUMENTS or size > render.EDITION_PDF_MAX_BYTES
         ):
@@ -647,10 +700,11 @@ class Builder:
                 render.warm_typst()
         # What the workers inherit when they fork.
         shop = self.shop
-        shop.loaded = {str(d.path): d.doc for d in edition.docs}
+        shop.loaded = {str(d.path): d.doc for d in edition.docs if d.doc is not None}
         if edition.register_doc is not None and edition.register is None:
             shop.loaded[MERGED_REGISTER] = edition.register_doc
         shop.site = SiteContext(edition, chrome, entities, str(self.source), self.outputs)
+        release_freed_memory()  # the documents indexed and let go: workers fork now
         try:
             results = self._render(shop, [job for _, _, job, _ in todo], jobs, typst_jobs)
         finally:
@@ -708,6 +762,7 @@ class Builder:
             jobs=jobs,
             timeout=self.timeout,
             on_failure=job_timed_out,
+            size=job_size,
             # A PDF's findings are told when it is typeset.
             **self._steps(
                 "rendering", len(first), lambda r: () if r.typst else r.diagnostics,
@@ -744,6 +799,7 @@ class Builder:
                 jobs=typst_jobs,
                 timeout=self.timeout,
                 on_failure=lambda work, failure: job_timed_out(work.job, failure),
+                size=lambda work: job_size(work.job),
             )
         else:
             pdfs = [i for i in first if results[i] is not None and results[i].typst is not None]
@@ -754,6 +810,7 @@ class Builder:
                 jobs=typst_jobs,
                 timeout=self.timeout,
                 on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
+                size=lambda index: job_size(shop.typst[index][0]),
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
                 **self._steps(
@@ -773,7 +830,12 @@ class Builder:
             if self.outputs.fresh(rel, key):
                 self.outputs.keep(rel)
             else:
-                self.outputs.put(rel, key, d.data)
+                try:
+                    data = d.data if d.data is not None else read_regular(d.path)
+                except LoadError as exc:  # gone since it was read
+                    self._fail_or_note(exc.diagnostics, f"cannot copy {d.file}")
+                    continue
+                self.outputs.put(rel, key, data)
 
     def _assets(self) -> None:
         """teikit's page assets and the site's own (search.js, site.css, the icon)."""
@@ -811,6 +873,8 @@ class Builder:
             edition, chrome, entities, str(self.source), self.outputs, self._export_options(), pages
         )
         items = exports + sections
+        edition_bytes = sum(d.size for d in edition.docs)
+        release_freed_memory()
         try:
             jobs = self._jobs(len(edition.docs), PARALLEL_RENDERING)
             done = run_jobs(
@@ -819,6 +883,8 @@ class Builder:
                 jobs=jobs,
                 timeout=self.timeout,
                 on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
+                # made from the whole edition: they take time in proportion to it
+                size=lambda item: edition_bytes,
                 **self._steps(
                     "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
                 ),

@@ -55,7 +55,7 @@ class Chrome:
             "csp": CSP,
             "ui-lang": self.msg.lang,
             # a document that declares no language is in the edition's (or the site's)
-            "default-lang": (*self.edition.model.languages, self.msg.lang)[0],
+            "default-lang": (*self.edition.languages, self.msg.lang)[0],
             "site-nav": json.dumps(self.nav, ensure_ascii=False),
             "site-page": page,
             "site-search": SEARCH if page != SEARCH else "",

@@ -5,13 +5,13 @@ read by the site's own pages here, by the stylesheets (``tk:msg``) and by search
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from teikit import render
-from teikit.edition import Config, Edition
+from teikit.edition import Config
 from teikit.index import parse_date
 
 DEFAULT = "en"
@@ -71,11 +71,11 @@ class Messages:
         return self("date.format", day=parsed.day, month=month, year=parsed.year)
 
 
-def site_language(edition: Edition, config: Config) -> str:
+def site_language(edition_languages: Sequence[str], config: Config) -> str:
     """The site's language: ``[site] language``, else the edition's first language
     (``languages`` in teikit.toml, else its documents' ``langUsage`` or ``xml:lang``),
     when teikit has a catalog for it; else English."""
     wanted = [config.site_language] if config.site_language else []
-    wanted += list(edition.languages)
+    wanted += list(edition_languages)
     have = set(languages())
     return next((primary(w) for w in wanted if primary(w) in have), DEFAULT)

@@ -13,15 +13,15 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from teikit import render
-from teikit.batch import WorkerFailure
-from teikit.document import Document, LoadError, read_regular
+from teikit.batch import WorkerFailure, file_size
+from teikit.document import Document, LoadError, load, read_regular
 from teikit.errors import Diagnostic, Severity, TeikitError
 from teikit.exports import export
 from teikit.exports.common import ExportOptions
 from teikit.site.chrome import Chrome
 from teikit.site.markup import parse_page, serialize
 from teikit.site.outputs import Outputs, Stored, diag
-from teikit.site.pages import add_occurrences
+from teikit.site.pages import occurrence_pages
 from teikit.site.policy import RESOURCE_ATTRIBUTES, is_local
 from teikit.site.records import (
     EXPORTS,
@@ -91,6 +91,11 @@ class Workshop:
         return self.loaded.get(path, path)
 
 
+def job_size(job: Job) -> int:
+    """The bytes of TEI a job reads: a large document gets more time (batch.time_limit)."""
+    return sum(file_size(path) for path in job.paths or (job.path,) if path)
+
+
 def run_job(shop: Workshop, job: Job) -> JobResult:
     """Render one job; never raises for bad input (the diagnostics say what failed).
 
@@ -102,10 +107,12 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     if job.kind == "kept":
         return _kept_page(shop, job)
     model = shop.site.edition.model if shop.site is not None else None
+    doc: Document | None = None
     try:
         if job.kind in ("html", "page"):
+            doc = render.as_document(shop.document(job.path))
             text = render.render_html(
-                shop.document(job.path),
+                doc,
                 register=register,
                 params=dict(job.params),
                 stylesheet=shop.profile,
@@ -123,7 +130,7 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             media = _bring_media(root, job.path, site, found)
             site.chrome.decorate(root, job.page, found)
             stored = site.outputs.store(job.page, serialize(root))
-            facts = _page_facts(shop, root, job)
+            facts = _page_facts(shop, root, job, doc)
             return JobResult(None, found, facts=facts, stored=[stored, *media])
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(shop.document(job.path))
@@ -137,6 +144,9 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
         return _failed(job, exc, found)
     except OSError as exc:
         return JobResult(None, [*found, diag(job.path, f"cannot render: {exc}", "render-failed")])
+    finally:
+        if doc is not None and job.path not in shop.loaded:
+            render.forget(doc)  # read for this job alone: its Saxon tree goes with it
 
 
 # Images a page may show, copied from the edition's folder into the site's media/.
@@ -239,13 +249,18 @@ def _kept_page(shop: Workshop, job: Job) -> JobResult:
         root = parse_page(Path(job.written).read_bytes())
     except (OSError, etree.ParserError, UnicodeDecodeError):
         return JobResult(None, [])
-    return JobResult(None, [], facts=_page_facts(shop, root, job))
+    doc: Document | str = shop.document(job.path)
+    if isinstance(doc, str):  # not held: read again for its mentions
+        try:
+            doc = load(doc)
+        except LoadError:
+            return JobResult(None, [])
+    return JobResult(None, [], facts=_page_facts(shop, root, job, doc))
 
 
-def _page_facts(shop: Workshop, root: etree._Element, job: Job) -> PageFacts:
+def _page_facts(shop: Workshop, root: etree._Element, job: Job, doc: Document) -> PageFacts:
     ids = ids_of(root)
-    doc = shop.loaded.get(job.path)
-    mentions = mention_anchors(doc) if doc is not None else {}
+    mentions = mention_anchors(doc)
     main = main_of(root) if job.search else None
     site = shop.site
     assert site is not None
@@ -265,7 +280,16 @@ def _export_job(shop: Workshop, fmt: str) -> JobResult:
     assert site is not None and site.export_options is not None
     edition = site.edition
     name, label = next((name, label) for f, name, label in EXPORTS if f == fmt)
-    docs = [d.doc for d in edition.order]
+    # The writers take everything from the index but CMIF's header: the edition
+    # file's, else the first letter's (as export_all hands them).
+    heads = [d for d in edition.order if d.kind == "edition"]
+    heads += [d for d in edition.order if d.kind == "letter"][:1]
+    docs = []
+    for d in heads:
+        try:
+            docs.append(edition.document(d))
+        except LoadError:
+            continue
     with tempfile.TemporaryDirectory(prefix="teikit-export-") as tmp:
         try:
             written = export(
@@ -299,8 +323,11 @@ def _finish_section(shop: Workshop, page: str) -> JobResult:
     found: list[Diagnostic] = []
     root = parse_page(site.pages.sections[page])
     site.chrome.decorate(root, page, found)
-    add_occurrences(root, page, site.edition, site.entities, site.pages.facts, site.chrome.msg)
-    return JobResult(None, found, stored=[site.outputs.store(page, serialize(root))])
+    pieces = occurrence_pages(
+        root, page, site.edition, site.entities, site.pages.facts, site.chrome.msg
+    )
+    del root  # the generator holds the page until it has serialised it
+    return JobResult(None, found, stored=[site.outputs.store_pieces(page, pieces)])
 
 
 @dataclass(frozen=True)
@@ -338,7 +365,8 @@ def gave_up(file: str, what: str, failure: WorkerFailure) -> JobResult:
     """An output a worker hung, crashed or failed on: a finding, and the build goes on."""
     if failure.kind == "timeout":
         message = (
-            f"gave up on {what} after {failure.seconds:g} s: the worker did not finish (--timeout)"
+            f"gave up on {what} after {failure.seconds:g} s: the worker did not finish "
+            "(--timeout sets the limit, for each MB of a larger file)"
         )
         return JobResult(None, [diag(file, message, "timeout")])
     message = f"cannot make {what}: " + failure.message("the worker")

@@ -8,14 +8,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import teikit
 from teikit import render
-from teikit.batch import write_failure
+from teikit.batch import write_atomic_with, write_failure
 from teikit.errors import BuildError, Diagnostic, OutputError, Severity
 
 SITE_DATA = Path(__file__).resolve().parent.parent / "data" / "site"
@@ -172,6 +172,32 @@ class Outputs:
                 failed = diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
                 return Stored(rel, "", False, [failed], fatal=write_failure(exc))
         return Stored(rel, sha(data), not unchanged)
+
+    def store_pieces(self, rel: str, pieces: Iterable[bytes]) -> Stored:
+        """:meth:`store` for an output made piece by piece (a register page with
+        400,000 mentions), never held whole: written anew, and reported as
+        written only when its content changed."""
+        try:
+            path = self.path(rel)
+        except BuildError as exc:
+            return Stored(rel, "", False, exc.diagnostics, unsafe=True)
+        before = None
+        if not self.force:
+            with contextlib.suppress(OSError), path.open("rb") as old:
+                before = hashlib.file_digest(old, "sha256").hexdigest()
+        digest = hashlib.sha256()
+
+        def produce(handle: BinaryIO) -> None:
+            for piece in pieces:
+                digest.update(piece)
+                handle.write(piece)
+
+        try:
+            write_atomic_with(path, produce)
+        except OSError as exc:
+            failed = diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
+            return Stored(rel, "", False, [failed], fatal=write_failure(exc))
+        return Stored(rel, digest.hexdigest(), digest.hexdigest() != before)
 
     def record(self, stored: Stored, key: str, *, group: str = "") -> None:
         """Account for an output :meth:`store` wrote (or found unchanged), in the

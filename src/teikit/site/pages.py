@@ -4,16 +4,18 @@ every register entry."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import secrets
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 from lxml import etree
 
-from teikit.index import Letter, Occurrence, Party
+from teikit.errors import LoadError
+from teikit.index import Entry, Letter, Occurrence, Party
 from teikit.site.chrome import Chrome
 from teikit.site.i18n import Messages
-from teikit.site.markup import E, classes, copy_element, human_size, joined
+from teikit.site.markup import E, classes, copy_element, human_size, joined, serialize
 from teikit.site.outputs import Outputs
 from teikit.site.policy import remove, safe_url
 from teikit.site.records import (
@@ -54,79 +56,108 @@ def snippet(occ: Occurrence) -> list[Any]:
     return [text[:at], E("mark", name), text[at + len(name) :]]
 
 
-def add_occurrences(
+def occurrence_pages(
     root: etree._Element,
     page: str,
     edition: SiteEdition,
     entities: Entities,
     facts: dict[str, PageFacts],
     msg: Messages,
-) -> None:
-    """Under each register entry: every document that mentions it, and every mention."""
+) -> Iterator[bytes]:
+    """A register page, in pieces: under each entry every document that mentions
+    it and every mention. The page is serialised without them and each entry's
+    box is made and written in its turn, so that a register of 20,000 entries
+    and 400,000 mentions is never one tree (it was 5 GB in one worker)."""
     order = {d.file: i for i, d in enumerate(edition.order)}
+    nonce = secrets.token_hex(8)  # a mark no page's text can hold
+    entries = _mark_entries(root, page, entities, nonce)
+    text = serialize(root).decode("utf-8")
+    del root  # the page's tree is not needed from here on
+    at = 0
+    for mark in re.finditer(f"<!--{nonce}:(\\d+)-->", text):
+        yield text[at : mark.start()].encode("utf-8")
+        box = _occurrences(entries[int(mark.group(1))], edition, facts, msg, order)
+        yield etree.tostring(box, method="html", encoding="utf-8")
+        at = mark.end()
+    yield text[at:].encode("utf-8")
+
+
+def _mark_entries(root: etree._Element, page: str, entities: Entities, nonce: str) -> list[Entry]:
+    """Mark where each entry's occurrences go (``<!--nonce:N-->``); the entries, by N."""
+    entries = []
     for section in root.iter("section"):
         if "tk-entry" not in classes(section):
             continue
         entry = entities.by_anchor.get((page, section.get("id") or ""))
-        if entry is None:
+        if entry is not None:
+            section.append(etree.Comment(f"{nonce}:{len(entries)}"))
+            entries.append(entry)
+    return entries
+
+
+def _occurrences(
+    entry: Entry,
+    edition: SiteEdition,
+    facts: dict[str, PageFacts],
+    msg: Messages,
+    order: dict[str, int],
+) -> etree._Element:
+    """The box under one register entry: the documents that mention it, each mention."""
+    by_doc: dict[str, list[Occurrence]] = {}
+    for occ in entry.occurrences:
+        if occ.where == "register" or occ.file not in edition.by_file:
             continue
-        by_doc: dict[str, list[Occurrence]] = {}
-        for occ in entry.occurrences:
-            if occ.where == "register" or occ.file not in edition.by_file:
-                continue
-            by_doc.setdefault(occ.file, []).append(occ)
-        box = E("div", class_="tks-occurrences")
-        if not by_doc:
-            box.append(E("p", msg("register.none"), class_="tks-none"))
-        else:
-            total = sum(len(v) for v in by_doc.values())
-            box.append(
-                E(
-                    "h3",
-                    msg.count(
-                        "register.mentioned",
-                        total,
-                        docs=msg.count("register.documents", len(by_doc)),
-                    ),
-                )
+        by_doc.setdefault(occ.file, []).append(occ)
+    box = E("div", class_="tks-occurrences")
+    if not by_doc:
+        box.append(E("p", msg("register.none"), class_="tks-none"))
+    else:
+        total = sum(len(v) for v in by_doc.values())
+        box.append(
+            E(
+                "h3",
+                msg.count(
+                    "register.mentioned",
+                    total,
+                    docs=msg.count("register.documents", len(by_doc)),
+                ),
             )
-            docs_list = E("ul", class_="tks-occurrence-docs")
-            for name in sorted(by_doc, key=lambda n: order.get(n, len(order))):
-                d = edition.by_file[name]
-                items = []
-                for occ in by_doc[name]:
-                    where = (
-                        msg(f"where.{occ.where}")
-                        if occ.where in ("note", "header", "sender", "addressee")
-                        else None
-                    )
-                    items.append(
-                        E(
-                            "li",
-                            E(
-                                "a",
-                                snippet(occ),
-                                href=occurrence_href(occ, d, facts.get(d.page)),
-                                class_="tks-occurrence",
-                            ),
-                            [" ", E("span", f"({where})", class_="tks-where")] if where else None,
-                        )
-                    )
-                docs_list.append(
+        )
+        docs_list = E("ul", class_="tks-occurrence-docs")
+        for name in sorted(by_doc, key=lambda n: order.get(n, len(order))):
+            d = edition.by_file[name]
+            items = []
+            for occ in by_doc[name]:
+                where = (
+                    msg(f"where.{occ.where}")
+                    if occ.where in ("note", "header", "sender", "addressee")
+                    else None
+                )
+                items.append(
                     E(
                         "li",
-                        E("a", d.short_title, href=d.page, class_="tks-occurrence-doc"),
-                        E("ul", items),
+                        E(
+                            "a",
+                            snippet(occ),
+                            href=occurrence_href(occ, d, facts.get(d.page)),
+                            class_="tks-occurrence",
+                        ),
+                        [" ", E("span", f"({where})", class_="tks-where")] if where else None,
                     )
                 )
-            box.append(docs_list)
-        if entry.authorities:
-            links = [E("a", uri, href=uri) for uri in entry.authorities if safe_url(uri)]
-            if links:
-                box.append(
-                    E("p", msg("register.authorities"), joined(links), class_="tks-authorities")
+            docs_list.append(
+                E(
+                    "li",
+                    E("a", d.short_title, href=d.page, class_="tks-occurrence-doc"),
+                    E("ul", items),
                 )
-        section.append(box)
+            )
+        box.append(docs_list)
+    if entry.authorities:
+        links = [E("a", uri, href=uri) for uri in entry.authorities if safe_url(uri)]
+        if links:
+            box.append(E("p", msg("register.authorities"), joined(links), class_="tks-authorities"))
+    return box
 
 
 # --------------------------------------------------------------------------- own pages
@@ -170,11 +201,8 @@ def letter_item(
     if facts:
         parts.append(E("p", facts, class_="tks-parties"))
     if full:
-        summary = d.doc.root.find(
-            f"{T}teiHeader/{T}fileDesc/{T}sourceDesc//{T}msContents/{T}summary"
-        )
-        if text_of(summary):
-            parts.append(E("p", text_of(summary), class_="tks-summary"))
+        if d.summary:
+            parts.append(E("p", d.summary, class_="tks-summary"))
         if letter.archival:
             parts.append(E("p", "; ".join(letter.archival), class_="tks-archival"))
     return E("li", parts, class_="tks-letter")
@@ -206,7 +234,10 @@ def citation(edition: SiteEdition, base_url: str | None, msg: Messages) -> list[
     out: list[etree._Element] = []
     if header_doc is None:
         return out
-    header = header_doc.doc.root.find(f"{T}teiHeader")
+    try:
+        header = edition.document(header_doc).root.find(f"{T}teiHeader")
+    except LoadError:  # changed since it was read: the citation is the edition's alone
+        header = None
     bibl = None
     if header is not None:
         bibls = header.findall(f"{T}fileDesc/{T}sourceDesc/{T}bibl")
@@ -290,7 +321,7 @@ def home(
     main.append(E("h1", edition.title))
     project = None
     if edition.contents is not None:
-        project = edition.contents.doc.root.find(
+        project = edition.document(edition.contents).root.find(
             f"{T}teiHeader/{T}encodingDesc/{T}projectDesc/{T}p"
         )
     if text_of(project):

@@ -4,13 +4,14 @@ sections, and the entities with their pages (all taken from the edition model)."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from teikit.document import TEI_NS, Document
-from teikit.edition import Edition, merged_register
+from teikit.document import TEI_NS, Document, load
+from teikit.edition import DocumentFacts, Edition, merged_register, reading_order
 from teikit.errors import Diagnostic, Severity
 from teikit.index import EntityIndex, Entry, Letter, Party, XPaths, build_index, flatten
 from teikit.site.outputs import diag, page_name
@@ -105,17 +106,23 @@ def mention_anchors(doc: Document) -> dict[str, str]:
 
 @dataclass
 class Doc:
-    """One TEI file of the edition and where it goes."""
+    """One TEI file of the edition and where it goes. The site's parent holds the
+    document itself only when the edition model needs it at hand (registers, the
+    edition file, documents given as such); the others are read where they are
+    rendered (:meth:`SiteEdition.document`)."""
 
     file: str  # path relative to the edition folder, "/"-separated
     path: Path
-    doc: Document
-    data: bytes
+    doc: Document | None  # None: read from ``path`` where it is needed
+    key: str  # the edition model's key of the document (its absolute path)
+    size: int  # bytes of TEI
     page: str  # e.g. letter-1954-06-22.html
     kind: str  # the edition model's: letter register introduction drama edition other
     title: str
     short_title: str
     date: str = ""  # letters: the sent date
+    summary: str = ""  # letters: the summary of their contents (msContents/summary)
+    data: bytes | None = None  # the TEI of a document given without a file
 
 
 # The merged register (when the edition keeps its registers in more than one file),
@@ -125,29 +132,47 @@ MERGED_REGISTER = "<registers>"
 
 class SiteEdition:
     """The loaded edition as the site uses it: the edition model's documents (kind,
-    titles, reading order, registers), their pages, and the entity index."""
+    titles, reading order, registers), their pages, and the entity index.
 
-    def __init__(self, model: Edition, docs: list[Doc]) -> None:
+    ``facts`` (each document's :class:`~teikit.edition.DocumentFacts`, also of those
+    the model does not hold) give the reading order, ``index`` the entity index
+    and ``languages`` the documents' languages, when they were gathered in one
+    pass over the edition; else they come from the model's documents."""
+
+    def __init__(
+        self,
+        model: Edition,
+        docs: list[Doc],
+        *,
+        facts: Sequence[DocumentFacts] | None = None,
+        index: EntityIndex | None = None,
+        languages: tuple[str, ...] | None = None,
+    ) -> None:
         self.model = model
         self.docs = docs
         self.by_file = {d.file: d for d in docs}
         # Pages are made per file, keyed as the model keys them: a teiCorpus's own
         # part stands for its file; the TEI documents inside it get no page yet.
-        by_key = {model.key_of(d.doc): d for d in docs}
-        self.index: EntityIndex = build_index(model)
+        by_key = {d.key: d for d in docs}
+        self.index: EntityIndex = index if index is not None else build_index(model)
+        self.languages = languages if languages is not None else model.languages
         dates = {lt.file: lt.date for lt in self.index.letters}
         for d in docs:
             d.date = dates.get(d.file, "")
-        self.order = [by_key[k] for k in map(model.key_of, model.order) if k in by_key]
-        contents = model.edition_file
-        self.contents = by_key.get(model.key_of(contents)) if contents is not None else None
+        if facts is None:
+            facts = [model.facts(doc) for doc in model.documents]
+        self.order = [by_key[f.key] for f in reading_order(facts) if f.key in by_key]
+        edition_file = model.edition_file
+        self.contents = by_key.get(model.key_of(edition_file)) if edition_file else None
         intros = [d for d in self.order if d.kind == "introduction"]
         self.intro = intros[0] if intros else None
         # The editorial principles are those the contents file declares for the edition.
         self.principles = (
             self.contents
             if self.contents is not None
-            and self.contents.doc.root.find(f"{T}teiHeader/{T}encodingDesc/{T}editorialDecl")
+            and self.document(self.contents).root.find(
+                f"{T}teiHeader/{T}encodingDesc/{T}editorialDecl"
+            )
             is not None
             else None
         )
@@ -165,6 +190,13 @@ class SiteEdition:
         self.sections = self._sections()
         self.title = model.title or "Edition"
 
+    @staticmethod
+    def document(d: Doc) -> Document:
+        """The document of ``d``: held, or read again (raises LoadError)."""
+        if d.doc is not None:
+            return d.doc
+        return load(d.data, path=str(d.path)) if d.data is not None else load(str(d.path))
+
     def _sections(self) -> list[tuple[str, str, str, str, str]]:
         types = set(self.model.registers.types)
         return [s for s in SECTIONS if s[3] in types]
@@ -176,6 +208,13 @@ class SiteEdition:
             if d is not None:
                 out.append((letter, d))
         return out
+
+
+def summary_of(doc: Document) -> str:
+    """A letter's summary of its contents (``msContents/summary``), as text."""
+    return text_of(
+        doc.root.find(f"{T}teiHeader/{T}fileDesc/{T}sourceDesc//{T}msContents/{T}summary")
+    )
 
 
 def assign_pages(docs: list[Doc], diagnostics: list[Diagnostic]) -> None:
