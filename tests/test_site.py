@@ -602,3 +602,38 @@ def test_an_unchanged_edition_with_findings_is_not_validated_again(tmp_path, mon
     letter.write_text(letter.read_text("utf-8").replace("#nobody", "#tito", 1), "utf-8")
     third = build_site(tei, tmp_path / "site", pdf=False, keep_going=True)
     assert not [d for d in third.diagnostics if d.severity >= Severity.ERROR]
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def test_the_parent_holds_only_what_the_edition_model_needs(tmp_path):
+    """The letters are read for their hash and what the model needs of them, then
+    let go: the worker that renders a letter reads it again. The register and the
+    edition file stay at hand (pointers resolve into them)."""
+    from teikit.edition import Config
+    from teikit.site.build import Builder
+    from teikit.site.outputs import BuildReport
+
+    builder = Builder(TEI, BuildReport(out_dir=tmp_path), False, False, 1, False, None, True,
+                      None, config=Config())  # fmt: skip
+    files = sorted(TEI.glob("*.xml"))
+    read = builder._read(files, {path: path.name for path in files})
+    assert sorted(read.held) == ["edition.xml", "register.xml"]
+    assert read.loaded == {path.name for path in files}
+    assert sorted(g.path for g in read.glimpses) == sorted(
+        str(p) for p in files if p.name not in ("edition.xml", "register.xml")
+    )
+
+
+def test_an_output_written_in_pieces_is_reported_written_only_when_it_changed(tmp_path):
+    from teikit.site.outputs import BuildReport, Outputs
+
+    outputs = Outputs(tmp_path, {}, False, BuildReport(out_dir=tmp_path))
+    first = outputs.store_pieces("persons.html", iter([b"<p>", b"one", b"</p>"]))
+    assert first.wrote and (tmp_path / "persons.html").read_bytes() == b"<p>one</p>"
+    again = outputs.store_pieces("persons.html", iter([b"<p>one", b"</p>"]))
+    assert not again.wrote and again.sha256 == first.sha256
+    changed = outputs.store_pieces("persons.html", iter([b"<p>two</p>"]))
+    assert changed.wrote and (tmp_path / "persons.html").read_bytes() == b"<p>two</p>"
+    assert outputs.store_pieces("../out.html", iter([b"x"])).unsafe
