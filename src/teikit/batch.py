@@ -117,7 +117,7 @@ def file_size(path: str | os.PathLike[str]) -> int:
 
 def time_limit(timeout: float | None, size: int = 0) -> float:
     """Seconds a worker may spend on an item of ``size`` bytes: ``timeout``
-    (default :data:`DEFAULT_TIMEOUT`) for each :data:`TIMEOUT_BYTES` begun."""
+    (default :data:`DEFAULT_TIMEOUT`) for each :data:`TIMEOUT_BYTES`, at least once."""
     base = DEFAULT_TIMEOUT if timeout is None else timeout
     return base * max(1.0, size / TIMEOUT_BYTES)
 

@@ -145,8 +145,10 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     except OSError as exc:
         return JobResult(None, [*found, diag(job.path, f"cannot render: {exc}", "render-failed")])
     finally:
-        if doc is not None and job.path not in shop.loaded:
-            render.forget(doc)  # read for this job alone: its Saxon tree goes with it
+        if doc is not None and doc is not register:
+            # Each document is rendered once here: its Saxon tree would stay in the
+            # cache (sixteen of them: 80 MB of Schnitzler letters in every worker).
+            render.forget(doc)
 
 
 # Images a page may show, copied from the edition's folder into the site's media/.
