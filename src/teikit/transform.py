@@ -451,13 +451,14 @@ def _inputs(
 _PREFIX_DEF = f"{{{TEI_NS}}}prefixDef"
 
 
-def needed_at_hand(doc: Document, config: Config) -> bool:
+def needed_at_hand(doc: Document, config: Config, root: Path | None = None) -> bool:
     """Whether the edition model needs ``doc`` itself at hand: it holds register
-    entries or prefixDefs, or it is the edition file (whose title is the edition's)."""
+    entries or prefixDefs, or it is the edition file (whose title is the edition's;
+    ``root``: the edition's folder the configuration's kinds are relative to)."""
     return (
         next(register_entries(doc), None) is not None
         or next(doc.root.iter(_PREFIX_DEF), None) is not None
-        or document_kind(doc, overrides=config.kinds, root=config.root) == "edition"
+        or document_kind(doc, overrides=config.kinds, root=root or config.root) == "edition"
     )
 
 

@@ -406,7 +406,7 @@ class Builder:
                     str(path) in given
                     or name in out.data
                     or members
-                    or needed_at_hand(doc, self.config)
+                    or needed_at_hand(doc, self.config, self.config.root or self.source)
                 ):
                     out.held[name] = doc
                 else:

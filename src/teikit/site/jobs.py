@@ -111,10 +111,13 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     try:
         if job.kind in ("html", "page"):
             doc = render.as_document(shop.document(job.path))
+            params = dict(job.params)
+            if shop.site is not None:  # where links between documents lead (site.xsl)
+                params["site-pages"] = shop.site.chrome.pages_json
             text = render.render_html(
                 doc,
                 register=register,
-                params=dict(job.params),
+                params=params,
                 stylesheet=shop.profile,
                 diagnostics=found,
                 edition=model,
