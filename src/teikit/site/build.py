@@ -910,7 +910,8 @@ class Builder:
         with contextlib.suppress(etree.ParserError, UnicodeDecodeError):
             intro = parse_page(pages.intro) if pages.intro is not None else None
         put(HOME, serialize(home(edition, chrome, entities, intro, self.base_url)))
-        put(SEARCH_INDEX, search_index(edition, entities, pages.facts, chrome.msg))
+        pieces = search_index(edition, entities, pages.facts, chrome.msg)
+        self.outputs.record(self.outputs.store_pieces(SEARCH_INDEX, pieces), key, group="edition")
         put(SEARCH, serialize(search_page(edition, chrome)))
         put(DOWNLOADS, serialize(downloads(edition, chrome, self.outputs, exported, self.pdf)))
 

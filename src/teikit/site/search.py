@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lxml import etree
@@ -276,12 +276,14 @@ def compact_json(value: Any) -> str:
 
 def search_index(
     edition: SiteEdition, entities: Entities, facts: dict[str, PageFacts], msg: Messages
-) -> bytes:
-    """search-index.js: documents, correspondents, entities and text records, as one
-    global (a script, because fetch() of a local JSON file fails under file://)."""
+) -> Iterator[bytes]:
+    """search-index.js, in pieces: documents, correspondents, entities and text
+    records, as one global (a script, because fetch() of a local JSON file fails
+    under file://). The records are written one by one, never joined (5,000
+    letters' text, some 100 MB, was held several times over)."""
     docs_out: list[dict[str, Any]] = []
-    records: list[str] = []
     letter_of = {d.file: lt for lt, d in edition.letters()}
+    pages: list[tuple[int, str]] = []  # (document number, page)
     for d in edition.order:
         if d.kind == "register" or d.page not in facts:
             continue
@@ -289,7 +291,7 @@ def search_index(
         who: list[str] = []
         if letter is not None:
             who = [party.key or party.name for party in letter.senders + letter.addressees]
-        number = len(docs_out)
+        pages.append((len(docs_out), d.page))
         docs_out.append(
             {
                 "u": d.page,
@@ -300,8 +302,6 @@ def search_index(
                 "k": d.kind,
             }
         )
-        # {"d": number, ...the record}, as json.dumps writes it
-        records += (f'{{"d":{number},{record[1:]}' for record in facts[d.page].records)
     payload = {
         "version": 1,
         "title": edition.title,
@@ -320,12 +320,22 @@ def search_index(
             for e in entities.entries
         ],
     }
+    yield (
+        b"/* Search index of the edition, written by teikit. A script, not JSON: browsers\n"
+        b"   refuse to fetch() local files, and the site must work from file://. */\n"
+        b"window.TEIKIT_SEARCH_INDEX = "
+    )
     # The payload with "records" last, as json.dumps would write it.
-    text = compact_json(payload)[:-1] + ',"records":[' + ",".join(records) + "]}"
-    # U+2028/2029 are line ends to older JavaScript parsers: escape them.
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return (
-        "/* Search index of the edition, written by teikit. A script, not JSON: browsers\n"
-        "   refuse to fetch() local files, and the site must work from file://. */\n"
-        f"window.TEIKIT_SEARCH_INDEX = {text};\n"
-    ).encode()
+    yield _script_safe(compact_json(payload)[:-1] + ',"records":[')
+    first = True
+    for number, page in pages:
+        for record in facts[page].records:
+            # {"d": number, ...the record}, as json.dumps writes it
+            yield _script_safe(f'{"" if first else ","}{{"d":{number},{record[1:]}')
+            first = False
+    yield b"]};\n"
+
+
+def _script_safe(text: str) -> bytes:
+    """U+2028/2029 are line ends to older JavaScript parsers: escaped."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
