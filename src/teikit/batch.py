@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import gc
 import glob
 import multiprocessing
 import os
@@ -272,7 +273,14 @@ class _Workers:
         process = self.context.Process(
             target=_serve, args=(self.func, theirs, log.fileno()), daemon=True
         )
-        process.start()
+        # What the parent holds is frozen out of the worker's garbage collector: a
+        # collection writes to every object it visits, and each page it writes to
+        # becomes the worker's own copy (the site's entity index, in every worker).
+        gc.freeze()
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
         theirs.close()  # so that the worker's death reads as end of file here
         return _Worker(process, mine, log)
 
