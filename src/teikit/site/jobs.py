@@ -128,12 +128,18 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             # the site, serialised, and what the edition's own pages need of it taken.
             site = shop.site
             assert site is not None
-            root = parse_page(text.encode("utf-8"))
+            mentions = mention_anchors(doc)
+            _let_go(doc, register)  # the page is all that is needed from here on
+            doc = None  # a 20 MB diary: its trees (250 MB) need not live beside its page
+            data = text.encode("utf-8")
+            del text
+            root = parse_page(data)
+            del data
             assign_block_ids(root)
             media = _bring_media(root, job.path, site, found)
             site.chrome.decorate(root, job.page, found)
             stored = site.outputs.store(job.page, serialize(root))
-            facts = _page_facts(shop, root, job, doc)
+            facts = _page_facts(shop, root, job, mentions)
             return JobResult(None, found, facts=facts, stored=[stored, *media])
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(shop.document(job.path))
@@ -148,10 +154,16 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     except OSError as exc:
         return JobResult(None, [*found, diag(job.path, f"cannot render: {exc}", "render-failed")])
     finally:
-        if doc is not None and doc is not register:
-            # Each document is rendered once here: its Saxon tree would stay in the
-            # cache (sixteen of them: 80 MB of Schnitzler letters in every worker).
-            render.forget(doc)
+        if doc is not None:
+            _let_go(doc, register)
+
+
+def _let_go(doc: Document, register: Document | str | None) -> None:
+    """Drop a rendered document's Saxon tree (not the register's): each is rendered
+    once here, and the cache would keep sixteen (80 MB of Schnitzler letters in
+    every worker)."""
+    if doc is not register:
+        render.forget(doc)
 
 
 # Images a page may show, copied from the edition's folder into the site's media/.
@@ -260,12 +272,15 @@ def _kept_page(shop: Workshop, job: Job) -> JobResult:
             doc = load(doc)
         except LoadError:
             return JobResult(None, [])
-    return JobResult(None, [], facts=_page_facts(shop, root, job, doc))
+    return JobResult(None, [], facts=_page_facts(shop, root, job, mention_anchors(doc)))
 
 
-def _page_facts(shop: Workshop, root: etree._Element, job: Job, doc: Document) -> PageFacts:
+def _page_facts(
+    shop: Workshop, root: etree._Element, job: Job, mentions: dict[str, str]
+) -> PageFacts:
+    """What the edition's own pages need of a page; ``mentions``: the anchor of
+    every mention of its document (records.mention_anchors)."""
     ids = ids_of(root)
-    mentions = mention_anchors(doc)
     main = main_of(root) if job.search else None
     site = shop.site
     assert site is not None
