@@ -157,10 +157,9 @@ class Outputs:
     def store(self, rel: str, data: bytes) -> Stored:
         """Write one output when it changed; touches nothing but the file, so that
         workers can write what they make (then the parent records it)."""
-        try:
-            path = self.path(rel)
-        except BuildError as exc:
-            return Stored(rel, "", False, exc.diagnostics, unsafe=True)
+        path = self._target(rel)
+        if isinstance(path, Stored):
+            return path
         unchanged = False
         if not self.force:
             with contextlib.suppress(OSError):
@@ -169,18 +168,16 @@ class Outputs:
             try:
                 render.write_atomic(path, data)  # sets the mode a web server can read
             except OSError as exc:
-                failed = diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
-                return Stored(rel, "", False, [failed], fatal=write_failure(exc))
+                return _not_written(rel, path, exc)
         return Stored(rel, sha(data), not unchanged)
 
     def store_pieces(self, rel: str, pieces: Iterable[bytes]) -> Stored:
         """:meth:`store` for an output made piece by piece (a register page with
         400,000 mentions), never held whole: written anew, and reported as
         written only when its content changed."""
-        try:
-            path = self.path(rel)
-        except BuildError as exc:
-            return Stored(rel, "", False, exc.diagnostics, unsafe=True)
+        path = self._target(rel)
+        if isinstance(path, Stored):
+            return path
         before = None
         if not self.force:
             with contextlib.suppress(OSError), path.open("rb") as old:
@@ -195,9 +192,15 @@ class Outputs:
         try:
             write_atomic_with(path, produce)
         except OSError as exc:
-            failed = diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
-            return Stored(rel, "", False, [failed], fatal=write_failure(exc))
+            return _not_written(rel, path, exc)
         return Stored(rel, digest.hexdigest(), digest.hexdigest() != before)
+
+    def _target(self, rel: str) -> Path | Stored:
+        """Where ``rel`` goes, or (a path leading outside the site) why it cannot."""
+        try:
+            return self.path(rel)
+        except BuildError as exc:
+            return Stored(rel, "", False, exc.diagnostics, unsafe=True)
 
     def record(self, stored: Stored, key: str, *, group: str = "") -> None:
         """Account for an output :meth:`store` wrote (or found unchanged), in the
@@ -224,6 +227,11 @@ class Outputs:
                 with contextlib.suppress(OSError):
                     path.unlink()
                     self.report.removed.append(path)
+
+
+def _not_written(rel: str, path: Path, exc: OSError) -> Stored:
+    failed = diag(str(path), f"cannot write: {exc.strerror or exc}", "write-failed")
+    return Stored(rel, "", False, [failed], fatal=write_failure(exc))
 
 
 def stored_rows(diagnostics: Sequence[Diagnostic]) -> list[list[Any]]:
