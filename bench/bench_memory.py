@@ -162,6 +162,7 @@ def breakdown(corpus: str) -> list[tuple[str, int]]:
     from pathlib import Path
 
     from teikit import render
+    from teikit.batch import release_freed_memory
     from teikit.edition import Config, Edition
     from teikit.edition.discovery import discover
     from teikit.site.build import Builder, _site_config
@@ -190,6 +191,8 @@ def breakdown(corpus: str) -> list[tuple[str, int]]:
         docs, facts, index, languages = builder._gather(model, files, rel, read)
         assign_pages(docs, [])
         steps.append(("the entity index (a second reading, a file at a time)", _rss(os.getpid())))
+        release_freed_memory()  # as the build does before workers fork
+        steps.append(("the heap the documents freed, given back", _rss(os.getpid())))
         edition = SiteEdition(model, docs, facts=facts, index=index, languages=languages)
         Entities(edition)
         steps.append(("the register document (merged when need be)", _rss(os.getpid())))
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.breakdown:
         last = 0
         for what, size in breakdown(args.breakdown):
-            print(f"{what}: {size} MB resident (+{size - last})")
+            print(f"{what}: {size} MB resident ({size - last:+d})")
             last = size
     results = {}
     if args.case:
