@@ -637,3 +637,19 @@ def test_an_output_written_in_pieces_is_reported_written_only_when_it_changed(tm
     changed = outputs.store_pieces("persons.html", iter([b"<p>two</p>"]))
     assert changed.wrote and (tmp_path / "persons.html").read_bytes() == b"<p>two</p>"
     assert outputs.store_pieces("../out.html", iter([b"x"])).unsafe
+
+
+def test_a_letter_a_pointer_made_the_model_read_still_gets_its_page(tmp_path, monkeypatch):
+    """The parent lets letters go; a pointer from another document into one makes
+    the edition model read it again, by its absolute path. Given the edition by a
+    relative path, the letter is still the same document and gets its page."""
+    shutil.copytree(TEI, tmp_path / "tei")
+    cable = tmp_path / "tei" / "cable-1954-07-24.xml"
+    text = cable.read_text("utf-8")
+    cable.write_text(
+        text.replace('ref="register.xml#rajak"', 'ref="letter-1954-08-11.xml#rajak"', 1), "utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    report = build_site("tei", "site", pdf=False, validate=False, jobs=1)
+    assert (tmp_path / "site" / "letter-1954-08-11.html").is_file()
+    assert report.dead_links == 0

@@ -102,6 +102,11 @@ PARALLEL_RENDERING = 60
 # --------------------------------------------------------------------------- build
 
 
+def _absolute(path: Path) -> str:
+    """A file's key in the edition model: its absolute, normalised path."""
+    return os.path.normpath(os.path.abspath(path))
+
+
 def _corpus_left_out(path: Path, members: int) -> Diagnostic:
     return diag(
         str(path),
@@ -431,13 +436,15 @@ class Builder:
         hold read again and let go): the entity index, and what the site keeps of
         each document (kind, titles, summary, languages, its facts for the reading
         order)."""
-        taken: dict[tuple[str, str], tuple[DocumentFacts, str, str]] = {}  # by (path, part)
+        # By the model's key (a document's absolute path, #part inside a teiCorpus):
+        # a pointer may have made the model read a let-go file by that path.
+        taken: dict[str, tuple[DocumentFacts, str, str]] = {}
         counted: Counter[str] = Counter()
 
         def visit(doc: Document, fact: DocumentFacts) -> None:
             counted.update(dict.fromkeys(languages_of([doc]), 1))
             summary = summary_of(doc) if fact.kind == "letter" else ""
-            taken[doc.path, doc.part] = (fact, model.short_title_of(doc), summary)
+            taken[fact.key] = (fact, model.short_title_of(doc), summary)
 
         if self.given is None:
             let_go = read.loaded - set(read.held)
@@ -451,13 +458,14 @@ class Builder:
                 # the rest of the site is built without it.
                 self.report.diagnostics.append(_corpus_left_out(path, read.corpora[name]))
                 continue
-            found = taken.get((str(path), ""))
+            held = read.held.get(name)
+            found = taken.get(model.key_of(held) if held is not None else _absolute(path))
             if found is None:  # not loaded, or changed since it was read
                 continue
             fact, short_title, summary = found
             docs.append(
                 Doc(
-                    name, path, read.held.get(name), fact.key, read.sizes[name], "",
+                    name, path, held, fact.key, read.sizes[name], "",
                     fact.kind, fact.title, short_title, summary=summary,
                     data=read.data.get(name),
                 )
