@@ -54,7 +54,7 @@ from teikit.edition.mentions import (
     skipped_mention,
 )
 from teikit.edition.pointers import ID_ATTRIBUTES, Resolver, Target
-from teikit.edition.registers import ENTITY_TYPES, Entity, Registers, may_hold_registers
+from teikit.edition.registers import ENTITY_TYPES, Entity, Registers, register_candidates
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
 if TYPE_CHECKING:
@@ -190,6 +190,7 @@ class Edition:
         self._keys: dict[int, tuple[tuple[str, str], str]] = {}
         self._last_doc: Document | None = None
         self._last_key = ""
+        self._last_folder = ("", "")  # (path, its folder)
         self._kinds: dict[str, str] = {}
         self._by_doc_id: dict[str, Document] | None = None
         self._facts: dict[str, DocumentFacts] = {}
@@ -272,8 +273,9 @@ class Edition:
             docs.append(load(bytes(data)))
         skipped: list[Diagnostic] = []
         unloaded: list[str] = []
+        candidates = register_candidates(files) if lazy else set()
         for number, path in enumerate(files, 1):
-            if lazy and not may_hold_registers(path):
+            if lazy and path not in candidates:
                 unloaded.append(path)
                 continue
             failures = len(failed)
@@ -336,7 +338,11 @@ class Edition:
         return key
 
     def directory_of(self, doc: Document) -> str:
-        return str(self.root) if doc.path in _PSEUDO else os.path.dirname(_abspath(doc.path))
+        if doc.path in _PSEUDO:
+            return str(self.root)
+        if doc.path != self._last_folder[0]:  # pointers come document by document
+            self._last_folder = (doc.path, os.path.dirname(_abspath(doc.path)))
+        return self._last_folder[1]
 
     def relpath(self, doc: Document) -> str:
         """The document's path relative to the edition folder, ``/``-separated; a TEI

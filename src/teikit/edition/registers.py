@@ -25,10 +25,13 @@ type="GND">118609807<``) compare equal.
 from __future__ import annotations
 
 import functools
+import hashlib
+import marshal
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -47,6 +50,7 @@ __all__ = [
     "authority_uris",
     "may_hold_registers",
     "normal_uri",
+    "register_candidates",
     "register_entries",
 ]
 
@@ -93,6 +97,7 @@ _DOCUMENT_SCOPES = frozenset({"particDesc", "settingDesc"})
 _LIST_TAGS = tuple(f"{T}{name}" for name in sorted(REGISTER_LISTS))
 _ENTRY_TAGS = tuple(f"{T}{name}" for name in ENTRY_TYPES)
 _NS_LENGTH = len(T)
+_IDNO = f"{T}idno"
 _EG_XML = f"{{{EG_NS}}}egXML"
 _NAME_ELEMENTS = frozenset(
     {"persName", "placeName", "orgName", "name", "title", "eventName", "catDesc"}
@@ -117,39 +122,122 @@ def may_hold_registers(path: str | os.PathLike[str]) -> bool:
     return any(mark in data for mark in _REGISTER_MARKS)
 
 
+def register_candidates(paths: Iterable[str]) -> set[str]:
+    """Those of ``paths`` that :func:`may_hold_registers`. Each answer is kept in the
+    user cache with the file's size and modification time, so that a second run
+    over an edition of thousands of letters stats them instead of reading them."""
+    found: set[str] = set()
+    by_folder: dict[str, list[str]] = {}
+    for path in paths:
+        by_folder.setdefault(os.path.dirname(os.path.abspath(path)), []).append(path)
+    for folder, members in by_folder.items():
+        kept_at = _scan_cache(folder)
+        kept = _read_scans(kept_at)
+        changed = False
+        for path in members:
+            name = os.path.basename(path)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                found.add(path)  # the loader says why
+                continue
+            stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            known = kept.get(name)
+            if known is not None and known[:3] == stamp:
+                answer = known[3]
+            else:
+                answer = may_hold_registers(path)
+                kept[name] = (*stamp, answer)
+                changed = True
+            if answer:
+                found.add(path)
+        if changed and kept_at is not None:
+            _write_scans(kept_at, kept)
+    return found
+
+
+def _scan_cache(folder: str) -> Path | None:
+    """Where the answers of :func:`register_candidates` for the files of ``folder``
+    are kept (None: no user cache)."""
+    from teikit.errors import TeikitError
+    from teikit.schema_cache import cache_dir
+
+    digest = hashlib.sha256(repr((folder, _REGISTER_MARKS)).encode("utf-8", "surrogateescape"))
+    try:
+        return cache_dir() / "registers" / f"{digest.hexdigest()[:32]}.marshal"
+    except (TeikitError, OSError):
+        return None
+
+
+def _read_scans(kept_at: Path | None) -> dict[str, tuple[int, int, int, bool]]:
+    if kept_at is None:
+        return {}
+    try:
+        kept = marshal.loads(kept_at.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _write_scans(kept_at: Path, kept: dict[str, tuple[int, int, int, bool]]) -> None:
+    try:
+        kept_at.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept_at.with_name(f".{kept_at.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(kept))
+        os.replace(tmp, kept_at)
+    except (OSError, ValueError):
+        pass  # the cache saves time; the run goes on without it
+
+
 def register_entries(doc: Document) -> Iterator[tuple[etree._Element, str, str]]:
     """Register entries of one document: (element, entity type, scope), in document
     order. Scope is ``document`` in a header's ``particDesc``/``settingDesc`` of a
     TEI document, else ``edition``."""
     if next(doc.root.iter(*_LIST_TAGS), None) is None:
         return  # most letters hold no register: one walk in C says so
+    # The entries of one list share their ancestors: read once per parent.
+    seen: dict[etree._Element, tuple[bool, tuple[str, ...], str]] = {}
     for el in doc.root.iter(*_ENTRY_TAGS):
         if el.get(XML_ID) is None:
             continue
         kind, lists = ENTRY_TYPES[el.tag[_NS_LENGTH:]]
-        scope = "edition"
-        nearest = ""
-        listed = skip = False
-        for anc in el.iterancestors():
-            tag = anc.tag
-            name = tag[_NS_LENGTH:] if isinstance(tag, str) and tag.startswith(T) else ""
-            if tag == _EG_XML or name == "sourceDesc":
-                skip = True
-                break
-            if not nearest and (name in REGISTER_LISTS or name in ENTRY_TYPES):
-                nearest = name
-            if name in lists:
-                listed = True
-            elif name in _DOCUMENT_SCOPES:
-                header = anc.getparent()
-                owner = header.getparent() if header is not None else None
-                owner = owner.getparent() if owner is not None else None
-                if owner is not None and localname(owner) == "TEI":
-                    scope = "document"
+        parent = el.getparent()
+        if parent is None:
+            continue  # the root itself is no entry of a list
+        known = seen.get(parent)
+        if known is None:
+            known = seen[parent] = _ancestry(parent)
+        skip, names, scope = known
+        if skip:
+            continue
         # In a list of its kind: directly, or in another entry's list (place in place).
-        if skip or not listed or (nearest not in lists and nearest not in ENTRY_TYPES):
+        nearest = next((n for n in names if n in REGISTER_LISTS or n in ENTRY_TYPES), "")
+        if (nearest not in lists and nearest not in ENTRY_TYPES) or lists.isdisjoint(names):
             continue
         yield el, kind, scope
+
+
+def _ancestry(parent: etree._Element) -> tuple[bool, tuple[str, ...], str]:
+    """For the entries under ``parent``: whether they are left out (in ``sourceDesc``
+    or an example), the local names of their ancestors (nearest first; "" outside
+    TEI) and their scope."""
+    names: list[str] = []
+    scope = "edition"
+    node: etree._Element | None = parent
+    while node is not None:
+        tag = node.tag
+        name = tag[_NS_LENGTH:] if isinstance(tag, str) and tag.startswith(T) else ""
+        if tag == _EG_XML or name == "sourceDesc":
+            return True, (), scope
+        names.append(name)
+        if name in _DOCUMENT_SCOPES:
+            header = node.getparent()
+            owner = header.getparent() if header is not None else None
+            owner = owner.getparent() if owner is not None else None
+            if owner is not None and localname(owner) == "TEI":
+                scope = "document"
+        node = node.getparent()
+    return False, tuple(names), scope
 
 
 # --------------------------------------------------------------------------- authorities
@@ -214,14 +302,23 @@ def authority_uris(el: etree._Element) -> list[str]:
     """The authority URIs an entry names, as written (made URIs where an ``idno``
     gives a bare identifier with a known @type): its ``idno`` children, and the
     URIs in its ``@sameAs``, ``@ref`` and ``@corresp``."""
+    return _authority_uris(el, True)
+
+
+def _authority_uris(el: etree._Element, idnos: bool) -> list[str]:
+    """:func:`authority_uris`; ``idnos``: whether ``el`` may have ``idno`` children
+    (a register of thousands of entries knows which have, from one search in C)."""
     found: list[str] = []
-    for idno in el.iterchildren(f"{T}idno"):
-        uri = _idno_uri(idno)
-        if uri:
-            found.append(uri)
+    if idnos:
+        for idno in el.iterchildren(_IDNO):
+            uri = _idno_uri(idno)
+            if uri:
+                found.append(uri)
     for attr in ("sameAs", "ref", "corresp"):
-        found.extend(t for t in (el.get(attr) or "").split() if _is_uri(t))
-    return list(dict.fromkeys(found))
+        value = el.get(attr)
+        if value:
+            found.extend(t for t in value.split() if _is_uri(t))
+    return list(dict.fromkeys(found)) if len(found) > 1 else found
 
 
 # --------------------------------------------------------------------------- entities
@@ -288,6 +385,7 @@ class Registers:
         count = 0
         if preferred:
             self._preferred.add(key)
+        with_idno = {idno.getparent() for idno in doc.root.iter(_IDNO)}
         for el, kind, scope in register_entries(doc):
             ident = el.get(XML_ID, "").strip()
             if not ident:
@@ -305,7 +403,7 @@ class Registers:
             elif preferred and entity.doc is not doc and _doc_key(entity) not in self._preferred:
                 entity.element, entity.doc = el, doc  # a register file's copy is the home
             entity.copies.append((doc, el))
-            for uri in authority_uris(el):
+            for uri in _authority_uris(el, el in with_idno):
                 if uri not in entity.authorities:
                     entity.authorities.append(uri)
             self.by_element[(key, ident)] = entity
@@ -367,13 +465,20 @@ class Registers:
                 yield entity
 
     def with_authority(self, uri: str) -> list[Entity]:
+        return self.authority_index().get(normal_uri(uri), [])
+
+    def authority_index(self) -> dict[str, list[Entity]]:
+        """Normalised authority URI -> the entities that name it (built once: the
+        rules build it before validation workers fork, not once in each)."""
         if self._by_authority is None:
             index: dict[str, list[Entity]] = {}
             for entity in self.entities:
+                if not entity.authorities:
+                    continue
                 for normal in dict.fromkeys(entity.normal_authorities):
                     index.setdefault(normal, []).append(entity)
             self._by_authority = index
-        return self._by_authority.get(normal_uri(uri), [])
+        return self._by_authority
 
     def with_name(self, name: str) -> list[Entity]:
         """Entities whose ``@n`` or one of whose names is ``name`` (case- and
