@@ -14,11 +14,12 @@ import pytest
 from lxml import etree
 
 from teikit.document import load
-from teikit.edition import Edition
+from teikit.edition import Edition, discover
 from teikit.edition.config import RulesConfig
 from teikit.errors import Diagnostic, Severity, UsageError
 from teikit.rules import CODES, RULES, check, policy
 from teikit.rules.authority import idno_problem, uri_problem
+from teikit.validate import ValidateOptions, validate_files
 
 from conftest import FIXTURES, TEI
 
@@ -198,3 +199,100 @@ def test_bare_fragment_refs_resolve_to_the_corpus_register(tmp_path):
     docs = [load(str(tmp_path / n)) for n in ("letter.xml", "register.xml")]
     found = [(d.code, d.message.split(":")[0]) for d in check(docs)]
     assert found == [("dangling-ref", "@ref '#nobody' points nowhere")]
+
+
+# --------------------------------------------------------------------------- one walk
+
+
+def _letter(body: str, header: str = "", root_id: str = "") -> str:
+    ident = f' xml:id="{root_id}"' if root_id else ""
+    return (
+        f'<TEI xmlns="http://www.tei-c.org/ns/1.0"{ident}><teiHeader><fileDesc>'
+        "<titleStmt><title>A letter</title></titleStmt><publicationStmt><publisher>x</publisher>"
+        "<availability>"
+        '<licence target="https://creativecommons.org/licenses/by/4.0/">CC BY</licence>'
+        "</availability></publicationStmt><sourceDesc><p>x</p></sourceDesc></fileDesc>"
+        f"<profileDesc>{header}</profileDesc></teiHeader><text><body>{body}</body></text></TEI>"
+    )
+
+
+def _sent(person: str, when: str, to: str = "#p1") -> str:
+    return (
+        f'<correspDesc><correspAction type="sent"><persName ref="{person}">A</persName>'
+        f'<date when="{when}"/></correspAction><correspAction type="received">'
+        f'<persName ref="{to}">B</persName></correspAction></correspDesc>'
+    )
+
+
+def test_rules_in_validation_find_what_rules_check_finds(tmp_path):
+    """Validation takes each valid document's pointers from the schema's walk of it,
+    without the #ids of the registers the rules know already (teikit.rules.context:
+    Context.known), and skips links to the other letters: its findings are those of
+    rules.check, which walks each document itself, with every rule on too. The
+    cases: a letter whose own element has a register's id, an invalid letter (no
+    complete walk), a dangling #id and a letter dated after a death in several
+    letters, links between letters, a licence URI."""
+    (tmp_path / "register.xml").write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>'
+        "Persons</title></titleStmt><publicationStmt><p>x</p></publicationStmt><sourceDesc>"
+        "<p>x</p></sourceDesc></fileDesc></teiHeader><text><body><listPerson>"
+        '<person xml:id="p1"><persName>One</persName></person>'
+        '<person xml:id="p2"><persName>Two</persName><death when="1900"/></person>'
+        '<person xml:id="p3"><persName>Three</persName></person>'
+        "</listPerson></body></text></TEI>",
+        encoding="utf-8",
+    )
+    letters = {
+        "a.xml": _letter(
+            '<p><persName ref="#p2">Two</persName> <ref target="b.xml">next</ref> '
+            '<persName ref="#nobody">?</persName></p>',
+            _sent("#p1", "1950"),
+        ),
+        "b.xml": _letter(  # its own element p1: #p1 is that element here
+            '<p xml:id="p1"><persName ref="#p1">self</persName> <ref target="a.xml">back</ref>'
+            ' <ref target="missing.xml">gone</ref> <persName ref="#nobody">?</persName></p>',
+            _sent("#p2", "1950"),
+        ),
+        "c.xml": _letter(  # invalid: the schema's walk stops early
+            '<p><nonsense/><persName ref="#p2">Two</persName> <persName ref="#gone">?</persName>'
+            '<date notBefore="1950" notAfter="1940">x</date></p>',
+            _sent("#p2", "1960"),
+        ),
+    }
+    for name, text in letters.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    every = {code: Severity.WARNING for code in CODES}
+
+    def by_rules(report):
+        return sorted(
+            (Path(d.file).name, d.line, d.code, d.message, d.xpath)
+            for d in report.diagnostics
+            if d.source == "rules"
+        )
+
+    for severities, overrides in ((None, ()), (every, tuple((c, "warning") for c in CODES))):
+        expected = sorted(
+            (Path(d.file).name, d.line, d.code, d.message, d.xpath)
+            for d in check(Edition.open(tmp_path), severities=severities)
+        )
+        assert {code for _, _, code, _, _ in expected} >= {"dangling-ref", "date-outside-lifetime"}
+        options = ValidateOptions(schemas=("tei_all",), rules=True, rule_severity=overrides)
+        found = by_rules(validate_files(discover([str(tmp_path)]), options=options, jobs=2))
+        assert found == expected
+
+
+def test_register_candidates_are_kept_by_size_and_time(tmp_path, monkeypatch):
+    """Which files may hold registers is read once: a second run over the edition
+    stats its files instead of reading them, and a changed file is read again."""
+    from teikit.edition import registers
+
+    letter, register = tmp_path / "letter.xml", tmp_path / "register.xml"
+    letter.write_text(_letter("<p>Hello</p>"), encoding="utf-8")
+    register.write_text(_letter("<listPerson><person xml:id='p'/></listPerson>"), "utf-8")
+    paths = [str(letter), str(register)]
+    assert registers.register_candidates(paths) == {str(register)}
+    with monkeypatch.context() as patched:
+        patched.setattr(registers, "may_hold_registers", lambda path: pytest.fail(path))
+        assert registers.register_candidates(paths) == {str(register)}
+    letter.write_text(_letter("<listPlace><place xml:id='x'/></listPlace>"), encoding="utf-8")
+    assert registers.register_candidates(paths) == {str(letter), str(register)}

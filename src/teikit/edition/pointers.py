@@ -376,6 +376,22 @@ class Resolver:
             doc=doc,
         )
 
+    def names_given_file(self, value: str, doc: Document) -> bool:
+        """Whether ``value``, one pointer on an attribute other than ``@key``, names a
+        whole file given but not read (``target="letter-0002.xml"``): a link that
+        :meth:`resolve` answers without reading it, and that names no entity."""
+        if (
+            value[:1] == "#"
+            or "#" in value
+            or ":" in value
+            or not value.lower().endswith(".xml")
+            or value.split() != [value]  # one token, as the attribute is split
+        ):
+            return False
+        return self._is_given(
+            os.path.normpath(os.path.join(self._directory_of(doc), unquote(value)))
+        )
+
     def _in_file(self, pointer: str, file_part: str, fragment: str, doc: Document) -> Target:
         path = os.path.normpath(os.path.join(self._directory_of(doc), unquote(file_part)))
         if (not fragment or "(" in fragment) and self._is_given(path):

@@ -171,10 +171,12 @@ class Run:
             out.append(diagnostic)
         return out
 
-    def gathering(self) -> Gathering | None:
-        """What the rules ask the schema engine's walk of a document to collect for
-        :meth:`document` (None: no rule that needs it runs)."""
-        return gathering() if self.groups else None
+    def gathering(self, doc: Document | None = None) -> Gathering | None:
+        """What the rules ask the schema engine's walk of a document (``doc``, if
+        known) to collect for :meth:`document` (None: no rule that needs it runs)."""
+        if not self.groups:
+            return None
+        return gathering(self.context.known(doc) if doc is not None else frozenset())
 
     def document(
         self, doc: Document, gathering: Gathering | None = None

@@ -6,6 +6,7 @@ authority URIs to correspSearch.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ def authority_of(uri: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # letters repeat the same URIs (a licence)
 def uri_problem(uri: str) -> str | None:
     """Why ``uri`` is not a well-formed URI of the authority its host names; None if fine."""
     key = authority_of(uri)

@@ -11,6 +11,7 @@ finished from them.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ from teikit.document import EG_NS, TEI_NS, Document
 from teikit.edition import Edition
 from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Resolver, Target
+from teikit.edition.registers import Entity
 from teikit.edition.walk import attribute_values
 from teikit.errors import Diagnostic, Severity
 from teikit.validate.engine import Gathering
@@ -39,10 +41,11 @@ _GATHERED = {f"{_T}idno": "idnos", f"{_T}prefixDef": "prefix_defs", f"{_T}corres
 _EG = f"{{{EG_NS}}}egXML"
 
 
-def gathering() -> Gathering:
+def gathering(known: Container[str] = frozenset()) -> Gathering:
     """What the rules ask a schema engine to collect on its walk of a document, so
-    that they need no walk of their own."""
-    return Gathering(_GATHERED_ATTRIBUTES, frozenset((*_GATHERED, _EG)))
+    that they need no walk of their own; ``known``: pointer values it may leave out
+    (see :meth:`Context.known`)."""
+    return Gathering(_GATHERED_ATTRIBUTES, frozenset((*_GATHERED, _EG)), known=known)
 
 
 def _gather(doc: Document, walk: Walk) -> list[tuple[etree._Element, str, str]]:
@@ -113,10 +116,10 @@ class Context:
     edition: Edition
     levels: dict[str, object] = field(default_factory=dict)
     _walks: dict[int, tuple[Document, Walk]] = field(default_factory=dict, repr=False)
-    # "#id" -> the canonical id of the register entity of the edition it names,
-    # written on any pointer attribute but @key (which may hold a name), and on @key
-    _shared: dict[str, str] = field(default_factory=dict, repr=False)
-    _shared_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    # "#id" -> the register entity of the edition it names, written on any pointer
+    # attribute but @key (which may hold a name), and on @key
+    _shared: dict[str, Entity] = field(default_factory=dict, repr=False)
+    _shared_keys: dict[str, Entity] = field(default_factory=dict, repr=False)
     # token -> its answer, for the answers that hold in any document (_same_anywhere)
     _answers: dict[str, Target] = field(default_factory=dict, repr=False)
 
@@ -126,9 +129,10 @@ class Context:
         # entity, resolved as resolve() would once the id is not the document's own.
         for entity in self.edition.registers.unique_edition_entities():
             if len(entity.xml_id.split()) == 1:  # one token, as pointers are split
-                self._shared["#" + entity.xml_id] = entity.id
+                self._shared["#" + entity.xml_id] = entity
         if self.edition.resolver.key_mode != "name":  # then @key holds a name
             self._shared_keys.update(self._shared)
+        self.edition.registers.authority_index()
 
     def on(self, code: str) -> bool:
         """Whether rule ``code`` runs (its work can be skipped when it does not)."""
@@ -137,6 +141,21 @@ class Context:
     @property
     def documents(self) -> list[Document]:
         return self.edition.documents
+
+    def known(self, doc: Document) -> Container[str]:
+        """The pointer values whose answer in ``doc`` is known before it is walked, so
+        that a schema engine's walk need not collect them: each ``#id`` naming one
+        register entity of the edition (most pointers of a letter). None when ``doc``
+        has an element with such an id itself, when ``@key`` holds names, or when
+        the rules count which entities are used."""
+        shared = self._shared
+        if (
+            self.edition.resolver.key_mode == "name"
+            or self.on("register-entry-unused")
+            or any("#" + ident in shared for ident in doc.ids)
+        ):
+            return frozenset()
+        return shared
 
     def walk(self, doc: Document, gathering: Gathering | None = None) -> Walk:
         """The pointers of ``doc`` resolved, its elements with a date range, and the
@@ -176,14 +195,58 @@ class Context:
             entity = (shared_keys if attr == "key" else shared).get(value)
             if entity is not None and value[1:] not in ids:
                 if track_use:
-                    walk.used.add(entity)
+                    walk.used.add(entity.id)
                 continue
             later.append((el, attr, value))
         # The others once the document's own prefixDefs are known.
+        resolver = self.edition.resolver
+        answers = self._answers
         for el, attr, value in later:
+            if attr != "key":
+                # One token whose answer holds in any document (a licence URI, the
+                # same dangling #id in every letter): recorded as _resolve would.
+                known = answers.get(value)
+                if (
+                    known is not None
+                    and not track_use
+                    and known.problem != "ambiguous"
+                    and _same_anywhere(resolver, doc, attr, value, walk)
+                ):
+                    if known.kind == "missing":
+                        if known.doc is not None:
+                            known = known._replace(doc=doc)
+                        walk.missing.append(Pointer(doc, el, attr, value, known))
+                    if value.startswith(("http:", "https:")):
+                        walk.uris.append(Pointer(doc, el, attr, value, known))
+                    continue
+                if resolver.names_given_file(value, doc):
+                    continue  # a link to another file of the edition: nothing to record
             self._resolve(doc, el, attr, value, walk, track_use)
         self._walks = {id(doc): (doc, walk)}
         return walk
+
+    def entities_named(
+        self, el: etree._Element, doc: Document, expected: str
+    ) -> Iterator[tuple[etree._Element, Entity]]:
+        """(``el``, entity) for each pointer of the mention ``el`` that names a register
+        entity of type ``expected``, as :meth:`~teikit.edition.pointers.Resolver.targets`
+        resolves them; a ``#id`` of the edition's registers is looked up once."""
+        resolver = self.edition.resolver
+        ids = doc.ids
+        attributes = dict(el.items())  # one call into lxml, not four
+        for attribute in ("ref", "key", "sameAs", "corresp"):
+            value = attributes.get(attribute)
+            if not value:
+                continue
+            shared = self._shared_keys if attribute == "key" else self._shared
+            for token in resolver.tokens(attribute, value):
+                entity = shared.get(token)
+                if entity is None or token[1:] in ids:
+                    entity = resolver.resolve(
+                        token, doc, attribute=attribute, expected=expected
+                    ).entity
+                if entity is not None and entity.type == expected:
+                    yield el, entity
 
     def _resolve(
         self,
@@ -218,7 +281,7 @@ class Context:
                     and target.doc is not doc
                     and target.entity.scope == "edition"
                 ):
-                    (self._shared_keys if attr == "key" else self._shared)[value] = target.entity.id
+                    (self._shared_keys if attr == "key" else self._shared)[value] = target.entity
             if token.startswith(("http:", "https:")):
                 walk.uris.append(Pointer(doc, el, attr, token, target))
 

@@ -385,7 +385,7 @@ def _checked(doc: Document) -> FileResult:
     """``doc`` checked against its schemas, then by the edition's rules, which take
     what they need from the schema engine's walk of it (one walk, not two)."""
     assert _current is not None
-    gathering = _rules.gathering() if _rules is not None else None
+    gathering = _rules.gathering(doc) if _rules is not None else None
     return _with_rules(doc, _current.check(doc, gathering), gathering)
 
 
@@ -566,11 +566,12 @@ def _load_edition(
     that may hold registers or prefixDefs (those given as they are). The others are
     read where they are checked, and by the model when a pointer names one. A file
     that cannot be loaded is left to the schema pass, which reports it."""
-    from teikit.edition.registers import may_hold_registers
+    from teikit.edition.registers import register_candidates
 
     loaded = dict(given)
+    candidates = register_candidates(p for p in paths if p not in loaded and p != "-")
     for path in paths:
-        if path in loaded or path == "-" or not may_hold_registers(path):
+        if path not in candidates:
             continue
         try:
             loaded[path] = load(path, require_tei=validator.require_tei)

@@ -15,6 +15,7 @@ a RELAX NG grammar embeds and standalone Schematron
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,13 +35,16 @@ class Gathering:
     is walked once: ``found``, (element, attribute, value) for the attributes
     named in ``attributes``, and ``elements``, those whose tag (Clark) is in
     ``tags``, in document order. ``complete`` once a walk met every element (a
-    valid document's RELAX NG walk; an invalid one stops early)."""
+    valid document's RELAX NG walk; an invalid one stops early). Values in
+    ``known`` (the usual ``#id`` pointers, whose answer the other check knows
+    already) are left out of ``found``."""
 
     attributes: frozenset[str]
     tags: frozenset[str]
     found: list[tuple[Any, str, str]] = field(default_factory=list)
     elements: list[Any] = field(default_factory=list)
     complete: bool = False
+    known: Container[str] = frozenset()
 
 
 @dataclass

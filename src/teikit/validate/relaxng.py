@@ -1154,6 +1154,12 @@ class _Verdict(_Values):
         self.attributes: set[str] = set()
         self.gathering = gathering  # what another check wants from this walk
         self.collecting = names or gathering is not None  # either of the two below
+        # What the rules ask for, read in the walk's own loops: one set look-up per
+        # element and per attribute, no call per element.
+        none: frozenset[str] = frozenset()
+        self.gather_tags = gathering.tags if gathering is not None else none
+        self.gather_attributes = gathering.attributes if gathering is not None else none
+        self.gather_known = gathering.known if gathering is not None else none
 
     def run(self, root: etree._Element) -> bool:
         return self.element(self.g._start, root, root.tag) is not None and all(
@@ -1176,12 +1182,15 @@ class _Verdict(_Values):
                 self.tags.add(tag)
                 if items:
                     self.attributes.update(dict(items))  # its keys, without a Python loop
-            if self.gathering is not None:
-                self.gather(el, tag, items)
+            if tag in self.gather_tags:
+                self.gathering.elements.append(el)  # type: ignore[union-attr]
         if items:
             ids = self.id_types.get(tag)
             steps = self.steps
+            wanted = self.gather_attributes
             for clark, value in items:
+                if clark in wanted and value not in self.gather_known:
+                    self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
                 found = steps.get((s.uid, clark, value))
                 s = self.attribute(s, clark, value, el) if found is None else found
                 if s is None or s.kind == NOT_ALLOWED:
@@ -1258,16 +1267,6 @@ class _Verdict(_Values):
             state.memo_tag = {}
         state.memo_tag[tag] = s
         return s
-
-    def gather(self, el: etree._Element, tag: str, items: list[tuple[str, str]]) -> None:
-        """What the edition's rules asked this walk for (see Gathering)."""
-        gathering = self.gathering
-        assert gathering is not None
-        if tag in gathering.tags:
-            gathering.elements.append(el)
-        if items:
-            wanted = gathering.attributes
-            gathering.found += [(el, a, v) for a, v in items if a in wanted]
 
     def blank(self, s: _P, text: str, el: etree._Element) -> _P:
         """The state after an element whose content is ``text``, empty or
