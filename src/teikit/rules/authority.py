@@ -124,7 +124,14 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
                     value=pointer.token,
                 )
     for idno in walk.idnos:
+        kind = idno.get("type", "")
+        if (
+            kind.lower() not in AUTHORITIES
+            and not len(idno)
+            and not (idno.text or "").lstrip().startswith(("http://", "https://"))
+        ):
+            continue  # a shelfmark, a local number: nothing an authority could fault
         value = text_value(idno)
-        problem = idno_problem(idno.get("type", ""), value) if value else None
+        problem = idno_problem(kind, value) if value else None
         if problem:
             yield finding(doc, idno, CODE, problem, Severity.WARNING)
