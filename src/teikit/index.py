@@ -237,6 +237,9 @@ class EntityIndex:
     dates: list[DateEntry] = field(default_factory=list)
     letters: list[Letter] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    _lookup: tuple[int, list[Entry], dict[str, Entry]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def of_type(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e.type == kind]
@@ -258,11 +261,18 @@ class EntityIndex:
         return self.of_type("work")
 
     def get(self, key_or_id: str) -> Entry | None:
-        """An entry by key (``register.xml#tito``) or by bare register id (``tito``)."""
-        for entry in self.entries:
-            if key_or_id in (entry.key, entry.id):
-                return entry
-        return None
+        """An entry by key (``register.xml#tito``) or by bare register id (``tito``):
+        the first in :attr:`entries` with that key or id."""
+        # A look-up table, made again when entries are added or replaced: the
+        # exports ask for every sender, addressee and place of every letter.
+        lookup = self._lookup
+        if lookup is None or lookup[0] != len(self.entries) or lookup[1] is not self.entries:
+            table: dict[str, Entry] = {}
+            for entry in self.entries:
+                table.setdefault(entry.key, entry)
+                table.setdefault(entry.id, entry)
+            lookup = self._lookup = (len(self.entries), self.entries, table)
+        return lookup[2].get(key_or_id)
 
 
 # --------------------------------------------------------------------------- snippets
