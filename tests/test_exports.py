@@ -593,6 +593,38 @@ def test_cmif_takes_sender_and_addressee_roles_from_the_configuration(tmp_path, 
     ]
 
 
+def test_workers_report_a_file_that_does_not_load_and_write_the_rest(tmp_path):
+    """--to all with two workers: a file that is not well-formed is one finding, at
+    its place, and the others are written as one process writes them."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from teikit.cli import cli
+
+    folder = tmp_path / "edition"
+    shutil.copytree(TEI, folder)
+    (folder / "letter-broken.xml").write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader>'
+    )
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        result = CliRunner().invoke(
+            cli,
+            ["export", str(folder), "--to", "all", "-j", jobs, "-o", str(out), *CMIF_CLI],
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 1, result.output
+        assert f"{folder / 'letter-broken.xml'}:1:" in result.stderr
+        assert "error: not well-formed" in result.stderr
+        outputs[jobs] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+    assert "txt/letter-1954-06-22.txt" in outputs["2"] and "cmif.xml" in outputs["2"]
+    assert outputs["1"] == outputs["2"]
+
+
 def test_without_the_roles_configuration_both_names_are_senders():
     from teikit.edition import Config, Edition
 

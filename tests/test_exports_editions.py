@@ -53,10 +53,12 @@ class Exported:
         self.name, self.folder, self.out = name, folder, out
         self.findings: list[Diagnostic] = []
         # As `teikit export --to all` reads it: the registers first, then the other
-        # documents one at a time.
+        # documents one at a time, in two workers.
         edition = Edition.open(folder, lazy=True)
         self.options = ExportOptions(base_url=f"https://example.org/{name}/", cmif=CMIF)
-        self.written = export(edition, out, "all", options=self.options, findings=self.findings)
+        self.written = export(
+            edition, out, "all", options=self.options, findings=self.findings, jobs=2
+        )
 
     def path(self, fmt: Format) -> Path:
         return self.out / ALL_OUTPUTS[fmt]
@@ -190,8 +192,9 @@ def test_geojson_and_text(exported, name):
 
 @pytest.mark.parametrize("name", ["schnitzler-briefe", "tei"])
 def test_one_streamed_reading_writes_what_each_format_writes_alone(exported, name, tmp_path):
-    """--to all reads each document once and lets it go; each format exported alone
-    from the edition held whole in memory gives the same bytes."""
+    """--to all reads each document once (in two workers) and lets it go; each format
+    exported alone from the edition held whole in memory, in this process, gives the
+    same bytes."""
     result = exported[name]
     edition = Edition.open(result.folder)
     index = build_index(edition)

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import click
 
 from teikit import __version__
-from teikit.batch import Step, write_atomic
+from teikit.batch import Step, default_jobs, write_atomic
 from teikit.edition.discovery import discover
 from teikit.errors import Diagnostic, LoadError, Severity, TeikitError, printable
 
@@ -645,6 +645,7 @@ def index_command(
 @click.option("--cmif-url", help="CMIF: the URL the file will be published at.")
 @click.option("--edition-title", help="CMIF: the edition's title.")
 @click.option("--edition-url", help="CMIF: the edition's URL.")
+@jobs_option
 @config_option
 @key_option
 @quiet_option
@@ -667,6 +668,7 @@ def export_command(
     cmif_url: str | None,
     edition_title: str | None,
     edition_url: str | None,
+    jobs: int | None,
     config_path: Path | None,
     key_mode: str | None,
     quiet: bool,
@@ -713,7 +715,15 @@ def export_command(
             edition_url=edition_url,
         )
         found: list[Diagnostic] = []
-        written = export(edition, output, fmt, options=options, findings=found, on_step=feedback)
+        written = export(
+            edition,
+            output,
+            fmt,
+            options=options,
+            findings=found,
+            on_step=feedback,
+            jobs=jobs or default_jobs(),
+        )
         feedback.close()
         if fmt == "all":
             cmif_file = output / ALL_OUTPUTS[Format.CMIF]

@@ -29,17 +29,18 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any, NamedTuple
 
 from lxml import etree
 
-from teikit.batch import OnStep, Step
+from teikit.batch import OnStep, Step, WorkerFailure, isolation, run
 from teikit.dates import DATE_ATTRIBUTES, W3CDate, date_sort_key, parse_date
 from teikit.document import TEI_NS, Document
 from teikit.edition import DocumentFacts, Edition, as_edition, edition_title, reading_order
 from teikit.edition.mentions import MENTION_ELEMENTS, POINTING_ELEMENTS
 from teikit.edition.pointers import Target, pointer_tokens
 from teikit.edition.registers import ENTITY_TYPES, REGISTER_LISTS, XML_ID, Entity
-from teikit.errors import Diagnostic
+from teikit.errors import Diagnostic, LoadError, Severity
 from teikit.reading import (
     choose_reading,
     flatten,
@@ -278,10 +279,12 @@ class EntityIndex:
 # --------------------------------------------------------------------------- snippets
 
 
+_BLOCK_TAGS = frozenset(f"{T}{name}" for name in _BLOCKS)
+
+
 def _block_of(el: etree._Element) -> etree._Element:
-    for anc in el.iterancestors():
-        if localname(anc) in _BLOCKS and is_tei(anc):
-            return anc
+    for anc in el.iterancestors(*_BLOCK_TAGS):
+        return anc
     parent = el.getparent()
     return parent if parent is not None else el
 
@@ -305,6 +308,30 @@ class _Snippets:
 
 
 # --------------------------------------------------------------------------- where
+
+
+# The names where_of looks for: an element with none of them is where its parent is.
+_WHERE_NAMES = frozenset(
+    {"correspAction", "teiHeader", "listRelation", "standOff", "note", "back", "front"}
+    | set(REGISTER_LISTS)
+)
+
+
+class _Wheres:
+    """:func:`where_of` for many elements of one document, each parent's answer found
+    once (the mentions of a paragraph share it)."""
+
+    def __init__(self) -> None:
+        self._of_parent: dict[etree._Element, str] = {}
+
+    def __call__(self, el: etree._Element) -> str:
+        parent = el.getparent()
+        if parent is None or localname(el) in _WHERE_NAMES:
+            return where_of(el)
+        found = self._of_parent.get(parent)
+        if found is None:
+            found = self._of_parent[parent] = where_of(parent)
+        return found
 
 
 def where_of(el: etree._Element) -> str:
@@ -399,31 +426,22 @@ class XPaths:
         return f"{key}[{position}]" if total > 1 else key
 
 
-def _occurrence(
-    xpath: str,
-    el: etree._Element,
-    file: str,
-    title: str,
-    text: str,
-    snippet: str,
-    attribute: str,
-    position: int,
-) -> Occurrence:
-    """``el`` (the ``position``-th candidate of its document, found at ``xpath``) as an
-    occurrence linked by ``attribute``; ``file`` and ``title`` are the document's, as
-    the index shows them."""
-    return Occurrence(
-        file=file,
-        title=title,
-        line=el.sourceline or 0,
-        xpath=xpath,
-        id=el.get(XML_ID, ""),
-        where=where_of(el),
-        text=text,
-        snippet=snippet,
-        attribute=attribute,
-        position=position,
-    )
+# What one document's pass finds, compact enough to send from a worker: an
+# occurrence's fields after its file and title (line, xpath, id, where, text,
+# snippet, attribute, position); how to make an entry the index may not have yet
+# (("entry", Entry), ("external", kind, text), ("name", kind, text)); a mention's
+# entry key, its making (None: made already) and its fields.
+_Fields = tuple[int, str, str, str, str, str, str, int]
+_Making = tuple[Any, ...]
+_Found = tuple[str, "_Making | None", _Fields]
+
+
+class _Seen(NamedTuple):
+    """One document's look-ups, each made once however many mentions ask."""
+
+    snippets: _Snippets
+    xpaths: XPaths
+    wheres: _Wheres
 
 
 # --------------------------------------------------------------------------- building
@@ -548,9 +566,15 @@ class _Builder:
         self.entries: dict[str, Entry] = {}
         self.by_entity: dict[int, Entry] = {}
         self.dates: dict[str, DateEntry] = {}
+        self._rel: dict[str, str] = {}  # a document's key -> its path relative to the root
+        self.known: frozenset[str] = frozenset()  # the keys of the register entries
 
     def rel(self, doc: Document) -> str:
-        return self.edition.relpath(doc)
+        key = self.edition.key_of(doc)
+        found = self._rel.get(key)
+        if found is None:
+            found = self._rel[key] = self.edition.relpath(doc)
+        return found
 
     # -- registers
 
@@ -567,21 +591,24 @@ class _Builder:
     def collect_registers(self) -> None:
         for entity in self.edition.registers:
             self.entry_of(entity)
+        self.known = frozenset(self.entries)
 
     # -- mentions
 
-    def entry_for(self, target: Target, kind: str, text: str, doc: Document) -> Entry | None:
+    def entry_for(
+        self, target: Target, kind: str, text: str, doc: Document
+    ) -> tuple[str, _Making | None] | None:
+        """The key of the entry ``target`` names, and how to make that entry when the
+        index has none yet (None: a register entry, made already); None when it
+        names no entity."""
         if target.entity is not None:
-            return self.entry_of(target.entity)
+            entry = self.entry_of(target.entity)
+            return entry.key, None if entry.key in self.known else ("entry", entry)
         if not kind or target.kind in ("element", "document"):
             return None  # points to something that is not an entity (an editor, a file)
         if target.kind == "external":
-            key = target.pointer
-            return self.entries.setdefault(
-                key, Entry(kind, key, "", text, text, authorities=[target.pointer])
-            )
-        key = self.missing_key(target, doc)
-        return self.entries.setdefault(key, Entry(kind, key, "", text, text))
+            return target.pointer, ("external", kind, text)
+        return self.missing_key(target, doc), ("name", kind, text)
 
     def missing_key(self, target: Target, doc: Document) -> str:
         """One key for one missing target, however the pointer was written: the file
@@ -598,58 +625,91 @@ class _Builder:
             return f"#{fragment}"
         return value
 
-    def unregistered(self, kind: str, text: str) -> Entry | None:
+    @staticmethod
+    def unregistered(kind: str, text: str) -> tuple[str, _Making] | None:
         if not kind or not text:
             return None
-        key = f"~{kind}:{fold(text)}"
-        return self.entries.setdefault(key, Entry(kind, key, "", text, text))
+        return f"~{kind}:{fold(text)}", ("name", kind, text)
 
-    def index_mentions(self, doc: Document, snippets: _Snippets, xpaths: XPaths) -> None:
-        title = self.edition.title_of(doc)
-        file = self.rel(doc)
+    def make(self, key: str, making: _Making | None) -> Entry:
+        """The entry of ``key``, made as ``making`` says when there is none yet: the
+        first document (in path order) to mention an unregistered name names it."""
+        entry = self.entries.get(key)
+        if entry is None:
+            if making is None:  # a register entry another process made: cannot happen
+                raise KeyError(key)
+            how, *rest = making
+            if how == "entry":
+                entry = rest[0]
+            else:
+                kind, text = rest
+                external = [key] if how == "external" else []
+                entry = Entry(kind, key, "", text, text, authorities=external)
+            self.entries[key] = entry
+        return entry
+
+    def mentions_of(self, doc: Document, seen: _Seen) -> list[_Found]:
+        """Every occurrence of an entity in ``doc``: (entry key, how to make the entry
+        when it is new, the occurrence's fields after file and title)."""
+        snippets, xpaths, wheres = seen
         positions = {el: n for n, el in enumerate(doc.root.iter(*_MENTION_TAGS))}
+        found: list[_Found] = []
+        told: set[str] = set()  # keys whose making went with an earlier occurrence
         for mention in self.edition.mentions(doc):
             el = mention.element
             text, context = _mention_text(el, snippets)
-            hits: list[tuple[Entry, str]] = []
+            hits: list[tuple[str, _Making | None, str]] = []
             for attribute, target in mention.targets:
-                entry = self.entry_for(target, mention.expected, text, doc)
-                if entry is not None:
-                    hits.append((entry, attribute))
+                hit = self.entry_for(target, mention.expected, text, doc)
+                if hit is not None:
+                    hits.append((*hit, attribute))
             if not mention.targets:
-                entry = self.unregistered(mention.expected, text)
-                if entry is not None:
-                    hits.append((entry, ""))
-            seen: set[str] = set()
-            for entry, attribute in hits:
-                if entry.key in seen:
+                hit = self.unregistered(mention.expected, text)
+                if hit is not None:
+                    hits.append((*hit, ""))
+            keys: set[str] = set()
+            fields: _Fields | None = None
+            for key, making, attribute in hits:
+                if key in keys:
                     continue  # ref="#a #a", or ref and key naming the same entity
-                seen.add(entry.key)
-                entry.occurrences.append(
-                    _occurrence(
-                        xpaths(el), el, file, title, text, context, attribute, positions[el]
-                    )
-                )
+                keys.add(key)
+                if making is not None:
+                    if key in told:
+                        making = None
+                    else:
+                        told.add(key)
+                if fields is None or fields[6] != attribute:
+                    fields = (
+                        el.sourceline or 0, xpaths(el), el.get(XML_ID, ""), wheres(el), text,
+                        context, attribute, positions[el],
+                    )  # fmt: skip
+                found.append((key, making, fields))
+        return found
 
-    # -- dates
-
-    def index_dates(self, doc: Document, snippets: _Snippets, xpaths: XPaths) -> None:
-        title, file = self.edition.title_of(doc), self.rel(doc)
+    def dates_of(self, doc: Document, seen: _Seen) -> list[tuple[str, _Fields]]:
+        """Every date attribute in ``doc``: (its value, the occurrence's fields)."""
+        snippets, xpaths, wheres = seen
+        found: list[tuple[str, _Fields]] = []
         for position, el in enumerate(doc.root.iter(f"{T}date", f"{T}origDate")):
             if in_egxml(el):
                 continue
-            text, context = snippets.text_and_snippet(el)
+            base: tuple[int, str, str, str, str, str] | None = None
             for attribute in DATE_ATTRIBUTES:
                 raw = el.get(attribute)
                 if raw is None:
                     continue
-                value = raw.strip()
-                entry = self.dates.setdefault(
-                    value, DateEntry(value, parse_date(value) is not None)
-                )
-                entry.occurrences.append(
-                    _occurrence(xpaths(el), el, file, title, text, context, attribute, position)
-                )
+                if base is None:
+                    text, context = snippets.text_and_snippet(el)
+                    base = (
+                        el.sourceline or 0,
+                        xpaths(el),
+                        el.get(XML_ID, ""),
+                        wheres(el),
+                        text,
+                        context,
+                    )
+                found.append((raw.strip(), (*base, attribute, position)))
+        return found
 
     # -- letters
 
@@ -817,11 +877,25 @@ def _occurrence_order(files: dict[str, int]) -> Callable[[Occurrence], tuple[int
     )
 
 
+@dataclass
+class DocumentPart:
+    """What one document adds to the index (:meth:`Indexer.examine`): made where the
+    document is read (in a worker, with ``jobs``), merged where the index is."""
+
+    key: str  # the document's key (Edition.key_of)
+    info: DocumentInfo
+    mentions: list[_Found]
+    dates: list[tuple[str, _Fields]]
+    letters: list[Letter]
+    relations: list[Relation]
+
+
 class Indexer:
     """Builds the index of an edition one document at a time: :meth:`add` each
     document (in the order of their paths), then :meth:`finish`. The index keeps
     what it found, never the documents, so they can be read and let go one by one
-    (:meth:`teikit.edition.Edition.stream`)."""
+    (:meth:`teikit.edition.Edition.stream`). :meth:`add` is :meth:`examine` (which
+    may run in another process) and :meth:`merge` (in path order)."""
 
     def __init__(self, edition: Edition) -> None:
         self.edition = edition
@@ -833,22 +907,45 @@ class Indexer:
         self.added: set[str] = set()
 
     def add(self, doc: Document) -> None:
+        self.merge(self.examine(doc))
+
+    def examine(self, doc: Document) -> DocumentPart:
+        """What ``doc`` adds to the index; the index itself is left as it is (but for
+        register entries, which are all made when the indexer is)."""
         builder, edition = self.builder, self.edition
         # One of each per document: they hold every block and path they made.
-        snippets, xpaths = _Snippets(), XPaths()
-        builder.index_mentions(doc, snippets, xpaths)
-        builder.index_dates(doc, snippets, xpaths)
-        self.letters += builder.letters(doc)
-        self.relations += builder.relations(doc)
-        self.added.add(edition.key_of(doc))
-        self.infos.append(
-            DocumentInfo(
+        seen = _Seen(_Snippets(), XPaths(), _Wheres())
+        return DocumentPart(
+            key=edition.key_of(doc),
+            info=DocumentInfo(
                 builder.rel(doc),
                 doc.root.get(XML_ID) or PurePath(doc.path).stem,
                 edition.title_of(doc),
                 edition.kind(doc),
-            )
+            ),
+            mentions=builder.mentions_of(doc, seen),
+            dates=builder.dates_of(doc, seen),
+            letters=builder.letters(doc),
+            relations=builder.relations(doc),
         )
+
+    def merge(self, part: DocumentPart) -> None:
+        """Add what :meth:`examine` found in a document: call in the order of the
+        documents' paths (the first to mention an unregistered name names it)."""
+        builder = self.builder
+        file, title = part.info.file, part.info.title
+        for key, making, fields in part.mentions:
+            builder.make(key, making).occurrences.append(Occurrence(file, title, *fields))
+        dates = builder.dates
+        for value, fields in part.dates:
+            entry = dates.get(value)
+            if entry is None:
+                entry = dates[value] = DateEntry(value, parse_date(value) is not None)
+            entry.occurrences.append(Occurrence(file, title, *fields))
+        self.letters += part.letters
+        self.relations += part.relations
+        self.added.add(part.key)
+        self.infos.append(part.info)
 
     def finish(self, title: str | None = None, order: Sequence[str] | None = None) -> EntityIndex:
         """The index of the documents added: ``title`` and ``order`` (their paths
@@ -889,12 +986,27 @@ class Indexer:
         )
 
 
+class _Done(NamedTuple):
+    """One item of :meth:`Edition.pending` done: its part, facts and what the caller's
+    ``per_document`` made of it (None when it could not be read), and what reading
+    it found (files that failed: message and diagnostics; files left out)."""
+
+    part: DocumentPart | None
+    facts: DocumentFacts | None
+    value: Any
+    failed: list[tuple[str, tuple[Diagnostic, ...]]]
+    skipped: list[Diagnostic]
+
+
 def build_index(
     docs: Edition | Iterable[Document] | str | os.PathLike[str],
     *,
     follow_refs: bool = True,
     on_step: OnStep | None = None,
-    on_document: Callable[[Document, DocumentFacts], None] | None = None,
+    per_document: Callable[[Document, DocumentFacts], Any] | None = None,
+    on_document: Callable[[DocumentFacts, Any], None] | None = None,
+    jobs: int = 1,
+    timeout: float | None = None,
 ) -> EntityIndex:
     """Index the persons, places, organisations, works, events and dates of an edition
     (an :class:`~teikit.edition.Edition`, documents, or a path to open as one).
@@ -909,14 +1021,22 @@ def build_index(
 
     The documents are taken as :meth:`~teikit.edition.Edition.stream` gives them:
     an edition opened with ``lazy=True`` is read one document at a time and none
-    is kept. ``on_document(doc, facts)`` is called for each, once indexed, while
-    it is still in memory (the exports render its text then).
+    is kept. ``per_document(doc, facts)`` is called for each document while it is
+    in memory (the exports render its text then), and ``on_document(facts,
+    value)`` is told what it returned, here, in the order of the documents' paths.
+
+    ``jobs`` > 1: the documents are read, indexed and given to ``per_document`` in
+    that many forked workers (``per_document`` must return something that
+    pickles), which send back what they found; a worker that dies or hangs
+    (``timeout``) on a file costs that file, reported as one that failed to load.
+    The index is the same however many jobs made it.
     """
     edition = as_edition(docs, follow=follow_refs)
     indexer = Indexer(edition)
     facts: list[DocumentFacts] = []
-    total = len(edition.documents) + len(edition.unloaded)
-    done, failed = 0, len(edition.failed)
+    items = edition.pending()
+    total = len(items)
+    done = 0
 
     def step(item: str, diagnostics: tuple[Diagnostic, ...] = ()) -> None:
         nonlocal done
@@ -924,22 +1044,73 @@ def build_index(
         if on_step is not None:
             on_step(Step("indexing", done, total, item, diagnostics))
 
-    for doc in edition.stream():
-        for exc in edition.failed[failed:]:  # read (and failed) on the way: said now
-            step(exc.diagnostics[0].file if exc.diagnostics else "", tuple(exc.diagnostics))
-        failed = len(edition.failed)
-        fact = edition.facts(doc)
-        facts.append(fact)
-        indexer.add(doc)
+    def examine(number: int) -> _Done:
+        failed, skipped = len(edition.failed), len(edition.skipped)
+        item = items[number]
+        doc = edition.read(item)
+        part = fact = value = None
+        if doc is not None:
+            fact = edition.facts(doc)
+            part = indexer.examine(doc)
+            value = per_document(doc, fact) if per_document is not None else None
+            if not isinstance(item, Document):
+                edition.let_go(doc)
+        return _Done(
+            part,
+            fact,
+            value,
+            [(e.message, e.diagnostics) for e in edition.failed[failed:]],
+            edition.skipped[skipped:],
+        )
+
+    def take(number: int, result: _Done) -> None:
+        if jobs > 1:  # the worker's findings: the parent's edition has not seen them
+            edition.failed += [LoadError(m, d) for m, d in result.failed]
+            edition.skipped += result.skipped
+        for message, diagnostics in result.failed:
+            step(diagnostics[0].file if diagnostics else message, diagnostics)
+        if result.part is None or result.facts is None:
+            return
+        indexer.merge(result.part)
+        facts.append(result.facts)
         if on_document is not None:
-            on_document(doc, fact)
-        step(doc.path)
-    for exc in edition.failed[failed:]:
-        step(exc.diagnostics[0].file if exc.diagnostics else "", tuple(exc.diagnostics))
+            on_document(result.facts, result.value)
+        item = items[number]
+        step(item.path if isinstance(item, Document) else item)
+
+    def lost(number: int, failure: WorkerFailure) -> _Done:
+        item = items[number]
+        path = item.path if isinstance(item, Document) else item
+        message = failure.message("the indexer")
+        diagnostic = Diagnostic(path, 0, 0, Severity.ERROR, message, "index-failed", "index")
+        return _Done(None, None, None, [(message, (diagnostic,))], [])
+
+    numbers = list(range(len(items)))
+    if jobs > 1 and len(items) > 1 and isolation():
+        run(
+            examine,
+            numbers,
+            jobs=jobs,
+            on_result=lambda number, result: take(number, result),
+            timeout=timeout,
+            on_failure=lost,
+            cost=lambda number: _size(items[number]),
+        )
+    else:
+        for number in numbers:
+            take(number, examine(number))
     return indexer.finish(
         title=edition_title(edition, facts)[0],
         order=[f.relpath for f in reading_order(facts)],
     )
+
+
+def _size(item: Document | str) -> float:
+    """What a document costs to index, as far as can be told before reading it."""
+    try:
+        return os.path.getsize(item.path if isinstance(item, Document) else item)
+    except OSError:
+        return 0.0
 
 
 # --------------------------------------------------------------------------- suggest

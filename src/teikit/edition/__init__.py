@@ -297,22 +297,40 @@ class Edition:
         already as they are, the :attr:`unloaded` ones read now, one at a time, and
         not kept (unless a pointer made the model read one). A file that cannot be
         read joins :attr:`failed` (or :attr:`skipped`, when it is not TEI)."""
-        pending = [(self.relpath(d), 0, d) for d in self.documents]
-        pending += [(self._relpath_of(p), 1, p) for p in self.unloaded]
-        for _, _, item in sorted(pending, key=lambda x: (x[0], x[1])):
-            if isinstance(item, Document):
-                yield item
-                continue
-            held = self._by_path.get(_abspath(item))
-            doc = held or _load_member(item, self.failed, self.skipped)
+        for item in self.pending():
+            doc = self.read(item)
             if doc is None:
                 continue
             yield doc
-            if held is None:  # let it go: key_of's caches would keep it or, by id, lie
-                self._keys.pop(id(doc), None)
-                if self._last_doc is doc:
-                    self._last_doc, self._last_key = None, ""
+            if not isinstance(item, Document):
+                self.let_go(doc)
             doc = None  # nor may this frame keep it while the next is yielded
+
+    def pending(self) -> list[Document | str]:
+        """What :meth:`stream` goes through, in its order: the documents held and the
+        paths of the :attr:`unloaded` ones (workers :meth:`read` them in turn)."""
+        pending: list[tuple[str, int, Document | str]] = [
+            (self.relpath(d), 0, d) for d in self.documents
+        ]
+        pending += [(self._relpath_of(p), 1, p) for p in self.unloaded]
+        return [item for _, _, item in sorted(pending, key=lambda x: (x[0], x[1]))]
+
+    def read(self, item: Document | str) -> Document | None:
+        """An item of :meth:`pending` as a document (None when it cannot be read: then
+        in :attr:`failed` or :attr:`skipped`); :meth:`let_go` it when done."""
+        if isinstance(item, Document):
+            return item
+        return self._by_path.get(_abspath(item)) or _load_member(item, self.failed, self.skipped)
+
+    def let_go(self, doc: Document) -> None:
+        """Forget a document :meth:`read` gave from a path, unless a pointer made the
+        edition keep it: key_of's caches would keep it or, by its id, lie about the
+        next one."""
+        if self._by_path.get(self.key_of(doc)) is doc:
+            return
+        self._keys.pop(id(doc), None)
+        if self._last_doc is doc:
+            self._last_doc, self._last_key = None, ""
 
     def _relpath_of(self, path: str) -> str:
         try:

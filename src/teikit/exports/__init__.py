@@ -201,6 +201,7 @@ def export(
     options: ExportOptions | None = None,
     findings: list[Diagnostic] | None = None,
     on_step: OnStep | None = None,
+    jobs: int = 1,
 ) -> list[Path]:
     """Export an edition (an :class:`~teikit.edition.Edition`, documents, a document
     or its bytes, or a path or folder to open as one) as ``fmt`` (inferred from
@@ -209,20 +210,27 @@ def export(
 
     Returns the files written. What the export finds in the edition (a letter's
     date CMIF cannot take, at the letter's line) is appended to ``findings`` when
-    given; ``on_step`` hears of each document as it is indexed. Raises
+    given; ``on_step`` hears of each document as it is indexed; ``jobs`` workers
+    read, index and render the documents (see :func:`teikit.index.build_index`). Raises
     :class:`UsageError` for a format that cannot be inferred or options a format
     needs, :class:`ExportError` when the output cannot be written.
     """
     if isinstance(fmt, str) and fmt.lower() == "all":
         return export_all(
-            source, output, index=index, options=options, findings=findings, on_step=on_step
+            source,
+            output,
+            index=index,
+            options=options,
+            findings=findings,
+            on_step=on_step,
+            jobs=jobs,
         )
     chosen = Format.parse(fmt) if fmt is not None else Format.infer(os.fspath(output))
     if index is None:  # one reading of the edition (one document at a time, when lazy)
         edition = as_edition(source)
         opts = options or export_options(edition)
         texts = (chosen,) if chosen in (Format.TXT, Format.MD) else ()
-        once = _read_once(edition, opts, texts, on_step)
+        once = _read_once(edition, opts, texts, on_step, jobs)
         return _write_one(chosen, once, None, Path(output), opts, findings)
     if isinstance(source, Edition):
         documents = list(source.order)
@@ -258,21 +266,30 @@ def _read_once(
     options: ExportOptions,
     texts: tuple[Format, ...] = (Format.TXT, Format.MD),
     on_step: OnStep | None = None,
+    jobs: int = 1,
 ) -> _ReadOnce:
     """Index the edition and render its texts (as ``texts``) in one pass over its
-    documents, read and let go one at a time when it was opened with ``lazy=True``."""
+    documents, read and let go one at a time when it was opened with ``lazy=True``
+    (by ``jobs`` workers, each sending back what it found and rendered)."""
     rendered: dict[str, dict[Format, tuple[str, str]]] = {}
 
-    def visit(doc: Document, fact: DocumentFacts) -> None:
-        if fact.kind != "register" and texts:  # registers are not reading text
-            rendered[fact.relpath] = {
-                fmt: (doc.path, render(doc, markdown=fmt is Format.MD, notes=options.notes))
-                for fmt in texts
-            }
+    def render_texts(doc: Document, fact: DocumentFacts) -> dict[Format, tuple[str, str]] | None:
+        if fact.kind == "register" or not texts:  # registers are not reading text
+            return None
+        return {
+            fmt: (doc.path, render(doc, markdown=fmt is Format.MD, notes=options.notes))
+            for fmt in texts
+        }
 
-    index = build_index(edition, on_document=visit, on_step=on_step)
-    root = Path(index.root)
+    def keep(fact: DocumentFacts, value: dict[Format, tuple[str, str]] | None) -> None:
+        if value is not None:
+            rendered[fact.relpath] = value
+
+    index = build_index(
+        edition, per_document=render_texts, on_document=keep, on_step=on_step, jobs=jobs
+    )
     in_order = {fmt: [rendered[f][fmt] for f in index.order if f in rendered] for fmt in texts}
+    root = Path(index.root)
     # CMIF's header comes from the edition file, else the first letter: read again.
     kinds = {d.file: d.kind for d in index.documents}
     letters = [f for f in index.order if kinds.get(f) == "letter"]
@@ -297,6 +314,7 @@ def export_all(
     options: ExportOptions | None = None,
     findings: list[Diagnostic] | None = None,
     on_step: OnStep | None = None,
+    jobs: int = 1,
 ) -> list[Path]:
     """Every format into ``folder`` (names in :data:`ALL_OUTPUTS`), from one reading
     and one index of the edition.
@@ -328,7 +346,7 @@ def export_all(
             source = Edition.open(source, lazy=True)
         edition = as_edition(source)
         options = options or export_options(edition)
-        once = _read_once(edition, options, on_step=on_step)
+        once = _read_once(edition, options, on_step=on_step, jobs=jobs)
     target = output_directory(folder)
     network = build_network(once.index, options.min_co_mentions)
     written: list[Path] = []
