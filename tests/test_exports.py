@@ -699,3 +699,31 @@ def test_export_all_writes_the_other_formats_before_it_raises(tmp_path):
         export(TEI, tmp_path / "all", "all")
     assert (tmp_path / "all" / "places.geojson").is_file()
     assert not (tmp_path / "all" / "cmif.xml").exists()
+
+
+@pytest.mark.parametrize("kind", ["directed", "undirected"])
+def test_gexf_edges_written_as_text_are_what_lxml_writes(kind):
+    """The GEXF writer streams edges as text (an edition has hundreds of thousands):
+    the same bytes as lxml gives the same edge element, escapes included."""
+    import io
+
+    from teikit.exports.gexf import GEXF_NS, _edge, _edge_text
+    from teikit.exports.network import Edge
+
+    edges = [
+        Edge("a&b", 'c"d<>\n\tx\r', "co-mention", False, ["l1", "l2 é", "&x'"]),
+        Edge("p1", "p2", "correspondence", True, []),
+    ]
+    for n, edge in enumerate(edges):
+        out = io.BytesIO()
+        with (
+            etree.xmlfile(out, encoding="UTF-8") as xf,
+            xf.element(f"{{{GEXF_NS}}}edges", nsmap={None: GEXF_NS}),
+        ):
+            xf.write("\n")
+            xf.flush()
+            start = len(out.getvalue())
+            xf.write(_edge(n, edge, kind), pretty_print=True)
+            xf.flush()
+            written = out.getvalue()[start:]
+        assert written == _edge_text(n, edge, kind).encode("utf-8")

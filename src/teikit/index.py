@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -282,28 +283,38 @@ class EntityIndex:
 _BLOCK_TAGS = frozenset(f"{T}{name}" for name in _BLOCKS)
 
 
-def _block_of(el: etree._Element) -> etree._Element:
-    for anc in el.iterancestors(*_BLOCK_TAGS):
-        return anc
-    parent = el.getparent()
-    return parent if parent is not None else el
-
-
 class _Snippets:
     """Context snippets, flattening each block once however many mentions it holds."""
 
     def __init__(self) -> None:
         self._cache: dict[etree._Element, tuple[str, dict[etree._Element, tuple[int, int]]]] = {}
+        self._blocks: dict[etree._Element, etree._Element] = {}  # parent -> its block
+
+    def block_of(self, el: etree._Element) -> etree._Element:
+        """The nearest ancestor of ``el`` that is a text block (else its parent): the
+        text its snippet is cut from. Found once per parent."""
+        parent = el.getparent()
+        if parent is None:
+            return el
+        block = self._blocks.get(parent)
+        if block is None:
+            node: etree._Element | None = parent
+            while node is not None and node.tag not in _BLOCK_TAGS:
+                node = node.getparent()
+            block = self._blocks[parent] = node if node is not None else parent
+        return block
 
     def text_and_snippet(self, el: etree._Element) -> tuple[str, str]:
-        block = _block_of(el)
-        if block not in self._cache:
-            self._cache[block] = flatten(block)
-        text, spans = self._cache[block]
-        if el not in spans:  # inside something the reading text leaves out (sic, del)
+        block = self.block_of(el)
+        flat = self._cache.get(block)
+        if flat is None:
+            flat = self._cache[block] = flatten(block)
+        text, spans = flat
+        span = spans.get(el)
+        if span is None:  # inside something the reading text leaves out (sic, del)
             own = reading_text(el)
             return own, own
-        start, end = spans[el]
+        start, end = span
         return normalize_space(text[start:end]), snippet(text, start, end)
 
 
@@ -380,39 +391,45 @@ class XPaths:
         self._steps: dict[etree._Element, str] = {}
 
     def __call__(self, el: etree._Element) -> str:
+        paths = self._paths
+        found = paths.get(el)
+        if found is not None:
+            return found
         chain: list[etree._Element] = []
         node: etree._Element | None = el
-        while node is not None and node not in self._paths:
+        path = ""
+        while node is not None:
+            found = paths.get(node)
+            if found is not None:
+                path = found
+                break
             chain.append(node)
             node = node.getparent()
-        path = self._paths[node] if node is not None else ""
+        steps = self._steps
         for item in reversed(chain):
-            path = f"{path}/{self._step(item)}"
-            self._paths[item] = path
+            step = steps.get(item)
+            path = f"{path}/{step if step is not None else self._step(item)}"
+            paths[item] = path
         return path
 
     def _step(self, node: etree._Element) -> str:
-        step = self._steps.get(node)
-        if step is not None:
-            return step
         parent = node.getparent()
         if parent is not None:
             siblings = list(parent)
         else:  # the root, among the comments and processing instructions around it
             siblings = [*reversed(list(node.itersiblings(preceding=True))), node]
             siblings += node.itersiblings()
-        keys = [self._key(s) for s in siblings]
-        total: dict[str | None, int] = {}
-        for key in keys:
-            total[key] = total.get(key, 0) + 1
+        keys = list(map(self._key, siblings))
+        total = Counter(keys)
         seen: dict[str | None, int] = {}
+        steps, form = self._steps, self._format
         for sibling, key in zip(siblings, keys, strict=True):
             if key is None:
-                self._steps[sibling] = "text()"
+                steps[sibling] = "text()"
                 continue
-            seen[key] = seen.get(key, 0) + 1
-            self._steps[sibling] = self._format(key, seen[key], total[key])
-        return self._steps[node]
+            seen[key] = position = seen.get(key, 0) + 1
+            steps[sibling] = form(key, position, total[key])
+        return steps[node]
 
     # What a step is: overridden by teikit.render.ElementPaths for XPath's path().
 

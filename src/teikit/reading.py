@@ -87,8 +87,9 @@ def choose_reading(choice: etree._Element) -> etree._Element | None:
     return children[0] if children else None
 
 
-def _skip_in_reading(el: etree._Element) -> bool:
-    return localname(el) in ("", "del", "fw") or not is_tei(el)
+_BREAKS = frozenset({"lb", "cb", "pb"})
+_LEFT_OUT = frozenset({f"{_TEI}del", f"{_TEI}fw"})
+_NOTE = f"{_TEI}note"
 
 
 def flatten(
@@ -103,29 +104,38 @@ def flatten(
     spans: dict[etree._Element, tuple[int, int]] = {}
     pos = 0
 
-    def emit(text: str | None) -> None:
-        nonlocal pos
-        if text:
-            parts.append(text)
-            pos += len(text)
-
     def walk(el: etree._Element) -> None:
+        nonlocal pos
         start = pos
-        name = localname(el)
-        if name in ("lb", "cb", "pb"):
-            emit("" if el.get("break") == "no" else " ")
+        tag = el.tag
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if name in _BREAKS:
+            if el.get("break") != "no":
+                parts.append(" ")
+                pos += 1
         elif name == "choice":
             chosen = choose_reading(el)
             if chosen is not None:
                 walk(chosen)
         else:
-            emit(el.text)
+            text = el.text
+            if text:
+                parts.append(text)
+                pos += len(text)
             for child in el:
-                if not (
-                    _skip_in_reading(child) or (localname(child) == "note" and child is not keep)
+                tag = child.tag
+                # TEI elements only, no deletions or forme work, no other note
+                if (
+                    isinstance(tag, str)
+                    and tag.startswith(_TEI)
+                    and tag not in _LEFT_OUT
+                    and (tag != _NOTE or child is keep)
                 ):
                     walk(child)
-                emit(child.tail)
+                tail = child.tail
+                if tail:
+                    parts.append(tail)
+                    pos += len(tail)
         spans[el] = (start, pos)
 
     walk(block)
@@ -158,7 +168,31 @@ def _cut_after(text: str, width: int) -> str:
 def snippet(text: str, start: int, end: int, width: int = _SNIPPET_SIDE) -> str:
     """``text[start:end]`` with up to ``width`` characters of context on each side."""
     middle = normalize_space(text[start:end])
-    return (_cut_before(text[:start], width) + middle + _cut_after(text[end:], width)).strip()
+    return (_before(text, start, width) + middle + _after(text, end, width)).strip()
+
+
+# Context is cut from a window this many times its width around the mention, not
+# from the whole block: a diary's paragraph of 50,000 characters with a thousand
+# names would otherwise be normalised a thousand times.
+_WINDOW = 4
+
+
+def _before(text: str, start: int, width: int) -> str:
+    begin = max(0, start - _WINDOW * width)
+    if begin:
+        # Normalised, a window is the end of the normalised whole; once it is longer
+        # than the width, its cut is the whole's.
+        near = _cut_before(text[begin:start], width)
+        if len(normalize_space(text[begin:start])) > width:
+            return near
+    return _cut_before(text[:start], width)
+
+
+def _after(text: str, end: int, width: int) -> str:
+    stop = end + _WINDOW * width
+    if stop < len(text) and len(normalize_space(text[end:stop])) > width:
+        return _cut_after(text[end:stop], width)
+    return _cut_after(text[end:], width)
 
 
 # --------------------------------------------------------------------------- folding

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -196,8 +196,18 @@ class SafeDictWriter(csv.DictWriter):
     """:class:`csv.DictWriter` whose rows go through :func:`csv_cell` (the header
     is teikit's own)."""
 
+    def __init__(self, f: Any, fieldnames: Sequence[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(f, fieldnames, *args, **kwargs)
+        self._known = frozenset(self.fieldnames)
+
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:
-        return super().writerow({key: csv_cell(value) for key, value in rowdict.items()})
+        # DictWriter's check for unknown keys without the set of field names it
+        # makes for every row (mentions.csv has a row per mention).
+        if self.extrasaction == "raise" and not self._known.issuperset(rowdict):
+            wrong = ", ".join(repr(k) for k in rowdict if k not in self._known)
+            raise ValueError(f"dict contains fields not in fieldnames: {wrong}")
+        missing = self.restval
+        return self.writer.writerow([csv_cell(rowdict.get(k, missing)) for k in self.fieldnames])
 
     def writerows(self, rowdicts: Iterable[Mapping[str, Any]]) -> None:
         for row in rowdicts:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -39,6 +40,7 @@ _SILENT = frozenset(
     {"del", "fw", "pb", "cb", "anchor", "index", "interp", "interpGrp", "figDesc", "surplus"}
 )
 _DIVS = frozenset({"div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"})
+_WRITERS = 8  # files written at a time
 _MD_INLINE = re.compile(r"([\\`*_<>])")
 _MD_LINE_START = re.compile(r"^(\s*)(#|>|[-+*] )")  # headings, quotes, bullets
 _MD_NUMBERED = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")  # "1948. " starts a list
@@ -236,7 +238,7 @@ def write_rendered(
     # Two documents with one stem (a/x.xml, b/x.xml) get x.txt and x-2.txt: never
     # one written over the other while the summary counts both.
     taken: set[str] = set()
-    written = []
+    files: list[tuple[Path, str]] = []
     for path, text in texts:
         stem = PurePath(path).stem
         name, n = stem, 1
@@ -244,5 +246,8 @@ def write_rendered(
             n += 1
             name = f"{stem}-{n}"
         taken.add((name + suffix).lower())
-        written.append(write_text(folder / (name + suffix), text))
-    return written
+        files.append((folder / (name + suffix), text))
+    # Each file is synced to disk before it takes its name (write_atomic): several
+    # at a time, so that a few thousand letters do not wait for the disk one by one.
+    with ThreadPoolExecutor(_WRITERS) as pool:
+        return list(pool.map(lambda file: write_text(*file), files))
