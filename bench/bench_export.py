@@ -4,14 +4,18 @@
     python bench/bench_export.py /tmp/real [--repeat 1] [--json out.json]
 
 Each run is a fresh process, timed from outside (wall time, interpreter start-up
-included; peak RSS from ``os.wait4``):
+included; CPU time, user and system, of the process and the workers it waited
+for, and peak RSS of the largest of them, from ``os.wait4``). On a shared machine
+the CPU seconds say more than the wall time, which other work stretches:
 
 - ``parse``: ``Edition.open(CORPUS)``: every file read and parsed, the registers
   collected, nothing else: one parse of the edition;
 - ``one format``: ``teikit export CORPUS --to gexf``: a parse and the index, as
   each format used to cost on its own;
 - ``all``: ``teikit export CORPUS --to all``: every format from one streamed
-  reading (the registers held, the other documents read and let go one by one).
+  reading (the registers held, the other documents read, indexed and rendered
+  by one worker per core, and let go one by one);
+- ``all -j 1``: the same with one worker.
 """
 
 from __future__ import annotations
@@ -44,7 +48,12 @@ def measure(cmd: list[str]) -> dict:
     rc = os.waitstatus_to_exitcode(status)
     if rc not in (0, 1):
         raise SystemExit(f"{' '.join(cmd[:6])} … failed ({rc}): {stderr[-2000:]}")
-    return {"wall_s": round(wall, 2), "maxrss_mb": round(usage.ru_maxrss / 1024, 1), "rc": rc}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "maxrss_mb": round(usage.ru_maxrss / 1024, 1),
+        "rc": rc,
+    }
 
 
 def best(cmd: list[str], repeat: int) -> dict:
@@ -73,6 +82,10 @@ def main() -> None:
         "all formats": [
             *teikit, "export", str(args.corpus), "--to", "all", "-o", str(out / "all"), *CMIF,
         ],
+        "all formats -j 1": [
+            *teikit, "export", str(args.corpus), "--to", "all", "-j", "1",
+            "-o", str(out / "all-j1"), *CMIF,
+        ],
     }  # fmt: skip
     results = {"load_before": os.getloadavg()}
     for name, cmd in runs.items():
@@ -84,6 +97,9 @@ def main() -> None:
     every = results["all formats"]["wall_s"]
     results["all / parse"] = round(every / parse, 2)
     results["all / one format"] = round(every / one, 2)
+    results["all / parse, CPU"] = round(
+        results["all formats"]["cpu_s"] / results["parse"]["cpu_s"], 2
+    )
     results["files"] = sorted(str(p.relative_to(out / "all")) for p in (out / "all").iterdir())
     print(json.dumps(results, indent=2))
     if args.json:

@@ -17,15 +17,16 @@ Every table is written row by row, atomically.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import ExportError, ExportOptions, SafeDictWriter, output_directory
+from teikit.exports.common import ExportError, ExportOptions, csv_cell, output_directory
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
@@ -46,15 +47,20 @@ def _ids(parties: Sequence[Party]) -> str:
     return _join(p.id or p.key for p in parties)
 
 
-def write_table(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Path:
+Row = Sequence[object]  # the cells of a row, in the order of its table's columns
+
+
+def write_table(path: Path, header: Sequence[str], rows: Iterable[Row]) -> Path:
     """One CSV table, streamed row by row into a temporary file that replaces
-    ``path`` when complete."""
+    ``path`` when complete; every cell made safe (:func:`csv_cell`)."""
 
     def produce(handle: BinaryIO) -> None:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        writer = SafeDictWriter(text, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow([csv_cell(name) for name in header])
+        # Rows as lists, not dicts: mentions.csv and edge_letters.csv have a row per
+        # mention and per letter of an edge, millions in a large edition.
+        writer.writerows([csv_cell(value) for value in row] for row in rows)
         text.flush()
         text.detach()  # the caller closes the file
 
@@ -70,23 +76,24 @@ LETTER_COLUMNS = (
 )  # fmt: skip
 
 
-def letter_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
+def letter_rows(index: EntityIndex) -> Iterator[Row]:
+    """One row per letter, in the order of :data:`LETTER_COLUMNS`."""
     for lt in index.letters:
-        yield {
-            "id": lt.id,
-            "date": lt.date,
-            "title": lt.title,
-            "sender": _names(lt.senders),
-            "sender_id": _ids(lt.senders),
-            "addressee": _names(lt.addressees),
-            "addressee_id": _ids(lt.addressees),
-            "place_sent": _names(lt.places_sent),
-            "place_sent_id": _ids(lt.places_sent),
-            "place_received": _names(lt.places_received),
-            "place_received_id": _ids(lt.places_received),
-            "archival_reference": _join(lt.archival),
-            "file": lt.file,
-        }
+        yield (
+            lt.id,
+            lt.date,
+            lt.title,
+            _names(lt.senders),
+            _ids(lt.senders),
+            _names(lt.addressees),
+            _ids(lt.addressees),
+            _names(lt.places_sent),
+            _ids(lt.places_sent),
+            _names(lt.places_received),
+            _ids(lt.places_received),
+            _join(lt.archival),
+            lt.file,
+        )
 
 
 ENTITY_COLUMNS = {
@@ -125,10 +132,12 @@ def _entity_row(e: Entry) -> dict[str, object]:
     }
 
 
-def entity_rows(index: EntityIndex, kind: str) -> Iterator[dict[str, object]]:
+def entity_rows(index: EntityIndex, kind: str) -> Iterator[Row]:
+    """One row per entity of ``kind``, in the order of its :data:`ENTITY_COLUMNS`."""
     columns = ENTITY_COLUMNS[kind]
     for e in index.of_type(kind):
-        yield {k: v for k, v in _entity_row(e).items() if k in columns}
+        row = _entity_row(e)
+        yield [row[k] for k in columns]
 
 
 MENTION_COLUMNS = (
@@ -137,22 +146,22 @@ MENTION_COLUMNS = (
 )  # fmt: skip
 
 
-def mention_rows(index: EntityIndex) -> Iterator[dict[str, object]]:
-    """One row per occurrence: where each entity is mentioned."""
+def mention_rows(index: EntityIndex) -> Iterator[Row]:
+    """One row per occurrence: where each entity is mentioned (:data:`MENTION_COLUMNS`)."""
     return (
-        {
-            "entity_id": e.id or e.key,
-            "entity_type": e.type,
-            "entity_name": e.name,
-            "file": o.file,
-            "document": o.title,
-            "line": o.line,
-            "where": o.where,
-            "element_id": o.id,
-            "xpath": o.xpath,
-            "text": o.text,
-            "snippet": o.snippet,
-        }
+        (
+            e.id or e.key,
+            e.type,
+            e.name,
+            o.file,
+            o.title,
+            o.line,
+            o.where,
+            o.id,
+            o.xpath,
+            o.text,
+            o.snippet,
+        )
         for e in index.entries
         for o in e.occurrences
     )
@@ -164,25 +173,27 @@ EDGE_COLUMNS = (
 EDGE_LETTER_COLUMNS = ("Source", "Target", "Relation", "Letter")
 
 
-def edge_rows(network: Network) -> Iterator[dict[str, object]]:
+def edge_rows(network: Network) -> Iterator[Row]:
+    """One row per edge (:data:`EDGE_COLUMNS`)."""
     labels = {n.id: n.label for n in network.nodes}
     for e in network.iter_edges():
-        yield {
-            "Source": e.source,
-            "Target": e.target,
-            "Type": "Directed" if e.directed else "Undirected",
-            "Weight": e.weight,
-            "Relation": e.relation,
-            "Source Label": labels[e.source],
-            "Target Label": labels[e.target],
-        }
+        yield (
+            e.source,
+            e.target,
+            "Directed" if e.directed else "Undirected",
+            e.weight,
+            e.relation,
+            labels[e.source],
+            labels[e.target],
+        )
 
 
-def edge_letter_rows(network: Network) -> Iterator[dict[str, object]]:
-    """One row per edge and letter: the letters that make each edge."""
+def edge_letter_rows(network: Network) -> Iterator[Row]:
+    """One row per edge and letter: the letters that make each edge
+    (:data:`EDGE_LETTER_COLUMNS`)."""
     for e in network.iter_edges():
         for letter in e.letters:
-            yield {"Source": e.source, "Target": e.target, "Relation": e.relation, "Letter": letter}
+            yield (e.source, e.target, e.relation, letter)
 
 
 def write(
@@ -197,7 +208,7 @@ def write(
     edges.csv and edge_letters.csv into the directory ``output``."""
     folder = output_directory(output)
     network = network if network is not None else build_network(index, options.min_co_mentions)
-    tables: list[tuple[str, Sequence[str], Iterable[Mapping[str, object]]]] = [
+    tables: list[tuple[str, Sequence[str], Iterable[Row]]] = [
         ("letters.csv", LETTER_COLUMNS, letter_rows(index))
     ]
     for kind, plural in (

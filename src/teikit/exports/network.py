@@ -176,8 +176,9 @@ class CoMentions:
 
     def __iter__(self) -> Iterator[Edge]:
         ids, letters = self.ids, self.letter_ids
+        letter_of = letters.__getitem__
         for a, b, ranks in self._runs():
-            yield Edge(ids[a], ids[b], "co-mention", False, [letters[r] for r in ranks])
+            yield Edge(ids[a], ids[b], "co-mention", False, list(map(letter_of, ranks)))
 
     @property
     def node_ids(self) -> set[str]:
