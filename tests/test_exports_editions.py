@@ -96,6 +96,10 @@ def test_every_format_is_written_and_nothing_fails(exported, name):
         expected.discard("cmif.xml")
         assert {d.code for d in result.findings} >= {"cmif-no-letters"}
     assert names == expected
+    # The texts waited in a scratch folder of the output while the workers wrote
+    # them: moved into place, and the folder gone.
+    assert {p.name for p in result.out.iterdir()} == expected
+    assert all(p.exists() for p in result.written)
 
 
 @pytest.mark.parametrize("name", EDITIONS)

@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import importlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -39,7 +42,7 @@ from teikit.document import Document, load
 from teikit.edition import Config, DocumentFacts, Edition, as_edition
 from teikit.errors import Diagnostic, Severity, TeikitError, UsageError
 from teikit.exports.cmif import CmifOptions, cmif_check, letter_findings
-from teikit.exports.common import ExportError, ExportOptions, output_directory
+from teikit.exports.common import ExportError, ExportOptions, output_directory, write_text
 from teikit.exports.network import Network, build_network
 from teikit.exports.text import reading_order as text_order
 from teikit.exports.text import render
@@ -243,12 +246,14 @@ def export(
 @dataclass
 class _ReadOnce:
     """What one pass over the edition leaves for the writers: the index, each text's
-    reading as txt and md (in reading order) and the few documents whose headers
-    CMIF reads."""
+    reading as txt and md (in reading order: the document's path and the text, or
+    with ``staged`` the file the text waits in) and the few documents whose
+    headers CMIF reads."""
 
     index: EntityIndex
     texts: dict[Format, list[tuple[str, str]]]
     headers: list[Document]
+    staged: bool = False
 
 
 def _documents(
@@ -267,19 +272,27 @@ def _read_once(
     texts: tuple[Format, ...] = (Format.TXT, Format.MD),
     on_step: OnStep | None = None,
     jobs: int = 1,
+    stage: Path | None = None,
 ) -> _ReadOnce:
     """Index the edition and render its texts (as ``texts``) in one pass over its
     documents, read and let go one at a time when it was opened with ``lazy=True``
-    (by ``jobs`` workers, each sending back what it found and rendered)."""
+    (by ``jobs`` workers, each sending back what it found and rendered). With
+    ``stage`` (a folder), each text is written there as soon as it is rendered,
+    to be moved into place once the reading order is known, and is never held."""
     rendered: dict[str, dict[Format, tuple[str, str]]] = {}
 
     def render_texts(doc: Document, fact: DocumentFacts) -> dict[Format, tuple[str, str]] | None:
         if fact.kind == "register" or not texts:  # registers are not reading text
             return None
-        return {
-            fmt: (doc.path, render(doc, markdown=fmt is Format.MD, notes=options.notes))
-            for fmt in texts
-        }
+        done = {}
+        for fmt in texts:
+            text = render(doc, markdown=fmt is Format.MD, notes=options.notes)
+            if stage is None:
+                done[fmt] = (doc.path, text)
+            else:
+                name = hashlib.sha1(fact.relpath.encode("utf-8")).hexdigest()
+                done[fmt] = (doc.path, str(write_text(stage / fmt.value / name, text)))
+        return done
 
     def keep(fact: DocumentFacts, value: dict[Format, tuple[str, str]] | None) -> None:
         if value is not None:
@@ -303,7 +316,7 @@ def _read_once(
             except TeikitError:
                 continue
         headers.append(doc)
-    return _ReadOnce(index, in_order, headers)
+    return _ReadOnce(index, in_order, headers, staged=stage is not None)
 
 
 def export_all(
@@ -341,13 +354,33 @@ def export_all(
             },
             documents,
         )
-    else:
-        if isinstance(source, str | os.PathLike):
-            source = Edition.open(source, lazy=True)
-        edition = as_edition(source)
-        options = options or export_options(edition)
-        once = _read_once(edition, options, on_step=on_step, jobs=jobs)
+        target = output_directory(folder)
+        return _write_all(once, target, options, findings)
+    if isinstance(source, str | os.PathLike):
+        source = Edition.open(source, lazy=True)
+    edition = as_edition(source)
+    options = options or export_options(edition)
     target = output_directory(folder)
+    # The texts wait in a scratch folder of the output (one a killed run leaves is
+    # cleaned by the next), so that they are written as the workers render them.
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".teikit-", dir=target))
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        once = _read_once(edition, options, on_step=on_step, jobs=jobs, stage=stage)
+        return _write_all(once, target, options, findings)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_all(
+    once: _ReadOnce,
+    target: Path,
+    options: ExportOptions,
+    findings: list[Diagnostic] | None,
+) -> list[Path]:
+    """Every format of :data:`ALL_OUTPUTS` into ``target`` (see :func:`export_all`)."""
     network = build_network(once.index, options.min_co_mentions)
     written: list[Path] = []
     first_failure: TeikitError | None = None
@@ -389,9 +422,8 @@ def _write_one(
 ) -> list[Path]:
     writer = importlib.import_module(chosen.module)
     if chosen in (Format.TXT, Format.MD):
-        return writer.write_rendered(
-            once.texts[chosen], output, options, markdown=chosen is Format.MD
-        )
+        place = writer.place_staged if once.staged else writer.write_rendered
+        return place(once.texts[chosen], output, options, markdown=chosen is Format.MD)
     if chosen is Format.CSV:
         return writer.write([], once.index, output, options, network=network)
     if chosen is Format.GEXF:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -21,11 +21,11 @@ from lxml import etree
 
 from teikit.document import TEI_NS, Document
 from teikit.edition.documents import document_title
-from teikit.exports.common import ExportOptions, output_directory, write_text
+from teikit.exports.common import ExportError, ExportOptions, output_directory, write_text
 from teikit.index import EntityIndex
 from teikit.reading import choose_reading, is_tei, localname
 
-__all__ = ["reading_order", "render", "write", "write_rendered"]
+__all__ = ["place_staged", "reading_order", "render", "write", "write_rendered"]
 
 T = f"{{{TEI_NS}}}"
 _BREAK = "\ue000"  # stands for <lb/> until whitespace is normalised
@@ -227,27 +227,68 @@ def write_rendered(
 ) -> list[Path]:
     """Write texts already rendered, ``(path of the document, text)`` in reading
     order, as :func:`write` does (the documents need not be in memory any more)."""
-    single = options.single_file
-    if single is None:
-        single = bool(PurePath(os.fspath(output)).suffix)
-    if single:
-        rule = "\n---\n\n" if markdown else "\n" + "=" * 72 + "\n\n"
-        return [write_text(output, rule.join(text for _, text in texts))]
+    if _single(output, options):
+        return [write_text(output, _combined((text for _, text in texts), markdown))]
+    files = _files(output, [path for path, _ in texts], markdown)
+    # Each file is synced to disk before it takes its name (write_atomic): several
+    # at a time, so that a few thousand letters do not wait for the disk one by one.
+    with ThreadPoolExecutor(_WRITERS) as pool:
+        return list(pool.map(write_text, files, (text for _, text in texts)))
+
+
+def place_staged(
+    staged: Sequence[tuple[str, str]],
+    output: str | os.PathLike[str],
+    options: ExportOptions,
+    *,
+    markdown: bool = False,
+) -> list[Path]:
+    """:func:`write_rendered` for texts written already, each to a file of its own
+    (``(path of the document, file of its text)`` in reading order, the files in
+    one folder with the output): each is moved into place under its name."""
+    if _single(output, options):
+        texts = (Path(file).read_text(encoding="utf-8") for _, file in staged)
+        return [write_text(output, _combined(texts, markdown))]
+    placed = []
+    for target, (_, file) in zip(
+        _files(output, [path for path, _ in staged], markdown), staged, strict=True
+    ):
+        try:
+            if target.exists():  # an existing file keeps its mode, as write_atomic keeps it
+                os.chmod(file, target.stat().st_mode & 0o7777)
+            os.replace(file, target)
+        except OSError as exc:
+            raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        placed.append(target)
+    return placed
+
+
+def _single(output: str | os.PathLike[str], options: ExportOptions) -> bool:
+    """One combined file (``options.single_file``; default: ``output`` has a suffix)."""
+    if options.single_file is not None:
+        return options.single_file
+    return bool(PurePath(os.fspath(output)).suffix)
+
+
+def _combined(texts: Iterable[str], markdown: bool) -> str:
+    rule = "\n---\n\n" if markdown else "\n" + "=" * 72 + "\n\n"
+    return rule.join(texts)
+
+
+def _files(output: str | os.PathLike[str], paths: Sequence[str], markdown: bool) -> list[Path]:
+    """The file of each document's text in the folder ``output``, by the document's
+    stem: two documents with one stem (a/x.xml, b/x.xml) get x.txt and x-2.txt,
+    never one written over the other while the summary counts both."""
     folder = output_directory(output)
     suffix = ".md" if markdown else ".txt"
-    # Two documents with one stem (a/x.xml, b/x.xml) get x.txt and x-2.txt: never
-    # one written over the other while the summary counts both.
     taken: set[str] = set()
-    files: list[tuple[Path, str]] = []
-    for path, text in texts:
+    files = []
+    for path in paths:
         stem = PurePath(path).stem
         name, n = stem, 1
         while (name + suffix).lower() in taken:
             n += 1
             name = f"{stem}-{n}"
         taken.add((name + suffix).lower())
-        files.append((folder / (name + suffix), text))
-    # Each file is synced to disk before it takes its name (write_atomic): several
-    # at a time, so that a few thousand letters do not wait for the disk one by one.
-    with ThreadPoolExecutor(_WRITERS) as pool:
-        return list(pool.map(lambda file: write_text(*file), files))
+        files.append(folder / (name + suffix))
+    return files
