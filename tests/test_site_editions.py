@@ -6,6 +6,7 @@ language, and nothing of the bundled edition in the generic pages."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,56 @@ def test_cmif_folders_build_without_a_crash(tmp_path, name):
     assert report.dead_links == 0
     assert (tmp_path / "site" / "index.html").is_file()
     assert not [d for d in report.diagnostics if d.code in ("worker-crashed", "render-failed")]
+
+
+def _english_only() -> tuple[set[str], list[re.Pattern[str]]]:
+    """The catalog's English strings that German says otherwise: whole strings, and
+    patterns for those with a {name} to fill in."""
+    import json
+
+    from teikit import render
+
+    folder = render.XSLT_DIR / "common" / "i18n"
+    english = json.loads((folder / "en.json").read_text("utf-8"))
+    german = json.loads((folder / "de.json").read_text("utf-8"))
+    plain: set[str] = set()
+    patterns: list[re.Pattern[str]] = []
+    for key, text in english.items():
+        if key.startswith("_") or text == german.get(key) or len(text.strip()) < 3:
+            continue
+        if "{" in text:
+            parts = re.split(r"\{\w+\}", text.strip())
+            if len("".join(parts).strip()) >= 3:  # not a bare "{day} {month} {year}"
+                patterns.append(re.compile(".+".join(re.escape(p) for p in parts)))
+        else:
+            plain.add(text.strip())
+    return plain, patterns
+
+
+def test_a_german_document_page_has_no_english_interface_string(real_sites):
+    """Schnitzler's letters are German: no string of the English catalog that German
+    says otherwise is on their pages, in the text or in a tooltip or label (the
+    reading/diplomatic switch, the tooltips of additions and deletions, register
+    section headings, page breaks, note links …)."""
+    folder, report = real_sites["schnitzler-briefe"]
+    plain, patterns = _english_only()
+    assert {"Reading text", "As printed", "Relations", "Deleted", "Persons"} <= plain
+    pages = document_pages(folder, report)
+    assert len(pages) > 200
+    found: dict[str, set[str]] = {}
+    for name in pages:
+        root = page(folder, name)
+        strings = {s.strip() for s in root.xpath("//body//text()") if s.strip()}
+        strings |= {s.strip() for s in root.xpath("//@title | //@aria-label | //@alt")}
+        english = {s for s in strings if s in plain or any(p.fullmatch(s) for p in patterns)}
+        # Deleted text's tooltip: "Deleted" or "Deleted: how", never English
+        english |= {s for s in strings if s.startswith(("Deleted", "Added ", "Omitted"))}
+        if english:
+            found[name] = english
+    assert found == {}
+    # The German strings are there instead.
+    switches = {
+        tuple(page(folder, name).xpath("//div[@class='tk-view-switch']//label/text()"))
+        for name in pages
+    } - {()}
+    assert switches == {("Lesetext", "Wie gedruckt")}

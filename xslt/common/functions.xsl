@@ -337,7 +337,7 @@
     <xsl:variable name="n" as="xs:string?" select="($element/@n, $pb/@n)[normalize-space()][1] ! normalize-space(.)"/>
     <xsl:variable name="type" as="xs:string?" select="($element/@type, $element/tei:graphic/@type)
         [normalize-space()][not(. = ('NULL', 'null', 'none'))][1] ! normalize-space(.)"/>
-    <xsl:sequence select="(if ($n) then 'Page ' || $n else 'Image ' || $position)
+    <xsl:sequence select="(if ($n) then tk:msg('facsimile.page') || $n else tk:msg('facsimile.image') || $position)
         || (if ($type) then ' (' || $type || ')' else '')"/>
   </xsl:function>
 
@@ -348,7 +348,7 @@
     <xsl:param name="gap" as="element()"/>
     <xsl:variable name="extent" as="xs:string?" select="(normalize-space($gap/@extent)[. ne ''],
         $gap/@quantity ! (normalize-space(.) || ' ' || ($gap/@unit ! normalize-space(.), '')[1]) ! normalize-space(.))[1]"/>
-    <xsl:sequence select="'Omitted' || (if (exists(tk:reason-label($gap/@reason)) or $extent)
+    <xsl:sequence select="tk:msg('transcr.omitted') || (if (exists(tk:reason-label($gap/@reason)) or $extent)
         then ': ' || string-join((tk:reason-label($gap/@reason), $extent), ', ') else '')"/>
   </xsl:function>
 
@@ -356,12 +356,14 @@
   <xsl:function name="tk:add-label" as="xs:string">
     <xsl:param name="add" as="element()"/>
     <xsl:variable name="where" as="xs:string*" select="tokenize(lower-case(normalize-space($add/@place)), ' ')
-        ! (map {'above': 'above the line', 'below': 'below the line', 'supralinear': 'above the line',
-                'infralinear': 'below the line', 'inline': 'in the line', 'inspace': 'in a space',
-                'top': 'at the top', 'bottom': 'at the foot', 'overwritten': 'over the deleted text',
-                'end': 'at the end', 'opposite': 'on the opposite page', 'overleaf': 'overleaf'}(.),
-           if (starts-with(., 'margin') or . = ('left', 'right')) then 'in the margin' else ())[1]"/>
-    <xsl:sequence select="string-join(('Added', $where[1], tk:resp-label($add/@hand, $add) ! ('by ' || .)), ' ')"/>
+        ! (map {'above': 'above', 'below': 'below', 'supralinear': 'above',
+                'infralinear': 'below', 'inline': 'inline', 'inspace': 'inspace',
+                'top': 'top', 'bottom': 'bottom', 'overwritten': 'overwritten',
+                'end': 'end', 'opposite': 'opposite', 'overleaf': 'overleaf'}(.),
+           if (starts-with(., 'margin') or . = ('left', 'right')) then 'margin' else ())[1]
+        ! tk:msg('transcr.place.' || .)"/>
+    <xsl:sequence select="string-join((tk:msg('transcr.added'), $where[1],
+        tk:resp-label($add/@hand, $add) ! (tk:msg('transcr.by') || .)), ' ')"/>
   </xsl:function>
 
   <!-- How many units of space a space element stands for (at least 1). -->
@@ -622,10 +624,12 @@
   <!-- The heading of a list of entries when it has no head of its own. -->
   <xsl:function name="tk:list-heading" as="xs:string">
     <xsl:param name="list" as="element()"/>
-    <xsl:sequence select="(map {
-        'listPerson': 'Persons', 'listPlace': 'Places', 'listOrg': 'Organisations',
-        'listBibl': 'Works', 'listEvent': 'Events', 'listObject': 'Objects',
-        'listNym': 'Names', 'listRelation': 'Relations'}(local-name($list)), 'Entries')[1]"/>
+    <xsl:sequence select="tk:msg((map {
+        'listPerson': 'section.persons', 'listPlace': 'section.places',
+        'listOrg': 'section.organisations', 'listBibl': 'section.works',
+        'listEvent': 'section.events', 'listObject': 'section.objects',
+        'listNym': 'section.names', 'listRelation': 'fact.relations'}(local-name($list)),
+        'section.entries')[1])"/>
   </xsl:function>
 
   <!-- The entry's display name: the preferred/full/main name, else the first name, else its id. -->
@@ -727,10 +731,10 @@
   <xsl:function name="tk:reason-label" as="xs:string?">
     <xsl:param name="reason" as="xs:string?"/>
     <xsl:variable name="known" as="map(xs:string, xs:string)" select="map {
-        'translator-insertion': 'translator’s insertion',
-        'author-insertion': 'author’s insertion',
-        'editorial-insertion': 'editors’ insertion',
-        'omitted-in-source': 'omitted in the source'}"/>
+        'translator-insertion': tk:msg('reason.translator-insertion'),
+        'author-insertion': tk:msg('reason.author-insertion'),
+        'editorial-insertion': tk:msg('reason.editorial-insertion'),
+        'omitted-in-source': tk:msg('reason.omitted-in-source')}"/>
     <xsl:variable name="key" as="xs:string" select="normalize-space($reason)"/>
     <xsl:sequence select="if ($key = '') then ()
         else if (map:contains($known, $key)) then $known($key)

@@ -42,4 +42,12 @@
     <xsl:sequence select="string(($tk:strings($key), $key)[1])"/>
   </xsl:function>
 
+  <!-- The string for $key with its {name}s filled in: tk:msg('pb.title', map {'n': '3'}). -->
+  <xsl:function name="tk:msg" as="xs:string">
+    <xsl:param name="key" as="xs:string"/>
+    <xsl:param name="values" as="map(xs:string, xs:string)"/>
+    <xsl:sequence select="fold-left(map:keys($values), tk:msg($key),
+        function ($text, $name) { replace($text, '{' || $name || '}', $values($name), 'q') })"/>
+  </xsl:function>
+
 </xsl:stylesheet>

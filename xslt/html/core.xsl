@@ -245,17 +245,17 @@
       <!-- the anchor of a page is its first break with that number (a source may repeat one) -->
       <xsl:when test="$n ne '' and key('tk:page', $n)[1] is .">
         <a class="tk-pb" id="{tk:safe-id('page-' || $n)}" href="#{tk:safe-id('page-' || $n)}"
-            title="Page {$n} of the source begins here">
-          <xsl:value-of select="'[p. ' || $n || ']'"/>
+            title="{tk:msg('pb.title', map {'n': $n})}">
+          <xsl:value-of select="'[' || tk:msg('pb.page') || $n || ']'"/>
         </a>
       </xsl:when>
       <xsl:when test="$n ne ''">
-        <span class="tk-pb" title="Page {$n} of the source begins here">
-          <xsl:value-of select="'[p. ' || $n || ']'"/>
+        <span class="tk-pb" title="{tk:msg('pb.title', map {'n': $n})}">
+          <xsl:value-of select="'[' || tk:msg('pb.page') || $n || ']'"/>
         </span>
       </xsl:when>
       <xsl:otherwise>
-        <span class="tk-pb" title="A page of the source begins here">[page break]</span>
+        <span class="tk-pb" title="{tk:msg('pb.title.unnumbered')}"><xsl:value-of select="tk:msg('pb.marker')"/></span>
       </xsl:otherwise>
     </xsl:choose>
     <xsl:if test="exists($facs)">
@@ -454,7 +454,7 @@
     <xsl:variable name="label" as="xs:string" select="tk:note-marker(.)"/>
     <sup class="tk-noteref{if (@type = 'editorial') then ' tk-noteref-editorial tk-reading' else ''}">
       <a id="noteref-{$id}" href="#{$id}" role="doc-noteref"
-          aria-label="{if (@type = 'editorial') then 'Editorial note' else 'Note'} {$label}">
+          aria-label="{tk:msg(if (@type = 'editorial') then 'notes.editorial.one' else 'notes.one')} {$label}">
         <xsl:value-of select="$label"/>
       </a>
     </sup>
@@ -502,7 +502,7 @@
     <xsl:if test="exists($editorial)">
       <section class="tk-notes tk-notes-editorial tk-reading" aria-labelledby="tk-editorial-notes-heading">
         <h2 id="tk-editorial-notes-heading"><xsl:value-of select="tk:msg('notes.editorial')"/></h2>
-        <p class="tk-notes-intro">Notes of the present editors, lettered; they are not part of the printed text.</p>
+        <p class="tk-notes-intro"><xsl:value-of select="tk:msg('notes.editorial.intro')"/></p>
         <ol class="tk-notes-list">
           <xsl:apply-templates select="$editorial" mode="tk:notes"/>
         </ol>
@@ -520,7 +520,7 @@
       <span class="tk-note-body"><xsl:apply-templates/></span>
       <xsl:text> </xsl:text>
       <a class="tk-backlink" href="#noteref-{$id}" role="doc-backlink"
-          aria-label="Back to the text of note {$label}">↩</a>
+          aria-label="{tk:msg('notes.back', map {'label': $label})}">↩</a>
     </li>
   </xsl:template>
 

@@ -76,7 +76,7 @@
         select="$tei/tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspContext"/>
     <xsl:variable name="links" as="element(tei:ref)*" select="$context/tei:ref[@type = ('prev', 'next')]"/>
     <xsl:if test="exists($links)">
-      <nav class="tk-corresp-nav" aria-label="Correspondence">
+      <nav class="tk-corresp-nav" aria-label="{tk:msg('letter.nav')}">
         <ul>
           <xsl:for-each select="$context/tei:ref[@type = 'prev'][1], $context/tei:ref[@type = 'next'][1]">
             <xsl:variable name="href" as="xs:string?" select="tk:href(@target)"/>

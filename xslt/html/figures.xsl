@@ -102,7 +102,7 @@
       <xsl:otherwise>
         <a class="tk-graphic-link" href="{$src}">
           <xsl:call-template name="tk:id-attribute"/>
-          <xsl:value-of select="if ($alt) then $alt else 'Image'"/>
+          <xsl:value-of select="if ($alt) then $alt else tk:msg('fact.image')"/>
           <xsl:text> (</xsl:text>
           <xsl:value-of select="replace($src, '^[a-z]+://(www\.)?([^/]+).*$', '$2')"/>
           <xsl:text>)</xsl:text>

@@ -140,7 +140,7 @@
 
   <xsl:template match="tei:schemaSpec" mode="tk:principles">
     <section class="tk-principle tk-values" id="{tk:safe-id((@xml:id, 'values')[1])}">
-      <h2>The values of the encoding</h2>
+      <h2><xsl:value-of select="tk:msg('principles.values')"/></h2>
       <xsl:for-each select="tei:desc">
         <p><xsl:apply-templates/></p>
       </xsl:for-each>

@@ -272,7 +272,7 @@
         </xsl:otherwise>
       </xsl:choose>
     </xsl:for-each>
-    <p class="tk-generator">Generated from TEI with teikit.</p>
+    <p class="tk-generator"><xsl:value-of select="tk:msg('footer.generator')"/></p>
   </xsl:template>
 
   <!-- ============================================================ helpers -->

@@ -373,7 +373,7 @@
     <xsl:param name="level" as="xs:integer" select="tk:section-level(.)" tunnel="yes"/>
     <section class="tk-relations">
       <xsl:element name="h{min(($level, 6))}">
-        <xsl:value-of select="(tk:text(tei:head[1])[. ne ''], 'Relations')[1]"/>
+        <xsl:value-of select="(tk:text(tei:head[1])[. ne ''], tk:msg('fact.relations'))[1]"/>
       </xsl:element>
       <ul>
         <xsl:for-each select="tei:relation">
@@ -430,7 +430,7 @@
 
   <xsl:template match="tei:listRelation" mode="tk:register">
     <section class="tk-relations">
-      <h2>Relations</h2>
+      <h2><xsl:value-of select="tk:msg('fact.relations')"/></h2>
       <ul>
         <xsl:for-each select="tei:relation">
           <li><xsl:call-template name="tk:relation"/></li>

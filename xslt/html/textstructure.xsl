@@ -61,10 +61,10 @@
             value="reading" checked="checked"/>
         <input type="radio" name="tk-view" id="tk-view-diplomatic" class="tk-view-input"
             value="diplomatic"/>
-        <div class="tk-view-switch" role="group" aria-label="Text view">
-          <span class="tk-view-caption">View:</span>
-          <label for="tk-view-reading" title="The corrected text, with the editors’ additions in ⟨angle brackets⟩ and their notes">Reading text</label>
-          <label for="tk-view-diplomatic" title="The text as printed in the source, with its own [bracketed] interpolations and spellings; without the editors’ additions and notes">As printed</label>
+        <div class="tk-view-switch" role="group" aria-label="{tk:msg('view.label')}">
+          <span class="tk-view-caption"><xsl:value-of select="tk:msg('view.caption')"/></span>
+          <label for="tk-view-reading" title="{tk:msg('view.reading.title')}"><xsl:value-of select="tk:msg('view.reading')"/></label>
+          <label for="tk-view-diplomatic" title="{tk:msg('view.diplomatic.title')}"><xsl:value-of select="tk:msg('view.diplomatic')"/></label>
         </div>
       </xsl:if>
       <div class="tk-text">
@@ -159,10 +159,10 @@
       <xsl:if test="@xml:id"><xsl:attribute name="id" select="tk:safe-id(@xml:id)"/></xsl:if>
       <xsl:call-template name="tk:lang-attribute"/>
       <xsl:if test="@type = 'source' and not(tei:head)">
-        <h2 class="tk-visually-hidden">Source</h2>
+        <h2 class="tk-visually-hidden"><xsl:value-of select="tk:msg('heading.source')"/></h2>
       </xsl:if>
       <xsl:if test="@type = 'author' and not(tei:head)">
-        <h2 class="tk-visually-hidden">About the author</h2>
+        <h2 class="tk-visually-hidden"><xsl:value-of select="tk:msg('heading.author')"/></h2>
       </xsl:if>
       <xsl:apply-templates/>
     </section>

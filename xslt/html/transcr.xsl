@@ -26,8 +26,8 @@
   <!-- (A line of an opener or closer stays a line: textstructure.xsl.) -->
   <xsl:template match="tei:seg[@type = 'interpolation'][not(parent::tei:opener or parent::tei:closer)]">
     <span class="tk-interpolation"
-        title="{string-join(('Interpolation printed in the source',
-                             tk:resp-label(@resp, .) ! ('by ' || .)), ', ')}">
+        title="{string-join((tk:msg('transcr.interpolation'),
+                             tk:resp-label(@resp, .) ! (tk:msg('transcr.by') || .)), ', ')}">
       <xsl:call-template name="tk:lang-attribute"/>
       <xsl:apply-templates/>
     </span>
@@ -38,8 +38,8 @@
     <xsl:variable name="who" as="xs:string?" select="tk:resp-label(@resp, .)"/>
     <xsl:variable name="why" as="xs:string?" select="tk:reason-label(@reason)"/>
     <span class="tk-supplied tk-reading"
-        title="{string-join(('Added by the editors, not in the source' || (if ($why) then ': ' || $why else ''),
-                             $who ! ('by ' || .), @cert ! ('certainty ' || .)), ', ')}">
+        title="{string-join((tk:msg('transcr.supplied') || (if ($why) then ': ' || $why else ''),
+                             $who ! (tk:msg('transcr.by') || .), @cert ! (tk:msg('transcr.certainty') || .)), ', ')}">
       <xsl:call-template name="tk:lang-attribute"/>
       <xsl:text>⟨</xsl:text>
       <xsl:apply-templates/>
@@ -61,16 +61,17 @@
   <xsl:template match="tei:choice">
     <xsl:variable name="reading" as="element()?" select="tk:reading-member(.)"/>
     <xsl:variable name="source" as="element()?" select="tk:source-member(.)"/>
-    <xsl:variable name="what" as="xs:string" select="if (tei:corr) then 'Corrected'
-        else if (tei:reg) then 'Regularised' else if (tei:expan) then 'Expanded' else 'Edited'"/>
+    <xsl:variable name="what" as="xs:string" select="tk:msg(if (tei:corr) then 'transcr.corrected'
+        else if (tei:reg) then 'transcr.regularised' else if (tei:expan) then 'transcr.expanded'
+        else 'transcr.edited')"/>
     <span class="tk-choice">
       <span class="tk-{local-name($reading)} tk-reading"
-          title="{$what}; the source reads: {tk:plain($source)}">
+          title="{$what}{tk:msg('transcr.source-reads')}{tk:plain($source)}">
         <xsl:apply-templates select="$reading/node()"/>
       </span>
       <xsl:if test="not($source is $reading)">
         <span class="tk-{local-name($source)} tk-diplomatic"
-            title="As printed; {lower-case($what)} to: {tk:plain($reading)}">
+            title="{tk:msg('transcr.as-printed', map {'what': lower-case($what)})}{tk:plain($reading)}">
           <xsl:apply-templates select="$source/node()"/>
         </span>
       </xsl:if>
@@ -78,13 +79,13 @@
   </xsl:template>
 
   <xsl:template match="tei:sic">
-    <span class="tk-sic" title="sic: so in the source">
+    <span class="tk-sic" title="{tk:msg('transcr.sic')}">
       <xsl:apply-templates/>
     </span>
   </xsl:template>
 
   <xsl:template match="tei:corr | tei:reg">
-    <span class="tk-{local-name()}" title="Editorial correction">
+    <span class="tk-{local-name()}" title="{tk:msg('transcr.correction')}">
       <xsl:apply-templates/>
     </span>
   </xsl:template>
@@ -102,7 +103,7 @@
   </xsl:template>
 
   <xsl:template match="tei:unclear">
-    <span title="{string-join(('Unclear', tk:reason-label(@reason)), ': ')}">
+    <span title="{string-join((tk:msg('transcr.unclear'), tk:reason-label(@reason)), ': ')}">
       <xsl:call-template name="tk:attributes">
         <xsl:with-param name="class" select="'tk-unclear'"/>
       </xsl:call-template>
@@ -111,7 +112,7 @@
   </xsl:template>
 
   <xsl:template match="tei:damage">
-    <span title="{string-join(('Damaged', tk:reason-label((@agent, @type)[1])), ': ')}">
+    <span title="{string-join((tk:msg('transcr.damaged'), tk:reason-label((@agent, @type)[1])), ': ')}">
       <xsl:call-template name="tk:attributes">
         <xsl:with-param name="class" select="'tk-damage'"/>
       </xsl:call-template>
@@ -132,7 +133,7 @@
 
   <!-- Deletions stay visible, struck through (how, from @rend, in title=""). -->
   <xsl:template match="tei:del">
-    <del title="{string-join(('Deleted', (@rend, @type)[1] ! replace(normalize-space(.), '[\-_]', ' ')), ': ')}">
+    <del title="{string-join((tk:msg('transcr.deleted'), (@rend, @type)[1] ! replace(normalize-space(.), '[\-_]', ' ')), ': ')}">
       <xsl:call-template name="tk:attributes">
         <xsl:with-param name="class" select="'tk-del'"/>
       </xsl:call-template>
@@ -162,7 +163,7 @@
         </xsl:for-each>
       </xsl:when>
       <xsl:otherwise>
-        <span title="{'space: ' || $count || ' ' || (normalize-space(@unit)[. ne ''], 'chars')[1]}">
+        <span title="{tk:msg('transcr.space') || $count || ' ' || (normalize-space(@unit)[not(. = ('', 'chars', 'char'))], tk:msg('transcr.chars'))[1]}">
           <xsl:call-template name="tk:attributes">
             <xsl:with-param name="class" select="'tk-space'"/>
           </xsl:call-template>
@@ -175,7 +176,7 @@
   <!-- A change of hand: a marker with who or what writes on. -->
   <xsl:template match="tei:handShift">
     <xsl:variable name="label" as="xs:string" select="string-join((
-        'Change of hand', tk:resp-label(@new, .), tk:resp-label(@scribe, .),
+        tk:msg('transcr.hand'), tk:resp-label(@new, .), tk:resp-label(@scribe, .),
         (@medium, @script)[1] ! replace(normalize-space(.), '[\-_]', ' ')), ': ')"/>
     <span class="tk-handShift" title="{$label}" role="note"><span class="tk-visually-hidden"><xsl:value-of select="$label"/></span></span>
   </xsl:template>
