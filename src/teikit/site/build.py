@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -117,6 +117,14 @@ def _corpus_left_out(path: Path, members: int) -> Diagnostic:
         "tei-corpus",
         Severity.WARNING,
     )
+
+
+class _Seen(NamedTuple):
+    """What the site keeps of a document it indexes (build_index's per_document)."""
+
+    languages: tuple[str, ...]
+    short_title: str
+    summary: str
 
 
 @dataclass
@@ -441,15 +449,18 @@ class Builder:
         taken: dict[str, tuple[DocumentFacts, str, str]] = {}
         counted: Counter[str] = Counter()
 
-        def visit(doc: Document, fact: DocumentFacts) -> None:
-            counted.update(dict.fromkeys(languages_of([doc]), 1))
+        def look(doc: Document, fact: DocumentFacts) -> _Seen:
             summary = summary_of(doc) if fact.kind == "letter" else ""
-            taken[fact.key] = (fact, model.short_title_of(doc), summary)
+            return _Seen(tuple(languages_of([doc])), model.short_title_of(doc), summary)
+
+        def keep(fact: DocumentFacts, seen: _Seen) -> None:
+            counted.update(dict.fromkeys(seen.languages, 1))
+            taken[fact.key] = (fact, seen.short_title, seen.summary)
 
         if self.given is None:
             let_go = read.loaded - set(read.held)
             model.unloaded = [str(p) for p in files if rel[p] in let_go]
-        index = build_index(model, on_document=visit)
+        index = build_index(model, per_document=look, on_document=keep)
         docs = []
         for path in files:
             name = rel[path]
