@@ -201,3 +201,38 @@ def test_a_german_document_page_has_no_english_interface_string(real_sites):
         for name in pages
     } - {()}
     assert switches == {("Lesetext", "Wie gedruckt")}
+
+
+@pytest.mark.parametrize(
+    ("name", "ours", "theirs"),
+    [
+        ("schnitzler-briefe", ("Von", "An", "Datum"), ("From", "To", "Date", "Received")),
+        ("letters1916", ("From", "To", "Date"), ("Von", "Datum", "Empfangen")),
+    ],
+)
+def test_the_pdfs_labels_speak_the_sites_language(real_sites, name, ours, theirs):
+    """A letter's PDF has its metadata rows labelled as the site's pages are: the
+    Schnitzler letters' PDFs in German, Letters 1916's in English."""
+    from pypdf import PdfReader
+
+    folder, _ = real_sites[name]
+    letters = sorted((folder / "downloads" / "pdf").glob("*.pdf"))[:40]
+    labelled = 0
+    for pdf in letters:
+        text = "\n".join(p.extract_text() or "" for p in PdfReader(pdf).pages[:1])
+        lines = {line.strip() for line in text.splitlines()}
+        words = {w for line in lines for w in re.findall(r"\w+", line[:12])}
+        if set(ours) <= words:
+            labelled += 1
+        assert not (set(theirs) & {line.split()[0] for line in lines if line.split()}), pdf.name
+    assert labelled > 0
+
+
+def test_german_pages_say_how_certain_in_german(real_sites):
+    """What the edition infers (@evidence, @cert) is said in the site's language:
+    "(erschlossen)", not "(conjecture)", on the Schnitzler letters' pages."""
+    folder, report = real_sites["schnitzler-briefe"]
+    texts = [(folder / name).read_text("utf-8") for name in document_pages(folder, report)]
+    assert any("(erschlossen)" in text for text in texts)
+    for english in ("(conjecture", "(inferred", "(certainty:"):
+        assert not any(english in text for text in texts), english

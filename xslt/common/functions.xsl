@@ -778,10 +778,12 @@
        edition infers (@evidence, @cert below high), else "". -->
   <xsl:function name="tk:certainty-note" as="xs:string">
     <xsl:param name="el" as="element()?"/>
+    <!-- in the interface's language (tk:msg); a level the catalog lacks as written -->
     <xsl:variable name="how" as="xs:string*" select="(
-        if ($el/@evidence = 'conjecture') then 'conjecture'
-        else if ($el/@evidence = ('internal', 'external')) then 'inferred' else (),
-        $el/@cert[not(. = 'high')] ! ('certainty: ' || normalize-space(.)))"/>
+        if ($el/@evidence = 'conjecture') then tk:msg('parties.conjecture')
+        else if ($el/@evidence = ('internal', 'external')) then tk:msg('certainty.inferred') else (),
+        $el/@cert[not(. = 'high')] ! normalize-space(.) ! tk:msg('certainty.level',
+            map {'level': string(($tk:strings('certainty.' || .), .)[1])}))"/>
     <xsl:sequence select="if (exists($how)) then ' (' || string-join($how, ', ') || ')' else ''"/>
   </xsl:function>
 

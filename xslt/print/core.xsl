@@ -391,13 +391,13 @@
     <xsl:if test="not($edition)">
       <xsl:call-template name="tk:endnote-list">
         <xsl:with-param name="notes" select="$tei/tei:text//tei:note[tk:is-endnote(.)][not(@type = 'editorial')]"/>
-        <xsl:with-param name="heading" select="'Notes'"/>
+        <xsl:with-param name="heading" select="tk:msg('notes.heading')"/>
       </xsl:call-template>
     </xsl:if>
     <xsl:call-template name="tk:endnote-list">
       <xsl:with-param name="notes" select="$tei/tei:text//tei:note[tk:is-endnote(.)][@type = 'editorial']"/>
-      <xsl:with-param name="heading" select="'Editorial notes'"/>
-      <xsl:with-param name="intro" select="'Notes of the present editors, lettered; they are not part of the printed text.'"/>
+      <xsl:with-param name="heading" select="tk:msg('notes.editorial')"/>
+      <xsl:with-param name="intro" select="tk:msg('notes.editorial.intro')"/>
     </xsl:call-template>
     <xsl:call-template name="tk:corrections">
       <xsl:with-param name="tei" select="$tei"/>

@@ -19,7 +19,7 @@
     <xsl:variable name="received" as="element(tei:correspAction)*"
         select="tei:correspAction[@type = 'received']"/>
     <xsl:call-template name="tk:meta-row">
-      <xsl:with-param name="label" select="'From'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.from')"/>
       <xsl:with-param name="content">
         <xsl:call-template name="tk:name-list">
           <xsl:with-param name="names" select="$sent/(tei:persName | tei:orgName | tei:name)"/>
@@ -27,7 +27,7 @@
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
-      <xsl:with-param name="label" select="'To'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.to')"/>
       <xsl:with-param name="content">
         <xsl:call-template name="tk:name-list">
           <xsl:with-param name="names" select="$received/(tei:persName | tei:orgName | tei:name)"/>
@@ -35,13 +35,13 @@
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
-      <xsl:with-param name="label" select="'Date'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.date')"/>
       <xsl:with-param name="content">
         <xsl:apply-templates select="($sent/tei:date[normalize-space() or @when])[1]"/>
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
-      <xsl:with-param name="label" select="'Place'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.place')"/>
       <xsl:with-param name="content">
         <xsl:variable name="place" as="element()?" select="($sent/tei:placeName,
             ancestor::tei:TEI[1]/tei:text//tei:closer//tei:dateline//tei:placeName)[1]"/>
@@ -50,7 +50,7 @@
       </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="tk:meta-row">
-      <xsl:with-param name="label" select="'Received'"/>
+      <xsl:with-param name="label" select="tk:msg('letter.received')"/>
       <xsl:with-param name="content">
         <xsl:apply-templates select="$received/tei:date[1]"/>
         <xsl:value-of select="tk:typst-escape(tk:certainty-note($received/tei:date[1]))"/>

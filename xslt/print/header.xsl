@@ -30,7 +30,7 @@
       <xsl:apply-templates select="$corresp" mode="tk:metadata"/>
       <xsl:if test="empty($corresp)">
         <xsl:call-template name="tk:meta-row">
-          <xsl:with-param name="label" select="'Author'"/>
+          <xsl:with-param name="label" select="tk:msg('meta.author')"/>
           <xsl:with-param name="content">
             <xsl:call-template name="tk:name-list">
               <xsl:with-param name="names" select="$file/tei:titleStmt/tei:author
@@ -40,19 +40,19 @@
         </xsl:call-template>
       </xsl:if>
       <xsl:call-template name="tk:meta-row">
-        <xsl:with-param name="label" select="'Archival reference'"/>
+        <xsl:with-param name="label" select="tk:msg('meta.archival')"/>
         <xsl:with-param name="content">
           <xsl:apply-templates select="$ms" mode="tk:metadata"/>
         </xsl:with-param>
       </xsl:call-template>
       <xsl:call-template name="tk:meta-row">
-        <xsl:with-param name="label" select="'Printed source'"/>
+        <xsl:with-param name="label" select="tk:msg('meta.printed')"/>
         <xsl:with-param name="content">
           <xsl:apply-templates select="$printed/node()"/>
         </xsl:with-param>
       </xsl:call-template>
       <xsl:call-template name="tk:meta-row">
-        <xsl:with-param name="label" select="'Translator'"/>
+        <xsl:with-param name="label" select="tk:msg('meta.translator')"/>
         <xsl:with-param name="content">
           <xsl:call-template name="tk:name-list">
             <xsl:with-param name="names" select="$translators"/>

@@ -21,7 +21,7 @@
   <xsl:variable name="tk:register-lists" as="xs:string+"
       select="('listPerson', 'listPlace', 'listOrg', 'listBibl')"/>
   <xsl:variable name="tk:register-headings" as="xs:string+"
-      select="('Persons', 'Places', 'Organisations', 'Works')"/>
+      select="('persons', 'places', 'organisations', 'works') ! tk:msg('section.' || .)"/>
 
   <!-- Is this entry printed in the edition's registers (so it has a label)? -->
   <xsl:function name="tk:printed-entry" as="xs:boolean">
@@ -125,10 +125,10 @@
     <xsl:variable name="facts" as="xs:string" select="string-join((
         tk:entity-dates(.),
         (tei:author | tei:editor) ! tk:name-text(.),
-        tk:container-titles(.) ! ('In ' || tk:text(.)),
+        tk:container-titles(.) ! (tk:msg('fact.in') || ' ' || tk:text(.)),
         (tei:occupation | tei:edition | tei:date | tei:pubPlace | tei:publisher | tei:biblScope) ! tk:plain(.),
-        if (exists($variants)) then 'Also: ' || string-join($variants, '; ') else (),
-        distinct-values(tei:location//tei:placeName ! tk:name-text(.)) ! ('In ' || .),
+        if (exists($variants)) then tk:msg('print.also') || ' ' || string-join($variants, '; ') else (),
+        distinct-values(tei:location//tei:placeName ! tk:name-text(.)) ! (tk:msg('fact.in') || ' ' || .),
         (tei:note | tei:desc) ! tk:plain(node()))[normalize-space()] ! tk:typst-escape(.), '. ')"/>
     <!-- identifiers that are URLs: short links labelled by type or host, not a strip of URLs -->
     <xsl:variable name="links" as="xs:string*">
@@ -182,7 +182,7 @@
                 ! (tk:local-entry(., $where) ! tk:entity-name(.), .)[1], ', '))), ' ')))[. ne '']"/>
     <xsl:if test="exists($items)">
       <xsl:text>&#10;#tk-head[</xsl:text>
-      <xsl:value-of select="tk:typst-escape((tk:text(tei:head[1])[. ne ''], 'Relations')[1])"/>
+      <xsl:value-of select="tk:typst-escape((tk:text(tei:head[1])[. ne ''], tk:msg('fact.relations'))[1])"/>
       <xsl:text>]&#10;#list(&#10;</xsl:text>
       <xsl:value-of select="$items ! ('  [' || tk:typst-escape(.) || '],&#10;')" separator=""/>
       <xsl:text>)&#10;</xsl:text>

@@ -155,7 +155,7 @@
     <xsl:variable name="letters" as="element(tei:TEI)*"
         select="$all[tk:kind(.) = ('letter', 'drama', 'other')][not(tk:among(., $registers))]"/>
     <xsl:variable name="title" as="xs:string" select="($edition-title[normalize-space()],
-        $contents ! tk:title(.), $all ! tk:edition-title(.), 'Edition')[1]"/>
+        $contents ! tk:title(.), $all ! tk:edition-title(.), tk:msg('print.edition'))[1]"/>
     <xsl:call-template name="tk:preamble">
       <xsl:with-param name="title" select="$title"/>
       <xsl:with-param name="authors" select="distinct-values(

@@ -22,7 +22,7 @@
     <xsl:param name="tei" as="element(tei:TEI)"/>
     <xsl:variable name="short" as="xs:string?" select="normalize-space(string-join(
         $tei/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type = 'short'][1]//text(), ''))[. ne '']"/>
-    <xsl:sequence select="($short, 'Registers'[tk:kind($tei) = 'register'], tk:title($tei))[1]"/>
+    <xsl:sequence select="($short, tk:msg('home.registers')[tk:kind($tei) = 'register'], tk:title($tei))[1]"/>
   </xsl:function>
 
   <!-- The part's label: from xml:id, else the file name. -->

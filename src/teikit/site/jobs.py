@@ -141,13 +141,15 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             stored = site.outputs.store(job.page, serialize(root))
             facts = _page_facts(shop, root, job, mentions)
             return JobResult(None, found, facts=facts, stored=[stored, *media])
+        # the PDFs' labels in the site's language, as its pages have them
+        words = {"ui-lang": shop.site.chrome.msg.lang} if shop.site is not None else None
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(shop.document(job.path))
-            result = render.render(doc, "typst", register=register, edition=model)
+            result = render.render(doc, "typst", register=register, params=words, edition=model)
             return JobResult(None, result.diagnostics, result.text, doc.path)
         # render.render_edition_pdf, in two rounds
         docs = [shop.document(p) for p in job.paths]
-        result, skipped = render.edition_typst(docs, register=register, edition=model)
+        result, skipped = render.edition_typst(docs, register=register, params=words, edition=model)
         return JobResult(None, skipped + result.diagnostics, result.text, FULL_PDF)
     except TeikitError as exc:
         return _failed(job, exc, found)
