@@ -7,14 +7,14 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lxml import etree
 
-from teikit.batch import write_atomic, write_atomic_with
+from teikit.batch import write_atomic_with
 from teikit.errors import ExportError
 
 if TYPE_CHECKING:
@@ -49,11 +49,18 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (:func:`teikit.batch.write_atomic`), so
     readers never see a half-written file. An existing file keeps its mode; a new
     one gets 0666 minus the umask, like open()."""
+    return write_streamed(path, lambda handle: handle.write(data))
+
+
+def write_streamed(path: str | os.PathLike[str], produce: Callable[[BinaryIO], object]) -> Path:
+    """:func:`write_bytes` for output made piece by piece: ``produce`` writes to the
+    open temporary file (:func:`teikit.batch.write_atomic_with`); the one place an
+    export says that its target is a folder or cannot be written."""
     target = Path(path)
     if target.is_dir():
         raise ExportError(f"{target}: is a directory; give a file name")
     try:
-        return write_atomic(target, data, keep_mode=True)
+        return write_atomic_with(target, produce, keep_mode=True)
     except OSError as exc:
         raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
@@ -81,9 +88,6 @@ def write_xml(path: str | os.PathLike[str], tree: etree._ElementTree) -> list[Pa
 def write_json(path: str | os.PathLike[str], data: Any) -> list[Path]:
     """The one file of a JSON format's ``write``, as :func:`json_text` gives it but
     streamed: the text of a large index (hundreds of MB) is never held whole."""
-    target = Path(path)
-    if target.is_dir():
-        raise ExportError(f"{target}: is a directory; give a file name")
 
     def produce(handle: BinaryIO) -> None:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n", write_through=False)
@@ -92,10 +96,7 @@ def write_json(path: str | os.PathLike[str], data: Any) -> list[Path]:
         text.flush()
         text.detach()  # the caller closes the file
 
-    try:
-        return [write_atomic_with(target, produce, keep_mode=True)]
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    return [write_streamed(path, produce)]
 
 
 def output_directory(path: str | os.PathLike[str]) -> Path:

@@ -24,9 +24,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import ExportError, ExportOptions, csv_cell, output_directory
+from teikit.exports.common import (
+    ExportOptions,
+    csv_cell,
+    output_directory,
+    write_streamed,
+)
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
@@ -64,10 +68,7 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Row]) -> Path:
         text.flush()
         text.detach()  # the caller closes the file
 
-    try:
-        return write_atomic_with(path, produce, keep_mode=True)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return write_streamed(path, produce)
 
 
 LETTER_COLUMNS = (

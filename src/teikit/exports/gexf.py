@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
 
-from teikit.batch import write_atomic_with
 from teikit.document import Document
-from teikit.exports.common import ExportError, ExportOptions
+from teikit.exports.common import ExportOptions, write_streamed
 from teikit.exports.network import Edge, Network, Node, build_network
 from teikit.index import EntityIndex
 
@@ -181,15 +180,6 @@ def write_graph(
     handle.write(b"\n")
 
 
-def _write_file(path: Path, produce: Callable[[BinaryIO], None]) -> Path:
-    if path.is_dir():
-        raise ExportError(f"{path}: is a directory; give a file name")
-    try:
-        return write_atomic_with(path, produce, keep_mode=True)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-
-
 def write(
     docs: Sequence[Document],
     index: EntityIndex,
@@ -207,13 +197,13 @@ def write(
     correspondents |= {n.id for n in network.nodes if n.letters_sent or n.letters_received}
     co_mentioned = network.co_mentions.node_ids
     return [
-        _write_file(
+        write_streamed(
             Path(output),
             lambda h: write_graph(
                 h, network.nodes, letters, correspondents, "correspondence", title
             ),
         ),
-        _write_file(
+        write_streamed(
             co_mentions_path(output),
             lambda h: write_graph(
                 h, network.nodes, network.co_mentions, co_mentioned, "co-mention", title
