@@ -183,33 +183,13 @@ def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
                     spellcheck="false",
                 ),
             ),
-            E(
-                "p",
-                E("label", msg("search.correspondent"), for_="tks-who"),
-                " ",
-                E(
-                    "select",
-                    E("option", msg("search.any"), value=""),
-                    [
-                        E("option", name, value=key)
-                        for key, name in sorted(people.items(), key=lambda kv: kv[1])
-                    ],
-                    name="who",
-                    id="tks-who",
-                ),
+            _filter(
+                msg("search.correspondent"),
+                "who",
+                sorted(people.items(), key=lambda kv: kv[1]),
+                msg("search.any"),
             ),
-            E(
-                "p",
-                E("label", msg("search.year"), for_="tks-year"),
-                " ",
-                E(
-                    "select",
-                    E("option", msg("search.any"), value=""),
-                    [E("option", y, value=y) for y in sorted(years)],
-                    name="year",
-                    id="tks-year",
-                ),
-            ),
+            _filter(msg("search.year"), "year", [(y, y) for y in sorted(years)], msg("search.any")),
             E("p", E("button", msg("search.button"), type="submit")),
             id="tks-search-form",
             class_="tks-search-form",
@@ -339,3 +319,22 @@ def search_index(
 def _script_safe(text: str) -> bytes:
     """U+2028/2029 are line ends to older JavaScript parsers: escaped."""
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
+def _filter(
+    label: str, name: str, choices: list[tuple[str, str]], any_label: str
+) -> etree._Element:
+    """A filter of the search form: a labelled select of (value, text) choices, the
+    first of which, "any", filters nothing."""
+    return E(
+        "p",
+        E("label", label, for_=f"tks-{name}"),
+        " ",
+        E(
+            "select",
+            E("option", any_label, value=""),
+            [E("option", text, value=value) for value, text in choices],
+            name=name,
+            id=f"tks-{name}",
+        ),
+    )
