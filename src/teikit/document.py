@@ -56,7 +56,7 @@ _STDIN = "<stdin>"
 _BYTES = "<bytes>"
 _MAX_MESSAGE = 300  # libxml2 may quote names/values; never echo megabytes into a diagnostic
 _CHUNK = 1 << 20  # decode/validate in 1 MiB slices: bounded extra memory
-_HEAD = 1 << 16  # the prolog (XML declaration, DOCTYPE) is nearly always in the first 64 KiB
+_HEAD = 1 << 12  # the prolog (XML declaration, DOCTYPE) is nearly always in the first 4 KiB
 # At or above this, the XPath depth probe is pointless: libxml2 itself refuses anything
 # deeper than 257 levels (2048 with huge_tree, which we never enable).
 _DEPTH_PROBE_LIMIT = 1024
@@ -191,11 +191,10 @@ def _read_path(fs_path: str, max_bytes: int) -> bytes:
             # Why: refuse before reading a single byte, so memory stays bounded.
             raise _too_large(st.st_size, max_bytes)
         os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            # Read what stat promised (+1 to notice growth), never more than the bound.
-            data = fh.read(st.st_size + 1)
-            if st.st_size < len(data) <= max_bytes:
-                data += fh.read(max_bytes + 1 - len(data))
+        # Read what stat promised (+1 to notice growth), never more than the bound.
+        data = _read_fd(fd, st.st_size + 1)
+        if st.st_size < len(data) <= max_bytes:
+            data += _read_fd(fd, max_bytes + 1 - len(data))
     except IsADirectoryError:
         raise _Fail("is-directory", "is a directory, not a file") from None
     except OSError as exc:
@@ -208,6 +207,20 @@ def _read_path(fs_path: str, max_bytes: int) -> bytes:
 
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes from ``fd``, fewer only at the end of the file. Plain
+    reads: a buffered file object around the descriptor costs more than reading
+    a letter."""
+    parts = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size -= len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _url_safe(fs_path: str) -> str:
@@ -371,8 +384,15 @@ def _first_decode_error(data: bytes, codec: str, start: int) -> UnicodeDecodeErr
 
     Returns the first error with ``.start`` rewritten to an absolute byte offset.
     """
-    decoder = codecs.getincrementaldecoder(codec)("strict")
     view = memoryview(data)
+    if len(data) - start <= _CHUNK:  # one slice: decoded at once, no decoder to make
+        try:
+            codecs.decode(view[start:], codec)
+        except UnicodeDecodeError as exc:
+            exc.start += start
+            return exc
+        return None
+    decoder = codecs.getincrementaldecoder(codec)("strict")
     pos = start
     while True:
         end = min(pos + _CHUNK, len(data))
@@ -774,12 +794,16 @@ def _xml_models(root: etree._Element) -> list[dict[str, str]]:
     return models
 
 
+# Compiled once: compiling it costs a sixth of running it on a letter.
+_WITH_IDS = etree.XPath("//@xml:id/parent::*[not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS})
+
+
 def _with_ids(root: etree._Element) -> list[etree._Element]:
     """Elements with an xml:id outside <egXML> examples, in document order."""
     try:
         # From the attributes up: libxml2 then tests only the elements that have one
         # (twice as fast as //*[@xml:id] on a letter, same nodes in the same order).
-        return root.xpath("//@xml:id/parent::*[not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS})
+        return _WITH_IDS(root)
     except etree.XPathEvalError:
         # libxml2's XPath refuses a node set of ten million nodes: walk instead.
         example = f"{{{EG_NS}}}egXML"

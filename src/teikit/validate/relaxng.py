@@ -697,6 +697,8 @@ class Grammar:
         # (state, attribute) -> its QName and the attribute patterns it may match,
         # each with its value check (_value_check), for values not met before.
         self._attribute_plans: dict[tuple[int, str], tuple] = {}
+        # An attribute pattern's uid -> the values it was asked about -> accepted.
+        self._values: dict[int, dict[str, bool]] = {}
 
     def _trim(self) -> None:
         for cache in (self._steps, self._accepts, self._qnames, self._attribute_plans):
@@ -761,6 +763,7 @@ class Grammar:
 
 
 _MAX_CACHED = 200_000  # entries per cross-document cache of a grammar
+_MAX_VALUES = 50_000  # values kept for each attribute pattern
 _GRAMMARS: dict[tuple, Grammar] = {}
 _GRAMMARS_LOCK = threading.Lock()
 
@@ -1024,6 +1027,20 @@ def _value_check(p: _P) -> Callable[[str], bool] | None:
     return found or None
 
 
+# Datatypes whose values are not worth keeping by value: any string is one
+# (string, token), or each value is met once in a document (ID).
+_ANY_STRING = frozenset({"string", "token", "normalizedString"})
+
+
+def _not_worth_keeping(p: _P) -> bool:
+    """Whether the values ``p`` (an attribute's content) checks are each met
+    about once, or cost nothing to check: then they are checked, not kept."""
+    dt = p.dt
+    if p.kind != DATA or dt is None or p.a is not None or dt.key[2]:
+        return False
+    return dt.name == "ID" or (dt.name in _ANY_STRING and not dt.patterns)
+
+
 def _make_value_check(p: _P) -> Callable[[str], bool] | None:
     if p.nullable:  # whitespace alone would match: value_matches knows how
         return None
@@ -1189,7 +1206,7 @@ class _Verdict(_Values):
             steps = self.steps
             wanted = self.gather_attributes
             for clark, value in items:
-                if clark in wanted and value not in self.gather_known:
+                if wanted and clark in wanted and value not in self.gather_known:
                     self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
                 found = steps.get((s.uid, clark, value))
                 s = self.attribute(s, clark, value, el) if found is None else found
@@ -1204,35 +1221,43 @@ class _Verdict(_Values):
             if s.kind == NOT_ALLOWED:
                 return None
         text = el.text
-        has_elements = False
-        for child in el:
-            child_tag = child.tag
-            if child_tag.__class__ is not str:  # comments and PIs do not split text
-                if child.tail:
-                    text = (text or "") + child.tail
-                continue
-            if text and text.strip(_XML_WS):
-                t = s.memo_plain
-                s = self.text(s, text, el) if not t else None if t.kind == NOT_ALLOWED else t
+        # len() first: most elements have no children, and iterating over none
+        # costs an lxml iterator (six times a len()).
+        if len(el):
+            has_elements = False
+            for child in el:
+                child_tag = child.tag
+                if child_tag.__class__ is not str:  # comments and PIs do not split text
+                    if child.tail:
+                        text = (text or "") + child.tail
+                    continue
+                # isspace() first: it stops at the first letter, where strip() copies
+                if text and (not text.isspace() or text.strip(_XML_WS)):
+                    t = s.memo_plain
+                    s = self.text(s, text, el) if not t else None if t.kind == NOT_ALLOWED else t
+                    if s is None:
+                        return None
+                has_elements = True
+                s = self.element(s, child, child_tag)
                 if s is None:
                     return None
-            has_elements = True
-            s = self.element(s, child, child_tag)
-            if s is None:
-                return None
-            text = child.tail
-        if has_elements:
-            if text and text.strip(_XML_WS):
-                t = s.memo_plain
-                s = self.text(s, text, el) if not t else None if t.kind == NOT_ALLOWED else t
-                if s is None:
-                    return None
-        elif not text:  # no content: the commonest case, one step per state
+                text = child.tail
+            if has_elements:
+                if text and (not text.isspace() or text.strip(_XML_WS)):
+                    t = s.memo_plain
+                    s = self.text(s, text, el) if not t else None if t.kind == NOT_ALLOWED else t
+                    if s is None:
+                        return None
+                after = s.memo_end
+                if after is None:
+                    after = s.memo_end = self.eng.end(s)
+                return None if after.kind == NOT_ALLOWED else after
+        if not text:  # no content: the commonest case, one step per state
             after = s.memo_blank
             if after is None:
                 after = s.memo_blank = self.blank(s, "", el)
             return None if after.kind == NOT_ALLOWED else after
-        elif text.strip(_XML_WS):  # text only: a name, a date, a line
+        if not text.isspace() or text.strip(_XML_WS):  # text only: a name, a date, a line
             after = s.memo_leaf
             if after is None:  # the text is not looked at (plain text): one step
                 t = s.memo_plain
@@ -1249,12 +1274,11 @@ class _Verdict(_Values):
                     return None if after.kind == NOT_ALLOWED else after
                 after = s.memo_leaf = self.eng.end(t)
             return None if after.kind == NOT_ALLOWED else after
-        else:  # whitespace only: it may match nothing or be text
-            t = self.text(s, text, el)
-            t = self.eng.choice2(s, t or self.eng.not_allowed)
-            if t.kind == NOT_ALLOWED:
-                return None
-            s = t
+        # whitespace only: it may match nothing or be text
+        t = self.text(s, text, el)
+        s = self.eng.choice2(s, t or self.eng.not_allowed)
+        if s.kind == NOT_ALLOWED:
+            return None
         after = s.memo_end
         if after is None:
             after = s.memo_end = self.eng.end(s)
@@ -1287,17 +1311,39 @@ class _Verdict(_Values):
             if plan is None:
                 aqn = self.qname(clark)
                 leaves = self.eng.attr_leaves(s, aqn)
-                checks = tuple((x, _value_check(x.a)) for x in leaves)
-                plan = self.g._attribute_plans[(s.uid, clark)] = (aqn, checks)
-            aqn, checks = plan
+                checks = tuple(
+                    (
+                        x,
+                        check,
+                        None if _not_worth_keeping(x.a) else self.g._values.setdefault(x.a.uid, {}),
+                    )
+                    for x in leaves
+                    for check in (_value_check(x.a),)
+                )
+                # Values that are unique (IDs) or that any string matches are not
+                # kept: they would only crowd out those met again (pointers, dates).
+                keep = any(check is None or seen is not None for _, check, seen in checks)
+                plan = self.g._attribute_plans[(s.uid, clark)] = (aqn, checks, keep)
+            aqn, checks, keep = plan
             self.context, self.used_context = el, False
-            accepted = frozenset(
-                x.uid
-                for x, check in checks
-                if (check(value) if check is not None else self.value_matches(x.a, value))
-            )
-            found = self.eng.att(s, aqn, accepted) if accepted else self.eng.not_allowed
-            if not self.used_context:
+            accepted = []
+            for x, check, seen in checks:
+                if check is None:
+                    ok = self.value_matches(x.a, value)
+                elif seen is None:
+                    ok = check(value)
+                else:
+                    # Kept by pattern, not by state: a pointer met under one element
+                    # is not checked again under another.
+                    ok = seen.get(value)
+                    if ok is None:
+                        if len(seen) >= _MAX_VALUES:
+                            seen.clear()
+                        ok = seen[value] = check(value)
+                if ok:
+                    accepted.append(x.uid)
+            found = self.eng.att(s, aqn, frozenset(accepted)) if accepted else self.eng.not_allowed
+            if keep and not self.used_context:
                 self.steps[key] = found
         return None if found.kind == NOT_ALLOWED else found
 
