@@ -55,6 +55,52 @@ def test_the_costliest_items_are_handed_out_first_and_results_keep_input_order()
     )  # … run by cost
 
 
+def pid_and_overlap(item: tuple[int, bool, str]) -> tuple[int, int, bool]:
+    """The worker's pid, when the item started, and whether another heavy item was
+    running at the same time."""
+    _, heavy, marker = item
+    started = time.monotonic_ns()
+    if not heavy:
+        return os.getpid(), started, False
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return os.getpid(), started, True
+    time.sleep(0.05)
+    os.close(fd)
+    os.unlink(marker)
+    return os.getpid(), started, False
+
+
+def test_heavy_items_run_one_at_a_time_each_in_a_worker_of_its_own(tmp_path):
+    marker = str(tmp_path / "running")
+    items = [(n, n % 5 == 0, marker) for n in range(30)]
+    results = run(pid_and_overlap, items, jobs=2, heavy=lambda item: item[1])
+    assert not any(overlap for _, _, overlap in results)
+    ran = zip(items, results, strict=True)
+    heavy = [(pid, at) for (_, is_heavy, _), (pid, at, _) in ran if is_heavy]
+    assert len({pid for pid, _ in heavy}) == len(heavy)  # each heavy item …
+    for pid, at in heavy:  # … is the last its worker ran: then it is replaced
+        assert not [1 for other, when, _ in results if other == pid and when > at]
+    assert os.getpid() not in {pid for pid, _, _ in results}
+
+
+KEPT: list[bytes] = []
+
+
+def grow_by_8_mb(n: int) -> int:
+    KEPT.append(os.urandom(8 * 2**20))  # a worker's engine keeping what it took
+    return os.getpid()
+
+
+def test_a_worker_that_grew_too_much_is_replaced_after_its_items():
+    items = list(range(12))
+    pids = run(grow_by_8_mb, items, jobs=2, grow=20 * 2**20)
+    assert len(set(pids)) > 2  # replaced …
+    assert all(pids.count(pid) <= 5 for pid in pids)  # … after at most its queue (depth 2)
+    assert run(square, items, jobs=2, grow=2**40) == [n * n for n in items]
+
+
 def die_on_seven(n: int) -> int:
     if n == 7 and os.getpid() != PARENT:
         os._exit(1)  # a worker crashing hard, as a segfault in a native library would

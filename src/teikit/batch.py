@@ -255,13 +255,35 @@ class _Worker:
     log: BinaryIO  # the worker's standard error
     queue: deque[int] = field(default_factory=deque)  # tasks sent, in the order it does them
     since: float = 0.0  # when it started the task at the head of its queue
+    born: int = 0  # its resident bytes when it was forked (what it shares with the parent)
+    retiring: bool = False  # told to stop after its queue: it is replaced then
+    heavy: bool = False  # a heavy item is in its queue
+
+
+def resident_bytes(pid: int) -> int:
+    """The resident bytes of process ``pid`` (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class _Workers:
     """Forked worker processes that each do one item at a time, so that the item
     a worker was doing when it hung or died is known: that item alone is given
     up (and never run in this process), the worker is replaced and the others
-    go on. Items travel pickled; ``func`` is inherited through the fork."""
+    go on. Items travel pickled; ``func`` is inherited through the fork.
+
+    Memory: a ``heavy`` item (a register page of 20,000 entries, a 20 MB diary)
+    runs while no other heavy item does, and its worker is replaced after it; a
+    worker whose resident size grew by more than ``grow`` bytes since it was
+    forked is replaced after the items already sent to it. A worker's engines
+    keep what they took (Saxon's heap is not given back): a fresh fork of the
+    parent starts again from what the parent holds."""
 
     def __init__(
         self,
@@ -269,13 +291,19 @@ class _Workers:
         jobs: int,
         limit: float | None,
         size: Callable[[Any], int] | None = None,
+        heavy: Callable[[Any], bool] | None = None,
+        grow: int | None = None,
     ) -> None:
         self.func = func
         self.limit = limit
         self.size = size  # an item's bytes: its limit grows with them (time_limit)
+        self.heavy = heavy
+        self.grow = grow
+        self.jobs = jobs
         self.limits: dict[int, float] = {}  # tasks whose limit is not self.limit
         self.context = multiprocessing.get_context("fork")
         self.pending: deque[tuple[int, Any]] = deque()
+        self.heavy_pending: deque[tuple[int, Any]] = deque()  # one at a time, first
         self.items: dict[int, Any] = {}  # every task not answered yet
         self.workers = [self._fork() for _ in range(jobs)]
 
@@ -288,13 +316,16 @@ class _Workers:
         # What the parent holds is frozen out of the worker's garbage collector: a
         # collection writes to every object it visits, and each page it writes to
         # becomes the worker's own copy (the site's entity index, in every worker).
+        # What it shares with this process: it grows from there (the parent's size,
+        # not the worker's: a worker maps the parent's library pages only as it reads them).
+        born = resident_bytes(os.getpid()) if self.grow is not None else 0
         gc.freeze()
         try:
             process.start()
         finally:
             gc.unfreeze()
         theirs.close()  # so that the worker's death reads as end of file here
-        return _Worker(process, mine, log)
+        return _Worker(process, mine, log, born=born)
 
     def submit(self, task: int, item: Any) -> None:
         self.items[task] = item
@@ -302,26 +333,66 @@ class _Workers:
             limit = time_limit(self.limit, self.size(item))
             if limit != self.limit:
                 self.limits[task] = limit
-        self.pending.append((task, item))
+        if self.heavy is not None and self.heavy(item):
+            self.heavy_pending.append((task, item))
+        else:
+            self.pending.append((task, item))
         self._feed()
 
     @property
     def busy(self) -> bool:
         return bool(self.items)
 
+    def _give(self, worker: _Worker, task: int, item: Any) -> bool:
+        """Send one item to ``worker``; False when it died (poll() will find out)."""
+        try:
+            _send(worker.conn, (task, item))
+        except (OSError, EOFError):
+            return False
+        if not worker.queue:
+            worker.since = _clock()
+        worker.queue.append(task)
+        return True
+
+    def _retire(self, worker: _Worker) -> None:
+        """No more items for ``worker``: it stops after those it has (and is replaced)."""
+        worker.retiring = True
+        with contextlib.suppress(OSError, EOFError):
+            _send(worker.conn, None)
+
+    def _replace_retired(self) -> None:
+        """Workers that stopped after their last item make way for fresh forks (as
+        many as there is work for)."""
+        for worker in [w for w in self.workers if w.retiring and not w.queue]:
+            worker.process.join(5)
+            self._stop(worker)
+            self.workers.remove(worker)
+        while len(self.workers) < self.jobs and (self.pending or self.heavy_pending):
+            self.workers.append(self._fork())
+
     def _feed(self) -> None:
-        depth = max(2, min(_DEPTH, len(self.pending) // (2 * len(self.workers))))
-        for worker in self.workers:
+        self._replace_retired()
+        open_ = [w for w in self.workers if not w.retiring]
+        if self.heavy_pending and open_ and not any(w.heavy for w in self.workers):
+            # The heavy item first (it is the longest), to the least busy worker,
+            # which takes nothing after it and is replaced.
+            worker = min(open_, key=lambda w: len(w.queue))
+            task, item = self.heavy_pending.popleft()
+            if self._give(worker, task, item):
+                worker.heavy = True
+                self._retire(worker)
+                open_.remove(worker)
+            else:
+                self.heavy_pending.appendleft((task, item))
+        if not open_:
+            return
+        depth = max(2, min(_DEPTH, len(self.pending) // (2 * len(open_))))
+        for worker in open_:
             while self.pending and len(worker.queue) < depth:
                 task, item = self.pending.popleft()
-                try:
-                    _send(worker.conn, (task, item))
-                except (OSError, EOFError):  # it died: poll() will find out
+                if not self._give(worker, task, item):
                     self.pending.appendleft((task, item))
                     break
-                if not worker.queue:
-                    worker.since = _clock()
-                worker.queue.append(task)
 
     def poll(self, timeout: float | None) -> list[tuple[int, bool, Any]]:
         """Wait up to ``timeout`` seconds (None: until something happens) and
@@ -329,6 +400,9 @@ class _Workers:
         WorkerFailure)``."""
         done: list[tuple[int, bool, Any]] = []
         busy = [w for w in self.workers if w.queue]
+        if not busy and (self.pending or self.heavy_pending):
+            self._feed()  # every worker retired: their replacements take the rest
+            busy = [w for w in self.workers if w.queue]
         if busy:
             wait_for = _POLL if timeout is None else min(timeout, _POLL)
             time.sleep(min(_TICK, wait_for))
@@ -365,6 +439,12 @@ class _Workers:
             self.items.pop(task, None)
             self.limits.pop(task, None)
             done.append((task, ok, value if ok else WorkerFailure("error", value)))
+            if (
+                self.grow is not None
+                and not worker.retiring
+                and resident_bytes(worker.process.pid) - worker.born > self.grow
+            ):
+                self._retire(worker)
 
     def _lose(self, worker: _Worker, failure: WorkerFailure, done: list) -> None:
         """Blame the item the worker was doing, give the rest to others, replace it."""
@@ -373,7 +453,10 @@ class _Workers:
         self.limits.pop(task, None)
         done.append((task, False, failure))
         for other in reversed(worker.queue):
-            self.pending.appendleft((other, self.items[other]))
+            if self.heavy is not None and self.heavy(self.items[other]):
+                self.heavy_pending.appendleft((other, self.items[other]))
+            else:
+                self.pending.appendleft((other, self.items[other]))
         self._stop(worker)
         self.workers[self.workers.index(worker)] = self._fork()
 
@@ -420,6 +503,8 @@ def run(
     cost: Callable[[T], float] | None = None,
     on_progress: Callable[[int], None] | None = None,
     size: Callable[[T], int] | None = None,
+    heavy: Callable[[T], bool] | None = None,
+    grow: int | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -440,6 +525,11 @@ def run(
     ``on_failure(item, WorkerFailure)``; the worker is replaced and the run goes
     on. The item is never run again, here or elsewhere. Without ``on_failure``
     such an item raises :class:`WorkerError`.
+
+    To bound memory: items for which ``heavy(item)`` is true are run one at a
+    time, each before the others that wait, and the worker that ran one is
+    replaced by a fresh fork; so is a worker whose resident size grew by more
+    than ``grow`` bytes, after the items it has been sent.
 
     With ``isolate=False`` and one job (or where processes cannot be forked),
     the items are done in this process, without a watchdog. On Ctrl-C the
@@ -470,7 +560,7 @@ def run(
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     finished: dict[int, Any] = {}
-    workers = _Workers(func, jobs, limit, size)
+    workers = _Workers(func, jobs, limit, size, heavy, grow)
     order = range(len(items))
     if cost is not None:
         order = sorted(order, key=lambda task: -cost(items[task]))

@@ -663,6 +663,21 @@ def _set_params(sheet: Stylesheet, params: Mapping[str, object]) -> None:
 _RECORDS_KEPT = 4
 
 
+def warm_register_records(stylesheet: str | os.PathLike[str], register: Document) -> None:
+    """Compute ``register``'s look-up table for ``stylesheet`` now (it is kept with
+    the stylesheet, see :func:`_register_records`): workers forked afterwards
+    share it instead of each computing its own (29 MB for the Schnitzler sample,
+    in every worker and again in each fresh one)."""
+    sheet = load_stylesheet(stylesheet)
+    if "register" not in sheet.params or "register-records" not in sheet.params:
+        return
+    with sheet.lock:
+        try:
+            _set_params(sheet, {"register": register})
+        finally:
+            sheet.executable.clear_parameters()
+
+
 def _register_records(sheet: Stylesheet, register: Document) -> Any:
     """The register's look-up table (template ``tk:register-records``), computed once
     per register and stylesheet instead of at every page: a batch of letters shares

@@ -7,6 +7,8 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,7 +23,7 @@ from lxml import etree
 import teikit
 from teikit import render
 from teikit import schemas as schema_lookup
-from teikit.batch import OnStep, Step, default_jobs, output_folder, pipeline, release_freed_memory
+from teikit.batch import OnStep, Step, default_jobs, output_folder, release_freed_memory
 from teikit.batch import run as run_jobs
 from teikit.document import Document, load, read_regular
 from teikit.edition import Config, DocumentFacts, Edition, Glimpse, find_config, load_config
@@ -40,10 +42,8 @@ from teikit.site.jobs import (
     JobResult,
     Pages,
     SiteContext,
-    Typeset,
     Workshop,
     compile_job,
-    compile_typeset,
     edition_job,
     gave_up,
     job_size,
@@ -99,7 +99,21 @@ FULL_PDF_MAX_DOCUMENTS = 100
 PARALLEL_VALIDATION = 200
 PARALLEL_RENDERING = 60
 
+# A worker whose resident size grew by more than this since it was forked is
+# replaced after the jobs it has: Saxon's heap grows with what it rendered and is
+# not given back (a worker stood at 350-450 MB of its own after some hundred pages).
+WORKER_GROWTH = 256 * 2**20
+# A document of this many bytes or more is a heavy job (see heavy_job).
+HEAVY_BYTES = 2**20
+
 # --------------------------------------------------------------------------- build
+
+
+def heavy_job(job: Job) -> bool:
+    """A job whose worker grows by hundreds of MB: a register's pages (every entry
+    of the register), a document of :data:`HEAVY_BYTES` or more (the 20 MB diary
+    took 900 MB). The workers run one at a time, each in a fresh worker."""
+    return ("register-pages", "true") in job.params or job_size(job) >= HEAVY_BYTES
 
 
 def _absolute(path: Path) -> str:
@@ -715,6 +729,9 @@ class Builder:
                 render.load_stylesheet(render.STYLESHEETS["typst"])
             if edition.register_doc is not None:
                 render.xdm_node(edition.register_doc)
+                render.warm_register_records(self.shop.profile, edition.register_doc)
+                if self.pdf:
+                    render.warm_register_records(render.STYLESHEETS["typst"], edition.register_doc)
             if self.pdf and typst_jobs > 1:
                 render.warm_typst()
         # What the workers inherit when they fork.
@@ -759,69 +776,32 @@ class Builder:
     def _render(
         self, shop: Workshop, todo: list[Job], jobs: int, typst_jobs: int
     ) -> list[JobResult]:
-        """Run the jobs, in workers. Pages side by side; PDFs as ``teikit transform``
-        makes them, through the one scheduler for Saxon and Typst
-        (:func:`teikit.batch.pipeline`): the stylesheet here, Typst in workers forked
-        before it, each PDF compiled while the next is prepared, so that Typst
-        sources never pile up. Once Typst has run in this process no forked worker
-        may run it (see teikit.render): then the sources are made in workers and
-        compiled here."""
-        results: list[JobResult | None] = [None] * len(todo)
-        typeset = [i for i, job in enumerate(todo) if job.kind in ("pdf", "edition-pdf")]
-        streamed = bool(typeset) and render.typst_forkable()
-        later = set(typeset) if streamed else set()
-        first = [i for i in range(len(todo)) if i not in later]
-
-        def output(job: Job) -> str:
-            return job.page or job.path or FULL_PDF
-
-        made = run_jobs(
-            partial(run_job, shop),
-            [todo[i] for i in first],
-            jobs=jobs,
-            timeout=self.timeout,
-            on_failure=job_timed_out,
-            size=job_size,
-            # A PDF's findings are told when it is typeset.
-            **self._steps(
-                "rendering", len(first), lambda r: () if r.typst else r.diagnostics,
-                "outputs", output,
-            ),
-        )  # fmt: skip
-        for i, result in zip(first, made, strict=True):
-            results[i] = result
-        if streamed:
-
-            def prepare(i: int) -> tuple[JobResult, Typeset | None]:
-                made = run_job(shop, todo[i])
-                work = Typeset(todo[i], made.typst, made.file, made.diagnostics)
-                return made, work if made.typst is not None else None
-
-            steps = self._steps(
-                "typesetting", len(typeset), lambda r: r.diagnostics, "PDFs", output
-            )
-            settled = 0
-
-            def settle(i: int, made: JobResult, compiled: JobResult | None) -> None:
-                results[i] = compiled if compiled is not None else made
-                nonlocal settled
-                settled += 1
-                if steps:  # the pipeline settles in input order: done is how many
-                    steps["on_progress"](settled)
-                    steps["on_result"](todo[i], results[i])
-
-            pipeline(
-                typeset,
-                prepare,
-                partial(compile_typeset, shop),
-                settle,
-                jobs=typst_jobs,
+        """Run the jobs, in workers, in two rounds. First the stylesheets: pages, and
+        the Typst sources of the PDFs, side by side (heavy jobs one at a time, see
+        heavy_job); the sources wait in a scratch folder of the site. Then Typst
+        compiles them in workers of its own (a forked process may run Saxon or
+        Typst, not both: see teikit.render). This process runs neither, so it stays
+        as lean as it was when the workers forked. Once Typst has run in this
+        process no forked worker may run it: then the PDFs are compiled here."""
+        output = self._output_name
+        shop.scratch = Path(tempfile.mkdtemp(prefix=".teikit-", dir=self.out))
+        try:
+            results = run_jobs(
+                partial(run_job, shop),
+                todo,
+                jobs=jobs,
                 timeout=self.timeout,
-                on_failure=lambda work, failure: job_timed_out(work.job, failure),
-                size=lambda work: job_size(work.job),
-            )
-        else:
-            pdfs = [i for i in first if results[i] is not None and results[i].typst is not None]
+                on_failure=job_timed_out,
+                size=job_size,
+                heavy=heavy_job,
+                grow=WORKER_GROWTH,
+                # A PDF's findings are told when it is typeset.
+                **self._steps(
+                    "rendering", len(todo), lambda r: () if r.typeset else r.diagnostics,
+                    "outputs", output,
+                ),
+            )  # fmt: skip
+            pdfs = [i for i, result in enumerate(results) if result.typeset]
             shop.typst = [(todo[i], results[i]) for i in pdfs]
             compiled = run_jobs(
                 partial(compile_job, shop),
@@ -830,6 +810,8 @@ class Builder:
                 timeout=self.timeout,
                 on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
                 size=lambda index: job_size(shop.typst[index][0]),
+                heavy=lambda index: job_size(shop.typst[index][0]) >= HEAVY_BYTES,
+                grow=WORKER_GROWTH,
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
                 **self._steps(
@@ -837,9 +819,16 @@ class Builder:
                     lambda index: output(shop.typst[index][0]),
                 ),
             )  # fmt: skip
-            for i, result in zip(pdfs, compiled, strict=True):
-                results[i] = result
-        return [result for result in results if result is not None]
+        finally:
+            shutil.rmtree(shop.scratch, ignore_errors=True)
+            shop.scratch = None
+        for i, result in zip(pdfs, compiled, strict=True):
+            results[i] = result
+        return results
+
+    @staticmethod
+    def _output_name(job: Job) -> str:
+        return job.page or job.path or FULL_PDF
 
     def _copies(self, edition: SiteEdition, hashes: dict[str, str]) -> None:
         """The TEI sources, byte for byte, for the downloads page."""
@@ -904,6 +893,9 @@ class Builder:
                 on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
                 # made from the whole edition: they take time in proportion to it
                 size=lambda item: edition_bytes,
+                # a section's page holds every occurrence of its entries
+                heavy=lambda item: item[0] == "section",
+                grow=WORKER_GROWTH,
                 **self._steps(
                     "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
                 ),

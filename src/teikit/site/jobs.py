@@ -60,6 +60,12 @@ class JobResult:
     file: str = ""  # the name Typst's diagnostics carry
     facts: PageFacts | None = None  # page, kept
     stored: list[Stored] | None = None  # what the worker wrote itself (pages, data exports)
+    typst_path: str = ""  # PDFs, first round: the file the Typst source waits in instead
+
+    @property
+    def typeset(self) -> bool:
+        """Whether this is a first round's Typst source, to be compiled."""
+        return self.typst is not None or bool(self.typst_path)
 
 
 @dataclass
@@ -86,6 +92,9 @@ class Workshop:
     site: SiteContext | None = None
     # The PDFs of the second round: the jobs and their Typst sources.
     typst: list[tuple[Job, JobResult]] = field(default_factory=list)
+    # Where the first round leaves the Typst sources (None: they travel back): a
+    # folder, so that they never pile up in the parent.
+    scratch: Path | None = None
 
     def document(self, path: str) -> Document | str:
         return self.loaded.get(path, path)
@@ -146,11 +155,11 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
         if job.kind == "pdf":  # render.render_pdf, in two rounds
             doc = render.as_document(shop.document(job.path))
             result = render.render(doc, "typst", register=register, params=words, edition=model)
-            return JobResult(None, result.diagnostics, result.text, doc.path)
+            return _typst_source(shop, result.text, result.diagnostics, doc.path)
         # render.render_edition_pdf, in two rounds
         docs = [shop.document(p) for p in job.paths]
         result, skipped = render.edition_typst(docs, register=register, params=words, edition=model)
-        return JobResult(None, skipped + result.diagnostics, result.text, FULL_PDF)
+        return _typst_source(shop, result.text, skipped + result.diagnostics, FULL_PDF)
     except TeikitError as exc:
         return _failed(job, exc, found)
     except OSError as exc:
@@ -158,6 +167,16 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     finally:
         if doc is not None:
             _let_go(doc, register)
+
+
+def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:
+    """A first round's Typst source: in the shop's scratch folder when it has one."""
+    if shop.scratch is None:
+        return JobResult(None, found, text, file)
+    fd, path = tempfile.mkstemp(suffix=".typ", dir=shop.scratch)
+    with open(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return JobResult(None, found, None, file, typst_path=path)
 
 
 def _let_go(doc: Document, register: Document | str | None) -> None:
@@ -364,8 +383,7 @@ class Typeset:
 
 def compile_typeset(shop: Workshop, work: Typeset) -> JobResult:
     """The PDF of one Typst source, written into the site here, in the worker (worker
-    side, :func:`teikit.batch.pipeline`): only a small record travels back, so that
-    a worker sending a PDF never waits on a parent sending the next source."""
+    side): only a small record travels back."""
     try:
         pdf, warnings = render.compile_typst(work.typst or "", file=work.file)
     except TeikitError as exc:
@@ -380,7 +398,12 @@ def compile_typeset(shop: Workshop, work: Typeset) -> JobResult:
 def compile_job(shop: Workshop, index: int) -> JobResult:
     """The PDF of the ``index``-th Typst source of the first round (worker side)."""
     job, first = shop.typst[index]
-    return compile_typeset(shop, Typeset(job, first.typst, first.file, first.diagnostics))
+    text = first.typst
+    if first.typst_path:
+        path = Path(first.typst_path)
+        text = path.read_text(encoding="utf-8")
+        path.unlink(missing_ok=True)
+    return compile_typeset(shop, Typeset(job, text, first.file, first.diagnostics))
 
 
 def gave_up(file: str, what: str, failure: WorkerFailure) -> JobResult:
