@@ -21,7 +21,8 @@ runs, every 0.2 s, the process and all its descendants are read from ``/proc``:
 
 Both peaks are sampled (a spike shorter than 0.2 s can fall between samples);
 ``ru_maxrss`` from ``os.wait4`` (the largest single process the command reaped)
-is kept too. With ``--phases`` the stderr lines are kept with the time they came,
+is kept too. With ``--phases`` the timeline (every sample: tree RSS and PSS, the
+parent's PSS and each worker's) and the stderr lines are kept with the time they came,
 so that a peak can be matched with what the command was doing (teikit prints
 its progress every 10 s when stderr is not a terminal). The 1-minute load
 average at the start and the end is recorded: the machine may be shared.
@@ -79,7 +80,8 @@ class Sampler(threading.Thread):
     peak_one: int = 0
     peak_one_is_parent: bool = True
     at_rss: float = 0.0  # seconds into the run of the RSS peak
-    timeline: list[tuple[float, int, int]] = field(default_factory=list)
+    # (seconds, tree RSS, tree PSS, the parent's PSS, each descendant's PSS) in MB
+    timeline: list[tuple[float, int, int, int, list[int]]] = field(default_factory=list)
     killed: str = ""
 
     def __post_init__(self) -> None:
@@ -92,9 +94,14 @@ class Sampler(threading.Thread):
             pids = tree_pids(self.pid)
             sizes = {pid: _rss(pid) for pid in pids}
             rss = sum(sizes.values())
-            pss = sum(_pss(pid) for pid in pids)
+            shares = {pid: _pss(pid) for pid in pids}
+            pss = sum(shares.values())
             now = time.perf_counter() - self.started
-            self.timeline.append((round(now, 1), rss // MB, pss // MB))
+            workers = sorted((v for pid, v in shares.items() if pid != self.pid), reverse=True)
+            self.timeline.append(
+                (round(now, 1), rss // MB, pss // MB, shares.get(self.pid, 0) // MB,
+                 [v // MB for v in workers])
+            )  # fmt: skip
             if rss > self.peak_rss:
                 self.peak_rss, self.at_rss = rss, now
             self.peak_pss = max(self.peak_pss, pss)

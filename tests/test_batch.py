@@ -93,7 +93,8 @@ def grow_by_8_mb(n: int) -> int:
     return os.getpid()
 
 
-def test_a_worker_that_grew_too_much_is_replaced_after_its_items():
+def test_a_worker_that_grew_too_much_is_replaced_after_its_items(monkeypatch):
+    monkeypatch.setattr(batch, "_WEIGH_EVERY", 0.0)  # after every item
     items = list(range(12))
     pids = run(grow_by_8_mb, items, jobs=2, grow=20 * 2**20)
     assert len(set(pids)) > 2  # replaced …

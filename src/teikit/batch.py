@@ -255,21 +255,29 @@ class _Worker:
     log: BinaryIO  # the worker's standard error
     queue: deque[int] = field(default_factory=deque)  # tasks sent, in the order it does them
     since: float = 0.0  # when it started the task at the head of its queue
-    born: int = 0  # its resident bytes when it was forked (what it shares with the parent)
     retiring: bool = False  # told to stop after its queue: it is replaced then
     heavy: bool = False  # a heavy item is in its queue
+    weighed: float = 0.0  # when its own memory was last looked at
 
 
-def resident_bytes(pid: int) -> int:
-    """The resident bytes of process ``pid`` (0 when it cannot be read)."""
+def own_bytes(pid: int) -> int:
+    """The memory process ``pid`` does not share with any other (a forked worker:
+    what it allocated and what of its parent's it wrote to), from
+    ``/proc/PID/smaps_rollup``; 0 where that cannot be read."""
+    total = 0
     try:
-        with open(f"/proc/{pid}/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
     except (OSError, IndexError, ValueError):
         return 0
+    return total
 
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+# Seconds between two looks at a worker's own memory: reading it walks the
+# worker's page tables (10-20 ms for 700 MB).
+_WEIGH_EVERY = 2.0
 
 
 class _Workers:
@@ -280,8 +288,9 @@ class _Workers:
 
     Memory: a ``heavy`` item (a register page of 20,000 entries, a 20 MB diary)
     runs while no other heavy item does, and its worker is replaced after it; a
-    worker whose resident size grew by more than ``grow`` bytes since it was
-    forked is replaced after the items already sent to it. A worker's engines
+    worker whose own memory (what it does not share with the parent, see
+    :func:`own_bytes`) passed ``grow`` bytes is replaced after the items already
+    sent to it. A worker's engines
     keep what they took (Saxon's heap is not given back): a fresh fork of the
     parent starts again from what the parent holds."""
 
@@ -316,16 +325,13 @@ class _Workers:
         # What the parent holds is frozen out of the worker's garbage collector: a
         # collection writes to every object it visits, and each page it writes to
         # becomes the worker's own copy (the site's entity index, in every worker).
-        # What it shares with this process: it grows from there (the parent's size,
-        # not the worker's: a worker maps the parent's library pages only as it reads them).
-        born = resident_bytes(os.getpid()) if self.grow is not None else 0
         gc.freeze()
         try:
             process.start()
         finally:
             gc.unfreeze()
         theirs.close()  # so that the worker's death reads as end of file here
-        return _Worker(process, mine, log, born=born)
+        return _Worker(process, mine, log)
 
     def submit(self, task: int, item: Any) -> None:
         self.items[task] = item
@@ -439,12 +445,12 @@ class _Workers:
             self.items.pop(task, None)
             self.limits.pop(task, None)
             done.append((task, ok, value if ok else WorkerFailure("error", value)))
-            if (
-                self.grow is not None
-                and not worker.retiring
-                and resident_bytes(worker.process.pid) - worker.born > self.grow
-            ):
-                self._retire(worker)
+            if self.grow is not None and not worker.retiring:
+                now = _clock()
+                if now - worker.weighed >= _WEIGH_EVERY:
+                    worker.weighed = now
+                    if own_bytes(worker.process.pid) > self.grow:
+                        self._retire(worker)
 
     def _lose(self, worker: _Worker, failure: WorkerFailure, done: list) -> None:
         """Blame the item the worker was doing, give the rest to others, replace it."""
@@ -528,8 +534,8 @@ def run(
 
     To bound memory: items for which ``heavy(item)`` is true are run one at a
     time, each before the others that wait, and the worker that ran one is
-    replaced by a fresh fork; so is a worker whose resident size grew by more
-    than ``grow`` bytes, after the items it has been sent.
+    replaced by a fresh fork; so is a worker whose own memory passed ``grow``
+    bytes (:func:`own_bytes`), after the items it has been sent.
 
     With ``isolate=False`` and one job (or where processes cannot be forked),
     the items are done in this process, without a watchdog. On Ctrl-C the

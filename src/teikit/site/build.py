@@ -99,7 +99,7 @@ FULL_PDF_MAX_DOCUMENTS = 100
 PARALLEL_VALIDATION = 200
 PARALLEL_RENDERING = 60
 
-# A worker whose resident size grew by more than this since it was forked is
+# A worker whose own memory (not shared with the parent) passed this is
 # replaced after the jobs it has: Saxon's heap grows with what it rendered and is
 # not given back (a worker stood at 350-450 MB of its own after some hundred pages).
 WORKER_GROWTH = 256 * 2**20
