@@ -668,24 +668,55 @@ def test_export_all_from_the_command_line(tmp_path):
     assert (out / "cmif.xml").is_file()
 
 
-def test_co_mentions_counted_in_buckets_on_disk_as_in_memory(index, monkeypatch):
+def _co_mentions_by_pairs(mentioned, min_letters):
+    """The co-mention edges counted pair by pair, the plain way: (a, b, letters)."""
+    letters_of = {}
+    for letter, ranks in enumerate(mentioned):
+        for i, a in enumerate(ranks):
+            for b in ranks[i + 1 :]:
+                letters_of.setdefault((a, b), []).append(letter)
+    return [(a, b, ls) for (a, b), ls in sorted(letters_of.items()) if len(ls) >= min_letters]
+
+
+@pytest.mark.parametrize("min_letters", [1, 2, 3, 4])
+def test_co_mentions_found_by_set_operations_as_by_counting_pairs(min_letters, monkeypatch):
+    """The co-mention edges are found per entity with set operations over its
+    letters; the same edges, letters and order as counting every pair."""
+    import random
+
     from teikit.exports import network
 
+    rng = random.Random(min_letters)
+    n_ids, n_letters = 40, 60
+    mentioned = [sorted(rng.sample(range(n_ids), rng.randint(0, 12))) for _ in range(n_letters)]
+    mentioned[3] = []  # a letter mentioning nothing
+    mentioned[4] = [7]  # and one mentioning a single entity
+    ids = [f"e{n:02d}" for n in range(n_ids)]
+    letters = [f"l{n:02d}" for n in range(n_letters)]
+    expected = _co_mentions_by_pairs(mentioned, min_letters)
+    assert expected  # the sample has edges to find
+
+    def edges(co):
+        return [(e.source, e.target, e.letters) for e in co]
+
+    want = [(ids[a], ids[b], [letters[x] for x in ls]) for a, b, ls in expected]
+    co = network.CoMentions(ids, letters, mentioned, min_letters)
+    assert edges(co) == want
+    assert co._kept is not None  # kept after the first pass, then read from it
+    assert edges(co) == want
+    assert co.node_ids == {ids[n] for a, b, _ in expected for n in (a, b)}
+    monkeypatch.setattr(network, "KEPT_CACHED", 1)  # too many to keep: found every pass
+    co = network.CoMentions(ids, letters, mentioned, min_letters)
+    assert edges(co) == want == edges(co)
+    assert co._kept is None
+
+
+def test_co_mentions_kept_from_two_letters_by_default(index):
     def edges(net):
         return [(e.source, e.target, e.relation, e.letters) for e in net.iter_edges()]
 
     every = build_network(index, min_co_mentions=1)
-    assert every.co_mentions.buckets == 1
     assert any(e.weight == 1 for e in every.co_mentions)
-    monkeypatch.setattr(network, "BUCKET_PAIRS", 5)  # a big edition: pairs in files
-    bucketed = build_network(index, min_co_mentions=1)
-    assert bucketed.co_mentions.buckets > 1
-    assert edges(bucketed) == edges(every) == edges(bucketed)  # read back, again
-    assert bucketed.co_mentions._kept is not None  # kept after the first pass
-    monkeypatch.setattr(network, "KEPT_CACHED", 1)  # too many to keep: every pass scans
-    scanned = build_network(index, min_co_mentions=1)
-    assert edges(scanned) == edges(every) == edges(scanned)
-    assert scanned.co_mentions._kept is None
     # The default keeps pairs mentioned together in two letters or more.
     kept = [e for e in every.co_mentions if e.weight >= 2]
     assert edges(build_network(index)) == edges(every)[: len(every.correspondence)] + [
@@ -727,3 +758,41 @@ def test_gexf_edges_written_as_text_are_what_lxml_writes(kind):
             xf.flush()
             written = out.getvalue()[start:]
         assert written == _edge_text(n, edge, kind).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "", "plain", "a,b", 'say "hi"', "two\nlines", "a\rb", "\r", "=1+2", "+cmd|x", "-3.5",
+        "-0044-03-15", "@SUM(A1)", "\tx", " lead", "x" * 40_000, "=x" + "," * 40_000, 0, 12,
+        -3, 1.5, None, True, "é, ü", "'quoted'",
+    ],
+)  # fmt: skip
+def test_csv_cells_made_as_text_are_what_the_csv_module_writes(value, tmp_path):
+    """The large CSV tables are made as text (cell_text, and _text's shortcut for
+    strings): the same bytes as write_table gives the same cell through csv_cell
+    and the csv module, quoting, formula guard and length cut included."""
+    from teikit.exports.csv import _text, cell_text, write_table
+
+    path = write_table(tmp_path / "t.csv", ["a", "b"], [("x", value)])
+    expected = path.read_bytes().decode("utf-8").split("\n", 1)[1]
+    assert f"x,{cell_text(value)}\n" == expected
+    if isinstance(value, str):
+        assert _text(value) == cell_text(value)
+
+
+def test_large_csv_tables_made_as_text_are_what_the_csv_writer_writes(index, tmp_path):
+    """mentions.csv, edges.csv and edge_letters.csv are made as text: the same
+    bytes as their rows through write_table."""
+    from teikit.exports import csv as csv_export
+
+    net = build_network(index, min_co_mentions=1)
+    csv_export.write([], index, tmp_path / "csv", ExportOptions(), network=net)
+    for name, header, rows in (
+        ("mentions.csv", csv_export.MENTION_COLUMNS, csv_export.mention_rows(index)),
+        ("edges.csv", csv_export.EDGE_COLUMNS, csv_export.edge_rows(net)),
+        ("edge_letters.csv", csv_export.EDGE_LETTER_COLUMNS, csv_export.edge_letter_rows(net)),
+    ):
+        expected = csv_export.write_table(tmp_path / name, header, rows).read_bytes()
+        assert (tmp_path / "csv" / name).read_bytes() == expected
+        assert expected.count(b"\n") > 2

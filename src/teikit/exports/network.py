@@ -11,30 +11,23 @@ network tool can use; 1 keeps every pair). Unregistered names are left out: they
 have no identity to join on.
 
 The co-mention pairs grow with the square of the mentions per letter, so they
-are counted outside memory: each pair-and-letter is one 64-bit number, written
-in buckets by its first entity to temporary files, and each bucket is sorted and
-counted on its own (:class:`CoMentions`). Memory stays flat however many pairs
-there are; the edges are read back, in order, each time they are iterated.
+are never made one by one: each entity's partners are found with set operations
+over the letters that mention it (:class:`CoMentions`), one entity at a time, and
+only the kept edges are held (as compact arrays, when there are not too many).
 """
 
 from __future__ import annotations
 
-import math
-import tempfile
-import weakref
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from teikit.index import EntityIndex
 
 __all__ = ["CoMentions", "Edge", "Network", "Node", "build_network"]
 
 TEXT_PARTS = frozenset({"body", "note", "front", "back"})
-BUCKET_PAIRS = 2_000_000  # pairs sorted in memory at once (~80 MB as Python ints)
-_FLUSH = 65_536  # pairs a bucket holds before it is appended to its file
 KEPT_CACHED = 4_000_000  # kept edges held after the first pass (~40 MB as arrays)
 
 
@@ -63,7 +56,8 @@ class Edge:
 
 class CoMentions:
     """The co-mention edges, in order of (source id, target id), as an iterable that
-    reads them back from its buckets each time (see the module's docstring)."""
+    finds them again each time it is read (see the module's docstring), or reads
+    them from the arrays the first complete reading kept."""
 
     def __init__(
         self, ids: list[str], letters: list[str], mentioned: list[list[int]], min_letters: int
@@ -71,72 +65,48 @@ class CoMentions:
         self.ids = ids  # entity ids by rank (sorted)
         self.letter_ids = letters  # letter ids by rank (sorted)
         self.min_letters = max(1, min_letters)
-        total = sum(len(m) * (len(m) - 1) // 2 for m in mentioned)
-        self.buckets = max(1, math.ceil(total / BUCKET_PAIRS))
-        self._memory: list[array] = [array("q") for _ in range(self.buckets)]
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
-        if self.buckets > 1:
-            self._folder = tempfile.TemporaryDirectory(prefix="teikit-pairs-")
-            weakref.finalize(self, self._folder.cleanup)
-        self._sorted = [False] * self.buckets
-        self._fill(mentioned)
+        # For each entity, the letters that mention it (ascending) and, in each, where
+        # the entities after it begin in that letter's sorted ranks.
+        self._mentioned = mentioned
+        self._in: list[list[tuple[int, int]]] = [[] for _ in ids]
+        for letter, ranks in enumerate(mentioned):
+            for i, a in enumerate(ranks):
+                self._in[a].append((letter, i + 1))
         self._nodes: set[int] | None = None
         self._kept: tuple[array, array, array] | None = None
 
-    def _file(self, bucket: int) -> Path:
-        assert self._folder is not None
-        return Path(self._folder.name) / f"{bucket}.bin"
-
-    def _fill(self, mentioned: list[list[int]]) -> None:
-        n_ids, n_letters = len(self.ids) or 1, len(self.letter_ids) or 1
-        buckets, memory = self.buckets, self._memory
-        for letter, ranks in enumerate(mentioned):
-            # (a * n_ids + b) * n_letters + letter for every a < b (ranks are sorted),
-            # a row of pairs at a time: 13 million pairs in 5,000 letters.
-            later = [b * n_letters for b in ranks]
-            for i, a in enumerate(ranks[:-1]):
-                bucket = a * buckets // n_ids
-                pairs = memory[bucket]
-                base = a * n_ids * n_letters + letter
-                pairs.extend([base + b for b in later[i + 1 :]])
-                if buckets > 1 and len(pairs) >= _FLUSH:
-                    self._flush(bucket)
-        if buckets > 1:
-            for bucket in range(buckets):
-                self._flush(bucket)
-
-    def _flush(self, bucket: int) -> None:
-        with self._file(bucket).open("ab") as handle:
-            self._memory[bucket].tofile(handle)
-        self._memory[bucket] = array("q")
-
-    def _bucket(self, bucket: int) -> array:
-        """The bucket's numbers, sorted (sorted once, then kept so: in memory for one
-        bucket, in its file for several)."""
-        if self.buckets == 1:
-            if not self._sorted[0]:
-                self._memory[0] = array("q", sorted(self._memory[0]))
-                self._sorted[0] = True
-            return self._memory[0]
-        path = self._file(bucket)
-        pairs = array("q")
-        if path.exists():
-            with path.open("rb") as handle:
-                pairs.frombytes(handle.read())
-        if not self._sorted[bucket]:
-            pairs = array("q", sorted(pairs))
-            path.write_bytes(pairs.tobytes())
-            self._sorted[bucket] = True
-        return pairs
+    def _partners(self, a: int) -> list[tuple[int, list[int]]]:
+        """The entities after ``a`` mentioned with it in at least ``min_letters``
+        letters, in order, each with those letters: ``seen[k]`` holds the entities
+        met in more than k letters so far, each letter a few set operations (C
+        loops, not a Python step per pair)."""
+        mentioned, need, mine = self._mentioned, self.min_letters, self._in[a]
+        seen: list[set[int]] = [set() for _ in range(need)]
+        for letter, after in mine:
+            later = mentioned[letter][after:]
+            for k in range(need - 1, 0, -1):
+                if seen[k - 1]:
+                    seen[k].update(seen[k - 1].intersection(later))
+            seen[0].update(later)
+        kept = seen[need - 1]
+        if not kept:
+            return []
+        # The letters of each kept pair, ascending: a's letters in order, each adding
+        # itself to the kept partners it mentions.
+        letters: dict[int, list[int]] = {b: [] for b in kept}
+        for letter, after in mine:
+            for b in kept.intersection(mentioned[letter][after:]):
+                letters[b].append(letter)
+        return sorted(letters.items())
 
     def _runs(self) -> Iterator[tuple[int, int, list[int]]]:
         """(source rank, target rank, letter ranks) of every kept pair, in order.
 
-        The first complete pass scans every pair-and-letter number; the kept edges
-        it finds are then held as three compact arrays (when there are at most
-        :data:`KEPT_CACHED` of them: with the default threshold, a few hundred
-        thousand where the numbers are millions), which later passes (the two
-        graphs, edges.csv, edge_letters.csv) read instead of scanning again."""
+        The first complete pass finds them; the kept edges are then held as three
+        compact arrays (when there are at most :data:`KEPT_CACHED` of them: with the
+        default threshold, a few hundred thousand where the pairs met once are
+        millions), which later passes (the two graphs, edges.csv,
+        edge_letters.csv) read instead of finding them again."""
         if self._kept is not None:
             pairs, ends, letters = self._kept
             n_ids, start = len(self.ids) or 1, 0
@@ -149,7 +119,7 @@ class CoMentions:
         for a, b, ranks in self._scan():
             if kept is not None:
                 if len(kept[0]) >= KEPT_CACHED:
-                    kept = None  # too many to hold: every pass scans
+                    kept = None  # too many to hold: every pass finds them again
                 else:
                     kept[0].append(a * (len(self.ids) or 1) + b)
                     kept[2].extend(ranks)
@@ -158,21 +128,16 @@ class CoMentions:
         self._kept = kept  # only once the pass is complete
 
     def _scan(self) -> Iterator[tuple[int, int, list[int]]]:
-        n_ids, n_letters = len(self.ids) or 1, len(self.letter_ids) or 1
-        for bucket in range(self.buckets):
-            pairs = self._bucket(bucket)
-            start, count = 0, len(pairs)
-            while start < count:
-                pair = pairs[start] // n_letters
-                end = start + 1
-                while end < count and pairs[end] // n_letters == pair:
-                    end += 1
-                if end - start >= self.min_letters:
-                    a, b = divmod(pair, n_ids)
-                    letters = sorted({pairs[i] % n_letters for i in range(start, end)})
-                    if len(letters) >= self.min_letters:
-                        yield a, b, letters
-                start = end
+        for a in range(len(self.ids)):
+            if len(self._in[a]) >= self.min_letters:
+                for b, letters in self._partners(a):
+                    yield a, b, letters
+
+    def runs(self) -> Iterator[tuple[int, int, list[int]]]:
+        """Every kept edge as ranks: (source, target, its letters), ranks into
+        :attr:`ids` and :attr:`letter_ids`, in order; for writers that make the
+        text of each id once, not once per edge."""
+        return self._runs()
 
     def __iter__(self) -> Iterator[Edge]:
         ids, letters = self.ids, self.letter_ids
