@@ -796,3 +796,19 @@ def test_large_csv_tables_made_as_text_are_what_the_csv_writer_writes(index, tmp
         expected = csv_export.write_table(tmp_path / name, header, rows).read_bytes()
         assert (tmp_path / "csv" / name).read_bytes() == expected
         assert expected.count(b"\n") > 2
+
+
+def test_gexf_co_mention_edges_from_ranks_are_the_edges_as_text(index):
+    """The co-mention graph is written from the edges' ranks (each id escaped
+    once): the same bytes as writing each Edge with _edge_text."""
+    import io
+
+    from teikit.exports.gexf import write_graph
+
+    net = build_network(index, min_co_mentions=1)
+    wanted = net.co_mentions.node_ids
+    fast, plain = io.BytesIO(), io.BytesIO()
+    write_graph(fast, net.nodes, net.co_mentions, wanted, "co-mention", "T")
+    write_graph(plain, net.nodes, list(net.co_mentions), wanted, "co-mention", "T")
+    assert fast.getvalue() == plain.getvalue()
+    assert fast.getvalue().count(b"<edge ") == len(list(net.co_mentions)) > 1
