@@ -29,6 +29,7 @@ import dataclasses
 import enum
 import hashlib
 import importlib
+import math
 import os
 import shutil
 import tempfile
@@ -37,12 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from teikit.batch import OnStep
+from teikit.batch import OnStep, WorkerFailure, isolation, release_freed_memory, run
 from teikit.document import Document, load
 from teikit.edition import Config, DocumentFacts, Edition, as_edition
 from teikit.errors import Diagnostic, Severity, TeikitError, UsageError
 from teikit.exports.cmif import CmifOptions, cmif_check, letter_findings
-from teikit.exports.common import ExportError, ExportOptions, output_directory, write_text
+from teikit.exports.common import ExportError, ExportOptions, output_directory
 from teikit.exports.network import Network, build_network
 from teikit.exports.text import reading_order as text_order
 from teikit.exports.text import render
@@ -266,6 +267,22 @@ def _documents(
     return list(source)
 
 
+def _stage(path: Path, text: str) -> str:
+    """Write a text into the scratch folder, where nothing reads it before it is
+    moved into place (after one sync for all: see :func:`_read_once`): no
+    temporary file and no sync of its own."""
+    data = text.encode("utf-8")
+    try:
+        try:
+            path.write_bytes(data)
+        except FileNotFoundError:  # the format's folder, made by the first text
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return str(path)
+
+
 def _read_once(
     edition: Edition,
     options: ExportOptions,
@@ -291,7 +308,7 @@ def _read_once(
                 done[fmt] = (doc.path, text)
             else:
                 name = hashlib.sha1(fact.relpath.encode("utf-8")).hexdigest()
-                done[fmt] = (doc.path, str(write_text(stage / fmt.value / name, text)))
+                done[fmt] = (doc.path, _stage(stage / fmt.value / name, text))
         return done
 
     def keep(fact: DocumentFacts, value: dict[Format, tuple[str, str]] | None) -> None:
@@ -301,6 +318,10 @@ def _read_once(
     index = build_index(
         edition, per_document=render_texts, on_document=keep, on_step=on_step, jobs=jobs
     )
+    if stage is not None and rendered:
+        # The staged texts were written without a sync each (10,000 of them in a
+        # 5,000-letter edition): one sync for all, before they are moved into place.
+        os.sync()
     in_order = {fmt: [rendered[f][fmt] for f in index.order if f in rendered] for fmt in texts}
     root = Path(index.root)
     # CMIF's header comes from the edition file, else the first letter: read again.
@@ -355,7 +376,7 @@ def export_all(
             documents,
         )
         target = output_directory(folder)
-        return _write_all(once, target, options, findings)
+        return _write_all(once, target, options, findings, jobs)
     if isinstance(source, str | os.PathLike):
         source = Edition.open(source, lazy=True)
     edition = as_edition(source)
@@ -369,9 +390,61 @@ def export_all(
         raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
     try:
         once = _read_once(edition, options, on_step=on_step, jobs=jobs, stage=stage)
-        return _write_all(once, target, options, findings)
+        return _write_all(once, target, options, findings, jobs)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+# The formats of ``--to all`` in groups that can be written at the same time, each
+# in a forked worker (with ``jobs`` > 1): the network is made once, for the two that
+# need it; the texts are written already and only moved into place, here.
+_WRITER_GROUPS = (
+    (Format.CSV, Format.GEXF),
+    (Format.JSONLD, Format.GEOJSON, Format.CMIF),
+)
+
+
+@dataclass
+class _Outcome:
+    """What writing one format of ``--to all`` gave: the files, the findings, and
+    the error that stopped it (its class, message and diagnostics: it travels
+    from a worker)."""
+
+    written: list[Path]
+    findings: list[Diagnostic]
+    failure: tuple[type[TeikitError], str, tuple[Diagnostic, ...]] | None = None
+
+
+def _write_group(
+    formats: tuple[Format, ...],
+    once: _ReadOnce,
+    target: Path,
+    options: ExportOptions,
+) -> dict[Format, _Outcome]:
+    """Write ``formats`` of :data:`ALL_OUTPUTS` into ``target``, one after another."""
+    network: Network | None = None
+    done: dict[Format, _Outcome] = {}
+    for chosen in formats:
+        name = ALL_OUTPUTS[chosen]
+        outcome = done[chosen] = _Outcome([], [])
+        if chosen is Format.CMIF and not once.index.letters:
+            outcome.findings.append(
+                Diagnostic(
+                    str(target / name), 0, 0, Severity.INFO,
+                    "no CMIF written: the edition has no letters (no correspDesc)",
+                    "cmif-no-letters", "export",
+                )
+            )  # fmt: skip
+            continue
+        try:
+            if network is None and chosen in (Format.CSV, Format.GEXF):
+                network = build_network(once.index, options.min_co_mentions)
+            outcome.written = _write_one(
+                chosen, once, network, target / name, options, outcome.findings
+            )
+        except TeikitError as exc:
+            outcome.failure = (type(exc), exc.message, exc.diagnostics)
+    return done
 
 
 def _write_all(
@@ -379,32 +452,46 @@ def _write_all(
     target: Path,
     options: ExportOptions,
     findings: list[Diagnostic] | None,
+    jobs: int = 1,
 ) -> list[Path]:
-    """Every format of :data:`ALL_OUTPUTS` into ``target`` (see :func:`export_all`)."""
-    network = build_network(once.index, options.min_co_mentions)
+    """Every format of :data:`ALL_OUTPUTS` into ``target`` (see :func:`export_all`);
+    with ``jobs`` > 1, the groups of :data:`_WRITER_GROUPS` in forked workers, at
+    the same time (each writer reads the index, none changes it)."""
+    done = _write_group((Format.TXT, Format.MD), once, target, options)
+
+    def lost(group: tuple[Format, ...], failure: WorkerFailure) -> dict[Format, _Outcome]:
+        message = failure.message("the export")
+        return {f: _Outcome([], [], (ExportError, message, ())) for f in group}
+
+    if jobs > 1 and isolation():
+        release_freed_memory()
+        for part in run(
+            lambda group: _write_group(group, once, target, options),
+            _WRITER_GROUPS,
+            jobs=min(jobs, len(_WRITER_GROUPS)),
+            timeout=math.inf,  # writers do not hang: no watchdog
+            on_failure=lost,
+        ):
+            done.update(part)
+    else:
+        for group in _WRITER_GROUPS:
+            done.update(_write_group(group, once, target, options))
     written: list[Path] = []
     first_failure: TeikitError | None = None
-    for chosen, name in ALL_OUTPUTS.items():
-        if chosen is Format.CMIF and not once.index.letters:
-            if findings is not None:
-                findings.append(
-                    Diagnostic(
-                        str(target / name), 0, 0, Severity.INFO,
-                        "no CMIF written: the edition has no letters (no correspDesc)",
-                        "cmif-no-letters", "export",
-                    )
-                )  # fmt: skip
+    for chosen, name in ALL_OUTPUTS.items():  # in the order they were written one by one
+        outcome = done[chosen]
+        written += outcome.written
+        if findings is not None:
+            findings += outcome.findings
+        if outcome.failure is None:
             continue
-        try:
-            written += _write_one(chosen, once, network, target / name, options, findings)
-        except TeikitError as exc:
-            first_failure = first_failure or exc
-            if findings is None:
-                continue  # the others are written all the same; raised below
+        kind, message, diagnostics = outcome.failure
+        first_failure = first_failure or kind(message, diagnostics)
+        if findings is not None:
             findings.append(
                 Diagnostic(
                     str(target / name), 0, 0, Severity.ERROR,
-                    f"{chosen.value} not written: {exc.message}", "export-failed", "export",
+                    f"{chosen.value} not written: {message}", "export-failed", "export",
                 )
             )  # fmt: skip
     if first_failure is not None and findings is None:
