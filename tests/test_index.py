@@ -422,3 +422,61 @@ def test_write_index_infers_and_writes_atomically(edition_index, tmp_path):
     ]  # fmt: skip  -- no temporary files left behind
     with pytest.raises(UsageError, match="cannot infer"):
         write_index(edition_index, tmp_path / "index.yaml")
+
+
+def _snippet_from_the_whole(text: str, start: int, end: int, width: int = 40) -> str:
+    """A snippet as it is defined: the context cut from the whole text on each side."""
+    from teikit.reading import normalize_space
+
+    before = normalize_space(text[:start]) + (" " if text[:start][-1:].isspace() else "")
+    if len(before) > width:
+        cut = before[-width:]
+        space = cut.find(" ")
+        before = "…" + (cut[space + 1 :] if 0 <= space < width // 2 else cut)
+    after = (" " if text[end:][:1].isspace() else "") + normalize_space(text[end:])
+    if len(after) > width:
+        cut = after[:width]
+        space = cut.rfind(" ")
+        after = (cut[:space] if space > width // 2 else cut) + "…"
+    return (before + normalize_space(text[start:end]) + after).strip()
+
+
+def test_snippets_cut_from_a_window_are_those_cut_from_the_whole():
+    """The context of a snippet is cut from a window around the mention, each
+    window normalised once: the same snippet as from the whole text, for texts
+    with runs of whitespace of every length around the window's edges."""
+    import random
+
+    from teikit.reading import normalize_space, snippet
+
+    rng = random.Random(7)
+    words = ["a", "bb", "Wien", "ccc", "d" * 30, "e" * 90, " ", "  ", "\n  ", "\t", "x,"]
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice(["", " ", "   \n"]) for _ in range(60))
+        start = rng.randrange(len(text))
+        end = min(len(text), start + rng.randrange(12))
+        expected = _snippet_from_the_whole(text, start, end)
+        assert snippet(text, start, end) == expected
+        middle = normalize_space(text[start:end])
+        assert snippet(text, start, end, middle=middle) == expected
+
+
+def test_xpaths_of_many_elements_are_each_elements_own_xpath():
+    """XPaths counts each parent's children once (without a call per sibling):
+    the same path as Document.xpath_of for every node, comments, processing
+    instructions and names repeated or not among the siblings included."""
+    from teikit.document import load
+    from teikit.index import XPaths
+
+    xml = (
+        b'<?xml version="1.0"?><!-- c --><?pi x?><TEI xmlns="http://www.tei-c.org/ns/1.0">'
+        b"<text><body><p>a<persName>X</persName><!-- n --><persName>Y</persName><?p q?>"
+        b"<placeName>Z</placeName><hi><persName>W</persName></hi></p><p/><div><p>q</p></div>"
+        b'<ab xmlns="urn:other"><p>o</p></ab></body></text></TEI>'
+    )
+    doc = load(xml)
+    paths = XPaths()
+    nodes = [n for n in doc.root.iter()]
+    assert len(nodes) > 12
+    for node in reversed(nodes):  # deepest first: the ancestors' paths made on the way
+        assert paths(node) == doc.xpath_of(node)

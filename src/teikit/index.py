@@ -315,7 +315,8 @@ class _Snippets:
             own = reading_text(el)
             return own, own
         start, end = span
-        return normalize_space(text[start:end]), snippet(text, start, end)
+        middle = normalize_space(text[start:end])
+        return middle, snippet(text, start, end, middle=middle)
 
 
 # --------------------------------------------------------------------------- where
@@ -419,10 +420,29 @@ class XPaths:
         else:  # the root, among the comments and processing instructions around it
             siblings = [*reversed(list(node.itersiblings(preceding=True))), node]
             siblings += node.itersiblings()
+        steps = self._steps
+        if type(self)._key is XPaths._key and type(self)._format is XPaths._format:
+            # The steps of this class, without a call per sibling: a diary's
+            # paragraphs have hundreds of children each.
+            keys = [
+                tag.rpartition("}")[2] if isinstance(tag := s.tag, str) else _step_key(s)
+                for s in siblings
+            ]
+            total = Counter(keys)
+            seen: dict[str | None, int] = {}
+            for sibling, key in zip(siblings, keys, strict=True):
+                if key is None:
+                    steps[sibling] = "text()"
+                elif total[key] == 1:
+                    steps[sibling] = key
+                else:
+                    seen[key] = position = seen.get(key, 0) + 1
+                    steps[sibling] = f"{key}[{position}]"
+            return steps[node]
         keys = list(map(self._key, siblings))
         total = Counter(keys)
-        seen: dict[str | None, int] = {}
-        steps, form = self._steps, self._format
+        seen = {}
+        form = self._format
         for sibling, key in zip(siblings, keys, strict=True):
             if key is None:
                 steps[sibling] = "text()"

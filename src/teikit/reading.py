@@ -59,7 +59,7 @@ def is_tei(el: etree._Element) -> bool:
 
 def in_egxml(el: etree._Element) -> bool:
     """Inside an ``<egXML>`` example: quoted markup, not part of the edition."""
-    return any(a.tag == _EG_XML for a in el.iterancestors())
+    return next(el.iterancestors(_EG_XML), None) is not None  # lxml's C loop
 
 
 # --------------------------------------------------------------------------- text
@@ -148,7 +148,14 @@ def reading_text(el: etree._Element | None) -> str:
 
 
 def _cut_before(text: str, width: int) -> str:
-    text = normalize_space(text) + (" " if text[-1:].isspace() else "")
+    return _cut_normalized_before(normalize_space(text), text[-1:].isspace(), width)
+
+
+def _cut_normalized_before(text: str, space_after: bool, width: int) -> str:
+    """:func:`_cut_before` of a text normalised already (``space_after``: the text
+    ended in whitespace before it was)."""
+    if space_after:
+        text += " "
     if len(text) <= width:
         return text
     cut = text[-width:]
@@ -157,7 +164,13 @@ def _cut_before(text: str, width: int) -> str:
 
 
 def _cut_after(text: str, width: int) -> str:
-    text = (" " if text[:1].isspace() else "") + normalize_space(text)
+    return _cut_normalized_after(normalize_space(text), text[:1].isspace(), width)
+
+
+def _cut_normalized_after(text: str, space_before: bool, width: int) -> str:
+    """:func:`_cut_after` of a text normalised already."""
+    if space_before:
+        text = " " + text
     if len(text) <= width:
         return text
     cut = text[:width]
@@ -165,9 +178,13 @@ def _cut_after(text: str, width: int) -> str:
     return (cut[:space] if space > width // 2 else cut) + "…"
 
 
-def snippet(text: str, start: int, end: int, width: int = _SNIPPET_SIDE) -> str:
-    """``text[start:end]`` with up to ``width`` characters of context on each side."""
-    middle = normalize_space(text[start:end])
+def snippet(
+    text: str, start: int, end: int, width: int = _SNIPPET_SIDE, *, middle: str | None = None
+) -> str:
+    """``text[start:end]`` with up to ``width`` characters of context on each side
+    (``middle``: ``text[start:end]`` whitespace-normalised, when the caller has it)."""
+    if middle is None:
+        middle = normalize_space(text[start:end])
     return (_before(text, start, width) + middle + _after(text, end, width)).strip()
 
 
@@ -179,19 +196,22 @@ _WINDOW = 4
 
 def _before(text: str, start: int, width: int) -> str:
     begin = max(0, start - _WINDOW * width)
-    if begin:
-        # Normalised, a window is the end of the normalised whole; once it is longer
-        # than the width, its cut is the whole's.
-        near = _cut_before(text[begin:start], width)
-        if len(normalize_space(text[begin:start])) > width:
-            return near
+    window = text[begin:start]
+    near = normalize_space(window)  # once, for the test and the cut
+    # Normalised, a window is the end of the normalised whole; once it is longer
+    # than the width, its cut is the whole's.
+    if not begin or len(near) > width:
+        return _cut_normalized_before(near, window[-1:].isspace(), width)
     return _cut_before(text[:start], width)
 
 
 def _after(text: str, end: int, width: int) -> str:
     stop = end + _WINDOW * width
-    if stop < len(text) and len(normalize_space(text[end:stop])) > width:
-        return _cut_after(text[end:stop], width)
+    if stop < len(text):
+        window = text[end:stop]
+        near = normalize_space(window)
+        if len(near) > width:
+            return _cut_normalized_after(near, window[:1].isspace(), width)
     return _cut_after(text[end:], width)
 
 

@@ -95,6 +95,8 @@ def skipped_mention(el: etree._Element) -> bool:
     """Quoted examples, and the alternatives a reading text does not show."""
     if in_egxml(el):
         return True
+    if next(el.iterancestors("{*}choice"), None) is None:
+        return False  # no choice above it (the common case), found by lxml's C loop
     for anc in el.iterancestors():
         parent = anc.getparent()
         if (
