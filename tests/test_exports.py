@@ -812,3 +812,44 @@ def test_gexf_co_mention_edges_from_ranks_are_the_edges_as_text(index):
     write_graph(plain, net.nodes, list(net.co_mentions), wanted, "co-mention", "T")
     assert fast.getvalue() == plain.getvalue()
     assert fast.getvalue().count(b"<edge ") == len(list(net.co_mentions)) > 1
+
+
+def test_export_all_with_workers_writes_and_reports_what_one_process_does(tmp_path):
+    """With jobs > 1 the writers run in two groups at the same time, one in a
+    forked worker: the same files, byte for byte, and the same findings in the
+    same order (CMIF's failure included) as one process writing them in turn."""
+    runs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"j{jobs}"
+        findings: list = []
+        written = export(TEI, out, "all", findings=findings, jobs=jobs)
+        files = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        runs[jobs] = ([p.relative_to(out) for p in written], files, findings)
+    assert runs[1][0] == runs[2][0]  # the files written, in the same order
+    assert runs[1][1] == runs[2][1]
+    assert [(d.code, d.message) for d in runs[1][2]] == [(d.code, d.message) for d in runs[2][2]]
+    assert any("cmif not written" in d.message for d in runs[2][2])
+    with pytest.raises(UsageError, match="cannot write CMIF"):
+        export(TEI, tmp_path / "raised", "all", jobs=2)  # from the worker, as it was
+
+
+def test_export_all_reports_the_formats_of_a_worker_that_died(tmp_path, monkeypatch):
+    """A writers' worker that dies costs its formats, reported as errors; the
+    other formats are written."""
+    from teikit import exports
+
+    write_group = exports._write_group
+
+    def dying(group, *args):
+        if Format.JSONLD in group:
+            os._exit(3)
+        return write_group(group, *args)
+
+    monkeypatch.setattr(exports, "_write_group", dying)
+    findings: list = []
+    export(TEI, tmp_path / "all", "all", findings=findings, jobs=2)
+    failed = sorted(d.message.split()[0] for d in findings if d.code == "export-failed")
+    assert failed == ["cmif", "geojson", "jsonld"]
+    assert (tmp_path / "all" / "network.gexf").is_file()
+    assert (tmp_path / "all" / "csv" / "mentions.csv").is_file()
+    assert not (tmp_path / "all" / "edition.jsonld").exists()

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from teikit.batch import OnStep, WorkerFailure, isolation, release_freed_memory, run
+from teikit.batch import OnStep, WorkerFailure, isolation, pipeline
 from teikit.document import Document, load
 from teikit.edition import Config, DocumentFacts, Edition, as_edition
 from teikit.errors import Diagnostic, Severity, TeikitError, UsageError
@@ -395,12 +395,14 @@ def export_all(
         shutil.rmtree(stage, ignore_errors=True)
 
 
-# The formats of ``--to all`` in groups that can be written at the same time, each
-# in a forked worker (with ``jobs`` > 1): the network is made once, for the two that
-# need it; the texts are written already and only moved into place, here.
+# The formats of ``--to all`` in two groups written at the same time (with ``jobs``
+# > 1): a worker forked from this process writes the first while this process
+# writes the second, which needs the network (made once, for both of its formats)
+# and reads every occurrence: a worker reading them would copy the index's pages.
+# The texts are written already and only moved into place, here.
 _WRITER_GROUPS = (
-    (Format.CSV, Format.GEXF),
     (Format.JSONLD, Format.GEOJSON, Format.CMIF),
+    (Format.CSV, Format.GEXF),
 )
 
 
@@ -455,8 +457,8 @@ def _write_all(
     jobs: int = 1,
 ) -> list[Path]:
     """Every format of :data:`ALL_OUTPUTS` into ``target`` (see :func:`export_all`);
-    with ``jobs`` > 1, the groups of :data:`_WRITER_GROUPS` in forked workers, at
-    the same time (each writer reads the index, none changes it)."""
+    with ``jobs`` > 1, the two groups of :data:`_WRITER_GROUPS` at the same time,
+    the first in a forked worker (each writer reads the index, none changes it)."""
     done = _write_group((Format.TXT, Format.MD), once, target, options)
 
     def lost(group: tuple[Format, ...], failure: WorkerFailure) -> dict[Format, _Outcome]:
@@ -464,15 +466,31 @@ def _write_all(
         return {f: _Outcome([], [], (ExportError, message, ())) for f in group}
 
     if jobs > 1 and isolation():
-        release_freed_memory()
-        for part in run(
-            lambda group: _write_group(group, once, target, options),
+        forked = _WRITER_GROUPS[0]
+
+        def prepare(
+            group: tuple[Format, ...],
+        ) -> tuple[dict[Format, _Outcome] | None, tuple[Format, ...] | None]:
+            if group is forked:
+                return None, group  # to the worker
+            return _write_group(group, once, target, options), None
+
+        def take(
+            group: tuple[Format, ...],
+            mine: dict[Format, _Outcome] | None,
+            theirs: dict[Format, _Outcome] | None,
+        ) -> None:
+            done.update(mine or theirs or {})
+
+        pipeline(
             _WRITER_GROUPS,
-            jobs=min(jobs, len(_WRITER_GROUPS)),
+            prepare,
+            lambda group: _write_group(group, once, target, options),
+            take,
+            jobs=1,
             timeout=math.inf,  # writers do not hang: no watchdog
             on_failure=lost,
-        ):
-            done.update(part)
+        )
     else:
         for group in _WRITER_GROUPS:
             done.update(_write_group(group, once, target, options))
