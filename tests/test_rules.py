@@ -8,6 +8,7 @@ and yield nothing by default). The bundled edition yields none.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,37 @@ def test_rules_in_validation_find_what_rules_check_finds(tmp_path):
         options = ValidateOptions(schemas=("tei_all",), rules=True, rule_severity=overrides)
         found = by_rules(validate_files(discover([str(tmp_path)]), options=options, jobs=2))
         assert found == expected
+
+
+def test_findings_without_paths_keep_two_elements_apart(tmp_path):
+    """A text report prints no XPath, so validation can leave the rules' paths out
+    (ValidateOptions.xpaths); two findings alike but for the element they are about
+    (the same dangling #id twice on one line) stay two, and nothing else changes."""
+    (tmp_path / "a.xml").write_text(
+        _letter(
+            '<p><persName ref="#nobody">A</persName> <persName ref="#nobody">B</persName>'
+            ' <persName ref="#nobody #nobody">C</persName></p>'
+        ),
+        encoding="utf-8",
+    )
+    paths = discover([str(tmp_path)])
+    reports = [
+        validate_files(
+            paths, options=ValidateOptions(schemas=("tei_all",), rules=True, xpaths=xpaths)
+        )
+        for xpaths in (True, False)
+    ]
+    with_paths, without = ([d for d in r.diagnostics if d.source == "rules"] for r in reports)
+    # (persName[3]'s two tokens are one finding about one element)
+    assert sorted(d.xpath for d in with_paths) == [
+        f"/TEI/text/body/p/persName[{n}]" for n in (1, 2, 3)
+    ]
+    assert [d.xpath for d in without] == ["", "", ""]
+    assert [replace(d, xpath="") for d in with_paths] == without
+    # the next finding made in the process has its path again
+    assert sorted(d.xpath for d in check([load(tmp_path / "a.xml")], rules=["refs"])) == [
+        f"/TEI/text/body/p/persName[{n}]" for n in (1, 2, 3)
+    ]
 
 
 def test_register_candidates_are_kept_by_size_and_time(tmp_path, monkeypatch):

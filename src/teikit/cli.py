@@ -411,6 +411,7 @@ def validate(
         rules=rules,
         rule_severity=levels,
         config=config,
+        xpaths=report_format == "json",  # the one report that prints them
     )
     feedback = Feedback(quiet=quiet)
     total = len(files) + len(cmif_files)

@@ -796,14 +796,21 @@ def _xml_models(root: etree._Element) -> list[dict[str, str]]:
 
 # Compiled once: compiling it costs a sixth of running it on a letter.
 _WITH_IDS = etree.XPath("//@xml:id/parent::*[not(ancestor::eg:egXML)]", namespaces={"eg": EG_NS})
+_ID_ATTRIBUTES = etree.XPath("//@xml:id")
+_EG_XML = f"{{{EG_NS}}}egXML"
 
 
 def _with_ids(root: etree._Element) -> list[etree._Element]:
     """Elements with an xml:id outside <egXML> examples, in document order."""
     try:
-        # From the attributes up: libxml2 then tests only the elements that have one
-        # (twice as fast as //*[@xml:id] on a letter, same nodes in the same order).
-        return _WITH_IDS(root)
+        # The attributes, then their elements: libxml2 tests only the elements that
+        # have one (twice as fast as //*[@xml:id] on a letter). Their parents are
+        # taken in Python: libxml2's parent step merges its node sets in quadratic
+        # time (a register of 10,000 entries: 0.16 s instead of 0.01 s).
+        found = [value.getparent() for value in _ID_ATTRIBUTES(root)]
+        if found and next(root.iter(_EG_XML), None) is not None:
+            return _WITH_IDS(root)  # examples: their ids are left out
+        return found
     except etree.XPathEvalError:
         # libxml2's XPath refuses a node set of ten million nodes: walk instead.
         example = f"{{{EG_NS}}}egXML"

@@ -11,13 +11,14 @@ finished from them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from lxml import etree
 
-from teikit.document import EG_NS, TEI_NS, Document
+from teikit.document import EG_NS, TEI_NS, Document, _xpath_step
 from teikit.edition import Edition
 from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Resolver, Target
@@ -334,13 +335,69 @@ def finding(
     repeated."""
     node = el if el is not None else doc.root
     return Diagnostic(
-        file=doc.path,
-        line=node.sourceline or 0,
-        column=0,
-        severity=severity,
-        message=message,
-        code=code,
-        source=source,
-        xpath=doc.xpath_of(node),
-        extra=(("value", value),) if value else (),
+        doc.path,
+        node.sourceline or 0,
+        0,
+        severity,
+        message,
+        code,
+        source,
+        xpath_of(doc, node),
+        "",
+        (("value", value),) if value else (),
     )
+
+
+class _Paths:
+    """The paths made for the document last asked about: a letter's findings share
+    the steps of its header (teiHeader/profileDesc/correspDesc/…), counted once.
+    ``readable`` False: findings get a stand-in instead, unique per element (see
+    :func:`stand_in`), when no report will print their paths."""
+
+    doc: Document | None = None
+    paths: dict[etree._Element, str] = {}  # noqa: RUF012 - one per document, replaced
+    readable = True
+
+
+_PATHS = _Paths()
+_stand_ins = itertools.count()  # unique in the process, whichever document
+STAND_IN = "\x00"  # how a stand-in path starts
+
+
+def readable_paths(on: bool) -> None:
+    """Whether the findings made from now on carry their readable XPath (True), or
+    a stand-in that only keeps two findings about different elements apart."""
+    if _PATHS.readable != on:
+        _PATHS.readable, _PATHS.doc, _PATHS.paths = on, None, {}
+
+
+def xpath_of(doc: Document, el: etree._Element, *, stand_in: bool = True) -> str:
+    """:meth:`Document.xpath_of`, the same path, with each ancestor's path made once
+    for the document being checked. Without readable paths (:func:`readable_paths`):
+    a stand-in (``stand_in``, unique per element of the document) or ""."""
+    memo = _PATHS
+    if memo.doc is not doc:
+        memo.doc, memo.paths = doc, {}
+    paths = memo.paths
+    found = paths.get(el)
+    if found is not None:
+        return found if stand_in or found[:1] != STAND_IN else ""
+    if not memo.readable:
+        if not stand_in:
+            return ""
+        # The element is kept in the dictionary: its identity, so the number, holds.
+        found = paths[el] = f"{STAND_IN}{next(_stand_ins)}"
+        return found
+    chain: list[etree._Element] = []  # el and its ancestors up to one with a path
+    node: etree._Element | None = el
+    path = ""
+    while node is not None:
+        known = paths.get(node)
+        if known is not None:
+            path = known
+            break
+        chain.append(node)
+        node = node.getparent()
+    for node in reversed(chain):
+        path = paths[node] = f"{path}/{_xpath_step(node)}"
+    return path

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from teikit.document import Document
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import localname
-from teikit.rules.context import SOURCE, Context, Facts
+from teikit.rules.context import SOURCE, Context, Facts, xpath_of
 
 CODE = "duplicate-id-across-files"
 
@@ -30,7 +30,8 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
         if localname(el) in MILESTONES:
             continue
         entity = registers.by_element.get((key, ident))
-        facts.ids.append((ident, el.sourceline or 0, doc.xpath_of(el), entity.id if entity else ""))
+        owner = entity.id if entity else ""
+        facts.ids.append((ident, el.sourceline or 0, xpath_of(doc, el, stand_in=False), owner))
     return iter(())
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from teikit.document import Document
 from teikit.edition.pointers import ID_ATTRIBUTES
 from teikit.errors import Diagnostic, Severity
-from teikit.rules.context import SOURCE, Context, Facts, Pointer, finding
+from teikit.rules.context import SOURCE, Context, Facts, Pointer, finding, xpath_of
 
 DANGLING_REF = "dangling-ref"
 DANGLING_KEY = "dangling-key"
@@ -52,7 +52,7 @@ def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
                 el = pointer.element
                 facts.outside.append(
                     (target.file, target.problem, pointer.attribute, el.sourceline or 0,
-                     doc.xpath_of(el))
+                     xpath_of(doc, el, stand_in=False))
                 )  # fmt: skip
             elif target.problem == "no-such-file":
                 yield finding(
