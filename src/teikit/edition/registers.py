@@ -193,28 +193,42 @@ def register_entries(doc: Document) -> Iterator[tuple[etree._Element, str, str]]
     """Register entries of one document: (element, entity type, scope), in document
     order. Scope is ``document`` in a header's ``particDesc``/``settingDesc`` of a
     TEI document, else ``edition``."""
+    for el, _, kind, scope in _entries(doc):
+        yield el, kind, scope
+
+
+def _entries(doc: Document) -> Iterator[tuple[etree._Element, str, str, str]]:
+    """:func:`register_entries`, with each entry's xml:id as written: (element,
+    xml:id, entity type, scope)."""
     if next(doc.root.iter(*_LIST_TAGS), None) is None:
         return  # most letters hold no register: one walk in C says so
-    # The entries of one list share their ancestors: read once per parent.
-    seen: dict[etree._Element, tuple[bool, tuple[str, ...], str]] = {}
+    # The entries of one kind in one list share the answer: decided once per list
+    # and kind (a register of 10,000 entries asks 10,000 times otherwise).
+    decided: dict[tuple[etree._Element, str], tuple[str, str] | None] = {}
+    ancestries: dict[etree._Element, tuple[bool, tuple[str, ...], str]] = {}
     for el in doc.root.iter(*_ENTRY_TAGS):
-        if el.get(XML_ID) is None:
+        ident = el.get(XML_ID)
+        if ident is None:
             continue
-        kind, lists = ENTRY_TYPES[el.tag[_NS_LENGTH:]]
         parent = el.getparent()
         if parent is None:
             continue  # the root itself is no entry of a list
-        known = seen.get(parent)
-        if known is None:
-            known = seen[parent] = _ancestry(parent)
-        skip, names, scope = known
-        if skip:
-            continue
-        # In a list of its kind: directly, or in another entry's list (place in place).
-        nearest = next((n for n in names if n in REGISTER_LISTS or n in ENTRY_TYPES), "")
-        if (nearest not in lists and nearest not in ENTRY_TYPES) or lists.isdisjoint(names):
-            continue
-        yield el, kind, scope
+        tag = el.tag
+        answer = decided.get((parent, tag), False)
+        if answer is False:
+            kind, lists = ENTRY_TYPES[tag[_NS_LENGTH:]]
+            known = ancestries.get(parent)
+            if known is None:
+                known = ancestries[parent] = _ancestry(parent)
+            skip, names, scope = known
+            # In a list of its kind: directly, or in another entry's list (place in place).
+            nearest = next((n for n in names if n in REGISTER_LISTS or n in ENTRY_TYPES), "")
+            outside = (nearest not in lists and nearest not in ENTRY_TYPES) or lists.isdisjoint(
+                names
+            )
+            answer = decided[(parent, tag)] = None if skip or outside else (kind, scope)
+        if answer is not None:
+            yield el, ident, answer[0], answer[1]
 
 
 def _ancestry(parent: etree._Element) -> tuple[bool, tuple[str, ...], str]:
@@ -314,8 +328,9 @@ def _authority_uris(el: etree._Element, idnos: bool) -> list[str]:
             uri = _idno_uri(idno)
             if uri:
                 found.append(uri)
+    names = el.keys()  # one call into lxml: most entries have none of the three
     for attr in ("sameAs", "ref", "corresp"):
-        value = el.get(attr)
+        value = el.get(attr) if attr in names else None
         if value:
             found.extend(t for t in value.split() if _is_uri(t))
     return list(dict.fromkeys(found)) if len(found) > 1 else found
@@ -385,28 +400,32 @@ class Registers:
         count = 0
         if preferred:
             self._preferred.add(key)
-        with_idno = {idno.getparent() for idno in doc.root.iter(_IDNO)}
-        for el, kind, scope in register_entries(doc):
-            ident = el.get(XML_ID, "").strip()
+        with_idno: set[etree._Element] | None = None
+        merged, by_xml_id, by_element = self._merged, self._by_xml_id, self.by_element
+        edition_wide = self.particdesc == "edition"
+        for el, written, kind, scope in _entries(doc):
+            ident = written.strip()
             if not ident:
                 continue
+            if with_idno is None:  # the entries with idno children: found in C
+                with_idno = {idno.getparent() for idno in doc.root.iter(_IDNO)}
             count += 1
-            if scope == "document" and self.particdesc == "edition":
+            if scope == "document" and edition_wide:
                 scope = "edition"
-            entity = self._merged.get((kind, ident)) if scope == "edition" else None
+            entity = merged.get((kind, ident)) if scope == "edition" else None
             if entity is None:
                 entity = Entity(kind, ident, el, doc, scope)
                 self.entities.append(entity)
-                self._by_xml_id.setdefault(ident, []).append(entity)
+                by_xml_id.setdefault(ident, []).append(entity)
                 if scope == "edition":
-                    self._merged[(kind, ident)] = entity
+                    merged[(kind, ident)] = entity
             elif preferred and entity.doc is not doc and _doc_key(entity) not in self._preferred:
                 entity.element, entity.doc = el, doc  # a register file's copy is the home
             entity.copies.append((doc, el))
             for uri in _authority_uris(el, el in with_idno):
                 if uri not in entity.authorities:
                     entity.authorities.append(uri)
-            self.by_element[(key, ident)] = entity
+            by_element[(key, ident)] = entity
         if count:
             self.documents.append(doc)
             self._by_authority = self._by_name = self._by_id = None
