@@ -70,7 +70,8 @@ def breakdown(corpus: Path, sample: int = 1000) -> dict[str, float]:
                 docs.append(load(path))
     loaded = time.process_time()
     edition = Edition(docs, config=config, root=config.root or corpus, given=files)
-    run = rules.Run(edition, rules.policy(config.rules))
+    # As `teikit validate` with its text report: findings without their XPaths.
+    run = rules.Run(edition, rules.policy(config.rules), xpaths=False)
     modelled = time.process_time()
     validator = Validator(ValidateOptions(), roots=[corpus.resolve()])
     gc.freeze()  # as before the workers fork

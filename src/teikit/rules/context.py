@@ -12,6 +12,7 @@ finished from them.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,13 +41,14 @@ _GATHERED_ATTRIBUTES = frozenset((*POINTER_ATTRIBUTES, *_RANGE_STARTS))
 _T = f"{{{TEI_NS}}}"
 _GATHERED = {f"{_T}idno": "idnos", f"{_T}prefixDef": "prefix_defs", f"{_T}correspDesc": "letters"}
 _EG = f"{{{EG_NS}}}egXML"
+_GATHERED_TAGS = frozenset((*_GATHERED, _EG))
 
 
 def gathering(known: Container[str] = frozenset()) -> Gathering:
     """What the rules ask a schema engine to collect on its walk of a document, so
     that they need no walk of their own; ``known``: pointer values it may leave out
     (see :meth:`Context.known`)."""
-    return Gathering(_GATHERED_ATTRIBUTES, frozenset((*_GATHERED, _EG)), known=known)
+    return Gathering(_GATHERED_ATTRIBUTES, _GATHERED_TAGS, known=known)
 
 
 def _gather(doc: Document, walk: Walk) -> list[tuple[etree._Element, str, str]]:
@@ -123,6 +125,10 @@ class Context:
     _shared_keys: dict[str, Entity] = field(default_factory=dict, repr=False)
     # token -> its answer, for the answers that hold in any document (_same_anywhere)
     _answers: dict[str, Target] = field(default_factory=dict, repr=False)
+    # the ids of _shared, without their "#"; (folder, value) -> whether the value
+    # names a file given (a link to the next letter, in every letter)
+    _shared_ids: set[str] = field(default_factory=set, repr=False)
+    _links: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Known before the first document (and before validation workers fork, so
@@ -133,6 +139,7 @@ class Context:
                 self._shared["#" + entity.xml_id] = entity
         if self.edition.resolver.key_mode != "name":  # then @key holds a name
             self._shared_keys.update(self._shared)
+        self._shared_ids = {value[1:] for value in self._shared}
         self.edition.registers.authority_index()
 
     def on(self, code: str) -> bool:
@@ -149,14 +156,13 @@ class Context:
         register entity of the edition (most pointers of a letter). None when ``doc``
         has an element with such an id itself, when ``@key`` holds names, or when
         the rules count which entities are used."""
-        shared = self._shared
         if (
             self.edition.resolver.key_mode == "name"
             or self.on("register-entry-unused")
-            or any("#" + ident in shared for ident in doc.ids)
+            or not self._shared_ids.isdisjoint(doc.ids)
         ):
             return frozenset()
-        return shared
+        return self._shared
 
     def walk(self, doc: Document, gathering: Gathering | None = None) -> Walk:
         """The pointers of ``doc`` resolved, its elements with a date range, and the
@@ -220,11 +226,22 @@ class Context:
                     if value.startswith(("http:", "https:")):
                         walk.uris.append(Pointer(doc, el, attr, value, known))
                     continue
-                if resolver.names_given_file(value, doc):
+                if self._names_given_file(value, doc):
                     continue  # a link to another file of the edition: nothing to record
             self._resolve(doc, el, attr, value, walk, track_use)
         self._walks = {id(doc): (doc, walk)}
         return walk
+
+    def _names_given_file(self, value: str, doc: Document) -> bool:
+        """:meth:`Resolver.names_given_file`, asked once per folder and value (each
+        letter links to the next). A file given that a pointer has had read since
+        answers False there, and the resolver then finds it read: nothing to record
+        either way."""
+        key = (doc.path.rpartition(os.sep)[0] or doc.path, value)  # one folder: one answer
+        known = self._links.get(key)
+        if known is None:
+            known = self._links[key] = self.edition.resolver.names_given_file(value, doc)
+        return known
 
     def entities_named(
         self, el: etree._Element, doc: Document, expected: str
@@ -282,7 +299,11 @@ class Context:
                     and target.doc is not doc
                     and target.entity.scope == "edition"
                 ):
-                    (self._shared_keys if attr == "key" else self._shared)[value] = target.entity
+                    if attr == "key":
+                        self._shared_keys[value] = target.entity
+                    else:
+                        self._shared[value] = target.entity
+                        self._shared_ids.add(value[1:])
             if token.startswith(("http:", "https:")):
                 walk.uris.append(Pointer(doc, el, attr, token, target))
 

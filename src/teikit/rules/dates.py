@@ -165,24 +165,28 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
             dated, low, high = received, received_low, received_high
         if dated is None or (low is None and high is None):
             continue
+        shown = ""  # the letter's date as the findings give it, made once
         for action in actions:
-            if action.get("type", "") not in ("sent", "received"):
+            kind = action.get("type", "")
+            if kind not in ("sent", "received"):
                 continue
             for name, entry in _correspondents(ctx, doc, action):
                 outside = _outside_life(entry, low, high)
                 if outside is None:
                     continue
-                role = ctx.edition.correspondent_role(action.get("type", ""), name)
+                role = ctx.edition.correspondent_role(kind, name)
                 if not role:
                     continue
                 side, event, life = outside
-                who = text_value(name) or entry.get(XML_ID, "")
+                ident = entry.get(XML_ID, "")
+                who = text_value(name) or ident
+                shown = shown or _show(dated)
                 yield finding(
                     doc,
                     name,
                     OUTSIDE_LIFETIME,
-                    f"the letter ({_show(dated)}) is dated {side} the {event} of its {role} "
-                    f"{who} (#{entry.get(XML_ID, '')}: {event} {_show(life)}): correct the "
+                    f"the letter ({shown}) is dated {side} the {event} of its {role} "
+                    f"{who} (#{ident}: {event} {life}): correct the "
                     f"letter's date, the {role}, or the register's {event} date",
                     Severity.WARNING,
                 )
@@ -205,17 +209,34 @@ def _life(entry: etree._Element) -> tuple:
     return life
 
 
+_SHOWN: dict[int, tuple[etree._Element, str]] = {}  # id(birth or death) -> (it, _show(it))
+
+
 def _outside_life(
     entry: etree._Element, low: Bound | None, high: Bound | None
-) -> tuple[str, str, etree._Element] | None:
-    """("after", "death", <death>) or ("before", "birth", <birth>) when the letter's
-    dates cannot fall within the person's life; None when they can or it is unknown."""
+) -> tuple[str, str, str] | None:
+    """("after", "death", _show(<death>)) or ("before", "birth", _show(<birth>)) when
+    the letter's dates cannot fall within the person's life; None when they can or
+    it is unknown."""
     birth, death, born, died = _life(entry)
     if death is not None and died and low and low > died:
-        return "after", "death", death
+        return "after", "death", _shown(death)
     if birth is not None and born and high and high < born:
-        return "before", "birth", birth
+        return "before", "birth", _shown(birth)
     return None
+
+
+def _shown(el: etree._Element) -> str:
+    """:func:`_show` of a register's birth or death, made once (a person is dated
+    in many letters)."""
+    kept = _SHOWN.get(id(el))
+    if kept is not None and kept[0] is el:
+        return kept[1]
+    if len(_SHOWN) > 100_000:
+        _SHOWN.clear()
+    text = _show(el)
+    _SHOWN[id(el)] = (el, text)
+    return text
 
 
 def check(ctx: Context, doc: Document, facts: Facts) -> Iterator[Diagnostic]:
