@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import pickle
 import re
+import select
 import shutil
 import signal
 import tempfile
@@ -258,6 +259,17 @@ class _Worker:
     retiring: bool = False  # told to stop after its queue: it is replaced then
     heavy: bool = False  # a heavy item is in its queue
     weighed: float = 0.0  # when its own memory was last looked at
+    ready: Any = None  # a select.poll of conn: whether a result (or the end) is there to read
+
+    def __post_init__(self) -> None:
+        # One poll object for the worker's life: Connection.poll() makes a selector
+        # for each call, which cost the parent 9 us a file (0.05 s on 5,000 letters).
+        if hasattr(select, "poll"):
+            self.ready = select.poll()
+            self.ready.register(self.conn.fileno(), select.POLLIN)
+
+    def readable(self) -> bool:
+        return bool(self.ready.poll(0)) if self.ready is not None else self.conn.poll()
 
 
 def own_bytes(pid: int) -> int:
@@ -432,7 +444,7 @@ class _Workers:
     def _receive(self, worker: _Worker, done: list[tuple[int, bool, Any]]) -> None:
         while worker.queue:
             try:
-                if not worker.conn.poll():
+                if not worker.readable():
                     return
                 task, ok, value = _recv(worker.conn)
             except (EOFError, OSError):

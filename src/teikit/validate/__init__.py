@@ -533,7 +533,7 @@ def _roots(paths: Sequence[str], edition: Path | None = None) -> list[Path]:
     edition's folder (where its configuration is), if it has one."""
     # Each folder resolved once (resolving 5,000 paths one by one takes a fifth of a
     # second); a file that is a symbolic link adds the folder it really lies in.
-    folders = {os.path.dirname(os.path.abspath(p)) for p in paths if p != "-"}
+    folders = {os.path.abspath(os.path.dirname(p)) for p in paths if p != "-"}
     resolved = {Path(folder).resolve() for folder in folders}
     resolved |= {Path(p).resolve().parent for p in paths if p != "-" and os.path.islink(p)}
     return sorted(resolved | ({edition.resolve()} if edition is not None else set()))

@@ -46,17 +46,21 @@ def _owner(diagnostic: Diagnostic) -> str:
     return re.sub(r"\[\d+\]$", "", steps[-1]).split(":")[-1] if steps else ""
 
 
-def _older_release(diagnostic: Diagnostic) -> str:
+def _older_release(diagnostic: Diagnostic, newest: dict[str, str] | None = None) -> str:
     """The TEI release a diagnostic was found against, if older than the newest
-    available offline; else ``""``."""
+    available offline; else ``""``. ``newest`` keeps the newest release for a
+    caller asking about many diagnostics (finding it reads the cache folder)."""
     from teikit import schema_cache
 
     found = _TEI_RELEASE.match(diagnostic.schema)
     if diagnostic.source != "rng" or found is None:
         return ""
     version = found.group(1)
-    newest = schema_cache.newest().version
-    older = schema_cache.version_key(version) < schema_cache.version_key(newest)
+    if newest is None:
+        newest = {}
+    if "version" not in newest:
+        newest["version"] = schema_cache.newest().version
+    older = schema_cache.version_key(version) < schema_cache.version_key(newest["version"])
     return version if older else ""
 
 
@@ -71,10 +75,10 @@ def _is_new(release: str, element: str, attribute: str = "") -> bool:
     return schema_cache.added_after(release, f"{element}/@{attribute}" if attribute else element)
 
 
-def newer_tei_names(diagnostic: Diagnostic) -> list[str]:
+def newer_tei_names(diagnostic: Diagnostic, newest: dict[str, str] | None = None) -> list[str]:
     """What in this diagnostic a TEI release after the one it was found against
-    added, e.g. ``graphic/@type``."""
-    release = _older_release(diagnostic)
+    added, e.g. ``graphic/@type``. ``newest``: see :func:`_older_release`."""
+    release = _older_release(diagnostic, newest)
     if not release:
         return []
     found = []
@@ -96,11 +100,12 @@ def update_hint(diagnostics: Iterable[Diagnostic]) -> str:
 
     names: set[str] = set()
     releases: set[str] = set()
+    newest_seen: dict[str, str] = {}  # read once, not for each diagnostic
     for diagnostic in diagnostics:
-        new = newer_tei_names(diagnostic)
+        new = newer_tei_names(diagnostic, newest_seen)
         if new:
             names.update(new)
-            releases.add(_older_release(diagnostic))
+            releases.add(_older_release(diagnostic, newest_seen))
     if not names:
         return ""
     ordered = sorted(names)
