@@ -33,18 +33,49 @@ def to_json(report: Report) -> str:
             "skipped": len(report.skipped),
         },
         "skipped": [diagnostic_json(d) for d in report.skipped],
-        "files": [
-            {
-                "file": printable(f.file),
-                "valid": f.valid,
-                "schemas": f.schemas,
-                "errors_not_shown": f.truncated,
-                "diagnostics": [diagnostic_json(d) for d in f.diagnostics],
-            }
-            for f in report.files
-        ],
+        "files": [],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    entries = _file_entries(report)
+    if entries:  # "files", the last key, filled in as json.dumps would have written it
+        text = text.removesuffix("[]\n}") + "[\n    " + ",\n    ".join(entries) + "\n  ]\n}"
+    return text + "\n"
+
+
+def _file_entries(report: Report) -> list[str]:
+    """Each file's object in the report, as ``json.dumps(..., indent=2)`` writes it
+    two levels down. A file without findings is its name in the text of the
+    first such file with the same verdict and schemas: the indenting encoder is
+    Python, and it took a fifth of a second on 5,000 files, after the run."""
+    shapes: dict[tuple, str] = {}  # (valid, schemas, errors not shown) -> text after the name
+    entries = []
+    for f in report.files:
+        entry = {
+            "file": printable(f.file),
+            "valid": f.valid,
+            "schemas": f.schemas,
+            "errors_not_shown": f.truncated,
+            "diagnostics": [diagnostic_json(d) for d in f.diagnostics],
+        }
+        if f.diagnostics:
+            entries.append(_nested(entry))
+            continue
+        key = (f.valid, tuple(f.schemas), f.truncated)
+        rest = shapes.get(key)
+        if rest is None:
+            # The first "" is the empty name: no key holds two quotes in a row.
+            rest = shapes[key] = _nested({**entry, "file": ""}).split('""', 1)[1]
+        entries.append('{\n      "file": ' + _string(entry["file"]) + rest)
+    return entries
+
+
+# What json.dumps(text, ensure_ascii=False) returns for a string, without its wrapper.
+_string = json.encoder.encode_basestring
+
+
+def _nested(value: object) -> str:
+    """``value`` as indented JSON two levels down (JSON strings hold no newline)."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
 
 
 def to_junit(report: Report) -> str:
