@@ -148,6 +148,8 @@ def measure(command: str, *, phases: bool = False) -> dict:
         "largest_is": "parent" if sampler.peak_one_is_parent else "a worker",
         "rss_peak_at_s": round(sampler.at_rss, 1),
         "maxrss_mb": usage.ru_maxrss // 1024,
+        # user + system seconds of the command and the workers it waited for
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "load1_before": round(load_before, 2),
         "load1_after": round(os.getloadavg()[0], 2),
         "stderr_lines": len(lines),
@@ -228,14 +230,16 @@ def main(argv: list[str] | None = None) -> int:
             last = size
     results = {}
     if args.case:
-        print("| case | wall s | tree RSS MB | tree PSS MB | largest process MB | load 1 min |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| case | wall s | CPU s | tree RSS MB | tree PSS MB | largest process MB "
+              "| load 1 min |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|")
     for case in args.case:
         name, _, command = case.partition("=")
         result = measure(command, phases=args.phases)
         results[name] = result
         print(
-            f"| {name} | {result['wall_s']} | {result['tree_rss_mb']} | {result['tree_pss_mb']} "
+            f"| {name} | {result['wall_s']} | {result['cpu_s']} | {result['tree_rss_mb']} "
+            f"| {result['tree_pss_mb']} "
             f"| {result['largest_process_mb']} ({result['largest_is']}) "
             f"| {result['load1_before']}–{result['load1_after']} |",
             flush=True,

@@ -653,3 +653,26 @@ def test_a_letter_a_pointer_made_the_model_read_still_gets_its_page(tmp_path, mo
     report = build_site("tei", "site", pdf=False, validate=False, jobs=1)
     assert (tmp_path / "site" / "letter-1954-08-11.html").is_file()
     assert report.dead_links == 0
+
+
+def test_pages_finished_by_workers_of_their_own_are_the_same_pages(tmp_path, monkeypatch):
+    """Heavy jobs (large documents, register pages) run one at a time in fresh
+    workers, and a large document's page is finished by another worker than the
+    one that rendered it: the site is the same, byte for byte."""
+    import teikit.site.build as site_build
+
+    plain = build_site(TEI, tmp_path / "plain", jobs=2, validate=False, pdf=False)
+    monkeypatch.setattr(site_build, "HEAVY_BYTES", 0)  # every document is large
+    split = build_site(TEI, tmp_path / "split", jobs=2, validate=False, pdf=False)
+
+    def found(report):
+        return [(d.severity, d.code, Path(d.file).name, d.line) for d in report.diagnostics]
+
+    assert found(split) == found(plain)
+    names = sorted(rel_names((tmp_path / "plain").rglob("*"), tmp_path / "plain"))
+    assert names == sorted(rel_names((tmp_path / "split").rglob("*"), tmp_path / "split"))
+    for name in names:
+        if (tmp_path / "plain" / name).is_file() and name != MANIFEST_NAME:
+            assert (tmp_path / "split" / name).read_bytes() == (
+                tmp_path / "plain" / name
+            ).read_bytes(), name

@@ -259,6 +259,7 @@ class _Worker:
     retiring: bool = False  # told to stop after its queue: it is replaced then
     heavy: bool = False  # a heavy item is in its queue
     weighed: float = 0.0  # when its own memory was last looked at
+    given: int = 0  # items sent to it so far (none: it is as the parent forked it)
     ready: Any = None  # a select.poll of conn: whether a result (or the end) is there to read
 
     def __post_init__(self) -> None:
@@ -370,6 +371,7 @@ class _Workers:
         if not worker.queue:
             worker.since = _clock()
         worker.queue.append(task)
+        worker.given += 1
         return True
 
     def _retire(self, worker: _Worker) -> None:
@@ -392,16 +394,24 @@ class _Workers:
         self._replace_retired()
         open_ = [w for w in self.workers if not w.retiring]
         if self.heavy_pending and open_ and not any(w.heavy for w in self.workers):
-            # The heavy item first (it is the longest), to the least busy worker,
-            # which takes nothing after it and is replaced.
-            worker = min(open_, key=lambda w: len(w.queue))
-            task, item = self.heavy_pending.popleft()
-            if self._give(worker, task, item):
-                worker.heavy = True
+            # The heavy item first (it is the longest), to a fresh worker, which
+            # takes nothing after it and is replaced. With none, the least busy
+            # worker is replaced first (a worker that grew would add its growth
+            # to the heavy item's).
+            fresh = [w for w in open_ if not w.given]
+            if fresh:
+                worker = fresh[0]
+                task, item = self.heavy_pending.popleft()
+                if self._give(worker, task, item):
+                    worker.heavy = True
+                    self._retire(worker)
+                    open_.remove(worker)
+                else:
+                    self.heavy_pending.appendleft((task, item))
+            elif not any(w.retiring for w in self.workers):
+                worker = min(open_, key=lambda w: len(w.queue))
                 self._retire(worker)
                 open_.remove(worker)
-            else:
-                self.heavy_pending.appendleft((task, item))
         if not open_:
             return
         depth = max(2, min(_DEPTH, len(self.pending) // (2 * len(open_))))
@@ -439,6 +449,7 @@ class _Workers:
                 if worker.queue and now - worker.since >= limit:
                     self._lose(worker, WorkerFailure("timeout", seconds=limit), done)
         self._feed()
+        self._dismiss_idle()
         return done
 
     def _receive(self, worker: _Worker, done: list[tuple[int, bool, Any]]) -> None:
@@ -463,6 +474,16 @@ class _Workers:
                     worker.weighed = now
                     if own_bytes(worker.process.pid) > self.grow:
                         self._retire(worker)
+
+    def _dismiss_idle(self) -> None:
+        """Workers with nothing left to do go, and what they hold with them, once
+        every light item is handed out: a fresh fork (which holds next to nothing
+        of its own) takes their place if heavy items still wait."""
+        if self.grow is None or self.pending:
+            return
+        for worker in self.workers:
+            if not worker.queue and not worker.retiring and worker.given:
+                self._retire(worker)
 
     def _lose(self, worker: _Worker, failure: WorkerFailure, done: list) -> None:
         """Blame the item the worker was doing, give the rest to others, replace it."""

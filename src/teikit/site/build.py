@@ -45,6 +45,7 @@ from teikit.site.jobs import (
     Workshop,
     compile_job,
     edition_job,
+    finish_page,
     gave_up,
     job_size,
     job_timed_out,
@@ -656,7 +657,10 @@ class Builder:
             else:
                 given = self._render_params(edition, chrome, d.page, source=d.file)
                 params = tuple(given.items())
-                job = Job("page", str(d.path), register, params, page=d.page, search=search)
+                # a large document's page is finished by a worker of its own
+                split = d.size >= HEAVY_BYTES
+                job = Job("page", str(d.path), register, params, page=d.page, search=search,
+                          split=split)  # fmt: skip
                 todo.append((d.page, key, job, d))
             if self.pdf:
                 rel = f"downloads/pdf/{d.page[:-5]}.pdf"
@@ -795,12 +799,31 @@ class Builder:
                 size=job_size,
                 heavy=heavy_job,
                 grow=WORKER_GROWTH,
-                # A PDF's findings are told when it is typeset.
+                # A PDF's findings are told when it is typeset, a split page's when
+                # it is finished.
                 **self._steps(
-                    "rendering", len(todo), lambda r: () if r.typeset else r.diagnostics,
+                    "rendering", len(todo),
+                    lambda r: () if r.typeset or r.html_path else r.diagnostics,
                     "outputs", output,
                 ),
             )  # fmt: skip
+            # The large pages, finished each by a worker of its own (Job.split).
+            split = [i for i, result in enumerate(results) if result.html_path]
+            finished = run_jobs(
+                partial(finish_page, shop),
+                [(todo[i], results[i]) for i in split],
+                jobs=jobs,
+                timeout=self.timeout,
+                on_failure=lambda item, failure: job_timed_out(item[0], failure),
+                size=lambda item: job_size(item[0]),
+                heavy=lambda item: True,
+                **self._steps(
+                    "finishing", len(split), lambda r: r.diagnostics, "pages",
+                    lambda item: output(item[0]),
+                ),
+            )  # fmt: skip
+            for i, result in zip(split, finished, strict=True):
+                results[i] = result
             pdfs = [i for i, result in enumerate(results) if result.typeset]
             shop.typst = [(todo[i], results[i]) for i in pdfs]
             compiled = run_jobs(

@@ -50,6 +50,9 @@ class Job:
     written: str = ""  # kept: the page as the last build wrote it
     search: bool = False  # page, kept: make the page's search records
     output: str = ""  # pdf, edition-pdf: where the PDF goes in the site
+    # page: rendered here, finished (parsed, decorated, written) by another worker
+    # (finish_page), so that Saxon's heap and the page's tree never share one
+    split: bool = False
 
 
 @dataclass
@@ -61,6 +64,10 @@ class JobResult:
     facts: PageFacts | None = None  # page, kept
     stored: list[Stored] | None = None  # what the worker wrote itself (pages, data exports)
     typst_path: str = ""  # PDFs, first round: the file the Typst source waits in instead
+    # a split page (Job.split), first round: the file its HTML waits in, and the
+    # anchor of every mention of its document (records.mention_anchors)
+    html_path: str = ""
+    mentions: dict[str, str] | None = None
 
     @property
     def typeset(self) -> bool:
@@ -135,21 +142,17 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
                 return JobResult(text.encode("utf-8"), found)
             # A document's page, finished here rather than in the parent: put into
             # the site, serialised, and what the edition's own pages need of it taken.
-            site = shop.site
-            assert site is not None
             mentions = mention_anchors(doc)
             _let_go(doc, register)  # the page is all that is needed from here on
             doc = None  # a 20 MB diary: its trees (250 MB) need not live beside its page
             data = text.encode("utf-8")
             del text
-            root = parse_page(data)
-            del data
-            assign_block_ids(root)
-            media = _bring_media(root, job.path, site, found)
-            site.chrome.decorate(root, job.page, found)
-            stored = site.outputs.store(job.page, serialize(root))
-            facts = _page_facts(shop, root, job, mentions)
-            return JobResult(None, found, facts=facts, stored=[stored, *media])
+            if job.split and shop.scratch is not None:
+                fd, path = tempfile.mkstemp(suffix=".html", dir=shop.scratch)
+                with open(fd, "wb") as handle:
+                    handle.write(data)
+                return JobResult(None, found, html_path=path, mentions=mentions)
+            return _finish_page(shop, job, data, mentions, found)
         # the PDFs' labels in the site's language, as its pages have them
         words = {"ui-lang": shop.site.chrome.msg.lang} if shop.site is not None else None
         if job.kind == "pdf":  # render.render_pdf, in two rounds
@@ -167,6 +170,37 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     finally:
         if doc is not None:
             _let_go(doc, register)
+
+
+def _finish_page(
+    shop: Workshop, job: Job, data: bytes, mentions: dict[str, str], found: list[Diagnostic]
+) -> JobResult:
+    """A rendered page put into the site: its blocks' ids, its images, the site's
+    chrome; written, and what the edition's own pages need of it taken."""
+    site = shop.site
+    assert site is not None
+    root = parse_page(data)
+    del data
+    assign_block_ids(root)
+    media = _bring_media(root, job.path, site, found)
+    site.chrome.decorate(root, job.page, found)
+    stored = site.outputs.store(job.page, serialize(root))
+    facts = _page_facts(shop, root, job, mentions)
+    return JobResult(None, found, facts=facts, stored=[stored, *media])
+
+
+def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
+    """The second half of a split page (worker side): its HTML, as the first half
+    left it, finished as :func:`run_job` finishes any page."""
+    job, first = item
+    path = Path(first.html_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return JobResult(None, [*first.diagnostics, diag(job.path, f"cannot render: {exc}",
+                                                          "render-failed")])  # fmt: skip
+    path.unlink(missing_ok=True)
+    return _finish_page(shop, job, data, first.mentions or {}, list(first.diagnostics))
 
 
 def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:
