@@ -19,13 +19,14 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from teikit.document import EG_NS, TEI_NS, Document, _xpath_step
+from teikit.document import EG_NS, TEI_NS, Document
 from teikit.edition import Edition
 from teikit.edition.mentions import mention_type
 from teikit.edition.pointers import POINTER_ATTRIBUTES, Resolver, Target
 from teikit.edition.registers import Entity
 from teikit.edition.walk import attribute_values
 from teikit.errors import Diagnostic, Severity
+from teikit.index import XPaths
 from teikit.validate.engine import Gathering
 
 SOURCE = "rules"
@@ -371,12 +372,14 @@ def finding(
 
 class _Paths:
     """The paths made for the document last asked about: a letter's findings share
-    the steps of its header (teiHeader/profileDesc/correspDesc/…), counted once.
-    ``readable`` False: findings get a stand-in instead, unique per element (see
-    :func:`stand_in`), when no report will print their paths."""
+    the steps of its header (teiHeader/profileDesc/correspDesc/…), counted once
+    (:class:`~teikit.index.XPaths`). ``readable`` False: findings get a stand-in
+    instead, unique per element (see :func:`stand_in`), when no report will print
+    their paths."""
 
     doc: Document | None = None
-    paths: dict[etree._Element, str] = {}  # noqa: RUF012 - one per document, replaced
+    paths: XPaths = XPaths()  # one per document, replaced
+    stand_ins: dict[etree._Element, str] = {}  # noqa: RUF012 - one per document, replaced
     readable = True
 
 
@@ -389,7 +392,7 @@ def readable_paths(on: bool) -> None:
     """Whether the findings made from now on carry their readable XPath (True), or
     a stand-in that only keeps two findings about different elements apart."""
     if _PATHS.readable != on:
-        _PATHS.readable, _PATHS.doc, _PATHS.paths = on, None, {}
+        _PATHS.readable, _PATHS.doc = on, None
 
 
 def xpath_of(doc: Document, el: etree._Element, *, stand_in: bool = True) -> str:
@@ -398,27 +401,13 @@ def xpath_of(doc: Document, el: etree._Element, *, stand_in: bool = True) -> str
     a stand-in (``stand_in``, unique per element of the document) or ""."""
     memo = _PATHS
     if memo.doc is not doc:
-        memo.doc, memo.paths = doc, {}
-    paths = memo.paths
-    found = paths.get(el)
-    if found is not None:
-        return found if stand_in or found[:1] != STAND_IN else ""
-    if not memo.readable:
-        if not stand_in:
-            return ""
+        memo.doc, memo.paths, memo.stand_ins = doc, XPaths(), {}
+    if memo.readable:
+        return memo.paths(el)
+    if not stand_in:
+        return ""
+    found = memo.stand_ins.get(el)
+    if found is None:
         # The element is kept in the dictionary: its identity, so the number, holds.
-        found = paths[el] = f"{STAND_IN}{next(_stand_ins)}"
-        return found
-    chain: list[etree._Element] = []  # el and its ancestors up to one with a path
-    node: etree._Element | None = el
-    path = ""
-    while node is not None:
-        known = paths.get(node)
-        if known is not None:
-            path = known
-            break
-        chain.append(node)
-        node = node.getparent()
-    for node in reversed(chain):
-        path = paths[node] = f"{path}/{_xpath_step(node)}"
-    return path
+        found = memo.stand_ins[el] = f"{STAND_IN}{next(_stand_ins)}"
+    return found
