@@ -165,7 +165,7 @@ def letters_by_file(index: EntityIndex) -> dict[str, list[Letter]]:
 # A spreadsheet evaluates a cell that starts with one of these as a formula
 # (=HYPERLINK(...), +cmd|..., -2+3, @SUM(...)); tab and carriage return too (OWASP,
 # "CSV Injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Values that start with a sign but are data, not formulas: numbers (-3.5, +1e3)
 # and ISO 8601 / W3C dates with a negative year (-0044, -0044-03-15).
 _PLAIN_VALUE_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-\d{4,}(-\d{2}(-\d{2})?)?")
@@ -186,7 +186,7 @@ def csv_cell(value: object) -> object:
     :data:`MAX_CELL` is cut to it, ending in " …"."""
     if not isinstance(value, str):
         return value
-    if value.startswith(_FORMULA_START) and not _PLAIN_VALUE_RE.fullmatch(value):
+    if value.startswith(FORMULA_START) and not _PLAIN_VALUE_RE.fullmatch(value):
         value = "'" + value
     if len(value) > MAX_CELL:
         value = value[: MAX_CELL - len(_CUT)] + _CUT

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from teikit.document import Document
 from teikit.exports.common import (
-    _FORMULA_START,
+    FORMULA_START,
     MAX_CELL,
     ExportOptions,
     csv_cell,
@@ -77,7 +77,7 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Row]) -> Path:
 # What the csv module quotes, and more: "\r" (Python 3.12 quotes it, 3.11 does not),
 # so that a cell without any of these is written as it is by either.
 _QUOTED = re.compile('[,"\r\n]')
-_FORMULA_CHARS = "".join(_FORMULA_START)
+_FORMULA_CHARS = "".join(FORMULA_START)
 
 
 def cell_text(value: object) -> str:
