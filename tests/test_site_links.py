@@ -88,3 +88,27 @@ def test_terms_and_events_get_register_pages_and_no_other_type_does(tmp_path):
     nav = (site / "index.html").read_text("utf-8")
     assert 'href="terms.html"' in nav and 'href="events.html"' in nav
     assert 'href="persons.html"' not in nav
+
+
+def test_dead_links_on_one_line_come_in_the_order_they_were_found(tmp_path):
+    # A page serialised on one line: the links decided as it is read (no such file,
+    # no such id on this page or on a page read before) come first, in the page's
+    # order; those that waited for a page read later follow, in the page's order.
+    (tmp_path / "a.html").write_text('<html><body><p id="x">a</p></body></html>', "utf-8")
+    (tmp_path / "b.html").write_text(
+        '<html><body><a href="c.html#late1">1</a><a href="a.html#gone">2</a>'
+        '<a href="missing.html">3</a><a href="#nothere">4</a><a href="c.html#late2">5</a>'
+        '<a href="a.html#x">fine</a><a href="c.html#here">fine</a></body></html>',
+        "utf-8",
+    )
+    (tmp_path / "c.html").write_text('<html><body><p id="here">c</p></body></html>', "utf-8")
+    pages = ["a.html", "b.html", "c.html"]
+    dead = check_links(tmp_path, pages, pages)
+    assert [d.message.split("'")[1] for d in dead] == [
+        "a.html#gone",
+        "missing.html",
+        "#nothere",
+        "c.html#late1",
+        "c.html#late2",
+    ]
+    assert {d.line for d in dead} == {1}
