@@ -481,12 +481,19 @@ def xdm_node(doc: Document) -> Any:
 
 
 def forget(doc: Document) -> None:
-    """Drop ``doc``'s Saxon tree from the cache: a batch that reads each file once
-    has no use for it, and a large document's tree would stay with the worker
-    until sixteen others had pushed it out."""
+    """Drop ``doc``'s Saxon tree (and a register's look-up tables) from the caches:
+    a batch that reads each file once has no use for it, and a large document's
+    tree would stay with the worker until sixteen others had pushed it out."""
     cached = _nodes.get(id(doc))
     if cached is not None and cached[0] is doc:
         del _nodes[id(doc)]
+    with _sheets_lock:  # and, for a register, its look-up tables
+        sheets = list(_sheets.values())
+    for sheet in sheets:
+        records = sheet.records.get(id(doc))
+        if records is not None and records[0] is doc:
+            with sheet.lock:
+                sheet.records.pop(id(doc), None)
 
 
 class ElementPaths(XPaths):

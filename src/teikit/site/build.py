@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import json
 import os
 import shutil
@@ -302,6 +303,23 @@ class Builder:
     # -- steps
 
     def build(self) -> None:
+        self.records: Path | None = None  # where pages leave their search records
+        try:
+            validated = self._make()
+        finally:
+            if self.records is not None:
+                shutil.rmtree(self.records, ignore_errors=True)
+        # The edition's objects (model, entity index, pages' facts and search
+        # records) went with _make; what they took goes back to the system before
+        # the link checker reads every page (the parent's last and largest phase).
+        gc.collect()
+        release_freed_memory()
+        self._check_links()
+        self._write_manifest(validated)
+
+    def _make(self) -> str | None:
+        """Everything but the link check: validation, pages, PDFs, the edition's own
+        pages; the key recorded as validated (see _validate)."""
         profile = self.config.site_profile
         extra = self.config.resolve(profile) if profile else None
         if extra is not None and not extra.is_file():
@@ -362,6 +380,7 @@ class Builder:
         everything = key_of(self.fingerprint, layout, sorted(hashes.items()))
         whole = self._edition_fresh(everything)
         entities = Entities(edition)
+        self.records = self.shop.records = Path(tempfile.mkdtemp(prefix=".teikit-", dir=self.out))
         pages = self._documents(edition, chrome, entities, hashes, layout, not whole)
         self._copies(edition, hashes)
         self._assets()
@@ -372,8 +391,10 @@ class Builder:
         else:
             self._edition_outputs(edition, chrome, entities, pages, everything)
         self.outputs.remove_stale()
-        self._check_links()
-        self._write_manifest(validated)
+        self.shop = Workshop(self.shop.profile)  # nothing of this edition left in it
+        if edition.register_doc is not None:
+            render.forget(edition.register_doc)  # its Saxon tree, cached for the workers
+        return validated
 
     def _check_links(self) -> None:
         """Every internal link of every page leads to a file and an element of the

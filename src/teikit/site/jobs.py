@@ -102,6 +102,9 @@ class Workshop:
     # Where the first round leaves the Typst sources (None: they travel back): a
     # folder, so that they never pile up in the parent.
     scratch: Path | None = None
+    # Where pages leave their search records until the index is written (None:
+    # they travel back with the page's facts).
+    records: Path | None = None
 
     def document(self, path: str) -> Document | str:
         return self.loaded.get(path, path)
@@ -339,10 +342,18 @@ def _page_facts(
     main = main_of(root) if job.search else None
     site = shop.site
     assert site is not None
+    records = search_records(main, site.entities) if main is not None else []
+    kept = ""
+    if records and shop.records is not None:
+        fd, kept = tempfile.mkstemp(suffix=".records", dir=shop.records)
+        with open(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write("\n".join(records))  # JSON: no record holds a line end
+        records = []
     return PageFacts(
         {xpath: anchor for xpath, anchor in mentions.items() if anchor in ids},
         "tk-metadata-heading" in ids,
-        search_records(main, site.entities) if main is not None else [],
+        records,
+        kept,
     )
 
 

@@ -4,7 +4,7 @@ sections, and the entities with their pages (all taken from the edition model)."
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -286,3 +286,14 @@ class PageFacts:
     anchors: dict[str, str]  # xpath of a mention -> its anchor, where it is on the page
     metadata: bool  # the page has the metadata panel's heading (tk-metadata-heading)
     records: list[str]  # search records as JSON objects, without their document number
+    # or the file they wait in, one a line (the edition's text, some 100 MB for
+    # 5,000 letters, is not held in the parent until the search index is written)
+    records_file: str = ""
+
+    def search_records(self) -> Iterator[str]:
+        """The page's search records, as kept or as read from their file."""
+        yield from self.records
+        if self.records_file:
+            with open(self.records_file, encoding="utf-8", newline="\n") as handle:
+                for line in handle:
+                    yield line[:-1] if line.endswith("\n") else line

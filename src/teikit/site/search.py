@@ -309,7 +309,7 @@ def search_index(
     yield _script_safe(compact_json(payload)[:-1] + ',"records":[')
     first = True
     for number, page in pages:
-        for record in facts[page].records:
+        for record in facts[page].search_records():
             # {"d": number, ...the record}, as json.dumps writes it
             yield _script_safe(f'{"" if first else ","}{{"d":{number},{record[1:]}')
             first = False
