@@ -242,3 +242,25 @@ def test_pages_kept_from_the_last_build_give_the_same_registers_and_search(tmp_p
             written = {p.relative_to(out).as_posix() for p in again.written}
             assert {"search-index.js", "letter-1954-09-27.html"} <= written
             assert out / "letter-1954-08-11.html" in again.skipped
+
+
+def test_search_records_wait_in_a_scratch_folder_that_goes_with_the_build(tmp_path, monkeypatch):
+    """Workers leave each page's search records in a file of the site's scratch
+    folder (not in the parent); the index is the same, and nothing is left behind."""
+    from teikit.site.records import PageFacts
+
+    kept: list[tuple[str, int]] = []
+    search_records = PageFacts.search_records
+
+    def spy(self):
+        if self.records_file:  # read in this process, where the index is written
+            kept.append((self.records_file, len(self.records)))
+        return search_records(self)
+
+    monkeypatch.setattr(PageFacts, "search_records", spy)
+    out = tmp_path / "site"
+    build_site(TEI, out, jobs=1, **OPTIONS)
+    assert kept and all(Path(path).parent.parent == out and not held for path, held in kept)
+    assert not [p for p in out.iterdir() if p.name.startswith(".teikit-") and p.is_dir()]
+    index = (out / "search-index.js").read_text("utf-8")
+    assert index.count('{"d":') > len(kept)
