@@ -46,7 +46,7 @@ from teikit.exports.cmif import CmifOptions, cmif_check, letter_findings
 from teikit.exports.common import ExportError, ExportOptions, output_directory
 from teikit.exports.network import Network, build_network
 from teikit.exports.text import reading_order as text_order
-from teikit.exports.text import render
+from teikit.exports.text import render, render_both
 from teikit.index import EntityIndex, build_index
 
 __all__ = [
@@ -302,8 +302,15 @@ def _read_once(
         if fact.kind == "register" or not texts:  # registers are not reading text
             return None
         done = {}
+        if len(texts) > 1:  # txt and md from one walk of the document
+            both = render_both(doc, notes=options.notes)
+            made = {fmt: both[fmt is Format.MD] for fmt in texts}
+        else:
+            made = {
+                fmt: render(doc, markdown=fmt is Format.MD, notes=options.notes) for fmt in texts
+            }
         for fmt in texts:
-            text = render(doc, markdown=fmt is Format.MD, notes=options.notes)
+            text = made[fmt]
             if stage is None:
                 done[fmt] = (doc.path, text)
             else:

@@ -25,7 +25,7 @@ from teikit.exports.common import ExportError, ExportOptions, output_directory, 
 from teikit.index import EntityIndex
 from teikit.reading import choose_reading, is_tei, localname
 
-__all__ = ["place_staged", "reading_order", "render", "write", "write_rendered"]
+__all__ = ["place_staged", "reading_order", "render", "render_both", "write", "write_rendered"]
 
 T = f"{{{TEI_NS}}}"
 _BREAK = "\ue000"  # stands for <lb/> until whitespace is normalised
@@ -48,41 +48,57 @@ _MD_NUMBERED = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")  # "1948. " starts a l
 
 @dataclass
 class _State:
+    """One document's rendering, as plain text and as Markdown at once: every piece
+    is a pair (plain, markdown). The two differ only in escaping and a few marks,
+    so one walk of the tree makes both; ``markdown`` False leaves the Markdown half
+    unescaped (a plain text alone does not pay for the escaping)."""
+
     markdown: bool
     notes: bool
-    footnotes: list[tuple[str, str]] = field(default_factory=list)
+    # (mark, plain body, Markdown body)
+    footnotes: list[tuple[str, str, str]] = field(default_factory=list)
     counter: int = 0
     editorial: int = 0  # the editors' notes, lettered apart from the source's numbers
 
-    def escape(self, text: str | None) -> str:
+    def escape(self, text: str | None) -> tuple[str, str]:
         if not text:
-            return ""
-        return _MD_INLINE.sub(r"\\\1", text) if self.markdown else text
+            return "", ""
+        return text, _MD_INLINE.sub(r"\\\1", text) if self.markdown else text
 
 
-def _inline(el: etree._Element, state: _State) -> str:
-    parts = [state.escape(el.text)]
+_EMPTY = ("", "")
+
+
+def _inline(el: etree._Element, state: _State) -> tuple[str, str]:
+    plain, md = state.escape(el.text)
+    plains, mds = [plain], [md]
     for child in el:
-        parts.append(_child(child, state))
-        parts.append(state.escape(child.tail))
-    return "".join(parts)
+        plain, md = _child(child, state)
+        plains.append(plain)
+        mds.append(md)
+        plain, md = state.escape(child.tail)
+        plains.append(plain)
+        mds.append(md)
+    return "".join(plains), "".join(mds)
 
 
-def _child(el: etree._Element, state: _State) -> str:
+def _child(el: etree._Element, state: _State) -> tuple[str, str]:
     name = localname(el)
     if not is_tei(el) or name in _SILENT:
-        return ""
+        return _EMPTY
     if name == "choice":
         chosen = choose_reading(el)
-        return _child(chosen, state) if chosen is not None else ""
+        return _child(chosen, state) if chosen is not None else _EMPTY
     if name == "supplied":
-        return f"⟨{_inline(el, state)}⟩"
+        plain, md = _inline(el, state)
+        return f"⟨{plain}⟩", f"⟨{md}⟩"
     if name == "lb":
-        return "" if el.get("break") == "no" else _BREAK
+        return _EMPTY if el.get("break") == "no" else (_BREAK, _BREAK)
     if name == "gap":
-        return "[…]"
+        return "[…]", "[…]"
     if name == "note":
-        return _footnote(el, state)
+        mark = _footnote(el, state)
+        return mark, mark
     return _inline(el, state)
 
 
@@ -96,8 +112,9 @@ def _footnote(note: etree._Element, state: _State) -> str:
         state.counter += 1
         mark = (note.get("n") or str(state.counter)).strip().replace(" ", "-")
     slot = len(state.footnotes)
-    state.footnotes.append((mark, ""))
-    state.footnotes[slot] = (mark, _clean(_inline(note, state), state))  # nested notes follow
+    state.footnotes.append((mark, "", ""))
+    plain, md = _clean(_inline(note, state))  # nested notes follow
+    state.footnotes[slot] = (mark, plain, md)
     return f"[^{mark}]"
 
 
@@ -110,36 +127,39 @@ def _letters(n: int) -> str:
     return out
 
 
-def _clean(text: str, state: _State) -> str:
+def _clean(text: tuple[str, str]) -> tuple[str, str]:
     """Normalise whitespace; <lb/> becomes a line break (Markdown: a backslash break)."""
-    lines = [" ".join(part.split()) for part in text.split(_BREAK)]
-    return ("\\\n" if state.markdown else "\n").join(line for line in lines if line)
+    plain, md = text
+    plains = [" ".join(part.split()) for part in plain.split(_BREAK)]
+    mds = [" ".join(part.split()) for part in md.split(_BREAK)] if md != plain else plains
+    return "\n".join(ln for ln in plains if ln), "\\\n".join(ln for ln in mds if ln)
 
 
-def _block(text: str, state: _State, prefix: str = "") -> str:
+def _block(text: tuple[str, str], state: _State, prefix: str = "") -> tuple[str, str]:
+    plain, md = text
     if state.markdown and not prefix:
-        lines = (_MD_LINE_START.sub(r"\1\\\2", line) for line in text.split("\n"))
-        text = "\n".join(_MD_NUMBERED.sub(r"\1\\\2", line) for line in lines)
-    return prefix + text
+        lines = (_MD_LINE_START.sub(r"\1\\\2", line) for line in md.split("\n"))
+        md = "\n".join(_MD_NUMBERED.sub(r"\1\\\2", line) for line in lines)
+    return prefix + plain, prefix + md
 
 
 def _depth(el: etree._Element) -> int:
     return sum(1 for a in el.iterancestors() if localname(a) in _DIVS)
 
 
-def _blocks(container: etree._Element, state: _State) -> Iterator[str]:
+def _blocks(container: etree._Element, state: _State) -> Iterator[tuple[str, str]]:
     loose = state.escape(container.text)
     for child in container:
-        if loose.strip():
-            yield _block(_clean(loose, state), state)
-        loose = ""
+        if loose[0].strip():
+            yield _block(_clean(loose), state)
+        loose = _EMPTY
         yield from _element_blocks(child, state)
         loose = state.escape(child.tail)
-    if loose.strip():
-        yield _block(_clean(loose, state), state)
+    if loose[0].strip():
+        yield _block(_clean(loose), state)
 
 
-def _element_blocks(el: etree._Element, state: _State) -> Iterator[str]:
+def _element_blocks(el: etree._Element, state: _State) -> Iterator[tuple[str, str]]:
     name = localname(el)
     if not is_tei(el) or name in _SILENT or name in ("lb",):
         return
@@ -148,17 +168,17 @@ def _element_blocks(el: etree._Element, state: _State) -> Iterator[str]:
         return
     if name == "milestone":
         if el.get("rend"):
-            yield "* * *" if state.markdown else el.get("rend", "")
+            yield el.get("rend", ""), "* * *"
         return
     if name in _CONTAINERS:
         yield from _blocks(el, state)
         return
-    text = _clean(_inline(el, state), state)
-    if not text:
+    text = _clean(_inline(el, state))
+    if not text[0]:
         return
     if name == "head":
         level = min(_depth(el) + 1, 6)
-        yield ("#" * level + " " + text) if state.markdown else text
+        yield text[0], "#" * level + " " + text[1]
     elif name == "item":
         yield _block(text, state, "- ")
     else:
@@ -170,15 +190,29 @@ def render(
 ) -> str:
     """The reading text of one document (title first, footnotes last); the title is
     the document's own (see :func:`teikit.edition.documents.document_title`)."""
+    return _render(doc, markdown, notes, title)[markdown]
+
+
+def render_both(doc: Document, *, notes: bool = True, title: str | None = None) -> tuple[str, str]:
+    """:func:`render` as plain text and as Markdown, from one walk of the document."""
+    return _render(doc, True, notes, title)
+
+
+def _render(doc: Document, markdown: bool, notes: bool, title: str | None) -> tuple[str, str]:
     state = _State(markdown=markdown, notes=notes)
     title = title if title is not None else document_title(doc)
-    out = [f"# {state.escape(title)}" if markdown else f"{title}\n{'=' * min(len(title), 72)}"]
+    plains = [f"{title}\n{'=' * min(len(title), 72)}"]
+    mds = [f"# {state.escape(title)[1]}"]
     for text in doc.root.iterfind(f"{T}text"):
-        out.extend(_blocks(text, state))
+        for plain, md in _blocks(text, state):
+            plains.append(plain)
+            mds.append(md)
     if state.footnotes:
-        out.append("---" if markdown else "Notes\n-----")
-        out.extend(f"[^{mark}]: {body}" for mark, body in state.footnotes)
-    return "\n\n".join(out) + "\n"
+        plains.append("Notes\n-----")
+        mds.append("---")
+        plains.extend(f"[^{mark}]: {body}" for mark, body, _ in state.footnotes)
+        mds.extend(f"[^{mark}]: {body}" for mark, _, body in state.footnotes)
+    return "\n\n".join(plains) + "\n", "\n\n".join(mds) + "\n"
 
 
 def reading_order(docs: Sequence[Document], index: EntityIndex) -> list[Document]:
