@@ -25,6 +25,7 @@ folder from one index of the edition: the edition is read and indexed once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -404,12 +405,13 @@ def export_all(
 
 # The formats of ``--to all`` in two groups written at the same time (with ``jobs``
 # > 1): a worker forked from this process writes the first while this process
-# writes the second, which needs the network (made once, for both of its formats)
-# and reads every occurrence: a worker reading them would copy the index's pages.
+# writes the second (CSV: it reads every occurrence, a worker reading them all
+# would copy the index's pages). The network (CSV and GEXF) is made once, before
+# the fork, so that GEXF can join the first group and the two take about as long.
 # The texts are written already and only moved into place, here.
 _WRITER_GROUPS = (
-    (Format.JSONLD, Format.GEOJSON, Format.CMIF),
-    (Format.CSV, Format.GEXF),
+    (Format.JSONLD, Format.GEOJSON, Format.CMIF, Format.GEXF),
+    (Format.CSV,),
 )
 
 
@@ -429,9 +431,10 @@ def _write_group(
     once: _ReadOnce,
     target: Path,
     options: ExportOptions,
+    network: Network | None = None,
 ) -> dict[Format, _Outcome]:
-    """Write ``formats`` of :data:`ALL_OUTPUTS` into ``target``, one after another."""
-    network: Network | None = None
+    """Write ``formats`` of :data:`ALL_OUTPUTS` into ``target``, one after another
+    (``network``: made already; else made here when a format needs it)."""
     done: dict[Format, _Outcome] = {}
     for chosen in formats:
         name = ALL_OUTPUTS[chosen]
@@ -474,13 +477,16 @@ def _write_all(
 
     if jobs > 1 and isolation():
         forked = _WRITER_GROUPS[0]
+        network: Network | None = None
+        with contextlib.suppress(TeikitError):  # else each group that needs it tries
+            network = build_network(once.index, options.min_co_mentions)  # and reports it
 
         def prepare(
             group: tuple[Format, ...],
         ) -> tuple[dict[Format, _Outcome] | None, tuple[Format, ...] | None]:
             if group is forked:
                 return None, group  # to the worker
-            return _write_group(group, once, target, options), None
+            return _write_group(group, once, target, options, network), None
 
         def take(
             group: tuple[Format, ...],
@@ -492,7 +498,7 @@ def _write_all(
         pipeline(
             _WRITER_GROUPS,
             prepare,
-            lambda group: _write_group(group, once, target, options),
+            lambda group: _write_group(group, once, target, options, network),
             take,
             jobs=1,
             timeout=math.inf,  # writers do not hang: no watchdog

@@ -49,6 +49,7 @@ def _feature(
     by_file: dict[str, list[Letter]],
     files: frozenset[str],
     sent_from: dict[str, list[Letter]],
+    described: dict[int, dict[str, str]],
 ) -> dict[str, Any]:
     sent = sent_from.get(place.key, [])
     mentioning = [lt for file in text_occurrences(place, files) for lt in by_file[file]]
@@ -58,8 +59,8 @@ def _feature(
         "properties": {
             "title": place.name,
             "id": place.id,
-            "letters_sent": [_letter(lt, options) for lt in sent],
-            "letters_mentioning": [_letter(lt, options) for lt in mentioning],
+            "letters_sent": [described[id(lt)] for lt in sent],
+            "letters_mentioning": [described[id(lt)] for lt in mentioning],
         },
         "geometry": (
             {"type": "Point", "coordinates": [place.coordinates[1], place.coordinates[0]]}
@@ -86,8 +87,13 @@ def build_geojson(index: EntityIndex, options: ExportOptions | None = None) -> d
     for letter in index.letters:
         for key in dict.fromkeys(p.key for p in letter.places_sent if p.key):
             sent_from.setdefault(key, []).append(letter)
+    # Each letter described once, however many places it names (the same dict
+    # written at each place: the JSON is the same).
+    described = {id(lt): _letter(lt, options) for lt in index.letters}
     features = [
-        _feature(p, options, by_file, files, sent_from) for p in index.places if p.registered
+        _feature(p, options, by_file, files, sent_from, described)
+        for p in index.places
+        if p.registered
     ]
     return {"type": "FeatureCollection", "@context": LPF_CONTEXT, "features": features}
 
