@@ -480,3 +480,38 @@ def test_xpaths_of_many_elements_are_each_elements_own_xpath():
     assert len(nodes) > 12
     for node in reversed(nodes):  # deepest first: the ancestors' paths made on the way
         assert paths(node) == doc.xpath_of(node)
+
+
+@pytest.mark.parametrize("source", ["tei", "index", "exports", "letters1916", "schnitzler-briefe"])
+def test_index_without_details_differs_only_by_paths_and_snippets(source):
+    """build_index(details=False), as most exports make it: the same entries, dates
+    and occurrences (the mention's text too: its own reading text is its span of
+    the block's), only without xpath and snippet."""
+    if source == "tei":
+        paths = [TEI]
+    elif source in ("index", "exports"):
+        paths = [FIXTURES / source]
+    else:
+        from conftest import corpus
+
+        paths = [corpus(source)]
+    full = build_index(Edition.open(paths))
+    bare = build_index(Edition.open(paths), details=False)
+
+    def without(index):
+        entries = [
+            (e.key, [(*astuple(o), o.position) for o in e.occurrences]) for e in index.entries
+        ]
+        dates = [(d.value, [(*astuple(o), o.position) for o in d.occurrences]) for d in index.dates]
+        return entries, dates
+
+    def astuple(o):
+        return (o.file, o.title, o.line, o.id, o.where, o.text, o.attribute)
+
+    assert without(full) == without(bare)
+    assert full.letters == bare.letters
+    occurrences = [o for e in bare.entries for o in e.occurrences]
+    occurrences += [o for d in bare.dates for o in d.occurrences]
+    assert occurrences
+    assert all(o.xpath == "" and o.snippet == "" for o in occurrences)
+    assert any(o.snippet for e in full.entries for o in e.occurrences)

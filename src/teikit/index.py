@@ -319,6 +319,19 @@ class _Snippets:
         return middle, snippet(text, start, end, middle=middle)
 
 
+class _TextsOnly(_Snippets):
+    """The mention's text without its context (``build_index(details=False)``): the
+    element's own reading text, which is its span of the block's (see
+    :func:`teikit.reading.flatten`), without flattening the block."""
+
+    def text_and_snippet(self, el: etree._Element) -> tuple[str, str]:
+        return reading_text(el), ""
+
+
+def _no_path(el: etree._Element) -> str:
+    return ""
+
+
 # --------------------------------------------------------------------------- where
 
 
@@ -934,8 +947,9 @@ class Indexer:
     (:meth:`teikit.edition.Edition.stream`). :meth:`add` is :meth:`examine` (which
     may run in another process) and :meth:`merge` (in path order)."""
 
-    def __init__(self, edition: Edition) -> None:
+    def __init__(self, edition: Edition, *, details: bool = True) -> None:
         self.edition = edition
+        self.details = details
         self.builder = _Builder(edition)
         self.builder.collect_registers()
         self.letters: list[Letter] = []
@@ -951,7 +965,10 @@ class Indexer:
         register entries, which are all made when the indexer is)."""
         builder, edition = self.builder, self.edition
         # One of each per document: they hold every block and path they made.
-        seen = _Seen(_Snippets(), XPaths(), _Wheres())
+        if self.details:
+            seen = _Seen(_Snippets(), XPaths(), _Wheres())
+        else:  # no context snippets and no paths: no export but CSV writes them
+            seen = _Seen(_TextsOnly(), _no_path, _Wheres())  # type: ignore[arg-type]
         return DocumentPart(
             key=edition.key_of(doc),
             info=DocumentInfo(
@@ -1044,6 +1061,7 @@ def build_index(
     on_document: Callable[[DocumentFacts, Any], None] | None = None,
     jobs: int = 1,
     timeout: float | None = None,
+    details: bool = True,
 ) -> EntityIndex:
     """Index the persons, places, organisations, works, events and dates of an edition
     (an :class:`~teikit.edition.Edition`, documents, or a path to open as one).
@@ -1067,9 +1085,12 @@ def build_index(
     pickles), which send back what they found; a worker that dies or hangs
     (``timeout``) on a file costs that file, reported as one that failed to load.
     The index is the same however many jobs made it.
+
+    ``details`` False: the occurrences have no ``xpath`` and no ``snippet`` (""),
+    for those who never read them (most exports), at less cost per mention.
     """
     edition = as_edition(docs, follow=follow_refs)
-    indexer = Indexer(edition)
+    indexer = Indexer(edition, details=details)
     facts: list[DocumentFacts] = []
     items = edition.pending()
     total = len(items)

@@ -235,7 +235,9 @@ def export(
         edition = as_edition(source)
         opts = options or export_options(edition)
         texts = (chosen,) if chosen in (Format.TXT, Format.MD) else ()
-        once = _read_once(edition, opts, texts, on_step, jobs)
+        # Only CSV writes the occurrences' paths and context snippets.
+        details = chosen is Format.CSV
+        once = _read_once(edition, opts, texts, on_step, jobs, details=details)
         return _write_one(chosen, once, None, Path(output), opts, findings)
     if isinstance(source, Edition):
         documents = list(source.order)
@@ -291,12 +293,14 @@ def _read_once(
     on_step: OnStep | None = None,
     jobs: int = 1,
     stage: Path | None = None,
+    details: bool = True,
 ) -> _ReadOnce:
     """Index the edition and render its texts (as ``texts``) in one pass over its
     documents, read and let go one at a time when it was opened with ``lazy=True``
     (by ``jobs`` workers, each sending back what it found and rendered). With
     ``stage`` (a folder), each text is written there as soon as it is rendered,
-    to be moved into place once the reading order is known, and is never held."""
+    to be moved into place once the reading order is known, and is never held.
+    ``details``: the occurrences' paths and snippets (see :func:`build_index`)."""
     rendered: dict[str, dict[Format, tuple[str, str]]] = {}
 
     def render_texts(doc: Document, fact: DocumentFacts) -> dict[Format, tuple[str, str]] | None:
@@ -324,7 +328,12 @@ def _read_once(
             rendered[fact.relpath] = value
 
     index = build_index(
-        edition, per_document=render_texts, on_document=keep, on_step=on_step, jobs=jobs
+        edition,
+        per_document=render_texts,
+        on_document=keep,
+        on_step=on_step,
+        jobs=jobs,
+        details=details,
     )
     if stage is not None and rendered:
         # The staged texts were written without a sync each (10,000 of them in a
