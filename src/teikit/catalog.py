@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
-from urllib.request import url2pathname
 
 from lxml import etree
 
@@ -237,6 +236,8 @@ def _file_url_path(url: str) -> Path | None:
     parts = urlsplit(url)
     if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
         return None
+    from urllib.request import url2pathname  # late: urllib.request loads http and ssl
+
     return Path(url2pathname(parts.path))
 
 

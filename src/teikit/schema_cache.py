@@ -23,18 +23,16 @@ again when read; one that fails is never used.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import re
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -281,20 +279,35 @@ def newest() -> SchemaSource:
 # --------------------------------------------------------------------------- downloading
 
 
-class _NoDowngrade(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to HTTPS (or to plain HTTP when that was allowed)."""
+@lru_cache(maxsize=1)
+def _no_downgrade() -> type:
+    """The class of the downloads' redirect handler, made when first needed:
+    urllib.request brings http.client, ssl and email (30 ms of every start-up
+    that downloads nothing, as validation's)."""
+    import urllib.request
 
-    def __init__(self, allow_http: bool):
-        self.allow_http = allow_http
+    class _NoDowngrade(urllib.request.HTTPRedirectHandler):
+        """Follow redirects only to HTTPS (or to plain HTTP when that was allowed)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        scheme = urlsplit(newurl).scheme.lower()
-        if scheme != "https" and not (scheme == "http" and self.allow_http):
-            raise SchemaError(
-                f"cannot download {req.full_url}: redirected to {newurl}, "
-                "which is not HTTPS; refusing"
-            )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        def __init__(self, allow_http: bool):
+            self.allow_http = allow_http
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            scheme = urlsplit(newurl).scheme.lower()
+            if scheme != "https" and not (scheme == "http" and self.allow_http):
+                raise SchemaError(
+                    f"cannot download {req.full_url}: redirected to {newurl}, "
+                    "which is not HTTPS; refusing"
+                )
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return _NoDowngrade
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_NoDowngrade":
+        return _no_downgrade()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _download(
@@ -303,6 +316,10 @@ def _download(
     """The body and Content-Type at ``url``; any failure is a one-line SchemaError.
 
     ``timeout`` bounds connecting and each read; ``deadline`` the whole download."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
     from teikit import __version__
 
     scheme = urlsplit(url).scheme.lower()
@@ -315,7 +332,7 @@ def _download(
             "trust the network"
         )
     request = urllib.request.Request(url, headers={"User-Agent": f"teikit/{__version__}"})
-    opener = urllib.request.build_opener(_NoDowngrade(allow_http))
+    opener = urllib.request.build_opener(_no_downgrade()(allow_http))
     chunks: list[bytes] = []
     got = 0
     started = time.monotonic()
