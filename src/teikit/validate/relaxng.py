@@ -734,32 +734,92 @@ class Grammar:
     def _ids(self) -> dict[QName, dict[QName, str]]:
         """element name -> attribute name -> ID, IDREF or IDREFS (DTD compatibility)."""
         if self._id_types is None:
-            eng, table = self._eng, {}
-            for el in eng.elements:
+            table: dict[QName, dict[QName, str]] = {}
+            below: dict[int, dict[QName, str] | None] = {}  # shared by every element
+            for el in self._eng.elements:
                 names = _nc_names(el.nc)
                 if names is None or el.a is None:
                     continue
-                found: dict[QName, str] = {}
-                stack, seen = [el.a], set()
-                while stack:
-                    p = stack.pop()
-                    if p.uid in seen or not p.has_attr:
-                        continue
-                    seen.add(p.uid)
-                    if p.kind == ATTRIBUTE:
-                        attr_names = _nc_names(p.nc)
-                        for leaf in eng.data_leaves(p.a):
-                            kind = leaf.dt.name if leaf.dt is not None else ""
-                            if kind in ("ID", "IDREF", "IDREFS") and attr_names:
-                                for an in attr_names:
-                                    found[an] = kind
-                    else:
-                        stack.extend(x for x in (p.a, p.b, *p.members) if x is not None)
+                found = self._ids_below(el.a, below)
+                if found is None:  # one name of two kinds: which one wins is the walk's
+                    found = self._ids_walked(el.a)
                 if found:
                     for qn in names:
                         table.setdefault(qn, {}).update(found)
             self._id_types = table
         return self._id_types
+
+    def _ids_below(
+        self, top: _P, below: dict[int, dict[QName, str] | None]
+    ) -> dict[QName, str] | None:
+        """The ID-typed attributes in ``top`` (outside element patterns), each
+        pattern's worked out once for all the elements that share it (TEI's
+        attribute classes: 30 ms a process walked again for each element); None
+        where an attribute name has two kinds there (see _ids_walked)."""
+        eng = self._eng
+        none: dict[QName, str] = {}
+        stack: list[tuple[_P, bool]] = [(top, False)]
+        while stack:
+            p, expanded = stack.pop()
+            if p.uid in below and not expanded:
+                continue
+            if not p.has_attr:
+                below[p.uid] = none
+            elif p.kind == ATTRIBUTE:
+                found: dict[QName, str] = {}
+                attr_names = _nc_names(p.nc)
+                for leaf in eng.data_leaves(p.a):
+                    kind = leaf.dt.name if leaf.dt is not None else ""
+                    if kind in ("ID", "IDREF", "IDREFS") and attr_names:
+                        for an in attr_names:
+                            if found.setdefault(an, kind) != kind:
+                                below[p.uid] = None
+                                break
+                if below.get(p.uid, none) is not None:
+                    below[p.uid] = found or none
+            else:
+                kids = [x for x in (p.a, p.b, *p.members) if x is not None]
+                if not expanded:
+                    below[p.uid] = None  # until worked out: a cycle would read it so
+                    stack.append((p, True))
+                    stack.extend((k, False) for k in kids if k.uid not in below)
+                    continue
+                merged: dict[QName, str] | None = {}
+                for kid in kids:
+                    part = below[kid.uid]
+                    if part is None:
+                        merged = None
+                        break
+                    for an, kind in part.items():
+                        if merged.setdefault(an, kind) != kind:
+                            merged = None
+                            break
+                    if merged is None:
+                        break
+                below[p.uid] = merged or (None if merged is None else none)
+        return below[top.uid]
+
+    def _ids_walked(self, top: _P) -> dict[QName, str]:
+        """The ID-typed attributes in ``top``, found by walking it: where a name has
+        two kinds, the last one met counts."""
+        eng = self._eng
+        found: dict[QName, str] = {}
+        stack, seen = [top], set()
+        while stack:
+            p = stack.pop()
+            if p.uid in seen or not p.has_attr:
+                continue
+            seen.add(p.uid)
+            if p.kind == ATTRIBUTE:
+                attr_names = _nc_names(p.nc)
+                for leaf in eng.data_leaves(p.a):
+                    kind = leaf.dt.name if leaf.dt is not None else ""
+                    if kind in ("ID", "IDREF", "IDREFS") and attr_names:
+                        for an in attr_names:
+                            found[an] = kind
+            else:
+                stack.extend(x for x in (p.a, p.b, *p.members) if x is not None)
+        return found
 
 
 _MAX_CACHED = 200_000  # entries per cross-document cache of a grammar
