@@ -32,7 +32,7 @@ import codecs
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1237,6 +1237,9 @@ class _Verdict(_Values):
         self.gather_tags = gathering.tags if gathering is not None else none
         self.gather_attributes = gathering.attributes if gathering is not None else none
         self.gather_known = gathering.known if gathering is not None else none
+        # Where an invalid document failed: the elements from the one that failed up
+        # to a child of the root, filled on the way out (a valid one costs nothing).
+        self.failed: list[etree._Element] = []
 
     def run(self, root: etree._Element) -> bool:
         return self.element(self.g._start, root, root.tag) is not None and all(
@@ -1300,6 +1303,7 @@ class _Verdict(_Values):
                 has_elements = True
                 s = self.element(s, child, child_tag)
                 if s is None:
+                    self.failed.append(child)
                     return None
                 text = child.tail
             if has_elements:
@@ -1455,6 +1459,7 @@ class _Shortcut(_Verdict):
         except RecursionError:
             return None
         if after is None:
+            self.failed.clear()
             return None
         self.explainer.ids.update(self.pending_ids)
         self.explainer.idrefs.extend(self.pending_refs)
@@ -1480,10 +1485,14 @@ class _Explainer(_Values):
         file: str,
         schema: str,
         max_errors: int | None,
+        failing: Collection[etree._Element] = (),
     ) -> None:
         self.g = grammar
         self.eng = grammar._eng
         self.doc = doc
+        # The verdict walk failed inside these: until an error is reported the
+        # explainer's states are the verdict's, so the shortcut would fail there too.
+        self.failing = set(failing)
         self.pos = positions
         self.file = file
         self.schema = schema
@@ -1840,7 +1849,10 @@ class _Explainer(_Values):
                 buffer.append(child.tail or "")  # comments and PIs do not split text
                 continue
             s = self.text_item(s, el, qn, before, "".join(buffer))
-            after = self.shortcut.subtree(s, child)  # most of an invalid document is valid
+            if child in self.failing and not self.found:
+                after = None  # it would walk the subtree up to the error, in vain
+            else:
+                after = self.shortcut.subtree(s, child)  # most of an invalid document is valid
             s = after if after is not None else self.element(s, child, qn[0])
             buffer, before = [child.tail or ""], child
         s = self.text_item(s, el, qn, before, "".join(buffer))
@@ -2011,6 +2023,7 @@ def explain(
     max_errors: int | None = None,
     source: bytes | str | None = None,
     schema: str = "",
+    failing: Collection[etree._Element] = (),
 ) -> list[Diagnostic]:
     """Every RELAX NG error in a document, as jing-style diagnostics.
 
@@ -2022,13 +2035,15 @@ def explain(
     Columns come from the raw source: ``source`` if given, else the file named
     by the Document (or the tree's URL); without it, columns are 0 and lines
     are lxml's. ``max_errors`` stops early; ``schema`` fills Diagnostic.schema.
+    ``failing``: where :func:`is_valid` found the document invalid (its
+    ``failed``), which spares trying those subtrees at the verdict's speed.
     """
     if not isinstance(grammar, Grammar):
         grammar = compile_grammar(grammar)
     doc = _as_document(doc_or_tree, file)
     positions = _Positions(lambda: _source_text(doc, source), doc.root)
     with grammar._lock:
-        return _Explainer(grammar, doc, positions, file, schema, max_errors).run()
+        return _Explainer(grammar, doc, positions, file, schema, max_errors, failing).run()
 
 
 def is_valid(
@@ -2036,13 +2051,16 @@ def is_valid(
     grammar: Grammar | str | PathLike[str],
     names: tuple[set[str], set[str]] | None = None,
     gathering: Gathering | None = None,
+    failed: list[etree._Element] | None = None,
 ) -> bool:
     """True if the document is valid against the grammar: the verdict alone,
     without locating or explaining errors (use :func:`explain` for those).
 
     ``names``, two sets, receive the element and attribute names (Clark) of
     a valid document: its walk met every one (an invalid one stops early).
-    ``gathering`` is filled on the way, and complete for a valid document."""
+    ``gathering`` is filled on the way, and complete for a valid document.
+    ``failed`` receives, for an invalid one, the elements the walk failed in
+    (for :func:`explain`)."""
     if not isinstance(grammar, Grammar):
         grammar = compile_grammar(grammar)
     doc = _as_document(doc_or_tree, "")
@@ -2053,6 +2071,8 @@ def is_valid(
             valid = verdict.run(doc.root)
         except RecursionError:  # only for trees far deeper than load() accepts
             return False
+    if not valid and failed is not None:
+        failed.extend(verdict.failed)
     if gathering is not None:
         gathering.complete = valid
     if valid and names is not None:

@@ -75,9 +75,12 @@ def check(
     if grammar is None:
         grammar = compile_grammar(schema_path)
     target = doc if doc is not None else tree
-    if is_valid(target, grammar, names, gathering):
+    failed: list[etree._Element] = []
+    if is_valid(target, grammar, names, gathering, failed):
         return []
-    found = explain(target, grammar, file=file, max_errors=max_errors, schema=schema_name)
+    found = explain(
+        target, grammar, file=file, max_errors=max_errors, schema=schema_name, failing=failed
+    )
     if found:
         return found
     # The two walks share the engine and must agree; should they not, the
