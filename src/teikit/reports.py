@@ -7,7 +7,7 @@ import json
 from lxml import etree
 
 from teikit.errors import Diagnostic, Severity, printable
-from teikit.validate import Report
+from teikit.validate import FileResult, Report
 
 JSON_SCHEMA_VERSION = 1
 
@@ -50,23 +50,26 @@ def _file_entries(report: Report) -> list[str]:
     shapes: dict[tuple, str] = {}  # (valid, schemas, errors not shown) -> text after the name
     entries = []
     for f in report.files:
-        entry = {
-            "file": printable(f.file),
-            "valid": f.valid,
-            "schemas": f.schemas,
-            "errors_not_shown": f.truncated,
-            "diagnostics": [diagnostic_json(d) for d in f.diagnostics],
-        }
         if f.diagnostics:
-            entries.append(_nested(entry))
+            entries.append(_nested(_file_entry(f)))
             continue
         key = (f.valid, tuple(f.schemas), f.truncated)
         rest = shapes.get(key)
         if rest is None:
             # The first "" is the empty name: no key holds two quotes in a row.
-            rest = shapes[key] = _nested({**entry, "file": ""}).split('""', 1)[1]
-        entries.append('{\n      "file": ' + _string(entry["file"]) + rest)
+            rest = shapes[key] = _nested({**_file_entry(f), "file": ""}).split('""', 1)[1]
+        entries.append('{\n      "file": ' + _string(printable(f.file)) + rest)
     return entries
+
+
+def _file_entry(f: FileResult) -> dict[str, object]:
+    return {
+        "file": printable(f.file),
+        "valid": f.valid,
+        "schemas": f.schemas,
+        "errors_not_shown": f.truncated,
+        "diagnostics": [diagnostic_json(d) for d in f.diagnostics],
+    }
 
 
 # What json.dumps(text, ensure_ascii=False) returns for a string, without its wrapper.

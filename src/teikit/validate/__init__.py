@@ -86,7 +86,10 @@ class FileResult:
 
     @property
     def valid(self) -> bool:
-        return not any(d.severity >= Severity.ERROR for d in self.diagnostics)
+        # Most files have no findings: asked five times a file after a run.
+        return not self.diagnostics or not any(
+            d.severity >= Severity.ERROR for d in self.diagnostics
+        )
 
 
 @dataclass
@@ -113,8 +116,11 @@ class Report:
 
     def used_schemas(self) -> list[str]:
         seen: dict[str, None] = dict.fromkeys(self.schemas)
+        last: list[str] | None = None
         for result in self.files:
-            seen.update(dict.fromkeys(result.schemas))
+            if result.schemas != last:  # a corpus names the same schemas file after file
+                last = result.schemas
+                seen.update(dict.fromkeys(last))
         return [*seen, "teikit rules"] if self.rules_ran else list(seen)
 
     def summary(self) -> str:
