@@ -8,6 +8,7 @@ compiling its own copy.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import errno
@@ -327,6 +328,7 @@ class _Workers:
         self.pending: deque[tuple[int, Any]] = deque()
         self.heavy_pending: deque[tuple[int, Any]] = deque()  # one at a time, first
         self.items: dict[int, Any] = {}  # every task not answered yet
+        reap()  # a pool before this one: its workers are gone by now
         self.workers = [self._fork() for _ in range(jobs)]
 
     def _fork(self) -> _Worker:
@@ -508,13 +510,56 @@ class _Workers:
         worker.log.close()
 
     def close(self, *, kill: bool = False) -> None:
+        """Stop the workers: killed, or told to stop after their last item, all at
+        once (a worker takes 25-50 ms to leave: the kernel frees what it mapped),
+        then waited for, unless :func:`lingering`."""
         for worker in self.workers:
-            if not kill:
-                with contextlib.suppress(OSError, EOFError):
-                    _send(worker.conn, None)
-                worker.process.join(5)
-            self._stop(worker)
+            if kill:
+                self._stop(worker)
+                continue
+            with contextlib.suppress(OSError, EOFError):
+                _send(worker.conn, None)
+            worker.conn.close()
+            worker.log.close()
+            _leaving.append(worker.process)
         self.workers = []
+        if not _linger:
+            reap()
+
+
+# Workers told to stop and not yet reaped (see lingering), and whether pools
+# leave them so.
+_leaving: list[Any] = []
+_linger = False
+
+
+def reap() -> None:
+    """Wait for the workers told to stop (at most 5 s each, then they are killed)."""
+    while _leaving:
+        process = _leaving.pop()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+@contextlib.contextmanager
+def lingering() -> Iterator[None]:
+    """Within the block, a pool that closes does not wait for its workers to
+    leave: they are reaped (:func:`reap`) when the next pool starts, or at exit
+    (before multiprocessing's own exit handler, which would send them SIGTERM).
+    For a caller that has its report to write meanwhile, and holds nothing its
+    workers inherited that someone may wait for (a folder's lock: they hold it
+    until they are gone)."""
+    global _linger
+    before, _linger = _linger, True
+    try:
+        yield
+    finally:
+        _linger = before
+
+
+atexit.register(reap)
 
 
 def release_freed_memory() -> None:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import click
 
 from teikit import __version__
-from teikit.batch import Step, default_jobs, write_atomic
+from teikit.batch import Step, default_jobs, lingering, write_atomic
 from teikit.edition.discovery import discover
 from teikit.errors import Diagnostic, LoadError, Severity, TeikitError, printable
 
@@ -442,18 +442,20 @@ def validate(
     done = 0
     feedback.show(skipped)
     try:
-        report = (
-            validate_files(
-                files,
-                options=options,
-                jobs=jobs,
-                on_result=show,
-                timeout=timeout,
-                on_progress=progressed,
+        # Its workers leave while the report is written: validation holds no lock.
+        with lingering():
+            report = (
+                validate_files(
+                    files,
+                    options=options,
+                    jobs=jobs,
+                    on_result=show,
+                    timeout=timeout,
+                    on_progress=progressed,
+                )
+                if files
+                else Report()
             )
-            if files
-            else Report()
-        )
         report.skipped = skipped
         if cmif_files:
             from teikit.exports import cmif_check
