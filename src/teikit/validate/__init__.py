@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -470,7 +471,8 @@ def validate_files(
         raise TypeError("give schemas or options, not both")
     paths = list(paths)
     config = options.config if options.config is not None else _config_for(paths)
-    validator = Validator(options, roots=_roots(paths, config.root))
+    sizes, links = _sizes_and_links(paths)
+    validator = Validator(options, roots=_roots(paths, config.root, links))
     report = Report(schemas=[str(s) for s in validator.explicit])
     if "-" in paths:
         _stdin = _read_stdin()
@@ -508,7 +510,7 @@ def validate_files(
             on_result=on_result,
             timeout=timeout,
             on_failure=_worker_failed,
-            cost=_size,
+            cost=lambda path: sizes[path] if path in sizes else _size(path),
             on_progress=on_progress,
         )
     except Interrupted as stop:
@@ -534,15 +536,40 @@ def validate_files(
     return report
 
 
-def _roots(paths: Sequence[str], edition: Path | None = None) -> list[Path]:
+def _roots(
+    paths: Sequence[str], edition: Path | None = None, links: Sequence[str] | None = None
+) -> list[Path]:
     """The allowed roots: the folders of the files being validated and the
-    edition's folder (where its configuration is), if it has one."""
+    edition's folder (where its configuration is), if it has one. ``links``: those
+    of ``paths`` that are symbolic links, if known (see _sizes_and_links)."""
     # Each folder resolved once (resolving 5,000 paths one by one takes a fifth of a
     # second); a file that is a symbolic link adds the folder it really lies in.
-    folders = {os.path.abspath(os.path.dirname(p)) for p in paths if p != "-"}
+    folders = {os.path.abspath(d) for d in {os.path.dirname(p) for p in paths if p != "-"}}
     resolved = {Path(folder).resolve() for folder in folders}
-    resolved |= {Path(p).resolve().parent for p in paths if p != "-" and os.path.islink(p)}
+    if links is None:
+        links = [p for p in paths if p != "-" and os.path.islink(p)]
+    resolved |= {Path(p).resolve().parent for p in links}
     return sorted(resolved | ({edition.resolve()} if edition is not None else set()))
+
+
+def _sizes_and_links(paths: Sequence[str]) -> tuple[dict[str, float], list[str]]:
+    """Each file's size (as _size gives it) and the paths that are symbolic links,
+    from one lstat() a file, not an islink() and a stat() (5,005 files: 21 -> 11 ms
+    before the workers fork)."""
+    sizes: dict[str, float] = {}
+    links: list[str] = []
+    for path in paths:
+        if path == "-":
+            continue
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # _size says what it is
+        if stat.S_ISLNK(info.st_mode):
+            links.append(path)
+        else:
+            sizes[path] = info.st_size
+    return sizes, links
 
 
 def _read_stdin() -> bytes | None:
