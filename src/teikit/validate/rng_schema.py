@@ -32,7 +32,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from lxml import etree
 
@@ -1288,7 +1288,28 @@ def _to_cache(grammar: SimpleGrammar, files: list[tuple[str, str]], cache: Path)
         pass  # the cache saves time; validation goes on without it
 
 
-def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> SimpleGrammar | None:
+class CachedGrammar(NamedTuple):
+    """A checked grammar as the cache keeps it: ``nodes`` are the patterns as
+    tuples ``(kind, kids, nc, name, lib, type, params, text, context)``, each
+    after its kids (the order of :func:`fold`: a define's patterns, then its
+    element; the defines in order, then the start's); ``kids``, ``start`` and
+    the values of ``defines`` are indexes into it."""
+
+    files: list[Path]
+    digest: str
+    start: int
+    defines: dict[str, int]
+    nodes: list[tuple]
+
+
+def read_cached(
+    path: str | Path, cache: Path, roots: tuple[Path, ...] | None = None
+) -> CachedGrammar | None:
+    """The grammar at ``path`` as the cache keeps it (see :func:`read_schema`),
+    None when the cache does not hold it as it is now. For a caller that builds
+    its own patterns from the nodes (the validator's engine) without making
+    :class:`Pattern` objects first."""
+    path = Path(path).resolve()
     source = _cache_file(path, cache)
     try:
         if source is None or not source.is_file():
@@ -1303,9 +1324,23 @@ def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> Simp
         for name, sha in files[1:]:  # what it includes, unchanged
             if hashlib.sha256(Path(name).read_bytes()).hexdigest() != sha:
                 return None
+        for pattern, translated in regexes.items():
+            datatypes.TRANSLATED.setdefault(str(pattern), str(translated))
+        return CachedGrammar(
+            [path, *(Path(name) for name, _ in files[1:])], digest, start, defines, nodes
+        )
+    except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
+        return None  # unreadable or from another version: read the schema again
+
+
+def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> SimpleGrammar | None:
+    kept = read_cached(path, cache, roots)
+    if kept is None:
+        return None
+    try:
         built: list[Pattern] = []
         singletons = {"empty": _EMPTY, "notAllowed": _NOT_ALLOWED, "text": _TEXT}
-        for kind, kids, nc, name, lib, typ, params, text, context in nodes:
+        for kind, kids, nc, name, lib, typ, params, text, context in kept.nodes:
             if kind in singletons and not kids:
                 built.append(singletons[kind])
                 continue
@@ -1313,14 +1348,11 @@ def _from_cache(path: Path, cache: Path, roots: tuple[Path, ...] | None) -> Simp
             p.nc, p.name, p.lib, p.type, p.params, p.text = nc, name, lib, typ, params, text
             p.context = dict(context) if context is not None else None
             built.append(p)
-        grammar = SimpleGrammar(
-            built[start],
-            {name: built[n] for name, n in defines.items()},
-            [path, *(Path(name) for name, _ in files[1:])],
-            digest,
+        return SimpleGrammar(
+            built[kept.start],
+            {name: built[n] for name, n in kept.defines.items()},
+            kept.files,
+            kept.digest,
         )
-        for pattern, translated in regexes.items():
-            datatypes.TRANSLATED.setdefault(str(pattern), str(translated))
-    except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
-        return None  # unreadable or from another version: read the schema again
-    return grammar
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None  # from another version: read the schema again
