@@ -104,7 +104,10 @@ PARALLEL_RENDERING = 60
 # A worker whose own memory (not shared with the parent) passed this is
 # replaced after the jobs it has: Saxon's heap grows with what it rendered and is
 # not given back (a worker stood at 350-450 MB of its own after some hundred pages).
-WORKER_GROWTH = 256 * 2**20
+# A fresh fork costs little (the parent's stylesheets and register are inherited):
+# on Schnitzler's 295 letters 128 MB took the peak from 969-1,019 MB to 851 for
+# some 5 % more CPU (96 MB: 871 MB, 17 % more CPU), bench/RESULTS.md.
+WORKER_GROWTH = 128 * 2**20
 # A document of this many bytes or more is a heavy job (see heavy_job).
 HEAVY_BYTES = 2**20
 
