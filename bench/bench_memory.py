@@ -3,6 +3,7 @@
     python bench/bench_memory.py --case NAME=COMMAND... [--json OUT.json] [--phases]
 
     python bench/bench_memory.py --breakdown $TEIKIT_SHARED/corpora/schnitzler-briefe
+    python bench/bench_memory.py --links SITE      # the link checker alone, over a built site
     python bench/bench_memory.py --phases --json /tmp/m.json \
         --case "build=teikit build $TEIKIT_SHARED/corpora/schnitzler-briefe -o /tmp/s --keep-going"
 
@@ -214,12 +215,32 @@ def breakdown(corpus: str) -> list[tuple[str, int]]:
     return [(what, size // MB) for what, size in steps]
 
 
+def links(site: str) -> tuple[int, int, float, int]:
+    """The link checker alone over a built site, in this process, as the build runs
+    it after everything else: (pages, dead links, CPU s, max RSS MB)."""
+    import resource
+
+    from teikit.site.links import check_links
+
+    files = [
+        os.path.relpath(os.path.join(folder, name), site)
+        for folder, _, names in os.walk(site)
+        for name in names
+    ]
+    pages = [f for f in files if f.endswith(".html")]
+    started = time.process_time()
+    dead = check_links(site, pages, files)
+    cpu = time.process_time() - started
+    return len(pages), len(dead), cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", action="append", default=[], metavar="NAME=COMMAND")
     parser.add_argument(
         "--breakdown", metavar="CORPUS", help="what the site's parent holds, step by step"
     )
+    parser.add_argument("--links", metavar="SITE", help="the link checker alone over a built site")
     parser.add_argument("--json", metavar="OUT")
     parser.add_argument("--phases", action="store_true", help="keep the timeline and stderr")
     args = parser.parse_args(argv)
@@ -228,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         for what, size in breakdown(args.breakdown):
             print(f"{what}: {size} MB resident ({size - last:+d})")
             last = size
+    if args.links:
+        pages, dead, cpu, maxrss = links(args.links)
+        print(f"{pages} pages, {dead} dead links: {cpu:.1f} CPU s, max RSS {maxrss} MB")
     results = {}
     if args.case:
         print("| case | wall s | CPU s | tree RSS MB | tree PSS MB | largest process MB "
