@@ -21,6 +21,7 @@ cannot do themselves:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sys
@@ -47,7 +48,6 @@ from teikit.errors import (
     StylesheetError,
     UsageError,
 )
-from teikit.index import XPaths
 
 __all__ = [
     "ASSETS_DIR",
@@ -496,39 +496,37 @@ def forget(doc: Document) -> None:
                 sheet.records.pop(id(doc), None)
 
 
-class ElementPaths(XPaths):
-    """XPath 3.1 ``path()`` of elements (``/Q{ns}TEI[1]/Q{ns}text[1]/…``), as Saxon
-    computes it for the same document: the keys of the ``$entities`` map. Steps are
-    counted by expanded name and always numbered; only elements count."""
-
-    @staticmethod
-    def _key(node: etree._Element) -> str | None:
-        tag = node.tag
-        return tag if isinstance(tag, str) else None
-
-    @staticmethod
-    def _format(key: str, position: int, total: int) -> str:
-        ns, _, local = key[1:].partition("}") if key.startswith("{") else ("", "", key)
-        return f"Q{{{ns}}}{local}[{position}]"
-
-
 def model_entities(edition: Edition, doc: Document, prefix: str = "") -> dict[str, str]:
     """The ``$entities`` entries of one document: the canonical id of the entity each
-    mention names, by ``prefix`` + path(); and for each ``@resp``, the ids of its
-    pointers (``-`` where one names no entity), by path() + ``/@resp``."""
-    paths = ElementPaths()
-    found: dict[str, str] = {}
+    mention names, by ``prefix`` + the mention's number among the document's
+    elements in document order (root = 1, as ``tk:element-number`` counts); and for
+    each ``@resp``, the ids of its pointers (``-`` where one names no entity), by
+    that key + ``/@resp``."""
+    named: list[tuple[etree._Element, str, str]] = []  # element, key suffix, value
     for mention in edition.mentions(doc):
         entities = mention.entities
         if entities:
-            found[prefix + paths(mention.element)] = entities[0].id
-    for el in doc.root.xpath("//*[@resp]"):
+            named.append((mention.element, "", entities[0].id))
+    for el in doc.root.iter(etree.Element):
+        if el.get("resp") is None:
+            continue
         ids = [
             (edition.resolve(token, doc, attribute="resp").entity or _NO_ENTITY).id
             for token in (el.get("resp") or "").split()
         ]
         if any(i != "-" for i in ids):
-            found[f"{prefix}{paths(el)}/@resp"] = " ".join(ids)
+            named.append((el, "/@resp", " ".join(ids)))
+    if not named:
+        return {}
+    # lxml hands out the same proxy for an element while one is alive (``named``
+    # holds them), so the walk below finds them by identity.
+    wanted: dict[etree._Element, list[tuple[str, str]]] = {}
+    for el, suffix, value in named:
+        wanted.setdefault(el, []).append((suffix, value))
+    found: dict[str, str] = {}
+    for number, el in enumerate(doc.root.iter(etree.Element), 1):
+        for suffix, value in wanted.get(el, ()):
+            found[f"{prefix}{number}{suffix}"] = value
     return found
 
 
@@ -565,9 +563,17 @@ def model_params(edition: Edition, doc: Document, sheet: Stylesheet) -> dict[str
         "edition-title": edition.title,
     }
     out = {name: value for name, value in values.items() if name in sheet.params}
-    if "entities" in sheet.params:
+    if "entities-json" in sheet.params:
+        out["entities-json"] = _entities_json(model_entities(edition, doc))
+    elif "entities" in sheet.params:  # a stylesheet of its own, older than entities-json
         out["entities"] = _xdm_map(model_entities(edition, doc))
     return out
+
+
+def _entities_json(entities: Mapping[str, str]) -> str | None:
+    """``$entities`` as ``$entities-json``: one string, parsed by the stylesheet; none
+    for no entities (as saxonche made no map of an empty dict: $entities stays empty)."""
+    return json.dumps(entities, ensure_ascii=False, separators=(",", ":")) if entities else None
 
 
 def edition_of(doc: Document, edition: Edition | None) -> Edition:
@@ -942,6 +948,8 @@ def render(
     model = edition_of(document, edition)
     reg = as_document(register) if register is not None else model.register_document
     all_params: dict[str, object] = {**model_params(model, document, sheet), **(params or {})}
+    if params and "entities" in params and "entities-json" not in params:
+        all_params.pop("entities-json", None)  # the caller's own map wins over the model's
     if reg is not None and "register" in sheet.params:
         all_params.setdefault("register", reg)
     return run(sheet, document, params=all_params, context=[reg] if reg else [])
@@ -1123,7 +1131,9 @@ def edition_typst(
         **(params or {}),
         "documents": sequence,
     }  # fmt: skip
-    if "entities" in sheet.params:
+    if "entities-json" in sheet.params:
+        all_params["entities-json"] = _entities_json(entities)
+    elif "entities" in sheet.params:
         all_params["entities"] = _xdm_map(entities)
     loaded = ordered
     if reg is not None:

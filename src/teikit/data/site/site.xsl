@@ -127,20 +127,12 @@
 
   <!-- ========================================================= mentions -->
 
-  <!-- Elements met so far in document order, counted once as the tree is built,
-       so that numbering every mention is linear, not a count per mention. -->
-  <xsl:accumulator name="tks:elements-started" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="*" phase="start" select="$value + 1"/>
-  </xsl:accumulator>
-
-  <!-- Position of an element in document order among all elements (root = 1). -->
+  <!-- Position of an element in document order among all elements (root = 1):
+       tk:element-number, an accumulator's look-up, so that numbering every
+       mention is linear, not a count per mention. -->
   <xsl:function name="tks:element-number" as="xs:integer">
     <xsl:param name="element" as="element()"/>
-    <xsl:try>
-      <xsl:sequence select="$element/accumulator-before('tks:elements-started')"/>
-      <xsl:catch errors="err:XTDE3362"
-          select="count($element/preceding::*) + count($element/ancestor-or-self::*)"/>
-    </xsl:try>
+    <xsl:sequence select="tk:element-number($element)"/>
   </xsl:function>
 
   <xsl:function name="tks:mention-id" as="xs:string">
