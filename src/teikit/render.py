@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlparse
 from lxml import etree
 
 from teikit import fonts, xslt
+from teikit.batch import release_freed_memory
 from teikit.document import Document, load
 from teikit.edition import Edition
 from teikit.errors import (
@@ -443,10 +444,24 @@ def as_document(doc: Document | str | os.PathLike[str]) -> Document:
     return doc if isinstance(doc, Document) else load(doc)
 
 
-def _base_uri(doc: Document) -> str:
+def _base_uri(doc: Document | _Reread) -> str:
     if doc.path in ("<stdin>", "<bytes>") or not doc.path:
         return (Path.cwd() / "stdin.xml").as_uri()
     return Path(doc.path).resolve().as_uri()
+
+
+class _Reread:
+    """A document let go before its transform (see :func:`render`'s ``let_go``):
+    read again only when a message of the stylesheet is to be located in it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._doc: Document | None = None
+
+    def document(self) -> Document:
+        if self._doc is None:
+            self._doc = load(self.path)
+        return self._doc
 
 
 _nodes: dict[int, tuple[Document, Any]] = {}
@@ -715,17 +730,22 @@ def _register_records(sheet: Stylesheet, register: Document) -> Any:
 
 def run(
     sheet: Stylesheet,
-    doc: Document | None,
+    doc: Document | _Reread | None,
     *,
     params: Mapping[str, object] | None = None,
     context: Sequence[Document] = (),
     template: str | None = None,
+    node: Any = None,
+    output: str | os.PathLike[str] | None = None,
 ) -> Rendered:
     """Run a stylesheet over one document (or call a named ``template``).
 
     ``context`` lists further documents passed in as parameters (the register,
     the edition's documents), so that messages about their nodes are located
-    in the right file. Raises :class:`RenderError` if the transformation fails.
+    in the right file. ``node``: ``doc``'s Saxon tree when the caller made it
+    (``doc`` may then be a :class:`_Reread`). ``output``: a file Saxon writes
+    the result to, instead of returning it (the text is then ""). Raises
+    :class:`RenderError` if the transformation fails.
     """
     file = doc.path if doc else (context[0].path if context else str(sheet.path))
     with sheet.lock:
@@ -740,7 +760,12 @@ def run(
                 if template is not None:
                     result = executable.call_template_returning_string(template) or ""
                 else:
-                    result = executable.transform_to_string(xdm_node=xdm_node(doc)) or ""
+                    source = node if node is not None else xdm_node(doc)  # type: ignore[arg-type]
+                    if output is not None:
+                        executable.transform_to_file(xdm_node=source, output_file=os.fspath(output))
+                    else:
+                        result = executable.transform_to_string(xdm_node=source) or ""
+                    del source
             except Exception as exc:  # PySaxonApiError is not importable portably
                 failure = exc
         messages = executable.get_xsl_messages()
@@ -888,11 +913,16 @@ def _position(doc: Document, el: etree._Element) -> tuple[int, int]:
         return el.sourceline or 0, 0
 
 
-def _locate(doc: Document | None, path: str) -> tuple[int, int, str]:
+def _locate(doc: Document | _Reread | None, path: str) -> tuple[int, int, str]:
     """Line, column and readable XPath of the element an XPath 3 ``path()`` (or
     Saxon's short ``/TEI/text[1]/p[2]``) names; 0, 0 and "" when it names none."""
     if doc is None or not path.startswith("/"):
         return 0, 0, ""
+    if isinstance(doc, _Reread):
+        try:
+            doc = doc.document()
+        except LoadError:  # changed or gone since it was rendered
+            return 0, 0, ""
     current: etree._Element | None = None
     for step in _STEP_RE.findall(path):
         match = _ELEMENT_STEP_RE.fullmatch(step)
@@ -931,6 +961,8 @@ def render(
     params: Mapping[str, object] | None = None,
     stylesheet: str | os.PathLike[str] | None = None,
     edition: Edition | None = None,
+    output: str | os.PathLike[str] | None = None,
+    let_go: bool = False,
 ) -> Rendered:
     """Render one document as ``"html"``, ``"typst"`` or ``"txt"``, with diagnostics.
 
@@ -940,6 +972,13 @@ def render(
     register document (default: the edition's registers); ``stylesheet`` a
     profile that imports the built-in one; ``params`` stylesheet parameters
     (converted to their declared types), which win over the edition's.
+
+    ``output``: a file the result is written to by Saxon, instead of returned
+    (``Rendered.text`` is then ""): a large page never becomes a Python string.
+    ``let_go`` with ``doc`` given as a path: the document read here is let go
+    once its parameters and its Saxon tree are made, before the transform (a
+    20 MB diary's lxml tree need not live beside Saxon's); a message to be
+    located in it reads it again.
     """
     if to not in STYLESHEETS:
         raise UsageError(f"cannot render as {to!r}: choose one of {', '.join(STYLESHEETS)}")
@@ -952,7 +991,18 @@ def render(
         all_params.pop("entities-json", None)  # the caller's own map wins over the model's
     if reg is not None and "register" in sheet.params:
         all_params.setdefault("register", reg)
-    return run(sheet, document, params=all_params, context=[reg] if reg else [])
+    context = [reg] if reg else []
+    if not (let_go and not isinstance(doc, Document)):
+        return run(sheet, document, params=all_params, context=context, output=output)
+    node = xdm_node(document)
+    forget(document)  # the node is the caller's alone from here on
+    cached = _editions.get(id(document))
+    if cached is not None and cached[0] is document:
+        del _editions[id(document)]
+    reread = _Reread(document.path)
+    del document, model
+    release_freed_memory()  # Saxon's heap is not malloc's: the tree's pages go back
+    return run(sheet, reread, params=all_params, context=context, node=node, output=output)
 
 
 def render_html(

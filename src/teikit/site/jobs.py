@@ -4,6 +4,7 @@ workers need is handed to them in a :class:`Workshop` set up before they fork.""
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from lxml import etree
 from teikit import render
 from teikit.batch import WorkerFailure, file_size
 from teikit.document import Document, LoadError, load, read_regular
+from teikit.edition import Edition
 from teikit.errors import Diagnostic, Severity, TeikitError
 from teikit.exports import export
 from teikit.exports.common import ExportOptions
@@ -129,10 +131,13 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
     doc: Document | None = None
     try:
         if job.kind in ("html", "page"):
-            doc = render.as_document(shop.document(job.path))
             params = dict(job.params)
             if shop.site is not None:  # where links between documents lead (site.xsl)
                 params["site-pages"] = shop.site.chrome.pages_json
+            held = shop.document(job.path)
+            if job.split and shop.scratch is not None and isinstance(held, str):
+                return _split_page(shop, job, held, register, params, found, model)
+            doc = render.as_document(held)
             text = render.render_html(
                 doc,
                 register=register,
@@ -148,14 +153,14 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             mentions = mention_anchors(doc)
             _let_go(doc, register)  # the page is all that is needed from here on
             doc = None  # a 20 MB diary: its trees (250 MB) need not live beside its page
-            data = text.encode("utf-8")
-            del text
             if job.split and shop.scratch is not None:
                 fd, path = tempfile.mkstemp(suffix=".html", dir=shop.scratch)
                 with open(fd, "wb") as handle:
-                    handle.write(data)
+                    handle.write(text.encode("utf-8"))
                 return JobResult(None, found, html_path=path, mentions=mentions)
-            return _finish_page(shop, job, data, mentions, found)
+            root = parse_page(text.encode("utf-8"))
+            del text
+            return _finish_page(shop, job, root, mentions, found)
         # the PDFs' labels in the site's language, as its pages have them
         words = {"ui-lang": shop.site.chrome.msg.lang} if shop.site is not None else None
         if job.kind == "pdf":  # render.render_pdf, in two rounds
@@ -175,15 +180,46 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             _let_go(doc, register)
 
 
-def _finish_page(
-    shop: Workshop, job: Job, data: bytes, mentions: dict[str, str], found: list[Diagnostic]
+def _split_page(
+    shop: Workshop,
+    job: Job,
+    path: str,
+    register: Document | str | None,
+    params: dict[str, str],
+    found: list[Diagnostic],
+    model: Edition | None,
 ) -> JobResult:
-    """A rendered page put into the site: its blocks' ids, its images, the site's
-    chrome; written, and what the edition's own pages need of it taken."""
+    """The first half of a large document's page (Job.split): its mentions' anchors
+    from one reading, then its HTML written by Saxon straight into a scratch file,
+    from a second reading let go before the transform. Neither the lxml tree nor
+    the page as a Python string lives beside Saxon's trees (a 20 MB diary: its
+    lxml tree 170 MB, its page 110 MB of text, twice)."""
+    assert shop.scratch is not None
+    mentions = mention_anchors(load(path))
+    fd, html_path = tempfile.mkstemp(suffix=".html", dir=shop.scratch)
+    os.close(fd)
+    try:
+        result = render.render(path, "html", register=register, params=params,
+                               stylesheet=shop.profile, edition=model, output=html_path,
+                               let_go=True)  # fmt: skip
+    except BaseException:
+        Path(html_path).unlink(missing_ok=True)
+        raise
+    return JobResult(None, [*found, *result.diagnostics], html_path=html_path, mentions=mentions)
+
+
+def _finish_page(
+    shop: Workshop,
+    job: Job,
+    root: etree._Element,
+    mentions: dict[str, str],
+    found: list[Diagnostic],
+) -> JobResult:
+    """A rendered page (``root``: parse_page of it, its text let go) put into the
+    site: its blocks' ids, its images, the site's chrome; written, and what the
+    edition's own pages need of it taken."""
     site = shop.site
     assert site is not None
-    root = parse_page(data)
-    del data
     assign_block_ids(root)
     media = _bring_media(root, job.path, site, found)
     site.chrome.decorate(root, job.page, found)
@@ -198,12 +234,12 @@ def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
     job, first = item
     path = Path(first.html_path)
     try:
-        data = path.read_bytes()
+        root = parse_page(path.read_bytes())  # the bytes go once parsed
     except OSError as exc:
         return JobResult(None, [*first.diagnostics, diag(job.path, f"cannot render: {exc}",
                                                           "render-failed")])  # fmt: skip
     path.unlink(missing_ok=True)
-    return _finish_page(shop, job, data, first.mentions or {}, list(first.diagnostics))
+    return _finish_page(shop, job, root, first.mentions or {}, list(first.diagnostics))
 
 
 def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:

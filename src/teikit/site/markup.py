@@ -44,12 +44,18 @@ def extend(el: etree._Element, content: Iterable[Any]) -> None:
 
 
 def serialize(root: etree._Element) -> bytes:
-    text = etree.tostring(root, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
-    return (text.rstrip("\n") + "\n").encode("utf-8")
+    """A page as UTF-8, ending in one newline: serialised to bytes at once (as text,
+    then encoded, a large page was three copies)."""
+    data = etree.tostring(root, method="html", encoding="utf-8", doctype="<!DOCTYPE html>")
+    if data.endswith(b"\n") and not data.endswith(b"\n\n"):
+        return data
+    return data.rstrip(b"\n") + b"\n"
 
 
 def parse_page(data: bytes) -> etree._Element:
-    return lxml_html.document_fromstring(data.decode("utf-8"))
+    """A page (UTF-8) as a tree, parsed from its bytes: no text copy of a large page."""
+    parser = lxml_html.HTMLParser(encoding="utf-8")
+    return lxml_html.document_fromstring(data, parser=parser)
 
 
 def joined(items: Sequence[Any], sep: str = ", ") -> list[Any]:
