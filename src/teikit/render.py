@@ -999,6 +999,7 @@ def render(
     cached = _editions.get(id(document))
     if cached is not None and cached[0] is document:
         del _editions[id(document)]
+    model.let_go(document)  # key_of's cache held the last document it saw
     reread = _Reread(document.path)
     del document, model
     release_freed_memory()  # Saxon's heap is not malloc's: the tree's pages go back
