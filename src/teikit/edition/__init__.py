@@ -191,6 +191,7 @@ class Edition:
         self._last_doc: Document | None = None
         self._last_key = ""
         self._last_folder = ("", "")  # (path, its folder)
+        self._folders: dict[str, str] = {}  # a path's folder as written -> as normalised
         self._kinds: dict[str, str] = {}
         self._by_doc_id: dict[str, Document] | None = None
         self._facts: dict[str, DocumentFacts] = {}
@@ -359,7 +360,18 @@ class Edition:
         if doc.path in _PSEUDO:
             return str(self.root)
         if doc.path != self._last_folder[0]:  # pointers come document by document
-            self._last_folder = (doc.path, os.path.dirname(_abspath(doc.path)))
+            # Made once per folder as written (a letter's folder is every letter's):
+            # the folder of a file's normalised path is its folder's, normalised.
+            written, name = os.path.split(doc.path)
+            if name in ("", ".", ".."):  # not a file's name: no such shortcut
+                folder = os.path.dirname(_abspath(doc.path))
+            else:
+                if not os.path.isabs(written):
+                    written = os.path.join(os.getcwd(), written)
+                folder = self._folders.get(written)
+                if folder is None:
+                    folder = self._folders[written] = os.path.dirname(_abspath(doc.path))
+            self._last_folder = (doc.path, folder)
         return self._last_folder[1]
 
     def relpath(self, doc: Document) -> str:

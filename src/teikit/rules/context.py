@@ -99,18 +99,22 @@ class Facts:
     ids: list[tuple[str, int, str, str]] = field(default_factory=list)
 
 
-@dataclass
 class Walk:
-    """One document's pointers and date ranges, from one walk over its elements."""
+    """One document's pointers and date ranges, from one walk over its elements.
+    (A plain class: one is made per document, and a dataclass's seven default
+    factories cost more than the walk of a letter's few pointers.)"""
 
-    missing: list[Pointer] = field(default_factory=list)  # nowhere, or ambiguous
-    uris: list[Pointer] = field(default_factory=list)  # written as http(s) URIs
-    used: set[str] = field(default_factory=set)
-    ranges: list[etree._Element] = field(default_factory=list)
-    # every idno, prefixDef and correspDesc, examples included (as a search would)
-    idnos: list[etree._Element] = field(default_factory=list)
-    prefix_defs: list[etree._Element] = field(default_factory=list)
-    letters: list[etree._Element] = field(default_factory=list)
+    __slots__ = ("idnos", "letters", "missing", "prefix_defs", "ranges", "uris", "used")
+
+    def __init__(self) -> None:
+        self.missing: list[Pointer] = []  # nowhere, or ambiguous
+        self.uris: list[Pointer] = []  # written as http(s) URIs
+        self.used: set[str] = set()
+        self.ranges: list[etree._Element] = []
+        # every idno, prefixDef and correspDesc, examples included (as a search would)
+        self.idnos: list[etree._Element] = []
+        self.prefix_defs: list[etree._Element] = []
+        self.letters: list[etree._Element] = []
 
 
 @dataclass
@@ -130,6 +134,7 @@ class Context:
     # names a file given (a link to the next letter, in every letter)
     _shared_ids: set[str] = field(default_factory=set, repr=False)
     _links: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
+    _running: set[str] | None = field(default=None, repr=False)  # the codes on (see on())
 
     def __post_init__(self) -> None:
         # Known before the first document (and before validation workers fork, so
@@ -145,7 +150,10 @@ class Context:
 
     def on(self, code: str) -> bool:
         """Whether rule ``code`` runs (its work can be skipped when it does not)."""
-        return self.levels.get(code) is not None
+        running = self._running
+        if running is None:  # asked for each document: the answers made once
+            running = self._running = {c for c, level in self.levels.items() if level is not None}
+        return code in running
 
     @property
     def documents(self) -> list[Document]:

@@ -13,7 +13,7 @@ from teikit.dates import W3CDate, parse_date
 from teikit.document import TEI_NS, Document
 from teikit.edition.registers import XML_ID
 from teikit.errors import Diagnostic, Severity
-from teikit.reading import localname, text_value
+from teikit.reading import localname, normalize_space, text_value
 from teikit.rules.context import Context, Facts, finding, iter_attributes
 
 INVALID = "date-invalid"
@@ -69,11 +69,20 @@ def _bounds(
     return (min(lows) if lows else None), (max(highs) if highs else None)
 
 
+@functools.lru_cache(maxsize=65536)
+def _when_bounds(when: str) -> tuple[Bound | None, Bound | None]:
+    """:func:`_bounds` of an element dated by ``@when`` alone (most are)."""
+    return _bounds(when, None, None, None, None)
+
+
 def interval(el: etree._Element | None) -> tuple[Bound | None, Bound | None]:
     """Earliest and latest instant a dated element can mean (None: open)."""
     if el is None:
         return None, None
-    get = dict(el.items()).get  # one call into lxml, not five (an lxml get is slow)
+    items = el.items()  # one call into lxml, not five (an lxml get is slow)
+    if len(items) == 1 and items[0][0] == "when":
+        return _when_bounds(items[0][1])  # the usual date: no other attribute to read
+    get = dict(items).get
     if localname(el) in _FROM_TO_NOT_DATES:  # its @from/@to are not dates
         return _bounds(get("when"), None, get("notBefore"), None, get("notAfter"))
     return _bounds(get("when"), get("from"), get("notBefore"), get("to"), get("notAfter"))
@@ -127,9 +136,13 @@ def _check_ranges(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
-def _action_date(actions: list[etree._Element], kind: str) -> etree._Element | None:
-    for action in actions:
-        if action.get("type") == kind:
+def _action_date(
+    actions: list[tuple[etree._Element, str | None]], kind: str
+) -> etree._Element | None:
+    """The first date of the first action of type ``kind`` that has one; ``actions``:
+    (correspAction, its @type)."""
+    for action, its_kind in actions:
+        if its_kind == kind:
             date = next(action.iterchildren(_DATE), None)  # in C, not an ElementPath
             if date is not None:
                 return date
@@ -147,7 +160,9 @@ def _correspondents(
 
 def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
     for desc in ctx.walk(doc).letters:
-        actions = list(desc.iterchildren(_ACTION))
+        # Each action's type read once (an lxml get is slow), for the dates and the
+        # correspondents.
+        actions = [(action, action.get("type")) for action in desc.iterchildren(_ACTION)]
         sent, received = _action_date(actions, "sent"), _action_date(actions, "received")
         sent_low, sent_high = interval(sent)
         received_low, received_high = interval(received)
@@ -166,8 +181,7 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
         if dated is None or (low is None and high is None):
             continue
         shown = ""  # the letter's date as the findings give it, made once
-        for action in actions:
-            kind = action.get("type", "")
+        for action, kind in actions:
             if kind not in ("sent", "received"):
                 continue
             for name, entry in _correspondents(ctx, doc, action):
@@ -179,7 +193,9 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                     continue
                 side, event, life = outside
                 ident = entry.get(XML_ID, "")
-                who = text_value(name) or ident
+                # A name without child elements is its text: no XPath to evaluate.
+                text = normalize_space(name.text or "") if not len(name) else text_value(name)
+                who = text or ident
                 shown = shown or _show(dated)
                 yield finding(
                     doc,
