@@ -96,6 +96,24 @@ def _abspath(path: str) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
+def _abspaths(paths: Iterable[str]) -> set[str]:
+    """``{_abspath(p) for p in paths}``, each folder made absolute once (the letters
+    of an edition share a few folders): a file's name joined to its normalised
+    folder is its normalised path."""
+    folders: dict[str, str] = {}
+    found: set[str] = set()
+    for path in paths:
+        folder, name = os.path.split(path)
+        if name in ("", ".", ".."):  # not a file's name: no such shortcut
+            found.add(_abspath(path))
+            continue
+        made = folders.get(folder)
+        if made is None:
+            made = folders[folder] = _abspath(folder or os.curdir)
+        found.add(os.path.join(made, name))
+    return found
+
+
 class Mention:
     """One element that mentions an entity, and what its pointers resolve to."""
 
@@ -200,7 +218,7 @@ class Edition:
             self._by_path.setdefault(self.key_of(doc), doc)
         # Files of the edition given but not loaded yet (holding no register: the
         # validation workers read them): loaded when a pointer names one.
-        self._later = {_abspath(p) for p in given if p != "-"} - set(self._by_path)
+        self._later = _abspaths(p for p in given if p != "-") - set(self._by_path)
         self.registers = Registers(particdesc=self.config.particdesc)
         if follow:
             self._follow_pointers()
