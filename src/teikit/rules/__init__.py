@@ -196,9 +196,11 @@ class Run:
                 self.context.walk(doc, gathering)  # kept for the rules that ask
             for name in self.groups:
                 found += self._leveled(RULES[name](self.context, doc, facts))
+            found = _without_stand_ins(sorted(set(found), key=_order))
         finally:
             readable_paths(True)  # for any other finding made in this process
-        return _without_stand_ins(sorted(set(found), key=_order)), facts
+            self.context.forget(doc)  # the document is checked: nothing keeps it
+        return found, facts
 
     def finish(self, facts: list[Facts]) -> list[Diagnostic]:
         """The findings that need the whole edition."""

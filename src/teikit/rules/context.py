@@ -241,6 +241,15 @@ class Context:
         self._walks = {id(doc): (doc, walk)}
         return walk
 
+    def forget(self, doc: Document) -> None:
+        """Let go of ``doc``, checked. A validation worker frees each document once it
+        is checked, and reads the next into the memory just freed (warm in the CPU's
+        caches); a document kept until the next one is walked makes every document
+        land in fresh memory."""
+        self._walks = {}
+        forget_paths()
+        self.edition.let_go(doc)
+
     def _names_given_file(self, value: str, doc: Document) -> bool:
         """:meth:`Resolver.names_given_file`, asked once per folder and value (each
         letter links to the next). A file given that a pointer has had read since
@@ -401,6 +410,13 @@ def readable_paths(on: bool) -> None:
     a stand-in that only keeps two findings about different elements apart."""
     if _PATHS.readable != on:
         _PATHS.readable, _PATHS.doc = on, None
+
+
+def forget_paths() -> None:
+    """Let go of the paths and stand-ins made for the last document (they hold its
+    elements, so the whole document: see :meth:`Context.forget`)."""
+    if _PATHS.doc is not None or _PATHS.stand_ins:
+        _PATHS.doc, _PATHS.paths, _PATHS.stand_ins = None, XPaths(), {}
 
 
 def xpath_of(doc: Document, el: etree._Element, *, stand_in: bool = True) -> str:
