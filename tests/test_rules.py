@@ -42,6 +42,9 @@ CASES = {
         ("letter.xml", "correspdesc-no-date", Severity.ERROR),
     ],
     "register-entry-unused": [("register.xml", "register-entry-unused", Severity.WARNING)],
+    "register-entry-pointing-at-itself": [
+        ("register.xml", "register-entry-unused", Severity.WARNING)
+    ],
     "clean": [],
 }
 # Cases whose rules are off by default: the policy that switches them on.
@@ -52,6 +55,9 @@ POLICIES = {
         severity={"correspdesc-no-addressee": "error", "correspdesc-no-date": "error"}
     ),
     "register-entry-unused": RulesConfig(severity={"register-entry-unused": "warning"}),
+    "register-entry-pointing-at-itself": RulesConfig(
+        severity={"register-entry-unused": "warning"}
+    ),
 }
 
 
@@ -147,6 +153,21 @@ def test_registers_found():
 def test_a_register_alone_is_not_reported_unused():
     docs = [d for d in load_dir("register-entry-unused") if d.path.endswith("register.xml")]
     assert check(docs, severities=policy(POLICIES["register-entry-unused"])) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_entry_pointing_at_itself_is_unused_in_any_number_of_workers(jobs):
+    """A worker reads its own copy of the register file, not the edition model's:
+    the entry's pointer to itself is still told apart from a use (it was counted
+    as one with two workers and not with one)."""
+    options = ValidateOptions(
+        schemas=("tei_all",), rules=True, rule_severity=(("register-entry-unused", "warning"),)
+    )
+    folder = RULE_FIXTURES / "register-entry-pointing-at-itself"
+    report = validate_files(discover([str(folder)]), options=options, jobs=jobs)
+    found = [(Path(d.file).name, d.code) for d in report.diagnostics if d.source == "rules"]
+    assert found == [("register.xml", "register-entry-unused")]
+    assert "saalfelden" in next(d.message for d in report.diagnostics if d.source == "rules")
 
 
 @pytest.mark.parametrize(

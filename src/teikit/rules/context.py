@@ -305,11 +305,8 @@ class Context:
             if target.kind == "missing":
                 walk.missing.append(Pointer(doc, el, attr, token, target))
             elif target.entity is not None:
-                entry = target.entity.element
                 # an entry pointing at itself does not use it
-                if track_use and (
-                    target.doc is not doc or (el is not entry and entry not in el.iterancestors())
-                ):
+                if track_use and not _inside_entry(el, doc, target.entity.element, target.doc):
                     walk.used.add(target.entity.id)
                 if (
                     token == value
@@ -337,6 +334,21 @@ class Context:
         if known.kind == "missing" and known.doc is not None:
             return known._replace(doc=doc)  # "neither this file nor …": this file
         return known
+
+
+def _inside_entry(
+    el: etree._Element, doc: Document, entry: etree._Element, entry_doc: Document | None
+) -> bool:
+    """Whether ``el`` of ``doc`` is the register entry ``entry`` or inside it. A
+    validation worker reads its own copy of a register file, beside the edition
+    model's: the same file is then told by its path and the entry by its place."""
+    if entry_doc is not doc and (entry_doc is None or entry_doc.path != doc.path):
+        return False
+    if entry.getroottree().getroot() is doc.root:
+        return el is entry or entry in el.iterancestors()
+    where = entry.getroottree().getpath(entry)
+    here = el.getroottree().getpath(el)
+    return here == where or here.startswith(where + "/")
 
 
 def _same_anywhere(resolver: Resolver, doc: Document, attr: str, token: str, walk: Walk) -> bool:
