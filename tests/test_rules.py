@@ -55,9 +55,7 @@ POLICIES = {
         severity={"correspdesc-no-addressee": "error", "correspdesc-no-date": "error"}
     ),
     "register-entry-unused": RulesConfig(severity={"register-entry-unused": "warning"}),
-    "register-entry-pointing-at-itself": RulesConfig(
-        severity={"register-entry-unused": "warning"}
-    ),
+    "register-entry-pointing-at-itself": RulesConfig(severity={"register-entry-unused": "warning"}),
 }
 
 
