@@ -127,17 +127,12 @@
 
   <!-- ========================================================= mentions -->
 
-  <!-- Position of an element in document order among all elements (root = 1):
-       tk:element-number, an accumulator's look-up, so that numbering every
-       mention is linear, not a count per mention. -->
-  <xsl:function name="tks:element-number" as="xs:integer">
-    <xsl:param name="element" as="element()"/>
-    <xsl:sequence select="tk:element-number($element)"/>
-  </xsl:function>
-
+  <!-- A mention's anchor: its position in document order among all elements
+       (tk:element-number, an accumulator's look-up: numbering every mention is
+       linear, not a count per mention). -->
   <xsl:function name="tks:mention-id" as="xs:string">
     <xsl:param name="element" as="element()"/>
-    <xsl:sequence select="'tk-m' || tks:element-number($element)"/>
+    <xsl:sequence select="'tk-m' || tk:element-number($element)"/>
   </xsl:function>
 
   <!-- Every element the entity index may count as a mention (see teikit.index). -->
