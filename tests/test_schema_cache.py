@@ -579,7 +579,7 @@ def test_cli_gives_up_on_a_slow_server() -> None:
 
 
 def test_a_redirect_to_plain_http_is_refused() -> None:
-    handler = schema_cache._NoDowngrade(allow_http=False)
+    handler = schema_cache._no_downgrade()(allow_http=False)
     request = urllib.request.Request("https://www.tei-c.org/release/tei_all.rng")
     with pytest.raises(SchemaError) as info:
         handler.redirect_request(request, None, 302, "Found", {}, "http://evil.example/x.rng")
@@ -587,7 +587,7 @@ def test_a_redirect_to_plain_http_is_refused() -> None:
         "cannot download https://www.tei-c.org/release/tei_all.rng: redirected to "
         "http://evil.example/x.rng, which is not HTTPS; refusing"
     )
-    allowed = schema_cache._NoDowngrade(allow_http=True)
+    allowed = schema_cache._no_downgrade()(allow_http=True)
     follow = allowed.redirect_request(request, None, 302, "Found", {}, "http://ok.example/x")
     assert follow.full_url == "http://ok.example/x"
 

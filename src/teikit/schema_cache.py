@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -302,12 +301,6 @@ def _no_downgrade() -> type:
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
     return _NoDowngrade
-
-
-def __getattr__(name: str) -> Any:
-    if name == "_NoDowngrade":
-        return _no_downgrade()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _download(
