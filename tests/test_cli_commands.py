@@ -103,6 +103,29 @@ def test_export_format_inferred_from_suffix(tmp_path):
     assert moscow["geometry"]["coordinates"] == [37.6173, 55.7558]
 
 
+def test_export_runs_without_full_collections_and_restores_the_thresholds(tmp_path, monkeypatch):
+    # The export keeps its index to the end: a full collection would walk it for
+    # nothing. The process's thresholds are its own again afterwards (CliRunner
+    # runs the command in this process).
+    import gc
+
+    import teikit.exports
+
+    real = teikit.exports.export
+    during = []
+
+    def export(*args, **kwargs):
+        during.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(teikit.exports, "export", export)
+    before = gc.get_threshold()
+    result = invoke("export", str(TEI), "-o", str(tmp_path / "places.geojson"))
+    assert result.exit_code == 0, result.stderr
+    assert during == [(before[0], before[1], 1_000_000)]
+    assert gc.get_threshold() == before
+
+
 def test_export_ambiguous_suffix_asks_for_to(tmp_path):
     result = invoke("export", str(TEI), "-o", str(tmp_path / "out.xml"))
     assert result.exit_code == 2
