@@ -82,6 +82,25 @@ def test_heavy_items_run_one_at_a_time_each_in_a_worker_of_its_own(tmp_path):
     assert os.getpid() not in pids
 
 
+def span_and_pid(item: tuple[int, bool]) -> tuple[int, int, int]:
+    """When the item ran (a clock all processes share) and where."""
+    start = time.monotonic_ns()
+    time.sleep(0.02 if item[1] else 0.005)
+    return start, time.monotonic_ns(), os.getpid()
+
+
+def test_an_item_that_runs_alone_has_nothing_beside_it_and_a_fresh_worker():
+    items = [(n, n in (3, 11, 12)) for n in range(24)]
+    results = run(span_and_pid, items, jobs=2, alone=lambda item: item[1])
+    pids = [pid for _, _, pid in results]
+    for (_, alone), (start, end, pid) in zip(items, results, strict=True):
+        if not alone:
+            continue
+        assert pids.count(pid) == 1  # a worker of its own, replaced after it
+        others = [r for r in results if r[2] != pid]
+        assert all(e <= start or s >= end for s, e, _ in others)  # nothing beside it
+
+
 KEPT: list[bytes] = []
 
 

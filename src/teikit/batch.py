@@ -259,6 +259,7 @@ class _Worker:
     since: float = 0.0  # when it started the task at the head of its queue
     retiring: bool = False  # told to stop after its queue: it is replaced then
     heavy: bool = False  # a heavy item is in its queue
+    alone: bool = False  # an item that runs alone is in its queue (see _Workers.alone)
     weighed: float = 0.0  # when its own memory was last looked at
     given: int = 0  # items sent to it so far (none: it is as the parent forked it)
     ready: Any = None  # a select.poll of conn: whether a result (or the end) is there to read
@@ -306,7 +307,11 @@ class _Workers:
     :func:`own_bytes`) passed ``grow`` bytes is replaced after the items already
     sent to it. A worker's engines
     keep what they took (Saxon's heap is not given back): a fresh fork of the
-    parent starts again from what the parent holds."""
+    parent starts again from what the parent holds.
+
+    An ``alone`` item (heavy too) runs with nothing beside it: the other workers
+    finish what they have and make way for fresh forks, which wait idle until
+    it is done, so that only its own memory comes on top of the parent's."""
 
     def __init__(
         self,
@@ -316,12 +321,14 @@ class _Workers:
         size: Callable[[Any], int] | None = None,
         heavy: Callable[[Any], bool] | None = None,
         grow: int | None = None,
+        alone: Callable[[Any], bool] | None = None,
     ) -> None:
         self.func = func
         self.limit = limit
         self.size = size  # an item's bytes: its limit grows with them (time_limit)
         self.heavy = heavy
         self.grow = grow
+        self.alone = alone
         self.jobs = jobs
         self.limits: dict[int, float] = {}  # tasks whose limit is not self.limit
         self.context = multiprocessing.get_context("fork")
@@ -354,11 +361,14 @@ class _Workers:
             limit = time_limit(self.limit, self.size(item))
             if limit != self.limit:
                 self.limits[task] = limit
-        if self.heavy is not None and self.heavy(item):
+        if self._is_alone(item) or (self.heavy is not None and self.heavy(item)):
             self.heavy_pending.append((task, item))
         else:
             self.pending.append((task, item))
         self._feed()
+
+    def _is_alone(self, item: Any) -> bool:
+        return self.alone is not None and self.alone(item)
 
     @property
     def busy(self) -> bool:
@@ -394,7 +404,26 @@ class _Workers:
 
     def _feed(self) -> None:
         self._replace_retired()
+        if any(w.alone and w.queue for w in self.workers):
+            return  # nothing beside an item that runs alone
         open_ = [w for w in self.workers if not w.retiring]
+        if self.heavy_pending and self._is_alone(self.heavy_pending[0][1]):
+            # The others finish what they have and go (what they grew with them);
+            # fresh forks take their place and wait.
+            for worker in open_:
+                if worker.given:
+                    self._retire(worker)
+            if any(w.queue for w in self.workers):
+                return
+            fresh = [w for w in self.workers if not w.retiring and not w.given]
+            if fresh:
+                task, item = self.heavy_pending.popleft()
+                if self._give(fresh[0], task, item):
+                    fresh[0].heavy = fresh[0].alone = True
+                    self._retire(fresh[0])
+                else:
+                    self.heavy_pending.appendleft((task, item))
+            return
         if self.heavy_pending and open_ and not any(w.heavy for w in self.workers):
             # The heavy item first (it is the longest), to a fresh worker, which
             # takes nothing after it and is replaced. With none, the least busy
@@ -494,8 +523,9 @@ class _Workers:
         self.limits.pop(task, None)
         done.append((task, False, failure))
         for other in reversed(worker.queue):
-            if self.heavy is not None and self.heavy(self.items[other]):
-                self.heavy_pending.appendleft((other, self.items[other]))
+            item = self.items[other]
+            if self._is_alone(item) or (self.heavy is not None and self.heavy(item)):
+                self.heavy_pending.appendleft((other, item))
             else:
                 self.pending.appendleft((other, self.items[other]))
         self._stop(worker)
@@ -589,6 +619,7 @@ def run(
     size: Callable[[T], int] | None = None,
     heavy: Callable[[T], bool] | None = None,
     grow: int | None = None,
+    alone: Callable[[T], bool] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -613,7 +644,9 @@ def run(
     To bound memory: items for which ``heavy(item)`` is true are run one at a
     time, each before the others that wait, and the worker that ran one is
     replaced by a fresh fork; so is a worker whose own memory passed ``grow``
-    bytes (:func:`own_bytes`), after the items it has been sent.
+    bytes (:func:`own_bytes`), after the items it has been sent. Items for
+    which ``alone(item)`` is true are heavy and run with no other item at the
+    same time: while one runs, the other workers are fresh forks, idle.
 
     With ``isolate=False`` and one job (or where processes cannot be forked),
     the items are done in this process, without a watchdog. On Ctrl-C the
@@ -644,7 +677,7 @@ def run(
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     finished: dict[int, Any] = {}
-    workers = _Workers(func, jobs, limit, size, heavy, grow)
+    workers = _Workers(func, jobs, limit, size, heavy, grow, alone)
     order = range(len(items))
     if cost is not None:
         order = sorted(order, key=lambda task: -cost(items[task]))

@@ -822,6 +822,9 @@ class Builder:
                 on_failure=job_timed_out,
                 size=job_size,
                 heavy=heavy_job,
+                # a large document's page (the 20 MB diary: 500 MB of the worker's
+                # own) with no letter rendering beside it
+                alone=lambda job: job.split,
                 grow=WORKER_GROWTH,
                 # A PDF's findings are told when it is typeset, a split page's when
                 # it is finished.
@@ -940,8 +943,9 @@ class Builder:
                 on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
                 # made from the whole edition: they take time in proportion to it
                 size=lambda item: edition_bytes,
-                # a section's page holds every occurrence of its entries
-                heavy=lambda item: item[0] == "section",
+                # each holds every occurrence of the edition's entries (5,000
+                # letters: 300-400 MB of the worker's own): one at a time
+                alone=lambda item: True,
                 grow=WORKER_GROWTH,
                 **self._steps(
                     "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
