@@ -833,6 +833,27 @@ def test_export_all_with_workers_writes_and_reports_what_one_process_does(tmp_pa
         export(TEI, tmp_path / "raised", "all", jobs=2)  # from the worker, as it was
 
 
+def test_export_all_with_workers_reports_a_mentions_csv_it_cannot_write(tmp_path):
+    """With jobs > 1 mentions.csv is written before the writers' worker is forked:
+    when it cannot be, CSV alone fails, reported as one process reports it."""
+    reported = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"j{jobs}"
+        (out / "csv" / "mentions.csv").mkdir(parents=True)  # a folder in its place
+        findings: list = []
+        export(TEI, out, "all", findings=findings, jobs=jobs)
+        reported[jobs] = [
+            (d.code, d.message.replace(str(out), "OUT"))
+            for d in findings
+            if d.code == "export-failed"
+        ]
+        assert (out / "places.geojson").is_file()
+        assert (out / "csv" / "letters.csv").exists() is (jobs == 1)  # written before it, or not
+    assert reported[1] == reported[2]
+    assert [m.split()[0] for _, m in reported[2]] == ["cmif", "csv"]
+    assert "mentions.csv: is a directory" in reported[2][1][1]
+
+
 def test_export_all_reports_the_formats_of_a_worker_that_died(tmp_path, monkeypatch):
     """A writers' worker that dies costs its formats, reported as errors; the
     other formats are written."""
@@ -849,8 +870,9 @@ def test_export_all_reports_the_formats_of_a_worker_that_died(tmp_path, monkeypa
     findings: list = []
     export(TEI, tmp_path / "all", "all", findings=findings, jobs=2)
     failed = sorted(d.message.split()[0] for d in findings if d.code == "export-failed")
-    assert failed == ["cmif", "geojson", "gexf", "jsonld"]  # the worker's group
+    assert failed == ["cmif", "gexf", "jsonld"]  # the worker's group
     assert (tmp_path / "all" / "csv" / "mentions.csv").is_file()
     assert (tmp_path / "all" / "txt").is_dir()
+    assert (tmp_path / "all" / "places.geojson").is_file()
     assert not (tmp_path / "all" / "edition.jsonld").exists()
     assert not (tmp_path / "all" / "network.gexf").exists()

@@ -414,13 +414,13 @@ def export_all(
 
 # The formats of ``--to all`` in two groups written at the same time (with ``jobs``
 # > 1): a worker forked from this process writes the first while this process
-# writes the second (CSV: it reads every occurrence, a worker reading them all
-# would copy the index's pages). The network (CSV and GEXF) is made once, before
-# the fork, so that GEXF can join the first group and the two take about as long.
-# The texts are written already and only moved into place, here.
+# writes the second. The network (CSV and GEXF) and CSV's mentions.csv (which
+# reads every occurrence's texts: see _write_mentions) are made before the fork;
+# the groups are what is left, about equal. The texts are written already and
+# only moved into place, here.
 _WRITER_GROUPS = (
-    (Format.JSONLD, Format.GEOJSON, Format.CMIF, Format.GEXF),
-    (Format.CSV,),
+    (Format.JSONLD, Format.CMIF, Format.GEXF),
+    (Format.GEOJSON, Format.CSV),
 )
 
 
@@ -441,12 +441,18 @@ def _write_group(
     target: Path,
     options: ExportOptions,
     network: Network | None = None,
+    early: dict[Format, _Outcome] | None = None,
 ) -> dict[Format, _Outcome]:
     """Write ``formats`` of :data:`ALL_OUTPUTS` into ``target``, one after another
-    (``network``: made already; else made here when a format needs it)."""
+    (``network``: made already; else made here when a format needs it; ``early``:
+    what was written of a format already, see :func:`_write_mentions`)."""
     done: dict[Format, _Outcome] = {}
     for chosen in formats:
         name = ALL_OUTPUTS[chosen]
+        before = (early or {}).get(chosen)
+        if before is not None and before.failure is not None:
+            done[chosen] = before
+            continue
         outcome = done[chosen] = _Outcome([], [])
         if chosen is Format.CMIF and not once.index.letters:
             outcome.findings.append(
@@ -461,11 +467,32 @@ def _write_group(
             if network is None and chosen in (Format.CSV, Format.GEXF):
                 network = build_network(once.index, options.min_co_mentions)
             outcome.written = _write_one(
-                chosen, once, network, target / name, options, outcome.findings
+                chosen,
+                once,
+                network,
+                target / name,
+                options,
+                outcome.findings,
+                mentions=before.written[0] if before is not None else None,
             )
         except TeikitError as exc:
             outcome.failure = (type(exc), exc.message, exc.diagnostics)
     return done
+
+
+def _write_mentions(once: _ReadOnce, target: Path) -> dict[Format, _Outcome]:
+    """CSV's mentions.csv, written before the writers' worker is forked: it reads
+    every occurrence's path, text and snippet, and a read writes the object's
+    reference count, so that once the worker shares the index's pages the walk
+    would copy them all (about 300 MB of a 5,000-letter edition's index)."""
+    from teikit.exports import csv as csv_writer
+
+    outcome = _Outcome([], [])
+    try:
+        outcome.written = [csv_writer.write_mentions(once.index, target / ALL_OUTPUTS[Format.CSV])]
+    except TeikitError as exc:
+        outcome.failure = (type(exc), exc.message, exc.diagnostics)
+    return {Format.CSV: outcome}
 
 
 def _write_all(
@@ -484,18 +511,19 @@ def _write_all(
         message = failure.message("the export")
         return {f: _Outcome([], [], (ExportError, message, ())) for f in group}
 
+    network: Network | None = None  # made once for CSV and GEXF, in either group
+    with contextlib.suppress(TeikitError):  # else each group that needs it tries
+        network = build_network(once.index, options.min_co_mentions)  # and reports it
     if jobs > 1 and isolation():
         forked = _WRITER_GROUPS[0]
-        network: Network | None = None
-        with contextlib.suppress(TeikitError):  # else each group that needs it tries
-            network = build_network(once.index, options.min_co_mentions)  # and reports it
+        early = _write_mentions(once, target)
 
         def prepare(
             group: tuple[Format, ...],
         ) -> tuple[dict[Format, _Outcome] | None, tuple[Format, ...] | None]:
             if group is forked:
                 return None, group  # to the worker
-            return _write_group(group, once, target, options, network), None
+            return _write_group(group, once, target, options, network, early), None
 
         def take(
             group: tuple[Format, ...],
@@ -515,7 +543,7 @@ def _write_all(
         )
     else:
         for group in _WRITER_GROUPS:
-            done.update(_write_group(group, once, target, options))
+            done.update(_write_group(group, once, target, options, network))
     written: list[Path] = []
     first_failure: TeikitError | None = None
     for chosen, name in ALL_OUTPUTS.items():  # in the order they were written one by one
@@ -546,13 +574,14 @@ def _write_one(
     output: Path,
     options: ExportOptions,
     findings: list[Diagnostic] | None,
+    mentions: Path | None = None,
 ) -> list[Path]:
     writer = importlib.import_module(chosen.module)
     if chosen in (Format.TXT, Format.MD):
         place = writer.place_staged if once.staged else writer.write_rendered
         return place(once.texts[chosen], output, options, markdown=chosen is Format.MD)
     if chosen is Format.CSV:
-        return writer.write([], once.index, output, options, network=network)
+        return writer.write([], once.index, output, options, network=network, mentions=mentions)
     if chosen is Format.GEXF:
         return writer.write([], once.index, output, options, network=network)
     return _write(chosen, once.headers, once.index, output, options, findings)

@@ -37,7 +37,7 @@ from teikit.exports.common import (
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
-__all__ = ["JOIN", "cell_text", "write"]
+__all__ = ["JOIN", "cell_text", "write", "write_mentions"]
 
 JOIN = " | "
 
@@ -307,16 +307,25 @@ def edge_letter_lines(network: Network) -> Iterator[str]:
         yield "".join([f"{edge}{letter_text[x]}\n" for x in letters])
 
 
+def write_mentions(index: EntityIndex, output: str | os.PathLike[str]) -> Path:
+    """Write mentions.csv alone into the directory ``output`` (see :func:`write`)."""
+    return write_lines(
+        output_directory(output) / "mentions.csv", MENTION_COLUMNS, mention_lines(index)
+    )
+
+
 def write(
     docs: Sequence[Document],
     index: EntityIndex,
     output: str | os.PathLike[str],
     options: ExportOptions,
     network: Network | None = None,
+    mentions: Path | None = None,
 ) -> list[Path]:
     """Write letters.csv, persons.csv, places.csv, organisations.csv, works.csv
     (events.csv and terms.csv where the edition registers them), mentions.csv,
-    edges.csv and edge_letters.csv into the directory ``output``."""
+    edges.csv and edge_letters.csv into the directory ``output``. ``mentions``:
+    mentions.csv written already (:func:`write_mentions`), listed in its place."""
     folder = output_directory(output)
     network = network if network is not None else build_network(index, options.min_co_mentions)
     tables: list[tuple[str, Sequence[str], Iterable[Row]]] = [
@@ -336,8 +345,8 @@ def write(
         tables.append((f"{plural}.csv", ENTITY_COLUMNS[kind], entity_rows(index, kind)))
     written = [write_table(folder / name, header, rows) for name, header, rows in tables]
     # The three tables that grow with the edition, made as text (the same bytes).
+    written.append(mentions if mentions is not None else write_mentions(index, folder))
     for name, header, lines in (
-        ("mentions.csv", MENTION_COLUMNS, mention_lines(index)),
         ("edges.csv", EDGE_COLUMNS, edge_lines(network)),
         ("edge_letters.csv", EDGE_LETTER_COLUMNS, edge_letter_lines(network)),
     ):
