@@ -347,3 +347,32 @@ def test_register_candidates_are_kept_by_size_and_time(tmp_path, monkeypatch):
         assert registers.register_candidates(paths) == {str(register)}
     letter.write_text(_letter("<listPlace><place xml:id='x'/></listPlace>"), encoding="utf-8")
     assert registers.register_candidates(paths) == {str(letter), str(register)}
+
+
+def test_a_dangling_id_in_many_letters_keeps_none_of_them(tmp_path):
+    """The same dangling ``#id`` in every letter is resolved once and its answer
+    kept for the next letters; the answer must not keep the letter it was first
+    resolved in (a validation worker checks thousands, one after the other), and
+    each letter's finding still names that letter."""
+    import gc
+    import weakref
+
+    from teikit.rules import Run
+
+    paths = []
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / name).write_text(
+            _letter('<p><persName ref="#nobody">A</persName></p>'), encoding="utf-8"
+        )
+        paths.append(str(tmp_path / name))
+    run = Run(Edition([], given=paths, root=tmp_path))
+    files = []
+    for path in paths:
+        doc = load(path)
+        found, _ = run.document(doc)
+        files += [d.file for d in found if d.code == "dangling-ref"]
+        kept = weakref.ref(doc)
+        del doc
+        gc.collect()
+        assert kept() is None, "the rules keep a letter they have checked"
+    assert files == paths

@@ -128,8 +128,10 @@ class Context:
     # attribute but @key (which may hold a name), and on @key
     _shared: dict[str, Entity] = field(default_factory=dict, repr=False)
     _shared_keys: dict[str, Entity] = field(default_factory=dict, repr=False)
-    # token -> its answer, for the answers that hold in any document (_same_anywhere)
-    _answers: dict[str, Target] = field(default_factory=dict, repr=False)
+    # token -> (its answer, whether the answer names the document asked), for the
+    # answers that hold in any document (_same_anywhere); kept without that document,
+    # which would otherwise stay in memory for the whole run.
+    _answers: dict[str, tuple[Target, bool]] = field(default_factory=dict, repr=False)
     # the ids of _shared, without their "#"; (folder, value) -> whether the value
     # names a file given (a link to the next letter, in every letter)
     _shared_ids: set[str] = field(default_factory=set, repr=False)
@@ -221,15 +223,16 @@ class Context:
             if attr != "key":
                 # One token whose answer holds in any document (a licence URI, the
                 # same dangling #id in every letter): recorded as _resolve would.
-                known = answers.get(value)
+                kept = answers.get(value)
                 if (
-                    known is not None
+                    kept is not None
                     and not track_use
-                    and known.problem != "ambiguous"
+                    and kept[0].problem != "ambiguous"
                     and _same_anywhere(resolver, doc, attr, value, walk)
                 ):
+                    known, here = kept
                     if known.kind == "missing":
-                        if known.doc is not None:
+                        if here:
                             known = known._replace(doc=doc)
                         walk.missing.append(Pointer(doc, el, attr, value, known))
                     if value.startswith(("http:", "https:")):
@@ -328,12 +331,15 @@ class Context:
         resolver = self.edition.resolver
         if not _same_anywhere(resolver, doc, attr, token, walk):
             return resolver.resolve(token, doc, attribute=attr)
-        known = self._answers.get(token)
-        if known is None:
-            known = self._answers[token] = resolver.resolve(token, doc, attribute=attr)
-        if known.kind == "missing" and known.doc is not None:
-            return known._replace(doc=doc)  # "neither this file nor …": this file
-        return known
+        kept = self._answers.get(token)
+        if kept is None:
+            known = resolver.resolve(token, doc, attribute=attr)
+            here = known.kind == "missing" and known.doc is not None
+            # Kept without the document: "neither this file nor …" names the file asked.
+            self._answers[token] = (known._replace(doc=None) if here else known, here)
+            return known
+        known, here = kept
+        return known._replace(doc=doc) if here else known
 
 
 def _inside_entry(
