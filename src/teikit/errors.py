@@ -29,6 +29,8 @@ def printable(text: str) -> str:
             return {"\t": "\\t", "\n": "\\n", "\r": "\\r"}[char]
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
+    if text.isprintable():  # every character the pattern escapes is unprintable
+        return text
     return _UNPRINTABLE_RE.sub(escape, text)
 
 
@@ -43,6 +45,14 @@ class Severity(enum.IntEnum):
     def __str__(self) -> str:
         # FATAL is printed as "error": editors and CI parsers know only error/warning/info.
         return "error" if self is Severity.FATAL else self.name.lower()
+
+    # Hashed as its number, in C: each finding's hash hashes its severity, and a run
+    # with rules hashes some 10,000 findings several times (Enum's own hashes the name
+    # in Python).
+    __hash__ = int.__hash__
+
+
+_LABELS = {severity: str(severity) for severity in Severity}
 
 
 @dataclass(frozen=True, order=True)
@@ -71,10 +81,12 @@ class Diagnostic:
     def format(self) -> str:
         """``path:line:col: severity: message [source:code]``, one line."""
         message = printable(" ".join(self.message.split()))  # never more than one line
-        tag = ":".join(part for part in (self.source, self.code) if part)
+        source, code = self.source, self.code
+        tag = f"{source}:{code}" if source and code else source or code
         suffix = f" [{printable(tag)}]" if tag else ""
         where = f"{printable(self.file)}:{self.line}:{self.column}"
-        return f"{where}: {self.severity}: {message}{suffix}"
+        # The severity's word from a table: str() of an enum runs three Python calls.
+        return f"{where}: {_LABELS[self.severity]}: {message}{suffix}"
 
     def as_dict(self) -> dict[str, object]:
         """The one JSON shape of a finding, wherever teikit writes one (``rule`` is
