@@ -29,7 +29,7 @@ import hashlib
 import marshal
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -122,26 +122,40 @@ def may_hold_registers(path: str | os.PathLike[str]) -> bool:
     return any(mark in data for mark in _REGISTER_MARKS)
 
 
-def register_candidates(paths: Iterable[str]) -> set[str]:
+def register_candidates(
+    paths: Iterable[str], stamps: Mapping[str, tuple[int, int, int]] | None = None
+) -> set[str]:
     """Those of ``paths`` that :func:`may_hold_registers`. Each answer is kept in the
     user cache with the file's size and modification time, so that a second run
-    over an edition of thousands of letters stats them instead of reading them."""
+    over an edition of thousands of letters stats them instead of reading them.
+    ``stamps``: path -> (size, mtime_ns, inode) of those already stat()ed."""
     found: set[str] = set()
     by_folder: dict[str, list[str]] = {}
+    written: dict[str, str] = {}  # a folder as written -> made absolute (once, not per file)
     for path in paths:
-        by_folder.setdefault(os.path.dirname(os.path.abspath(path)), []).append(path)
+        head, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            folder = os.path.dirname(os.path.abspath(path))
+        else:
+            folder = written.get(head)
+            if folder is None:
+                folder = written[head] = os.path.abspath(head or os.curdir)
+        by_folder.setdefault(folder, []).append(path)
+    stamps = stamps or {}
     for folder, members in by_folder.items():
         kept_at = _scan_cache(folder)
         kept = _read_scans(kept_at)
         changed = False
         for path in members:
             name = os.path.basename(path)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                found.add(path)  # the loader says why
-                continue
-            stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            stamp = stamps.get(path)
+            if stamp is None:
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    found.add(path)  # the loader says why
+                    continue
+                stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
             known = kept.get(name)
             if known is not None and known[:3] == stamp:
                 answer = known[3]

@@ -15,7 +15,7 @@ import itertools
 import os
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lxml import etree
 
@@ -26,8 +26,10 @@ from teikit.edition.pointers import POINTER_ATTRIBUTES, Resolver, Target
 from teikit.edition.registers import Entity
 from teikit.edition.walk import attribute_values
 from teikit.errors import Diagnostic, Severity
-from teikit.index import XPaths
 from teikit.validate.engine import Gathering
+
+if TYPE_CHECKING:
+    from teikit.index import XPaths
 
 SOURCE = "rules"
 
@@ -413,7 +415,7 @@ class _Paths:
     their paths."""
 
     doc: Document | None = None
-    paths: XPaths = XPaths()  # one per document, replaced
+    paths: XPaths | None = None  # one per document, made when a path is asked for
     stand_ins: dict[etree._Element, str] = {}  # noqa: RUF012 - one per document, replaced
     readable = True
 
@@ -434,7 +436,7 @@ def forget_paths() -> None:
     """Let go of the paths and stand-ins made for the last document (they hold its
     elements, so the whole document: see :meth:`Context.forget`)."""
     if _PATHS.doc is not None or _PATHS.stand_ins:
-        _PATHS.doc, _PATHS.paths, _PATHS.stand_ins = None, XPaths(), {}
+        _PATHS.doc, _PATHS.paths, _PATHS.stand_ins = None, None, {}
 
 
 def xpath_of(doc: Document, el: etree._Element, *, stand_in: bool = True) -> str:
@@ -443,8 +445,13 @@ def xpath_of(doc: Document, el: etree._Element, *, stand_in: bool = True) -> str
     a stand-in (``stand_in``, unique per element of the document) or ""."""
     memo = _PATHS
     if memo.doc is not doc:
-        memo.doc, memo.paths, memo.stand_ins = doc, XPaths(), {}
+        memo.doc, memo.paths, memo.stand_ins = doc, None, {}
     if memo.readable:
+        if memo.paths is None:
+            # Imported here: teikit.index is needed only where a report prints paths.
+            from teikit.index import XPaths
+
+            memo.paths = XPaths()
         return memo.paths(el)
     if not stand_in:
         return ""
