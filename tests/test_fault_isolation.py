@@ -87,6 +87,27 @@ def test_a_recursive_schematron_costs_one_file_and_the_report_is_written(tmp_pat
     assert [f["valid"] for f in data["files"]] == [False, True]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_crashes_the_validator_among_a_group_costs_that_file_alone(jobs):
+    """With the rules, small files go to a worker in groups; a group whose worker
+    dies is checked again file by file, so the crash is still the one file's."""
+    result = invoke(
+        "validate",
+        str(DEEP / "shallow.xml"),
+        str(RECURSIVE / "names-recursive.xml"),
+        str(DEEP / "deep-250.xml"),
+        "--rules",
+        "-j",
+        jobs,
+    )
+    assert result.exit_code == 1, result.stderr
+    crashed = [line for line in result.stderr.splitlines() if "validator-crashed" in line]
+    assert len(crashed) == 1
+    assert "names-recursive.xml" in crashed[0]
+    assert "the validator crashed on this file: a stack overflow" in crashed[0]
+    assert result.stderr.splitlines()[-1].startswith("3 files, 2 valid, 1 invalid")
+
+
 def test_a_single_file_that_crashes_the_validator_is_a_finding():
     result = invoke("validate", str(RECURSIVE / "names-recursive.xml"))
     assert result.exit_code == 1, result.stderr

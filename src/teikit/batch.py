@@ -620,6 +620,7 @@ def run(
     heavy: Callable[[T], bool] | None = None,
     grow: int | None = None,
     alone: Callable[[T], bool] | None = None,
+    weight: Callable[[T], int] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -632,7 +633,8 @@ def run(
     result and those before it are in: callers print as files finish.
     ``on_progress(count)`` is told how many items are finished whenever that
     changes, in any order: a large first file holds back ``on_result`` for the
-    others, not the progress.
+    others, not the progress; ``weight(item)``: what one item counts there (an
+    item that is several files), default 1.
 
     A crash on one item costs that item only. An item a worker has not finished
     within ``timeout`` seconds (default :data:`DEFAULT_TIMEOUT`), or whose worker
@@ -664,12 +666,19 @@ def run(
 
     if not items:
         return results
+    done = 0  # the weight of the items finished, for on_progress
+
+    def count(item: T) -> int:
+        nonlocal done
+        done += 1 if weight is None else weight(item)
+        return done
+
     if not isolation() or (jobs == 1 and not isolate):
         try:
             for item in items:
                 result = func(item)
                 if on_progress is not None:
-                    on_progress(len(results) + 1)
+                    on_progress(count(item))
                 take(item, result)
         except KeyboardInterrupt:
             raise Interrupted(results) from None
@@ -688,8 +697,9 @@ def run(
             came = workers.poll(None)
             for task, ok, value in came:
                 finished[task] = value if ok else _failed(items[task], value, on_failure)
+                count(items[task])
             if came and on_progress is not None:
-                on_progress(len(results) + len(finished))
+                on_progress(done)
             while len(results) in finished:
                 task = len(results)
                 take(items[task], finished.pop(task))
