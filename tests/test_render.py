@@ -767,3 +767,56 @@ def test_no_two_rules_match_a_note_of_any_place_and_type(to):
     if to == "typst":
         pdf, warnings = render.compile_typst(rendered.text)
         assert pdf.startswith(b"%PDF") and not warnings
+
+
+def test_a_stand_in_renders_as_the_register_it_stands_for(tmp_path):
+    """A merged register kept only as its Saxon tree (render.stand_in, as the site's
+    parent keeps it): letters rendered with it, and the register's own page made
+    from it, are those of the whole document, with a message about one of its
+    entries at the same line; and so after its tree was pushed out of the cache."""
+    import shutil
+    from functools import partial
+
+    from teikit.edition import Edition, merged_register
+
+    for path in TEI.glob("*.xml"):
+        shutil.copy(path, tmp_path / path.name)
+    register = tmp_path / "register.xml"
+    register.write_text(
+        register.read_text(encoding="utf-8").replace(
+            "<occupation>First Secretary",
+            '<occupation><orgName ref="#nowhere">CC</orgName> First Secretary',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    model = Edition.open(tmp_path)
+    letter = load(tmp_path / "letter-1954-06-22.xml")
+    section = {"register-pages": "true", "register-section": "persons"}
+
+    def outputs(reg: object, page: bool = True) -> list[object]:
+        made: list[object] = [
+            render.render_html(letter, register=reg, edition=model),
+            render.render(letter, "typst", register=reg, edition=model).text,
+        ]
+        if page:
+            found: list = []
+            made.append(
+                render.render_html(
+                    reg, register=reg, edition=model, params=section, diagnostics=found
+                )
+            )
+            made.append([d.format() for d in found])
+        return made
+
+    whole = merged_register(model)
+    expected = outputs(whole)
+    assert expected[3] and ':48:0: warning: @ref "#nowhere"' in expected[3][0]
+    held = render.stand_in(whole, partial(merged_register, model))
+    assert len(held.root) == 0 and held.made is None  # nothing of the tree is kept
+    assert outputs(held, page=False) == expected[:2]
+    assert held.made is None  # letters need only its Saxon tree
+    assert outputs(held) == expected  # its own page: made again, once
+    again = render.stand_in(merged_register(model), partial(merged_register, model))
+    render._nodes.clear()
+    assert outputs(again) == expected

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -467,6 +467,42 @@ class _Reread:
 _nodes: dict[int, tuple[Document, Any]] = {}
 _NODE_CACHE = 16
 
+
+@dataclass(eq=False)
+class StandIn(Document):
+    """A document kept only as its Saxon tree (see :func:`stand_in`): a small lxml
+    tree of its root alone, and ``remake`` to make the whole document again where it
+    is itself rendered or a message is to be located in it."""
+
+    remake: Callable[[], Document] | None = None
+    made: Document | None = None  # the whole document, once made again here
+
+    def whole(self) -> Document:
+        """The whole document, made again once (with this one's Saxon tree)."""
+        if self.made is None:
+            assert self.remake is not None
+            made = self.remake()
+            cached = _nodes.get(id(self))
+            if cached is not None and cached[0] is self:
+                _nodes[id(made)] = (made, cached[1])  # not parsed again
+            self.made = made
+        return self.made
+
+
+def stand_in(doc: Document, remake: Callable[[], Document]) -> StandIn:
+    """A stand-in for ``doc`` that holds its Saxon tree, made now, so that its lxml
+    tree can be let go: as a register it serves every page (its look-up tables are
+    computed from that tree); rendered itself, or where a message is located in it,
+    ``remake()`` makes the whole document again, once. ``remake`` must give a
+    document equal to ``doc`` (the same elements, with their source lines)."""
+    node = xdm_node(doc)
+    root = etree.Element(doc.root.tag, nsmap=doc.root.nsmap)
+    held = StandIn(doc.path, root.getroottree(), root, remake=remake)
+    forget(doc)
+    _nodes[id(held)] = (held, node)
+    return held
+
+
 # Typst lays out a whole document in memory before it writes a page: the edition's
 # PDF of the Schnitzler sample (295 letters with lists of their own and registers
 # of 6,000 entries, 14 MB of TEI) took 3.4 GB, and 0.5 GB with only 10 of its
@@ -487,6 +523,10 @@ def xdm_node(doc: Document) -> Any:
     if cached is not None and cached[0] is doc:
         _nodes[key] = cached  # most recently used last: a register used by every page stays
         return cached[1]
+    if isinstance(doc, StandIn):  # its tree was pushed out of the cache: made again
+        node = xdm_node(doc.whole())
+        _nodes[key] = (doc, node)
+        return node
     text = etree.tostring(doc.root, encoding="unicode", with_tail=False)
     node = xslt.parse(text, _base_uri(doc))
     while len(_nodes) >= _NODE_CACHE:
@@ -918,6 +958,8 @@ def _locate(doc: Document | _Reread | None, path: str) -> tuple[int, int, str]:
     Saxon's short ``/TEI/text[1]/p[2]``) names; 0, 0 and "" when it names none."""
     if doc is None or not path.startswith("/"):
         return 0, 0, ""
+    if isinstance(doc, StandIn):
+        doc = doc.whole()
     if isinstance(doc, _Reread):
         try:
             doc = doc.document()
@@ -983,6 +1025,8 @@ def render(
     if to not in STYLESHEETS:
         raise UsageError(f"cannot render as {to!r}: choose one of {', '.join(STYLESHEETS)}")
     document = as_document(doc)
+    if isinstance(document, StandIn):  # rendered itself: the whole document
+        document = document.whole()
     sheet = _builtin(to, stylesheet)
     model = edition_of(document, edition)
     reg = as_document(register) if register is not None else model.register_document

@@ -27,7 +27,15 @@ from teikit import schemas as schema_lookup
 from teikit.batch import OnStep, Step, default_jobs, output_folder, release_freed_memory
 from teikit.batch import run as run_jobs
 from teikit.document import Document, load, read_regular
-from teikit.edition import Config, DocumentFacts, Edition, Glimpse, find_config, load_config
+from teikit.edition import (
+    Config,
+    DocumentFacts,
+    Edition,
+    Glimpse,
+    find_config,
+    load_config,
+    merged_register,
+)
 from teikit.edition.discovery import discover
 from teikit.edition.documents import corpus_members
 from teikit.edition.documents import languages as languages_of
@@ -756,6 +764,8 @@ class Builder:
             if self.pdf:
                 render.load_stylesheet(render.STYLESHEETS["typst"])
             if edition.register_doc is not None:
+                if edition.register is None:
+                    self._register_as_saxon(edition)
                 render.xdm_node(edition.register_doc)
                 render.warm_register_records(self.shop.profile, edition.register_doc)
                 if self.pdf:
@@ -800,6 +810,24 @@ class Builder:
             else:  # the PDF of a worker that could not write it itself
                 self.outputs.put(rel, key, result.data)
         return pages
+
+    @staticmethod
+    def _register_as_saxon(edition: SiteEdition) -> None:
+        """The merged register (made here from the model's entries) kept as its Saxon
+        tree, which every page's worker shares: its lxml tree (86 MB for Schnitzler's
+        registers) does not stay in the process the workers fork from. The workers
+        that render the register pages themselves make it again from the model
+        (0.2 s), with the same elements and source lines."""
+        model = edition.model
+        merged = edition.register_doc
+        assert merged is not None
+        held = render.stand_in(merged, partial(merged_register, model))
+        if model.__dict__.get("register_document") is merged:  # the model's cached copy
+            model.__dict__["register_document"] = held
+        model.let_go(merged)
+        edition.register_doc = held
+        del merged
+        gc.collect()
 
     def _render(
         self, shop: Workshop, todo: list[Job], jobs: int, typst_jobs: int
