@@ -39,7 +39,15 @@ from teikit.edition import (
 from teikit.edition.discovery import discover
 from teikit.edition.documents import corpus_members
 from teikit.edition.documents import languages as languages_of
-from teikit.errors import BuildError, Diagnostic, LoadError, SchemaError, Severity, UsageError
+from teikit.errors import (
+    BuildError,
+    Diagnostic,
+    LoadError,
+    SchemaError,
+    Severity,
+    TeikitError,
+    UsageError,
+)
 from teikit.exports import cmif_options
 from teikit.exports.cmif import CmifOptions
 from teikit.exports.common import ExportOptions
@@ -116,6 +124,9 @@ PARALLEL_RENDERING = 60
 # on Schnitzler's 295 letters 128 MB took the peak from 969-1,019 MB to 851 for
 # some 5 % more CPU (96 MB: 871 MB, 17 % more CPU), bench/RESULTS.md.
 WORKER_GROWTH = 128 * 2**20
+# Pages and Typst sources rendered in the parent before the workers fork (see
+# Builder._warm): three of each.
+WARM_JOBS = 3
 # A document of this many bytes or more is a heavy job (see heavy_job).
 HEAVY_BYTES = 2**20
 
@@ -778,6 +789,8 @@ class Builder:
         if edition.register_doc is not None and edition.register is None:
             shop.loaded[MERGED_REGISTER] = edition.register_doc
         shop.site = SiteContext(edition, chrome, entities, str(self.source), self.outputs)
+        if jobs > 1:
+            self._warm(shop, [job for _, _, job, _ in todo])
         release_freed_memory()  # the documents indexed and let go: workers fork now
         try:
             results = self._render(shop, [job for _, _, job, _ in todo], jobs, typst_jobs)
@@ -810,6 +823,33 @@ class Builder:
             else:  # the PDF of a worker that could not write it itself
                 self.outputs.put(rel, key, result.data)
         return pages
+
+    @staticmethod
+    def _warm(shop: Workshop, todo: list[Job]) -> None:
+        """Render a few pages and Typst sources here, before the workers fork, and
+        throw them away: Saxon prepares much of a stylesheet at its first use, and
+        a fresh worker did that itself, taking 86 MB of its own at its first letter
+        (30 MB after this) and the CPU again in each of the dozens of workers the
+        growth limit replaces (WORKER_GROWTH)."""
+        assert shop.site is not None
+        model = shop.site.edition.model
+        light = [job for job in todo if not heavy_job(job) and not job.split]
+        pages = [job for job in light if job.kind == "page"][:WARM_JOBS]
+        pdfs = [job for job in light if job.kind == "pdf"][:WARM_JOBS]
+        words = {"ui-lang": shop.site.chrome.msg.lang}
+        for job in pages + pdfs:
+            register = shop.document(job.register) if job.register else None
+            doc: Document | None = None
+            with contextlib.suppress(TeikitError, OSError):
+                doc = render.as_document(shop.document(job.path))
+                if job.kind == "page":
+                    params = {**dict(job.params), "site-pages": shop.site.chrome.pages_json}
+                    render.render_html(doc, register=register, params=params,
+                                       stylesheet=shop.profile, edition=model)  # fmt: skip
+                else:
+                    render.render(doc, "typst", register=register, params=words, edition=model)
+            if doc is not None and doc is not register:
+                render.forget(doc)
 
     @staticmethod
     def _register_as_saxon(edition: SiteEdition) -> None:
