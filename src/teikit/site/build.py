@@ -891,8 +891,9 @@ class Builder:
                 size=job_size,
                 heavy=heavy_job,
                 # a large document's page (the 20 MB diary: 500 MB of the worker's
-                # own) with no letter rendering beside it
-                alone=lambda job: job.split,
+                # own) and a register's pages (Schnitzler's: 350-390 MB PSS) with no
+                # letter rendering beside it
+                alone=lambda job: job.split or ("register-pages", "true") in job.params,
                 grow=WORKER_GROWTH,
                 # A PDF's findings are told when it is typeset, a split page's when
                 # it is finished.
