@@ -515,3 +515,42 @@ def test_index_without_details_differs_only_by_paths_and_snippets(source):
     assert occurrences
     assert all(o.xpath == "" and o.snippet == "" for o in occurrences)
     assert any(o.snippet for e in full.entries for o in e.occurrences)
+
+
+# --------------------------------------------------------------------------- look-ups kept small
+
+
+def test_forward_paths_keep_one_chain_and_match_xpath_of_in_any_order(edition_docs):
+    from teikit.index import _ForwardPaths
+
+    doc = max(edition_docs, key=lambda d: sum(1 for _ in d.root.iter()))
+    elements = [el for el in doc.root.iter() if isinstance(el.tag, str)]
+    expected = [doc.xpath_of(el) for el in elements]
+    paths = _ForwardPaths()
+    assert [paths(el) for el in elements] == expected
+    # only the last element's ancestors are kept, not every path of the document
+    depth = sum(1 for _ in elements[-1].iterancestors()) + 1
+    assert len(paths._paths) == depth < len(elements)
+    # asked out of order (a document's dates after its mentions), the same paths
+    assert [paths(el) for el in reversed(elements)] == expected[::-1]
+    shuffled = elements[1::2] + elements[::2]
+    assert [paths(el) for el in shuffled] == [doc.xpath_of(el) for el in shuffled]
+
+
+def test_mentions_given_out_of_order_keep_their_positions(edition_docs, edition_index):
+    """The positions are counted as the mentions come, in document order; an
+    edition whose mentions come otherwise gets the same positions."""
+    edition = Edition.open(edition_docs)
+    given = edition.mentions
+    edition.mentions = lambda doc: reversed(list(given(doc)))  # type: ignore[method-assign]
+    positions = sorted(
+        (o.file, o.position, o.xpath, o.attribute)
+        for entry in build_index(edition).entries
+        for o in entry.occurrences
+    )
+    assert positions == sorted(
+        (o.file, o.position, o.xpath, o.attribute)
+        for entry in edition_index.entries
+        for o in entry.occurrences
+    )
+    assert positions

@@ -281,6 +281,11 @@ class EntityIndex:
 
 
 _BLOCK_TAGS = frozenset(f"{T}{name}" for name in _BLOCKS)
+# How many flattened blocks a document's snippets keep: enough for a paragraph's
+# notes and the paragraph around them.
+_KEPT_BLOCKS = 8
+# How many parents' answers (block, where) a document's look-ups keep.
+_KEPT_PARENTS = 1024
 
 
 class _Snippets:
@@ -296,8 +301,11 @@ class _Snippets:
         parent = el.getparent()
         if parent is None:
             return el
-        block = self._blocks.get(parent)
+        blocks = self._blocks
+        block = blocks.get(parent)
         if block is None:
+            if len(blocks) >= _KEPT_PARENTS:
+                blocks.clear()  # asked in document order: the parents asked next are new
             node: etree._Element | None = parent
             while node is not None and node.tag not in _BLOCK_TAGS:
                 node = node.getparent()
@@ -306,9 +314,16 @@ class _Snippets:
 
     def text_and_snippet(self, el: etree._Element) -> tuple[str, str]:
         block = self.block_of(el)
-        flat = self._cache.get(block)
+        cache = self._cache
+        flat = cache.pop(block, None)
         if flat is None:
-            flat = self._cache[block] = flatten(block)
+            flat = flatten(block)
+            if len(cache) >= _KEPT_BLOCKS:
+                # Mentions come in document order: a block left behind is seldom
+                # asked again, and a flattening holds an entry per element in it
+                # (a 20 MB diary's would hold hundreds of MB).
+                del cache[next(iter(cache))]
+        cache[block] = flat  # the most recent last
         text, spans = flat
         span = spans.get(el)
         if span is None:  # inside something the reading text leaves out (sic, del)
@@ -353,9 +368,12 @@ class _Wheres:
         parent = el.getparent()
         if parent is None or localname(el) in _WHERE_NAMES:
             return where_of(el)
-        found = self._of_parent.get(parent)
+        of_parent = self._of_parent
+        found = of_parent.get(parent)
         if found is None:
-            found = self._of_parent[parent] = where_of(parent)
+            if len(of_parent) >= _KEPT_PARENTS:
+                of_parent.clear()  # as _Snippets.block_of
+            found = of_parent[parent] = where_of(parent)
         return found
 
 
@@ -474,6 +492,41 @@ class XPaths:
     @staticmethod
     def _format(key: str, position: int, total: int) -> str:
         return f"{key}[{position}]" if total > 1 else key
+
+
+class _ForwardPaths(XPaths):
+    """:class:`XPaths` for elements asked in document order (a document's mentions,
+    then its dates): it keeps the paths of the last element's ancestors and the
+    steps of their children only, not every path and step of the document (a 20
+    MB diary's are hundreds of thousands). Asked out of order, it makes a path
+    again, the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chain: list[etree._Element] = []  # the paths kept: root to last asked
+
+    def __call__(self, el: etree._Element) -> str:
+        paths = self._paths
+        found = paths.get(el)
+        if found is not None:
+            return found
+        made = [el]
+        node = el.getparent()
+        while node is not None and node not in paths:
+            made.append(node)
+            node = node.getparent()
+        # node: the nearest ancestor whose path is kept; what is kept below it is
+        # no ancestor of el, so neither its path nor its children's steps are wanted
+        chain = self._chain
+        keep = chain.index(node) + 1 if node is not None else 0
+        steps = self._steps
+        for gone in chain[keep:]:
+            del paths[gone]
+            for child in gone:
+                steps.pop(child, None)
+        del chain[keep:]
+        chain.extend(reversed(made))
+        return super().__call__(el)
 
 
 # What one document's pass finds, compact enough to send from a worker: an
@@ -702,7 +755,11 @@ class _Builder:
         """Every occurrence of an entity in ``doc``: (entry key, how to make the entry
         when it is new, the occurrence's fields after file and title)."""
         snippets, xpaths, wheres = seen
-        positions = {el: n for n, el in enumerate(doc.root.iter(*_MENTION_TAGS))}
+        # A mention's position among the document's mention elements, counted as
+        # the mentions come (in document order), not a table of every one of them
+        counting = enumerate(doc.root.iter(*_MENTION_TAGS))
+        counted: tuple[int, etree._Element | None] = (-1, None)
+        positions: dict[etree._Element, int] | None = None  # out of order: the table
         found: list[_Found] = []
         told: set[str] = set()  # keys whose making went with an earlier occurrence
         for mention in self.edition.mentions(doc):
@@ -729,9 +786,14 @@ class _Builder:
                     else:
                         told.add(key)
                 if fields is None or fields[6] != attribute:
+                    if counted[1] is not el and positions is None:
+                        counted = next((c for c in counting if c[1] is el), (-1, None))
+                        if counted[1] is None:
+                            positions = {e: n for n, e in enumerate(doc.root.iter(*_MENTION_TAGS))}
+                    position = positions[el] if positions is not None else counted[0]
                     fields = (
                         el.sourceline or 0, xpaths(el), el.get(XML_ID, ""), wheres(el), text,
-                        context, attribute, positions[el],
+                        context, attribute, position,
                     )  # fmt: skip
                 found.append((key, making, fields))
         return found
@@ -964,9 +1026,9 @@ class Indexer:
         """What ``doc`` adds to the index; the index itself is left as it is (but for
         register entries, which are all made when the indexer is)."""
         builder, edition = self.builder, self.edition
-        # One of each per document: they hold every block and path they made.
+        # One of each per document: their look-ups are that document's.
         if self.details:
-            seen = _Seen(_Snippets(), XPaths(), _Wheres())
+            seen = _Seen(_Snippets(), _ForwardPaths(), _Wheres())
         else:  # no context snippets and no paths: no export but CSV writes them
             seen = _Seen(_TextsOnly(), _no_path, _Wheres())  # type: ignore[arg-type]
         return DocumentPart(
