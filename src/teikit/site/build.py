@@ -140,6 +140,13 @@ def heavy_job(job: Job) -> bool:
     return ("register-pages", "true") in job.params or job_size(job) >= HEAVY_BYTES
 
 
+def alone_job(job: Job) -> bool:
+    """A heavy job that runs with no other job beside it: a large document's page
+    (the 20 MB diary: 500 MB of the worker's own) and a register's pages
+    (Schnitzler's: 350-390 MB PSS), not their PDFs."""
+    return job.split or ("register-pages", "true") in job.params
+
+
 def _absolute(path: Path) -> str:
     """A file's key in the edition model: its absolute, normalised path."""
     return os.path.normpath(os.path.abspath(path))
@@ -890,10 +897,7 @@ class Builder:
                 on_failure=job_timed_out,
                 size=job_size,
                 heavy=heavy_job,
-                # a large document's page (the 20 MB diary: 500 MB of the worker's
-                # own) and a register's pages (Schnitzler's: 350-390 MB PSS) with no
-                # letter rendering beside it
-                alone=lambda job: job.split or ("register-pages", "true") in job.params,
+                alone=alone_job,
                 grow=WORKER_GROWTH,
                 # A PDF's findings are told when it is typeset, a split page's when
                 # it is finished.
