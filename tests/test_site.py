@@ -676,3 +676,63 @@ def test_pages_finished_by_workers_of_their_own_are_the_same_pages(tmp_path, mon
             assert (tmp_path / "split" / name).read_bytes() == (
                 tmp_path / "plain" / name
             ).read_bytes(), name
+
+
+# --------------------------------------------------------------------------- the warm-up
+
+
+def test_the_first_documents_crashing_the_page_transform_cost_their_pages_alone(
+    tmp_path, monkeypatch
+):
+    """Before the workers fork the parent warms Saxon up (Builder._warm). The
+    documents are untrusted: the first ones in the edition crash the transform
+    here, which in a worker costs their pages (the worker dies) and must not stop
+    the build in the parent, where it would take every page with it."""
+    import teikit.render as render_module
+
+    from conftest import PARENT_PID
+
+    order = ["introduction", "letter-1954-06-22", "cable-1954-07-24"]  # the site's first
+    real = render_module.render
+
+    def crashing(doc, to, **kwargs):
+        path = Path(getattr(doc, "path", doc))
+        if to == "html" and path.stem in order:
+            if os.getpid() != PARENT_PID:
+                os._exit(1)  # as Saxon would on a hostile document
+            raise RuntimeError(f"the page transform crashed on {path.name}")
+        return real(doc, to, **kwargs)
+
+    monkeypatch.setattr(render_module, "render", crashing)
+    out = tmp_path / "site"
+    report = build_site(TEI, out, jobs=2, pdf=False, validate=False, keep_going=True)
+    crashed = sorted(Path(d.file).stem for d in report.diagnostics if d.code == "worker-crashed")
+    assert crashed == sorted(order)
+    for name in order:
+        assert not (out / f"{name}.html").exists()
+    for name in ["letter-1954-08-11", "letter-1954-09-23", "letter-1954-09-27"]:
+        assert (out / f"{name}.html").is_file(), name
+    assert (out / "index.html").is_file()
+
+
+def test_the_warm_up_renders_none_of_the_editions_documents(tmp_path, monkeypatch):
+    """The parent renders teikit's own letter, as a page and as a Typst source, and
+    nothing of the edition (its pages and PDFs are the workers')."""
+    import teikit.render as render_module
+    from teikit.site.build import WARM_LETTER
+
+    from conftest import PARENT_PID
+
+    rendered: list[tuple[str, str]] = []
+    real = render_module.render
+
+    def spy(doc, to, **kwargs):
+        if os.getpid() == PARENT_PID:
+            rendered.append((str(getattr(doc, "path", doc)), to))
+        return real(doc, to, **kwargs)
+
+    monkeypatch.setattr(render_module, "render", spy)
+    build_site(TEI, tmp_path / "site", jobs=2, validate=False, keep_going=True)
+    assert {path for path, _ in rendered} == {str(WARM_LETTER)}
+    assert {to for _, to in rendered} == {"html", "typst"}
+    assert (tmp_path / "site" / "downloads" / "pdf" / "letter-1954-06-22.pdf").is_file()

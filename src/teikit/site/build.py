@@ -124,8 +124,9 @@ PARALLEL_RENDERING = 60
 # on Schnitzler's 295 letters 128 MB took the peak from 969-1,019 MB to 851 for
 # some 5 % more CPU (96 MB: 871 MB, 17 % more CPU), bench/RESULTS.md.
 WORKER_GROWTH = 128 * 2**20
-# Pages and Typst sources rendered in the parent before the workers fork (see
-# Builder._warm): three of each.
+# teikit's own letter, rendered in the parent before the workers fork (see
+# Builder._warm), this many times as a page and as a Typst source.
+WARM_LETTER = SITE_DATA / "warm-letter.xml"
 WARM_JOBS = 3
 # A document of this many bytes or more is a heavy job (see heavy_job).
 HEAVY_BYTES = 2**20
@@ -833,30 +834,35 @@ class Builder:
 
     @staticmethod
     def _warm(shop: Workshop, todo: list[Job]) -> None:
-        """Render a few pages and Typst sources here, before the workers fork, and
-        throw them away: Saxon prepares much of a stylesheet at its first use, and
-        a fresh worker did that itself, taking 86 MB of its own at its first letter
-        (30 MB after this) and the CPU again in each of the dozens of workers the
-        growth limit replaces (WORKER_GROWTH)."""
+        """Render teikit's own letter (:data:`WARM_LETTER`) here, before the workers
+        fork, as a page and as a Typst source, and throw them away: Saxon prepares
+        much of a stylesheet at its first use, and a fresh worker did that itself,
+        taking 86 MB of its own at its first letter and the CPU again in each of the
+        dozens of workers the growth limit replaces (WORKER_GROWTH). Never one of
+        the edition's documents: they are untrusted, and one that hangs or crashes
+        Saxon here would stop the build, where in a worker it costs its own page.
+        The register is the edition's, which this process holds already."""
         assert shop.site is not None
-        model = shop.site.edition.model
         light = [job for job in todo if not heavy_job(job) and not job.split]
-        pages = [job for job in light if job.kind == "page"][:WARM_JOBS]
-        pdfs = [job for job in light if job.kind == "pdf"][:WARM_JOBS]
+        page = next((job for job in light if job.kind == "page"), None)
+        pdf = next((job for job in light if job.kind == "pdf"), None)
+        letter = load(WARM_LETTER)
+        own = Edition([letter], config=Config(), follow=False)  # its registers: its back
         words = {"ui-lang": shop.site.chrome.msg.lang}
-        for job in pages + pdfs:
-            register = shop.document(job.register) if job.register else None
-            doc: Document | None = None
-            with contextlib.suppress(TeikitError, OSError):
-                doc = render.as_document(shop.document(job.path))
-                if job.kind == "page":
-                    params = {**dict(job.params), "site-pages": shop.site.chrome.pages_json}
-                    render.render_html(doc, register=register, params=params,
-                                       stylesheet=shop.profile, edition=model)  # fmt: skip
-                else:
-                    render.render(doc, "typst", register=register, params=words, edition=model)
-            if doc is not None and doc is not register:
-                render.forget(doc)
+        for _ in range(WARM_JOBS):
+            for job in (page, pdf):
+                if job is None:
+                    continue
+                register = shop.document(job.register) if job.register else None
+                with contextlib.suppress(TeikitError, OSError):
+                    if job is page:
+                        # the site's parameters (made here, not read from a document)
+                        params = {**dict(job.params), "site-pages": shop.site.chrome.pages_json}
+                        render.render_html(letter, register=register, params=params,
+                                           stylesheet=shop.profile, edition=own)  # fmt: skip
+                    else:
+                        render.render(letter, "typst", register=register, params=words, edition=own)
+        render.forget(letter)
 
     @staticmethod
     def _register_as_saxon(edition: SiteEdition) -> None:
