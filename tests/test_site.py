@@ -736,3 +736,29 @@ def test_the_warm_up_renders_none_of_the_editions_documents(tmp_path, monkeypatc
     assert {path for path, _ in rendered} == {str(WARM_LETTER)}
     assert {to for _, to in rendered} == {"html", "typst"}
     assert (tmp_path / "site" / "downloads" / "pdf" / "letter-1954-06-22.pdf").is_file()
+
+
+def test_an_export_that_fails_is_a_finding_and_the_edition_pages_are_still_made(
+    tmp_path, monkeypatch
+):
+    """The data exports and register sections are made in the build's own process
+    (no worker copies its pages): one that raises is reported, the others and the
+    rest of the site are still made."""
+    import teikit.site.jobs as site_jobs
+
+    real = site_jobs.export
+
+    def fails_for_csv(docs, out, fmt, **kwargs):
+        if fmt == "csv":
+            raise RuntimeError("broken on purpose")
+        return real(docs, out, fmt, **kwargs)
+
+    monkeypatch.setattr(site_jobs, "export", fails_for_csv)
+    report = build_site(TEI, tmp_path / "site", jobs=2, validate=False, pdf=False)
+    failed = [d for d in report.diagnostics if "broken on purpose" in d.message]
+    assert len(failed) == 1 and failed[0].severity >= Severity.ERROR
+    assert "cannot make csv" in failed[0].message
+    assert (tmp_path / "site" / "downloads" / "data" / "places.geojson").is_file()
+    assert not (tmp_path / "site" / "downloads" / "data" / "csv").exists()
+    for name in ["index.html", "downloads.html", *REGISTER_PAGES]:
+        assert (tmp_path / "site" / name).is_file()

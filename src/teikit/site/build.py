@@ -63,7 +63,6 @@ from teikit.site.jobs import (
     compile_job,
     edition_job,
     finish_page,
-    gave_up,
     job_size,
     job_timed_out,
     run_job,
@@ -1000,7 +999,11 @@ class Builder:
             self.outputs.put(rel, key, data, group="edition")
 
         # The data exports and the register sections (each with every occurrence):
-        # the longest work on the edition's own pages, done by workers side by side.
+        # the longest work on the edition's own pages, made here, one after the
+        # other, once the page workers are gone. A forked worker copied the parent's
+        # pages whose objects it read (each reference count it wrote): the CSV
+        # export 440-520 MB of its own, a register section 370, on top of the
+        # parent's 790 MB; made here they add only what they allocate.
         exports = [("export", fmt) for fmt, _, _ in EXPORTS]
         sections = [("section", page) for _, _, page, _ in edition.sections]
         sections += [("section", REGISTER_PAGE)]  # the merged registers' index page
@@ -1010,28 +1013,32 @@ class Builder:
             edition, chrome, entities, str(self.source), self.outputs, self._export_options(), pages
         )
         items = exports + sections
-        edition_bytes = sum(d.size for d in edition.docs)
-        release_freed_memory()
+        source = str(self.source)
+
+        def make(item: tuple[str, str]) -> JobResult:
+            try:
+                return edition_job(shop, item)
+            except Exception as exc:  # a finding, as a worker's failure was: the build goes on
+                detail = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
+                return JobResult(None, [diag(source, f"cannot make {item[1]}: {detail}",
+                                             "render-failed")])  # fmt: skip
+
+        # What the parent holds is out of the collector's sight meanwhile: each full
+        # collection would walk the entity index and the pages' facts to free nothing.
+        gc.freeze()
         try:
-            jobs = self._jobs(len(edition.docs), PARALLEL_RENDERING)
             done = run_jobs(
-                partial(edition_job, shop),
+                make,
                 items,
-                jobs=jobs,
-                timeout=self.timeout,
-                on_failure=lambda item, failure: gave_up(str(self.source), item[1], failure),
-                # made from the whole edition: they take time in proportion to it
-                size=lambda item: edition_bytes,
-                # each holds every occurrence of the edition's entries (5,000
-                # letters: 300-400 MB of the worker's own): one at a time
-                alone=lambda item: True,
-                grow=WORKER_GROWTH,
+                jobs=1,
+                isolate=False,
                 **self._steps(
                     "writing", len(items), lambda r: r.diagnostics, "outputs", lambda i: i[1]
                 ),
             )
             made = dict(zip(items, done, strict=True))
         finally:
+            gc.unfreeze()
             shop.site, shop.loaded = None, {}
         exported: dict[str, list[str]] = {}
         for kind, name in sections + exports:  # the sections' findings first, as ever

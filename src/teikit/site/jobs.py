@@ -1,6 +1,7 @@
-"""The expensive outputs, made in forked workers: document pages (finished where
-they are made), PDFs in two rounds, register sections and data exports. What
-workers need is handed to them in a :class:`Workshop` set up before they fork."""
+"""The expensive outputs: document pages (finished where they are made) and PDFs in
+two rounds, made in forked workers; register sections and data exports, made in
+the build's own process once the workers are gone. What workers need is handed
+to them in a :class:`Workshop` set up before they fork."""
 
 from __future__ import annotations
 
@@ -394,7 +395,7 @@ def _page_facts(
 
 
 def _export_job(shop: Workshop, fmt: str) -> JobResult:
-    """One data export (worker side): its files, or why the edition cannot fill it.
+    """One data export: its files, or why the edition cannot fill it.
 
     A format the edition cannot fill (CMIF needs the editor's e-mail address and
     its own URL) is a warning: the site is still worth having without it."""
@@ -432,7 +433,7 @@ def _export_job(shop: Workshop, fmt: str) -> JobResult:
 
 def edition_job(shop: Workshop, item: tuple[str, str]) -> JobResult:
     """A data export (``("export", format)``) or a register section's page
-    (``("section", page)``) of the edition's own outputs (worker side)."""
+    (``("section", page)``) of the edition's own outputs."""
     kind, name = item
     return _export_job(shop, name) if kind == "export" else _finish_section(shop, name)
 
