@@ -554,3 +554,64 @@ def test_mentions_given_out_of_order_keep_their_positions(edition_docs, edition_
         for o in entry.occurrences
     )
     assert positions
+
+
+def _mixed_namespaces_doc():
+    """Siblings named p in TEI's namespace and in another: lxml counts them apart,
+    xpath_of together."""
+    return load(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>a</p>'
+        b'<p xmlns="urn:other">o</p><p>b<persName>X</persName></p></body></text></TEI>'
+    )
+
+
+def _large_doc(paragraphs: int):
+    body = b"".join(
+        b"<p>x<persName>N</persName> y<date when='1916'/></p>" for _ in range(paragraphs)
+    )
+    return load(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>' + body + b"</body></text></TEI>"
+    )
+
+
+def test_tree_paths_are_xpath_of_in_lxml_and_python_alike(edition_docs):
+    """_TreePaths makes a small TEI document's paths in lxml (getelementpath), other
+    documents' (other namespaces, many elements) as _ForwardPaths: every element's
+    path is xpath_of's either way."""
+    from teikit.index import _TREE_PATHS_MAX, _TreePaths
+
+    cases = [(doc, True) for doc in edition_docs]
+    cases += [(_mixed_namespaces_doc(), False), (_large_doc(_TREE_PATHS_MAX // 3), False)]
+    cases += [(_large_doc(10), True)]
+    for doc, in_lxml in cases:
+        paths = _TreePaths(doc)
+        assert (paths._slow is None) is in_lxml, doc.path
+        elements = [el for el in doc.root.iter() if isinstance(el.tag, str)]
+        assert [paths(el) for el in elements] == [doc.xpath_of(el) for el in elements]
+    # the case the fallback is for: lxml alone would say p[2]
+    mixed = _mixed_namespaces_doc()
+    third = mixed.root[0][0][2]
+    assert _TreePaths(mixed)(third) == "/TEI/text/body/p[3]"
+    assert mixed.tree.getelementpath(third).endswith("}p[2]")
+
+
+def test_mentions_and_dates_in_one_pass_are_the_two_passes(edition_docs):
+    """One walk for a document's mentions and dates gives the lists of the two
+    passes, also when an edition gives its mentions out of document order."""
+    from teikit.index import Indexer, _ForwardPaths, _Seen, _Snippets, _Wheres
+
+    def seen():
+        return _Seen(_Snippets(), _ForwardPaths(), _Wheres())
+
+    for reverse in (False, True):
+        edition = Edition.open(edition_docs)
+        if reverse:
+            given = edition.mentions
+            edition.mentions = lambda doc, given=given: reversed(list(given(doc)))  # type: ignore[method-assign]
+        builder = Indexer(edition).builder
+        docs = [*edition_docs, _large_doc(50)]
+        for doc in docs:
+            one = builder.mentions_and_dates(doc, seen())
+            two = (builder.mentions_of(doc, seen()), builder.dates_of(doc, seen()))
+            assert one == two
+        assert any(m and d for m, d in (builder.mentions_and_dates(d, seen()) for d in docs))

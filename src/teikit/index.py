@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
@@ -529,6 +530,40 @@ class _ForwardPaths(XPaths):
         return super().__call__(el)
 
 
+_OTHER_NAMESPACE = etree.XPath(f"boolean(//*[namespace-uri() != '{TEI_NS}'])")
+# Up to this many elements, a document's paths are made by lxml (see _TreePaths).
+_TREE_PATHS_MAX = 4096
+
+
+class _TreePaths:
+    """The paths of :class:`XPaths`, made by lxml in C (``getelementpath``: the
+    same steps, a position only where a sibling shares the name) for a document
+    of up to :data:`_TREE_PATHS_MAX` elements, all of them TEI's. lxml counts
+    siblings of the same namespace and name where :class:`XPaths` counts those
+    of the same local name: the two agree when there is one namespace. lxml
+    counts every ancestor's preceding siblings at every call, which a large
+    document (a diary of 40,000 entries in one div) would make quadratic. Other
+    documents' paths come from :class:`_ForwardPaths`."""
+
+    def __init__(self, doc: Document) -> None:
+        tree = doc.root.getroottree()
+        top = tree.getroot()
+        self._tree = tree
+        self._top = top
+        self._prefix = f"/{localname(top)}/"
+        # counted up to the limit only (a diary's 273,000 would take a tenth of a second)
+        large = next(islice(top.iter(etree.Element), _TREE_PATHS_MAX, None), None) is not None
+        small = not large and not _OTHER_NAMESPACE(top)
+        self._slow: XPaths | None = None if small else _ForwardPaths()
+
+    def __call__(self, el: etree._Element) -> str:
+        if self._slow is not None:
+            return self._slow(el)
+        if el is self._top:
+            return self._prefix[:-1]
+        return self._prefix + self._tree.getelementpath(el).replace(T, "")
+
+
 # What one document's pass finds, compact enough to send from a worker: an
 # occurrence's fields after its file and title (line, xpath, id, where, text,
 # snippet, attribute, position); how to make an entry the index may not have yet
@@ -751,9 +786,15 @@ class _Builder:
             self.entries[key] = entry
         return entry
 
-    def mentions_of(self, doc: Document, seen: _Seen) -> list[_Found]:
+    def mentions_of(
+        self,
+        doc: Document,
+        seen: _Seen,
+        before: Callable[[etree._Element], None] | None = None,
+    ) -> list[_Found]:
         """Every occurrence of an entity in ``doc``: (entry key, how to make the entry
-        when it is new, the occurrence's fields after file and title)."""
+        when it is new, the occurrence's fields after file and title). ``before``
+        is called with each mention's element before it is looked at."""
         snippets, xpaths, wheres = seen
         # A mention's position among the document's mention elements, counted as
         # the mentions come (in document order), not a table of every one of them
@@ -764,6 +805,8 @@ class _Builder:
         told: set[str] = set()  # keys whose making went with an earlier occurrence
         for mention in self.edition.mentions(doc):
             el = mention.element
+            if before is not None:
+                before(el)
             text, context = _mention_text(el, snippets)
             hits: list[tuple[str, _Making | None, str]] = []
             for attribute, target in mention.targets:
@@ -800,28 +843,66 @@ class _Builder:
 
     def dates_of(self, doc: Document, seen: _Seen) -> list[tuple[str, _Fields]]:
         """Every date attribute in ``doc``: (its value, the occurrence's fields)."""
-        snippets, xpaths, wheres = seen
         found: list[tuple[str, _Fields]] = []
-        for position, el in enumerate(doc.root.iter(f"{T}date", f"{T}origDate")):
-            if in_egxml(el):
-                continue
-            base: tuple[int, str, str, str, str, str] | None = None
-            for attribute in DATE_ATTRIBUTES:
-                raw = el.get(attribute)
-                if raw is None:
-                    continue
-                if base is None:
-                    text, context = snippets.text_and_snippet(el)
-                    base = (
-                        el.sourceline or 0,
-                        xpaths(el),
-                        el.get(XML_ID, ""),
-                        wheres(el),
-                        text,
-                        context,
-                    )
-                found.append((raw.strip(), (*base, attribute, position)))
+        for position, el in enumerate(doc.root.iter(*_DATE_TAGS)):
+            self._date(el, position, seen, found)
         return found
+
+    def mentions_and_dates(
+        self, doc: Document, seen: _Seen
+    ) -> tuple[list[_Found], list[tuple[str, _Fields]]]:
+        """:meth:`mentions_of` and :meth:`dates_of` in one pass in document order, the
+        same lists: a date is looked at beside the mentions around it, while the
+        block they share is still flattened (``seen`` keeps the last few only)."""
+        dates: list[tuple[str, _Fields]] = []
+        walk = doc.root.iter(*_DATE_TAGS, *_MENTION_TAGS)
+        position = 0
+        lost = False
+
+        def upto(el: etree._Element | None) -> None:
+            """The dates before ``el`` in document order (None: all that are left)."""
+            nonlocal position, lost
+            for node in walk:
+                if node is el:
+                    return
+                if node.tag in _DATE_TAG_SET:
+                    self._date(node, position, seen, dates)
+                    position += 1
+            lost = lost or el is not None  # a mention the walk did not meet: cannot happen
+
+        mentions = self.mentions_of(doc, seen, before=upto)
+        upto(None)
+        if lost:
+            dates = self.dates_of(doc, seen)
+        return mentions, dates
+
+    def _date(
+        self,
+        el: etree._Element,
+        position: int,
+        seen: _Seen,
+        found: list[tuple[str, _Fields]],
+    ) -> None:
+        """The occurrences of the date element ``el`` (one per date attribute)."""
+        if in_egxml(el):
+            return
+        snippets, xpaths, wheres = seen
+        base: tuple[int, str, str, str, str, str] | None = None
+        for attribute in DATE_ATTRIBUTES:
+            raw = el.get(attribute)
+            if raw is None:
+                continue
+            if base is None:
+                text, context = snippets.text_and_snippet(el)
+                base = (
+                    el.sourceline or 0,
+                    xpaths(el),
+                    el.get(XML_ID, ""),
+                    wheres(el),
+                    text,
+                    context,
+                )
+            found.append((raw.strip(), (*base, attribute, position)))
 
     # -- letters
 
@@ -928,6 +1009,8 @@ class _Builder:
 
 
 _MENTION_TAGS = tuple(f"{T}{n}" for n in (*MENTION_ELEMENTS, *POINTING_ELEMENTS))
+_DATE_TAGS = (f"{T}date", f"{T}origDate")
+_DATE_TAG_SET = frozenset(_DATE_TAGS)
 
 
 def _mention_text(el: etree._Element, snippets: _Snippets) -> tuple[str, str]:
@@ -1028,9 +1111,10 @@ class Indexer:
         builder, edition = self.builder, self.edition
         # One of each per document: their look-ups are that document's.
         if self.details:
-            seen = _Seen(_Snippets(), _ForwardPaths(), _Wheres())
+            seen = _Seen(_Snippets(), _TreePaths(doc), _Wheres())  # type: ignore[arg-type]
         else:  # no context snippets and no paths: no export but CSV writes them
             seen = _Seen(_TextsOnly(), _no_path, _Wheres())  # type: ignore[arg-type]
+        mentions, dates = builder.mentions_and_dates(doc, seen)
         return DocumentPart(
             key=edition.key_of(doc),
             info=DocumentInfo(
@@ -1039,8 +1123,8 @@ class Indexer:
                 edition.title_of(doc),
                 edition.kind(doc),
             ),
-            mentions=builder.mentions_of(doc, seen),
-            dates=builder.dates_of(doc, seen),
+            mentions=mentions,
+            dates=dates,
             letters=builder.letters(doc),
             relations=builder.relations(doc),
         )
