@@ -63,7 +63,9 @@ class _State:
     def escape(self, text: str | None) -> tuple[str, str]:
         if not text:
             return "", ""
-        return text, _MD_INLINE.sub(r"\\\1", text) if self.markdown else text
+        if not self.markdown or _MD_INLINE.search(text) is None:
+            return text, text  # most pieces have nothing to escape: no substitution
+        return text, _MD_INLINE.sub(r"\\\1", text)
 
 
 _EMPTY = ("", "")
