@@ -188,26 +188,31 @@ def snippet(
     return (_before(text, start, width) + middle + _after(text, end, width)).strip()
 
 
-# Context is cut from a window this many times its width around the mention, not
-# from the whole block: a diary's paragraph of 50,000 characters with a thousand
-# names would otherwise be normalised a thousand times.
+# Context is cut from a window around the mention, not from the whole block: a
+# diary's paragraph of 50,000 characters with a thousand names would otherwise be
+# normalised a thousand times. Once a window, normalised, is longer than the
+# width, its cut is the whole's; the first window (a quarter more than the width)
+# is enough but where the text has runs of whitespace, then this many times the
+# width, then the whole.
 _WINDOW = 4
 
 
 def _before(text: str, start: int, width: int) -> str:
-    begin = max(0, start - _WINDOW * width)
-    window = text[begin:start]
-    near = normalize_space(window)  # once, for the test and the cut
-    # Normalised, a window is the end of the normalised whole; once it is longer
-    # than the width, its cut is the whole's.
-    if not begin or len(near) > width:
-        return _cut_normalized_before(near, window[-1:].isspace(), width)
+    for size in (width + width // 4 + 2, _WINDOW * width):
+        begin = max(0, start - size)
+        window = text[begin:start]
+        near = normalize_space(window)  # once, for the test and the cut
+        # Normalised, a window is the end of the normalised whole
+        if not begin or len(near) > width:
+            return _cut_normalized_before(near, window[-1:].isspace(), width)
     return _cut_before(text[:start], width)
 
 
 def _after(text: str, end: int, width: int) -> str:
-    stop = end + _WINDOW * width
-    if stop < len(text):
+    for size in (width + width // 4 + 2, _WINDOW * width):
+        stop = end + size
+        if stop >= len(text):
+            break
         window = text[end:stop]
         near = normalize_space(window)
         if len(near) > width:
