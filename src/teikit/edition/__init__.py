@@ -345,6 +345,8 @@ class Edition:
         """Forget a document :meth:`read` gave from a path, unless a pointer made the
         edition keep it: key_of's caches would keep it or, by its id, lie about the
         next one."""
+        if self._last_doc is not doc and id(doc) not in self._keys:
+            return  # never keyed here, so nothing of it is kept (a letter the rules checked)
         if self._by_path.get(self.key_of(doc)) is doc:
             return
         self._keys.pop(id(doc), None)
