@@ -155,9 +155,9 @@ def test_a_register_alone_is_not_reported_unused():
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_entry_pointing_at_itself_is_unused_in_any_number_of_workers(jobs):
-    """A worker checks the edition model's copy of the register file (it once read
-    its own): the entry's pointer to itself is still told apart from a use (it was
-    counted as one with two workers and not with one)."""
+    """A worker reads its own copy of the register file, not the edition model's:
+    the entry's pointer to itself is still told apart from a use (it was counted
+    as one with two workers and not with one)."""
     options = ValidateOptions(
         schemas=("tei_all",), rules=True, rule_severity=(("register-entry-unused", "warning"),)
     )
