@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from teikit import render
-from teikit.batch import WorkerFailure, file_size
+from teikit.batch import WorkerFailure, file_size, release_freed_memory
 from teikit.document import Document, LoadError, load, read_regular
 from teikit.edition import Edition
 from teikit.errors import Diagnostic, Severity, TeikitError
@@ -67,10 +67,8 @@ class JobResult:
     facts: PageFacts | None = None  # page, kept
     stored: list[Stored] | None = None  # what the worker wrote itself (pages, data exports)
     typst_path: str = ""  # PDFs, first round: the file the Typst source waits in instead
-    # a split page (Job.split), first round: the file its HTML waits in, and the
-    # anchor of every mention of its document (records.mention_anchors)
+    # a split page (Job.split), first round: the file its HTML waits in
     html_path: str = ""
-    mentions: dict[str, str] | None = None
 
     @property
     def typeset(self) -> bool:
@@ -151,14 +149,16 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
                 return JobResult(text.encode("utf-8"), found)
             # A document's page, finished here rather than in the parent: put into
             # the site, serialised, and what the edition's own pages need of it taken.
-            mentions = mention_anchors(doc)
-            _let_go(doc, register)  # the page is all that is needed from here on
-            doc = None  # a 20 MB diary: its trees (250 MB) need not live beside its page
-            if job.split and shop.scratch is not None:
+            if job.split and shop.scratch is not None:  # finished by another worker
+                _let_go(doc, register)
+                doc = None
                 fd, path = tempfile.mkstemp(suffix=".html", dir=shop.scratch)
                 with open(fd, "wb") as handle:
                     handle.write(text.encode("utf-8"))
-                return JobResult(None, found, html_path=path, mentions=mentions)
+                return JobResult(None, found, html_path=path)
+            mentions = mention_anchors(doc)
+            _let_go(doc, register)  # the page is all that is needed from here on
+            doc = None  # a 20 MB diary: its trees (250 MB) need not live beside its page
             root = parse_page(text.encode("utf-8"))
             del text
             return _finish_page(shop, job, root, mentions, found)
@@ -190,13 +190,13 @@ def _split_page(
     found: list[Diagnostic],
     model: Edition | None,
 ) -> JobResult:
-    """The first half of a large document's page (Job.split): its mentions' anchors
-    from one reading, then its HTML written by Saxon straight into a scratch file,
-    from a second reading let go before the transform. Neither the lxml tree nor
-    the page as a Python string lives beside Saxon's trees (a 20 MB diary: its
-    lxml tree 170 MB, its page 110 MB of text, twice)."""
+    """The first half of a large document's page (Job.split): its HTML written by
+    Saxon straight into a scratch file, from a reading let go before the
+    transform. Neither the lxml tree nor the page as a Python string lives beside
+    Saxon's trees (a 20 MB diary: its lxml tree 170 MB, its page 110 MB of text,
+    twice). The mentions' anchors are taken by the worker that finishes the page
+    (:func:`finish_page`)."""
     assert shop.scratch is not None
-    mentions = mention_anchors(load(path))
     fd, html_path = tempfile.mkstemp(suffix=".html", dir=shop.scratch)
     os.close(fd)
     try:
@@ -206,7 +206,7 @@ def _split_page(
     except BaseException:
         Path(html_path).unlink(missing_ok=True)
         raise
-    return JobResult(None, [*found, *result.diagnostics], html_path=html_path, mentions=mentions)
+    return JobResult(None, [*found, *result.diagnostics], html_path=html_path)
 
 
 def _finish_page(
@@ -231,16 +231,28 @@ def _finish_page(
 
 def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
     """The second half of a split page (worker side): its HTML, as the first half
-    left it, finished as :func:`run_job` finishes any page."""
+    left it, finished as :func:`run_job` finishes any page.
+
+    The anchors of its document's mentions are taken here, from a reading of the
+    document let go before the page is parsed: made in the first half they lived
+    beside Saxon's trees (the diary's 125,831: 21 MB of their own, 90 MB while
+    they are counted) and in the parent from then until the page was finished."""
     job, first = item
     path = Path(first.html_path)
     try:
+        held = shop.document(job.path)
+        mentions = mention_anchors(held if isinstance(held, Document) else load(held))
+        del held
+        release_freed_memory()  # the document's tree, before the page's is parsed
         root = parse_page(path.read_bytes())  # the bytes go once parsed
+    except TeikitError as exc:
+        return _failed(job, exc, list(first.diagnostics))
     except OSError as exc:
         return JobResult(None, [*first.diagnostics, diag(job.path, f"cannot render: {exc}",
                                                           "render-failed")])  # fmt: skip
-    path.unlink(missing_ok=True)
-    return _finish_page(shop, job, root, first.mentions or {}, list(first.diagnostics))
+    finally:
+        path.unlink(missing_ok=True)
+    return _finish_page(shop, job, root, mentions, list(first.diagnostics))
 
 
 def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:
