@@ -542,7 +542,7 @@ class _TreePaths:
     siblings of the same namespace and name where :class:`XPaths` counts those
     of the same local name: the two agree when there is one namespace. lxml
     counts every ancestor's preceding siblings at every call, which a large
-    document (a diary of 40,000 entries in one div) would make quadratic. Other
+    document (a diary of 25,000 entries in one div) would make quadratic. Other
     documents' paths come from :class:`_ForwardPaths`."""
 
     def __init__(self, doc: Document) -> None:
