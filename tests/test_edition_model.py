@@ -218,6 +218,40 @@ def test_a_lone_letter_reads_the_register_it_points_to_but_nothing_outside(tmp_p
     assert edition.resolve("../outside.xml#b", doc).problem == "not-given"
 
 
+@pytest.mark.parametrize(
+    ("ref", "encoding", "may"),
+    [
+        ("register.xml#a", "UTF-8", True),
+        ("register&#46;xml#a", "UTF-8", True),  # ".xml" made by a character reference
+        ("register&#x2E;XML#a", "UTF-8", True),  # not followed: the search wants ".xml"
+        ("register.xml#a", "UTF-16", True),  # bytes not ASCII: they cannot tell
+        ("#a", "ISO-8859-1", False),
+        ("#a", "UTF-8", False),
+    ],
+)
+def test_a_register_named_only_through_the_bytes_the_loader_did_not_search(
+    tmp_path, ref, encoding, may
+):
+    """The loader tells the model which documents cannot name an XML file (their bytes
+    hold no ".xml"); the model searches the others' attributes as before."""
+    inside = tei(tmp_path / "ed" / "register.xml", '<listPerson><person xml:id="a"/></listPerson>')
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        "<title>L</title></titleStmt><publicationStmt><p/></publicationStmt>"
+        "<sourceDesc><p/></sourceDesc></fileDesc></teiHeader>"
+        f'<text><body><p><persName ref="{ref}">A</persName></p></body></text></TEI>'
+    )
+    letter = tmp_path / "ed" / "letter.xml"
+    letter.write_bytes(
+        text.encode("utf-16") if encoding == "UTF-16" else text.encode("ascii")
+    )
+    assert load(letter).may_name_xml is may
+    edition = Edition.open(letter)
+    follows = may and ref.lower() != "register&#x2e;xml#a"
+    assert [d.path for d in edition.extra] == ([str(inside.resolve())] if follows else [])
+
+
 # --------------------------------------------------------------------------- documents
 
 

@@ -80,6 +80,10 @@ class Document:
     # For a TEI document inside a teiCorpus: its xml:id (else TEI1, TEI2 …), and
     # ``root`` is that TEI element; "" for a whole file (teikit.edition.documents.parts).
     part: str = ""
+    # Whether any attribute may hold ".xml" (a pointer into another file): False when
+    # the loader saw that the bytes cannot (see _may_name_xml), so that the edition
+    # model need not search the attributes of a register of 20,000 entries for one.
+    may_name_xml: bool = True
 
     @property
     def is_tei(self) -> bool:
@@ -960,7 +964,17 @@ def _build(
         duplicate_ids=duplicates,
         xml_models=_xml_models(root),
         encoding=enc.name,
+        may_name_xml=_may_name_xml(data, enc),
     )
+
+
+def _may_name_xml(data: bytes, enc: _Encoding) -> bool:
+    """Whether the text of ``data`` may hold ".xml". It cannot when the bytes, in an
+    encoding that writes ASCII as ASCII, hold no ".xml" and no character reference
+    (the loader refuses entity declarations, so nothing else can make one)."""
+    codec = enc.codec
+    ascii_as_is = codec in ("utf-8", "ascii") or codec.startswith(("iso8859-", "cp125"))
+    return not ascii_as_is or b".xml" in data or b"&#" in data
 
 
 def load_many(
