@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from teikit import cli as cli_module
 from teikit.batch import Step
 from teikit.cli import Feedback, cli
-from teikit.errors import Diagnostic, Severity
+from teikit.errors import Diagnostic, Severity, printable
 
 from conftest import TEI
 
@@ -249,6 +249,16 @@ def test_quiet_keeps_errors():
     feedback(Step("validating", 2, 2, "b.xml"))
     feedback.rest([warning, error, error])  # the second error is new
     assert stream.getvalue().splitlines() == [error.format(), error.format()]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["one line", " lead", "trail ", "two  spaces", "tab\there", "new\nline", "a\u00a0b",
+     "a\u2028b", "\u3000", "", " ", "a\x1cb", "ok \x1b[31m"],
+)
+def test_a_finding_is_printed_on_one_line_with_single_spaces(message):
+    line = Diagnostic("a.xml", 1, 0, Severity.ERROR, message, "c", "s").format()
+    assert line == f"a.xml:1:0: error: {printable(' '.join(message.split()))} [s:c]"
 
 
 # --------------------------------------------------------------------------- memory

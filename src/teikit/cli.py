@@ -61,7 +61,7 @@ class Feedback:
         self.quiet = quiet
         self.stream = stream
         self.tty = _isatty(self.out) if tty is None else tty
-        self.shown: Counter[Diagnostic] = Counter()
+        self.shown: list[Diagnostic] = []  # counted by rest() (hashing them as shown cost more)
         self.lines: list[str] = []  # every diagnostic line printed, for --report
         self._last = _clock()
         self._drawn = 0  # width of the progress line on the terminal, 0: none
@@ -85,11 +85,10 @@ class Feedback:
         click.echo(line, file=self.out)
 
     def show(self, diagnostics: Iterable[Diagnostic]) -> None:
-        lines = []
-        for diagnostic in diagnostics:
-            self.shown[diagnostic] += 1
-            if self.wanted(diagnostic):
-                lines.append(diagnostic.format())
+        diagnostics = list(diagnostics)
+        self.shown += diagnostics
+        wanted = diagnostics if not self.quiet else filter(self.wanted, diagnostics)
+        lines = [d.format() for d in wanted]
         if lines:
             # A file's findings in one write: a click.echo (and a flush) per line
             # was most of the parent's cost on a run with 10,000 findings.
@@ -102,8 +101,9 @@ class Feedback:
         left = Counter(self.shown)
         fresh = []
         for diagnostic in diagnostics:
-            if left[diagnostic] > 0:
-                left[diagnostic] -= 1
+            times = left.get(diagnostic, 0)  # one hash a look-up (left[d] -= 1 takes two)
+            if times > 0:
+                left[diagnostic] = times - 1
             else:
                 fresh.append(diagnostic)
         self.show(fresh)
@@ -479,8 +479,9 @@ def validate(
     text_report = feedback.lines
     if svrl_path is not None:
         _write_svrl(svrl_path, report)
+    summary = report.summary()  # 10,000 findings with the rules: counted once
     if not quiet:
-        text_report.append(report.summary())
+        text_report.append(summary)
     if report_format != "text" or report_path is not None:
         if report_format == "json":
             text = reports.to_json(report)
@@ -493,7 +494,7 @@ def validate(
         else:
             _write_report(report_path, text)
     if not quiet:
-        _emit(report.summary())
+        _emit(summary)
         hint = _update_hint(report)
         if hint:
             _emit(hint)

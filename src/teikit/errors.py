@@ -80,7 +80,17 @@ class Diagnostic:
 
     def format(self) -> str:
         """``path:line:col: severity: message [source:code]``, one line."""
-        message = printable(" ".join(self.message.split()))  # never more than one line
+        message = self.message
+        # Never more than one line. Most messages have single spaces and no other
+        # whitespace (which is all unprintable), and need no new string.
+        if (
+            "  " in message
+            or message[:1] == " "
+            or message[-1:] == " "
+            or not message.isprintable()
+        ):
+            message = " ".join(message.split())
+        message = printable(message)
         source, code = self.source, self.code
         tag = f"{source}:{code}" if source and code else source or code
         suffix = f" [{printable(tag)}]" if tag else ""

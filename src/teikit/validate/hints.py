@@ -102,6 +102,8 @@ def update_hint(diagnostics: Iterable[Diagnostic]) -> str:
     releases: set[str] = set()
     newest_seen: dict[str, str] = {}  # read once, not for each diagnostic
     for diagnostic in diagnostics:
+        if diagnostic.source != "rng":
+            continue  # only a RELAX NG finding names a release (see _older_release)
         new = newer_tei_names(diagnostic, newest_seen)
         if new:
             names.update(new)
