@@ -876,3 +876,34 @@ def test_export_all_reports_the_formats_of_a_worker_that_died(tmp_path, monkeypa
     assert (tmp_path / "all" / "places.geojson").is_file()
     assert not (tmp_path / "all" / "edition.jsonld").exists()
     assert not (tmp_path / "all" / "network.gexf").exists()
+
+
+def test_json_exports_are_what_json_dump_writes(tmp_path):
+    """GeoJSON and JSON-LD are written by teikit's own indenting encoder: the same
+    bytes as ``json.dump(ensure_ascii=False, indent=2)``, escapes, numbers, empty
+    containers, lists of strings and objects written at many places included."""
+    import random
+
+    from teikit.exports.common import write_json
+
+    shared = {"id": "l1", "title": 'say "hi"\n', "n": [1, 2.5]}
+    values = [
+        "", "é😀", 'q"\\/\x00\x1f\x7f\u2028', 0, -3, 10**30, 1.5, -0.0, 1e300, float("nan"),
+        float("inf"), -float("inf"), True, False, None, [], {}, (), ["a", "b"], ["a", 1, "b"],
+        ("t", None), {"k": []}, {3: "int", 2.5: "float", False: "bool", None: "none"},
+    ]  # fmt: skip
+    rnd = random.Random(7)
+
+    def nested(depth: int) -> object:
+        if depth > 3 or rnd.random() < 0.3:
+            return rnd.choice(values)
+        if rnd.random() < 0.5:
+            return [nested(depth + 1) for _ in range(rnd.randrange(4))] + [shared]
+        return {f"k{n}\t": nested(depth + 1) for n in range(rnd.randrange(4))}
+
+    for n in range(300):
+        data = {"values": values, "nested": nested(0), "again": [shared, {"x": shared}]}
+        path = write_json(tmp_path / f"{n}.json", data, repeated=[shared, shared["n"]])[0]
+        assert path.read_text("utf-8") == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    with pytest.raises(TypeError):
+        write_json(tmp_path / "set.json", {"a": {1, 2}})

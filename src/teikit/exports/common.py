@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -86,18 +86,137 @@ def write_xml(path: str | os.PathLike[str], tree: etree._ElementTree) -> list[Pa
     return [write_bytes(path, xml_bytes(tree))]
 
 
-def write_json(path: str | os.PathLike[str], data: Any) -> list[Path]:
+def write_json(
+    path: str | os.PathLike[str], data: Any, repeated: Iterable[object] = ()
+) -> list[Path]:
     """The one file of a JSON format's ``write``, as :func:`json_text` gives it but
-    streamed: the text of a large index (hundreds of MB) is never held whole."""
+    streamed: the text of a large index (hundreds of MB) is never held whole.
+    ``repeated``: dicts or lists that occur many times in ``data`` (a letter
+    described at every place that names it), each encoded once per depth."""
 
     def produce(handle: BinaryIO) -> None:
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n", write_through=False)
-        json.dump(data, text, ensure_ascii=False, indent=2)
-        text.write("\n")
-        text.flush()
-        text.detach()  # the caller closes the file
+        pieces: list[str] = []
+
+        def flush() -> None:
+            if len(pieces) >= 4096:
+                handle.write("".join(pieces).encode("utf-8"))
+                pieces.clear()
+
+        _IndentedJson(pieces, flush, repeated).encode(data, 0)
+        pieces.append("\n")
+        handle.write("".join(pieces).encode("utf-8"))
 
     return [write_streamed(path, produce)]
+
+
+class _IndentedJson:
+    """``json.dump(data, ensure_ascii=False, indent=2)`` as pieces of text, the same
+    bytes: the standard library's encoder is pure Python once it indents (a
+    generator per level, each piece handed up through all of them), this one
+    appends the C encoder's strings and numbers to one list. Each object of
+    ``repeated`` is encoded once per depth and its text reused."""
+
+    def __init__(
+        self, out: list[str], flush: Callable[[], None], repeated: Iterable[object]
+    ) -> None:
+        self.out = out
+        self.flush = flush
+        self.repeated = {id(obj) for obj in repeated}
+        self.memo: dict[tuple[int, int], str] = {}
+        self.string = json.encoder.encode_basestring  # the C one where there is one
+        self.pads = ["\n"]
+
+    def pad(self, level: int) -> str:
+        pads = self.pads
+        while len(pads) <= level:
+            pads.append("\n" + "  " * len(pads))
+        return pads[level]
+
+    def encode(self, obj: Any, level: int) -> None:
+        out = self.out
+        if isinstance(obj, str):
+            out.append(self.string(obj))
+        elif obj is None:
+            out.append("null")
+        elif obj is True:
+            out.append("true")
+        elif obj is False:
+            out.append("false")
+        elif isinstance(obj, int):
+            out.append(int.__repr__(obj))
+        elif isinstance(obj, float):
+            out.append(_float_text(obj))
+        elif isinstance(obj, dict | list | tuple):
+            if id(obj) in self.repeated:
+                key = (id(obj), level)
+                text = self.memo.get(key)
+                if text is None:
+                    self.out = []
+                    self._container(obj, level)
+                    text = self.memo[key] = "".join(self.out)
+                    self.out = out
+                out.append(text)
+            else:
+                self._container(obj, level)
+        else:
+            raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+    def _container(self, obj: dict[Any, Any] | list[Any] | tuple[Any, ...], level: int) -> None:
+        out = self.out
+        if not obj:
+            out.append("{}" if isinstance(obj, dict) else "[]")
+            return
+        inner = self.pad(level + 1)
+        first = True
+        if isinstance(obj, dict):
+            out.append("{")
+            for key, value in obj.items():
+                out.append(inner if first else "," + inner)
+                first = False
+                out.append(self.string(_key_text(key)))
+                out.append(": ")
+                self.encode(value, level + 1)
+                if level < 3:
+                    self.flush()
+            out.append(self.pad(level) + "}")
+        else:
+            out.append("[")
+            try:  # a list of strings (IRIs, names) in one join, no call per item
+                out.append(inner + ("," + inner).join(map(self.string, obj)))
+            except TypeError:  # not all strings: item by item
+                pass
+            else:
+                out.append(self.pad(level) + "]")
+                return
+            for value in obj:
+                out.append(inner if first else "," + inner)
+                first = False
+                self.encode(value, level + 1)
+                if level < 3:
+                    self.flush()
+            out.append(self.pad(level) + "]")
+
+
+def _float_text(value: float) -> str:
+    """A float as :mod:`json` writes it (``allow_nan``: NaN and Infinity)."""
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key: object) -> str:
+    """A dict key as :mod:`json` turns it into a string."""
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return _float_text(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 def output_directory(path: str | os.PathLike[str]) -> Path:

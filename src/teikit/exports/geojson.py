@@ -80,7 +80,14 @@ def _feature(
 
 def build_geojson(index: EntityIndex, options: ExportOptions | None = None) -> dict[str, Any]:
     """The FeatureCollection of the registered places of ``index``."""
-    options = options or ExportOptions()
+    return _geojson(index, options or ExportOptions())[0]
+
+
+def _geojson(
+    index: EntityIndex, options: ExportOptions
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """:func:`build_geojson`, and the letters' descriptions, each a dict that is
+    written at every place that names the letter."""
     by_file = letters_by_file(index)
     files = frozenset(by_file)
     sent_from: dict[str, list[Letter]] = {}  # place key -> letters sent from it, in order
@@ -95,7 +102,8 @@ def build_geojson(index: EntityIndex, options: ExportOptions | None = None) -> d
         for p in index.places
         if p.registered
     ]
-    return {"type": "FeatureCollection", "@context": LPF_CONTEXT, "features": features}
+    collection = {"type": "FeatureCollection", "@context": LPF_CONTEXT, "features": features}
+    return collection, list(described.values())
 
 
 def write(
@@ -105,4 +113,5 @@ def write(
     options: ExportOptions,
 ) -> list[Path]:
     """Write the places of ``index`` as GeoJSON to ``output``."""
-    return write_json(output, build_geojson(index, options))
+    data, described = _geojson(index, options)
+    return write_json(output, data, repeated=described)

@@ -94,7 +94,7 @@ def _message(
     letter: Letter,
     index: EntityIndex,
     options: ExportOptions,
-    mentioned: dict[str, list[Entry]],
+    mentioned: dict[str, list[str]],
 ) -> dict[str, Any]:
     node: dict[str, Any] = {
         "@id": letter_iri(letter, options),
@@ -117,14 +117,20 @@ def _message(
     places = [index.get(p.key) for p in letter.places_sent if p.key]
     if places and places[0] is not None:
         node["locationCreated"] = entry_iri(places[0], options)
-    node["mentions"] = [entry_iri(e, options) for e in mentioned.get(letter.file, [])]
+    node["mentions"] = mentioned.get(letter.file, [])
     return node
 
 
 def build_jsonld(index: EntityIndex, options: ExportOptions | None = None) -> dict[str, Any]:
     """The JSON-LD document: one graph of messages and the registered entities."""
     options = options or ExportOptions()
-    mentioned = text_mentions(e for e in index.entries if e.registered)
+    # For each file, the IRIs of the entries its text mentions (an entry's IRI
+    # made once, not at each of the letters that mention it).
+    iris: dict[int, str] = {}
+    mentioned = {
+        file: [iris.get(id(e)) or iris.setdefault(id(e), entry_iri(e, options)) for e in entries]
+        for file, entries in text_mentions(e for e in index.entries if e.registered).items()
+    }
     graph = [_message(lt, index, options, mentioned) for lt in index.letters]
     graph += [_entity(e, options) for e in index.entries if e.registered]
     return {"@context": CONTEXT, "@graph": graph}
