@@ -854,28 +854,23 @@ def test_export_all_with_workers_reports_a_mentions_csv_it_cannot_write(tmp_path
     assert "mentions.csv: is a directory" in reported[2][1][1]
 
 
-def test_export_all_reports_the_formats_of_a_worker_that_died(tmp_path, monkeypatch):
-    """A writers' worker that dies costs its formats, reported as errors; the
-    other formats are written."""
+def test_export_all_reports_the_formats_of_a_helper_that_died(tmp_path, monkeypatch):
+    """A network helper that dies costs its formats (GEXF, and CSV, whose network
+    tables it writes), reported as errors; the other formats are written."""
     from teikit import exports
 
-    write_group = exports._write_group
-
-    def dying(group, *args):
-        if Format.JSONLD in group:
-            os._exit(3)
-        return write_group(group, *args)
-
-    monkeypatch.setattr(exports, "_write_group", dying)
+    monkeypatch.setattr(exports, "_HELPER", "import os; os._exit(3)")
     findings: list = []
     export(TEI, tmp_path / "all", "all", findings=findings, jobs=2)
-    failed = sorted(d.message.split()[0] for d in findings if d.code == "export-failed")
-    assert failed == ["cmif", "gexf", "jsonld"]  # the worker's group
+    failed = {d.message.split()[0]: d.message for d in findings if d.code == "export-failed"}
+    assert sorted(failed) == ["cmif", "csv", "gexf"]  # CMIF: no e-mail given
+    assert "exited with status 3" in failed["gexf"]
     assert (tmp_path / "all" / "csv" / "mentions.csv").is_file()
     assert (tmp_path / "all" / "txt").is_dir()
     assert (tmp_path / "all" / "places.geojson").is_file()
-    assert not (tmp_path / "all" / "edition.jsonld").exists()
+    assert (tmp_path / "all" / "edition.jsonld").is_file()
     assert not (tmp_path / "all" / "network.gexf").exists()
+    assert not (tmp_path / "all" / "csv" / "edges.csv").exists()
 
 
 def test_json_exports_are_what_json_dump_writes(tmp_path):

@@ -30,22 +30,25 @@ import dataclasses
 import enum
 import hashlib
 import importlib
-import math
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from teikit.batch import OnStep, WorkerFailure, isolation, pipeline
+from teikit.batch import OnStep, WorkerFailure, _crash_reason
 from teikit.document import Document, load
 from teikit.edition import Config, DocumentFacts, Edition, as_edition
 from teikit.errors import Diagnostic, Severity, TeikitError, UsageError
 from teikit.exports.cmif import CmifOptions, cmif_check, letter_findings
 from teikit.exports.common import ExportError, ExportOptions, output_directory
-from teikit.exports.network import Network, build_network
+from teikit.exports.network import Network, NetworkParts, build_network, gather_network
 from teikit.exports.text import reading_order as text_order
 from teikit.exports.text import render, render_both
 from teikit.index import EntityIndex, build_index
@@ -412,27 +415,26 @@ def export_all(
         shutil.rmtree(stage, ignore_errors=True)
 
 
-# The formats of ``--to all`` in two groups written at the same time (with ``jobs``
-# > 1): a worker forked from this process writes the first while this process
-# writes the second. The network (CSV and GEXF) and CSV's mentions.csv (which
-# reads every occurrence's texts: see _write_mentions) are made before the fork;
-# the groups are what is left, about equal. The texts are written already and
-# only moved into place, here.
+# The formats of ``--to all`` that this process writes one after another, in
+# this order, when there is one job (or no helper): see _write_all.
 _WRITER_GROUPS = (
     (Format.JSONLD, Format.CMIF, Format.GEXF),
     (Format.GEOJSON, Format.CSV),
 )
 
 
+_Failure = tuple[type[TeikitError], str, tuple[Diagnostic, ...]]
+
+
 @dataclass
 class _Outcome:
     """What writing one format of ``--to all`` gave: the files, the findings, and
     the error that stopped it (its class, message and diagnostics: it travels
-    from a worker)."""
+    from a helper process)."""
 
     written: list[Path]
     findings: list[Diagnostic]
-    failure: tuple[type[TeikitError], str, tuple[Diagnostic, ...]] | None = None
+    failure: _Failure | None = None
 
 
 def _write_group(
@@ -441,18 +443,12 @@ def _write_group(
     target: Path,
     options: ExportOptions,
     network: Network | None = None,
-    early: dict[Format, _Outcome] | None = None,
 ) -> dict[Format, _Outcome]:
     """Write ``formats`` of :data:`ALL_OUTPUTS` into ``target``, one after another
-    (``network``: made already; else made here when a format needs it; ``early``:
-    what was written of a format already, see :func:`_write_mentions`)."""
+    (``network``: made already; else made here when a format needs it)."""
     done: dict[Format, _Outcome] = {}
     for chosen in formats:
         name = ALL_OUTPUTS[chosen]
-        before = (early or {}).get(chosen)
-        if before is not None and before.failure is not None:
-            done[chosen] = before
-            continue
         outcome = done[chosen] = _Outcome([], [])
         if chosen is Format.CMIF and not once.index.letters:
             outcome.findings.append(
@@ -467,32 +463,109 @@ def _write_group(
             if network is None and chosen in (Format.CSV, Format.GEXF):
                 network = build_network(once.index, options.min_co_mentions)
             outcome.written = _write_one(
-                chosen,
-                once,
-                network,
-                target / name,
-                options,
-                outcome.findings,
-                mentions=before.written[0] if before is not None else None,
+                chosen, once, network, target / name, options, outcome.findings
             )
         except TeikitError as exc:
             outcome.failure = (type(exc), exc.message, exc.diagnostics)
     return done
 
 
-def _write_mentions(once: _ReadOnce, target: Path) -> dict[Format, _Outcome]:
-    """CSV's mentions.csv, written before the writers' worker is forked: it reads
-    every occurrence's path, text and snippet, and a read writes the object's
-    reference count, so that once the worker shares the index's pages the walk
-    would copy them all (about 300 MB of a 5,000-letter edition's index)."""
-    from teikit.exports import csv as csv_writer
-
-    outcome = _Outcome([], [])
+def _attempt(
+    outcome: _Outcome, write: Callable[[], list[Path]], failed: _Failure | None = None
+) -> None:
+    """One part of a format: ``write()``'s files added to ``outcome``, or the error
+    that stopped it (``failed``: the part failed already, elsewhere). A format
+    stops at its first part that fails, as when it is written whole."""
+    if outcome.failure is not None:
+        return
+    if failed is not None:
+        outcome.failure = failed
+        return
     try:
-        outcome.written = [csv_writer.write_mentions(once.index, target / ALL_OUTPUTS[Format.CSV])]
+        outcome.written += write()
     except TeikitError as exc:
         outcome.failure = (type(exc), exc.message, exc.diagnostics)
-    return {Format.CSV: outcome}
+
+
+def _write_network(parts: NetworkParts, target: Path, title: str) -> dict[Format, _Outcome]:
+    """What the helper writes (see :func:`_write_all`): the network made from
+    ``parts``, as GEXF and as CSV's two network tables."""
+    from teikit.exports import csv as csv_writer
+    from teikit.exports import gexf
+
+    network = parts.network()
+    graphs, tables = _Outcome([], []), _Outcome([], [])
+    _attempt(graphs, lambda: gexf.write_network(network, target / ALL_OUTPUTS[Format.GEXF], title))
+    _attempt(tables, lambda: csv_writer.write_network(network, target / ALL_OUTPUTS[Format.CSV]))
+    return {Format.GEXF: graphs, Format.CSV: tables}
+
+
+def _network_helper() -> None:
+    """The helper's life (see :data:`_HELPER`): what to write from standard input,
+    what it gave (:func:`_write_network`) to standard output, both pickled."""
+    parts, target, title = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(_write_network(parts, target, title)))
+    sys.stdout.buffer.flush()
+
+
+# How the helper process is started: a fresh interpreter given this one's import
+# path (its arguments), not a fork, and not multiprocessing's spawn (which runs a
+# caller's unguarded main script again).
+_HELPER = (
+    "import sys; sys.path[:0] = sys.argv[1:]; "
+    "from teikit.exports import _network_helper; _network_helper()"
+)
+
+
+class _Helper:
+    """The process that makes the network and writes GEXF and CSV's network tables
+    while this one writes the other formats (see :func:`_write_all`)."""
+
+    def __init__(self, parts: NetworkParts, target: Path, title: str) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish
+        path = [p for p in sys.path if p]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HELPER, *path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+        )
+        job = pickle.dumps((parts, target, title), pickle.HIGHEST_PROTOCOL)
+
+        def send() -> None:  # while the helper starts: it reads once it has imported
+            with contextlib.suppress(OSError):
+                self.process.stdin.write(job)  # type: ignore[union-attr]
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()  # type: ignore[union-attr]
+
+        self.sender = threading.Thread(target=send, daemon=True)
+        self.sender.start()
+
+    def finish(self) -> dict[Format, _Outcome]:
+        """What the helper wrote; when it died, its formats failed, saying why."""
+        try:
+            answer = self.process.stdout.read()  # type: ignore[union-attr]
+            code = self.process.wait()
+            self.sender.join()
+            if code == 0:
+                with contextlib.suppress(Exception):  # not what it should say: it failed
+                    return pickle.loads(answer)
+            message = WorkerFailure("crash", _crash_reason(code, self.log)).message("the export")
+            return {f: _Outcome([], [], (ExportError, message, ())) for f in _HELPED}
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdout, self.process.stdin, self.log):
+            with contextlib.suppress(OSError, AttributeError):
+                stream.close()  # type: ignore[union-attr]
+
+
+# What the helper writes: GEXF, and CSV's edges.csv and edge_letters.csv.
+_HELPED = (Format.GEXF, Format.CSV)
 
 
 def _write_all(
@@ -502,48 +575,40 @@ def _write_all(
     findings: list[Diagnostic] | None,
     jobs: int = 1,
 ) -> list[Path]:
-    """Every format of :data:`ALL_OUTPUTS` into ``target`` (see :func:`export_all`);
-    with ``jobs`` > 1, the two groups of :data:`_WRITER_GROUPS` at the same time,
-    the first in a forked worker (each writer reads the index, none changes it)."""
+    """Every format of :data:`ALL_OUTPUTS` into ``target`` (see :func:`export_all`).
+
+    With ``jobs`` > 1 a helper process makes the network (the co-mention pairs:
+    the largest piece of work after the reading) and writes what is made of it
+    (GEXF, CSV's edges.csv and edge_letters.csv) while this process writes the
+    rest. The helper is a fresh interpreter sent what the network is made of
+    (:class:`NetworkParts`, a few MB), not a fork: a fork would share the index's
+    pages, and each page either process then reads an object on (a read writes
+    its reference count) would be copied, hundreds of MB for mentions.csv."""
     done = _write_group((Format.TXT, Format.MD), once, target, options)
-
-    def lost(group: tuple[Format, ...], failure: WorkerFailure) -> dict[Format, _Outcome]:
-        message = failure.message("the export")
-        return {f: _Outcome([], [], (ExportError, message, ())) for f in group}
-
-    network: Network | None = None  # made once for CSV and GEXF, in either group
-    with contextlib.suppress(TeikitError):  # else each group that needs it tries
-        network = build_network(once.index, options.min_co_mentions)  # and reports it
-    if jobs > 1 and isolation():
-        forked = _WRITER_GROUPS[0]
-        early = _write_mentions(once, target)
-
-        def prepare(
-            group: tuple[Format, ...],
-        ) -> tuple[dict[Format, _Outcome] | None, tuple[Format, ...] | None]:
-            if group is forked:
-                return None, group  # to the worker
-            return _write_group(group, once, target, options, network, early), None
-
-        def take(
-            group: tuple[Format, ...],
-            mine: dict[Format, _Outcome] | None,
-            theirs: dict[Format, _Outcome] | None,
-        ) -> None:
-            done.update(mine or theirs or {})
-
-        pipeline(
-            _WRITER_GROUPS,
-            prepare,
-            lambda group: _write_group(group, once, target, options, network),
-            take,
-            jobs=1,
-            timeout=math.inf,  # writers do not hang: no watchdog
-            on_failure=lost,
-        )
-    else:
+    parts: NetworkParts | None = None
+    with contextlib.suppress(TeikitError):  # else each format that needs it tries
+        parts = gather_network(once.index, options.min_co_mentions)  # and reports it
+    helper: _Helper | None = None
+    if jobs > 1 and parts is not None:
+        with contextlib.suppress(OSError):  # no interpreter to start: all here
+            helper = _Helper(parts, target, once.index.title)
+    if helper is None:
+        network = parts.network() if parts is not None else None
         for group in _WRITER_GROUPS:
             done.update(_write_group(group, once, target, options, network))
+    else:
+        try:
+            done.update(_write_rest(once, target, options))
+            theirs = helper.finish()
+        finally:
+            helper.close()
+        done[Format.GEXF] = theirs[Format.GEXF]
+        tables, network_tables = done[Format.CSV], theirs[Format.CSV]
+        # CSV as written whole: its tables, mentions.csv, then the network's tables,
+        # stopped by the first that fails (and then no file listed)
+        _attempt(tables, lambda: network_tables.written, network_tables.failure)
+        if tables.failure is not None:
+            tables.written = []
     written: list[Path] = []
     first_failure: TeikitError | None = None
     for chosen, name in ALL_OUTPUTS.items():  # in the order they were written one by one
@@ -567,6 +632,23 @@ def _write_all(
     return written
 
 
+def _write_rest(once: _ReadOnce, target: Path, options: ExportOptions) -> dict[Format, _Outcome]:
+    """What this process writes while the helper writes the network (see
+    :func:`_write_all`): JSON-LD, CMIF, GeoJSON, and CSV but for its network
+    tables (mentions.csv first, the largest: the outcome lists it after the
+    other tables, as CSV's writer does)."""
+    from teikit.exports import csv as csv_writer
+
+    done = _write_group((Format.JSONLD, Format.CMIF, Format.GEOJSON), once, target, options)
+    folder = target / ALL_OUTPUTS[Format.CSV]
+    mentions, tables = _Outcome([], []), _Outcome([], [])
+    _attempt(mentions, lambda: [csv_writer.write_mentions(once.index, folder)])
+    _attempt(tables, lambda: csv_writer.write_tables(once.index, folder), mentions.failure)
+    tables.written += mentions.written
+    done[Format.CSV] = tables
+    return done
+
+
 def _write_one(
     chosen: Format,
     once: _ReadOnce,
@@ -574,14 +656,13 @@ def _write_one(
     output: Path,
     options: ExportOptions,
     findings: list[Diagnostic] | None,
-    mentions: Path | None = None,
 ) -> list[Path]:
     writer = importlib.import_module(chosen.module)
     if chosen in (Format.TXT, Format.MD):
         place = writer.place_staged if once.staged else writer.write_rendered
         return place(once.texts[chosen], output, options, markdown=chosen is Format.MD)
     if chosen is Format.CSV:
-        return writer.write([], once.index, output, options, network=network, mentions=mentions)
+        return writer.write([], once.index, output, options, network=network)
     if chosen is Format.GEXF:
         return writer.write([], once.index, output, options, network=network)
     return _write(chosen, once.headers, once.index, output, options, findings)

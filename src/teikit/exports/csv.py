@@ -37,7 +37,9 @@ from teikit.exports.common import (
 from teikit.exports.network import Network, build_network
 from teikit.index import EntityIndex, Entry, Party
 
-__all__ = ["JOIN", "cell_text", "write", "write_mentions"]
+__all__ = [
+    "JOIN", "cell_text", "write", "write_mentions", "write_network", "write_tables",
+]  # fmt: skip
 
 JOIN = " | "
 
@@ -328,6 +330,15 @@ def write(
     mentions.csv written already (:func:`write_mentions`), listed in its place."""
     folder = output_directory(output)
     network = network if network is not None else build_network(index, options.min_co_mentions)
+    written = write_tables(index, folder)
+    written.append(mentions if mentions is not None else write_mentions(index, folder))
+    return written + write_network(network, folder)
+
+
+def write_tables(index: EntityIndex, output: str | os.PathLike[str]) -> list[Path]:
+    """Write the letters' and the entities' tables into the directory ``output``
+    (see :func:`write`)."""
+    folder = output_directory(output)
     tables: list[tuple[str, Sequence[str], Iterable[Row]]] = [
         ("letters.csv", LETTER_COLUMNS, letter_rows(index))
     ]
@@ -343,12 +354,18 @@ def write(
         if kind in ("event", "term") and not index.of_type(kind):
             continue
         tables.append((f"{plural}.csv", ENTITY_COLUMNS[kind], entity_rows(index, kind)))
-    written = [write_table(folder / name, header, rows) for name, header, rows in tables]
-    # The three tables that grow with the edition, made as text (the same bytes).
-    written.append(mentions if mentions is not None else write_mentions(index, folder))
-    for name, header, lines in (
-        ("edges.csv", EDGE_COLUMNS, edge_lines(network)),
-        ("edge_letters.csv", EDGE_LETTER_COLUMNS, edge_letter_lines(network)),
-    ):
-        written.append(write_lines(folder / name, header, lines))
-    return written
+    return [write_table(folder / name, header, rows) for name, header, rows in tables]
+
+
+def write_network(network: Network, output: str | os.PathLike[str]) -> list[Path]:
+    """Write edges.csv and edge_letters.csv into the directory ``output`` (see
+    :func:`write`): the two tables that grow with the edition, made as text (the
+    same bytes as their rows through :func:`write_table`)."""
+    folder = output_directory(output)
+    return [
+        write_lines(folder / name, header, lines)
+        for name, header, lines in (
+            ("edges.csv", EDGE_COLUMNS, edge_lines(network)),
+            ("edge_letters.csv", EDGE_LETTER_COLUMNS, edge_letter_lines(network)),
+        )
+    ]

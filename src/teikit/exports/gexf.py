@@ -27,7 +27,9 @@ from teikit.exports.common import ExportOptions, write_streamed
 from teikit.exports.network import CoMentions, Edge, Network, Node, build_network
 from teikit.index import EntityIndex
 
-__all__ = ["CO_MENTIONS_SUFFIX", "GEXF_NS", "co_mentions_path", "write", "write_graph"]
+__all__ = [
+    "CO_MENTIONS_SUFFIX", "GEXF_NS", "co_mentions_path", "write", "write_graph", "write_network",
+]  # fmt: skip
 
 GEXF_NS = "http://gexf.net/1.3"
 G = f"{{{GEXF_NS}}}"
@@ -212,7 +214,11 @@ def write(
     """Write the correspondence graph to ``output`` and the co-mention graph next to
     it (:func:`co_mentions_path`), each streamed."""
     network = network if network is not None else build_network(index, options.min_co_mentions)
-    title = index.title
+    return write_network(network, output, index.title)
+
+
+def write_network(network: Network, output: str | os.PathLike[str], title: str) -> list[Path]:
+    """:func:`write` of a network made already (``title``: the edition's)."""
     letters = network.correspondence
     # A correspondent without a registered counterpart is still a node.
     correspondents = {e.source for e in letters} | {e.target for e in letters}

@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 
 from teikit.index import EntityIndex
 
-__all__ = ["CoMentions", "Edge", "Network", "Node", "build_network"]
+__all__ = [
+    "CoMentions",
+    "Edge",
+    "Network",
+    "NetworkParts",
+    "Node",
+    "build_network",
+    "gather_network",
+]
 
 TEXT_PARTS = frozenset({"body", "note", "front", "back"})
 KEPT_CACHED = 4_000_000  # kept edges held after the first pass (~40 MB as arrays)
@@ -174,7 +182,35 @@ class Network:
         return list(self.iter_edges())
 
 
+@dataclass
+class NetworkParts:
+    """What the network is made of, read from the index (each occurrence once):
+    plain data that pickles, so that another process can make the
+    :class:`Network` (:meth:`network`: the co-mention pairs, most of the work)
+    without the index."""
+
+    # The fields of a Node for each registered entry, in the index's order.
+    candidates: list[tuple[str, str, str, int, int, int]]
+    correspondence: list[Edge]  # sorted, each edge's letters sorted
+    linked: set[str]  # the ids of the entries that sent, received or are in an edge
+    ids: list[str]  # entity ids by rank (sorted)
+    letter_ids: list[str]  # letter ids by rank (sorted)
+    mentioned: list[list[int]]  # for each letter, the ranks its text mentions, ascending
+    min_co_mentions: int
+
+    def network(self) -> Network:
+        co_mentions = CoMentions(self.ids, self.letter_ids, self.mentioned, self.min_co_mentions)
+        in_network = self.linked | co_mentions.node_ids
+        nodes = [Node(*fields) for fields in self.candidates if fields[0] in in_network]
+        return Network(nodes, self.correspondence, co_mentions)
+
+
 def build_network(index: EntityIndex, min_co_mentions: int = 2) -> Network:
+    return gather_network(index, min_co_mentions).network()
+
+
+def gather_network(index: EntityIndex, min_co_mentions: int = 2) -> NetworkParts:
+    """What :func:`build_network` reads of ``index``."""
     by_key = {e.key: e for e in index.entries if e.registered}
     sent: dict[str, set[str]] = defaultdict(set)
     received: dict[str, set[str]] = defaultdict(set)
@@ -202,28 +238,30 @@ def build_network(index: EntityIndex, min_co_mentions: int = 2) -> Network:
         for o in entry.occurrences:
             if o.where in TEXT_PARTS and o.file in letter_files:
                 mentioned[letter_rank[letter_files[o.file]]].add(rank[entry.key])
-    co_mentions = CoMentions(
-        [e.id for e in ranked], letter_ids, [sorted(m) for m in mentioned], min_co_mentions
-    )
-    del mentioned
-    in_network = (
-        {by_key[k].id for pair in correspondence for k in pair}
-        | {by_key[k].id for k in (*sent, *received) if k in by_key}
-        | co_mentions.node_ids
-    )
-    nodes = [
-        Node(
-            id=e.id,
-            label=e.name,
-            type=e.type,
-            letters_sent=len(sent.get(e.key, ())),
-            letters_received=len(received.get(e.key, ())),
-            mentions=len(e.occurrences),
+    linked = {by_key[k].id for pair in correspondence for k in pair} | {
+        by_key[k].id for k in (*sent, *received) if k in by_key
+    }
+    candidates = [
+        (
+            e.id,
+            e.name,
+            e.type,
+            len(sent.get(e.key, ())),
+            len(received.get(e.key, ())),
+            len(e.occurrences),
         )
         for e in index.entries
-        if e.key in by_key and e.id in in_network
+        if e.key in by_key
     ]
     edges = sorted(correspondence.values(), key=lambda e: (e.source, e.target))
     for edge in edges:
         edge.letters.sort()
-    return Network(nodes, edges, co_mentions)
+    return NetworkParts(
+        candidates,
+        edges,
+        linked,
+        [e.id for e in ranked],
+        letter_ids,
+        [sorted(m) for m in mentioned],
+        min_co_mentions,
+    )
