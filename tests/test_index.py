@@ -615,3 +615,27 @@ def test_mentions_and_dates_in_one_pass_are_the_two_passes(edition_docs):
             two = (builder.mentions_of(doc, seen()), builder.dates_of(doc, seen()))
             assert one == two
         assert any(m and d for m, d in (builder.mentions_and_dates(d, seen()) for d in docs))
+
+
+@pytest.mark.parametrize("given", ["in order", "mentions reversed", "documents reversed"])
+def test_occurrences_are_in_document_order_however_they_were_merged(given):
+    """The index's occurrences, each entry's and each date's, are in the order of
+    the documents' files, then of each document: when everything was merged in
+    that order finish leaves them as they came, else it sorts them."""
+    from teikit.index import Indexer, _occurrence_order
+
+    edition = Edition.open(TEI)
+    if given == "mentions reversed":
+        mentions = edition.mentions
+        edition.mentions = lambda doc, mentions=mentions: reversed(list(mentions(doc)))  # type: ignore[method-assign]
+    indexer = Indexer(edition)
+    parts = [indexer.examine(doc) for doc in sorted(edition.order, key=indexer.builder.rel)]
+    for part in reversed(parts) if given == "documents reversed" else parts:
+        indexer.merge(part)
+    assert indexer._ordered is (given == "in order")
+    index = indexer.finish()
+    order = _occurrence_order({info.file: n for n, info in enumerate(index.documents)})
+    lists = [e.occurrences for e in index.entries] + [d.occurrences for d in index.dates]
+    assert sum(len(occurrences) > 1 for occurrences in lists) > 10
+    assert all(occurrences == sorted(occurrences, key=order) for occurrences in lists)
+    assert index == build_index(TEI)
