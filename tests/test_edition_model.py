@@ -554,3 +554,82 @@ def test_the_site_of_a_teicorpus_builds_without_its_pages(tmp_path):
     assert (out / "persons.html").is_file() and (out / "places.html").is_file()
     letters = (out / "downloads" / "data" / "csv" / "letters.csv").read_text(encoding="utf-8")
     assert [row.split(",")[0] for row in letters.splitlines()[1:]] == ["L1", "L2"]
+
+
+# --------------------------------------------------------------------------- register extracts
+
+BACKS = EDITIONS / "registers-in-every-back"
+
+
+def _entries_of(doc) -> list[tuple]:
+    from lxml import etree
+
+    from teikit.edition.registers import register_entries
+
+    return [
+        (el.get(f"{{{XML}}}id"), kind, scope, el.sourceline, etree.tostring(el, with_tail=False))
+        for el, kind, scope in register_entries(doc)
+    ]
+
+
+XML = "http://www.w3.org/XML/1998/namespace"
+
+
+def test_a_register_extract_gives_the_entries_of_its_document():
+    """Its lists, copied under their ancestors, give the same entries: ids, types,
+    scopes (a header's particDesc), source lines and content; nested places too,
+    and a list in sourceDesc is still no register."""
+    from teikit.edition.registers import register_extract
+
+    for path in sorted(BACKS.glob("*.xml")):
+        doc = load(path)
+        extract = register_extract(doc, "letter")
+        assert extract is not None and extract.path == doc.path and extract.kind == "letter"
+        assert _entries_of(extract) == _entries_of(doc)
+    assert [e[0] for e in _entries_of(load(BACKS / "letter-a.xml"))] == [
+        "narrator", "anna", "bruno", "vienna", "prater",
+    ]  # fmt: skip
+    assert register_extract(load(TEI / "letter-1954-06-22.xml"), "letter") is None
+
+
+def _entities_of(edition: Edition) -> list[tuple]:
+    from lxml import etree
+
+    return [
+        (
+            e.type, e.xml_id, e.id, e.scope, edition.key_of(e.doc), e.element.sourceline,
+            etree.tostring(e.element, with_tail=False), e.authorities, e.names(),
+            [(edition.key_of(d), el.sourceline) for d, el in e.copies],
+        )
+        for e in edition.registers
+    ]  # fmt: skip
+
+
+def test_an_edition_given_register_extracts_for_letters_has_the_same_entities():
+    """A build lets go the letters that only hold registers (each <back> repeating
+    them) and gives the model their extracts in their place: the same entities, in
+    the same order, with the same homes, copies and merged register."""
+    from lxml import etree
+
+    from teikit.edition import Glimpse, merged_register
+    from teikit.edition.registers import register_extract
+
+    paths = sorted(BACKS.glob("*.xml"))
+    whole = Edition([load(p) for p in paths], root=BACKS)
+    standing_in = []
+    glimpses = []
+    for path in paths:
+        doc = load(path)
+        kind = document_kind(doc)
+        if kind == "letter":
+            standing_in.append(register_extract(doc, kind))
+            glimpses.append(Glimpse.of(doc))
+        else:
+            standing_in.append(doc)
+    extracted = Edition(standing_in, root=BACKS, glimpses=glimpses)
+    assert [Path(d.path).name for d in extracted.documents] == ["places.xml"]
+    assert _entities_of(extracted) == _entities_of(whole)
+    assert extracted.kind(extracted.registers.get("anna").doc) == "letter"
+    assert etree.tostring(merged_register(extracted).tree) == etree.tostring(
+        merged_register(whole).tree
+    )

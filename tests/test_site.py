@@ -762,3 +762,36 @@ def test_an_export_that_fails_is_a_finding_and_the_edition_pages_are_still_made(
     assert not (tmp_path / "site" / "downloads" / "data" / "csv").exists()
     for name in ["index.html", "downloads.html", *REGISTER_PAGES]:
         assert (tmp_path / "site" / name).is_file()
+
+
+def test_letters_that_hold_registers_are_let_go_for_an_extract_of_their_lists(
+    tmp_path, monkeypatch
+):
+    """A letter that repeats the registers in its <back> is not held for them: the
+    model gets a copy of its lists, and the site is the one built with the letters
+    held (as it was before; the register file itself stays at hand)."""
+    from teikit.edition import Config
+    from teikit.site import build as module
+    from teikit.site.build import Builder
+    from teikit.site.outputs import BuildReport
+
+    source = FIXTURES / "edition" / "registers-in-every-back"
+    builder = Builder(source, BuildReport(out_dir=tmp_path), False, False, 1, False, None, True,
+                      None, config=Config())  # fmt: skip
+    files = sorted(source.glob("*.xml"))
+    read = builder._read(files, {path: path.name for path in files})
+    assert sorted(read.held) == ["places.xml"]
+    assert sorted(read.extracts) == ["letter-a.xml", "letter-b.xml"]
+
+    build_site(source, tmp_path / "let-go", pdf=False, jobs=1)
+    monkeypatch.setattr(module, "register_extract", lambda doc, kind: None)
+    build_site(source, tmp_path / "held", pdf=False, jobs=1)
+    let_go = {p.relative_to(tmp_path / "let-go") for p in (tmp_path / "let-go").rglob("*")}
+    held = {p.relative_to(tmp_path / "held") for p in (tmp_path / "held").rglob("*")}
+    assert let_go == held
+    assert "persons.html" in {p.name for p in held}
+    for rel in sorted(held):
+        if (tmp_path / "held" / rel).is_file() and rel.name != ".teikit-build.json":
+            assert (tmp_path / "let-go" / rel).read_bytes() == (
+                tmp_path / "held" / rel
+            ).read_bytes(), rel

@@ -54,7 +54,13 @@ from teikit.edition.mentions import (
     skipped_mention,
 )
 from teikit.edition.pointers import ID_ATTRIBUTES, Resolver, Target
-from teikit.edition.registers import ENTITY_TYPES, Entity, Registers, register_candidates
+from teikit.edition.registers import (
+    ENTITY_TYPES,
+    Entity,
+    RegisterExtract,
+    Registers,
+    register_candidates,
+)
 from teikit.errors import Diagnostic, LoadError, Severity, UsageError
 
 if TYPE_CHECKING:
@@ -190,8 +196,11 @@ class Edition:
         given = [*given, *(g.path for g in self.glimpses)]
         # The files as loaded (validated as files), and the documents they hold: a
         # teiCorpus is its own header and each TEI in it (see documents.parts).
-        self.files: list[Document] = list(documents)
-        self.documents: list[Document] = [p for d in self.files for p in _documents.parts(d)]
+        # Register extracts stand in for documents not held here, among the
+        # documents in their place, so that entities come in the same order.
+        sources = [p for d in documents for p in _documents.parts(d)]
+        self.files: list[Document] = [d for d in documents if not isinstance(d, RegisterExtract)]
+        self.documents: list[Document] = [d for d in sources if not isinstance(d, RegisterExtract)]
         self.failed: list[LoadError] = list(failed)  # files given that could not be loaded
         self.skipped: list[Diagnostic] = []  # XML files found that are not TEI
         self.follow = follow
@@ -224,7 +233,9 @@ class Edition:
         self.registers = Registers(particdesc=self.config.particdesc)
         if follow:
             self._follow_pointers()
-        for doc in self.all_documents:
+        for doc in [*sources, *self.extra]:
+            if isinstance(doc, RegisterExtract):  # its kind is the whole document's
+                self._kinds.setdefault(self.key_of(doc), doc.kind)
             self.registers.add(doc, self.key_of(doc), preferred=self.kind(doc) == "register")
         self.registers.finish()
         self.resolver = Resolver(

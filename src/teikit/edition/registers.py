@@ -30,6 +30,7 @@ import marshal
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +46,7 @@ __all__ = [
     "REGISTER_LISTS",
     "TYPE_INFO",
     "Entity",
+    "RegisterExtract",
     "Registers",
     "TypeInfo",
     "authority_uris",
@@ -52,6 +54,7 @@ __all__ = [
     "normal_uri",
     "register_candidates",
     "register_entries",
+    "register_extract",
 ]
 
 T = f"{{{TEI_NS}}}"
@@ -95,6 +98,7 @@ REGISTER_LISTS = frozenset(
 # Where an entry belongs to its document only (a play's cast, a text's setting).
 _DOCUMENT_SCOPES = frozenset({"particDesc", "settingDesc"})
 _LIST_TAGS = tuple(f"{T}{name}" for name in sorted(REGISTER_LISTS))
+_LIST_TAG_SET = frozenset(_LIST_TAGS)
 _ENTRY_TAGS = tuple(f"{T}{name}" for name in ENTRY_TYPES)
 _NS_LENGTH = len(T)
 _IDNO = f"{T}idno"
@@ -243,6 +247,47 @@ def _entries(doc: Document) -> Iterator[tuple[etree._Element, str, str, str]]:
             answer = decided[(parent, tag)] = None if skip or outside else (kind, scope)
         if answer is not None:
             yield el, ident, answer[0], answer[1]
+
+
+@dataclass
+class RegisterExtract(Document):
+    """The register lists of a document that is not held in memory, standing in for it
+    where the edition model takes its registers (see :func:`register_extract`).
+    ``kind``: the document's kind, decided on the whole document."""
+
+    kind: str = ""
+
+
+def register_extract(doc: Document, kind: str) -> RegisterExtract | None:
+    """A small document in place of ``doc`` for its registers: a copy of each of its
+    outermost register lists, under shallow copies of their ancestors, so that
+    :func:`register_entries` gives the same entries (ids, types, scopes, content and
+    source lines) as on ``doc`` itself, while the rest of ``doc`` can be let go (a
+    letter that repeats the register in its ``<back>``); None when ``doc`` holds no
+    register list."""
+    outermost = [
+        el
+        for el in doc.root.iter(*_LIST_TAGS)
+        if not any(a.tag in _LIST_TAG_SET for a in el.iterancestors())
+    ]
+    if not outermost:
+        return None
+    root = etree.Element(doc.root.tag, dict(doc.root.attrib), nsmap=doc.root.nsmap)
+    copies: dict[etree._Element, etree._Element] = {doc.root: root}
+    for el in outermost:
+        chain = [a for a in el.iterancestors()]
+        parent = root
+        for ancestor in reversed(chain):  # from the root down: each copied once
+            made = copies.get(ancestor)
+            if made is None:
+                made = copies[ancestor] = etree.SubElement(
+                    parent, ancestor.tag, dict(ancestor.attrib)
+                )
+            parent = made
+        copy = deepcopy(el)  # keeps the entries' source lines
+        copy.tail = None
+        parent.append(copy)
+    return RegisterExtract(doc.path, root.getroottree(), root, part=doc.part, kind=kind)
 
 
 def _ancestry(parent: etree._Element) -> tuple[bool, tuple[str, ...], str]:

@@ -26,7 +26,7 @@ from teikit import render
 from teikit import schemas as schema_lookup
 from teikit.batch import OnStep, Step, default_jobs, output_folder, release_freed_memory
 from teikit.batch import run as run_jobs
-from teikit.document import Document, load, read_regular
+from teikit.document import TEI_NS, Document, load, read_regular
 from teikit.edition import (
     Config,
     DocumentFacts,
@@ -37,8 +37,9 @@ from teikit.edition import (
     merged_register,
 )
 from teikit.edition.discovery import discover
-from teikit.edition.documents import corpus_members
+from teikit.edition.documents import corpus_members, document_kind
 from teikit.edition.documents import languages as languages_of
+from teikit.edition.registers import RegisterExtract, register_extract
 from teikit.errors import (
     BuildError,
     Diagnostic,
@@ -178,6 +179,8 @@ class _Read:
 
     held: dict[str, Document] = field(default_factory=dict)  # by name: kept in memory
     glimpses: list[Glimpse] = field(default_factory=list)  # of the documents let go
+    # by name: the register lists of documents let go that hold some
+    extracts: dict[str, RegisterExtract] = field(default_factory=dict)
     loaded: set[str] = field(default_factory=set)  # the names of all that loaded
     errors: dict[str, LoadError] = field(default_factory=dict)  # by name
     hashes: dict[str, str] = field(default_factory=dict)  # by name: of its bytes
@@ -185,6 +188,9 @@ class _Read:
     data: dict[str, bytes] = field(default_factory=dict)  # documents given without a file
     schemas: dict[str, str] = field(default_factory=dict)  # the schemas declared: hashes
     corpora: dict[str, int] = field(default_factory=dict)  # teiCorpus files: their TEI count
+
+
+_PREFIX_DEF = f"{{{TEI_NS}}}prefixDef"
 
 
 def profile_hash(config: Config) -> str:
@@ -387,8 +393,9 @@ class Builder:
         validated = self._validate(files, read, rel)
         if not read.loaded:
             raise BuildError("no document could be loaded", self.report.diagnostics, self.report)
+        at_hand: dict[str, Document] = {**read.held, **read.extracts}
         model = self.given or Edition(
-            [read.held[rel[p]] for p in files if rel[p] in read.held],
+            [at_hand[rel[p]] for p in files if rel[p] in at_hand],
             config=self.config,
             root=self.config.root or self.source,
             glimpses=read.glimpses,
@@ -480,13 +487,26 @@ class Builder:
                 members = corpus_members(doc)
                 if members:  # the model splits it into its documents: it must hold it
                     out.corpora[name] = len(members)
-                if (
-                    str(path) in given
-                    or name in out.data
-                    or members
-                    or needed_at_hand(doc, self.config, self.config.root or self.source)
-                ):
+                root = self.config.root or self.source
+                if str(path) in given or name in out.data or members:
                     out.held[name] = doc
+                elif needed_at_hand(doc, self.config, root):
+                    # A document that is at hand only for the register lists it holds
+                    # (a letter that repeats the registers in its <back>) leaves a copy
+                    # of its lists instead. A register file stays: it may be the
+                    # stylesheets' register document.
+                    kind = document_kind(doc, overrides=self.config.kinds, root=root)
+                    extract = None
+                    if (
+                        kind not in ("edition", "register")
+                        and next(doc.root.iter(_PREFIX_DEF), None) is None
+                    ):
+                        extract = register_extract(doc, kind)
+                    if extract is None:
+                        out.held[name] = doc
+                    else:
+                        out.extracts[name] = extract
+                        out.glimpses.append(Glimpse.of(doc))
                 else:
                     out.glimpses.append(Glimpse.of(doc))
             del doc
