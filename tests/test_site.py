@@ -768,8 +768,10 @@ def test_letters_that_hold_registers_are_let_go_for_an_extract_of_their_lists(
     tmp_path, monkeypatch
 ):
     """A letter that repeats the registers in its <back> is not held for them: the
-    model gets a copy of its lists, and the site is the one built with the letters
-    held (as it was before; the register file itself stays at hand)."""
+    model gets a copy of its lists. The register file is held until the registers
+    are merged for the stylesheets, then let go (its page's worker, and those that
+    make the merged register again, read it again). The site is the one built with
+    everything held, as it was before."""
     from teikit.edition import Config
     from teikit.site import build as module
     from teikit.site.build import Builder
@@ -783,9 +785,21 @@ def test_letters_that_hold_registers_are_let_go_for_an_extract_of_their_lists(
     assert sorted(read.held) == ["places.xml"]
     assert sorted(read.extracts) == ["letter-a.xml", "letter-b.xml"]
 
-    build_site(source, tmp_path / "let-go", pdf=False, jobs=1)
+    released: list[str] = []
+    release = module.Edition.release
+
+    def noting(model, docs):
+        docs = list(docs)
+        release(model, docs)
+        released.extend(Path(d.path).name for d in docs if d not in model.files)
+
+    monkeypatch.setattr(module.Edition, "release", noting)
+    build_site(source, tmp_path / "let-go", pdf=False, jobs=2)
+    # the register file, once the registers are merged for the stylesheets
+    assert released == ["places.xml"]
     monkeypatch.setattr(module, "register_extract", lambda doc, kind: None)
-    build_site(source, tmp_path / "held", pdf=False, jobs=1)
+    monkeypatch.setattr(module.Builder, "_let_registers_go", staticmethod(lambda e, r: None))
+    build_site(source, tmp_path / "held", pdf=False, jobs=2)
     let_go = {p.relative_to(tmp_path / "let-go") for p in (tmp_path / "let-go").rglob("*")}
     held = {p.relative_to(tmp_path / "held") for p in (tmp_path / "held").rglob("*")}
     assert let_go == held

@@ -366,6 +366,45 @@ class Edition:
         if self._last_doc is doc:
             self._last_doc, self._last_key = None, ""
 
+    def release(self, docs: Iterable[Document]) -> None:
+        """Let the trees of ``docs`` go (register files held for their entries, once
+        the index and the merged register are made): the model keeps a stand-in for
+        each, with its path, part, root and ids (an id names the stand-in's root), so
+        that pointers resolve and documents are named as before; its entities keep
+        their data and read their entries again where they are wanted
+        (:meth:`~teikit.edition.registers.Registers.elements`). Documents with a
+        prefixDef are kept (their patterns are read from the tree), and so is the
+        register document the stylesheets are given."""
+        stand_ins: dict[int, Document] = {}
+        for doc in docs:
+            if doc.part or next(doc.root.iter(f"{T}prefixDef"), None) is not None:
+                continue
+            if doc is self.__dict__.get("register_document"):
+                continue  # the stylesheets' register: the tree itself is wanted
+            root = etree.Element(doc.root.tag, dict(doc.root.attrib), nsmap=doc.root.nsmap)
+            stand_ins[id(doc)] = replace(
+                doc, tree=root.getroottree(), root=root, ids=dict.fromkeys(doc.ids, root)
+            )
+        if not stand_ins:
+            return
+        for doc in [*self.files, *self.extra]:
+            if id(doc) in stand_ins:  # the stand-in is keyed as the document was
+                self.key_of(stand_ins[id(doc)])
+        self.registers.let_go(stand_ins)
+        self.files = [stand_ins.get(id(d), d) for d in self.files]
+        self.documents = [stand_ins.get(id(d), d) for d in self.documents]
+        self.extra = [stand_ins.get(id(d), d) for d in self.extra]
+        self._all = []
+        self._by_path = {k: stand_ins.get(id(d), d) for k, d in self._by_path.items()}
+        self._by_doc_id = None
+        self._last_doc, self._last_key = None, ""
+        if "order" in self.__dict__:
+            self.__dict__["order"] = [stand_ins.get(id(d), d) for d in self.order]
+
+        for doc_id in stand_ins:
+            self._keys.pop(doc_id, None)
+        self.resolver.forget_answers()
+
     def _relpath_of(self, path: str) -> str:
         try:
             return Path(_abspath(path)).relative_to(self.root).as_posix()
@@ -824,8 +863,8 @@ def merged_register(edition: Edition) -> Document:
         div = etree.SubElement(body, f"{T}div", type=info.plural)
         etree.SubElement(div, f"{T}head").text = info.heading
         container = etree.SubElement(div, f"{T}{info.list}")
-        for entity in edition.registers.of_type(kind):
-            copy = deepcopy(entity.element)
+        for entity, element in edition.registers.elements(edition.registers.of_type(kind)):
+            copy = deepcopy(element)
             copy.tail = None
             for nested in [d for d in copy.iterdescendants() if d.tag in entries and d.get(XML_ID)]:
                 parent = nested.getparent()

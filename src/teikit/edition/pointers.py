@@ -157,6 +157,10 @@ class Resolver:
         self._by_ident: dict[str, list[tuple[str, _PrefixDef]]] | None = None
         self._counted = 0
 
+    def forget_answers(self) -> None:
+        """Forget the answers kept for every document (they hold documents' elements)."""
+        self._shared.clear()
+
     # -- prefixDef
 
     def _prefixes_of(self, doc: Document) -> list[_PrefixDef]:

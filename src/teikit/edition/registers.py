@@ -404,17 +404,23 @@ class Entity:
 
     ``element``/``doc`` are its home entry (the copy in a register file, else the
     first one found); ``copies`` every entry that writes it (one per letter
-    when the register is repeated in each ``<back>``).
+    when the register is repeated in each ``<back>``). ``ordinal``: the home
+    entry's place among its document's entries (:func:`register_entries`), by
+    which it is found again once its document's tree is let go
+    (:meth:`Registers.let_go`: then ``element`` is None, see
+    :meth:`Registers.elements`).
     """
 
     type: str
     xml_id: str
-    element: etree._Element
+    element: etree._Element | None
     doc: Document
     scope: str  # edition | document
     id: str = ""  # canonical: the xml:id, made unique when entities share one
-    copies: list[tuple[Document, etree._Element]] = field(default_factory=list)
+    copies: list[tuple[Document, etree._Element | None]] = field(default_factory=list)
     authorities: list[str] = field(default_factory=list)  # URIs as written, first seen first
+    ordinal: int = 0
+    kept_names: list[str] | None = None  # names(), taken before the tree was let go
 
     @property
     def normal_authorities(self) -> list[str]:
@@ -424,6 +430,8 @@ class Entity:
         """Every name of the entry (for matching ``@key`` by name): ``@n``, then its
         name elements' texts."""
         el = self.element
+        if el is None:
+            return list(self.kept_names or ())
         found = [el.get("n", "")]
         for child in el:
             name = localname(child)
@@ -462,7 +470,7 @@ class Registers:
         with_idno: set[etree._Element] | None = None
         merged, by_xml_id, by_element = self._merged, self._by_xml_id, self.by_element
         edition_wide = self.particdesc == "edition"
-        for el, written, kind, scope in _entries(doc):
+        for ordinal, (el, written, kind, scope) in enumerate(_entries(doc)):
             ident = written.strip()
             if not ident:
                 continue
@@ -473,13 +481,14 @@ class Registers:
                 scope = "edition"
             entity = merged.get((kind, ident)) if scope == "edition" else None
             if entity is None:
-                entity = Entity(kind, ident, el, doc, scope)
+                entity = Entity(kind, ident, el, doc, scope, ordinal=ordinal)
                 self.entities.append(entity)
                 by_xml_id.setdefault(ident, []).append(entity)
                 if scope == "edition":
                     merged[(kind, ident)] = entity
             elif preferred and entity.doc is not doc and _doc_key(entity) not in self._preferred:
-                entity.element, entity.doc = el, doc  # a register file's copy is the home
+                # a register file's copy is the home
+                entity.element, entity.doc, entity.ordinal = el, doc, ordinal
             entity.copies.append((doc, el))
             for uri in _authority_uris(el, el in with_idno):
                 if uri not in entity.authorities:
@@ -509,6 +518,43 @@ class Registers:
                 entity.id = candidate
                 taken.add(candidate)
         self._by_id = None
+
+    def let_go(self, stand_ins: Mapping[int, Document]) -> None:
+        """Keep nothing of the trees of some documents: ``stand_ins`` maps ``id(doc)``
+        of each to a document standing in for it (its path and part, no entries).
+        Their entities keep their data (names included) and that stand-in; their
+        home entries are read again where they are wanted (:meth:`elements`)."""
+        for entity in self.entities:
+            stand_in = stand_ins.get(id(entity.doc))
+            if stand_in is not None:
+                entity.kept_names = entity.names()
+                entity.doc, entity.element = stand_in, None
+            if any(id(d) in stand_ins for d, _ in entity.copies):
+                entity.copies = [
+                    (stand_ins[id(d)], None) if id(d) in stand_ins else (d, el)
+                    for d, el in entity.copies
+                ]
+        self.documents = [stand_ins.get(id(d), d) for d in self.documents]
+
+    def elements(self, entities: Iterable[Entity]) -> Iterator[tuple[Entity, etree._Element]]:
+        """Each of ``entities`` with its home entry: the element held, or, for a
+        document let go (:meth:`let_go`), the entry at its place in the file read
+        again (each file read once here, and let go after)."""
+        from teikit.document import load
+        from teikit.edition.documents import parts
+
+        again: dict[tuple[str, str], list[etree._Element]] = {}
+        for entity in entities:
+            el = entity.element
+            if el is None:
+                doc = entity.doc
+                where = (_doc_key(entity), doc.part)
+                found = again.get(where)
+                if found is None:
+                    read = [p for p in parts(load(doc.path)) if p.part == doc.part]
+                    found = again[where] = [e for e, _, _, _ in _entries(read[0])] if read else []
+                el = found[entity.ordinal]
+            yield entity, el
 
     # -- look-ups
 

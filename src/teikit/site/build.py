@@ -400,6 +400,7 @@ class Builder:
             root=self.config.root or self.source,
             glimpses=read.glimpses,
         )
+        del at_hand
         docs, facts, index, languages = self._gather(model, files, rel, read)
         hashes = read.hashes
         assign_pages(docs, self.report.diagnostics)
@@ -416,6 +417,8 @@ class Builder:
         everything = key_of(self.fingerprint, layout, sorted(hashes.items()))
         whole = self._edition_fresh(everything)
         entities = Entities(edition)
+        if self.given is None:
+            self._let_registers_go(edition, read)
         self.records = self.shop.records = Path(tempfile.mkdtemp(prefix=".teikit-", dir=self.out))
         pages = self._documents(edition, chrome, entities, hashes, layout, not whole)
         self._copies(edition, hashes)
@@ -882,6 +885,25 @@ class Builder:
                     else:
                         render.render(letter, "typst", register=register, params=words, edition=own)
         render.forget(letter)
+
+    @staticmethod
+    def _let_registers_go(edition: SiteEdition, read: _Read) -> None:
+        """With the registers merged for the stylesheets (and the index made), the
+        register files are not wanted whole here any more: the model keeps stand-ins
+        for them (:meth:`~teikit.edition.Edition.release`), their pages' workers read
+        them again, and so do the workers that make the merged register again. The
+        page workers fork without them (Schnitzler's five: some 75 MB)."""
+        if edition.register is not None or edition.register_doc is None:
+            return  # a register file is the stylesheets' register: it stays
+        model = edition.model
+        files = [d for d in edition.docs if d.doc is not None and d.kind == "register"]
+        files = [d for d in files if d.data is None and d.path.is_file()]
+        model.release(d.doc for d in files if d.doc is not None)
+        kept = {id(doc) for doc in model.files}
+        for d in files:
+            if id(d.doc) not in kept:
+                read.held.pop(d.file, None)
+                d.doc = None
 
     @staticmethod
     def _register_as_saxon(edition: SiteEdition) -> None:
