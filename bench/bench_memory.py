@@ -34,6 +34,7 @@ Nothing here is a test.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shlex
@@ -190,9 +191,11 @@ def breakdown(corpus: str) -> list[tuple[str, int]]:
         rel = {path: builder._rel(path) for path in files}
         read = builder._read(files, rel)
         held = f"{len(read.held)} of {len(read.loaded)} documents held"
+        held += f", {len(read.extracts)} as the copies of their register lists"
         steps.append((f"every file read once ({held})", _rss(os.getpid())))
+        at_hand = {**read.held, **read.extracts}
         model = Edition(
-            [read.held[rel[p]] for p in files if rel[p] in read.held],
+            [at_hand[rel[p]] for p in files if rel[p] in at_hand],
             config=config,
             root=config.root or source,
             glimpses=read.glimpses,
@@ -206,6 +209,11 @@ def breakdown(corpus: str) -> list[tuple[str, int]]:
         edition = SiteEdition(model, docs, facts=facts, index=index, languages=languages)
         Entities(edition)
         steps.append(("the register document (merged when need be)", _rss(os.getpid())))
+        del at_hand
+        builder._let_registers_go(edition, read)
+        gc.collect()
+        release_freed_memory()
+        steps.append(("the register files let go (when merged)", _rss(os.getpid())))
         render.load_stylesheet(_profile_path())
         render.load_stylesheet(render.STYLESHEETS["typst"])
         steps.append(("the compiled stylesheets (site profile, Typst)", _rss(os.getpid())))
