@@ -118,6 +118,26 @@ def test_a_worker_that_grew_too_much_is_replaced_after_its_items(monkeypatch):
     assert run(square, items, jobs=2, grow=2**40) == [n * n for n in items]
 
 
+def pid_of(n: int) -> tuple[int, int]:
+    time.sleep(0.01)
+    return n, os.getpid()
+
+
+def test_a_worker_is_replaced_after_recycle_items_and_the_order_is_kept():
+    items = list(range(23))
+    results = run(pid_of, items, jobs=2, recycle=3)
+    assert [n for n, _ in results] == items
+    pids = [pid for _, pid in results]
+    assert max(pids.count(pid) for pid in pids) <= 3
+    assert len(set(pids)) >= 8  # 23 items, at most 3 a worker
+    # heavy and alone items still run in fresh workers of their own beside recycling
+    heavy = run(pid_of, items, jobs=2, recycle=3, heavy=lambda n: n in (5, 17),
+                alone=lambda n: n == 17)  # fmt: skip
+    assert [n for n, _ in heavy] == items
+    alone = heavy[17][1]
+    assert [n for n, pid in heavy if pid == alone] == [17]
+
+
 def die_on_seven(n: int) -> int:
     if n == 7 and os.getpid() != PARENT:
         os._exit(1)  # a worker crashing hard, as a segfault in a native library would

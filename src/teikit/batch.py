@@ -322,8 +322,10 @@ class _Workers:
         heavy: Callable[[Any], bool] | None = None,
         grow: int | None = None,
         alone: Callable[[Any], bool] | None = None,
+        recycle: int | None = None,
     ) -> None:
         self.func = func
+        self.recycle = recycle
         self.limit = limit
         self.size = size  # an item's bytes: its limit grows with them (time_limit)
         self.heavy = heavy
@@ -396,10 +398,21 @@ class _Workers:
         """Workers that stopped after their last item make way for fresh forks (as
         many as there is work for)."""
         for worker in [w for w in self.workers if w.retiring and not w.queue]:
+            if self.recycle is not None and worker.process.is_alive():
+                continue  # still leaving: its place is taken already (below)
             worker.process.join(5)
             self._stop(worker)
             self.workers.remove(worker)
-        while len(self.workers) < self.jobs and (self.pending or self.heavy_pending):
+        # A recycled worker is replaced as it starts its last item, not once it is
+        # gone, so that no core waits for a fork between the two.
+        counted = (
+            [w for w in self.workers if not w.retiring or len(w.queue) > 1]
+            if self.recycle is not None
+            else self.workers
+        )
+        for _ in range(self.jobs - len(counted)):
+            if not (self.pending or self.heavy_pending):
+                break
             self.workers.append(self._fork())
 
     def _feed(self) -> None:
@@ -446,12 +459,19 @@ class _Workers:
         if not open_:
             return
         depth = max(2, min(_DEPTH, len(self.pending) // (2 * len(open_))))
+        recycled = False
         for worker in open_:
             while self.pending and len(worker.queue) < depth:
+                if self.recycle is not None and worker.given >= self.recycle:
+                    self._retire(worker)
+                    recycled = True
+                    break
                 task, item = self.pending.popleft()
                 if not self._give(worker, task, item):
                     self.pending.appendleft((task, item))
                     break
+        if recycled:
+            self._feed()  # its replacement, forked now, takes the next items
 
     def poll(self, timeout: float | None) -> list[tuple[int, bool, Any]]:
         """Wait up to ``timeout`` seconds (None: until something happens) and
@@ -621,6 +641,7 @@ def run(
     grow: int | None = None,
     alone: Callable[[T], bool] | None = None,
     weight: Callable[[T], int] | None = None,
+    recycle: int | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -646,7 +667,8 @@ def run(
     To bound memory: items for which ``heavy(item)`` is true are run one at a
     time, each before the others that wait, and the worker that ran one is
     replaced by a fresh fork; so is a worker whose own memory passed ``grow``
-    bytes (:func:`own_bytes`), after the items it has been sent. Items for
+    bytes (:func:`own_bytes`), after the items it has been sent, and one that
+    was sent ``recycle`` items (its replacement is forked as it retires). Items for
     which ``alone(item)`` is true are heavy and run with no other item at the
     same time: while one runs, the other workers are fresh forks, idle.
 
@@ -686,7 +708,7 @@ def run(
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     finished: dict[int, Any] = {}
-    workers = _Workers(func, jobs, limit, size, heavy, grow, alone)
+    workers = _Workers(func, jobs, limit, size, heavy, grow, alone, recycle)
     order = range(len(items))
     if cost is not None:
         order = sorted(order, key=lambda task: -cost(items[task]))

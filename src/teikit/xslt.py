@@ -13,6 +13,7 @@ What the sandbox cannot stop is vetted before compiling (:mod:`teikit.sandbox`).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import threading
 from pathlib import Path
@@ -64,6 +65,64 @@ def processor(*, sandboxed: bool = False) -> Any:
                 )
             _processors[sandboxed] = proc
         return proc
+
+
+def collect_garbage() -> bool:
+    """A full collection of Saxon's heap in this process, now; False where it could
+    not be run (no processor yet, or a saxonche without the entry points).
+
+    SaxonC is a GraalVM native image: its heap is collected when the image decides,
+    and saxonche offers no call for it nor any heap setting (the isolate is created
+    with no options). What the stylesheets' compilation and a warm-up left behind
+    stays in the heap until then; in a process about to fork, every worker would
+    inherit it, and a collection in the worker copies what it touches into pages of
+    its own. SaxonC's core library exports ``j_gc`` (``System.gc()``) for its C++
+    layer; it is called here on this thread's isolate thread."""
+    with _lock:
+        if not _processors:
+            return False
+        if not _gc_entry:
+            _gc_entry.append(_find_gc_entry())
+        if _gc_entry[0] is None:
+            return False
+        core, isolate = _gc_entry[0]
+        thread = core.graal_get_current_thread(isolate)
+        if not thread:
+            return False
+        core.j_gc(thread)
+        return True
+
+
+# [(the core library, the isolate)] once looked for; [None] where not found
+_gc_entry: list[tuple[Any, int] | None] = []
+
+
+def _find_gc_entry() -> tuple[Any, int] | None:
+    """SaxonC's core library (ctypes) and its isolate; None where not found."""
+    try:
+        import saxonche
+
+        libs = Path(saxonche.__file__).parent
+        wrapper = list(libs.glob("saxonche*/libsaxonc-he*"))
+        core_lib = list(libs.glob("saxonche*/libsaxonc-core-he*"))
+        if len(wrapper) != 1 or len(core_lib) != 1:
+            return None
+        # the libraries saxonche has loaded already: dlopen hands back the same handles
+        he, core = ctypes.CDLL(str(wrapper[0])), ctypes.CDLL(str(core_lib[0]))
+        # SaxonProcessor::sxn_environ, a pointer to {isolate, thread, main thread}
+        environ = ctypes.c_void_p.in_dll(he, "_ZN14SaxonProcessor11sxn_environE").value
+        if not environ:
+            return None
+        isolate = ctypes.c_void_p.from_address(environ).value
+        if not isolate:
+            return None
+        core.graal_get_current_thread.restype = ctypes.c_void_p
+        core.graal_get_current_thread.argtypes = [ctypes.c_void_p]
+        core.j_gc.restype = None
+        core.j_gc.argtypes = [ctypes.c_void_p]
+    except (ImportError, OSError, ValueError, AttributeError):
+        return None
+    return core, isolate
 
 
 def compile_stylesheet(

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 import teikit
-from teikit import render
+from teikit import render, xslt
 from teikit import schemas as schema_lookup
 from teikit.batch import OnStep, Step, default_jobs, output_folder, release_freed_memory
 from teikit.batch import run as run_jobs
@@ -124,6 +124,11 @@ PARALLEL_RENDERING = 60
 # on Schnitzler's 295 letters 128 MB took the peak from 969-1,019 MB to 851 for
 # some 5 % more CPU (96 MB: 871 MB, 17 % more CPU), bench/RESULTS.md.
 WORKER_GROWTH = 128 * 2**20
+# A page worker is replaced after this many jobs: Saxon's heap in a fresh fork takes
+# new pages for what it allocates until its first collections, which copy much of
+# what it inherited (the compiled stylesheets) into pages of its own (Schnitzler: 3
+# -> 60 MB of its own in its first 8 jobs, 90-125 MB after 40-100).
+WORKER_JOBS = 8
 # teikit's own letter, rendered in the parent before the workers fork (see
 # Builder._warm), this many times as a page and as a Typst source.
 WARM_LETTER = SITE_DATA / "warm-letter.xml"
@@ -821,6 +826,9 @@ class Builder:
         shop.site = SiteContext(edition, chrome, entities, str(self.source), self.outputs)
         if jobs > 1:
             self._warm(shop, [job for _, _, job, _ in todo])
+        # What compiling and warming up left in Saxon's heap goes before the workers
+        # inherit it (Schnitzler: 122 -> 100 MB).
+        xslt.collect_garbage()
         release_freed_memory()  # the documents indexed and let go: workers fork now
         try:
             results = self._render(shop, [job for _, _, job, _ in todo], jobs, typst_jobs)
@@ -946,6 +954,7 @@ class Builder:
                 heavy=heavy_job,
                 alone=alone_job,
                 grow=WORKER_GROWTH,
+                recycle=WORKER_JOBS,
                 # A PDF's findings are told when it is typeset, a split page's when
                 # it is finished.
                 **self._steps(
