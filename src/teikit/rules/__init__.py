@@ -196,7 +196,9 @@ class Run:
                 self.context.walk(doc, gathering)  # kept for the rules that ask
             for name in self.groups:
                 found += self._leveled(RULES[name](self.context, doc, facts))
-            found = _without_stand_ins(sorted(set(found), key=_order))
+            if len(found) > 1:  # most letters have one finding, or none
+                found = sorted(set(found), key=_order)
+            found = _without_stand_ins(found)
         finally:
             readable_paths(True)  # for any other finding made in this process
             self.context.forget(doc)  # the document is checked: nothing keeps it

@@ -11,7 +11,7 @@ from lxml import etree
 
 from teikit.dates import W3CDate, parse_date
 from teikit.document import TEI_NS, Document
-from teikit.edition.registers import XML_ID
+from teikit.edition.registers import XML_ID, Entity
 from teikit.errors import Diagnostic, Severity
 from teikit.reading import localname, normalize_space, text_value
 from teikit.rules.context import Context, Facts, finding, iter_attributes
@@ -136,33 +136,37 @@ def _check_ranges(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
+def _actions(desc: etree._Element) -> list[tuple[str | None, etree._Element | None, list]]:
+    """(@type, first date, persNames) of each correspAction of ``desc``, in order: one
+    pass over each action's children (an lxml get or a tag-matching iterator costs
+    more than looking at a letter's three children)."""
+    found = []
+    for action in desc.iterchildren(_ACTION):
+        date = None
+        names = []
+        for child in action:
+            tag = child.tag
+            if tag == _PERS_NAME:
+                names.append(child)
+            elif tag == _DATE and date is None:
+                date = child
+        found.append((action.get("type"), date, names))
+    return found
+
+
 def _action_date(
-    actions: list[tuple[etree._Element, str | None]], kind: str
+    actions: list[tuple[str | None, etree._Element | None, list]], kind: str
 ) -> etree._Element | None:
-    """The first date of the first action of type ``kind`` that has one; ``actions``:
-    (correspAction, its @type)."""
-    for action, its_kind in actions:
-        if its_kind == kind:
-            date = next(action.iterchildren(_DATE), None)  # in C, not an ElementPath
-            if date is not None:
-                return date
+    """The first date of the first action of type ``kind`` that has one."""
+    for its_kind, date, _ in actions:
+        if its_kind == kind and date is not None:
+            return date
     return None
-
-
-def _correspondents(
-    ctx: Context, doc: Document, action: etree._Element
-) -> Iterator[tuple[etree._Element, etree._Element]]:
-    """(persName, register person entry) for each resolvable person of an action."""
-    for name in action.iterchildren(_PERS_NAME):
-        for _, entity in ctx.entities_named(name, doc, "person"):
-            yield name, entity.element
 
 
 def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
     for desc in ctx.walk(doc).letters:
-        # Each action's type read once (an lxml get is slow), for the dates and the
-        # correspondents.
-        actions = [(action, action.get("type")) for action in desc.iterchildren(_ACTION)]
+        actions = _actions(desc)
         sent, received = _action_date(actions, "sent"), _action_date(actions, "received")
         sent_low, sent_high = interval(sent)
         received_low, received_high = interval(received)
@@ -181,47 +185,50 @@ def _check_letters(ctx: Context, doc: Document) -> Iterator[Diagnostic]:
         if dated is None or (low is None and high is None):
             continue
         shown = ""  # the letter's date as the findings give it, made once
-        for action, kind in actions:
+        for kind, _, names in actions:
             if kind not in ("sent", "received"):
                 continue
-            for name, entry in _correspondents(ctx, doc, action):
-                outside = _outside_life(entry, low, high)
-                if outside is None:
-                    continue
-                role = ctx.edition.correspondent_role(kind, name)
-                if not role:
-                    continue
-                side, event, life = outside
-                ident = entry.get(XML_ID, "")
-                # A name without child elements is its text: no XPath to evaluate.
-                text = normalize_space(name.text or "") if not len(name) else text_value(name)
-                who = text or ident
-                shown = shown or _show(dated)
-                yield finding(
-                    doc,
-                    name,
-                    OUTSIDE_LIFETIME,
-                    f"the letter ({shown}) is dated {side} the {event} of its {role} "
-                    f"{who} (#{ident}: {event} {life}): correct the "
-                    f"letter's date, the {role}, or the register's {event} date",
-                    Severity.WARNING,
-                )
+            for name in names:
+                for _, entity in ctx.entities_named(name, doc, "person"):
+                    outside = _outside_life(entity, low, high)
+                    if outside is None:
+                        continue
+                    role = ctx.edition.correspondent_role(kind, name)
+                    if not role:
+                        continue
+                    side, event, life, ident = outside
+                    # A name without child elements is its text: no XPath to evaluate.
+                    text = normalize_space(name.text or "") if not len(name) else text_value(name)
+                    who = text or ident
+                    shown = shown or _show(dated)
+                    yield finding(
+                        doc,
+                        name,
+                        OUTSIDE_LIFETIME,
+                        f"the letter ({shown}) is dated {side} the {event} of its {role} "
+                        f"{who} (#{ident}: {event} {life}): correct the "
+                        f"letter's date, the {role}, or the register's {event} date",
+                        Severity.WARNING,
+                    )
 
 
-_LIVES: dict[int, tuple[etree._Element, tuple]] = {}  # id(entry) -> (entry, its life)
+# id(entity) -> (entity, (birth, death, born, died, the entry's xml:id as written))
+_LIVES: dict[int, tuple[Entity, tuple]] = {}
 
 
-def _life(entry: etree._Element) -> tuple:
-    """(birth, death, born, died) of a register entry, read once per entry: a person
-    writes and receives many letters."""
-    kept = _LIVES.get(id(entry))
-    if kept is not None and kept[0] is entry:
+def _life(entity: Entity) -> tuple:
+    """(birth, death, born, died, xml:id) of a register person, read once per
+    entity: a person writes and receives many letters (and its entry, in the
+    parent's memory, is not touched again)."""
+    kept = _LIVES.get(id(entity))
+    if kept is not None and kept[0] is entity:
         return kept[1]
+    entry = entity.element
     birth, death = next(entry.iterchildren(_BIRTH), None), next(entry.iterchildren(_DEATH), None)
-    life = (birth, death, interval(birth)[0], interval(death)[1])
+    life = (birth, death, interval(birth)[0], interval(death)[1], entry.get(XML_ID, ""))
     if len(_LIVES) > 100_000:
         _LIVES.clear()
-    _LIVES[id(entry)] = (entry, life)
+    _LIVES[id(entity)] = (entity, life)
     return life
 
 
@@ -229,16 +236,16 @@ _SHOWN: dict[int, tuple[etree._Element, str]] = {}  # id(birth or death) -> (it,
 
 
 def _outside_life(
-    entry: etree._Element, low: Bound | None, high: Bound | None
-) -> tuple[str, str, str] | None:
-    """("after", "death", _show(<death>)) or ("before", "birth", _show(<birth>)) when
-    the letter's dates cannot fall within the person's life; None when they can or
-    it is unknown."""
-    birth, death, born, died = _life(entry)
+    entity: Entity, low: Bound | None, high: Bound | None
+) -> tuple[str, str, str, str] | None:
+    """("after", "death", _show(<death>), xml:id) or ("before", "birth", _show(<birth>),
+    xml:id) when the letter's dates cannot fall within the person's life; None when
+    they can or it is unknown."""
+    birth, death, born, died, ident = _life(entity)
     if death is not None and died and low and low > died:
-        return "after", "death", _shown(death)
+        return "after", "death", _shown(death), ident
     if birth is not None and born and high and high < born:
-        return "before", "birth", _shown(birth)
+        return "before", "birth", _shown(birth), ident
     return None
 
 

@@ -430,7 +430,8 @@ def _with_rules(
         return result
     found, result.facts = _rules.document(doc, gathering)
     schema = list(result.diagnostics)
-    added = [d for d in found if not _reported(d, schema)]
+    # (Most documents have no schema finding: nothing a rule could repeat.)
+    added = [d for d in found if not _reported(d, schema)] if schema else found
     if added:
         result.diagnostics = sorted(
             schema + added, key=lambda d: (d.line, d.column, d.source, d.message)
