@@ -332,6 +332,29 @@ def test_findings_without_paths_keep_two_elements_apart(tmp_path):
     ]
 
 
+def test_finding_is_the_diagnostic_its_constructor_makes():
+    """rules.context.finding builds its Diagnostic without the dataclass's __init__
+    (for speed): it must be the object the constructor makes, field for field, with
+    and without a value, and a field added to Diagnostic must be set there too."""
+    from dataclasses import fields
+
+    from teikit.rules.context import finding
+
+    doc = load(TEI / "letter-1954-06-22.xml")
+    el = doc.root[0][0]
+    for value in ("", "#x"):
+        made = finding(doc, el, "dangling-ref", "a message", Severity.WARNING, value=value)
+        expected = Diagnostic(
+            doc.path, el.sourceline, 0, Severity.WARNING, "a message", "dangling-ref",
+            "rules", made.xpath, "", (("value", value),) if value else (),
+        )  # fmt: skip
+        assert made.xpath
+        assert vars(made) == vars(expected)
+        assert set(vars(made)) == {f.name for f in fields(Diagnostic)}
+        assert made == expected and hash(made) == hash(expected)
+        assert made.format() == expected.format()
+
+
 def test_register_candidates_are_kept_by_size_and_time(tmp_path, monkeypatch):
     """Which files may hold registers is read once: a second run over the edition
     stats its files instead of reading them, and a changed file is read again."""
