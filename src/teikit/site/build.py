@@ -124,11 +124,14 @@ PARALLEL_RENDERING = 60
 # on Schnitzler's 295 letters 128 MB took the peak from 969-1,019 MB to 851 for
 # some 5 % more CPU (96 MB: 871 MB, 17 % more CPU), bench/RESULTS.md.
 WORKER_GROWTH = 128 * 2**20
-# A page worker is replaced after this many jobs: Saxon's heap in a fresh fork takes
-# new pages for what it allocates until its first collections, which copy much of
-# what it inherited (the compiled stylesheets) into pages of its own (Schnitzler: 3
-# -> 60 MB of its own in its first 8 jobs, 90-125 MB after 40-100).
-WORKER_JOBS = 8
+# A page worker may be replaced after this many jobs (None: it is not). Saxon's heap
+# in a fresh fork takes new pages for what it allocates until its first
+# collections, which copy much of what it inherited (the compiled stylesheets)
+# into pages of its own (Schnitzler: 3 -> 60 MB of its own in its first 8 jobs,
+# 90-125 MB after 40-100). Replacing them after 8 jobs lowered the median, not the
+# peak, and measured quietly it cost 21 % more CPU on Schnitzler and 33 % on 5,005
+# files (bench/RESULTS.md, 2026-12-08), so it is off.
+WORKER_JOBS: int | None = None
 # teikit's own letter, rendered in the parent before the workers fork (see
 # Builder._warm), this many times as a page and as a Typst source.
 WARM_LETTER = SITE_DATA / "warm-letter.xml"
