@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from teikit.batch import OnStep, WorkerFailure, _crash_reason
+from teikit.batch import OnStep
 from teikit.document import Document, load
 from teikit.edition import Config, DocumentFacts, Edition, as_edition
 from teikit.errors import Diagnostic, Severity, TeikitError, UsageError
@@ -541,8 +541,9 @@ class _Helper:
         self.sender = threading.Thread(target=send, daemon=True)
         self.sender.start()
 
-    def finish(self) -> dict[Format, _Outcome]:
-        """What the helper wrote; when it died, its formats failed, saying why."""
+    def finish(self) -> dict[Format, _Outcome] | None:
+        """What the helper wrote; None when it died (or could not start: an
+        embedded interpreter's ``sys.executable`` need not be Python)."""
         try:
             answer = self.process.stdout.read()  # type: ignore[union-attr]
             code = self.process.wait()
@@ -550,8 +551,7 @@ class _Helper:
             if code == 0:
                 with contextlib.suppress(Exception):  # not what it should say: it failed
                     return pickle.loads(answer)
-            message = WorkerFailure("crash", _crash_reason(code, self.log)).message("the export")
-            return {f: _Outcome([], [], (ExportError, message, ())) for f in _HELPED}
+            return None
         finally:
             self.close()
 
@@ -562,10 +562,6 @@ class _Helper:
         for stream in (self.process.stdout, self.process.stdin, self.log):
             with contextlib.suppress(OSError, AttributeError):
                 stream.close()  # type: ignore[union-attr]
-
-
-# What the helper writes: GEXF, and CSV's edges.csv and edge_letters.csv.
-_HELPED = (Format.GEXF, Format.CSV)
 
 
 def _write_all(
@@ -602,6 +598,8 @@ def _write_all(
             theirs = helper.finish()
         finally:
             helper.close()
+        if theirs is None:  # the helper died: its formats are written here, nothing lost
+            theirs = _write_network(parts, target, once.index.title)
         done[Format.GEXF] = theirs[Format.GEXF]
         tables, network_tables = done[Format.CSV], theirs[Format.CSV]
         # CSV as written whole: its tables, mentions.csv, then the network's tables,
