@@ -93,13 +93,21 @@ def collect_garbage() -> bool:
         return True
 
 
+# The saxonche releases whose library layout _find_gc_entry reads was checked on.
+_CHECKED_SAXONCHE = "13."
 # [(the core library, the isolate)] once looked for; [None] where not found
 _gc_entry: list[tuple[Any, int] | None] = []
 
 
 def _find_gc_entry() -> tuple[Any, int] | None:
-    """SaxonC's core library (ctypes) and its isolate; None where not found."""
+    """SaxonC's core library (ctypes) and its isolate; None where not found, or in
+    a saxonche whose layout of ``sxn_environ`` was not checked: a pointer read from
+    a struct laid out otherwise could crash the process that reads it."""
     try:
+        from importlib.metadata import version
+
+        if not version("saxonche").startswith(_CHECKED_SAXONCHE):
+            return None
         import saxonche
 
         libs = Path(saxonche.__file__).parent
@@ -120,7 +128,7 @@ def _find_gc_entry() -> tuple[Any, int] | None:
         core.graal_get_current_thread.argtypes = [ctypes.c_void_p]
         core.j_gc.restype = None
         core.j_gc.argtypes = [ctypes.c_void_p]
-    except (ImportError, OSError, ValueError, AttributeError):
+    except (ImportError, OSError, ValueError, AttributeError):  # also PackageNotFoundError
         return None
     return core, isolate
 
