@@ -522,13 +522,12 @@ class _Helper:
     while this one writes the other formats (see :func:`_write_all`)."""
 
     def __init__(self, parts: NetworkParts, target: Path, title: str) -> None:
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish
         path = [p for p in sys.path if p]
         self.process = subprocess.Popen(
             [sys.executable, "-c", _HELPER, *path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=self.log,
+            stderr=subprocess.DEVNULL,  # what it dies of is not the user's: see finish
         )
         job = pickle.dumps((parts, target, title), pickle.HIGHEST_PROTOCOL)
 
@@ -559,7 +558,7 @@ class _Helper:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        for stream in (self.process.stdout, self.process.stdin, self.log):
+        for stream in (self.process.stdout, self.process.stdin):
             with contextlib.suppress(OSError, AttributeError):
                 stream.close()  # type: ignore[union-attr]
 
