@@ -639,3 +639,57 @@ def test_occurrences_are_in_document_order_however_they_were_merged(given):
     assert sum(len(occurrences) > 1 for occurrences in lists) > 10
     assert all(occurrences == sorted(occurrences, key=order) for occurrences in lists)
     assert index == build_index(TEI)
+
+
+def test_wheres_of_a_document_are_where_of_each_element(edition_docs):
+    """_Wheres (each ancestor's answer made from its parent's, a bounded memo) says
+    what where_of says of every element: the nearest correspAction or teiHeader
+    decides, then a register list, a note, the nearest front or back."""
+    import teikit.index as index_module
+    from teikit.index import _Wheres, where_of
+
+    nested = etree.fromstring(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><profileDesc><correspDesc>'
+        '<correspAction type="sent"><persName/><note><persName/></note></correspAction>'
+        '<correspAction type="received"><persName/></correspAction>'
+        '<correspAction type="other"><persName/></correspAction></correspDesc>'
+        "</profileDesc></teiHeader><text><front><p><persName/></p></front><body>"
+        "<p><note><persName/><listPerson><person><persName/></person></listPerson></note></p>"
+        "<back><note><correspAction><persName/></correspAction></note></back>"
+        "<standOff><listPlace><place><placeName/></place></listPlace></standOff>"
+        "</body><back><div><front><persName/></front><note><p><persName/></p></note></div>"
+        "</back></text></TEI>"
+    )
+    roots = [doc.root for doc in edition_docs] + [nested]
+    for kept in (index_module._KEPT_PARENTS, 2):  # also when the memo is cleared often
+        saved = index_module._KEPT_PARENTS
+        index_module._KEPT_PARENTS = kept
+        try:
+            for root in roots:
+                wheres = _Wheres()
+                elements = list(root.iter(etree.Element))
+                assert [wheres(el) for el in elements] == [where_of(el) for el in elements]
+        finally:
+            index_module._KEPT_PARENTS = saved
+    answers = {where_of(el) for el in nested.iter(etree.Element)}
+    assert answers == {"header", "sender", "addressee", "body", "front", "back", "note", "register"}
+
+
+def test_occurrences_made_through_their_slots_are_occurrences():
+    """The merge makes its occurrences without the dataclass's __init__: the same
+    objects, every field (the position too, which equality leaves out), frozen."""
+    import dataclasses
+
+    from teikit.index import Occurrence, _occurrences
+
+    rows = [
+        (3, "/TEI/text", "p1", "body", "Tito", "… to Tito …", "ref", 7),
+        (9, "", "", "note", "x", "", "", 0),
+    ]
+    made = _occurrences("a.xml", "A", rows)
+    expected = [Occurrence("a.xml", "A", *row) for row in rows]
+    assert made == expected
+    assert [dataclasses.astuple(o) for o in made] == [dataclasses.astuple(o) for o in expected]
+    assert [o.position for o in made] == [7, 0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].text = "changed"  # type: ignore[misc]

@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from itertools import islice
 from pathlib import PurePath
 from typing import Any, NamedTuple
@@ -352,31 +353,71 @@ def _no_path(el: etree._Element) -> str:
 # --------------------------------------------------------------------------- where
 
 
-# The names where_of looks for: an element with none of them is where its parent is.
-_WHERE_NAMES = frozenset(
-    {"correspAction", "teiHeader", "listRelation", "standOff", "note", "back", "front"}
-    | set(REGISTER_LISTS)
-)
+# What _Wheres knows of an element: its answer, whether that answer is final (a
+# correspAction or teiHeader at or above it: the nearest decides), and what its
+# ancestors-or-self say otherwise (in a register list, in a note, the division).
+_WhereState = tuple[str, bool, bool, bool, str]
+_CORRESP_WHERE = {"sent": "sender", "received": "addressee"}
+_IN_REGISTER = frozenset({"listRelation", "standOff", *REGISTER_LISTS})
 
 
 class _Wheres:
-    """:func:`where_of` for many elements of one document, each parent's answer found
-    once (the mentions of a paragraph share it)."""
+    """:func:`where_of` for many elements of one document: each ancestor's answer is
+    made once, from its parent's (where_of walks every ancestor of every element;
+    the mentions of a paragraph share all but the last step)."""
 
     def __init__(self) -> None:
-        self._of_parent: dict[etree._Element, str] = {}
+        self._states: dict[etree._Element, _WhereState] = {}
 
     def __call__(self, el: etree._Element) -> str:
         parent = el.getparent()
-        if parent is None or localname(el) in _WHERE_NAMES:
-            return where_of(el)
-        of_parent = self._of_parent
-        found = of_parent.get(parent)
-        if found is None:
-            if len(of_parent) >= _KEPT_PARENTS:
-                of_parent.clear()  # as _Snippets.block_of
-            found = of_parent[parent] = where_of(parent)
-        return found
+        state = self._state(parent) if parent is not None else _WHERE_TOP
+        return _where_step(state, el)[0]
+
+    def _state(self, el: etree._Element) -> _WhereState:
+        states = self._states
+        found = states.get(el)
+        if found is not None:
+            return found
+        if len(states) >= _KEPT_PARENTS:
+            states.clear()  # as _Snippets.block_of: asked in document order
+        chain = [el]
+        node = el.getparent()
+        state = _WHERE_TOP
+        while node is not None:
+            found = states.get(node)
+            if found is not None:
+                state = found
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            state = states[node] = _where_step(state, node)
+        return state
+
+
+_WHERE_TOP: _WhereState = ("body", False, False, False, "body")
+
+
+def _where_step(state: _WhereState, el: etree._Element) -> _WhereState:
+    """The state of ``el`` from its parent's (see :func:`where_of`)."""
+    tag = el.tag
+    name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    if name == "correspAction":
+        return (_CORRESP_WHERE.get(el.get("type", ""), "header"), True, False, False, "body")
+    if name == "teiHeader":
+        return ("header", True, False, False, "body")
+    if state[1]:
+        return state
+    _, _, in_register, in_note, division = state
+    if name in _IN_REGISTER:
+        in_register = True
+    elif name == "note":
+        in_note = True
+    elif name in ("back", "front"):
+        division = name
+    answer = "register" if in_register else "note" if in_note else division
+    return (answer, False, in_register, in_note, division)
 
 
 def where_of(el: etree._Element) -> str:
@@ -1077,6 +1118,35 @@ def _ascending(positions: list[int]) -> bool:
     return all(map(operator.le, positions, islice(positions, 1, None)))
 
 
+# Occurrence's fields, set one by one through their slots (see _occurrences).
+_OCCURRENCE_SLOTS = tuple(getattr(Occurrence, f.name).__set__ for f in dataclass_fields(Occurrence))
+
+
+def _occurrences(file: str, title: str, rows: list[_Fields]) -> list[Occurrence]:
+    """``Occurrence(file, title, *fields)`` for each row of a document, without the
+    frozen dataclass's ``__init__`` (an ``object.__setattr__`` call per field: twice
+    the time, for the 512,000 occurrences a 5,000-letter edition's parent merges)."""
+    made: list[Occurrence] = []
+    append, new = made.append, object.__new__
+    s_file, s_title, s_line, s_xpath, s_id, s_where, s_text, s_snip, s_attr, s_pos = (
+        _OCCURRENCE_SLOTS
+    )
+    for line, xpath, id_, where, text, snip, attribute, position in rows:
+        occurrence = new(Occurrence)
+        s_file(occurrence, file)
+        s_title(occurrence, title)
+        s_line(occurrence, line)
+        s_xpath(occurrence, xpath)
+        s_id(occurrence, id_)
+        s_where(occurrence, where)
+        s_text(occurrence, text)
+        s_snip(occurrence, snip)
+        s_attr(occurrence, attribute)
+        s_pos(occurrence, position)
+        append(occurrence)
+    return made
+
+
 @dataclass
 class DocumentPart:
     """What one document adds to the index (:meth:`Indexer.examine`): made where the
@@ -1150,14 +1220,16 @@ class Indexer:
                 and _ascending([fields[7] for _, _, fields in part.mentions])
                 and _ascending([fields[7] for _, fields in part.dates])
             )
-        for key, making, fields in part.mentions:
-            builder.make(key, making).occurrences.append(Occurrence(file, title, *fields))
+        made = _occurrences(file, title, [fields for _, _, fields in part.mentions])
+        for (key, making, _), occurrence in zip(part.mentions, made, strict=True):
+            builder.make(key, making).occurrences.append(occurrence)
         dates = builder.dates
-        for value, fields in part.dates:
+        made = _occurrences(file, title, [fields for _, fields in part.dates])
+        for (value, _), occurrence in zip(part.dates, made, strict=True):
             entry = dates.get(value)
             if entry is None:
                 entry = dates[value] = DateEntry(value, parse_date(value) is not None)
-            entry.occurrences.append(Occurrence(file, title, *fields))
+            entry.occurrences.append(occurrence)
         self.letters += part.letters
         self.relations += part.relations
         self.added.add(part.key)
