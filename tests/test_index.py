@@ -565,10 +565,16 @@ def _mixed_namespaces_doc():
     )
 
 
-def _large_doc(paragraphs: int):
+def _large_doc(paragraphs: int, *, mixed: bool = False):
+    """Paragraphs of names and dates (names counted among their siblings, a comment
+    and an entity among them); ``mixed``: with one paragraph of another namespace."""
     body = b"".join(
-        b"<p>x<persName>N</persName> y<date when='1916'/></p>" for _ in range(paragraphs)
+        b"<p>x<persName>N</persName> y<date when='1916'/><!-- c --><persName>M</persName>"
+        b"&amp;<date when='1917'/></p>"
+        for _ in range(paragraphs)
     )
+    if mixed:
+        body += b'<p xmlns="urn:other">o</p><p><persName>Z</persName></p>'
     return load(
         b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>' + body + b"</body></text></TEI>"
     )
@@ -582,12 +588,18 @@ def test_tree_paths_are_xpath_of_in_lxml_and_python_alike(edition_docs):
 
     cases = [(doc, True) for doc in edition_docs]
     cases += [(_mixed_namespaces_doc(), False), (_large_doc(_TREE_PATHS_MAX // 3), False)]
-    cases += [(_large_doc(10), True)]
+    cases += [(_large_doc(10), True), (_large_doc(_TREE_PATHS_MAX // 3, mixed=True), False)]
     for doc, in_lxml in cases:
         paths = _TreePaths(doc)
         assert (paths._slow is None) is in_lxml, doc.path
         elements = [el for el in doc.root.iter() if isinstance(el.tag, str)]
-        assert [paths(el) for el in elements] == [doc.xpath_of(el) for el in elements]
+        expected = [doc.xpath_of(el) for el in elements]
+        assert [paths(el) for el in elements] == expected
+        # asked out of document order (the last steps of a large TEI document by lxml)
+        paths = _TreePaths(doc)
+        assert [paths(el) for el in reversed(elements)] == expected[::-1]
+    assert _TreePaths(_large_doc(_TREE_PATHS_MAX // 3))._last_step_in_lxml
+    assert not _TreePaths(_large_doc(_TREE_PATHS_MAX // 3, mixed=True))._last_step_in_lxml
     # the case the fallback is for: lxml alone would say p[2]
     mixed = _mixed_namespaces_doc()
     third = mixed.root[0][0][2]

@@ -595,11 +595,20 @@ class _TreePaths:
         self._prefix = f"/{localname(top)}/"
         # counted up to the limit only (a diary's 273,000 would take a tenth of a second)
         large = next(islice(top.iter(etree.Element), _TREE_PATHS_MAX, None), None) is not None
-        small = not large and not _OTHER_NAMESPACE(top)
-        self._slow: XPaths | None = None if small else _ForwardPaths()
+        one_namespace = not _OTHER_NAMESPACE(top)
+        self._slow: XPaths | None = None if one_namespace and not large else _ForwardPaths()
+        # A large document in TEI's namespace alone: the parent's path as _ForwardPaths
+        # makes it, the last step by lxml (counting a paragraph's hundreds of children
+        # in C, where _ForwardPaths makes every child's step in Python).
+        self._last_step_in_lxml = one_namespace and large
 
     def __call__(self, el: etree._Element) -> str:
         if self._slow is not None:
+            if self._last_step_in_lxml:
+                parent = el.getparent()
+                if parent is not None:
+                    step = etree.ElementTree(parent).getelementpath(el)
+                    return f"{self._slow(parent)}/{step.replace(T, '')}"
             return self._slow(el)
         if el is self._top:
             return self._prefix[:-1]
