@@ -527,12 +527,16 @@ def xdm_node(doc: Document) -> Any:
         node = xdm_node(doc.whole())
         _nodes[key] = (doc, node)
         return node
-    text = etree.tostring(doc.root, encoding="unicode", with_tail=False)
-    node = xslt.parse(text, _base_uri(doc))
+    node = xslt.parse(_node_text(doc), _base_uri(doc))
     while len(_nodes) >= _NODE_CACHE:
         _nodes.pop(next(iter(_nodes)))
     _nodes[key] = (doc, node)
     return node
+
+
+def _node_text(doc: Document) -> str:
+    """What Saxon parses of a document (:func:`xdm_node`): its root element as text."""
+    return etree.tostring(doc.root, encoding="unicode", with_tail=False)
 
 
 def forget(doc: Document) -> None:
@@ -1018,8 +1022,8 @@ def render(
     ``output``: a file the result is written to by Saxon, instead of returned
     (``Rendered.text`` is then ""): a large page never becomes a Python string.
     ``let_go`` with ``doc`` given as a path: the document read here is let go
-    once its parameters and its Saxon tree are made, before the transform (a
-    20 MB diary's lxml tree need not live beside Saxon's); a message to be
+    once its parameters and its text for Saxon are made, before Saxon parses it
+    (a 20 MB diary's lxml tree need not live beside Saxon's); a message to be
     located in it reads it again.
     """
     if to not in STYLESHEETS:
@@ -1038,15 +1042,20 @@ def render(
     context = [reg] if reg else []
     if not (let_go and not isinstance(doc, Document)):
         return run(sheet, document, params=all_params, context=context, output=output)
-    node = xdm_node(document)
-    forget(document)  # the node is the caller's alone from here on
+    # Saxon's tree is made from the document's text once its lxml tree is gone (the
+    # diary: 175 MB less beside Saxon's tree as it is built), and is the caller's
+    # alone (not in xdm_node's cache).
+    text, base = _node_text(document), _base_uri(document)
+    forget(document)
     cached = _editions.get(id(document))
     if cached is not None and cached[0] is document:
         del _editions[id(document)]
     model.let_go(document)  # key_of's cache held the last document it saw
     reread = _Reread(document.path)
     del document, model
-    release_freed_memory()  # Saxon's heap is not malloc's: the tree's pages go back
+    release_freed_memory()  # the tree's pages go back before Saxon takes its own
+    node = xslt.parse(text, base)
+    del text
     return run(sheet, reread, params=all_params, context=context, node=node, output=output)
 
 

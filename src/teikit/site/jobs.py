@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,7 +24,7 @@ from teikit.errors import Diagnostic, Severity, TeikitError
 from teikit.exports import export
 from teikit.exports.common import ExportOptions
 from teikit.site.chrome import Chrome
-from teikit.site.markup import parse_page, serialize
+from teikit.site.markup import parse_page, write_page
 from teikit.site.outputs import Outputs, Stored, diag
 from teikit.site.pages import occurrence_pages
 from teikit.site.policy import RESOURCE_ATTRIBUTES, is_local
@@ -161,7 +163,8 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             doc = None  # a 20 MB diary: its trees (250 MB) need not live beside its page
             root = parse_page(text.encode("utf-8"))
             del text
-            return _finish_page(shop, job, root, mentions, found)
+            stored, taken = _put_page(shop, job, root, found)
+            return JobResult(None, found, facts=taken.facts(mentions), stored=stored)
         # the PDFs' labels in the site's language, as its pages have them
         words = {"ui-lang": shop.site.chrome.msg.lang} if shop.site is not None else None
         if job.kind == "pdf":  # render.render_pdf, in two rounds
@@ -209,50 +212,50 @@ def _split_page(
     return JobResult(None, [*found, *result.diagnostics], html_path=html_path)
 
 
-def _finish_page(
-    shop: Workshop,
-    job: Job,
-    root: etree._Element,
-    mentions: dict[str, str],
-    found: list[Diagnostic],
-) -> JobResult:
+def _put_page(
+    shop: Workshop, job: Job, root: etree._Element, found: list[Diagnostic]
+) -> tuple[list[Stored], _Taken]:
     """A rendered page (``root``: parse_page of it, its text let go) put into the
-    site: its blocks' ids, its images, the site's chrome; written, and what the
-    edition's own pages need of it taken."""
+    site: its blocks' ids, its images, the site's chrome; written as it is
+    serialised, and what the edition's own pages need of it taken."""
     site = shop.site
     assert site is not None
     assign_block_ids(root)
     media = _bring_media(root, job.path, site, found)
     site.chrome.decorate(root, job.page, found)
-    stored = site.outputs.store(job.page, serialize(root))
-    facts = _page_facts(shop, root, job, mentions)
-    return JobResult(None, found, facts=facts, stored=[stored, *media])
+    stored = site.outputs.store_written(job.page, partial(write_page, root))
+    return [stored, *media], _take(shop, root, job)
 
 
 def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
     """The second half of a split page (worker side): its HTML, as the first half
     left it, finished as :func:`run_job` finishes any page.
 
-    The anchors of its document's mentions are taken here, from a reading of the
-    document let go before the page is parsed: made in the first half they lived
-    beside Saxon's trees (the diary's 125,831: 21 MB of their own, 90 MB while
-    they are counted) and in the parent from then until the page was finished."""
+    The anchors of its document's mentions are taken here once the page is
+    written and its tree let go, from a reading of the document: made in the
+    first half they lived beside Saxon's trees (the diary's 125,831: 21 MB of
+    their own, 90 MB while they are counted), and made before the page was parsed
+    they, and the heap their counting left, lived beside its tree (the diary's
+    page: 280 MB; 100 MB more)."""
     job, first = item
     path = Path(first.html_path)
+    found = list(first.diagnostics)
+    try:
+        root = parse_page(path)  # from the file, by pieces
+    except OSError as exc:
+        return JobResult(None, [*found, diag(job.path, f"cannot render: {exc}", "render-failed")])
+    finally:
+        path.unlink(missing_ok=True)
+    stored, taken = _put_page(shop, job, root, found)
+    del root
+    release_freed_memory()  # the page's tree, before the document's is read
     try:
         held = shop.document(job.path)
         mentions = mention_anchors(held if isinstance(held, Document) else load(held))
-        del held
-        release_freed_memory()  # the document's tree, before the page's is parsed
-        root = parse_page(path.read_bytes())  # the bytes go once parsed
-    except TeikitError as exc:
-        return _failed(job, exc, list(first.diagnostics))
-    except OSError as exc:
-        return JobResult(None, [*first.diagnostics, diag(job.path, f"cannot render: {exc}",
-                                                          "render-failed")])  # fmt: skip
-    finally:
-        path.unlink(missing_ok=True)
-    return _finish_page(shop, job, root, mentions, list(first.diagnostics))
+    except TeikitError as exc:  # read when the page was made, and now it cannot be
+        failed = _failed(job, exc, found).diagnostics
+        return JobResult(None, failed, facts=taken.facts({}), stored=stored)
+    return JobResult(None, found, facts=taken.facts(mentions), stored=stored)
 
 
 def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:
@@ -368,42 +371,73 @@ def _bring_media(
 
 def _kept_page(shop: Workshop, job: Job) -> JobResult:
     """The facts of a page the last build wrote and this one keeps (no facts when it
-    cannot be read: then it is as if the page were missing)."""
+    cannot be read: then it is as if the page were missing). Its document is read
+    for its mentions once the page's tree is let go."""
     try:
-        root = parse_page(Path(job.written).read_bytes())
+        root = parse_page(Path(job.written))
     except (OSError, etree.ParserError, UnicodeDecodeError):
         return JobResult(None, [])
+    taken = _take(shop, root, job)
+    del root
     doc: Document | str = shop.document(job.path)
     if isinstance(doc, str):  # not held: read again for its mentions
         try:
             doc = load(doc)
         except LoadError:
+            taken.discard()
             return JobResult(None, [])
-    return JobResult(None, [], facts=_page_facts(shop, root, job, mention_anchors(doc)))
+    return JobResult(None, [], facts=taken.facts(mention_anchors(doc)))
 
 
-def _page_facts(
-    shop: Workshop, root: etree._Element, job: Job, mentions: dict[str, str]
-) -> PageFacts:
-    """What the edition's own pages need of a page; ``mentions``: the anchor of
-    every mention of its document (records.mention_anchors)."""
-    ids = ids_of(root)
-    main = main_of(root) if job.search else None
+@dataclass
+class _Taken:
+    """What the edition's own pages need of a page's tree (its ids, its search
+    records), taken so that the tree can go before its document is read."""
+
+    ids: set[str]
+    records: list[str]
+    records_file: str  # where the records wait instead (Workshop.records)
+
+    def facts(self, mentions: dict[str, str]) -> PageFacts:
+        """The page's facts; ``mentions``: the anchor of every mention of its
+        document (records.mention_anchors)."""
+        return PageFacts(
+            {xpath: anchor for xpath, anchor in mentions.items() if anchor in self.ids},
+            "tk-metadata-heading" in self.ids,
+            self.records,
+            self.records_file,
+        )
+
+    def discard(self) -> None:
+        if self.records_file:
+            Path(self.records_file).unlink(missing_ok=True)
+
+
+def _take(shop: Workshop, root: etree._Element, job: Job) -> _Taken:
+    """A page's ids and search records; the records go into a file of their own
+    as they are made, when the shop has a folder for them."""
     site = shop.site
     assert site is not None
-    records = search_records(main, site.entities) if main is not None else []
-    kept = ""
-    if records and shop.records is not None:
-        fd, kept = tempfile.mkstemp(suffix=".records", dir=shop.records)
-        with open(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write("\n".join(records))  # JSON: no record holds a line end
-        records = []
-    return PageFacts(
-        {xpath: anchor for xpath, anchor in mentions.items() if anchor in ids},
-        "tk-metadata-heading" in ids,
-        records,
-        kept,
-    )
+    main = main_of(root) if job.search else None
+    records = search_records(main, site.entities) if main is not None else iter(())
+    if shop.records is None:
+        return _Taken(ids_of(root), list(records), "")
+    return _Taken(ids_of(root), [], _keep_records(shop.records, records))
+
+
+def _keep_records(folder: Path, records: Iterator[str]) -> str:
+    """Write search records into a new file of ``folder``, one a line (JSON: no
+    record holds a line end); "" when there are none (no file)."""
+    first = next(records, None)
+    if first is None:
+        return ""
+    fd, path = tempfile.mkstemp(suffix=".records", dir=folder)
+    with open(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(first)
+        for record in records:
+            handle.write("\n")
+            handle.write(record)
+    return path
 
 
 def _export_job(shop: Workshop, fmt: str) -> JobResult:

@@ -8,10 +8,10 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import teikit
 from teikit import render
@@ -173,8 +173,18 @@ class Outputs:
 
     def store_pieces(self, rel: str, pieces: Iterable[bytes]) -> Stored:
         """:meth:`store` for an output made piece by piece (a register page with
-        400,000 mentions), never held whole: written anew, and reported as
-        written only when its content changed."""
+        400,000 mentions), never held whole."""
+
+        def produce(handle: Writable) -> None:
+            for piece in pieces:
+                handle.write(piece)
+
+        return self.store_written(rel, produce)
+
+    def store_written(self, rel: str, produce: Callable[[Writable], object]) -> Stored:
+        """:meth:`store` for an output that ``produce`` writes into the file itself
+        (a page serialised straight into it, never held as bytes): written beside
+        the file, which is replaced only when the content changed."""
         path = self._target(rel)
         if isinstance(path, Stored):
             return path
@@ -184,16 +194,18 @@ class Outputs:
                 before = hashlib.file_digest(old, "sha256").hexdigest()
         digest = hashlib.sha256()
 
-        def produce(handle: BinaryIO) -> None:
-            for piece in pieces:
-                digest.update(piece)
-                handle.write(piece)
+        def checked(handle: BinaryIO) -> None:
+            produce(_Hashed(handle, digest))
+            if digest.hexdigest() == before:
+                raise _Unchanged  # write_atomic_with leaves the file as it was
 
         try:
-            write_atomic_with(path, produce)
+            write_atomic_with(path, checked)
+        except _Unchanged:
+            return Stored(rel, digest.hexdigest(), False)
         except OSError as exc:
             return _not_written(rel, path, exc)
-        return Stored(rel, digest.hexdigest(), digest.hexdigest() != before)
+        return Stored(rel, digest.hexdigest(), True)
 
     def _target(self, rel: str) -> Path | Stored:
         """Where ``rel`` goes, or (a path leading outside the site) why it cannot."""
@@ -227,6 +239,28 @@ class Outputs:
                 with contextlib.suppress(OSError):
                     path.unlink()
                     self.report.removed.append(path)
+
+
+class Writable(Protocol):
+    """What :meth:`Outputs.store_written` hands its producer: a file to write bytes to."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
+class _Unchanged(Exception):
+    """An output came out as its file holds it already (Outputs.store_written)."""
+
+
+class _Hashed:
+    """A file that hashes what is written to it (Outputs.store_written)."""
+
+    def __init__(self, handle: BinaryIO, digest: Any) -> None:
+        self.handle = handle
+        self.digest = digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
 
 
 def _not_written(rel: str, path: Path, exc: OSError) -> Stored:
