@@ -162,3 +162,98 @@ def test_policy_refuses_relative_resources_that_climb_out_of_the_site():
     assert _leaves_site("sub/page.html", "../../x.png")
     assert not _leaves_site("sub/page.html", "../assets/site.css")
     assert not _leaves_site("index.html", "media/a/../b.png")
+
+
+# A page with what the site's policy removes, replaces and keeps, ids given twice
+# (the text keeps them, not the metadata panel) and tails to merge.
+POLICY_PAGE = b"""<!DOCTYPE html><html><head><meta http-equiv="refresh" content="0"><link rel="stylesheet" href="https://cdn.example/x.css">t1<script src="assets/teikit.js"></script></head>
+<body onload="x()"><p id="a">one<iframe src="https://x.example/"><img src="https://x.example/in.png" alt="inside"></iframe>two<script>alert(1)</script>three<img src="https://evil.example/t.png" alt="t" style="c" onclick="y">four</p>
+<aside><span id="a">aside a</span><span id="b">aside b</span></aside><p><span id="b" class="k">text b</span><a href="javascript:alert(1)" id="c">x</a><embed src="e.swf">five<object data="o"></object>six</p><video poster="../../x.png" src="v.mp4"></video><span id="c">c2</span></body></html>"""
+
+
+def test_the_policy_and_the_ids_of_a_page_as_the_site_writes_them():
+    """The page, and the warnings in the order met, as enforce_policy and dedupe_ids
+    made them when they held every element (they now walk the tree and change it
+    after): byte for byte."""
+    from teikit.site.markup import parse_page, serialize
+    from teikit.site.policy import dedupe_ids, enforce_policy
+
+    root = parse_page(POLICY_PAGE)
+    found = []
+    dedupe_ids(root)
+    enforce_policy(root, "sub/page.html", found)
+    assert serialize(root).decode() == (
+        "<!DOCTYPE html>\n"
+        '<html><head></head><body>t1<script src="assets/teikit.js"></script>\n'
+        '<p id="a">onetwothree<a href="https://evil.example/t.png" class="tks-external-image">'
+        "t</a>four</p>\n"
+        "<aside><span>aside a</span><span>aside b</span></aside>"
+        '<p><span id="b" class="k">text b</span><a id="c">x</a></p>'
+        '<video src="v.mp4"></video><span>c2</span></body></html>\n'
+    )
+    assert [(d.code, d.message) for d in found] == [
+        ("external-resource", "removed <link> to another site"),
+        ("unsafe-markup", "removed <iframe> element"),
+        ("unsafe-markup", "removed <script> element"),
+        ("external-resource", "image on another site made a link: https://evil.example/t.png"),
+        ("unsafe-url", "removed unsafe URL in @href"),
+        ("unsafe-markup", "removed <embed> element"),
+        ("unsafe-markup", "removed <object> element"),
+        ("resource-outside", "removed @poster that leads outside the site: ../../x.png"),
+    ]
+
+
+@pytest.mark.parametrize("tail", [None, "\n", "\n\n\n", " x\n"])
+def test_a_page_written_as_it_goes_is_the_serialised_page(tmp_path, tail):
+    """write_page writes what serialize returns (ending in one line end), and
+    parse_page reads a page from its file as from its bytes."""
+    import io
+
+    from teikit.site.markup import parse_page, serialize, write_page
+
+    root = parse_page(POLICY_PAGE)
+    root.tail = tail
+    out = io.BytesIO()
+    write_page(root, out)
+    assert out.getvalue() == serialize(root)
+    assert out.getvalue().endswith(b">\n") or tail == " x\n"
+    (tmp_path / "page.html").write_bytes(POLICY_PAGE)
+    assert serialize(parse_page(tmp_path / "page.html")) == serialize(parse_page(POLICY_PAGE))
+    (tmp_path / "empty.html").write_bytes(b"")
+    with pytest.raises(Exception, match="Document is empty"):
+        parse_page(tmp_path / "empty.html")
+
+
+def test_line_ends_are_held_back_until_more_comes():
+    import io
+
+    from teikit.site.markup import _OneNewline
+
+    out = io.BytesIO()
+    ending = _OneNewline(out)
+    for piece in (b"a\n", b"\n", b"", b"b\n\n", b"\n"):
+        ending.write(piece)
+    ending.close()
+    assert out.getvalue() == b"a\n\nb\n"
+
+
+def test_an_output_written_as_it_goes_leaves_an_unchanged_file_as_it_was(tmp_path):
+    """Outputs.store_written (and store_pieces): the file is replaced only when
+    what was written differs from it; the hash is the content's either way."""
+    import hashlib
+
+    from teikit.site.outputs import BuildReport, Outputs
+
+    outputs = Outputs(tmp_path, {}, False, BuildReport(tmp_path))
+    first = outputs.store_written("a/page.html", lambda out: out.write(b"one"))
+    assert (first.wrote, first.sha256) == (True, hashlib.sha256(b"one").hexdigest())
+    page = tmp_path / "a" / "page.html"
+    os.utime(page, (1, 1))
+    again = outputs.store_pieces("a/page.html", [b"o", b"ne"])
+    assert (again.wrote, again.sha256) == (False, first.sha256)
+    assert page.stat().st_mtime == 1 and page.read_bytes() == b"one"
+    changed = outputs.store_pieces("a/page.html", [b"two"])
+    assert changed.wrote and page.read_bytes() == b"two"
+    assert [p.name for p in page.parent.iterdir()] == ["page.html"]  # no temporary left
+    forced = Outputs(tmp_path, {}, True, BuildReport(tmp_path))
+    assert forced.store_written("a/page.html", lambda out: out.write(b"two")).wrote

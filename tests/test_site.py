@@ -678,6 +678,35 @@ def test_pages_finished_by_workers_of_their_own_are_the_same_pages(tmp_path, mon
             ).read_bytes(), name
 
 
+def test_a_split_page_whose_document_cannot_be_read_again_is_kept_with_an_error(
+    tmp_path, monkeypatch
+):
+    """A large page is finished before its document is read again for its mentions'
+    anchors (finish_page): when that reading fails, the page written stays in the
+    site and the manifest, and the failure is an error of the document."""
+    import teikit.site.build as site_build
+    import teikit.site.jobs as site_jobs
+    from teikit.errors import LoadError
+
+    real = site_jobs.load
+    gone = "letter-1954-08-11.xml"
+
+    def load(path, *args, **kwargs):
+        if Path(path).name == gone:
+            raise LoadError(f"cannot read {path}: gone")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(site_jobs, "load", load)
+    monkeypatch.setattr(site_build, "HEAVY_BYTES", 0)  # every document is large
+    out = tmp_path / "site"
+    report = build_site(TEI, out, jobs=2, validate=False, pdf=False, keep_going=True)
+    failed = [d for d in report.diagnostics if d.severity >= Severity.ERROR]
+    assert [(Path(d.file).name, d.code) for d in failed] == [(gone, "render-failed")]
+    assert (out / "letter-1954-08-11.html").is_file()
+    manifest = json.loads((out / MANIFEST_NAME).read_text("utf-8"))
+    assert "letter-1954-08-11.html" in manifest["outputs"]
+
+
 # --------------------------------------------------------------------------- the warm-up
 
 
