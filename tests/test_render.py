@@ -284,6 +284,30 @@ def test_url_safety_in_print():
     assert {d.code for d in diagnostics} == {"unsafe-url"}
 
 
+def test_unload_lets_go_of_saxons_state_and_rendering_makes_it_again(monkeypatch):
+    """What a process done with Saxon holds (the compiled stylesheets, the documents'
+    trees) goes with render.unload(); a later render compiles and parses again, the
+    same page."""
+    from teikit import xslt
+
+    letter = load(TEI / "letter-1954-08-11.xml")
+    register = load(TEI / "register.xml")
+    before = render.render_html(letter, register=register)
+    compiled: list[int] = []
+    parsed: list[int] = []
+
+    def counted(calls, real):
+        return lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs)
+
+    monkeypatch.setattr(xslt, "compile_stylesheet", counted(compiled, xslt.compile_stylesheet))
+    monkeypatch.setattr(xslt, "parse", counted(parsed, xslt.parse))
+    assert render.render_html(letter, register=register) == before
+    assert (compiled, parsed) == ([], [])  # held: nothing made again
+    render.unload()
+    assert render.render_html(letter, register=register) == before
+    assert compiled and len(parsed) == 2  # the stylesheet compiled, both trees parsed again
+
+
 def test_render_html_writes_page_and_assets(tmp_path):
     out = tmp_path / "site" / "cable.html"
     page = render.render_html(TEI / "cable-1954-07-24.xml", out_path=out)

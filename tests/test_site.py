@@ -412,6 +412,58 @@ def test_parallel_build_gives_the_same_pdfs(tmp_path, site):
             ).read_bytes()
 
 
+TYPESET_SCRIPT = """
+import json, os, sys, time
+from teikit import render
+import teikit.site.build as site_build
+tei, out, log = sys.argv[1:]
+site_build.HEAVY_BYTES = 50_000  # the introduction and the edition's PDF are large
+real = site_build.compile_job
+
+def compile_job(shop, index):
+    started = time.monotonic()
+    result = real(shop, index)
+    job = shop.typst[index][0]
+    held = [len(render._sheets), len(render._nodes)]  # what the fork inherited of Saxon
+    with open(log, "a") as fh:
+        print(json.dumps([job.output, started, time.monotonic(), held]), file=fh)
+    return result
+
+site_build.compile_job = compile_job
+site_build.build_site(tei, out, jobs=2, validate=False)
+"""
+
+
+def test_a_large_pdf_is_typeset_alone_by_workers_that_hold_nothing_of_saxon(tmp_path, site):
+    """Typst lays out a large document's PDF (a register of thousands of entries)
+    with 150-170 MB of its own: nothing is typeset beside it. The parent is done
+    with Saxon before Typst's workers fork: they inherit no stylesheet nor tree.
+    The PDFs are the same."""
+    import subprocess
+    import sys
+
+    pypdf = pytest.importorskip("pypdf")
+    log = tmp_path / "typeset.jsonl"
+    # in a fresh process: the module's build has run Typst in this one
+    subprocess.run([sys.executable, "-c", TYPESET_SCRIPT, str(TEI), str(tmp_path / "out"),
+                    str(log)], check=True, timeout=600)  # fmt: skip
+    typeset = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(typeset) == len(DOCUMENTS) + 1
+    assert all(held == [0, 0] for _, _, _, held in typeset)
+    large = {"downloads/pdf/introduction.pdf", "downloads/pdf/full-edition.pdf"}
+    assert large <= {output for output, _, _, _ in typeset}
+    for output, start, end, _ in typeset:
+        if output in large:
+            beside = [o for o, s, e, _ in typeset if o != output and s < end and e > start]
+            assert beside == [], output
+    pdfs = sorted(p.name for p in (site / "downloads" / "pdf").glob("*.pdf"))
+    for name in pdfs:
+        made = tmp_path / "out" / "downloads" / "pdf" / name
+        assert [p.extract_text() for p in pypdf.PdfReader(made).pages] == [
+            p.extract_text() for p in pypdf.PdfReader(site / "downloads" / "pdf" / name).pages
+        ], name
+
+
 # --------------------------------------------------------------------------- failures
 
 

@@ -133,6 +133,13 @@ def _find_gc_entry() -> tuple[Any, int] | None:
     return core, isolate
 
 
+def forget_compiled() -> None:
+    """Drop every compiled stylesheet (a later compile makes it again); their
+    heap goes at Saxon's next collection (see :func:`collect_garbage`)."""
+    with _lock:
+        _cache.clear()
+
+
 def compile_stylesheet(
     text: str,
     *,

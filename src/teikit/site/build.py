@@ -983,6 +983,9 @@ class Builder:
             )  # fmt: skip
             for i, result in zip(split, finished, strict=True):
                 results[i] = result
+            # Saxon's work is done: what this process holds of it (the compiled
+            # stylesheets, the register's tree) goes before Typst's workers fork.
+            render.unload()
             pdfs = [i for i, result in enumerate(results) if result.typeset]
             shop.typst = [(todo[i], results[i]) for i in pdfs]
             compiled = run_jobs(
@@ -993,6 +996,9 @@ class Builder:
                 on_failure=lambda index, failure: job_timed_out(shop.typst[index][0], failure),
                 size=lambda index: job_size(shop.typst[index][0]),
                 heavy=lambda index: job_size(shop.typst[index][0]) >= HEAVY_BYTES,
+                # Typst lays out a large register's PDF with 150-170 MB of its own
+                # (Schnitzler's listplace, listbibl): nothing beside it.
+                alone=lambda index: job_size(shop.typst[index][0]) >= HEAVY_BYTES,
                 grow=WORKER_GROWTH,
                 # Typst already ran here: a forked worker would hang in it (see render)
                 isolate=render.typst_forkable(),
