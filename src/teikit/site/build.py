@@ -819,8 +819,6 @@ class Builder:
                 render.warm_register_records(self.shop.profile, edition.register_doc)
                 if self.pdf:
                     render.warm_register_records(render.STYLESHEETS["typst"], edition.register_doc)
-            if self.pdf and typst_jobs > 1:
-                render.warm_typst()
         # What the workers inherit when they fork.
         shop = self.shop
         shop.loaded = {str(d.path): d.doc for d in edition.docs if d.doc is not None}
@@ -984,9 +982,12 @@ class Builder:
             for i, result in zip(split, finished, strict=True):
                 results[i] = result
             # Saxon's work is done: what this process holds of it (the compiled
-            # stylesheets, the register's tree) goes before Typst's workers fork.
+            # stylesheets, the register's tree) goes before Typst's workers fork,
+            # and Typst's compiler (20 MB, with its fonts) is made only now, for them.
             render.unload()
             pdfs = [i for i, result in enumerate(results) if result.typeset]
+            if pdfs and typst_jobs > 1:
+                render.warm_typst()
             shop.typst = [(todo[i], results[i]) for i in pdfs]
             compiled = run_jobs(
                 partial(compile_job, shop),
