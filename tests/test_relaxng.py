@@ -20,6 +20,7 @@ from lxml import etree
 
 from teikit.document import TEI_NS, load
 from teikit.errors import Diagnostic, SchemaError, Severity
+from teikit.validate.engine import Gathering
 from teikit.validate.relaxng import Grammar, compile_grammar, explain, is_valid
 
 from conftest import FIXTURES, ROOT, TEI
@@ -473,6 +474,35 @@ def test_max_errors_stops_early(tei_all):
     assert len(explain(doc, tei_all, file="x", max_errors=2)) == 2
     assert not is_valid(doc, tei_all)
     assert is_valid(load(TEI / "letter-1954-06-22.xml"), tei_all)
+
+
+def _gathered_by_hand(doc, wanted, known):
+    """What a walk gathering ``wanted`` attributes except values in ``known`` collects."""
+    return [
+        (doc.tree.getpath(el), attr, value)
+        for el in doc.root.iter(etree.Element)
+        for attr, value in el.items()
+        if attr in wanted and value not in known
+    ]
+
+
+def test_a_gathering_walk_collects_the_same_when_its_steps_are_remembered(tei_all):
+    # Walks that gather keep, per grammar and per (attributes, values left out), a
+    # memo of each attribute's step and whether it is gathered: the second walk of a
+    # letter reads the memo, and walks with another set of values left out use their own.
+    wanted = frozenset({"ref", "target", "when", "notBefore"})
+    letters = [load(path) for path in EDITION if path.name.startswith("letter-")]
+    values = sorted({v for d in letters for v in d.root.xpath("//@ref")})
+    assert len(values) > 4
+    known_half, known_none = set(values[::2]), frozenset()
+    for known in (known_half, known_none, known_half):
+        for doc in letters:
+            gathering = Gathering(wanted, frozenset(), known=known)
+            assert is_valid(doc, tei_all, gathering=gathering)
+            assert gathering.complete
+            found = [(doc.tree.getpath(el), attr, value) for el, attr, value in gathering.found]
+            assert found == _gathered_by_hand(doc, wanted, known)
+            assert any(value in known_half for _, attr, value in found) == (known is known_none)
 
 
 def test_schema_name_is_recorded(teikit):

@@ -32,7 +32,7 @@ import codecs
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -751,11 +751,28 @@ class Grammar:
         self._attribute_plans: dict[tuple[int, str], tuple] = {}
         # An attribute pattern's uid -> the values it was asked about -> accepted.
         self._values: dict[int, dict[str, bool]] = {}
+        # For walks that gather for the edition's rules: (the attributes they gather,
+        # the values they leave out, (state, attribute, value) -> (the state after
+        # it, whether it is gathered)), one step memo for each such pair.
+        self._gathered: list[tuple[Container[str], Container[str], dict[tuple, tuple]]] = []
 
     def _trim(self) -> None:
         for cache in (self._steps, self._accepts, self._qnames, self._attribute_plans):
             if len(cache) > _MAX_CACHED:
                 cache.clear()
+        for _, _, memo in self._gathered:
+            if len(memo) > _MAX_CACHED:
+                memo.clear()
+
+    def _gathering_steps(self, attributes: Container[str], known: Container[str]) -> dict:
+        """The step memo of walks that gather ``attributes`` except values in
+        ``known`` (the rules ask each document with the same two sets)."""
+        for wanted, left_out, memo in self._gathered:
+            if wanted is attributes and left_out is known:
+                return memo
+        memo = {}
+        self._gathered = [*self._gathered[-3:], (attributes, known, memo)]
+        return memo
 
     def __repr__(self) -> str:
         return f"<Grammar {self.path} ({len(self._eng.elements)} element patterns)>"
@@ -1297,6 +1314,13 @@ class _Verdict(_Values):
         self.gather_tags = gathering.tags if gathering is not None else none
         self.gather_attributes = gathering.attributes if gathering is not None else none
         self.gather_known = gathering.known if gathering is not None else none
+        # With gathering, an attribute met before in the same state costs one look-up
+        # for its step and whether it is gathered, not three.
+        self.gather_steps = (
+            grammar._gathering_steps(gathering.attributes, gathering.known)
+            if gathering is not None and gathering.attributes
+            else None
+        )
         # Where an invalid document failed: the elements from the one that failed up
         # to a child of the root, filled on the way out (a valid one costs nothing).
         self.failed: list[etree._Element] = []
@@ -1327,12 +1351,26 @@ class _Verdict(_Values):
         if items:
             ids = self.id_types.get(tag)
             steps = self.steps
-            wanted = self.gather_attributes
+            gathering_steps = self.gather_steps
             for clark, value in items:
-                if wanted and clark in wanted and value not in self.gather_known:
-                    self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
-                found = steps.get((s.uid, clark, value))
-                s = self.attribute(s, clark, value, el) if found is None else found
+                key = (s.uid, clark, value)
+                if gathering_steps is None:
+                    found = steps.get(key)
+                    s = self.attribute(s, clark, value, el) if found is None else found
+                else:
+                    hit = gathering_steps.get(key)
+                    if hit is None:
+                        gathered = (
+                            clark in self.gather_attributes and value not in self.gather_known
+                        )
+                        found = steps.get(key)
+                        s = self.attribute(s, clark, value, el) if found is None else found
+                        if found is not None or (s is not None and steps.get(key) is s):
+                            gathering_steps[key] = (found if found is not None else s, gathered)
+                    else:
+                        s, gathered = hit
+                    if gathered:
+                        self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
                 if s is None or s.kind == NOT_ALLOWED:
                     return None
                 if ids is not None:
