@@ -9,6 +9,7 @@ first file's findings, and fails that file if they never come."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import io
 import multiprocessing
@@ -249,6 +250,22 @@ def test_quiet_keeps_errors():
     feedback(Step("validating", 2, 2, "b.xml"))
     feedback.rest([warning, error, error])  # the second error is new
     assert stream.getvalue().splitlines() == [error.format(), error.format()]
+
+
+def test_the_rest_is_what_was_not_shown_counted_by_equality():
+    # Findings shown are matched by identity first, then by equality: a copy of one
+    # shown is not new, the same finding reported twice and shown once is once new.
+    stream = io.StringIO()
+    feedback = Feedback(stream=stream, tty=False)
+    a = Diagnostic("a.xml", 1, 1, Severity.ERROR, "a", "e", "test")
+    b = Diagnostic("a.xml", 2, 1, Severity.ERROR, "b", "e", "test")
+    new = Diagnostic("b.xml", 3, 1, Severity.WARNING, "new", "w", "test")
+    feedback.show([a, b])
+    feedback.rest([copy.copy(a), b, new, a])
+    assert copy.copy(a) is not a
+    assert stream.getvalue().splitlines() == [a.format(), b.format(), new.format(), a.format()]
+    feedback.rest([])  # nothing left to print
+    assert len(stream.getvalue().splitlines()) == 4
 
 
 @pytest.mark.parametrize(

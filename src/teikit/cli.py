@@ -98,14 +98,33 @@ class Feedback:
     def rest(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Print those of ``diagnostics`` not shown yet, in their order: what the
         library found after the files (findings that need them all)."""
-        left = Counter(self.shown)
-        fresh = []
+        # What was shown is counted by equality (a finding shown, then reported again
+        # as a copy, is not new) in the order of ``diagnostics``, as a Counter of the
+        # shown would; but a run with the rules shows 10,000 findings, whose hash and
+        # equality run in Python, and the report holds the very objects shown. So:
+        # by identity first; only the findings whose message is that of one not
+        # shown are counted by equality (equal findings have equal messages).
+        diagnostics = list(diagnostics)
+        by_id = Counter(map(id, self.shown))
+        unmatched = []
         for diagnostic in diagnostics:
-            times = left.get(diagnostic, 0)  # one hash a look-up (left[d] -= 1 takes two)
+            times = by_id.get(id(diagnostic), 0)
             if times > 0:
-                left[diagnostic] = times - 1
+                by_id[id(diagnostic)] = times - 1
             else:
-                fresh.append(diagnostic)
+                unmatched.append(diagnostic)
+        fresh = []
+        if unmatched:
+            messages = {d.message for d in unmatched}
+            left = Counter(d for d in self.shown if d.message in messages)
+            for diagnostic in diagnostics:
+                if diagnostic.message not in messages:
+                    continue  # shown: it was met by identity
+                times = left.get(diagnostic, 0)  # one hash a look-up (left[d] -= 1 takes two)
+                if times > 0:
+                    left[diagnostic] = times - 1
+                else:
+                    fresh.append(diagnostic)
         self.show(fresh)
 
     def progress(self, step: Step) -> None:
