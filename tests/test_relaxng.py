@@ -487,6 +487,7 @@ def _gathered_by_hand(doc, wanted, known):
 
 
 def test_a_gathering_walk_collects_the_same_when_its_steps_are_remembered(tei_all):
+    # A valid document's walk gathers the elements asked for, and the attributes.
     # Walks that gather keep, per grammar and per (attributes, values left out), a
     # memo of each attribute's step and whether it is gathered: the second walk of a
     # letter reads the memo, and walks with another set of values left out use their own.
@@ -495,13 +496,17 @@ def test_a_gathering_walk_collects_the_same_when_its_steps_are_remembered(tei_al
     values = sorted({v for d in letters for v in d.root.xpath("//@ref")})
     assert len(values) > 4
     known_half, known_none = set(values[::2]), frozenset()
+    tags = frozenset({f"{T}correspDesc", f"{T}idno", f"{T}persName"})
     for known in (known_half, known_none, known_half):
         for doc in letters:
-            gathering = Gathering(wanted, frozenset(), known=known)
+            gathering = Gathering(wanted, tags, known=known)
             assert is_valid(doc, tei_all, gathering=gathering)
             assert gathering.complete
             found = [(doc.tree.getpath(el), attr, value) for el, attr, value in gathering.found]
             assert found == _gathered_by_hand(doc, wanted, known)
+            # the elements asked for, every one, in document order
+            assert gathering.elements == [el for el in doc.root.iter() if el.tag in tags]
+            assert len({el.tag for el in gathering.elements}) > 1
             assert any(value in known_half for _, attr, value in found) == (known is known_none)
 
 

@@ -1307,11 +1307,9 @@ class _Verdict(_Values):
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
         self.gathering = gathering  # what another check wants from this walk
-        self.collecting = names or gathering is not None  # either of the two below
-        # What the rules ask for, read in the walk's own loops: one set look-up per
-        # element and per attribute, no call per element.
+        # What the rules ask for: the attributes read in the walk's own loop (the
+        # elements are found in C once the walk is done, see is_valid).
         none: frozenset[str] = frozenset()
-        self.gather_tags = gathering.tags if gathering is not None else none
         self.gather_attributes = gathering.attributes if gathering is not None else none
         self.gather_known = gathering.known if gathering is not None else none
         # With gathering, an attribute met before in the same state costs one look-up
@@ -1341,13 +1339,10 @@ class _Verdict(_Values):
         if s.kind == NOT_ALLOWED:
             return None
         items = el.items()
-        if self.collecting:
-            if self.names:
-                self.tags.add(tag)
-                if items:
-                    self.attributes.update(dict(items))  # its keys, without a Python loop
-            if tag in self.gather_tags:
-                self.gathering.elements.append(el)  # type: ignore[union-attr]
+        if self.names:
+            self.tags.add(tag)
+            if items:
+                self.attributes.update(dict(items))  # its keys, without a Python loop
         if items:
             ids = self.id_types.get(tag)
             steps = self.steps
@@ -2173,6 +2168,10 @@ def is_valid(
         failed.extend(verdict.failed)
     if gathering is not None:
         gathering.complete = valid
+        if valid and gathering.tags:
+            # The walk met every element, in document order: those asked for are
+            # found by one search in C, not by a test of each element in Python.
+            gathering.elements.extend(doc.root.iter(*gathering.tags))
     if valid and names is not None:
         names[0].update(verdict.tags)
         names[1].update(verdict.attributes)
