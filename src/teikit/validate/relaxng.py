@@ -752,9 +752,9 @@ class Grammar:
         # An attribute pattern's uid -> the values it was asked about -> accepted.
         self._values: dict[int, dict[str, bool]] = {}
         # For walks that gather for the edition's rules: (the attributes they gather,
-        # the values they leave out, (state, attribute, value) -> (the state after
-        # it, whether it is gathered)), one step memo for each such pair.
-        self._gathered: list[tuple[Container[str], Container[str], dict[tuple, tuple]]] = []
+        # the values they leave out, _steps of the attributes met that they do not
+        # gather), one for each such pair.
+        self._gathered: list[tuple[Container[str], Container[str], dict[tuple, _P]]] = []
 
     def _trim(self) -> None:
         for cache in (self._steps, self._accepts, self._qnames, self._attribute_plans):
@@ -1312,8 +1312,9 @@ class _Verdict(_Values):
         none: frozenset[str] = frozenset()
         self.gather_attributes = gathering.attributes if gathering is not None else none
         self.gather_known = gathering.known if gathering is not None else none
-        # With gathering, an attribute met before in the same state costs one look-up
-        # for its step and whether it is gathered, not three.
+        # With gathering, an attribute met before in the same state and not gathered
+        # (most are) costs one look-up, not three: its step, whether its name is
+        # gathered, whether its value is one of 40,000 left out.
         self.gather_steps = (
             grammar._gathering_steps(gathering.attributes, gathering.known)
             if gathering is not None and gathering.attributes
@@ -1353,19 +1354,18 @@ class _Verdict(_Values):
                     found = steps.get(key)
                     s = self.attribute(s, clark, value, el) if found is None else found
                 else:
-                    hit = gathering_steps.get(key)
-                    if hit is None:
-                        gathered = (
-                            clark in self.gather_attributes and value not in self.gather_known
-                        )
-                        found = steps.get(key)
+                    found = gathering_steps.get(key)  # met before, and not gathered
+                    if found is None:
+                        if clark in self.gather_attributes and value not in self.gather_known:
+                            self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
+                            found = steps.get(key)
+                        else:
+                            found = steps.get(key)
+                            if found is not None:
+                                gathering_steps[key] = found
                         s = self.attribute(s, clark, value, el) if found is None else found
-                        if found is not None or (s is not None and steps.get(key) is s):
-                            gathering_steps[key] = (found if found is not None else s, gathered)
                     else:
-                        s, gathered = hit
-                    if gathered:
-                        self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
+                        s = found
                 if s is None or s.kind == NOT_ALLOWED:
                     return None
                 if ids is not None:
