@@ -186,6 +186,11 @@ class RenderError(TeikitError):
     """A document could not be rendered (transformation or Typst failed)."""
 
 
+class PdfTooLargeError(RenderError):
+    """A PDF not made because Typst would have to lay out more at once than it can
+    in bounded memory; its diagnostic is a warning (the rest of the output stands)."""
+
+
 class StylesheetError(SchemaError):
     """A stylesheet could not be read or compiled; diagnostics point into it."""
 

@@ -37,13 +37,14 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from teikit import fonts, xslt
+from teikit import fonts, typst_parts, xslt
 from teikit.batch import release_freed_memory
 from teikit.document import Document, load
 from teikit.edition import Edition
 from teikit.errors import (
     Diagnostic,
     LoadError,
+    PdfTooLargeError,
     RenderError,
     SchemaError,
     Severity,
@@ -55,6 +56,7 @@ __all__ = [
     "ASSETS_DIR",
     "PDF_STANDARDS",
     "XSLT_DIR",
+    "PdfTooLargeError",
     "RenderError",
     "Rendered",
     "Stylesheet",
@@ -1161,6 +1163,9 @@ def render_pdf(
     """A PDF of one TEI document: A4, running head, page numbers, real footnotes,
     metadata block, PDF metadata, tagged; ``pdf_standard="a-2b"`` for PDF/A."""
     document = as_document(doc)
+    sheet = _builtin("typst", stylesheet)
+    if "part-breaks" in sheet.params:  # where a long document may be cut into parts
+        params = {"part-breaks": "true", **(params or {})}
     result = render(
         document, "typst", register=register, params=params, stylesheet=stylesheet,
         edition=edition,
@@ -1313,21 +1318,43 @@ def warm_typst(font_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
         _typst_compiler(_font_folders(font_paths))
 
 
+# Typst lays out a whole document in memory before it writes a page, some 250 times
+# its source (the benchmark's diary: 13.8 MB of Typst source, 2.8 GB more; 1 MB
+# of it, 300 MB). A longer source is typeset in parts of at most this many bytes
+# each (teikit.typst_parts), cut where the print stylesheet marks that a part may
+# begin ($part-breaks) ...
+TYPST_PART_BYTES = 2**20
+# ... and a source that cannot be cut so (no marks, or one piece between two marks
+# longer than this: some 1 GB of Typst's) gets no PDF, with a warning, rather than
+# exhausting memory.
+TYPST_MAX_BYTES = 4 * 2**20
+
+
 def compile_typst(
-    source: str,
+    source: str | bytes,
     *,
     pdf_standard: str | Sequence[str] | None = None,
     font_paths: Iterable[str | os.PathLike[str]] = (),
     file: str = "<typst>",
+    part_bytes: int | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[bytes, list[Diagnostic]]:
-    """Compile Typst source to PDF bytes, in-process and sandboxed.
+    """Compile Typst source (text, or UTF-8 bytes) to PDF bytes, in-process and
+    sandboxed.
 
     The compile root is a new temporary folder that holds only ``main.typ``:
     the document can read no other file. System fonts are ignored (the
     result does not depend on the machine); fonts come from Typst's embedded
     set, teikit's ``data/fonts`` (if present) and ``font_paths``, read once per
-    process. The PDF is tagged; ``pdf_standard`` adds e.g. ``"a-2b"``
-    (PDF/A-2b). The creation date is ``$SOURCE_DATE_EPOCH`` when set, else now.
+    process. The PDF is tagged; ``pdf_standard="a-2b"`` adds e.g. PDF/A-2b.
+    The creation date is ``$SOURCE_DATE_EPOCH`` when set, else now.
+
+    A source of more than ``part_bytes`` (default :data:`TYPST_PART_BYTES`) is
+    typeset in parts and joined into one PDF (see :mod:`teikit.typst_parts`: not
+    tagged, no PDF standard, said in a warning) where the print stylesheet marked
+    where parts may begin; one that cannot be cut into parts of at most
+    ``max_bytes`` (default :data:`TYPST_MAX_BYTES`) raises
+    :class:`~teikit.errors.PdfTooLargeError`, whose diagnostic is a warning.
     """
     global _typst_started
     try:
@@ -1340,20 +1367,112 @@ def compile_typst(
         raise UsageError(
             f"unknown PDF standard {unknown[0]!r}; choose from {', '.join(sorted(PDF_STANDARDS))}"
         )
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    del source  # the bytes are all that is kept (a str of them takes up to four times more)
+    part_limit = TYPST_PART_BYTES if part_bytes is None else part_bytes
+    most = TYPST_MAX_BYTES if max_bytes is None else max(max_bytes, part_limit)
+    try:
+        parts = typst_parts.plan(data, part_limit, most)
+    except typst_parts.TooLarge as exc:
+        limit = f"more than Typst lays out at once in bounded memory ({_megabytes(exc.limit)})"
+        if exc.whole:
+            message = (
+                f"no PDF: its Typst source is {_megabytes(exc.size)}, {limit}, and the print "
+                "stylesheet marked no division to cut it into parts at"
+            )
+        else:
+            message = (
+                f"no PDF: its Typst source is {_megabytes(len(data))}, and cut between its "
+                f"divisions one part would still be {_megabytes(exc.size)}, {limit}"
+            )
+        diag = Diagnostic(file, 0, 0, Severity.WARNING, message, "pdf-too-large", "typst")
+        raise PdfTooLargeError(f"{file}: {message}", [diag]) from None
     compiler = _typst_compiler(_font_folders(font_paths))
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     timestamp = int(epoch) if epoch.isdigit() else int(time.time())
+    _typst_started = True
+    if len(parts) == 1:
+        pdf, found = _typeset(typst, compiler, data, standards, timestamp, True, file)
+        return pdf, found + _glyph_warnings(data.decode("utf-8", "replace"), font_paths, file)
+    # Each part is laid out alone (untagged: the tags of parts cannot be joined), and
+    # the next one starts at the page after the last of those before it.
+    pdfs: list[bytes] = []
+    levels: list[list[int]] = []
+    warnings: dict[str, Diagnostic] = {}
+    missing: dict[str, None] = {}
+    first_page = 1
+    carried = typst_parts.carried_over(data, parts)
+    for number, part in enumerate(parts, 1):
+        text = typst_parts.part_source(
+            data, part, number, len(parts), first_page, carried[number - 1]
+        )
+        pdf, found = _typeset(typst, compiler, text, [], timestamp, False, file)
+        for d in found:
+            warnings.setdefault(d.message, d)
+        missing.update(dict.fromkeys(fonts.missing(text.decode("utf-8", "replace"),
+                                                   _font_folders(font_paths))))  # fmt: skip
+        levels.append(typst_parts.bookmark_levels(text))
+        del text
+        _forget_layouts(typst, compiler, timestamp)
+        first_page += typst_parts.page_count(pdf)
+        pdfs.append(pdf)
+    release_freed_memory()  # Typst's heap, before pypdf's objects take their own
+    joined = typst_parts.join(pdfs, levels)
+    del pdfs
+    note = (
+        f"typeset in {len(parts)} parts and joined: its Typst source is {_megabytes(len(data))}, "
+        f"more than Typst lays out at once in bounded memory ({_megabytes(part_limit)}); "
+        "the PDF is not tagged"
+        + (f" nor {', '.join(standards)} as asked" if standards else "")
+        + ", and a link to another part leads to the end of its own"
+    )
+    kept = [Diagnostic(file, 0, 0, Severity.WARNING if standards else Severity.INFO, note,
+                       "pdf-in-parts", "typst"), *warnings.values()]  # fmt: skip
+    if missing:
+        kept.append(_missing_glyphs(list(missing), file))
+    return joined, kept
+
+
+# typst-py keeps what Typst memoised of a compilation until this many compilations
+# later have not used it (comemo::evict(10) after each). The layouts of a part are
+# no use to the next one: without this, each part of the diary kept ~420 MB.
+_TYPST_CACHE_AGE = 10
+
+
+def _forget_layouts(typst: Any, compiler: Any, timestamp: int) -> None:
+    """Make Typst drop what it memoised of the compilations before: as many empty
+    compilations as its cache keeps (each a fraction of a millisecond), so that a
+    part's layout is not kept beside the next one's (bench/RESULTS.md, 2026-12-08:
+    1 MB parts of the diary, 350 MB peak instead of 420 MB more with each part)."""
+    for _ in range(_TYPST_CACHE_AGE):
+        _typeset(typst, compiler, b"", [], timestamp, False, "<empty>")
+
+
+def _megabytes(size: int) -> str:
+    """A size in MB (in KB below one MB)."""
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
+
+
+def _typeset(
+    typst: Any,
+    compiler: Any,
+    source: bytes,
+    standards: list[str],
+    timestamp: int,
+    tags: bool,
+    file: str,
+) -> tuple[bytes, list[Diagnostic]]:
+    """One layout by Typst: the PDF and Typst's warnings (sandboxed, see compile_typst)."""
     with tempfile.TemporaryDirectory(prefix="teikit-typst-") as root:
         main = Path(root) / "main.typ"
-        main.write_text(source, encoding="utf-8")
-        _typst_started = True
+        main.write_bytes(source)
         try:
             pdf, warnings = compiler.compile_with_warnings(
                 str(main),
                 root=root,
                 pdf_standards=standards,
                 timestamp=timestamp,
-                pdf_tags=True,
+                pdf_tags=tags,
             )
         except typst.TypstError as exc:
             where = _TYPST_LOC_RE.search(getattr(exc, "diagnostic", "") or "")
@@ -1367,15 +1486,23 @@ def compile_typst(
         Diagnostic(file, 0, 0, Severity.WARNING, f"Typst: {w.message}", "typst-warning", "typst")
         for w in warnings
     ]
-    boxes = fonts.missing(source, _font_folders(font_paths))
-    if boxes:
-        message = (
-            f"{len(boxes)} character(s) print as empty boxes in the PDF, no font has them: "
-            f"{fonts.describe(boxes)}; add a font that has them to {fonts.FONT_PATH_ENV} "
-            "(docs/security.md, 'Fonts in PDFs')"
-        )
-        found.append(Diagnostic(file, 0, 0, Severity.WARNING, message, "missing-glyphs", "typst"))
     return bytes(pdf or b""), found
+
+
+def _glyph_warnings(
+    text: str, font_paths: Iterable[str | os.PathLike[str]], file: str
+) -> list[Diagnostic]:
+    boxes = fonts.missing(text, _font_folders(font_paths))
+    return [_missing_glyphs(boxes, file)] if boxes else []
+
+
+def _missing_glyphs(boxes: list[str], file: str) -> Diagnostic:
+    message = (
+        f"{len(boxes)} character(s) print as empty boxes in the PDF, no font has them: "
+        f"{fonts.describe(boxes)}; add a font that has them to {fonts.FONT_PATH_ENV} "
+        "(docs/security.md, 'Fonts in PDFs')"
+    )
+    return Diagnostic(file, 0, 0, Severity.WARNING, message, "missing-glyphs", "typst")
 
 
 # --------------------------------------------------------------------------- files

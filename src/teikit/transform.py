@@ -302,6 +302,9 @@ def transform(
             for name in given
             if name not in sheet.params
         )  # fmt: skip
+        if to == "pdf" and "part-breaks" in sheet.params:
+            # where a long document's PDF may be cut into parts (render.compile_typst)
+            given.setdefault("part-breaks", "true")
 
         edition, files, preloaded, owner = _inputs(paths, config)
         batch_register = (

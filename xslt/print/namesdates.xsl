@@ -103,7 +103,13 @@
         <xsl:text>&#10;#heading(level: 2)[</xsl:text>
         <xsl:value-of select="$tk:register-headings[$i]"/>
         <xsl:text>]&#10;</xsl:text>
-        <xsl:apply-templates select="$entries" mode="tk:register"/>
+        <!-- nothing is open around an entry here: a part may begin at each -->
+        <xsl:for-each select="$entries">
+          <xsl:call-template name="tk:part-break">
+            <xsl:with-param name="where" select="$body[1]"/>
+          </xsl:call-template>
+          <xsl:apply-templates select="." mode="tk:register"/>
+        </xsl:for-each>
       </xsl:if>
     </xsl:for-each>
   </xsl:template>

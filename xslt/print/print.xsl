@@ -76,6 +76,11 @@
   <!-- Print the registers at the end of the edition PDF (and link names to them). -->
   <xsl:param name="print-registers" as="xs:boolean" select="true()"/>
 
+  <!-- Mark where a long document may be typeset in parts (render.compile_typst): a
+       Typst comment where the preamble ends and one before each division (and each
+       register entry) that starts at the top level of the markup. Off: no marks. -->
+  <xsl:param name="part-breaks" as="xs:boolean" select="false()"/>
+
   <!-- =============================================================== modes -->
 
   <!-- The text. Elements without a rule pass their content on; text is always escaped. -->
@@ -134,6 +139,9 @@
       <xsl:with-param name="keywords" select="tk:keywords($tei)"/>
       <xsl:with-param name="lang" select="tk:lang($tei)"/>
     </xsl:call-template>
+    <xsl:if test="$part-breaks">
+      <xsl:text>// tk-part: preamble ends&#10;</xsl:text>
+    </xsl:if>
     <xsl:call-template name="tk:hook-before-body"/>
     <xsl:apply-templates select="$tei" mode="tk:part"/>
     <xsl:call-template name="tk:hook-after-body"/>
@@ -194,6 +202,29 @@
     </xsl:apply-templates>
     <xsl:call-template name="tk:hook-after-body"/>
   </xsl:template>
+
+  <!-- A mark before a division or a register entry where a part of a long document
+       may begin (see $part-breaks): only in a document's own PDF, and only where
+       nothing around it is open in the markup (no block or function it is inside). -->
+  <xsl:template name="tk:part-break">
+    <xsl:param name="edition" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:param name="where" as="element()" select="."/>
+    <xsl:if test="$part-breaks and not($edition) and tk:at-top-level($where)">
+      <xsl:text>&#10;// tk-part: break&#10;</xsl:text>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Whether an element's markup starts at the top level: every ancestor inside
+       the TEI element writes nothing around its content (text, body, front, back,
+       group, plain divisions). -->
+  <xsl:function name="tk:at-top-level" as="xs:boolean">
+    <xsl:param name="element" as="element()"/>
+    <xsl:sequence select="empty($element/ancestor::*[ancestor::tei:TEI]
+        [not(self::tei:text or self::tei:body or self::tei:front or self::tei:back or self::tei:group
+             or ((self::tei:div or self::tei:div1 or self::tei:div2 or self::tei:div3 or self::tei:div4
+                  or self::tei:div5 or self::tei:div6 or self::tei:div7)
+                 and not(@type = ('source', 'author', 'colophon'))))])"/>
+  </xsl:function>
 
   <!-- Whether a document is one of $documents: the same node, or read from the same file. -->
   <xsl:function name="tk:among" as="xs:boolean">

@@ -116,6 +116,7 @@
   </xsl:template>
 
   <xsl:template match="tei:div | tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6 | tei:div7">
+    <xsl:call-template name="tk:part-break"/>
     <xsl:text>&#10;</xsl:text>
     <xsl:choose>
       <xsl:when test="@type = ('source', 'author', 'colophon')">

@@ -153,7 +153,7 @@ def alone_job(job: Job) -> bool:
     """A heavy job that runs with no other job beside it: a large document's page
     (the 20 MB diary: 500 MB of the worker's own) and a register's pages
     (Schnitzler's: 350-390 MB PSS), not their PDFs."""
-    return job.split or ("register-pages", "true") in job.params
+    return (job.kind == "page" and job.split) or ("register-pages", "true") in job.params
 
 
 def _absolute(path: Path) -> str:
@@ -749,7 +749,9 @@ class Builder:
                 if self.outputs.fresh(rel, key):
                     self.outputs.keep(rel)
                 else:
-                    todo.append((rel, key, Job("pdf", str(d.path), register, output=rel), None))
+                    # a large document's Typst source goes straight into a file (Job.split)
+                    job = Job("pdf", str(d.path), register, output=rel, split=d.size >= HEAVY_BYTES)
+                    todo.append((rel, key, job, None))
         size = sum(d.size for d in edition.order)
         if self.pdf and (
             len(edition.order) > FULL_PDF_MAX_DOCUMENTS or size > render.EDITION_PDF_MAX_BYTES
@@ -879,7 +881,7 @@ class Builder:
         pdf = next((job for job in light if job.kind == "pdf"), None)
         letter = load(WARM_LETTER)
         own = Edition([letter], config=Config(), follow=False)  # its registers: its back
-        words = {"ui-lang": shop.site.chrome.msg.lang}
+        words = {"ui-lang": shop.site.chrome.msg.lang, "part-breaks": "true"}  # as run_job's
         for _ in range(WARM_JOBS):
             for job in (page, pdf):
                 if job is None:

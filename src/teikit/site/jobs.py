@@ -56,7 +56,8 @@ class Job:
     search: bool = False  # page, kept: make the page's search records
     output: str = ""  # pdf, edition-pdf: where the PDF goes in the site
     # page: rendered here, finished (parsed, decorated, written) by another worker
-    # (finish_page), so that Saxon's heap and the page's tree never share one
+    # (finish_page), so that Saxon's heap and the page's tree never share one;
+    # pdf: its Typst source written by Saxon into a file, from a reading let go
     split: bool = False
 
 
@@ -166,10 +167,15 @@ def run_job(shop: Workshop, job: Job) -> JobResult:
             stored, taken = _put_page(shop, job, root, found)
             return JobResult(None, found, facts=taken.facts(mentions), stored=stored)
         # the PDFs' labels in the site's language, as its pages have them
-        words = {"ui-lang": shop.site.chrome.msg.lang} if shop.site is not None else None
+        words = {"ui-lang": shop.site.chrome.msg.lang} if shop.site is not None else {}
         if job.kind == "pdf":  # render.render_pdf, in two rounds
-            doc = render.as_document(shop.document(job.path))
-            result = render.render(doc, "typst", register=register, params=words, edition=model)
+            # where a long document's PDF may be cut into parts (render.compile_typst)
+            marked = {**words, "part-breaks": "true"}
+            held = shop.document(job.path)
+            if job.split and shop.scratch is not None and isinstance(held, str):
+                return _streamed_typst(shop, held, register, marked, model)
+            doc = render.as_document(held)
+            result = render.render(doc, "typst", register=register, params=marked, edition=model)
             return _typst_source(shop, result.text, result.diagnostics, doc.path)
         # render.render_edition_pdf, in two rounds
         docs = [shop.document(p) for p in job.paths]
@@ -256,6 +262,30 @@ def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
         failed = _failed(job, exc, found).diagnostics
         return JobResult(None, failed, facts=taken.facts({}), stored=stored)
     return JobResult(None, found, facts=taken.facts(mentions), stored=stored)
+
+
+def _streamed_typst(
+    shop: Workshop,
+    path: str,
+    register: Document | str | None,
+    params: dict[str, str],
+    model: Edition | None,
+) -> JobResult:
+    """A large document's Typst source (Job.split), written by Saxon straight into a
+    scratch file from a reading let go before the transform, as the first half of
+    a split page is (:func:`_split_page`): neither its lxml tree nor the source as
+    a Python string lives beside Saxon's trees (the diary: 170 MB and 33.6 MB of
+    source, up to four times that as a string)."""
+    assert shop.scratch is not None
+    fd, typst_path = tempfile.mkstemp(suffix=".typ", dir=shop.scratch)
+    os.close(fd)
+    try:
+        result = render.render(path, "typst", register=register, params=params, edition=model,
+                               output=typst_path, let_go=True)  # fmt: skip
+    except BaseException:
+        Path(typst_path).unlink(missing_ok=True)
+        raise
+    return JobResult(None, result.diagnostics, None, path, typst_path=typst_path)
 
 
 def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:
@@ -504,7 +534,7 @@ class Typeset:
     """A PDF's Typst source, on its way to a worker that compiles it."""
 
     job: Job
-    typst: str | None
+    typst: str | bytes | None
     file: str  # the name Typst's diagnostics carry
     diagnostics: list[Diagnostic]  # the stylesheet's
 
@@ -514,6 +544,8 @@ def compile_typeset(shop: Workshop, work: Typeset) -> JobResult:
     side): only a small record travels back."""
     try:
         pdf, warnings = render.compile_typst(work.typst or "", file=work.file)
+    except render.PdfTooLargeError as exc:  # a warning: the site stands without this PDF
+        return JobResult(None, work.diagnostics + list(exc.diagnostics), stored=[])
     except TeikitError as exc:
         return _failed(work.job, exc, [])  # as render_pdf: without the stylesheet's messages
     except OSError as exc:
@@ -526,10 +558,10 @@ def compile_typeset(shop: Workshop, work: Typeset) -> JobResult:
 def compile_job(shop: Workshop, index: int) -> JobResult:
     """The PDF of the ``index``-th Typst source of the first round (worker side)."""
     job, first = shop.typst[index]
-    text = first.typst
+    text: str | bytes | None = first.typst
     if first.typst_path:
         path = Path(first.typst_path)
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()  # UTF-8, as Typst reads it: no string of it is made
         path.unlink(missing_ok=True)
     return compile_typeset(shop, Typeset(job, text, first.file, first.diagnostics))
 
