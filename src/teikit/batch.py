@@ -14,6 +14,7 @@ import ctypes
 import errno
 import gc
 import glob
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -24,7 +25,7 @@ import signal
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as connection_wait
@@ -132,6 +133,9 @@ _POLL = 0.5
 # most this many, and no more than a fair share of what is left, so that the
 # last items go to whichever worker is free first.
 _DEPTH = 32
+# How far down the queue a worker looks for an item of a family it has met (run's
+# ``family``) before it takes the next one whatever its family.
+_LOOK_AHEAD = 64
 # While workers are busy the parent reads their results this often, in batches,
 # rather than waking for each one: on a machine whose cores the workers keep
 # busy, every wake-up of the parent preempts a worker in its write (measured:
@@ -262,6 +266,7 @@ class _Worker:
     alone: bool = False  # an item that runs alone is in its queue (see _Workers.alone)
     weighed: float = 0.0  # when its own memory was last looked at
     given: int = 0  # items sent to it so far (none: it is as the parent forked it)
+    families: set[Hashable] = field(default_factory=set)  # of the items sent (run's family)
     ready: Any = None  # a select.poll of conn: whether a result (or the end) is there to read
 
     def __post_init__(self) -> None:
@@ -323,9 +328,11 @@ class _Workers:
         grow: int | None = None,
         alone: Callable[[Any], bool] | None = None,
         recycle: int | None = None,
+        family: Callable[[Any], Hashable | None] | None = None,
     ) -> None:
         self.func = func
         self.recycle = recycle
+        self.family = family
         self.limit = limit
         self.size = size  # an item's bytes: its limit grows with them (time_limit)
         self.heavy = heavy
@@ -357,7 +364,8 @@ class _Workers:
         theirs.close()  # so that the worker's death reads as end of file here
         return _Worker(process, mine, log)
 
-    def submit(self, task: int, item: Any) -> None:
+    def submit(self, task: int, item: Any, *, feed: bool = True) -> None:
+        """Queue an item and (``feed``) hand out what the workers have room for."""
         self.items[task] = item
         if self.size is not None and self.limit is not None:
             limit = time_limit(self.limit, self.size(item))
@@ -367,7 +375,8 @@ class _Workers:
             self.heavy_pending.append((task, item))
         else:
             self.pending.append((task, item))
-        self._feed()
+        if feed:
+            self._feed()
 
     def _is_alone(self, item: Any) -> bool:
         return self.alone is not None and self.alone(item)
@@ -414,6 +423,10 @@ class _Workers:
             if not (self.pending or self.heavy_pending):
                 break
             self.workers.append(self._fork())
+
+    def feed(self) -> None:
+        """Hand out what the workers have room for."""
+        self._feed()
 
     def _feed(self) -> None:
         self._replace_retired()
@@ -466,12 +479,31 @@ class _Workers:
                     self._retire(worker)
                     recycled = True
                     break
-                task, item = self.pending.popleft()
+                task, item = self._next_for(worker)
                 if not self._give(worker, task, item):
                     self.pending.appendleft((task, item))
                     break
         if recycled:
             self._feed()  # its replacement, forked now, takes the next items
+
+    def _next_for(self, worker: _Worker) -> tuple[int, Any]:
+        """The next waiting item for ``worker``. With families, the first (of the
+        next :data:`_LOOK_AHEAD`) of a family it has met, of no family, or of one no
+        other worker has met, else the first: a worker that made what a family needs
+        (a schema compiled) keeps to it, and the others need not make it too."""
+        index = 0
+        if self.family is not None:
+            others = {kin for w in self.workers if w is not worker for kin in w.families}
+            for at, (_, item) in enumerate(itertools.islice(self.pending, _LOOK_AHEAD)):
+                kin = self.family(item)
+                if kin is None or kin in worker.families or kin not in others:
+                    index = at
+                    break
+        task, item = self.pending[index]
+        del self.pending[index]
+        if self.family is not None and (kin := self.family(item)) is not None:
+            worker.families.add(kin)
+        return task, item
 
     def poll(self, timeout: float | None) -> list[tuple[int, bool, Any]]:
         """Wait up to ``timeout`` seconds (None: until something happens) and
@@ -642,6 +674,7 @@ def run(
     alone: Callable[[T], bool] | None = None,
     weight: Callable[[T], int] | None = None,
     recycle: int | None = None,
+    family: Callable[[T], Hashable | None] | None = None,
 ) -> list[R]:
     """Apply ``func`` to every item in forked worker processes (``jobs`` of them,
     default one per core; one is enough to isolate), keeping the input order.
@@ -671,6 +704,9 @@ def run(
     was sent ``recycle`` items (its replacement is forked as it retires). Items for
     which ``alone(item)`` is true are heavy and run with no other item at the
     same time: while one runs, the other workers are fresh forks, idle.
+    ``family(item)`` (None: any): items of one family go to the workers that have
+    met it, as far as the order allows, so that what a family needs (a schema
+    compiled) is made in one worker, not in each.
 
     With ``isolate=False`` and one job (or where processes cannot be forked),
     the items are done in this process, without a watchdog. On Ctrl-C the
@@ -708,13 +744,17 @@ def run(
 
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     finished: dict[int, Any] = {}
-    workers = _Workers(func, jobs, limit, size, heavy, grow, alone, recycle)
+    workers = _Workers(func, jobs, limit, size, heavy, grow, alone, recycle, family)
     order = range(len(items))
     if cost is not None:
         order = sorted(order, key=lambda task: -cost(items[task]))
     try:
+        # With families every item is queued before any is handed out: a worker
+        # then chooses among them (one at a time, the second worker would find
+        # only the first worker's family to take).
         for task in order:
-            workers.submit(task, items[task])
+            workers.submit(task, items[task], feed=family is None)
+        workers.feed()
         while len(results) < len(items):
             came = workers.poll(None)
             for task, ok, value in came:
