@@ -101,23 +101,25 @@ def test_an_item_that_runs_alone_has_nothing_beside_it_and_a_fresh_worker():
         assert all(e <= start or s >= end for s, e, _ in others)  # nothing beside it
 
 
-def pid_after_a_while(item: tuple[str | None, int]) -> int:
-    time.sleep(0.002)
+def pid_of_worker(item: tuple[str | None, int]) -> int:
     return os.getpid()
 
 
-def test_a_family_s_items_go_to_the_worker_that_met_it_and_results_keep_input_order():
+def test_a_family_s_items_go_to_one_worker_which_is_replaced_before_it_takes_others():
     """What a family needs (a schema compiled) is made in one worker: its items, the
     costliest and handed out first, do not go one to each worker as the others
-    did."""
+    did; and that worker takes nothing else (what it made would stay beside what
+    the next items need): a fresh fork does."""
     items = [("schema", n) for n in range(4)] + [(None, n) for n in range(60)]
     seen: list = []
-    pids = run(pid_after_a_while, items, jobs=2, cost=lambda item: item[0] == "schema",
+    pids = run(pid_of_worker, items, jobs=2, cost=lambda item: item[0] == "schema",
                family=lambda item: item[0], on_result=lambda item, _: seen.append(item))  # fmt: skip
     assert seen == items
-    assert len(set(pids)) == 2
-    assert len({pid for item, pid in zip(items, pids, strict=True) if item[0] == "schema"}) == 1
-    plain = run(pid_after_a_while, items, jobs=2, cost=lambda item: item[0] == "schema")
+    kin = {pid for item, pid in zip(items, pids, strict=True) if item[0] == "schema"}
+    rest = {pid for item, pid in zip(items, pids, strict=True) if item[0] is None}
+    assert len(kin) == 1
+    assert not kin & rest
+    plain = run(pid_of_worker, items, jobs=2, cost=lambda item: item[0] == "schema")
     assert len({pid for item, pid in zip(items, plain, strict=True) if item[0] == "schema"}) == 2
 
 

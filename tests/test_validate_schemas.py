@@ -171,3 +171,53 @@ def test_checked_grammar_is_shared_by_copies_without_includes(tmp_path, monkeypa
     rng_schema.read_schema(tmp_path / "one" / "main.rng", cache=cache)
     rng_schema.read_schema(tmp_path / "two" / "main.rng", cache=cache)
     assert len(reads) == 2  # the first, and the copy: its include lies elsewhere
+
+
+def _checked_where(log: Path, check):
+    """``check`` (validate's _check_path), writing each file's name and its worker's
+    pid to ``log`` first."""
+    import os
+
+    def checked(path: str):
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {Path(path).name}\n")
+        return check(path)
+
+    return checked
+
+
+def test_documents_handed_over_are_checked_by_one_worker_that_checks_nothing_else(
+    tmp_path: Path, monkeypatch
+):
+    """The site build hands validate_files its register files, parsed already; naming
+    no schema, they want tei_all (over 100 MB compiled). One worker checks them all,
+    not one each (the largest files go first, one to each worker), and is replaced
+    before it goes on to the letters: tei_all does not stay beside their schemas."""
+    import re
+    import sys
+
+    from teikit.document import load
+
+    from conftest import TEI
+
+    bare = re.compile(r"<\?xml-model[^>]*\?>\s*")
+    names = ["register.xml", *(p.name for p in sorted(TEI.glob("letter-*.xml")))]
+    for name in names:
+        text = (TEI / name).read_text(encoding="utf-8")
+        for copy in range(3 if name == "register.xml" else 1):
+            (tmp_path / f"{copy}-{name}").write_text(bare.sub("", text), encoding="utf-8")
+    registers = sorted(str(p) for p in tmp_path.glob("*-register.xml"))
+    letters = sorted(str(p) for p in tmp_path.glob("*-letter-*.xml"))
+    log = tmp_path / "checked.log"
+    module = sys.modules["teikit.validate"]
+    monkeypatch.setattr(module, "_check_path", _checked_where(log, module._check_path))
+    report = validate_files(
+        [*letters, *registers], jobs=2, documents={p: load(p) for p in registers}
+    )
+    assert len(report.files) == len(letters) + len(registers)
+    where: dict[str, set[str]] = {"register": set(), "letter": set()}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        pid, name = line.split()
+        where["register" if name.endswith("register.xml") else "letter"].add(pid)
+    assert len(where["register"]) == 1
+    assert not where["register"] & where["letter"]

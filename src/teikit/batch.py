@@ -133,8 +133,8 @@ _POLL = 0.5
 # most this many, and no more than a fair share of what is left, so that the
 # last items go to whichever worker is free first.
 _DEPTH = 32
-# How far down the queue a worker looks for an item of a family it has met (run's
-# ``family``) before it takes the next one whatever its family.
+# How far down the queue a worker that has met no family (run's ``family``) looks
+# for an item that fits it before it takes the next one whatever its family.
 _LOOK_AHEAD = 64
 # While workers are busy the parent reads their results this often, in batches,
 # rather than waking for each one: on a machine whose cores the workers keep
@@ -333,6 +333,9 @@ class _Workers:
         self.func = func
         self.recycle = recycle
         self.family = family
+        # Items are still being submitted (run): with families, a worker may wait for
+        # one of its own rather than take another's (see _take_for).
+        self.submitting = False
         self.limit = limit
         self.size = size  # an item's bytes: its limit grows with them (time_limit)
         self.heavy = heavy
@@ -364,8 +367,7 @@ class _Workers:
         theirs.close()  # so that the worker's death reads as end of file here
         return _Worker(process, mine, log)
 
-    def submit(self, task: int, item: Any, *, feed: bool = True) -> None:
-        """Queue an item and (``feed``) hand out what the workers have room for."""
+    def submit(self, task: int, item: Any) -> None:
         self.items[task] = item
         if self.size is not None and self.limit is not None:
             limit = time_limit(self.limit, self.size(item))
@@ -375,8 +377,7 @@ class _Workers:
             self.heavy_pending.append((task, item))
         else:
             self.pending.append((task, item))
-        if feed:
-            self._feed()
+        self._feed()
 
     def _is_alone(self, item: Any) -> bool:
         return self.alone is not None and self.alone(item)
@@ -479,31 +480,66 @@ class _Workers:
                     self._retire(worker)
                     recycled = True
                     break
-                task, item = self._next_for(worker)
+                picked = self._take_for(worker)
+                if picked is None:
+                    break
+                task, item = picked
                 if not self._give(worker, task, item):
                     self.pending.appendleft((task, item))
                     break
         if recycled:
             self._feed()  # its replacement, forked now, takes the next items
 
-    def _next_for(self, worker: _Worker) -> tuple[int, Any]:
-        """The next waiting item for ``worker``. With families, the first (of the
-        next :data:`_LOOK_AHEAD`) of a family it has met, of no family, or of one no
-        other worker has met, else the first: a worker that made what a family needs
-        (a schema compiled) keeps to it, and the others need not make it too."""
+    def _take_for(self, worker: _Worker) -> tuple[int, Any] | None:
+        """The next waiting item for ``worker``, taken off the queue; None when there
+        is none for it now.
+
+        With families (run's ``family``), what a worker made for a family (a schema
+        compiled) serves that family's items: it takes them first, and the others
+        need not make it too. A worker that met a family and finds none of its items
+        left does not go on to others: it is retired, and what it made goes with it
+        (a fresh fork takes its place). A worker that met none takes, of the next
+        :data:`_LOOK_AHEAD` waiting, an item of no family or of one no other worker
+        met, else the first. While the items are still being submitted
+        (``submitting``) a worker waits rather than take one that does not fit or
+        leave: the next may be its own."""
         index = 0
         if self.family is not None:
-            others = {kin for w in self.workers if w is not worker for kin in w.families}
-            for at, (_, item) in enumerate(itertools.islice(self.pending, _LOOK_AHEAD)):
-                kin = self.family(item)
-                if kin is None or kin in worker.families or kin not in others:
-                    index = at
-                    break
+            if worker.families:
+                # Once all are submitted, its own items further down too (a small
+                # file of the family comes last): it leaves only when none is left.
+                queue = self._ahead() if self.submitting else self.pending
+                kin = self.family
+                mine = next(
+                    (at for at, (_, item) in enumerate(queue) if kin(item) in worker.families),
+                    None,
+                )
+                if mine is None:
+                    if not self.submitting:
+                        self._retire(worker)
+                    return None
+                index = mine
+            else:
+                others = {kin for w in self.workers if w is not worker for kin in w.families}
+                fits = next(
+                    (
+                        at
+                        for at, (_, item) in enumerate(self._ahead())
+                        if (kin := self.family(item)) is None or kin not in others
+                    ),
+                    None,
+                )
+                if fits is None and self.submitting:
+                    return None
+                index = fits or 0
         task, item = self.pending[index]
         del self.pending[index]
         if self.family is not None and (kin := self.family(item)) is not None:
             worker.families.add(kin)
         return task, item
+
+    def _ahead(self) -> Iterator[tuple[int, Any]]:
+        return itertools.islice(self.pending, _LOOK_AHEAD)
 
     def poll(self, timeout: float | None) -> list[tuple[int, bool, Any]]:
         """Wait up to ``timeout`` seconds (None: until something happens) and
@@ -704,9 +740,11 @@ def run(
     was sent ``recycle`` items (its replacement is forked as it retires). Items for
     which ``alone(item)`` is true are heavy and run with no other item at the
     same time: while one runs, the other workers are fresh forks, idle.
-    ``family(item)`` (None: any): items of one family go to the workers that have
-    met it, as far as the order allows, so that what a family needs (a schema
-    compiled) is made in one worker, not in each.
+    ``family(item)`` (None: not known): items of one family go to the workers that
+    have met it, as far as the order allows, so that what a family needs (a schema
+    compiled) is made in one worker, not in each; a worker done with its families'
+    items is replaced before it takes others, so that what it made for them does
+    not stay beside what it makes next.
 
     With ``isolate=False`` and one job (or where processes cannot be forked),
     the items are done in this process, without a watchdog. On Ctrl-C the
@@ -749,11 +787,12 @@ def run(
     if cost is not None:
         order = sorted(order, key=lambda task: -cost(items[task]))
     try:
-        # With families every item is queued before any is handed out: a worker
-        # then chooses among them (one at a time, the second worker would find
-        # only the first worker's family to take).
+        # With families a worker waits for an item it fits while they are submitted
+        # (the first items handed out would otherwise go one to each worker).
+        workers.submitting = family is not None
         for task in order:
-            workers.submit(task, items[task], feed=family is None)
+            workers.submit(task, items[task])
+        workers.submitting = False
         workers.feed()
         while len(results) < len(items):
             came = workers.poll(None)
