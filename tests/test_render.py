@@ -836,6 +836,9 @@ def test_a_stand_in_renders_as_the_register_it_stands_for(tmp_path):
     whole = merged_register(model)
     expected = outputs(whole)
     assert expected[3] and ':48:0: warning: @ref "#nowhere"' in expected[3][0]
+    places = {"register-pages": "true", "register-section": "places"}
+    places_page = render.render_html(whole, register=whole, edition=model, params=places)
+    assert "tk-register" in places_page
     held = render.stand_in(whole, partial(merged_register, model))
     assert len(held.root) == 0 and held.made is None  # nothing of the tree is kept
     assert outputs(held, page=False) == expected[:2]
@@ -844,3 +847,11 @@ def test_a_stand_in_renders_as_the_register_it_stands_for(tmp_path):
     again = render.stand_in(merged_register(model), partial(merged_register, model))
     render._nodes.clear()
     assert outputs(again) == expected
+    # What the model says of it taken with the stand-in: its own page needs no remake
+    # (the site's register pages), unless a message is to be located in it.
+    described = render.stand_in(merged_register(model), partial(merged_register, model), model)
+    page = render.render_html(described, register=described, edition=model, params=places)
+    assert page == places_page
+    assert described.made is None
+    assert outputs(described) == expected  # the message, at its line: made again
+    assert described.made is not None

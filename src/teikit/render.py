@@ -479,6 +479,16 @@ class StandIn(Document):
 
     remake: Callable[[], Document] | None = None
     made: Document | None = None  # the whole document, once made again here
+    # What an edition model says of the whole document (see model_facts), taken
+    # before its lxml tree went, with that model: rendering it with the same model
+    # needs no remake (the merged register's pages: 85 MB of lxml in each worker).
+    described: tuple[Edition, ModelFacts] | None = None
+
+    def facts_for(self, edition: Edition | None) -> ModelFacts | None:
+        """What ``edition`` says of the whole document, if taken before (stand_in)."""
+        if edition is None or self.described is None or self.described[0] is not edition:
+            return None
+        return self.described[1]
 
     def whole(self) -> Document:
         """The whole document, made again once (with this one's Saxon tree)."""
@@ -492,15 +502,19 @@ class StandIn(Document):
         return self.made
 
 
-def stand_in(doc: Document, remake: Callable[[], Document]) -> StandIn:
+def stand_in(
+    doc: Document, remake: Callable[[], Document], edition: Edition | None = None
+) -> StandIn:
     """A stand-in for ``doc`` that holds its Saxon tree, made now, so that its lxml
     tree can be let go: as a register it serves every page (its look-up tables are
-    computed from that tree); rendered itself, or where a message is located in it,
+    computed from that tree); where a message is located in it, or where it is
+    rendered with another model than ``edition`` (whose facts of it are taken now),
     ``remake()`` makes the whole document again, once. ``remake`` must give a
     document equal to ``doc`` (the same elements, with their source lines)."""
     node = xdm_node(doc)
     root = etree.Element(doc.root.tag, nsmap=doc.root.nsmap)
-    held = StandIn(doc.path, root.getroottree(), root, remake=remake)
+    described = (edition, model_facts(edition, doc)) if edition is not None else None
+    held = StandIn(doc.path, root.getroottree(), root, remake=remake, described=described)
     forget(doc)
     _nodes[id(held)] = (held, node)
     return held
@@ -628,21 +642,55 @@ def _xdm_map(values: Mapping[str, str]) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the edition model says about a document, for the stylesheets' parameters
+    (see model_params)."""
+
+    kind: str
+    title: str
+    short_title: str
+    edition_title: str
+    entities: Mapping[str, str]  # see model_entities
+
+
+def model_facts(edition: Edition, doc: Document) -> ModelFacts:
+    """All that :func:`model_params` may take from the model about ``doc``."""
+    return ModelFacts(
+        edition.kind(doc),
+        edition.title_of(doc),
+        edition.short_title_of(doc),
+        edition.title,
+        model_entities(edition, doc),
+    )
+
+
 def model_params(edition: Edition, doc: Document, sheet: Stylesheet) -> dict[str, object]:
     """What the edition model says about ``doc``, as the parameters the stylesheet
     declares: kind, title, short title, the edition's title, and the entities its
-    mentions name."""
-    values: dict[str, object] = {
-        "kind": edition.kind(doc),
-        "title": edition.title_of(doc),
-        "short-title": edition.short_title_of(doc),
-        "edition-title": edition.title,
-    }
+    mentions name (for a :class:`StandIn`, as taken before its tree went)."""
+    facts = doc.facts_for(edition) if isinstance(doc, StandIn) else None
+    if facts is not None:
+        values: dict[str, object] = {
+            "kind": facts.kind,
+            "title": facts.title,
+            "short-title": facts.short_title,
+            "edition-title": facts.edition_title,
+        }
+    else:
+        values = {
+            "kind": edition.kind(doc),
+            "title": edition.title_of(doc),
+            "short-title": edition.short_title_of(doc),
+            "edition-title": edition.title,
+        }
     out = {name: value for name, value in values.items() if name in sheet.params}
-    if "entities-json" in sheet.params:
-        out["entities-json"] = _entities_json(model_entities(edition, doc))
-    elif "entities" in sheet.params:  # a stylesheet of its own, older than entities-json
-        out["entities"] = _xdm_map(model_entities(edition, doc))
+    if "entities" in sheet.params or "entities-json" in sheet.params:
+        entities = facts.entities if facts is not None else model_entities(edition, doc)
+        if "entities-json" in sheet.params:
+            out["entities-json"] = _entities_json(entities)
+        else:  # a stylesheet of its own, older than entities-json
+            out["entities"] = _xdm_map(entities)
     return out
 
 
@@ -1046,8 +1094,8 @@ def render(
     if to not in STYLESHEETS:
         raise UsageError(f"cannot render as {to!r}: choose one of {', '.join(STYLESHEETS)}")
     document = as_document(doc)
-    if isinstance(document, StandIn):  # rendered itself: the whole document
-        document = document.whole()
+    if isinstance(document, StandIn) and document.facts_for(edition) is None:
+        document = document.whole()  # rendered itself: the model reads the whole document
     sheet = _builtin(to, stylesheet)
     model = edition_of(document, edition)
     reg = as_document(register) if register is not None else model.register_document

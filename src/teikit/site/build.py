@@ -811,12 +811,15 @@ class Builder:
         typst_jobs = jobs if render.typst_forkable() else 1
         if any(job.kind != "kept" for _, _, job, _ in todo):
             # Compiled and parsed here, before workers fork, so that they all share it.
+            if edition.register_doc is not None and edition.register is None:
+                # First, so that the merged register's lxml tree is gone (and its
+                # memory given back) before the stylesheets are compiled beside it.
+                self._register_as_saxon(edition)
+                release_freed_memory()
             render.load_stylesheet(self.shop.profile)
             if self.pdf:
                 render.load_stylesheet(render.STYLESHEETS["typst"])
             if edition.register_doc is not None:
-                if edition.register is None:
-                    self._register_as_saxon(edition)
                 render.xdm_node(edition.register_doc)
                 render.warm_register_records(self.shop.profile, edition.register_doc)
                 if self.pdf:
@@ -920,13 +923,14 @@ class Builder:
     def _register_as_saxon(edition: SiteEdition) -> None:
         """The merged register (made here from the model's entries) kept as its Saxon
         tree, which every page's worker shares: its lxml tree (86 MB for Schnitzler's
-        registers) does not stay in the process the workers fork from. The workers
-        that render the register pages themselves make it again from the model
-        (0.2 s), with the same elements and source lines."""
+        registers) does not stay in the process the workers fork from. What the model
+        says of it (its entities, titles) is taken now, once, for the workers that
+        render the register pages; one that must locate a message in it makes it
+        again from the model (0.2 s, 85 MB), with the same elements and source lines."""
         model = edition.model
         merged = edition.register_doc
         assert merged is not None
-        held = render.stand_in(merged, partial(merged_register, model))
+        held = render.stand_in(merged, partial(merged_register, model), model)
         if model.__dict__.get("register_document") is merged:  # the model's cached copy
             model.__dict__["register_document"] = held
         model.let_go(merged)
