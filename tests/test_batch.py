@@ -123,6 +123,18 @@ def test_a_family_s_items_go_to_one_worker_which_is_replaced_before_it_takes_oth
     assert len({pid for item, pid in zip(items, plain, strict=True) if item[0] == "schema"}) == 2
 
 
+def test_items_each_of_a_family_of_its_own_do_not_each_cost_a_worker():
+    """Leaving a family costs a fork at most as many times in a run as there are
+    workers: files that each name a schema of their own are not each given a fresh
+    worker."""
+    items = [(f"schema-{n}", n) for n in range(40)]
+    seen: list = []
+    pids = run(pid_of_worker, items, jobs=2, family=lambda item: item[0],
+               on_result=lambda item, _: seen.append(item))  # fmt: skip
+    assert seen == items
+    assert len(set(pids)) <= 4
+
+
 KEPT: list[bytes] = []
 
 

@@ -336,6 +336,7 @@ class _Workers:
         # Items are still being submitted (run): with families, a worker may wait for
         # one of its own rather than take another's (see _take_for).
         self.submitting = False
+        self.leavings = jobs  # workers still to be retired for leaving a family (_take_for)
         self.limit = limit
         self.size = size  # an item's bytes: its limit grows with them (time_limit)
         self.heavy = heavy
@@ -498,13 +499,15 @@ class _Workers:
         compiled) serves that family's items: it takes them first, and the others
         need not make it too. A worker that met a family and finds none of its items
         left does not go on to others: it is retired, and what it made goes with it
-        (a fresh fork takes its place). A worker that met none takes, of the next
-        :data:`_LOOK_AHEAD` waiting, an item of no family or of one no other worker
-        met, else the first. While the items are still being submitted
-        (``submitting``) a worker waits rather than take one that does not fit or
-        leave: the next may be its own."""
+        (a fresh fork takes its place), at most as many times in a run as there are
+        workers (files that each name a schema of their own would each cost a fork).
+        Otherwise a worker takes, of the next :data:`_LOOK_AHEAD` waiting, an item of
+        no family or of one no other worker met, else the first. While the items are
+        still being submitted (``submitting``) a worker waits rather than take one
+        that does not fit or leave: the next may be its own."""
         index = 0
         if self.family is not None:
+            mine = None
             if worker.families:
                 # Once all are submitted, its own items further down too (a small
                 # file of the family comes last): it leaves only when none is left.
@@ -514,12 +517,13 @@ class _Workers:
                     (at for at, (_, item) in enumerate(queue) if kin(item) in worker.families),
                     None,
                 )
-                if mine is None:
-                    if not self.submitting:
-                        self._retire(worker)
+                if mine is None and self.submitting:
                     return None
-                index = mine
-            else:
+                if mine is None and self.leavings:
+                    self.leavings -= 1
+                    self._retire(worker)
+                    return None
+            if mine is None:
                 others = {kin for w in self.workers if w is not worker for kin in w.families}
                 fits = next(
                     (
@@ -531,7 +535,8 @@ class _Workers:
                 )
                 if fits is None and self.submitting:
                     return None
-                index = fits or 0
+                mine = fits
+            index = mine or 0
         task, item = self.pending[index]
         del self.pending[index]
         if self.family is not None and (kin := self.family(item)) is not None:
