@@ -1464,7 +1464,7 @@ def compile_typst(
         _forget_layouts(typst, compiler, timestamp)
         first_page += typst_parts.page_count(pdf)
         pdfs.append(pdf)
-    release_freed_memory()  # Typst's heap, before pypdf's objects take their own
+    release_freed_memory()  # Typst's heap goes back before the join takes its own
     joined = typst_parts.join(pdfs, levels)
     del pdfs
     note = (
