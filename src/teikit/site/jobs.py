@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -27,7 +28,8 @@ from teikit.site.chrome import Chrome
 from teikit.site.markup import parse_page, write_page
 from teikit.site.outputs import Outputs, Stored, diag
 from teikit.site.pages import occurrence_pages
-from teikit.site.policy import RESOURCE_ATTRIBUTES, is_local
+from teikit.site.pieces import Unpieceable, finish_in_pieces
+from teikit.site.policy import RESOURCE_ATTRIBUTES, is_local, police
 from teikit.site.records import (
     EXPORTS,
     FULL_PDF,
@@ -37,7 +39,7 @@ from teikit.site.records import (
     ids_of,
     mention_anchors,
 )
-from teikit.site.search import assign_block_ids, main_of, search_records
+from teikit.site.search import assign_block_ids, block_record, main_of, search_records
 
 # --------------------------------------------------------------------------- rendering jobs
 
@@ -219,18 +221,66 @@ def _split_page(
 
 
 def _put_page(
-    shop: Workshop, job: Job, root: etree._Element, found: list[Diagnostic]
+    shop: Workshop,
+    job: Job,
+    root: etree._Element,
+    found: list[Diagnostic],
+    media: _Media | None = None,
 ) -> tuple[list[Stored], _Taken]:
     """A rendered page (``root``: parse_page of it, its text let go) put into the
     site: its blocks' ids, its images, the site's chrome; written as it is
-    serialised, and what the edition's own pages need of it taken."""
+    serialised, and what the edition's own pages need of it taken. ``media``: the
+    images an attempt to finish it in pieces copied already."""
     site = shop.site
     assert site is not None
     assign_block_ids(root)
-    media = _bring_media(root, job.path, site, found)
+    media = media or _Media(job.path, site, found)
+    for el in root.iter(*MEDIA_VISITED):
+        media.visit(el)
+    media.close()
     site.chrome.decorate(root, job.page, found)
     stored = site.outputs.store_written(job.page, partial(write_page, root))
-    return [stored, *media], _take(shop, root, job)
+    return [stored, *media.stored], _take(shop, root, job)
+
+
+def _put_page_in_pieces(
+    shop: Workshop, job: Job, path: Path, found: list[Diagnostic]
+) -> tuple[list[Stored], _Taken]:
+    """:func:`_put_page` of the page in the file ``path``, a piece at a time
+    (site/pieces.py: the same page, the same findings, never its whole tree);
+    whole when it cannot be done in pieces."""
+    site = shop.site
+    assert site is not None
+    before = len(found)
+    media = _Media(job.path, site, found)
+    noted: list[Diagnostic] = []  # the policy's findings follow the images'
+    sink = _RecordSink(shop.records)
+    entities = site.entities
+
+    def record(block: etree._Element) -> None:
+        made = block_record(block, entities)
+        if made is not None:
+            sink.add(made)
+
+    with tempfile.TemporaryFile(dir=path.parent) as spool:
+        try:
+            page = finish_in_pieces(path, spool, media=media.visit, media_tags=MEDIA_VISITED,
+                                    police=partial(police, page=job.page, found=noted),
+                                    record=record if job.search else None)  # fmt: skip
+        except Unpieceable:
+            page = None  # the stream's tree goes with the exception, before the whole one
+        except BaseException:
+            sink.discard()
+            raise
+        if page is not None:
+            media.close()
+            found.extend(noted)
+            stored = site.outputs.store_written(job.page, page.write)
+            records, records_file = sink.close()
+            return [stored, *media.stored], _Taken(page.ids, records, records_file)
+    sink.discard()
+    del found[before:]
+    return _put_page(shop, job, parse_page(path), found, media.again(found))
 
 
 def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
@@ -247,14 +297,13 @@ def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
     path = Path(first.html_path)
     found = list(first.diagnostics)
     try:
-        root = parse_page(path)  # from the file, by pieces
+        stored, taken = _put_page_in_pieces(shop, job, path, found)
     except OSError as exc:
-        return JobResult(None, [*found, diag(job.path, f"cannot render: {exc}", "render-failed")])
+        failed = diag(job.path, f"cannot render: {exc}", "render-failed")
+        return JobResult(None, [*first.diagnostics, failed])
     finally:
         path.unlink(missing_ok=True)
-    stored, taken = _put_page(shop, job, root, found)
-    del root
-    release_freed_memory()  # the page's tree, before the document's is read
+    release_freed_memory()  # what the page's pieces left, before the document is read
     try:
         held = shop.document(job.path)
         mentions = mention_anchors(held if isinstance(held, Document) else load(held))
@@ -320,22 +369,38 @@ def _image_link(el: etree._Element) -> bool:
     return Path(unquote(urlsplit(href).path)).suffix.lower() in MEDIA_SUFFIXES
 
 
-def _bring_media(
-    root: etree._Element, tei_path: str, site: SiteContext, found: list[Diagnostic]
-) -> list[Stored]:
+MEDIA_VISITED = frozenset({*MEDIA_TAGS, "a"})
+
+
+class _Media:
     """The images a document's page loads or links to (``<graphic url>``, a
     facsimile of ``pb/@facs``), inside the site: a relative URL that names an
     image in the edition's folder is copied to ``media/`` and pointed there; one
     that leads outside the edition's folder (``../../``, an absolute path) or to
     anything but a regular image file is removed, with a warning. Opening a page
     then loads nothing outside the site, and no link leads to a missing image
-    (those of a page are one warning: the edition keeps its images elsewhere)."""
-    edition = Path(site.source).resolve()
-    folder = Path(tei_path).resolve().parent
-    stored: list[Stored] = []
-    copied: dict[Path, str] = {}
-    missing: list[str] = []
-    for el in root.iter(*MEDIA_TAGS, "a"):
+    (those of a page are one warning: the edition keeps its images elsewhere).
+    :meth:`visit` each element of MEDIA_VISITED in document order, then :meth:`close`."""
+
+    def __init__(self, tei_path: str, site: SiteContext, found: list[Diagnostic]) -> None:
+        self.tei_path = tei_path
+        self.site = site
+        self.found = found
+        self.edition = Path(site.source).resolve()
+        self.folder = Path(tei_path).resolve().parent
+        self.stored: list[Stored] = []
+        self.copied: dict[Path, str] = {}
+        self.missing: list[str] = []
+
+    def again(self, found: list[Diagnostic]) -> _Media:
+        """The same page's images visited again (finished whole after an attempt in
+        pieces): those copied are not copied twice, and stay in the same order."""
+        media = _Media(self.tei_path, self.site, found)
+        media.stored, media.copied = self.stored, self.copied
+        return media
+
+    def visit(self, el: etree._Element) -> None:
+        site, tei_path, found, copied = self.site, self.tei_path, self.found, self.copied
         if el.tag == "a":
             names = ["href"] if _image_link(el) else []
         else:
@@ -345,16 +410,17 @@ def _bring_media(
             if not is_local(value) or value.startswith("#"):
                 continue  # other sites: enforce_policy turns them into links
             path = unquote(urlsplit(value.strip()).path)
-            source = (folder / path).resolve() if path else folder
+            source = (self.folder / path).resolve() if path else self.folder
             if source in copied:
                 el.set(name, copied[source])
                 continue
+            edition = self.edition
             if source.is_relative_to(edition) and source.suffix.lower() in MEDIA_SUFFIXES:
                 rel = "media/" + re.sub(
                     r"[^A-Za-z0-9._/-]", "_", source.relative_to(edition).as_posix()
                 )
                 if el.tag == "a" and not source.is_file():
-                    missing.append(value)
+                    self.missing.append(value)
                     del el.attrib[name]
                     continue
                 try:
@@ -370,7 +436,7 @@ def _bring_media(
                     found.extend(done.failed)
                     del el.attrib[name]
                     continue
-                stored.append(done)
+                self.stored.append(done)
                 copied[source] = rel
                 el.set(name, rel)
             else:
@@ -383,11 +449,15 @@ def _bring_media(
                                    "nothing outside the site", "resource-outside",
                                    Severity.WARNING))  # fmt: skip
                 del el.attrib[name]
-    if missing:
-        unique = list(dict.fromkeys(missing))
-        found.append(
+
+    def close(self) -> None:
+        """The page's missing images, as one warning."""
+        if not self.missing:
+            return
+        unique = list(dict.fromkeys(self.missing))
+        self.found.append(
             diag(
-                tei_path,
+                self.tei_path,
                 f"{len(unique)} image{'s' if len(unique) != 1 else ''} the page links to "
                 f"{'are' if len(unique) != 1 else 'is'} not in the edition's folder "
                 f"({unique[0]}{', …' if len(unique) > 1 else ''}): not linked; "
@@ -396,7 +466,6 @@ def _bring_media(
                 Severity.WARNING,
             )
         )
-    return stored
 
 
 def _kept_page(shop: Workshop, job: Job) -> JobResult:
@@ -458,16 +527,50 @@ def _take(shop: Workshop, root: etree._Element, job: Job) -> _Taken:
 def _keep_records(folder: Path, records: Iterator[str]) -> str:
     """Write search records into a new file of ``folder``, one a line (JSON: no
     record holds a line end); "" when there are none (no file)."""
-    first = next(records, None)
-    if first is None:
-        return ""
-    fd, path = tempfile.mkstemp(suffix=".records", dir=folder)
-    with open(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(first)
+    sink = _RecordSink(folder)
+    try:
         for record in records:
-            handle.write("\n")
-            handle.write(record)
-    return path
+            sink.add(record)
+    except BaseException:
+        sink.discard()
+        raise
+    return sink.close()[1]
+
+
+class _RecordSink:
+    """A page's search records as they are made: kept in a list (``folder`` None),
+    or written one a line into a new file of ``folder`` (none when there are none)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.records: list[str] = []
+        self.path = ""
+        self.handle: TextIO | None = None
+
+    def add(self, record: str) -> None:
+        if self.folder is None:
+            self.records.append(record)
+        elif self.handle is None:
+            fd, self.path = tempfile.mkstemp(suffix=".records", dir=self.folder)
+            self.handle = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            self.handle.write(record)
+        else:
+            self.handle.write("\n")
+            self.handle.write(record)
+
+    def close(self) -> tuple[list[str], str]:
+        """(the records kept, the file they are in: "" for none)."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+        return self.records, self.path
+
+    def discard(self) -> None:
+        self.close()
+        if self.path:
+            Path(self.path).unlink(missing_ok=True)
+            self.path = ""
+        self.records = []
 
 
 def _export_job(shop: Workshop, fmt: str) -> JobResult:

@@ -47,11 +47,22 @@ def text_blocks(main: etree._Element) -> Iterator[etree._Element]:
     """The innermost text blocks of a page's main part, outside asides, navigation
     and forms: what search results link to (one by one: the diary's page has 75,000)."""
     for el in main.iter(*BLOCK_TAGS):
-        if any(a.tag in SKIP_CONTAINERS for a in el.iterancestors()):
-            continue
-        if next(el.iterdescendants(*BLOCK_TAGS), None) is not None:
-            continue
-        yield el
+        if is_text_block(el):
+            yield el
+
+
+def is_text_block(el: etree._Element) -> bool:
+    """Whether a block element (one of BLOCK_TAGS) of a page's main part is one of
+    its text blocks: outside asides, navigation and forms, and holding no block."""
+    if any(a.tag in SKIP_CONTAINERS for a in el.iterancestors()):
+        return False
+    return next(el.iterdescendants(*BLOCK_TAGS), None) is None
+
+
+def block_id(block: etree._Element, number: int) -> None:
+    """The id of a page's ``number``-th text block (1-based), unless it has one."""
+    if not block.get("id"):
+        block.set("id", f"tks-b{number}")
 
 
 def assign_block_ids(root: etree._Element) -> None:
@@ -59,8 +70,7 @@ def assign_block_ids(root: etree._Element) -> None:
     if main is None:
         return
     for n, el in enumerate(text_blocks(main), 1):
-        if not el.get("id"):
-            el.set("id", f"tks-b{n}")
+        block_id(el, n)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -230,21 +240,28 @@ def search_records(main: etree._Element, entities: Entities) -> Iterator[str]:
     document number (made where the page is, they come back as compact text), one
     by one (the diary's: 75,000 records, 40 MB while they were joined)."""
     for block in text_blocks(main):
-        text, mentions = block_text(block, entities.index_of)
-        if not text:
-            continue
-        note = next(
-            (a for a in block.iterancestors("li") if "tk-note" in classes(a)),
-            block if block.tag == "li" and "tk-note" in classes(block) else None,
-        )
-        anchor = (note if note is not None else block).get("id") or ""
-        record: dict[str, Any] = {"a": anchor, "t": text}
-        if mentions:
-            record["m"] = mentions
-        if note is not None:
-            label = note.find(".//span[@class='tk-note-label']")
-            record["n"] = (label.text or "").strip() if label is not None else ""
-        yield compact_json(record)
+        record = block_record(block, entities)
+        if record is not None:
+            yield record
+
+
+def block_record(block: etree._Element, entities: Entities) -> str | None:
+    """The search record of one text block (None: it has no text)."""
+    text, mentions = block_text(block, entities.index_of)
+    if not text:
+        return None
+    note = next(
+        (a for a in block.iterancestors("li") if "tk-note" in classes(a)),
+        block if block.tag == "li" and "tk-note" in classes(block) else None,
+    )
+    anchor = (note if note is not None else block).get("id") or ""
+    record: dict[str, Any] = {"a": anchor, "t": text}
+    if mentions:
+        record["m"] = mentions
+    if note is not None:
+        label = note.find(".//span[@class='tk-note-label']")
+        record["n"] = (label.text or "").strip() if label is not None else ""
+    return compact_json(record)
 
 
 def compact_json(value: Any) -> str:
