@@ -747,7 +747,7 @@ def test_a_split_page_whose_document_cannot_be_read_again_is_kept_with_an_error(
     import teikit.site.jobs as site_jobs
     from teikit.errors import LoadError
 
-    real = site_jobs.load
+    real, real_stream = site_jobs.load, site_jobs.mention_anchors_in_file
     gone = "letter-1954-08-11.xml"
 
     def load(path, *args, **kwargs):
@@ -755,7 +755,13 @@ def test_a_split_page_whose_document_cannot_be_read_again_is_kept_with_an_error(
             raise LoadError(f"cannot read {path}: gone")
         return real(path, *args, **kwargs)
 
+    def stream(path):  # read as a stream first (records.mention_anchors_in_file)
+        if Path(path).name == gone:
+            raise FileNotFoundError(path)
+        return real_stream(path)
+
     monkeypatch.setattr(site_jobs, "load", load)
+    monkeypatch.setattr(site_jobs, "mention_anchors_in_file", stream)
     monkeypatch.setattr(site_build, "HEAVY_BYTES", 0)  # every document is large
     out = tmp_path / "site"
     report = build_site(TEI, out, jobs=2, validate=False, pdf=False, keep_going=True)

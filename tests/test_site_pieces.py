@@ -157,3 +157,48 @@ def test_a_split_page_copies_its_images_once_when_finished_whole_after_pieces(tm
         ("diary.html", True),
         ("media/scan-1.png", True),
     ]
+
+
+# --------------------------------------------------------------------------- mention anchors
+
+MENTIONS = """<?xml version="1.0" encoding="UTF-8"?>
+<?xml-model href="tei.rng"?>
+<!-- before the root -->
+<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>
+<title>A <persName>title's</persName> name</title></titleStmt></fileDesc></teiHeader>
+<text><body><div><p>One <persName>Tito</persName> and <persName>Kardelj</persName>
+<!-- a comment --><placeName>Brioni</placeName> <x:rs xmlns:x="urn:other">not TEI</x:rs>
+<rs type="person">him</rs></p><p>Two <name>N</name><note><persName>in a note</persName></note></p>
+</div><div><sp><speaker>A</speaker><p>Line <orgName>Org</orgName></p></sp></div>
+<div><p><placeName>Belgrade</placeName></p></div></body></text></TEI>
+<!-- after the root -->
+"""
+
+
+def test_mention_anchors_read_as_a_stream_are_those_of_the_loaded_document(tmp_path):
+    """records.mention_anchors_in_file (the finishing worker: never the document's
+    tree) gives the paths and anchors records.mention_anchors gives, in the same
+    order: siblings of the same name and alone, comments and processing
+    instructions around the root and among the children, another namespace."""
+    from teikit.document import load
+    from teikit.site.records import mention_anchors, mention_anchors_in_file
+
+    tei = tmp_path / "mentions.xml"
+    tei.write_text(MENTIONS, "utf-8")
+    loaded = mention_anchors(load(tei))
+    assert list(mention_anchors_in_file(str(tei)).items()) == list(loaded.items())
+    assert loaded["/TEI/text/body/div[1]/p[1]/persName[2]"] == "tk-m12"
+    assert loaded["/TEI/text/body/div[1]/p[1]/rs[2]"] == "tk-m15"  # counted with x:rs
+    assert loaded["/TEI/text/body/div[2]/sp"] == "tk-m21"
+    assert len(loaded) == 11
+
+
+def test_mention_anchors_read_as_a_stream_read_no_dtd(tmp_path):
+    """A DOCTYPE's DTD is not read (as teikit.document does not read it)."""
+    from teikit.site.records import mention_anchors_in_file
+
+    secret = tmp_path / "secret.dtd"
+    secret.write_text("<!ELEMENT broken ((>", "utf-8")  # read, it would stop the parse
+    tei = tmp_path / "doctype.xml"
+    tei.write_text(f'<!DOCTYPE TEI SYSTEM "{secret.as_uri()}">\n' + MENTIONS.split("\n", 1)[1])
+    assert len(mention_anchors_in_file(str(tei))) == 11

@@ -38,6 +38,7 @@ from teikit.site.records import (
     SiteEdition,
     ids_of,
     mention_anchors,
+    mention_anchors_in_file,
 )
 from teikit.site.search import assign_block_ids, block_record, main_of, search_records
 
@@ -288,7 +289,8 @@ def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
     left it, finished as :func:`run_job` finishes any page.
 
     The anchors of its document's mentions are taken here once the page is
-    written and its tree let go, from a reading of the document: made in the
+    written and its tree let go, from the document read as a stream (never its
+    tree: records.mention_anchors_in_file): made in the
     first half they lived beside Saxon's trees (the diary's 125,831: 21 MB of
     their own, 90 MB while they are counted), and made before the page was parsed
     they, and the heap their counting left, lived beside its tree (the diary's
@@ -305,8 +307,7 @@ def finish_page(shop: Workshop, item: tuple[Job, JobResult]) -> JobResult:
         path.unlink(missing_ok=True)
     release_freed_memory()  # what the page's pieces left, before the document is read
     try:
-        held = shop.document(job.path)
-        mentions = mention_anchors(held if isinstance(held, Document) else load(held))
+        mentions = _mention_anchors_again(shop.document(job.path))
     except TeikitError as exc:  # read when the page was made, and now it cannot be
         failed = _failed(job, exc, found).diagnostics
         return JobResult(None, failed, facts=taken.facts({}), stored=stored)
@@ -335,6 +336,18 @@ def _streamed_typst(
         Path(typst_path).unlink(missing_ok=True)
         raise
     return JobResult(None, result.diagnostics, None, path, typst_path=typst_path)
+
+
+def _mention_anchors_again(held: Document | str) -> dict[str, str]:
+    """The mentions' anchors of a document this worker does not hold: read from its
+    file as a stream (records.mention_anchors_in_file); when the file cannot be
+    read so, it is loaded, which says why (LoadError)."""
+    if isinstance(held, Document):
+        return mention_anchors(held)
+    try:
+        return mention_anchors_in_file(held)
+    except (OSError, etree.LxmlError):
+        return mention_anchors(load(held))
 
 
 def _typst_source(shop: Workshop, text: str, found: list[Diagnostic], file: str) -> JobResult:
