@@ -159,6 +159,21 @@ def test_duplicate_xml_id_is_recorded_not_fatal() -> None:
     assert doc.duplicate_ids == [("a", 6, 4), ("a", 7, 4)]
 
 
+def test_ids_left_for_later_are_the_same_when_asked_for() -> None:
+    # load(ids=False) collects a document's ids and repeated ids when first asked,
+    # as load() does at once (the validate parent reads registers whose ids nobody asks).
+    eager = load(fixture("duplicate-xml-id.xml"))
+    lazy = load(fixture("duplicate-xml-id.xml"), ids=False)
+    assert "ids" not in vars(lazy)
+    assert lazy.duplicate_ids == [("a", 6, 4), ("a", 7, 4)]
+    assert list(lazy.ids) == ["a", "b"] and lazy.ids["a"].text == "one"
+    assert [el.sourceline for el in lazy.ids.values()] == [
+        el.sourceline for el in eager.ids.values()
+    ]
+    with pytest.raises(AttributeError, match="no attribute 'idz'"):
+        _ = lazy.idz
+
+
 def test_require_tei_false_accepts_any_root() -> None:
     doc = load(fixture("non-tei-root.xml"), require_tei=False)
     assert doc.root.tag == "{http://www.w3.org/1999/xhtml}html"

@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from lxml import etree
@@ -52,6 +52,7 @@ MAX_BYTES: int = 64 * 1024 * 1024  # default size bound
 MAX_DEPTH: int = 256  # default element nesting bound (root element = depth 1)
 
 _XML_ID = f"{{{XML_NS}}}id"
+_LAZY = frozenset({"ids", "duplicate_ids"})  # what a document loaded with ids=False lacks
 _TEI_ROOTS = frozenset({f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"})
 _STDIN = "<stdin>"
 _BYTES = "<bytes>"
@@ -84,6 +85,14 @@ class Document:
     # the loader saw that the bytes cannot (see _may_name_xml), so that the edition
     # model need not search the attributes of a register of 20,000 entries for one.
     may_name_xml: bool = True
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes not set: ``ids`` and ``duplicate_ids`` of a document
+        # loaded with ``ids=False``, collected the first time they are asked for.
+        if name in _LAZY and "root" in self.__dict__:
+            self.ids, self.duplicate_ids = _collect_ids(self.root)
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def is_tei(self) -> bool:
@@ -885,6 +894,7 @@ def load(
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     require_tei: bool = True,
+    ids: bool = True,
 ) -> Document:
     """Load and parse one XML (by default TEI) document safely.
 
@@ -896,6 +906,8 @@ def load(
 
     Raises :class:`LoadError` with exactly one FATAL diagnostic (``source="xml"``)
     for any problem with the input; never anything else for bad input.
+    ``ids=False``: the document's ``ids`` and ``duplicate_ids`` are collected when
+    first asked for, not now (a register of 20,000 entries whose ids nobody asks).
     """
     if max_bytes < 0 or max_depth < 1:
         raise ValueError("max_bytes must be >= 0 and max_depth >= 1")
@@ -917,7 +929,7 @@ def load(
             data = _read_stdin(max_bytes)
         else:
             data = _read_path(fs_path, max_bytes)
-        return _build(data, display, base_url, max_depth, require_tei)
+        return _build(data, display, base_url, max_depth, require_tei, ids)
     except _Fail as fail:
         raise _load_error(display, fail) from None
     except RecursionError:
@@ -938,7 +950,12 @@ _BLANK_WIDE_RE = re.compile(rb"[ \t\r\n\x00]*")  # UTF-16/32: whitespace plus ze
 
 
 def _build(
-    data: bytes, display: str, base_url: str | None, max_depth: int, require_tei: bool
+    data: bytes,
+    display: str,
+    base_url: str | None,
+    max_depth: int,
+    require_tei: bool,
+    with_ids: bool = True,
 ) -> Document:
     if not data:
         raise _Fail("file-empty", "file is empty")
@@ -955,8 +972,8 @@ def _build(
     root = _parse(data, base_url, max_depth)
     if require_tei and root.tag not in _TEI_ROOTS:
         _check_tei(root, prolog)
-    ids, duplicates = _collect_ids(root)
-    return Document(
+    ids, duplicates = _collect_ids(root) if with_ids else ({}, [])
+    doc = Document(
         path=display,
         tree=root.getroottree(),
         root=root,
@@ -966,6 +983,9 @@ def _build(
         encoding=enc.name,
         may_name_xml=_may_name_xml(data, enc),
     )
+    if not with_ids:
+        del doc.ids, doc.duplicate_ids  # collected when asked for (Document.__getattr__)
+    return doc
 
 
 def _may_name_xml(data: bytes, enc: _Encoding) -> bool:

@@ -734,7 +734,9 @@ def _load_edition(
         if path not in candidates:
             continue
         try:
-            loaded[path] = load(path, require_tei=validator.require_tei)
+            # Their ids are collected only if asked for: the model reads entries, and
+            # the workers read these files again to check them.
+            loaded[path] = load(path, require_tei=validator.require_tei, ids=False)
         except LoadError:
             continue
     return loaded
