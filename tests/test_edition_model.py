@@ -592,6 +592,23 @@ def test_a_register_extract_gives_the_entries_of_its_document():
     assert register_extract(load(TEI / "letter-1954-06-22.xml"), "letter") is None
 
 
+def test_a_register_files_copy_is_the_home_entry_whichever_document_comes_first():
+    # Vienna is in letter-a's <back> and in the register places.xml: the register's
+    # entry is its home, given first or last (the documents' kinds are decided only
+    # where two share an entry).
+    paths = sorted(BACKS.glob("*.xml"))  # letter-a, letter-b, places
+    for order, anna in ((paths, "letter-a.xml"), (paths[::-1], "letter-b.xml")):
+        edition = Edition([load(p) for p in order], root=BACKS)
+        vienna = edition.registers.get("vienna")
+        assert Path(vienna.doc.path).name == "places.xml"
+        assert vienna.element.sourceline == 17  # places.xml's entry
+        assert sorted(Path(d.path).name for d, _ in vienna.copies) == [
+            "letter-a.xml", "letter-b.xml", "places.xml",
+        ]  # fmt: skip
+        # Anna, in no register file: the first letter's copy is the home
+        assert Path(edition.registers.get("anna").doc.path).name == anna
+
+
 def _entities_of(edition: Edition) -> list[tuple]:
     from lxml import etree
 

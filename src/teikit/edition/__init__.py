@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -236,7 +236,9 @@ class Edition:
         for doc in [*sources, *self.extra]:
             if isinstance(doc, RegisterExtract):  # its kind is the whole document's
                 self._kinds.setdefault(self.key_of(doc), doc.kind)
-            self.registers.add(doc, self.key_of(doc), preferred=self.kind(doc) == "register")
+            # A document's kind is decided only if the registers need it (deciding
+            # it walks a register file of thousands of entries).
+            self.registers.add(doc, self.key_of(doc), preferred=self._is_register(doc))
         self.registers.finish()
         self.resolver = Resolver(
             self.registers,
@@ -559,6 +561,10 @@ class Edition:
                 doc, overrides=self.config.kinds, root=self.root
             )
         return found
+
+    def _is_register(self, doc: Document) -> Callable[[], bool]:
+        """Whether ``doc`` is a register file, as a function asked when wanted."""
+        return lambda: self.kind(doc) == "register"
 
     def correspondent_role(self, action: str, name: etree._Element) -> str:
         """``sender``, ``addressee`` or ``""``: what a name in a ``correspAction`` of

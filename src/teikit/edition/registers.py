@@ -29,7 +29,7 @@ import hashlib
 import marshal
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -458,15 +458,23 @@ class Registers:
         self._by_name: dict[str, list[Entity]] | None = None
         self._by_id: dict[str, Entity] | None = None
         self.documents: list[Document] = []  # those holding entries
-        self._preferred: set[str] = set()  # document keys whose copies are home entries
+        # Document key -> whether its copies are home entries, or a function that
+        # says so (asked only when an entry of it is one another document has too).
+        self._preferred: dict[str, bool | Callable[[], bool]] = {}
 
     # -- building
 
-    def add(self, doc: Document, key: str, *, preferred: bool = False) -> int:
-        """Take the entries of ``doc`` (``key``: its absolute path); the number found."""
+    def add(self, doc: Document, key: str, *, preferred: bool | Callable[[], bool] = False) -> int:
+        """Take the entries of ``doc`` (``key``: its absolute path); the number found.
+        ``preferred``: whether its copies of an entity are the home entries (a register
+        file's are), or a function that says so, asked only if another document has
+        one of its entries too (telling a register file's kind walks all of it)."""
         count = 0
-        if preferred:
-            self._preferred.add(key)
+        before = self._preferred.get(key, False)
+        if before is False or preferred is True:
+            self._preferred[key] = preferred
+        elif callable(before) and preferred is not False:  # the same key given twice
+            self._preferred[key] = lambda: bool(before()) or _decided(preferred)
         with_idno: set[etree._Element] | None = None
         merged, by_xml_id, by_element = self._merged, self._by_xml_id, self.by_element
         edition_wide = self.particdesc == "edition"
@@ -486,7 +494,11 @@ class Registers:
                 by_xml_id.setdefault(ident, []).append(entity)
                 if scope == "edition":
                     merged[(kind, ident)] = entity
-            elif preferred and entity.doc is not doc and _doc_key(entity) not in self._preferred:
+            elif (
+                entity.doc is not doc
+                and self._is_preferred(key)
+                and not self._is_preferred(_doc_key(entity))
+            ):
                 # a register file's copy is the home
                 entity.element, entity.doc, entity.ordinal = el, doc, ordinal
             entity.copies.append((doc, el))
@@ -498,6 +510,13 @@ class Registers:
             self.documents.append(doc)
             self._by_authority = self._by_name = self._by_id = None
         return count
+
+    def _is_preferred(self, key: str) -> bool:
+        """Whether the copies in the document ``key`` are home entries (decided once)."""
+        answer = self._preferred.get(key, False)
+        if not isinstance(answer, bool):
+            answer = self._preferred[key] = _decided(answer)
+        return answer
 
     def finish(self) -> None:
         """Give every entity its canonical id: the xml:id, unless entities share it;
@@ -616,6 +635,10 @@ class Registers:
                         owners.append(entity)
             self._by_name = index
         return self._by_name.get(fold(name), [])
+
+
+def _decided(preferred: bool | Callable[[], bool]) -> bool:
+    return preferred if isinstance(preferred, bool) else bool(preferred())
 
 
 def _doc_key(entity: Entity) -> str:
