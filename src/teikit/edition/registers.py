@@ -224,6 +224,7 @@ def _entries(doc: Document) -> Iterator[tuple[etree._Element, str, str, str]]:
     # and kind (a register of 10,000 entries asks 10,000 times otherwise).
     decided: dict[tuple[etree._Element, str], tuple[str, str] | None] = {}
     ancestries: dict[etree._Element, tuple[bool, tuple[str, ...], str]] = {}
+    last_parent, last_tag, last_answer = None, "", None
     for el in doc.root.iter(*_ENTRY_TAGS):
         ident = el.get(XML_ID)
         if ident is None:
@@ -232,19 +233,23 @@ def _entries(doc: Document) -> Iterator[tuple[etree._Element, str, str, str]]:
         if parent is None:
             continue  # the root itself is no entry of a list
         tag = el.tag
-        answer = decided.get((parent, tag), False)
-        if answer is False:
-            kind, lists = ENTRY_TYPES[tag[_NS_LENGTH:]]
-            known = ancestries.get(parent)
-            if known is None:
-                known = ancestries[parent] = _ancestry(parent)
-            skip, names, scope = known
-            # In a list of its kind: directly, or in another entry's list (place in place).
-            nearest = next((n for n in names if n in REGISTER_LISTS or n in ENTRY_TYPES), "")
-            outside = (nearest not in lists and nearest not in ENTRY_TYPES) or lists.isdisjoint(
-                names
-            )
-            answer = decided[(parent, tag)] = None if skip or outside else (kind, scope)
+        if parent is last_parent and tag == last_tag:  # the entry before's sibling (most are)
+            answer = last_answer
+        else:
+            answer = decided.get((parent, tag), False)
+            if answer is False:
+                kind, lists = ENTRY_TYPES[tag[_NS_LENGTH:]]
+                known = ancestries.get(parent)
+                if known is None:
+                    known = ancestries[parent] = _ancestry(parent)
+                skip, names, scope = known
+                # In a list of its kind: directly, or in another entry's list (place in place).
+                nearest = next((n for n in names if n in REGISTER_LISTS or n in ENTRY_TYPES), "")
+                outside = (nearest not in lists and nearest not in ENTRY_TYPES) or lists.isdisjoint(
+                    names
+                )
+                answer = decided[(parent, tag)] = None if skip or outside else (kind, scope)
+            last_parent, last_tag, last_answer = parent, tag, answer
         if answer is not None:
             yield el, ident, answer[0], answer[1]
 
@@ -477,7 +482,10 @@ class Registers:
             self._preferred[key] = lambda: bool(before()) or _decided(preferred)
         with_idno: set[etree._Element] | None = None
         merged, by_xml_id, by_element = self._merged, self._by_xml_id, self.by_element
+        entities = self.entities
         edition_wide = self.particdesc == "edition"
+        # (The loop runs once per entry, 20,000 times for a large edition's registers,
+        # serially before validation workers fork: each look-up made once.)
         for ordinal, (el, written, kind, scope) in enumerate(_entries(doc)):
             ident = written.strip()
             if not ident:
@@ -487,24 +495,33 @@ class Registers:
             count += 1
             if scope == "document" and edition_wide:
                 scope = "edition"
-            entity = merged.get((kind, ident)) if scope == "edition" else None
+            pair = (kind, ident)
+            entity = merged.get(pair) if scope == "edition" else None
             if entity is None:
-                entity = Entity(kind, ident, el, doc, scope, ordinal=ordinal)
-                self.entities.append(entity)
-                by_xml_id.setdefault(ident, []).append(entity)
+                entity = Entity(kind, ident, el, doc, scope, copies=[(doc, el)], ordinal=ordinal)
+                entities.append(entity)
+                same = by_xml_id.get(ident)
+                if same is None:
+                    by_xml_id[ident] = [entity]
+                else:
+                    same.append(entity)
                 if scope == "edition":
-                    merged[(kind, ident)] = entity
-            elif (
-                entity.doc is not doc
-                and self._is_preferred(key)
-                and not self._is_preferred(_doc_key(entity))
-            ):
-                # a register file's copy is the home
-                entity.element, entity.doc, entity.ordinal = el, doc, ordinal
-            entity.copies.append((doc, el))
-            for uri in _authority_uris(el, el in with_idno):
-                if uri not in entity.authorities:
-                    entity.authorities.append(uri)
+                    merged[pair] = entity
+            else:
+                if (
+                    entity.doc is not doc
+                    and self._is_preferred(key)
+                    and not self._is_preferred(_doc_key(entity))
+                ):
+                    # a register file's copy is the home
+                    entity.element, entity.doc, entity.ordinal = el, doc, ordinal
+                entity.copies.append((doc, el))
+            idnos = el in with_idno
+            names = el.keys()  # most entries have no idno and name no URI: no call
+            if idnos or "sameAs" in names or "ref" in names or "corresp" in names:
+                for uri in _authority_uris(el, idnos):
+                    if uri not in entity.authorities:
+                        entity.authorities.append(uri)
             by_element[(key, ident)] = entity
         if count:
             self.documents.append(doc)
