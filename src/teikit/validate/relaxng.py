@@ -32,7 +32,7 @@ import codecs
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -751,28 +751,11 @@ class Grammar:
         self._attribute_plans: dict[tuple[int, str], tuple] = {}
         # An attribute pattern's uid -> the values it was asked about -> accepted.
         self._values: dict[int, dict[str, bool]] = {}
-        # For walks that gather for the edition's rules: (the attributes they gather,
-        # the values they leave out, _steps of the attributes met that they do not
-        # gather), one for each such pair.
-        self._gathered: list[tuple[Container[str], Container[str], dict[tuple, _P]]] = []
 
     def _trim(self) -> None:
         for cache in (self._steps, self._accepts, self._qnames, self._attribute_plans):
             if len(cache) > _MAX_CACHED:
                 cache.clear()
-        for _, _, memo in self._gathered:
-            if len(memo) > _MAX_CACHED:
-                memo.clear()
-
-    def _gathering_steps(self, attributes: Container[str], known: Container[str]) -> dict:
-        """The step memo of walks that gather ``attributes`` except values in
-        ``known`` (the rules ask each document with the same two sets)."""
-        for wanted, left_out, memo in self._gathered:
-            if wanted is attributes and left_out is known:
-                return memo
-        memo = {}
-        self._gathered = [*self._gathered[-3:], (attributes, known, memo)]
-        return memo
 
     def __repr__(self) -> str:
         return f"<Grammar {self.path} ({len(self._eng.elements)} element patterns)>"
@@ -1307,19 +1290,13 @@ class _Verdict(_Values):
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
         self.gathering = gathering  # what another check wants from this walk
-        # What the rules ask for: the attributes read in the walk's own loop (the
-        # elements are found in C once the walk is done, see is_valid).
+        self.collecting = names or gathering is not None  # either of the two below
+        # What the rules ask for, read in the walk's own loops: one set look-up per
+        # element and per attribute, no call per element.
         none: frozenset[str] = frozenset()
+        self.gather_tags = gathering.tags if gathering is not None else none
         self.gather_attributes = gathering.attributes if gathering is not None else none
         self.gather_known = gathering.known if gathering is not None else none
-        # With gathering, an attribute met before in the same state and not gathered
-        # (most are) costs one look-up, not three: its step, whether its name is
-        # gathered, whether its value is one of 40,000 left out.
-        self.gather_steps = (
-            grammar._gathering_steps(gathering.attributes, gathering.known)
-            if gathering is not None and gathering.attributes
-            else None
-        )
         # Where an invalid document failed: the elements from the one that failed up
         # to a child of the root, filled on the way out (a valid one costs nothing).
         self.failed: list[etree._Element] = []
@@ -1340,32 +1317,22 @@ class _Verdict(_Values):
         if s.kind == NOT_ALLOWED:
             return None
         items = el.items()
-        if self.names:
-            self.tags.add(tag)
-            if items:
-                self.attributes.update(dict(items))  # its keys, without a Python loop
+        if self.collecting:
+            if self.names:
+                self.tags.add(tag)
+                if items:
+                    self.attributes.update(dict(items))  # its keys, without a Python loop
+            if tag in self.gather_tags:
+                self.gathering.elements.append(el)  # type: ignore[union-attr]
         if items:
             ids = self.id_types.get(tag)
             steps = self.steps
-            gathering_steps = self.gather_steps
+            wanted = self.gather_attributes
             for clark, value in items:
-                key = (s.uid, clark, value)
-                if gathering_steps is None:
-                    found = steps.get(key)
-                    s = self.attribute(s, clark, value, el) if found is None else found
-                else:
-                    found = gathering_steps.get(key)  # met before, and not gathered
-                    if found is None:
-                        if clark in self.gather_attributes and value not in self.gather_known:
-                            self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
-                            found = steps.get(key)
-                        else:
-                            found = steps.get(key)
-                            if found is not None:
-                                gathering_steps[key] = found
-                        s = self.attribute(s, clark, value, el) if found is None else found
-                    else:
-                        s = found
+                if wanted and clark in wanted and value not in self.gather_known:
+                    self.gathering.found.append((el, clark, value))  # type: ignore[union-attr]
+                found = steps.get((s.uid, clark, value))
+                s = self.attribute(s, clark, value, el) if found is None else found
                 if s is None or s.kind == NOT_ALLOWED:
                     return None
                 if ids is not None:
@@ -2168,10 +2135,6 @@ def is_valid(
         failed.extend(verdict.failed)
     if gathering is not None:
         gathering.complete = valid
-        if valid and gathering.tags:
-            # The walk met every element, in document order: those asked for are
-            # found by one search in C, not by a test of each element in Python.
-            gathering.elements.extend(doc.root.iter(*gathering.tags))
     if valid and names is not None:
         names[0].update(verdict.tags)
         names[1].update(verdict.attributes)
