@@ -29,7 +29,7 @@ from teikit.site.markup import parse_page, write_page
 from teikit.site.outputs import Outputs, Stored, diag
 from teikit.site.pages import occurrence_pages
 from teikit.site.pieces import Unpieceable, finish_in_pieces
-from teikit.site.policy import RESOURCE_ATTRIBUTES, is_local, police
+from teikit.site.policy import RESOURCE_ATTRIBUTES, Removal, is_local, police
 from teikit.site.records import (
     EXPORTS,
     FULL_PDF,
@@ -258,6 +258,9 @@ def _put_page_in_pieces(
     sink = _RecordSink(shop.records)
     entities = site.entities
 
+    def police_one(el: etree._Element) -> Removal | None:
+        return police(el, job.page, noted)
+
     def record(block: etree._Element) -> None:
         made = block_record(block, entities)
         if made is not None:
@@ -266,7 +269,7 @@ def _put_page_in_pieces(
     with tempfile.TemporaryFile(dir=path.parent) as spool:
         try:
             page = finish_in_pieces(path, spool, media=media.visit, media_tags=MEDIA_VISITED,
-                                    police=partial(police, page=job.page, found=noted),
+                                    police=police_one,
                                     record=record if job.search else None)  # fmt: skip
         except Unpieceable:
             page = None  # the stream's tree goes with the exception, before the whole one

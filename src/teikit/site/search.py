@@ -121,37 +121,16 @@ def block_text(
     """The reading text of an HTML block (no as-printed variants, no note markers),
     whitespace-normalised, and the entity mentions in it as [entity, start, end]
     (UTF-16 offsets, as JavaScript counts)."""
-    raw: list[str] = []
-    length = 0
-    spans: list[tuple[int, int, int]] = []
-
-    def emit(text: str | None) -> None:
-        nonlocal length
-        if text:
-            raw.append(text)
-            length += len(text)
-
-    def walk(el: etree._Element) -> None:
-        emit(el.text)
-        for child in el:
-            if isinstance(child.tag, str) and not (classes(child) & SKIP_CLASSES):
-                if child.tag == "br":
-                    emit(" ")
-                start = length
-                walk(child)
-                if child.tag == "a" and "tk-entity" in classes(child):
-                    entity = entity_of(child.get("href") or "")
-                    if entity is not None:
-                        spans.append((entity, start, length))
-            emit(child.tail)
-
-    walk(block)
-    whole = "".join(raw)
+    out = _BlockText(entity_of)
+    _walk(block, out)
+    whole = "".join(out.raw)
     text = _collapse(whole).rstrip(" ")
+    mentions: list[list[int]] = []
+    if not out.spans:  # most blocks: no offsets to map
+        return text, mentions
     to16 = _utf16(text)
-    mentions = []
     where = _collapsed_offset(whole)
-    for entity, start, end in spans:
+    for entity, start, end in out.spans:
         s, e = min(where(start), len(text)), min(where(end), len(text))
         while s < e and text[s] == " ":
             s += 1
@@ -160,6 +139,44 @@ def block_text(
         if e > s:
             mentions.append([entity, to16(s), to16(e)])
     return text, mentions
+
+
+class _BlockText:
+    """What :func:`_walk` gathers of a block: its text's pieces, their length so far
+    and the mentions' spans in it."""
+
+    __slots__ = ("entity_of", "length", "raw", "spans")
+
+    def __init__(self, entity_of: Callable[[str], int | None]) -> None:
+        self.entity_of = entity_of
+        self.raw: list[str] = []
+        self.length = 0
+        self.spans: list[tuple[int, int, int]] = []
+
+
+def _walk(el: etree._Element, out: _BlockText) -> None:
+    """:func:`block_text`'s walk, a function of the module: a recursive closure
+    made a reference cycle per block (the diary's page: 75,000 for the collector)."""
+    text = el.text
+    if text:
+        out.raw.append(text)
+        out.length += len(text)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and not (classes(child) & SKIP_CLASSES):
+            if tag == "br":
+                out.raw.append(" ")
+                out.length += 1
+            start = out.length
+            _walk(child, out)
+            if tag == "a" and "tk-entity" in classes(child):
+                entity = out.entity_of(child.get("href") or "")
+                if entity is not None:
+                    out.spans.append((entity, start, out.length))
+        tail = child.tail
+        if tail:
+            out.raw.append(tail)
+            out.length += len(tail)
 
 
 def search_page(edition: SiteEdition, chrome: Chrome) -> etree._Element:
