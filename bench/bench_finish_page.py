@@ -44,11 +44,10 @@ def _reset_peak() -> None:
 def _one(way: str, raw: Path, tei: Path, out: Path) -> dict:
     """One measure, in this process."""
     from teikit.document import load
-    from teikit.site import jobs
+    from teikit.site import jobs, records
     from teikit.site.chrome import Chrome
     from teikit.site.markup import parse_page
     from teikit.site.outputs import BuildReport, Outputs
-    from teikit.site.records import mention_anchors, mention_anchors_in_file
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "records").mkdir(exist_ok=True)
@@ -70,12 +69,12 @@ def _one(way: str, raw: Path, tei: Path, out: Path) -> dict:
     found: list = []
     if way == "whole":
         jobs._put_page(shop, job, parse_page(copy), found)
-    elif way == "pieces":
+    elif way == "pieces":  # not in code before 2026-12-08: "whole" and "anchors-load" are
         jobs._put_page_in_pieces(shop, job, copy, found)
     elif way == "anchors-load":
-        mention_anchors(load(str(tei)))
+        records.mention_anchors(load(str(tei)))
     else:
-        mention_anchors_in_file(str(tei))
+        records.mention_anchors_in_file(str(tei))  # not in code before 2026-12-08
     cpu = time.process_time() - started
     return {"way": way, "cpu_s": round(cpu, 2), "peak_over_start_mb": _status("VmHWM") - before}
 
